@@ -1,0 +1,50 @@
+"""hakseup (학습): from data to a trained, evaluated and understood PyTorch model.
+
+The command line is a thin shell over this library::
+
+    >>> import hakseup
+    >>> cfg = hakseup.RunConfig.from_dict({"train": {"epochs": 5}})
+    >>> result = hakseup.train(cfg)                                  # doctest: +SKIP
+    >>> bundle = hakseup.load_data(cfg.data)                         # doctest: +SKIP
+    >>> model = hakseup.build_model(cfg.model, bundle.schema)        # doctest: +SKIP
+    >>> history = hakseup.Trainer(cfg.train).fit(model, bundle)      # doctest: +SKIP
+
+Names are imported on first use, so ``import hakseup`` (and ``hakseup --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "RunConfig": "config", "DataConfig": "config", "ModelConfig": "config",
+    "TrainConfig": "config", "OutputConfig": "config", "load_config": "config",
+    "HakseupError": "errors",
+    "load_data": "data.datasets", "list_datasets": "data.datasets",
+    "DataBundle": "data.bundle", "Schema": "data.bundle", "Split": "data.bundle",
+    "InMemoryBatcher": "data.batches",
+    "build_model": "models.registry",
+    "Trainer": "training.trainer", "predict": "training.trainer",
+    "Callback": "training.callbacks", "EarlyStopping": "training.callbacks",
+    "ModelCheckpoint": "training.callbacks",
+    "save_checkpoint": "training.checkpoint", "load_checkpoint": "training.checkpoint",
+    "train": "experiment", "evaluate_run": "experiment", "RunResult": "experiment",
+    "list_runs": "runs",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hakseup' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,98 @@
+"""Flags shared by train, cv, tune and lr-find: one flag, one config key (see CLI.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_config_flags", "config_from_args", "print_table", "EXAMPLES_TRAIN"]
+
+# (flag, config key, metavar or None for a switch, help)
+FLAGS: list[tuple[str, str, str | None, str]] = [
+    ("--dataset", "data.dataset", "NAME", "a built-in dataset (see `hakseup datasets`)"),
+    ("--data", "data.path", "FILE", "a CSV file"),
+    ("--target", "data.target", "COL", "the column to predict"),
+    ("--task", "data.task", "TASK", "auto, binary, multiclass or regression"),
+    ("--time-col", "data.time_col", "COL", "date/time column: a time-series task"),
+    ("--window", "data.window", "N", "past steps in"),
+    ("--horizon", "data.horizon", "N", "future steps out"),
+    ("--difference", "data.difference", "MODE", "none, auto or 1"),
+    ("--layout", "data.layout", "L", "table, sequence or image"),
+    ("--sequence-shape", "data.sequence_shape", "TxF", "e.g. 28x28 for --layout sequence"),
+    ("--categorical", "data.categorical", "A,B", "force columns categorical"),
+    ("--numeric", "data.numeric", "A,B", "force columns numeric"),
+    ("--drop", "data.drop", "A,B", "ignore columns"),
+    ("--data-dir", "data.cache_dir", "DIR", "where downloads are cached"),
+    ("--model", "model.name", "NAME", "mlp, cnn, lstm, gru, tabular, linear, or FILE.py:Class"),
+    ("--hidden", "model.hidden", "W,W", "hidden layer widths, e.g. 196,49"),
+    ("--lstm-impl", "model.lstm_impl", "IMPL", "scratch (our cell) or native (nn.LSTM)"),
+    ("--epochs", "train.epochs", "N", "passes over the training data"),
+    ("--batch-size", "train.batch_size", "N", "samples per step"),
+    ("--lr", "train.lr", "X", "learning rate"),
+    ("--optimizer", "train.optimizer", "NAME", "any torch.optim optimizer (adam, sgd, ...)"),
+    ("--scheduler", "train.scheduler", "NAME",
+     "none, step, multistep, exponential, cosine, onecycle, plateau, warmup"),
+    ("--patience", "train.patience", "N", "early stopping after N epochs without improvement"),
+    ("--seed", "train.seed", "N", "random seed"),
+    ("--device", "train.device", "D", "auto, cpu, cuda or mps"),
+    ("--precision", "train.precision", "P", "32, bf16 or fp16"),
+    ("--checkpoint-every", "train.checkpoint_every", "N", "steps between checkpoints"),
+    ("--output", "output.dir", "DIR", "the run folder"),
+    ("--name", "output.name", "NAME", "run name"),
+    ("--deploy-prevalence", "output.deploy_prevalence", "P",
+     "binary: precision re-estimated at this prevalence"),
+]
+SWITCHES: list[tuple[str, str, object, str]] = [
+    ("--no-header", "data.header", False, "the CSV has no header row"),
+    ("--compile", "train.compile", True, "torch.compile the model"),
+    ("--no-progress", "train.progress", False, "no progress bars"),
+    ("--no-tensorboard", "train.tensorboard", False, "no TensorBoard logs"),
+]
+
+EXAMPLES_TRAIN = """\
+examples:
+  hakseup train                                   # digits MLP, offline, ~10 s
+  hakseup train --epochs 20 --batch-size 64 --lr 1e-3 --seed 125 --device cpu \\
+                --optimizer adam --scheduler cosine
+  hakseup train config.yaml --set train.epochs=5 --set model.hidden=[256,128]
+  hakseup train --recipe car-evaluation
+  hakseup train --data prices.csv --time-col Date --target Close --window 20
+  hakseup train --resume runs/20261122-101500-digits-mlp
+  hakseup train --print-config
+"""
+
+
+def add_config_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", help="a YAML config file (paths in it are relative to it)")
+    p.add_argument("--recipe", metavar="NAME", help="start from a shipped recipe")
+    g = p.add_argument_group("config flags (each sets one config key)")
+    for flag, key, metavar, help_ in FLAGS:
+        g.add_argument(flag, dest=key, metavar=metavar, default=None, help=f"{help_} [{key}]")
+    for flag, key, value, help_ in SWITCHES:
+        g.add_argument(flag, dest=key, action="store_const", const=value, default=None,
+                       help=f"{help_} [{key}]")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set train.lr=0.01 (repeatable)")
+    p.add_argument("--print-config", action="store_true",
+                   help="print the resolved config and exit")
+
+
+def config_from_args(args: argparse.Namespace):
+    from ..config import load_config
+
+    keys = [k for _, k, _, _ in FLAGS] + [k for _, k, _, _ in SWITCHES]
+    flags = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    return load_config(args.config, recipe=args.recipe, flags=flags, overrides=args.overrides)
+
+
+def print_table(rows: list[tuple], header: tuple | None = None) -> None:
+    """A plain aligned text table on stdout."""
+    rows = [tuple(str(c) for c in r) for r in rows]
+    if header:
+        rows = [tuple(header)] + rows
+    if not rows:
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for j, r in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        if header and j == 0:
+            print("  ".join("-" * w for w in widths))

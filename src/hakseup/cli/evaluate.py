@@ -1,0 +1,29 @@
+"""``hakseup evaluate RUN``: re-score a saved run on its test split."""
+
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = """\
+examples:
+  hakseup evaluate runs/20261122-101500-digits-mlp
+  hakseup evaluate runs/20261122-101500-digits-mlp --checkpoint last
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("evaluate", help="re-score a run on its test split",
+                       description="Re-score a saved run's model on its test split.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", metavar="RUN", help="a run folder")
+    p.add_argument("--checkpoint", choices=["best", "last"], default="best")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..experiment import evaluate_run
+    from .train import print_metrics
+
+    result = evaluate_run(args.run, checkpoint=args.checkpoint)
+    print_metrics(result)
+    return 0

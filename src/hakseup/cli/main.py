@@ -1,0 +1,87 @@
+"""``hakseup``: the command line. Each subcommand module registers its own parser.
+
+Exit status: 0 success · 1 a condition asked about is false (e.g. ``gpu`` with no GPU) ·
+2 a user error (one line on stderr: ``hakseup: error: ...``) · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import warnings
+
+from ..errors import HakseupError
+
+__all__ = ["main", "build_parser"]
+
+# Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
+COMMANDS = ["train", "evaluate", "datasets", "recipes", "doctor"]
+
+DESCRIPTION = """\
+hakseup (학습): from data to a trained, evaluated and understood PyTorch model.
+
+examples:
+  hakseup train                                  # MLP on the offline digits dataset
+  hakseup train --epochs 20 --lr 1e-3 --seed 125 --optimizer adam --scheduler cosine
+  hakseup train config.yaml --set train.epochs=5
+  hakseup evaluate runs/<id>
+  hakseup doctor
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line and exit status 2."""
+
+    def error(self, message: str):  # noqa: D401
+        raise HakseupError(f"{message}. See `{self.prog} --help`.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="hakseup", description=DESCRIPTION,
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"hakseup {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f".{name.replace('-', '_')}", __package__)
+        module.register(sub)
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hakseup")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
+    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    print(f"hakseup: warning: {text}", file=file or sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    warnings.showwarning = _one_line_warnings
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 0
+        return int(args.func(args) or 0)
+    except HakseupError as e:
+        print(f"hakseup: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("hakseup: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `hakseup datasets | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""``hakseup recipes``: the shipped experiments."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import print_table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("recipes", help="list shipped recipes",
+                       description="List the shipped recipes (run one with "
+                                   "`hakseup train --recipe NAME`).",
+                       epilog="examples:\n  hakseup recipes\n  hakseup train --recipe digits-mlp",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import read_yaml, recipe_names, recipe_path
+
+    rows = []
+    for name in recipe_names():
+        text = recipe_path(name).read_text(encoding="utf-8")
+        first = text.splitlines()[0].lstrip("# ").strip() if text.startswith("#") else ""
+        rows.append((name, first))
+        read_yaml(recipe_path(name))  # a broken recipe is a bug: fail loudly here
+    print_table(rows, header=("recipe", "what it reproduces"))
+    return 0

@@ -1,0 +1,43 @@
+"""``hakseup train``: train one model and write a run folder."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import EXAMPLES_TRAIN, add_config_flags, config_from_args, print_table
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train one model; writes a run folder",
+                       description="Train one model and write a run folder (config, metrics, "
+                                   "checkpoints, plots, TensorBoard logs, report).",
+                       epilog=EXAMPLES_TRAIN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_flags(p)
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last "
+                                                   "checkpoint (uses the run's saved config)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.resume:
+        cfg = None
+    else:
+        cfg = config_from_args(args)
+        if args.print_config:
+            print(cfg.to_yaml(), end="")
+            return 0
+    from ..experiment import train
+
+    result = train(cfg, resume=args.resume)
+    print_metrics(result)
+    print(f"\nRun folder: {result.run_dir}")
+    print(f"Report:     {result.run_dir / 'report.md'}")
+    return 0
+
+
+def print_metrics(result) -> None:
+    from ..evaluation.report import metric_rows
+
+    print(f"\nTest metrics ({result.run_dir.name}):")
+    print_table(metric_rows(result.metrics, result.baseline),
+                header=("metric", "model", result.baseline_name, "vs baseline"))

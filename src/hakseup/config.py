@@ -1,0 +1,425 @@
+"""The run configuration: typed dataclasses, YAML files, flags and ``--set`` overrides.
+
+One ``RunConfig`` describes a whole experiment. It is built from (in increasing priority) the
+defaults below, a shipped recipe, a YAML file, command-line flags and ``--set key=value``
+overrides. Unknown keys, wrong types and impossible values are rejected with the valid choices
+listed. Paths in a YAML file are resolved relative to that file; paths from flags relative to the
+current directory; the resolved config is saved into every run folder.
+
+Example:
+    >>> cfg = RunConfig.from_dict({"train": {"epochs": 5}})
+    >>> cfg.train.epochs, cfg.data.dataset
+    (5, 'digits')
+    >>> apply_overrides(cfg.to_dict(), ["train.lr=0.01"])["train"]["lr"]
+    0.01
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from .errors import ConfigError, unknown_choice
+
+__all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "RunConfig",
+           "load_config", "apply_overrides", "set_key", "recipe_names", "recipe_path"]
+
+SCHEDULERS = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
+TASKS = ["auto", "binary", "multiclass", "regression"]
+LAYOUTS = ["auto", "table", "sequence", "image"]
+MODELS_HELP = "mlp, cnn, lstm, gru, tabular, linear, auto, or FILE.py:Class"
+
+
+def _f(default: Any = None, *, choices: list | None = None, min: float | None = None,
+       max: float | None = None, path: bool = False, help: str = "") -> Any:
+    """A config field; metadata drives validation and path resolution."""
+    meta = {"choices": choices, "min": min, "max": max, "path": path, "help": help}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class DataConfig:
+    dataset: str | None = _f("digits", help="built-in dataset (see `hakseup datasets`)")
+    path: str | None = _f(None, path=True, help="a CSV file; overrides dataset")
+    target: str | None = _f(None, help="column to predict (name, or index without a header)")
+    task: str = _f("auto", choices=TASKS, help="inferred from the target unless forced")
+    layout: str = _f("auto", choices=LAYOUTS, help="how a row's features are read")
+    sequence_shape: str | None = _f(None, help="STEPSxFEATURES for --layout sequence, e.g. 28x28")
+    categorical: list[str] = _f([], help="columns forced categorical")
+    numeric: list[str] = _f([], help="columns forced numeric")
+    drop: list[str] = _f([], help="columns to ignore")
+    header: bool = _f(True, help="the CSV has a header row")
+    delimiter: str | None = _f(None, help="CSV delimiter; sniffed when unset")
+    time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
+    window: int = _f(20, min=1, help="past steps fed to a forecaster")
+    horizon: int = _f(1, min=1, help="future steps predicted")
+    difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
+    features: list[str] = _f([], help="extra feature columns for a forecaster")
+    val_size: float = _f(0.15, min=0, help="validation share (<1) or row count (>=1)")
+    test_size: float = _f(0.15, min=0, help="test share (<1) or row count (>=1)")
+    normalize: bool = _f(True, help="scale inputs with statistics of the training rows")
+    augment: list[str] = _f([], help="image augmentation: affine, crop, flip")
+    cache_dir: str | None = _f(None, path=True, help="where downloads are cached")
+    mirrors: list[str] = _f([], help="override the download mirrors (base URLs)")
+    workers: int = _f(0, min=0, help="DataLoader workers for lazy datasets")
+
+
+@dataclass
+class ModelConfig:
+    name: str = _f("auto", help=MODELS_HELP)
+    hidden: list[int] = _f([128, 64], help="hidden layer widths (mlp, tabular)")
+    hidden_size: int = _f(128, min=1, help="recurrent state size (lstm, gru)")
+    layers: int = _f(1, min=1, help="stacked recurrent layers")
+    channels: list[int] = _f([32, 64], help="convolution channels (cnn)")
+    dropout: float = _f(0.1, min=0, max=0.99, help="dropout probability")
+    activation: str = _f("relu", choices=["relu", "gelu", "tanh", "sigmoid", "silu"])
+    batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
+    embedding_dim: int | None = _f(None, min=1, help="categorical embedding size (rule if unset)")
+    lstm_impl: str = _f("scratch", choices=["scratch", "native"], help="our LSTM cell or nn.LSTM")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = _f(30, min=1, help="passes over the training data")
+    batch_size: int = _f(64, min=1)
+    lr: float = _f(1e-3, min=0, help="learning rate")
+    optimizer: str = _f("adam", help="any torch.optim optimizer, e.g. adam, adamw, sgd")
+    momentum: float | None = _f(None, min=0, help="momentum (sgd, rmsprop)")
+    weight_decay: float = _f(0.0, min=0)
+    scheduler: str = _f("none", choices=SCHEDULERS)
+    step_size: int = _f(10, min=1, help="epochs between decays (step)")
+    gamma: float = _f(0.1, min=0, help="decay factor (step, multistep, exponential, plateau)")
+    milestones: list[int] = _f([], help="epochs to decay at (multistep)")
+    warmup_epochs: int = _f(1, min=0, help="linear warm-up length (warmup)")
+    loss: str = _f("auto", choices=["auto", "cross_entropy", "bce", "mse", "mae", "huber"])
+    patience: int | None = _f(None, min=1, help="early stopping: epochs without improvement")
+    monitor: str = _f("val_loss", help="metric watched by early stopping and best checkpoint")
+    grad_clip: float | None = _f(None, min=0, help="clip gradient norm")
+    seed: int = _f(0, min=0)
+    deterministic: bool = _f(False, help="torch deterministic algorithms")
+    device: str = _f("auto", choices=["auto", "cpu", "cuda", "mps"])
+    precision: str = _f("32", choices=["32", "bf16", "fp16"])
+    compile: bool = _f(False, help="wrap the model in torch.compile")
+    checkpoint_every: int = _f(0, min=0, help="steps between checkpoints (0: every epoch)")
+    shuffle: bool = _f(True)
+    drop_last: bool = _f(False)
+    tensorboard: bool = _f(True)
+    progress: bool = _f(True, help="progress bars")
+
+
+@dataclass
+class OutputConfig:
+    dir: str | None = _f(None, path=True, help="the run folder (default runs/<timestamp>-<name>)")
+    root: str = _f("runs", path=True, help="where run folders are created")
+    name: str | None = _f(None, help="run name (default: dataset-model)")
+    plots: bool = _f(True)
+    deploy_prevalence: float | None = _f(None, min=0, max=1,
+                                         help="re-estimate precision at this prevalence (binary)")
+
+
+@dataclass
+class RunConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    tune: dict = field(default_factory=dict)  # search space: {"train.lr": {low, high, log}, ...}
+
+    SECTIONS: typing.ClassVar[tuple[str, ...]] = ("data", "model", "train", "output", "tune")
+
+    @classmethod
+    def from_dict(cls, d: dict | None, base_dir: str | os.PathLike | None = None) -> "RunConfig":
+        """Validate a nested dict; relative paths are resolved against ``base_dir`` (or cwd)."""
+        d = d or {}
+        if not isinstance(d, dict):
+            raise ConfigError(f"A config must be a mapping of sections, got {type(d).__name__}. "
+                              f"Expected keys: {', '.join(cls.SECTIONS)}.")
+        for key in d:
+            if key not in cls.SECTIONS:
+                raise ConfigError(unknown_choice("config section", key, cls.SECTIONS))
+        kwargs: dict[str, Any] = {}
+        for name, section_cls in (("data", DataConfig), ("model", ModelConfig),
+                                  ("train", TrainConfig), ("output", OutputConfig)):
+            kwargs[name] = _build_section(section_cls, name, d.get(name) or {}, base_dir)
+        tune = d.get("tune") or {}
+        if not isinstance(tune, dict):
+            raise ConfigError("Config key 'tune' must be a mapping of 'section.key' to a search "
+                              "range, e.g. {train.lr: {low: 1e-4, high: 0.1, log: true}}.")
+        kwargs["tune"] = tune
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def run_name(self) -> str:
+        if self.output.name:
+            return self.output.name
+        data = Path(self.data.path).stem if self.data.path else (self.data.dataset or "data")
+        model = self.model.name.split(":")[-1].lower()
+        return f"{data}-{model}"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _build_section(section_cls: type, section: str, values: Any, base_dir: Any) -> Any:
+    if not isinstance(values, dict):
+        raise ConfigError(f"Config section '{section}' must be a mapping of keys to values, "
+                          f"got {values!r}.")
+    hints = typing.get_type_hints(section_cls)
+    fields = {f.name: f for f in dataclasses.fields(section_cls)}
+    out = {}
+    for key, value in values.items():
+        if key not in fields:
+            raise ConfigError(unknown_choice("config key", f"{section}.{key}",
+                                             [f"{section}.{n}" for n in fields]))
+        out[key] = _check_value(f"{section}.{key}", value, hints[key], fields[key].metadata,
+                                base_dir)
+    for name, f in fields.items():  # defaults of path keys are resolved too (e.g. runs/)
+        if f.metadata.get("path") and name not in out and isinstance(f.default, str):
+            out[name] = resolve_path(f.default, base_dir)
+    return section_cls(**out)
+
+
+def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> Any:
+    value = _coerce(key, value, tp)
+    if value is None:
+        return None
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"Invalid value {value!r} for '{key}'. Choose one of: "
+                          f"{', '.join(map(str, choices))}.")
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            if item != item or item in (float("inf"), float("-inf")):
+                raise ConfigError(f"Invalid value {item!r} for '{key}': expected a finite number.")
+            lo, hi = meta.get("min"), meta.get("max")
+            if lo is not None and item < lo:
+                raise ConfigError(f"Invalid value {item!r} for '{key}': it must be >= {lo}. "
+                                  f"Fix it in the config or with --set {key}=...")
+            if hi is not None and item > hi:
+                raise ConfigError(f"Invalid value {item!r} for '{key}': it must be <= {hi}.")
+    if meta.get("path"):
+        value = resolve_path(value, base_dir)
+    return value
+
+
+def resolve_path(value: str, base_dir: str | os.PathLike | None) -> str:
+    """Expand ``~`` and make a relative path absolute against ``base_dir`` (default: cwd)."""
+    p = Path(os.path.expanduser(str(value)))
+    if not p.is_absolute():
+        p = Path(base_dir or os.getcwd()) / p
+    return str(p.resolve())
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true/false",
+            dict: "a mapping"}.get(tp, str(tp))
+
+
+def _coerce(key: str, value: Any, tp: Any) -> Any:
+    """Check ``value`` against the annotation ``tp``; accept the obvious spellings
+    (``1e-3`` as a string — YAML 1.1 reads it so — ``5`` for a float, ``a,b`` for a list)."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            return None
+        return _coerce(key, value, args[0])
+    bad = ConfigError(f"Invalid value {value!r} for '{key}': expected {_type_name(tp)}.")
+    if origin is list:
+        (inner,) = typing.get_args(tp)
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        elif not isinstance(value, (list, tuple)):
+            value = [value]
+        return [_coerce(key, v, inner) for v in value]
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+            return value.lower() in ("true", "yes", "1")
+        raise bad
+    if tp is int:
+        if isinstance(value, bool):
+            raise bad
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise bad
+    if tp is float:
+        if isinstance(value, bool):
+            raise bad
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise bad
+    if tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise bad
+    if tp is dict:
+        if isinstance(value, dict):
+            return value
+        raise bad
+    return value
+
+
+# --------------------------------------------------------------------------- files and overrides
+
+
+def read_yaml(path: str | os.PathLike) -> dict:
+    """Read a YAML config file (safe loader only); errors become one clear line."""
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"Config file '{path}' not found. Check the path, or run "
+                          f"`hakseup train` without a config to use the defaults.")
+    if p.is_dir():
+        raise ConfigError(f"Config path '{path}' is a folder; expected a YAML file.")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "invalid syntax"
+        raise ConfigError(f"Config file '{path}' is not valid YAML{where}: {problem}. "
+                          f"Fix the syntax (indent with spaces, 'key: value').") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Config file '{path}' is not UTF-8 text; expected a YAML file.") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file '{path}' must hold a mapping (section: keys), "
+                          f"got {type(data).__name__}.")
+    return data
+
+
+def set_key(d: dict, dotted: str, value: Any) -> None:
+    """Set ``d['a']['b'] = value`` for ``dotted='a.b'``, checking the key exists in RunConfig."""
+    parts = dotted.split(".")
+    if len(parts) != 2 or not all(parts):
+        if parts[0] == "tune" and len(parts) >= 2:
+            d.setdefault("tune", {})[".".join(parts[1:])] = value
+            return
+        raise ConfigError(f"Invalid config key '{dotted}': expected 'section.key', e.g. "
+                          f"train.lr. Sections: data, model, train, output.")
+    section, key = parts
+    if section == "tune":
+        d.setdefault("tune", {})[key] = value
+        return
+    valid = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig,
+             "output": OutputConfig}
+    if section not in valid:
+        raise ConfigError(unknown_choice("config section", section, list(valid) + ["tune"]))
+    names = [f.name for f in dataclasses.fields(valid[section])]
+    if key not in names:
+        raise ConfigError(unknown_choice("config key", dotted, [f"{section}.{n}" for n in names]))
+    d.setdefault(section, {})[key] = value
+
+
+def apply_overrides(d: dict, overrides: list[str]) -> dict:
+    """Apply ``KEY=VALUE`` strings; values are parsed as YAML scalars (``0.01``, ``true``, ``[1,2]``)."""
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"Invalid override '{item}': expected KEY=VALUE, "
+                              f"e.g. --set train.lr=0.01.")
+        key, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        set_key(d, key.strip(), value)
+    return d
+
+
+def recipe_dir() -> Path:
+    return Path(__file__).parent / "recipes"
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.stem for p in recipe_dir().glob("*.yaml"))
+
+
+def recipe_path(name: str) -> Path:
+    p = recipe_dir() / f"{name}.yaml"
+    if not p.exists():
+        raise ConfigError(unknown_choice("recipe", name, recipe_names()))
+    return p
+
+
+def _resolve_relative(d: dict, base_dir: Path) -> None:
+    """Make path-valued keys of a file's mapping absolute against the file's folder."""
+    for section_cls, section in ((DataConfig, "data"), (OutputConfig, "output"),
+                                 (ModelConfig, "model")):
+        values = d.get(section)
+        if not isinstance(values, dict):
+            continue
+        for f in dataclasses.fields(section_cls):
+            v = values.get(f.name)
+            if f.metadata.get("path") and isinstance(v, str):
+                values[f.name] = resolve_path(v, base_dir)
+        name = values.get("name") if section == "model" else None
+        if isinstance(name, str) and ".py:" in name:
+            file, cls = name.rsplit(":", 1)
+            values["name"] = f"{resolve_path(file, base_dir)}:{cls}"
+
+
+def _merge(into: dict, other: dict) -> dict:
+    for k, v in other.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict) and k != "tune":
+            _merge(into[k], v)
+        else:
+            into[k] = v
+    return into
+
+
+def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = None,
+                flags: dict[str, Any] | None = None, overrides: list[str] | None = None) -> RunConfig:
+    """Build a RunConfig from a recipe, a YAML file, flag values and ``--set`` overrides."""
+    merged: dict = {}
+    if recipe:
+        rp = recipe_path(recipe)
+        d = read_yaml(rp)
+        _resolve_relative(d, rp.parent)
+        _merge(merged, d)
+    if path:
+        d = read_yaml(path)
+        _resolve_relative(d, Path(path).resolve().parent)
+        _merge(merged, d)
+    for key, value in (flags or {}).items():
+        if value is None:
+            continue
+        if key == "model.name" and isinstance(value, str) and ".py:" in value:
+            file, cls = value.rsplit(":", 1)
+            value = f"{resolve_path(file, None)}:{cls}"
+        set_key(merged, key, value)
+    apply_overrides(merged, overrides or [])
+    return RunConfig.from_dict(merged)

@@ -1,0 +1,76 @@
+"""The in-memory batcher: whole-tensor batches by index, no per-sample Python.
+
+When a dataset fits in memory (on the training device), a batch is one ``index_select`` per
+tensor instead of ``batch_size`` calls to ``Dataset.__getitem__`` plus a collate. The order of
+epoch ``e`` depends only on ``(seed, e)``, so a resumed run sees exactly the batches an
+uninterrupted one would, and ranks of a distributed run can take disjoint shards of it.
+
+Example:
+    >>> b = InMemoryBatcher((torch.arange(10.),), batch_size=4, shuffle=False)
+    >>> [x[0].tolist() for x in b.batches(epoch=0)]
+    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+
+__all__ = ["InMemoryBatcher", "epoch_permutation"]
+
+
+def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str = "cpu"
+                      ) -> torch.Tensor:
+    """The shuffled order of epoch ``epoch``: a pure function of (n, seed, epoch)."""
+    g = torch.Generator(device="cpu")
+    g.manual_seed(seed * 1_000_003 + epoch)
+    return torch.randperm(n, generator=g).to(device)
+
+
+class InMemoryBatcher:
+    """Yield batches of ``tensors`` (all with the same first dimension) by index slicing."""
+
+    def __init__(self, tensors: tuple[torch.Tensor, ...], batch_size: int, shuffle: bool = True,
+                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1):
+        self.tensors = tensors
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.seed = seed
+        self.rank = rank
+        self.world_size = world_size
+
+    @property
+    def n(self) -> int:
+        return int(self.tensors[0].shape[0])
+
+    def indices(self, epoch: int) -> torch.Tensor:
+        """This rank's sample indices for ``epoch``, in order."""
+        device = self.tensors[0].device
+        idx = (epoch_permutation(self.n, self.seed, epoch, device) if self.shuffle
+               else torch.arange(self.n, device=device))
+        if self.world_size > 1:
+            # Every rank gets the same number of samples (DDP needs equal step counts): pad by
+            # wrapping around, then take every world_size-th index (as DistributedSampler does).
+            per_rank = -(-self.n // self.world_size)
+            total = per_rank * self.world_size
+            if total > self.n:
+                idx = torch.cat([idx, idx[: total - self.n]])
+            idx = idx[self.rank:total:self.world_size]
+        return idx
+
+    def __len__(self) -> int:
+        n = -(-self.n // self.world_size)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
+        """Batches of ``epoch``, skipping the first ``start`` (for resuming mid-epoch)."""
+        idx = self.indices(epoch)
+        for b in range(start, len(self)):
+            sel = idx[b * self.batch_size:(b + 1) * self.batch_size]
+            if self.shuffle or self.world_size > 1:
+                yield tuple(t.index_select(0, sel) for t in self.tensors)
+            else:  # contiguous: a view, no copy
+                lo = b * self.batch_size
+                yield tuple(t[lo:lo + sel.numel()] for t in self.tensors)

@@ -1,0 +1,73 @@
+"""What the data layer hands to models and the trainer: tensors, a schema, fitted preprocessing.
+
+Example:
+    >>> bundle = load_data(RunConfig().data, seed=0)          # doctest: +SKIP
+    >>> bundle.schema.task, bundle.train.inputs[0].shape       # doctest: +SKIP
+    ('multiclass', torch.Size([1257, 1, 8, 8]))
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+import torch
+
+__all__ = ["Schema", "Split", "DataBundle"]
+
+
+@dataclass
+class Schema:
+    """What a model needs to know about its inputs and outputs."""
+
+    task: str                                   # binary | multiclass | regression | forecast
+    input_kind: str                             # image | table | sequence | series
+    input_shape: tuple[int, ...]                # one sample's numeric input, e.g. (1, 8, 8)
+    n_outputs: int                              # classes, or predicted values per sample
+    target: str = "target"
+    class_names: list[str] = field(default_factory=list)
+    numeric_features: list[str] = field(default_factory=list)
+    categorical_features: list[str] = field(default_factory=list)
+    cardinalities: list[int] = field(default_factory=list)   # per categorical, incl. unknown
+
+    @property
+    def is_classification(self) -> bool:
+        return self.task in ("binary", "multiclass")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["input_shape"] = list(self.input_shape)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Schema":
+        d = dict(d)
+        d["input_shape"] = tuple(d["input_shape"])
+        return cls(**d)
+
+
+@dataclass
+class Split:
+    """One split: model inputs (a tuple, passed as ``model(*inputs)``) and the target."""
+
+    inputs: tuple[torch.Tensor, ...]            # each (N, ...)
+    target: torch.Tensor                        # (N,) class indices, or (N, H) values
+
+    def __len__(self) -> int:
+        return int(self.target.shape[0])
+
+    def to(self, device: torch.device | str) -> "Split":
+        return Split(tuple(x.to(device) for x in self.inputs), self.target.to(device))
+
+
+@dataclass
+class DataBundle:
+    """Train/validation/test splits, the fitted preprocessing and the schema."""
+
+    train: Split
+    val: Split
+    test: Split
+    schema: Schema
+    preprocessor: Any                           # has to_dict(); fitted on training rows only
+    info: dict = field(default_factory=dict)    # profile and notices for the report
+    augment: Callable[[tuple[torch.Tensor, ...]], tuple[torch.Tensor, ...]] | None = None

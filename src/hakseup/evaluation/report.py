@@ -1,0 +1,156 @@
+"""The human report of a run: ``report.md`` and a self-contained ``report.html``.
+
+Every test metric stands next to the baseline's value, so a number is never shown alone.
+
+Example:
+    >>> write_reports(run_dir, context)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ..fileio import atomic_write_text
+from .metrics import LOWER_IS_BETTER
+
+__all__ = ["write_reports", "metric_rows", "format_value"]
+
+# Scalar metrics in the order they are shown (the rest follow alphabetically).
+_ORDER = ["accuracy", "precision", "recall", "f1", "precision_macro", "recall_macro", "f1_macro",
+          "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "mae", "rmse",
+          "mse", "mape", "mase", "r2"]
+
+
+def format_value(v: Any) -> str:
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "n/a"
+        return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.1f}"
+    return str(v)
+
+
+def metric_rows(metrics: dict, baseline: dict) -> list[tuple[str, str, str, str]]:
+    """(metric, model, baseline, verdict) for every scalar metric."""
+    keys = [k for k in _ORDER if k in metrics] + sorted(
+        k for k, v in metrics.items() if k not in _ORDER and isinstance(v, (int, float)))
+    rows = []
+    for k in keys:
+        m, b = metrics[k], baseline.get(k)
+        verdict = ""
+        if isinstance(b, (int, float)) and not (math.isnan(m) or math.isnan(b)):
+            lower = k in LOWER_IS_BETTER
+            better = m < b if lower else m > b
+            verdict = "better" if better else ("same" if m == b else "worse")
+        rows.append((k, format_value(m), format_value(b) if b is not None else "—", verdict))
+    return rows
+
+
+def _md_table(header: list[str], rows: list[tuple]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_reports(run_dir: str | os.PathLike, ctx: dict) -> tuple[Path, Path]:
+    """Write report.md and report.html from a context dict (see ``experiment.py``)."""
+    run_dir = Path(run_dir)
+    md = _markdown(run_dir, ctx)
+    html_text = _html(run_dir, ctx)
+    return (atomic_write_text(run_dir / "report.md", md),
+            atomic_write_text(run_dir / "report.html", html_text))
+
+
+def _sections(ctx: dict) -> list[tuple[str, Any]]:
+    """The report's content as (heading, payload) pairs shared by both formats."""
+    rows = metric_rows(ctx["metrics"], ctx["baseline_metrics"])
+    summary = ctx.get("summary_lines", [])
+    data_rows = [(k, format_value(v)) for k, v in ctx.get("data_summary", {}).items()]
+    train_rows = [(k, format_value(v)) for k, v in ctx.get("training_summary", {}).items()]
+    return [("summary", summary), ("metrics", rows), ("data", data_rows),
+            ("training", train_rows), ("notices", ctx.get("notices", [])),
+            ("extra", ctx.get("extra_sections", []))]
+
+
+def _markdown(run_dir: Path, ctx: dict) -> str:
+    s = dict(_sections(ctx))
+    out = [f"# Run report: {ctx['name']}", ""]
+    out += [f"- {line}" for line in s["summary"]] + [""]
+    out += [f"## Test metrics (baseline: {ctx['baseline_name']})", "",
+            _md_table(["metric", "model", ctx["baseline_name"], "model vs baseline"], s["metrics"]),
+            ""]
+    for title, body in s["extra"]:
+        out += [f"## {title}", "", body, ""]
+    out += ["## Data", "", _md_table(["", ""], s["data"]), ""]
+    out += ["## Training", "", _md_table(["", ""], s["training"]), ""]
+    if s["notices"]:
+        out += ["## Notices", ""] + [f"- {n}" for n in s["notices"]] + [""]
+    plots = sorted((run_dir / "plots").glob("*.png")) if (run_dir / "plots").exists() else []
+    if plots:
+        out += ["## Plots", ""] + [f"![{p.stem}](plots/{p.name})" for p in plots] + [""]
+    out += ["## Configuration", "", "```yaml", ctx["config_yaml"].rstrip(), "```", ""]
+    env = ctx.get("environment", {})
+    out += ["## Environment", "", _md_table(["", ""], [(k, v) for k, v in env.items()
+                                                       if not isinstance(v, (dict, list))]), ""]
+    return "\n".join(out)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
+max-width:960px;padding:0 1rem;color:#1f2328;line-height:1.45}
+h1{font-size:1.6rem;border-bottom:1px solid #d0d7de;padding-bottom:.3rem}
+h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #eaeef2}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d0d7de;padding:.3rem .7rem;
+text-align:left}th{background:#f6f8fa}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.better{color:#1a7f37;font-weight:600}.worse{color:#cf222e;font-weight:600}
+img{max-width:100%;border:1px solid #eaeef2;margin:.5rem 0}pre{background:#f6f8fa;padding:.8rem;
+overflow:auto;font-size:.85rem}.notice{background:#fff8c5;padding:.3rem .6rem;margin:.2rem 0}
+"""
+
+
+def _html(run_dir: Path, ctx: dict) -> str:
+    e = html.escape
+    s = dict(_sections(ctx))
+
+    def table(header, rows, cls_col=None):
+        head = "".join(f"<th>{e(h)}</th>" for h in header)
+        body = []
+        for r in rows:
+            cells = []
+            for i, c in enumerate(r):
+                cls = ' class="num"' if i in (1, 2) and len(header) == 4 else ""
+                if cls_col is not None and i == cls_col and c in ("better", "worse"):
+                    cls = f' class="{c}"'
+                cells.append(f"<td{cls}>{e(str(c))}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+    parts = [f"<h1>Run report: {e(ctx['name'])}</h1>", "<ul>"]
+    parts += [f"<li>{e(line)}</li>" for line in s["summary"]] + ["</ul>"]
+    parts += [f"<h2>Test metrics (baseline: {e(ctx['baseline_name'])})</h2>",
+              table(["metric", "model", ctx["baseline_name"], "model vs baseline"],
+                    s["metrics"], cls_col=3)]
+    for title, body in s["extra"]:
+        parts += [f"<h2>{e(title)}</h2>", f"<pre>{e(body)}</pre>"]
+    parts += ["<h2>Data</h2>", table(["", ""], s["data"])]
+    parts += ["<h2>Training</h2>", table(["", ""], s["training"])]
+    if s["notices"]:
+        parts += ["<h2>Notices</h2>"] + [f'<div class="notice">{e(n)}</div>' for n in s["notices"]]
+    plots = sorted((run_dir / "plots").glob("*.png")) if (run_dir / "plots").exists() else []
+    if plots:
+        parts.append("<h2>Plots</h2>")
+        for p in plots:  # embedded: the page works offline and when moved
+            data = base64.b64encode(p.read_bytes()).decode("ascii")
+            parts.append(f'<figure><img alt="{e(p.stem)}" src="data:image/png;base64,{data}">'
+                         f"<figcaption>{e(p.stem.replace('_', ' '))}</figcaption></figure>")
+    parts += ["<h2>Configuration</h2>", f"<pre>{e(ctx['config_yaml'])}</pre>"]
+    env = ctx.get("environment", {})
+    parts += ["<h2>Environment</h2>",
+              table(["", ""], [(k, v) for k, v in env.items() if not isinstance(v, (dict, list))])]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>hakseup report: {e(ctx['name'])}</title><style>{_CSS}</style></head>"
+            f"<body>{''.join(parts)}</body></html>\n")

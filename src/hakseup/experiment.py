@@ -1,0 +1,231 @@
+"""One experiment, start to finish: config → data → model → trainer → evaluation → run folder.
+
+This is what ``hakseup train`` calls, and what a notebook user calls too.
+
+Example:
+    >>> result = train(RunConfig.from_dict({"train": {"epochs": 5}}))     # doctest: +SKIP
+    >>> result.metrics["accuracy"], result.run_dir                         # doctest: +SKIP
+    (0.96, PosixPath('runs/20261122-101500-digits-mlp'))
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .config import RunConfig
+from .data.bundle import DataBundle, Schema
+from .errors import CheckpointError, HakseupError
+from .evaluation.baselines import baseline_metrics
+from .evaluation.metrics import MAIN_METRIC, compute_metrics
+from .fileio import atomic_write_json, atomic_write_text
+from .runs import load_run_config, new_run_dir, now_iso, read_status, require_run, write_status
+
+__all__ = ["RunResult", "train", "evaluate_run", "build_callbacks", "score"]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict
+    baseline_name: str
+    baseline: dict
+    history: list[dict] = field(default_factory=list)
+    schema: Schema | None = None
+
+    @property
+    def main_metric(self) -> tuple[str, float]:
+        key = MAIN_METRIC.get(self.schema.task if self.schema else "multiclass", "accuracy")
+        return key, self.metrics.get(key, float("nan"))
+
+
+def build_callbacks(cfg: RunConfig, run_dir: Path) -> list:
+    """The callbacks a run folder needs, chosen by the config."""
+    from .training.callbacks import (EarlyStopping, MetricsLogger, ModelCheckpoint, ProgressBar,
+                                     TensorBoardLogger)
+
+    t = cfg.train
+    cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
+           ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
+                           every_n_steps=t.checkpoint_every)]
+    if t.progress:
+        cbs.append(ProgressBar())
+    if t.tensorboard:
+        cbs.append(TensorBoardLogger(run_dir / "tb"))
+    if t.patience:
+        cbs.append(EarlyStopping(t.monitor, t.patience))
+    return cbs
+
+
+def score(model: torch.nn.Module, bundle: DataBundle, split: str = "test") -> tuple[dict, str, dict]:
+    """(metrics, baseline name, baseline metrics) of ``model`` on a split of ``bundle``."""
+    from .training.trainer import predict
+
+    part = getattr(bundle, split)
+    if len(part) == 0:
+        raise HakseupError(f"The {split} split is empty: nothing to evaluate. Use a larger "
+                           f"data.{split}_size or more rows.")
+    out = predict(model, part.inputs).numpy()
+    target = part.target.numpy()
+    schema = bundle.schema
+    metrics = compute_metrics(schema.task, out, target, schema.n_outputs)
+    name, base = baseline_metrics(schema.task, bundle.train.target.numpy(), target,
+                                  schema.n_outputs)
+    return metrics, name, base
+
+
+def _prepare(cfg: RunConfig):
+    from .data.datasets import load_data
+    from .models.registry import build_model, default_model_name
+    from .training.device import seed_everything
+
+    seed_everything(cfg.train.seed)
+    bundle = load_data(cfg.data, seed=cfg.train.seed)
+    if cfg.model.name == "auto":  # the saved config names the model actually trained
+        cfg.model.name = default_model_name(bundle.schema)
+    model = build_model(cfg.model, bundle.schema)
+    from .training.trainer import Trainer
+
+    Trainer(cfg.train).validate(model, bundle.schema)
+    return bundle, model
+
+
+def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunResult:
+    """Train and evaluate one model, writing a complete run folder.
+
+    With ``resume`` (a run folder), the run's saved config is used and training continues
+    from its last checkpoint; the result equals an uninterrupted run's.
+    """
+    from .monitor.environment import collect_environment
+    from .training.device import resolve_device
+    from .training.trainer import Trainer
+
+    t0 = time.perf_counter()
+    if resume is not None:
+        run_dir = require_run(resume)
+        status = read_status(run_dir).get("status")
+        if status == "complete":
+            raise CheckpointError(f"Run '{resume}' is already complete; nothing to resume. "
+                                  f"Start a new run, or evaluate it with `hakseup evaluate`.")
+        cfg = load_run_config(run_dir)
+    # Everything that can fail on bad input happens before the run folder exists.
+    bundle, model = _prepare(cfg)
+    device = resolve_device(cfg.train.device)
+    if resume is None:
+        run_dir = new_run_dir(cfg.output.root, cfg.run_name(), cfg.output.dir)
+        write_status(run_dir, "running", name=run_dir.name, created=now_iso(),
+                     dataset=cfg.data.path or cfg.data.dataset, model=cfg.model.name,
+                     task=bundle.schema.task)
+        atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
+        atomic_write_json(run_dir / "environment.json", collect_environment(str(device)))
+        atomic_write_json(run_dir / "schema.json", bundle.schema.to_dict())
+        atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
+    else:
+        write_status(run_dir, "running", resumed=now_iso())
+    last = run_dir / "checkpoints" / "last"
+    resume_from = last if resume is not None and (last.exists() or
+                                                  last.with_name("last.prev").exists()) else None
+
+    trainer = Trainer(cfg.train, callbacks=build_callbacks(cfg, run_dir))
+    try:
+        history = trainer.fit(model, bundle, resume=resume_from)
+    except KeyboardInterrupt:
+        write_status(run_dir, "interrupted")
+        echo(f"Interrupted. Continue with: hakseup train --resume {run_dir}")
+        raise
+    except BaseException as e:
+        write_status(run_dir, "failed", error=str(e).splitlines()[0] if str(e) else type(e).__name__)
+        raise
+
+    # Test metrics use the best checkpoint (by the monitored validation metric), if any.
+    used = "last"
+    best = run_dir / "checkpoints" / "best"
+    if best.exists():
+        from .training.checkpoint import load_weights
+
+        trainer.raw_model.load_state_dict(load_weights(best))
+        used = "best"
+    metrics, base_name, base = score(trainer.raw_model, bundle)
+    result = RunResult(run_dir, metrics, base_name, base, history, bundle.schema)
+    _finish(run_dir, cfg, bundle, trainer, result, used, time.perf_counter() - t0)
+    return result
+
+
+def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: RunResult,
+            used: str, duration: float) -> None:
+    """metrics.json, plots, reports, then mark the run complete (last, so a crash before it
+    never leaves a run that looks finished)."""
+    from .evaluation.report import write_reports
+
+    schema = bundle.schema
+    atomic_write_json(run_dir / "metrics.json", {
+        "split": "test", "checkpoint": used, "metrics": result.metrics,
+        "baseline": {"name": result.baseline_name, "metrics": result.baseline}})
+    if cfg.output.plots:
+        from .evaluation.plots import plot_confusion_matrix, plot_loss
+
+        plot_loss(result.history, run_dir / "plots" / "loss.png")
+        if "confusion_matrix" in result.metrics:
+            plot_confusion_matrix(result.metrics["confusion_matrix"], schema.class_names,
+                                  run_dir / "plots" / "confusion_matrix.png")
+    n_params = sum(p.numel() for p in trainer.raw_model.parameters())
+    key, value = result.main_metric
+    env = json.loads((run_dir / "environment.json").read_text())
+    epochs_run = len(result.history)
+    best_epoch = None
+    if result.history and "val_loss" in result.history[0]:
+        best_epoch = int(np.nanargmin([h["val_loss"] for h in result.history])) + 1
+    ctx = {
+        "name": run_dir.name, "metrics": result.metrics, "baseline": result.baseline,
+        "baseline_metrics": result.baseline, "baseline_name": result.baseline_name,
+        "summary_lines": [
+            f"Task: {schema.task} on {cfg.data.path or cfg.data.dataset} "
+            f"({schema.n_outputs} {'classes' if schema.is_classification else 'outputs'})",
+            f"Model: {type(trainer.raw_model).__name__} ({cfg.model.name}), "
+            f"{n_params:,} parameters",
+            f"Test {key}: {value:.4f} (baseline {result.baseline_name}: "
+            f"{result.baseline.get(key, float('nan')):.4f})",
+            f"Test metrics from the {used} checkpoint"
+            + (f" (epoch {best_epoch}, lowest validation loss)" if used == "best" and best_epoch
+               else ""),
+            f"Duration: {duration:.1f} s on {env.get('device')}"],
+        "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
+        "training_summary": {"epochs run": epochs_run, "best epoch": best_epoch or "—",
+                             "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
+                             "batch size": cfg.train.batch_size,
+                             "scheduler": cfg.train.scheduler,
+                             "final train loss": result.history[-1]["train_loss"]
+                             if result.history else "—",
+                             "training time (s)": trainer.elapsed},
+        "notices": list(bundle.info.get("notices", [])),
+        "extra_sections": list(bundle.info.get("report_sections", [])),
+        "config_yaml": cfg.to_yaml(), "environment": env,
+    }
+    for k, v in bundle.info.get("summary", {}).items():
+        ctx["data_summary"][k] = v
+    write_reports(run_dir, ctx)
+    write_status(run_dir, "complete", finished=now_iso(), duration_s=round(duration, 2),
+                 main_metric={key: value}, epochs=epochs_run)
+
+
+def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
+    """Re-score a saved run on its test split (rebuilt from the saved config and seed)."""
+    from .data.datasets import load_data
+    from .models.registry import build_model
+    from .training.checkpoint import load_weights
+
+    run_dir = require_run(run)
+    cfg = load_run_config(run_dir)
+    bundle = load_data(cfg.data, seed=cfg.train.seed)
+    model = build_model(cfg.model, bundle.schema)
+    folder = run_dir / "checkpoints" / checkpoint
+    if not folder.exists() and checkpoint == "best":
+        folder = run_dir / "checkpoints" / "last"
+    model.load_state_dict(load_weights(folder))
+    metrics, name, base = score(model, bundle)
+    return RunResult(run_dir, metrics, name, base, [], bundle.schema)

@@ -1,0 +1,92 @@
+"""``build_model``: a model config and a data schema → an ``nn.Module``.
+
+Example:
+    >>> schema = Schema("multiclass", "image", (1, 8, 8), 10)
+    >>> type(build_model(ModelConfig(name="mlp"), schema)).__name__
+    'MLP'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from torch import nn
+
+from ..config import ModelConfig
+from ..data.bundle import Schema
+from ..errors import ConfigError, unknown_choice
+
+__all__ = ["build_model", "model_names", "default_model_name", "register_model"]
+
+_BUILDERS: dict[str, Callable[[ModelConfig, Schema], nn.Module]] = {}
+
+
+def register_model(name: str, builder: Callable[[ModelConfig, Schema], nn.Module]) -> None:
+    _BUILDERS[name] = builder
+
+
+def _register_builtins() -> None:
+    from .cnn import CNN1d, CNN2d
+    from .linear import Linear
+    from .mlp import MLP
+
+    register_model("mlp", MLP.from_schema)
+    register_model("linear", Linear.from_schema)
+
+    def cnn(cfg: ModelConfig, schema: Schema) -> nn.Module:
+        if schema.input_kind == "image":
+            return CNN2d.from_schema(cfg, schema)
+        if schema.input_kind in ("sequence", "series"):
+            return CNN1d.from_schema(cfg, schema)
+        raise ConfigError(f"Model 'cnn' needs images or sequences, but this data is a "
+                          f"{schema.input_kind}. Use --model tabular or mlp, or "
+                          f"--layout sequence for rows that are sequences.")
+
+    register_model("cnn", cnn)
+    try:
+        from .tabular import TabularNet
+
+        register_model("tabular", TabularNet.from_schema)
+    except ImportError:
+        pass
+    try:
+        from .lstm import build_recurrent
+
+        register_model("lstm", lambda c, s: build_recurrent(c, s, "lstm"))
+        register_model("gru", lambda c, s: build_recurrent(c, s, "gru"))
+    except ImportError:
+        pass
+
+
+def model_names() -> list[str]:
+    if not _BUILDERS:
+        _register_builtins()
+    return sorted(_BUILDERS)
+
+
+def default_model_name(schema: Schema) -> str:
+    """The model chosen for ``--model auto``, by the kind of data."""
+    if schema.input_kind == "image":
+        return "mlp"
+    if schema.input_kind in ("sequence", "series"):
+        return "lstm"
+    return "tabular" if "tabular" in model_names() else "mlp"
+
+
+def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
+    """Build the configured model for data described by ``schema``."""
+    name = cfg.name
+    if ".py:" in name or name.endswith(".py"):
+        if ":" not in name.rsplit(".py", 1)[-1]:
+            raise ConfigError(f"Model '{name}' names a file but no class; expected "
+                              f"FILE.py:ClassName.")
+        from .custom import load_custom_model
+
+        return load_custom_model(name, schema)
+    if name == "auto":
+        name = default_model_name(schema)
+    names = model_names()
+    if name not in names:
+        raise ConfigError(unknown_choice("model", name, names) +
+                          " Or FILE.py:Class for your own nn.Module.")
+    return _BUILDERS[name](cfg, schema)

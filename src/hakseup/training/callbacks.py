@@ -1,0 +1,295 @@
+"""Callbacks: every optional behaviour of the training loop, behind named hooks.
+
+Hooks (all optional), in the order the trainer calls them::
+
+    on_fit_begin(trainer)
+      on_epoch_begin(trainer)
+        on_before_optimizer_step(trainer)        after backward, before optimizer.step()
+        on_train_batch_end(trainer, logs)        logs: {"loss": tensor, "step": int}
+      on_epoch_end(trainer, logs)                logs: {"epoch", "train_loss", "val_loss", ...}
+    on_fit_end(trainer)
+
+Set ``trainer.stop_training = True`` to stop after the current epoch. A callback with state
+(early stopping, the scheduler) returns it from ``state_dict()`` so that it is checkpointed and a
+resumed run continues exactly. ``order`` sorts callbacks: checkpointing runs last so it captures
+everything the others changed.
+
+Example:
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, trainer, logs):
+    ...         print(logs["epoch"], logs["train_loss"])
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import HakseupError
+from ..fileio import append_line
+
+__all__ = ["Callback", "ProgressBar", "EarlyStopping", "LRScheduler", "GradientClipping",
+           "NonFiniteGuard", "ModelCheckpoint", "MetricsLogger", "TensorBoardLogger",
+           "TrainingDiverged"]
+
+
+class Callback:
+    order = 50
+
+    def on_fit_begin(self, trainer) -> None: ...
+    def on_epoch_begin(self, trainer) -> None: ...
+    def on_before_optimizer_step(self, trainer) -> None: ...
+    def on_train_batch_end(self, trainer, logs: dict) -> None: ...
+    def on_epoch_end(self, trainer, logs: dict) -> None: ...
+    def on_fit_end(self, trainer) -> None: ...
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+class TrainingDiverged(HakseupError):
+    """The loss became NaN or infinite."""
+
+
+class NonFiniteGuard(Callback):
+    """Stop at the first NaN/inf loss, naming the step, with a hint."""
+
+    order = 0
+
+    def on_train_batch_end(self, trainer, logs):
+        loss = logs["loss"]
+        if not bool(torch.isfinite(loss)):
+            raise TrainingDiverged(
+                f"The training loss became {loss.item()} at step {logs['step']} (epoch "
+                f"{trainer.epoch + 1}). Expected a finite loss. Fix: lower the learning rate "
+                f"(now {trainer.config.lr:g}), set --set train.grad_clip=1.0, or check the data "
+                f"for NaN/inf values.")
+
+
+class GradientClipping(Callback):
+    """Clip the global gradient norm before each optimizer step."""
+
+    def __init__(self, max_norm: float):
+        self.max_norm = max_norm
+
+    def on_before_optimizer_step(self, trainer):
+        if trainer.scaler is not None:
+            trainer.scaler.unscale_(trainer.optimizer)
+        torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), self.max_norm)
+
+
+class LRScheduler(Callback):
+    """Own the learning-rate schedule: per-step schedules step after each batch, the others
+    after each epoch (ReduceLROnPlateau with the monitored metric)."""
+
+    order = 10
+
+    def __init__(self, monitor: str = "val_loss"):
+        self.monitor = monitor
+        self.scheduler = None
+
+    def on_fit_begin(self, trainer):
+        from .optim import PER_STEP_SCHEDULERS, build_scheduler
+
+        self.per_step = trainer.config.scheduler in PER_STEP_SCHEDULERS
+        self.scheduler = build_scheduler(trainer.optimizer, trainer.config, trainer.steps_per_epoch)
+
+    def on_train_batch_end(self, trainer, logs):
+        if self.scheduler is not None and self.per_step:
+            self.scheduler.step()
+
+    def on_epoch_end(self, trainer, logs):
+        if self.scheduler is None or self.per_step:
+            return
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(logs.get(self.monitor, logs["train_loss"]))
+        else:
+            self.scheduler.step()
+
+    def state_dict(self):
+        if self.scheduler is None:
+            return {}
+        # LambdaLR's lambdas are code, not state: they are rebuilt from the config.
+        return {k: v for k, v in self.scheduler.state_dict().items() if k != "lr_lambdas"}
+
+    def load_state_dict(self, state):
+        if self.scheduler is not None and state:
+            self.scheduler.load_state_dict({**self.scheduler.state_dict(), **state})
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs."""
+
+    order = 20
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0):
+        self.monitor, self.patience, self.min_delta = monitor, patience, min_delta
+        self.best, self.wait, self.stopped_epoch = None, 0, None
+
+    @property
+    def mode(self) -> str:
+        return "min" if any(k in self.monitor for k in ("loss", "error", "mae", "mse", "rmse",
+                                                        "mape", "mase")) else "max"
+
+    def improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, trainer, logs):
+        value = logs.get(self.monitor)
+        if value is None or math.isnan(value):
+            return
+        if self.improved(value):
+            self.best, self.wait = value, 0
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.stopped_epoch = logs["epoch"]
+                trainer.stop_training = True
+
+    def state_dict(self):
+        return {"best": self.best, "wait": self.wait, "stopped_epoch": self.stopped_epoch}
+
+    def load_state_dict(self, state):
+        self.best, self.wait = state.get("best"), state.get("wait", 0)
+        self.stopped_epoch = state.get("stopped_epoch")
+
+
+class ProgressBar(Callback):
+    """One tqdm bar per epoch, with the running loss; the epoch's metrics when it ends."""
+
+    order = 90
+
+    def __init__(self, file=None):
+        self.file = file
+        self.bar = None
+
+    def on_epoch_begin(self, trainer):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=trainer.steps_per_epoch, initial=trainer.batch_in_epoch,
+                        desc=f"epoch {trainer.epoch + 1}/{trainer.config.epochs}",
+                        file=self.file or sys.stderr, leave=True, dynamic_ncols=True,
+                        unit="batch", mininterval=0.2)
+
+    def on_train_batch_end(self, trainer, logs):
+        self.bar.update(1)
+
+    def on_epoch_end(self, trainer, logs):
+        if self.bar is not None:
+            shown = {k: f"{v:.4g}" for k, v in logs.items()
+                     if k in ("train_loss", "val_loss", "val_accuracy", "val_mae", "lr")}
+            self.bar.set_postfix(shown, refresh=True)
+            self.bar.close()
+            self.bar = None
+
+    def on_fit_end(self, trainer):
+        if self.bar is not None:
+            self.bar.close()
+
+
+class MetricsLogger(Callback):
+    """Append one JSON line per epoch to ``metrics.jsonl``."""
+
+    order = 60
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def on_fit_begin(self, trainer):
+        # On resume, drop lines from epochs the checkpoint does not contain (they will be redone).
+        if self.path.exists():
+            kept = [ln for ln in self.path.read_text(encoding="utf-8").splitlines()
+                    if ln.strip() and _epoch_of(ln) is not None and _epoch_of(ln) <= trainer.epoch]
+            from ..fileio import atomic_write_text
+
+            atomic_write_text(self.path, "".join(ln + "\n" for ln in kept))
+
+    def on_epoch_end(self, trainer, logs):
+        append_line(self.path, json.dumps(logs))
+
+
+def _epoch_of(line: str) -> int | None:
+    try:
+        return int(json.loads(line)["epoch"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class TensorBoardLogger(Callback):
+    """Scalars per epoch, the model graph once, weight histograms per epoch."""
+
+    order = 70
+
+    def __init__(self, log_dir: str | os.PathLike, histograms: bool = True, graph: bool = True):
+        self.log_dir, self.histograms, self.graph = str(log_dir), histograms, graph
+        self.writer = None
+
+    def on_fit_begin(self, trainer):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(self.log_dir, purge_step=trainer.epoch + 1
+                                    if trainer.epoch else None)
+        if self.graph and trainer.epoch == 0:
+            try:
+                example = tuple(x[:2] for x in trainer.train_data.inputs)
+                self.writer.add_graph(trainer.raw_model, example)
+            except Exception:  # tracing fails for some user models; the graph is a nicety
+                pass
+
+    def on_epoch_end(self, trainer, logs):
+        step = logs["epoch"]
+        for k, v in logs.items():
+            if k != "epoch" and isinstance(v, (int, float)):
+                group = "loss" if k.endswith("loss") else "metrics"
+                self.writer.add_scalar(f"{group}/{k}", v, step)
+        if self.histograms:
+            for name, p in trainer.raw_model.named_parameters():
+                self.writer.add_histogram(f"weights/{name}", p.detach().float().cpu(), step)
+        self.writer.flush()
+
+    def on_fit_end(self, trainer):
+        if self.writer is not None:
+            self.writer.close()
+
+
+class ModelCheckpoint(Callback):
+    """Save ``last`` every epoch (or every N steps) and ``best`` when ``monitor`` improves."""
+
+    order = 100
+
+    def __init__(self, folder: str | os.PathLike, monitor: str = "val_loss",
+                 every_n_steps: int = 0):
+        self.folder = Path(folder)
+        self.tracker = EarlyStopping(monitor, patience=10**9)
+        self.every_n_steps = every_n_steps
+
+    def on_train_batch_end(self, trainer, logs):
+        if self.every_n_steps and trainer.global_step % self.every_n_steps == 0 \
+                and trainer.batch_in_epoch < trainer.steps_per_epoch:
+            trainer.save_checkpoint(self.folder / "last")
+
+    def on_epoch_end(self, trainer, logs):
+        value = logs.get(self.tracker.monitor)
+        if value is not None and not math.isnan(value) and self.tracker.improved(value):
+            self.tracker.best = value
+            trainer.save_checkpoint(self.folder / "best", weights_only=True)
+        trainer.save_checkpoint(self.folder / "last")
+
+    def state_dict(self):
+        return {"best": self.tracker.best}
+
+    def load_state_dict(self, state):
+        self.tracker.best = state.get("best")

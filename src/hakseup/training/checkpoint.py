@@ -1,0 +1,177 @@
+"""Checkpoints: weights in safetensors, everything else as tensors + JSON. Never pickle.
+
+A checkpoint is a folder::
+
+    model.safetensors    the model's state_dict (loadable by any safetensors reader)
+    state.safetensors    every tensor of the training state (optimizer moments, RNG states)
+    state.json           the rest of the training state, with the tensors' places marked,
+                         and the SHA-256 of both safetensors files
+
+It is written into a temporary folder beside its destination, fsynced, and swapped into place;
+the previous checkpoint stays as ``<name>.prev`` until the swap is done. ``load_checkpoint``
+verifies the checksums and falls back to ``<name>.prev`` with a warning when the newest one is
+damaged.
+
+Example:
+    >>> save_checkpoint(run / "checkpoints" / "last", model.state_dict(), {"epoch": 3})  # doctest: +SKIP
+    >>> weights, state = load_checkpoint(run / "checkpoints" / "last")                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import CheckpointError
+from ..fileio import atomic_write_json, fsync_dir, replace_dir
+
+__all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state",
+           "unflatten_state"]
+
+FORMAT = "hakseup-checkpoint/1"
+
+
+def flatten_state(obj: Any, tensors: dict[str, torch.Tensor], path: str = "s") -> Any:
+    """Replace tensors (and NumPy arrays) by references into ``tensors``; keep JSON-able rest."""
+    if isinstance(obj, torch.Tensor):
+        tensors[path] = obj.detach().cpu().contiguous().clone()
+        return {"__tensor__": path}
+    if isinstance(obj, np.ndarray):
+        tensors[path] = torch.from_numpy(np.ascontiguousarray(obj).astype(
+            np.int64 if obj.dtype.kind in "ui" else obj.dtype))
+        return {"__ndarray__": path, "dtype": str(obj.dtype)}
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj):
+            return {k: flatten_state(v, tensors, f"{path}.{k}") for k, v in obj.items()}
+        return {"__dict__": [[k, flatten_state(v, tensors, f"{path}.{i}")]
+                             for i, (k, v) in enumerate(obj.items())]}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [flatten_state(v, tensors, f"{path}.{i}") for i, v in enumerate(obj)]}
+    if isinstance(obj, list):
+        return [flatten_state(v, tensors, f"{path}.{i}") for i, v in enumerate(obj)]
+    if isinstance(obj, (np.integer, np.floating)):
+        return obj.item()
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    raise TypeError(f"cannot store {type(obj).__name__} in a checkpoint")
+
+
+def unflatten_state(obj: Any, tensors: dict[str, torch.Tensor]) -> Any:
+    if isinstance(obj, dict):
+        if "__tensor__" in obj:
+            return tensors[obj["__tensor__"]]
+        if "__ndarray__" in obj:
+            return tensors[obj["__ndarray__"]].numpy().astype(obj["dtype"])
+        if "__dict__" in obj:
+            return {k: unflatten_state(v, tensors) for k, v in obj["__dict__"]}
+        if "__tuple__" in obj:
+            return tuple(unflatten_state(v, tensors) for v in obj["__tuple__"])
+        return {k: unflatten_state(v, tensors) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [unflatten_state(v, tensors) for v in obj]
+    return obj
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file(tensors, str(path))
+    with open(path, "rb") as f:  # safetensors writes in place: make it durable
+        os.fsync(f.fileno())
+
+
+def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor],
+                    state: dict[str, Any] | None = None, meta: dict | None = None) -> Path:
+    """Write a checkpoint folder at ``dest`` crash-safely (see module docstring)."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        weights = {k: v.detach().cpu().contiguous().clone() for k, v in model_state.items()}
+        _save_tensors(weights, tmp / "model.safetensors")
+        tensors: dict[str, torch.Tensor] = {}
+        skeleton = flatten_state(state or {}, tensors)
+        _save_tensors(tensors, tmp / "state.safetensors")
+        atomic_write_json(tmp / "state.json", {
+            "format": FORMAT, "meta": meta or {}, "state": skeleton,
+            "sha256": {"model.safetensors": _sha256(tmp / "model.safetensors"),
+                       "state.safetensors": _sha256(tmp / "state.safetensors")}})
+        fsync_dir(tmp)
+        replace_dir(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def _read(folder: Path) -> tuple[dict, dict, dict]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    manifest_path = folder / "state.json"
+    if not manifest_path.is_file():
+        raise CheckpointError(f"'{folder}' has no state.json")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"'{manifest_path}' is not valid JSON ({e})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CheckpointError(f"'{folder}' is not a hakseup checkpoint (format "
+                              f"{manifest.get('format') if isinstance(manifest, dict) else '?'})")
+    for name, digest in manifest.get("sha256", {}).items():
+        f = folder / name
+        if not f.is_file() or _sha256(f) != digest:
+            raise CheckpointError(f"'{f}' is missing or damaged (checksum mismatch)")
+    try:
+        weights = load_file(str(folder / "model.safetensors"))
+        tensors = load_file(str(folder / "state.safetensors"))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise CheckpointError(f"'{folder}' could not be read: {e}") from None
+    return weights, unflatten_state(manifest["state"], tensors), manifest.get("meta", {})
+
+
+def load_checkpoint(folder: str | os.PathLike, fallback: bool = True
+                    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """(model weights, training state) from a checkpoint folder; if it is damaged, the previous
+    good one (``<name>.prev``) is used with a warning."""
+    folder = Path(folder)
+    candidates = [folder, folder.with_name(folder.name + ".prev")] if fallback else [folder]
+    errors = []
+    for i, cand in enumerate(candidates):
+        if not cand.exists():
+            errors.append(f"'{cand}' does not exist")
+            continue
+        try:
+            weights, state, _ = _read(cand)
+        except CheckpointError as e:
+            errors.append(str(e))
+            continue
+        if i > 0:
+            warnings.warn(f"checkpoint '{folder}' could not be loaded ({errors[0]}); "
+                          f"using the previous good one, '{cand}'.", stacklevel=2)
+        return weights, state
+    raise CheckpointError(f"No usable checkpoint at '{folder}': {'; '.join(errors)}. "
+                          f"Train again, or point at another run folder.")
+
+
+def load_weights(folder: str | os.PathLike) -> dict[str, torch.Tensor]:
+    return load_checkpoint(folder)[0]

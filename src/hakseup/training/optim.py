@@ -1,0 +1,84 @@
+"""Optimisers (any ``torch.optim`` class by name) and learning-rate schedules.
+
+Example:
+    >>> opt = build_optimizer(model.parameters(), TrainConfig(optimizer="sgd", lr=0.1))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import torch
+
+from ..config import TrainConfig
+from ..errors import ConfigError, unknown_choice
+
+__all__ = ["optimizer_names", "build_optimizer", "build_scheduler", "PER_STEP_SCHEDULERS"]
+
+# Schedules stepped after every batch (the rest once per epoch).
+PER_STEP_SCHEDULERS = {"onecycle", "warmup"}
+
+
+def optimizer_names() -> dict[str, type]:
+    """Every optimizer class in ``torch.optim``, by lower-case name."""
+    return {name.lower(): cls for name, cls in vars(torch.optim).items()
+            if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)
+            and cls is not torch.optim.Optimizer}
+
+
+def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    classes = optimizer_names()
+    cls = classes.get(cfg.optimizer.lower())
+    if cls is None:
+        raise ConfigError(unknown_choice("optimizer", cfg.optimizer, classes))
+    accepted = inspect.signature(cls.__init__).parameters
+    kwargs = {"lr": cfg.lr}
+    if cfg.weight_decay and "weight_decay" in accepted:
+        kwargs["weight_decay"] = cfg.weight_decay
+    if cfg.momentum is not None:
+        if "momentum" not in accepted:
+            raise ConfigError(f"Optimizer '{cfg.optimizer}' has no momentum; remove "
+                              f"train.momentum or use sgd or rmsprop.")
+        kwargs["momentum"] = cfg.momentum
+    try:
+        return cls(params, **kwargs)
+    except ValueError as e:
+        raise ConfigError(f"Optimizer '{cfg.optimizer}' rejected its settings: {e}.") from None
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int):
+    """The configured schedule, or None. ``warmup`` rises linearly for ``warmup_epochs`` and
+    then follows a cosine decay to zero (a LambdaLR)."""
+    s = torch.optim.lr_scheduler
+    name = cfg.scheduler
+    total_steps = max(1, cfg.epochs * steps_per_epoch)
+    if name == "none":
+        return None
+    if name == "step":
+        return s.StepLR(optimizer, step_size=cfg.step_size, gamma=cfg.gamma)
+    if name == "multistep":
+        milestones = cfg.milestones or [max(1, cfg.epochs // 2), max(1, 3 * cfg.epochs // 4)]
+        return s.MultiStepLR(optimizer, milestones=milestones, gamma=cfg.gamma)
+    if name == "exponential":
+        return s.ExponentialLR(optimizer, gamma=cfg.gamma if cfg.gamma < 1 else 0.95)
+    if name == "cosine":
+        return s.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
+    if name == "onecycle":
+        return s.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total_steps)
+    if name == "plateau":
+        return s.ReduceLROnPlateau(optimizer, mode="min", factor=cfg.gamma,
+                                   patience=max(1, (cfg.patience or 4) // 2))
+    if name == "warmup":
+        warm = max(1, cfg.warmup_epochs * steps_per_epoch)
+
+        def factor(step: int) -> float:
+            if step < warm:
+                return (step + 1) / warm
+            progress = (step - warm) / max(1, total_steps - warm)
+            return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+        return s.LambdaLR(optimizer, factor)
+    raise ConfigError(unknown_choice("scheduler", name,
+                                     ["none", "step", "multistep", "exponential", "cosine",
+                                      "onecycle", "plateau", "warmup"]))

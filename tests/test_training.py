@@ -1,0 +1,230 @@
+"""The trainer: exact resume, schedulers, guards, callbacks, checkpoints."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from hakseup.config import RunConfig, TrainConfig
+from hakseup.data.datasets import load_data
+from hakseup.errors import CheckpointError
+from hakseup.experiment import train
+from hakseup.models.registry import build_model
+from hakseup.training.callbacks import Callback, EarlyStopping
+from hakseup.training.checkpoint import load_checkpoint, save_checkpoint
+from hakseup.training.trainer import Trainer
+
+
+def quick_cfg(out, **train):
+    t = {"epochs": 4, "progress": False, "tensorboard": False, **train}
+    return RunConfig.from_dict({"train": t, "output": {"dir": str(out)}})
+
+
+def weights(run):
+    return load_file(str(Path(run) / "checkpoints" / "last" / "model.safetensors"))
+
+
+def assert_bit_identical(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+class Crash(Callback):
+    """Simulate a crash at the end of a given epoch (after its checkpoint is written)."""
+
+    order = 1000
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_end(self, trainer, logs):
+        if logs["epoch"] == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("scheduler", ["none", "onecycle", "plateau"])
+def test_resume_after_a_crash_gives_bit_identical_weights(tmp_path, monkeypatch, scheduler):
+    extra = {"scheduler": scheduler, "patience": 50}
+    full = train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
+    # Crash during epoch 2 of an identical run, via the callback list the pipeline builds.
+    import hakseup.experiment as exp
+
+    original = exp.build_callbacks
+    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [Crash(2)])
+    with pytest.raises(KeyboardInterrupt):
+        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None)
+    assert json.loads((tmp_path / "part" / "run.json").read_text())["status"] == "interrupted"
+    monkeypatch.setattr(exp, "build_callbacks", original)
+    resumed = train(None, resume=tmp_path / "part", echo=lambda *a: None)
+    assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
+    assert resumed.metrics == full.metrics
+    lines = (tmp_path / "part" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(ln)["epoch"] for ln in lines] == [1, 2, 3, 4]
+
+
+def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch):
+    import hakseup.experiment as exp
+
+    class CrashAtStep(Callback):
+        order = 1000
+
+        def on_train_batch_end(self, trainer, logs):
+            if logs["step"] == 30:          # epoch 2, batch 9 of 21; a checkpoint at step 30
+                raise KeyboardInterrupt
+
+    extra = {"checkpoint_every": 10, "epochs": 3}
+    train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
+    original = exp.build_callbacks
+    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [CrashAtStep()])
+    with pytest.raises(KeyboardInterrupt):
+        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None)
+    _, state = load_checkpoint(tmp_path / "part" / "checkpoints" / "last")
+    assert (state["epoch"], state["batch_in_epoch"]) == (1, 9)
+    monkeypatch.setattr(exp, "build_callbacks", original)
+    train(None, resume=tmp_path / "part", echo=lambda *a: None)
+    assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
+
+
+def test_sigkilled_cli_run_resumes_to_identical_weights(tmp_path):
+    """A real `hakseup train` process killed with SIGKILL after its first epoch."""
+    epochs = "60"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    args = [sys.executable, "-m", "hakseup", "train", "--epochs", epochs, "--no-progress",
+            "--no-tensorboard", "--seed", "3"]
+    proc = subprocess.Popen(args + ["--output", str(tmp_path / "killed")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = tmp_path / "killed" / "checkpoints" / "last" / "state.json"
+    deadline = time.time() + 120
+    while not manifest.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    status = json.loads((tmp_path / "killed" / "run.json").read_text())["status"]
+    assert status == "running"                      # killed: never marked complete
+    _, state = load_checkpoint(tmp_path / "killed" / "checkpoints" / "last")
+    assert 1 <= state["epoch"] < int(epochs)
+    from hakseup.cli.main import main
+
+    assert main(["train", "--resume", str(tmp_path / "killed")]) == 0
+    assert main(["train", "--epochs", epochs, "--no-progress", "--no-tensorboard", "--seed", "3",
+                 "--output", str(tmp_path / "clean")]) == 0
+    assert_bit_identical(weights(tmp_path / "killed"), weights(tmp_path / "clean"))
+
+
+def test_resuming_a_complete_run_is_a_user_error(tmp_path):
+    train(quick_cfg(tmp_path / "r", epochs=1), echo=lambda *a: None)
+    with pytest.raises(CheckpointError, match="already complete"):
+        train(None, resume=tmp_path / "r")
+
+
+@pytest.mark.parametrize("scheduler", ["step", "multistep", "exponential", "cosine", "onecycle",
+                                       "plateau", "warmup"])
+def test_every_scheduler_changes_the_learning_rate(scheduler):
+    bundle = load_data(RunConfig().data)
+    model = build_model(RunConfig().model, bundle.schema)
+    hist = Trainer(epochs=4, scheduler=scheduler, step_size=1, gamma=0.5, milestones=[1],
+                   warmup_epochs=1, patience=2, progress=False).fit(model, bundle)
+    lrs = [h["lr"] for h in hist]
+    if scheduler == "plateau":   # only decays when validation stalls; it must at least run
+        assert all(lr <= 1e-3 for lr in lrs)
+    else:
+        assert len(set(lrs)) > 1, lrs
+
+
+def test_nan_guard_stops_with_the_step_and_a_hint():
+    from hakseup.training.callbacks import TrainingDiverged
+
+    bundle = load_data(RunConfig().data)
+    bundle.train.inputs[0][5] = float("nan")
+    model = build_model(RunConfig().model, bundle.schema)
+    with pytest.raises(TrainingDiverged, match=r"at step \d+ .*lower the learning rate"):
+        Trainer(epochs=1, shuffle=False, progress=False).fit(model, bundle)
+
+
+def test_gradient_clipping_bounds_the_update():
+    bundle = load_data(RunConfig().data)
+    torch.manual_seed(0)
+    model = build_model(RunConfig().model, bundle.schema)
+    before = [p.detach().clone() for p in model.parameters()]
+    Trainer(epochs=1, optimizer="sgd", lr=1.0, grad_clip=1e-3, batch_size=2000,
+            progress=False).fit(model, bundle)
+    step = torch.sqrt(sum(((p - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
+    assert step <= 1e-3 * 1.0001
+
+
+def test_early_stopping_stops_and_is_recorded():
+    bundle = load_data(RunConfig().data)
+    model = build_model(RunConfig().model, bundle.schema)
+    es = EarlyStopping(monitor="val_loss", patience=1, min_delta=10.0)   # never "improves"
+    hist = Trainer(epochs=20, progress=False, callbacks=[es]).fit(model, bundle)
+    assert len(hist) == 2 and es.stopped_epoch == 2
+
+
+def test_callback_hooks_are_called_in_order():
+    calls = []
+
+    class Spy(Callback):
+        def on_fit_begin(self, t): calls.append("fit_begin")
+        def on_epoch_begin(self, t): calls.append("epoch_begin")
+        def on_train_batch_end(self, t, logs): calls.append("batch")
+        def on_epoch_end(self, t, logs): calls.append("epoch_end")
+        def on_fit_end(self, t): calls.append("fit_end")
+
+    bundle = load_data(RunConfig().data)
+    model = build_model(RunConfig().model, bundle.schema)
+    Trainer(epochs=1, batch_size=1000, callbacks=[Spy()], progress=False).fit(model, bundle)
+    assert calls == ["fit_begin", "epoch_begin", "batch", "batch", "epoch_end", "fit_end"]
+
+
+def test_checkpoint_round_trip_and_fallback_to_previous(tmp_path):
+    w1 = {"w": torch.randn(3, 3)}
+    np_state = np.random.RandomState(7).get_state()
+    state = {"epoch": 1, "rng": np_state, "opt": {0: {"m": torch.ones(2)}},
+             "t": (1, 2.5, None), "inf": float("inf")}
+    save_checkpoint(tmp_path / "last", w1, state)
+    w2 = {"w": torch.randn(3, 3)}
+    save_checkpoint(tmp_path / "last", w2, {"epoch": 2})
+    got_w, got_s = load_checkpoint(tmp_path / "last")
+    assert torch.equal(got_w["w"], w2["w"]) and got_s == {"epoch": 2}
+    # Damage the newest: the previous one is used, with a warning.
+    data = bytearray((tmp_path / "last" / "model.safetensors").read_bytes())
+    data[-1] ^= 0xFF
+    (tmp_path / "last" / "model.safetensors").write_bytes(bytes(data))
+    with pytest.warns(UserWarning, match="previous good one"):
+        got_w, got_s = load_checkpoint(tmp_path / "last")
+    assert torch.equal(got_w["w"], w1["w"]) and got_s["epoch"] == 1
+    assert got_s["opt"][0]["m"].tolist() == [1.0, 1.0] and got_s["t"] == (1, 2.5, None)
+    assert got_s["inf"] == float("inf")
+    assert got_s["rng"][0] == "MT19937" and np.array_equal(got_s["rng"][1], np_state[1])
+    assert got_s["rng"][1].dtype == np_state[1].dtype and got_s["rng"][2:] == np_state[2:]
+
+
+def test_a_pickle_is_never_loaded(tmp_path):
+    """A checkpoint folder holding a pickle (the classic attack) is refused, not executed."""
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "model.safetensors").write_bytes(pickle.dumps(Evil()))
+    (tmp_path / "ck" / "state.json").write_text(json.dumps({"format": "hakseup-checkpoint/1",
+                                                            "state": {}}))
+    (tmp_path / "ck" / "state.safetensors").write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / "ck")
+    assert not marker.exists()
