@@ -70,11 +70,13 @@ def score(model: torch.nn.Module, bundle: DataBundle, split: str = "test") -> tu
     if len(part) == 0:
         raise HakseupError(f"The {split} split is empty: nothing to evaluate. Use a larger "
                            f"data.{split}_size or more rows.")
-    out = predict(model, part.inputs).numpy()
-    target = part.target.numpy()
+    # Values are compared in the data's original units, not the scaled ones the model sees.
+    inverse = bundle.preprocessor.inverse_target
+    out = inverse(predict(model, part.inputs).numpy())
+    target = inverse(part.target.numpy())
     schema = bundle.schema
     metrics = compute_metrics(schema.task, out, target, schema.n_outputs)
-    name, base = baseline_metrics(schema.task, bundle.train.target.numpy(), target,
+    name, base = baseline_metrics(schema.task, inverse(bundle.train.target.numpy()), target,
                                   schema.n_outputs)
     return metrics, name, base
 

@@ -8,6 +8,7 @@ EXAMPLES = """\
 examples:
   hakseup evaluate runs/20261122-101500-digits-mlp
   hakseup evaluate runs/20261122-101500-digits-mlp --checkpoint last
+  hakseup evaluate runs/<id> --data labelled.csv       # a run trained on a CSV
 """
 
 
@@ -17,6 +18,7 @@ def register(sub) -> None:
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--checkpoint", choices=["best", "last"], default="best")
+    p.add_argument("--data", metavar="FILE", help="labelled CSV to score instead of the test split")
     p.set_defaults(func=run)
 
 
@@ -24,6 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from ..experiment import evaluate_run
     from .train import print_metrics
 
-    result = evaluate_run(args.run, checkpoint=args.checkpoint)
+    if args.data:
+        from ..inference import evaluate_file
+
+        result = evaluate_file(args.run, args.data)
+    else:
+        result = evaluate_run(args.run, checkpoint=args.checkpoint)
     print_metrics(result)
     return 0

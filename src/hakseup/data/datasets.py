@@ -22,7 +22,7 @@ from .images import Augmenter, ImagePreprocessor
 from .splits import holdout_indices
 
 __all__ = ["DatasetInfo", "ImageData", "register_dataset", "list_datasets", "get_dataset",
-           "load_data", "image_bundle"]
+           "load_data", "load_raw", "image_bundle"]
 
 
 @dataclass
@@ -82,10 +82,14 @@ register_dataset(DatasetInfo(
     size="1,797 images", source="scikit-learn (UCI optical digits)"))
 
 
-def image_bundle(raw: ImageData, cfg: DataConfig, seed: int) -> DataBundle:
-    """Stratified split (or the official test set), normalisation fitted on train only."""
+def image_bundle(raw: ImageData, cfg: DataConfig, seed: int,
+                 indices: tuple[np.ndarray, ...] | None = None) -> DataBundle:
+    """Stratified split (or the official test set, or given ``indices``), normalisation fitted
+    on the training images only."""
     labels = np.asarray(raw.labels)
-    if raw.test_images is not None:
+    if indices is not None:
+        parts = {k: (raw.images[ix], labels[ix]) for k, ix in zip(("train", "val", "test"), indices)}
+    elif raw.test_images is not None:
         n = len(labels)
         tr, va, _ = holdout_indices(n, cfg.val_size, 0, seed, stratify=labels)
         parts = {"train": (raw.images[tr], labels[tr]), "val": (raw.images[va], labels[va]),
@@ -111,19 +115,99 @@ def image_bundle(raw: ImageData, cfg: DataConfig, seed: int) -> DataBundle:
                       augment=Augmenter(cfg.augment) if cfg.augment else None)
 
 
-def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
-    """Turn a data config (a built-in dataset or a CSV path) into a ``DataBundle``."""
+def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
+    """(ImageData or DataFrame, dataset defaults, a name for messages) — before any split."""
     if cfg.path:
-        from .tables import table_bundle_from_file  # CSV support lives in the data issue
+        from .reader import read_csv
 
-        return table_bundle_from_file(cfg, seed)
+        return read_csv(cfg.path, header=cfg.header, delimiter=cfg.delimiter), {}, cfg.path
     if not cfg.dataset:
         raise DataError("No data given: expected --dataset NAME or --data FILE.csv. "
                         "See `hakseup datasets` for the built-in ones.")
     info = get_dataset(cfg.dataset)
-    raw = info.loader(cfg)
+    return info.loader(cfg), info.defaults, info.name
+
+
+def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
+    """Turn a data config (a built-in dataset or a CSV path) into a ``DataBundle``."""
+    raw, defaults, source = load_raw(cfg)
     if isinstance(raw, ImageData):
         return image_bundle(raw, cfg, seed)
     from .tables import table_bundle
 
-    return table_bundle(raw, cfg, seed, defaults=info.defaults)
+    return table_bundle(raw, cfg, seed, defaults=defaults, source=source)
+
+
+# --------------------------------------------------------------------------- downloadable data
+
+_GILBUT = ("https://raw.githubusercontent.com/gilbutITbook/080289/"
+           "3661f4894c628794dbb358e090587b18bc720443/")
+_MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+                  "https://storage.googleapis.com/cvdf-datasets/mnist/"]
+_MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+              "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+              "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+              "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+
+
+def _fetch(cfg: DataConfig, name: str, algorithm: str, digest: str, mirrors: list[str],
+           subdir: str):
+    from .download import RemoteFile, cache_dir, fetch, mirror_override
+
+    return fetch(RemoteFile(name, algorithm, digest, mirrors),
+                 cache_dir(cfg.cache_dir) / subdir, mirror_override(cfg.mirrors))
+
+
+def _mnist_part(cfg: DataConfig, part: str) -> tuple[np.ndarray, np.ndarray]:
+    from .idx import read_idx
+
+    images = read_idx(_fetch(cfg, f"{part}-images-idx3-ubyte.gz", "md5",
+                             _MNIST_MD5[f"{part}-images-idx3-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
+    labels = read_idx(_fetch(cfg, f"{part}-labels-idx1-ubyte.gz", "md5",
+                             _MNIST_MD5[f"{part}-labels-idx1-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
+    if len(images) != len(labels):
+        raise DataError(f"MNIST {part}: {len(images)} images but {len(labels)} labels. Delete "
+                        f"the cached files so that they are downloaded again.")
+    return images, labels.astype(np.int64)
+
+
+def _load_mnist(cfg: DataConfig) -> ImageData:
+    x, y = _mnist_part(cfg, "train")
+    xt, yt = _mnist_part(cfg, "t10k")
+    return ImageData(x, y, [str(i) for i in range(10)], 255.0, test_images=xt, test_labels=yt)
+
+
+def _load_mnist_t10k(cfg: DataConfig) -> ImageData:
+    x, y = _mnist_part(cfg, "t10k")
+    return ImageData(x, y, [str(i) for i in range(10)], 255.0)
+
+
+def _csv_loader(name: str, path: str, digest: str):
+    def load(cfg: DataConfig):
+        from .reader import read_csv
+
+        return read_csv(_fetch(cfg, name, "sha256", digest, [_GILBUT + path], name.split(".")[0]))
+
+    return load
+
+
+register_dataset(DatasetInfo(
+    name="mnist", kind="image", loader=_load_mnist, size="70,000 images",
+    description="28x28 handwritten digits, 10 classes; official 10,000-image test set",
+    source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"))
+register_dataset(DatasetInfo(
+    name="mnist-t10k", kind="image", loader=_load_mnist_t10k, size="10,000 images",
+    description="only MNIST's official test files (a 10 MB download), split like any dataset",
+    source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"))
+register_dataset(DatasetInfo(
+    name="car-evaluation", kind="table", size="1,728 rows",
+    loader=_csv_loader("car_evaluation.csv", "chap02/data/",
+                       "c685b4b7cae69bff2d4036c97bb85eef48c1492bd55c26db7e5759001db7d852"),
+    description="6 categorical car attributes -> acceptability (4 classes)",
+    source="UCI Car Evaluation, Bohanec & Rajkovic (CC BY 4.0)", defaults={"target": "output"}))
+register_dataset(DatasetInfo(
+    name="sbux", kind="series", size="253 days",
+    loader=_csv_loader("SBUX.csv", "chap07/data/",
+                       "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c"),
+    description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
+    source="public market data", defaults={"target": "Close", "time_col": "Date"}))

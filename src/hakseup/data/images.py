@@ -45,6 +45,9 @@ class ImagePreprocessor:
             x = x.unsqueeze(1)
         return (x / self.max_value - self.mean_) / self.std_
 
+    def inverse_target(self, values: np.ndarray) -> np.ndarray:
+        return values  # class indices need no inversion
+
     def to_dict(self) -> dict:
         return {"kind": self.kind, "max_value": self.max_value, "normalize": self.normalize,
                 "mean": self.mean_, "std": self.std_}

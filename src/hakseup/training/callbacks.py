@@ -243,9 +243,15 @@ class TensorBoardLogger(Callback):
         self.writer = SummaryWriter(self.log_dir, purge_step=trainer.epoch + 1
                                     if trainer.epoch else None)
         if self.graph and trainer.epoch == 0:
+            import warnings
+
             try:
                 example = tuple(x[:2] for x in trainer.train_data.inputs)
-                self.writer.add_graph(trainer.raw_model, example)
+                was_training = trainer.raw_model.training
+                with warnings.catch_warnings():  # tracer chatter is not the user's concern
+                    warnings.simplefilter("ignore")
+                    self.writer.add_graph(trainer.raw_model.eval(), example)
+                trainer.raw_model.train(was_training)
             except Exception:  # tracing fails for some user models; the graph is a nicety
                 pass
 
