@@ -1,0 +1,289 @@
+"""Recurrent networks from scratch: the LSTM cell with its gates written out, a stacked LSTM
+layer built on it, a GRU, and the native ``nn.LSTM``/``nn.GRU`` as interchangeable backends.
+
+Parameters use PyTorch's layout (``weight_ih`` is (4H, I) with gate blocks in the order input,
+forget, cell, output), so weights copy one-to-one between our modules and ``nn.LSTMCell`` /
+``nn.LSTM`` — which is how the tests check us.
+
+Speed: ``LSTM`` computes the input projection of every time step in one matrix product before
+the recurrence, and runs the recurrence in an autograd ``Function`` whose backward pass
+(backpropagation through time) is written out by hand: per step only the recurrent product and
+the gate arithmetic; the weight gradients are one matrix product each after the loop. Measured
+on 2 CPU cores (batch 100, 28 steps, hidden 128) it takes about 1.3x ``nn.LSTM``'s time, whose
+CPU path is oneDNN's fused RNN kernel; a plain per-step cell takes about 1.5x. TorchScript for
+the two loops made no difference and was dropped.
+
+Example:
+    >>> lstm = LSTM(28, 128, batch_first=True)
+    >>> out, (h, c) = lstm(torch.zeros(100, 28, 28))          # (B, T, I)
+    >>> out.shape, h.shape
+    (torch.Size([100, 28, 128]), torch.Size([1, 100, 128]))
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["LSTMCell", "LSTM", "GRUCell", "GRU", "RecurrentNet", "build_recurrent"]
+
+
+def _init_uniform(module: nn.Module, hidden_size: int) -> None:
+    """PyTorch's RNN initialisation: U(-1/sqrt(H), 1/sqrt(H)) for every parameter."""
+    bound = 1.0 / math.sqrt(hidden_size)
+    for p in module.parameters():
+        nn.init.uniform_(p, -bound, bound)
+
+
+class LSTMCell(nn.Module):
+    """One LSTM step, gates written out (the reference for ``LSTM``)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(4 * hidden_size)) if bias else None
+        self.bias_hh = nn.Parameter(torch.empty(4 * hidden_size)) if bias else None
+        _init_uniform(self, hidden_size)
+
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        # x: (B, I); h, c: (B, H)
+        if state is None:
+            zeros = x.new_zeros(x.shape[0], self.hidden_size)
+            state = (zeros, zeros)
+        h, c = state
+        gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh,
+                                                                     self.bias_hh)  # (B, 4H)
+        i, f, g, o = gates.chunk(4, dim=1)
+        input_gate = torch.sigmoid(i)        # how much of the candidate to write
+        forget_gate = torch.sigmoid(f)       # how much of the old cell to keep
+        cell_candidate = torch.tanh(g)       # what could be written
+        output_gate = torch.sigmoid(o)       # how much of the cell to expose
+        c = forget_gate * c + input_gate * cell_candidate
+        h = output_gate * torch.tanh(c)
+        return h, c
+
+
+def _forward_loop(x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, hs: torch.Tensor,
+                  cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor) -> None:
+    """The recurrence, in place: fills hs[1:], cs[1:], tanh_cs and acts (gates i, f, g, o)."""
+    H = hs.shape[2]
+    for t in range(x_scaled.shape[0]):
+        a = acts[t]
+        torch.sigmoid(torch.addmm(x_scaled[t], hs[t], w_hh_scaled_t), out=a)    # (B, 4H)
+        g = a[:, 2 * H:3 * H]
+        g.mul_(2.0).sub_(1.0)                                             # cell candidate (tanh)
+        i, f, o = a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
+        torch.addcmul(f * cs[t], i, g, out=cs[t + 1])                     # c = f*c + i*g
+        torch.tanh(cs[t + 1], out=tanh_cs[t])
+        torch.mul(o, tanh_cs[t], out=hs[t + 1])                           # h = o*tanh(c)
+
+
+def _backward_loop(d_out: torch.Tensor | None, dh: torch.Tensor, dc: torch.Tensor,
+                   dh_to_c: torch.Tensor, dc_factors: torch.Tensor, dh_to_gate_o: torch.Tensor,
+                   forget: torch.Tensor, w_hh: torch.Tensor, d_gates: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Backpropagation through time; fills d_gates, returns the gradients for h0 and c0."""
+    T, B, H4 = d_gates.shape
+    H = H4 // 4
+    d_ifg = d_gates[:, :, :3 * H].view(T, B, 3, H)
+    for k in range(T):
+        t = T - 1 - k
+        if d_out is not None and t < T - 1:   # d_out[T-1] was added with d_hT
+            dh = dh + d_out[t]
+        dc = torch.addcmul(dc, dh, dh_to_c[t])
+        torch.mul(dc.unsqueeze(1), dc_factors[t], out=d_ifg[t])           # input, forget, cell
+        torch.mul(dh, dh_to_gate_o[t], out=d_gates[t, :, 3 * H:])         # output gate
+        dc = dc * forget[t]                                               # to c_{t-1}
+        dh = torch.mm(d_gates[t], w_hh)                                   # to h_{t-1}: (B, H)
+    return dh, dc
+
+
+class _LSTMRecurrence(torch.autograd.Function):
+    """The recurrence over precomputed input projections, with a hand-written BPTT."""
+
+    @staticmethod
+    def forward(ctx, x_proj, h0, c0, w_hh):
+        # x_proj: (T, B, 4H) = x_t W_ih^T + b_ih + b_hh for every t; h0, c0: (B, H)
+        T, B, H4 = x_proj.shape
+        H = H4 // 4
+        # tanh(z) = 2*sigmoid(2z) - 1: doubling the cell-gate block once lets every step use one
+        # contiguous sigmoid over all four gates (a strided tanh is several times slower on CPU).
+        scale = x_proj.new_ones(H4)
+        scale[2 * H:3 * H] = 2.0
+        hs = x_proj.new_empty(T + 1, B, H)
+        cs = x_proj.new_empty(T + 1, B, H)
+        tanh_cs = x_proj.new_empty(T, B, H)
+        acts = x_proj.new_empty(T, B, H4)     # activated gates: i, f, g, o
+        hs[0], cs[0] = h0, c0
+        _forward_loop((x_proj * scale).contiguous(), (w_hh * scale[:, None]).t(), hs, cs,
+                      tanh_cs, acts)
+        ctx.save_for_backward(hs, cs, tanh_cs, acts, w_hh)
+        ctx.set_materialize_grads(False)  # unused outputs (often all but h_T) cost nothing
+        return hs[1:], hs[T].clone(), cs[T].clone()
+
+    @staticmethod
+    def backward(ctx, d_out, d_hT, d_cT):
+        hs, cs, tanh_cs, acts, w_hh = ctx.saved_tensors
+        T, B, H4 = acts.shape
+        H = H4 // 4
+        i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
+        # Local derivatives for every step at once (a few large ops instead of many small ones):
+        #   dL/d(pre-activation) = upstream * activation'
+        #   input:  dc * g      * i(1-i)        forget: dc * c_prev * f(1-f)
+        #   cell:   dc * i      * (1-g^2)       output: dh * tanh(c) * o(1-o)
+        dc_factors = torch.stack([g * (i - i * i), cs[:-1] * (f - f * f), i * (1 - g * g)],
+                                 dim=2)                                   # (T, B, 3, H)
+        dh_to_gate_o = tanh_cs * (o - o * o)                              # (T, B, H)
+        dh_to_c = o * (1 - tanh_cs * tanh_cs)                             # through h = o*tanh(c)
+        dh = d_hT.clone() if d_hT is not None else hs.new_zeros(B, H)
+        if d_out is not None:
+            dh = dh + d_out[T - 1]
+        dc = d_cT.clone() if d_cT is not None else hs.new_zeros(B, H)
+        d_gates = acts.new_empty(T, B, H4)
+        dh, dc = _backward_loop(d_out, dh, dc, dh_to_c, dc_factors, dh_to_gate_o,
+                                f.contiguous(), w_hh, d_gates)
+        d_w_hh = d_gates.reshape(T * B, H4).t() @ hs[:-1].reshape(T * B, H)   # (4H, H)
+        return d_gates, dh, dc, d_w_hh
+
+
+class LSTM(nn.Module):
+    """A stacked LSTM layer on our recurrence; the same interface as ``nn.LSTM``
+    (parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 dropout: float = 0.0, batch_first: bool = True):
+        super().__init__()
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.dropout, self.batch_first = dropout, batch_first
+        for k in range(num_layers):
+            fan_in = input_size if k == 0 else hidden_size
+            self.register_parameter(f"weight_ih_l{k}",
+                                    nn.Parameter(torch.empty(4 * hidden_size, fan_in)))
+            self.register_parameter(f"weight_hh_l{k}",
+                                    nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
+            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
+            self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
+        _init_uniform(self, hidden_size)
+
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
+        if self.batch_first:
+            x = x.transpose(0, 1)                                         # (B, T, I) → (T, B, I)
+        T, B, _ = x.shape
+        if state is None:
+            zeros = x.new_zeros(self.num_layers, B, self.hidden_size)
+            state = (zeros, zeros)
+        h0, c0 = state
+        h_n, c_n = [], []
+        for k in range(self.num_layers):
+            w_ih, w_hh = getattr(self, f"weight_ih_l{k}"), getattr(self, f"weight_hh_l{k}")
+            bias = getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}")
+            # Every step's input projection in one product: (T*B, I) @ (I, 4H).
+            x_proj = torch.addmm(bias, x.reshape(T * B, -1), w_ih.t()).view(T, B, -1)
+            x, h_last, c_last = _LSTMRecurrence.apply(x_proj, h0[k], c0[k], w_hh)  # x: (T, B, H)
+            h_n.append(h_last)
+            c_n.append(c_last)
+            if self.dropout and self.training and k < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        out = x.transpose(0, 1) if self.batch_first else x
+        return out, (torch.stack(h_n), torch.stack(c_n))
+
+
+class GRUCell(nn.Module):
+    """One GRU step (reset, update and new gates), PyTorch's parameter layout."""
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(3 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(3 * hidden_size, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(3 * hidden_size))
+        self.bias_hh = nn.Parameter(torch.empty(3 * hidden_size))
+        _init_uniform(self, hidden_size)
+
+    def step(self, x_proj: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        # x_proj: (B, 3H) precomputed input projection; h: (B, H)
+        hr, hz, hn = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, 1)
+        xr, xz, xn = x_proj.chunk(3, 1)
+        reset_gate = torch.sigmoid(xr + hr)
+        update_gate = torch.sigmoid(xz + hz)
+        new_gate = torch.tanh(xn + reset_gate * hn)
+        return (1 - update_gate) * new_gate + update_gate * h
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> torch.Tensor:
+        h = x.new_zeros(x.shape[0], self.hidden_size) if h is None else h
+        return self.step(F.linear(x, self.weight_ih, self.bias_ih), h)
+
+
+class GRU(nn.Module):
+    """A stacked GRU on ``GRUCell`` (input projections precomputed); returns (out, h_n)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 dropout: float = 0.0, batch_first: bool = True):
+        super().__init__()
+        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        self.batch_first = batch_first
+        self.cells = nn.ModuleList(GRUCell(input_size if k == 0 else hidden_size, hidden_size)
+                                   for k in range(num_layers))
+
+    def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None):
+        if self.batch_first:
+            x = x.transpose(0, 1)                                         # (T, B, I)
+        T, B, _ = x.shape
+        h_n = []
+        for k, cell in enumerate(self.cells):
+            h = x.new_zeros(B, self.hidden_size) if h0 is None else h0[k]
+            x_proj = F.linear(x, cell.weight_ih, cell.bias_ih)            # (T, B, 3H)
+            outs = []
+            for t in range(T):
+                h = cell.step(x_proj[t], h)
+                outs.append(h)
+            x = torch.stack(outs)
+            h_n.append(h)
+            if self.dropout and self.training and k < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        return (x.transpose(0, 1) if self.batch_first else x), torch.stack(h_n)
+
+
+class RecurrentNet(nn.Module):
+    """Sequence (B, T, F) → recurrent layers → last hidden state → linear head.
+
+    ``kind`` is lstm or gru; ``impl`` is scratch (ours) or native (``nn.LSTM``/``nn.GRU``).
+    Images (B, 1, H, W) are read row by row: H steps of W features.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, n_outputs: int, num_layers: int = 1,
+                 dropout: float = 0.0, kind: str = "lstm", impl: str = "scratch"):
+        super().__init__()
+        self.kind, self.impl = kind, impl
+        classes = {("lstm", "scratch"): LSTM, ("lstm", "native"): nn.LSTM,
+                   ("gru", "scratch"): GRU, ("gru", "native"): nn.GRU}
+        self.rnn = classes[(kind, impl)](input_size, hidden_size, num_layers=num_layers,
+                                         dropout=dropout if num_layers > 1 else 0.0,
+                                         batch_first=True)
+        self.head = nn.Linear(hidden_size, n_outputs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 4:                       # (B, 1, H, W) image → (B, H, W): rows as steps
+            x = x.flatten(1, 2) if x.shape[1] != 1 else x.squeeze(1)
+        _, h_n = self.rnn(x)                  # h_n: (layers, B, H) (LSTM: (h_n, c_n))
+        h_last = h_n[0][-1] if isinstance(h_n, tuple) else h_n[-1]        # (B, H)
+        return self.head(h_last)              # (B, n_outputs)
+
+
+def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
+    shape = tuple(schema.input_shape)
+    if schema.input_kind == "table":
+        from ..errors import ConfigError
+
+        raise ConfigError(f"Model '{kind}' needs sequences. Use --layout sequence (with "
+                          f"--sequence-shape STEPSxFEATURES) to read rows as sequences, or "
+                          f"--model tabular for a table.")
+    input_size = shape[-1]
+    return RecurrentNet(input_size, cfg.hidden_size, schema.n_outputs, cfg.layers, cfg.dropout,
+                        kind=kind, impl=cfg.lstm_impl)
