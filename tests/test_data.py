@@ -57,7 +57,7 @@ def test_kinds_can_be_forced(tmp_path):
 
 
 @pytest.mark.parametrize("values,task", [
-    (["a", "b", "a"], "binary"), ([1, 2, 3, 1, 2], "multiclass"), ([0.5, 1.7, 2.2], "regression"),
+    (["a", "b", "a"], "binary"), ([1, 2, 3, 1, 2, 3], "multiclass"), ([1, 2, 3, 4, 5], "regression"), ([0.5, 1.7, 2.2], "regression"),
     (list(range(100)), "regression"), ([True, False, True], "binary")])
 def test_task_inference(values, task):
     assert infer_task(pd.Series(values, name="y")) == task

@@ -64,6 +64,10 @@ class DataConfig:
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
+    duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
+                         help="repeated timestamps: stop, or aggregate them")
+    fill_gaps: bool = _f(True, help="add missing timestamps of a regular series (interpolated)")
+    season: int | None = _f(None, min=1, help="season length for the seasonal naive baseline")
     val_size: float = _f(0.15, min=0, help="validation share (<1) or row count (>=1)")
     test_size: float = _f(0.15, min=0, help="test share (<1) or row count (>=1)")
     normalize: bool = _f(True, help="scale inputs with statistics of the training rows")

@@ -70,7 +70,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print) -> dict:
         seed_everything(cfg.train.seed + k)
         model = build_model(cfg.model, bundle.schema)
         if run_dir is None:  # created only once the first fold's data and model are valid
-            Trainer(cfg.train).validate(model, bundle.schema)
+            Trainer(cfg.train).validate(model, bundle)
             run_dir = new_run_dir(cfg.output.root, f"cv{folds}-{cfg.run_name()}", cfg.output.dir)
             write_status(run_dir, "running", name=run_dir.name, created=now_iso(), kind="cv",
                          folds=folds)

@@ -37,6 +37,7 @@ class RunResult:
     baseline: dict
     history: list[dict] = field(default_factory=list)
     schema: Schema | None = None
+    summary: list[str] = field(default_factory=list)
 
     @property
     def main_metric(self) -> tuple[str, float]:
@@ -67,6 +68,10 @@ def score(model: torch.nn.Module, bundle: DataBundle, split: str = "test") -> tu
     from .training.trainer import predict
 
     part = getattr(bundle, split)
+    if bundle.schema.task == "forecast":
+        from .evaluation.forecast import forecast_scores
+
+        return forecast_scores(model, bundle, split)
     if len(part) == 0:
         raise HakseupError(f"The {split} split is empty: nothing to evaluate. Use a larger "
                            f"data.{split}_size or more rows.")
@@ -93,7 +98,7 @@ def _prepare(cfg: RunConfig):
     model = build_model(cfg.model, bundle.schema)
     from .training.trainer import Trainer
 
-    Trainer(cfg.train).validate(model, bundle.schema)
+    Trainer(cfg.train).validate(model, bundle)
     return bundle, model
 
 
@@ -172,6 +177,8 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
         from .evaluation.plots import plot_confusion_matrix, plot_loss
 
         plot_loss(result.history, run_dir / "plots" / "loss.png")
+        if schema.task == "forecast":
+            _plot_forecasts(run_dir, trainer.raw_model, bundle)
         if "confusion_matrix" in result.metrics:
             plot_confusion_matrix(result.metrics["confusion_matrix"], schema.class_names,
                                   run_dir / "plots" / "confusion_matrix.png")
@@ -195,7 +202,8 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
             f"Test metrics from the {used} checkpoint"
             + (f" (epoch {best_epoch}, lowest validation loss)" if used == "best" and best_epoch
                else ""),
-            f"Duration: {duration:.1f} s on {env.get('device')}"],
+            f"Duration: {duration:.1f} s on {env.get('device')}"] + _learned_line(trainer.raw_model,
+                                                                               schema),
         "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
         "training_summary": {"epochs run": epochs_run, "best epoch": best_epoch or "—",
                              "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
@@ -210,9 +218,49 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
     }
     for k, v in bundle.info.get("summary", {}).items():
         ctx["data_summary"][k] = v
+    if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
+        lines = [f"{'BEATS' if result.metrics['beats'][name] else 'does NOT beat'} the {name} "
+                 f"forecast: MAE {result.metrics['mae']:.4f} vs {b['mae']:.4f}, "
+                 f"RMSE {result.metrics['rmse']:.4f} vs {b['rmse']:.4f}"
+                 for name, b in result.metrics["baselines"].items()]
+        ctx["extra_sections"].append(("Forecast vs baselines (test, original units)",
+                                      "\n".join(lines)))
+        ctx["summary_lines"] += [f"The model {ln}" for ln in lines]
     write_reports(run_dir, ctx)
+    result.summary = list(ctx["summary_lines"])
     write_status(run_dir, "complete", finished=now_iso(), duration_s=round(duration, 2),
                  main_metric={key: value}, epochs=epochs_run)
+
+
+def _learned_line(model, schema: Schema) -> list[str]:
+    """For a linear model on a few numeric inputs: the fitted equation, in the model's units."""
+    from .models.linear import Linear
+
+    if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
+        return []
+    w = model.linear.weight.detach()[0].tolist()
+    b = float(model.linear.bias.detach()[0])
+    terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
+    return [f"Learned: {schema.target} = {terms} + {b:.4f}"]
+
+
+def _plot_forecasts(run_dir: Path, model, bundle: DataBundle) -> None:
+    from .evaluation.forecast import forecast_predictions
+    from .evaluation.plots import plot_forecast, plot_residuals
+
+    s = bundle.info["series"]
+    starts, preds = {}, {}
+    for split in ("train", "val", "test"):
+        if len(getattr(bundle, split)):
+            st, pred, actual, _ = forecast_predictions(model, bundle, split)
+            starts[split], preds[split] = st, pred
+            if split == "test":
+                residuals = actual[:, 0] - pred[:, 0]
+    times = s["times"]
+    plot_forecast(times, s["y"], starts, preds, s["train_end"], run_dir / "plots" / "forecast.png",
+                  bundle.schema.target)
+    plot_residuals(times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
+                   bundle.schema.target)
 
 
 def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:

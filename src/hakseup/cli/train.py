@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from ..experiment import train
 
     result = train(cfg, resume=args.resume)
+    for line in result.summary:
+        print(line)
     print_metrics(result)
     print(f"\nRun folder: {result.run_dir}")
     print(f"Report:     {result.run_dir / 'report.md'}")

@@ -82,6 +82,19 @@ register_dataset(DatasetInfo(
     size="1,797 images", source="scikit-learn (UCI optical digits)"))
 
 
+def _load_line(cfg: DataConfig):
+    import pandas as pd
+
+    x = np.arange(11, dtype=np.float64)
+    return pd.DataFrame({"x": x, "y": 2 * x + 1})
+
+
+register_dataset(DatasetInfo(
+    name="line", kind="table", loader=_load_line, offline=True, size="11 points",
+    description="y = 2x + 1 for x = 0..10: linear regression's first experiment",
+    source="generated", defaults={"target": "y"}))
+
+
 def image_bundle(raw: ImageData, cfg: DataConfig, seed: int,
                  indices: tuple[np.ndarray, ...] | None = None) -> DataBundle:
     """Stratified split (or the official test set, or given ``indices``), normalisation fitted

@@ -163,7 +163,8 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
         return "binary" if n_unique == 2 else "multiclass"
     values = y.dropna().to_numpy()
     integral = np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0)
-    if integral and n_unique <= MAX_CLASSES_FROM_INTEGERS:
+    # Integers are classes only when few and repeated (11 distinct values in 11 rows are not).
+    if integral and n_unique <= MAX_CLASSES_FROM_INTEGERS and n_unique <= len(values) / 2:
         return "binary" if n_unique == 2 else "multiclass"
     return "regression"
 
@@ -185,6 +186,7 @@ class TablePreprocessor:
     task: str
     layout: str = "table"
     sequence_shape: tuple[int, ...] | None = None
+    normalize: bool = True                                   # False: raw values (still imputed)
     kind: str = "table"
     numeric_: list[str] = field(default_factory=list)        # numeric inputs (incl. date parts)
     medians_: dict[str, float] = field(default_factory=dict)
@@ -224,8 +226,8 @@ class TablePreprocessor:
                 med = v.median()
                 self.medians_[c] = float(med) if pd.notna(med) else 0.0
                 filled = v.fillna(self.medians_[c])
-                self.means_[c] = float(filled.mean())
-                std = float(filled.std(ddof=0))
+                self.means_[c] = float(filled.mean()) if self.normalize else 0.0
+                std = float(filled.std(ddof=0)) if self.normalize else 1.0
                 self.stds_[c] = std if std > 0 and math.isfinite(std) else 1.0
         for col, kind in self.kinds.items():
             if kind in ("categorical", "boolean"):
@@ -238,9 +240,10 @@ class TablePreprocessor:
             self.class_counts_ = [int(counts.get(c, 0)) for c in self.classes_]
         else:
             yv = pd.to_numeric(y, errors="coerce").astype("float64")
-            self.target_mean_ = float(yv.mean())
-            std = float(yv.std(ddof=0))
-            self.target_std_ = std if std > 0 else 1.0
+            if self.normalize:
+                self.target_mean_ = float(yv.mean())
+                std = float(yv.std(ddof=0))
+                self.target_std_ = std if std > 0 else 1.0
         self.fitted_ = True
         return self
 
@@ -438,7 +441,7 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
                                   stratify=plan.labels())
     tr, va, te = indices
     pre = TablePreprocessor(kinds, target, plan.task, layout=plan.layout,
-                            sequence_shape=plan.sequence_shape)
+                            sequence_shape=plan.sequence_shape, normalize=cfg.normalize)
     pre.fit(df.iloc[tr])
     if plan.classification:
         extra = sorted(set(df[target].astype(str)) - set(pre.classes_))

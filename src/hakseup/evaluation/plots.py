@@ -74,3 +74,42 @@ def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
                 ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if cm[i, j] > thresh else "black")
     return save_figure(fig, path)
+
+
+def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_end: int,
+                  path, target: str = "value"):
+    """Actual series with one-step-ahead forecasts, in original units; a dashed vertical line
+    marks where the test period begins (and a dotted one the validation period)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(times, y, color="black", linewidth=1.2, label="actual")
+    colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
+    for split, starts in starts_by_split.items():
+        if split in preds_by_split and len(starts):
+            ax.plot(times[starts], preds_by_split[split][:, 0], color=colors[split],
+                    linewidth=1, alpha=0.9, label=f"forecast ({split})")
+    test_starts = starts_by_split.get("test")
+    if test_starts is not None and len(test_starts):
+        ax.axvline(times[test_starts[0]], color="grey", linestyle="--", label="train/test boundary")
+    val_starts = starts_by_split.get("val")
+    if val_starts is not None and len(val_starts):
+        ax.axvline(times[val_starts[0]], color="grey", linestyle=":", label="validation begins")
+    ax.set_ylabel(target)
+    ax.set_title(f"{target}: forecast vs actual (original units)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return save_figure(fig, path)
+
+
+def plot_residuals(times, residuals: np.ndarray, path, target: str = "value"):
+    plt = _plt()
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [2, 1]})
+    a1.axhline(0, color="grey", linewidth=0.8)
+    a1.plot(times, residuals, marker=".", linewidth=0.8)
+    a1.set_title(f"test residuals (actual - forecast), {target}")
+    a1.grid(alpha=0.3)
+    a2.hist(residuals, bins=20, color="tab:blue", alpha=0.8)
+    a2.set_title("distribution")
+    fig.autofmt_xdate()
+    return save_figure(fig, path)

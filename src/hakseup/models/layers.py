@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-__all__ = ["activation", "mlp_stack"]
+__all__ = ["activation", "mlp_stack", "numeric_only"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
                 "silu": nn.SiLU}
@@ -28,3 +28,13 @@ def mlp_stack(in_features: int, hidden: list[int], act: str, dropout: float,
             layers.append(nn.Dropout(dropout))
         width = h
     return nn.Sequential(*layers), width
+
+
+def numeric_only(schema, name: str) -> None:
+    """Models that read one numeric tensor cannot embed categorical columns."""
+    if schema.categorical_features:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"Model '{name}' reads numbers only, but the data has categorical "
+                          f"columns ({', '.join(schema.categorical_features[:5])}). Use --model "
+                          f"tabular (embeddings), or --numeric/--drop those columns.")

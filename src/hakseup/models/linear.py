@@ -13,6 +13,8 @@ import math
 import torch
 from torch import nn
 
+from .layers import numeric_only as _numeric_only
+
 __all__ = ["Linear"]
 
 
@@ -21,9 +23,10 @@ class Linear(nn.Module):
         super().__init__()
         self.linear = nn.Linear(in_features, n_outputs)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, x_cat: torch.Tensor | None = None) -> torch.Tensor:
         return self.linear(x.flatten(1))      # (B, F) → (B, n_outputs)
 
     @classmethod
     def from_schema(cls, cfg, schema) -> "Linear":
+        _numeric_only(schema, "linear")
         return cls(math.prod(schema.input_shape), schema.n_outputs)

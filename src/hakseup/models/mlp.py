@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from .layers import mlp_stack
+from .layers import numeric_only as _numeric_only
 
 __all__ = ["MLP"]
 
@@ -25,11 +26,13 @@ class MLP(nn.Module):
         self.body, width = mlp_stack(in_features, hidden, activation, dropout, batch_norm)
         self.head = nn.Linear(width, n_outputs)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, x_cat: torch.Tensor | None = None) -> torch.Tensor:
+        # x_cat: a table's (empty) categorical block; categorical columns need `tabular`.
         x = x.flatten(1)                      # (B, ...) → (B, F)
         return self.head(self.body(x))        # (B, n_outputs)
 
     @classmethod
     def from_schema(cls, cfg, schema) -> "MLP":
+        _numeric_only(schema, "mlp")
         return cls(math.prod(schema.input_shape), list(cfg.hidden), schema.n_outputs,
                    cfg.activation, cfg.dropout)

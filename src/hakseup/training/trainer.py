@@ -83,13 +83,30 @@ class Trainer:
         self.config = dataclasses.replace(config or TrainConfig(), **overrides)
         self.callbacks = list(callbacks or [])
 
-    def validate(self, model: nn.Module, schema: Schema) -> None:
-        """Raise the user error ``fit`` would raise for this config, without training — so a
-        bad optimizer name or precision is reported before a run folder is created."""
+    def validate(self, model: nn.Module, data: DataBundle) -> None:
+        """Raise the user error ``fit`` would raise, without training — a bad optimizer name,
+        precision, or a model whose forward pass does not fit the data — so it is reported
+        before a run folder is created. The dry forward runs in eval mode on two samples."""
+        from ..errors import ConfigError
+
         self.device = resolve_device(self.config.device)
-        loss_function(self.config.loss, schema)
+        loss_fn = loss_function(self.config.loss, data.schema)
         build_optimizer(model.parameters(), self.config)
         self._precision()
+        sample = tuple(x[:2] for x in data.train.inputs)
+        was_training = model.training
+        try:
+            with torch.no_grad():
+                out = model.eval()(*sample)
+                loss_fn(out.float(), data.train.target[:2])
+        except Exception as e:
+            shapes = ", ".join(str(tuple(x.shape)) for x in sample)
+            raise ConfigError(f"The model {type(model).__name__} cannot process this data: "
+                              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                              f"(inputs of shape {shapes}; expected output (batch, "
+                              f"{data.schema.n_outputs})).") from None
+        finally:
+            model.train(was_training)
 
     # ------------------------------------------------------------------ the loop
 

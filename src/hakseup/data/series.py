@@ -1,0 +1,344 @@
+"""Time series: from a CSV with a time column to windows of past values → next value(s).
+
+The steps, in order, each reported:
+1. parse and sort the time column (unparseable dates: an error with an example value);
+   repeated timestamps stop with a choice, or are aggregated (``data.duplicates``);
+2. missing timestamps of a regular series and missing values are filled by time-aware linear
+   interpolation, and counted;
+3. the chronological split: the earliest rows train, then validation, then test;
+4. stationarity of the training period (ADF and KPSS); ``--difference auto`` differences a
+   non-stationary target once, and predictions are integrated back;
+5. scaling fitted on the training period only;
+6. windows: ``window`` past steps of the target (and any ``features``) → ``horizon`` next values.
+
+Example:
+    >>> bundle = load_data(DataConfig(path="SBUX.csv", time_col="Date", target="Close"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..config import DataConfig
+from ..errors import DataError, closest
+from .bundle import DataBundle, Schema, Split
+from .splits import chronological_indices
+
+__all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season",
+           "prepare_series", "naive_forecasts"]
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def stationarity(y: np.ndarray) -> dict:
+    """ADF and KPSS tests (statsmodels) with a plain-language verdict."""
+    from statsmodels.tsa.stattools import adfuller, kpss
+
+    y = np.asarray(y, dtype=np.float64)
+    y = y[np.isfinite(y)]
+    if len(y) < 12 or np.ptp(y) == 0:
+        return {"verdict": "too short or constant to test", "stationary": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # KPSS warns when p is outside its table
+        adf_stat, adf_p = adfuller(y, autolag="AIC")[:2]
+        kpss_stat, kpss_p = kpss(y, regression="c", nlags="auto")[:2]
+    adf_ok, kpss_ok = adf_p < 0.05, kpss_p >= 0.05
+    if adf_ok and kpss_ok:
+        verdict, stationary = "stationary (ADF rejects a unit root, KPSS does not reject " \
+                              "stationarity)", True
+    elif not adf_ok and not kpss_ok:
+        verdict, stationary = "not stationary: trend or unit root — consider differencing", False
+    elif not adf_ok and kpss_ok:
+        verdict, stationary = "trend-stationary: the level drifts — consider differencing " \
+                              "or detrending", False
+    else:
+        verdict, stationary = "difference-stationary: consider differencing", False
+    return {"adf_statistic": float(adf_stat), "adf_p": float(adf_p),
+            "kpss_statistic": float(kpss_stat), "kpss_p": float(kpss_p),
+            "stationary": stationary, "verdict": verdict}
+
+
+def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
+    """The strongest autocorrelation peak (lag ≥ 2) of the differenced series, or 1 (none)."""
+    from statsmodels.tsa.stattools import acf
+
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    d = d[np.isfinite(d)]
+    n = len(d)
+    if n < 8 or np.ptp(d) == 0:
+        return 1
+    max_lag = min(max_lag or n // 2, n - 1, 400)
+    r = acf(d, nlags=max_lag, fft=True)
+    threshold = max(0.3, 2 / np.sqrt(n))
+    peaks = [k for k in range(2, max_lag) if r[k] > threshold and r[k] >= r[k - 1]
+             and r[k] >= r[k + 1]]
+    return int(max(peaks, key=lambda k: r[k])) if peaks else 1
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+@dataclass
+class SeriesFrame:
+    """A parsed, sorted and filled series, and what was done to it."""
+
+    df: pd.DataFrame
+    time_col: str
+    target: str
+    features: list[str]
+    freq: str | None
+    filled: dict = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+def _infer_freq(times: pd.DatetimeIndex) -> str | None:
+    """A regular frequency: pandas' inference, business days for weekday-only daily data,
+    else the most common step when nearly every step equals it."""
+    if len(times) < 3:
+        return None
+    freq = pd.infer_freq(times)
+    if freq:
+        return freq
+    steps = pd.Series(times[1:] - times[:-1])
+    mode = steps.mode().iloc[0]
+    if mode == pd.Timedelta(days=1) and (times.dayofweek < 5).all():
+        return "B"
+    if (steps == mode).mean() > 0.8:
+        if mode % pd.Timedelta(days=1) == pd.Timedelta(0):
+            return f"{mode.days}D" if mode.days > 1 else "D"
+        return pd.tseries.frequencies.to_offset(mode).freqstr
+    return None
+
+
+def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> SeriesFrame:
+    time_col = cfg.time_col or defaults.get("time_col")
+    target = cfg.target or defaults.get("target")
+    cols = list(df.columns)
+    if time_col not in cols:
+        near = closest(time_col, cols)
+        raise DataError(f"Time column '{time_col}' is not in '{source}'."
+                        f"{' Did you mean ' + repr(near[0]) + '?' if near else ''} Columns: "
+                        f"{', '.join(cols[:20])}.")
+    if target is None:
+        raise DataError(f"A time series needs --target COL (the column to forecast). Numeric "
+                        f"columns: {', '.join(c for c in cols if c != time_col)}.")
+    if target not in cols:
+        near = closest(target, cols)
+        raise DataError(f"Target column '{target}' is not in '{source}'."
+                        f"{' Did you mean ' + repr(near[0]) + '?' if near else ''} Columns: "
+                        f"{', '.join(cols[:20])}.")
+    features = [f for f in cfg.features if f != target]
+    for f in features:
+        if f not in cols:
+            raise DataError(f"Feature column '{f}' is not in '{source}'. Columns: "
+                            f"{', '.join(cols[:20])}.")
+    raw_times = df[time_col]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        times = pd.to_datetime(raw_times, errors="coerce", format="mixed")
+    bad = times.isna() & raw_times.notna()
+    if bad.any() or times.isna().all():
+        example = raw_times[bad].iloc[0] if bad.any() else raw_times.iloc[0]
+        raise DataError(f"Time column '{time_col}' has {int(bad.sum()) or len(df)} value(s) that "
+                        f"are not dates, e.g. {str(example)!r}. Expected dates like 2020-01-31 "
+                        f"or 2020-01-31 09:30; fix them or choose another --time-col.")
+    notices = []
+    data = pd.DataFrame({time_col: times})
+    for c in [target] + features:
+        values = pd.to_numeric(df[c], errors="coerce")
+        text = values.isna() & df[c].notna()
+        if text.any():
+            raise DataError(f"Column '{c}' must be numeric for forecasting, but has text such "
+                            f"as {str(df[c][text].iloc[0])!r} ({int(text.sum())} row(s)).")
+        if np.isinf(values.to_numpy(dtype=np.float64)).any():
+            raise DataError(f"Column '{c}' contains inf values. Expected finite numbers.")
+        data[c] = values.astype("float64")
+    if data[target].isna().all():
+        raise DataError(f"Target column '{target}' has no values at all. Expected numbers.")
+    if times.isna().any():
+        data = data[times.notna()]
+        notices.append(f"Dropped {int(times.isna().sum())} row(s) without a timestamp.")
+    data = data.sort_values(time_col, kind="stable")
+    dup = data[time_col].duplicated(keep=False)
+    if dup.any():
+        first = data.loc[dup, time_col].iloc[0]
+        if cfg.duplicates == "error":
+            raise DataError(f"Time column '{time_col}' repeats {int(data[time_col].duplicated().sum())} "
+                            f"timestamp(s), e.g. {first}. Expected one row per time; aggregate "
+                            f"them with --set data.duplicates=mean (or first, last).")
+        agg = data.groupby(time_col, sort=True).agg(cfg.duplicates).reset_index()
+        notices.append(f"Aggregated {len(data) - len(agg)} repeated timestamp(s) by "
+                       f"{cfg.duplicates}.")
+        data = agg
+    data = data.set_index(time_col)
+    freq = _infer_freq(data.index)
+    filled = {"timestamps": 0}
+    if cfg.fill_gaps and freq:
+        full = pd.date_range(data.index[0], data.index[-1], freq=freq)
+        if len(full) > len(data) and len(full) <= 2 * len(data):
+            filled["timestamps"] = len(full) - len(data)
+            data = data.reindex(full.union(data.index))
+    for c in [target] + features:
+        n_missing = int(data[c].isna().sum())
+        if n_missing:
+            data[c] = data[c].interpolate(method="time", limit_direction="both")
+            filled[c] = n_missing
+    if filled["timestamps"]:
+        notices.append(f"{filled['timestamps']} missing timestamp(s) at the series' frequency "
+                       f"({freq}) were added and filled by time-aware linear interpolation.")
+    values_filled = {c: n for c, n in filled.items() if c != "timestamps"}
+    if values_filled:
+        notices.append("Missing values filled by time-aware linear interpolation: "
+                       + ", ".join(f"{c}: {n}" for c, n in values_filled.items()) + ".")
+    if np.ptp(data[target].to_numpy()) == 0:
+        raise DataError(f"Target '{target}' is constant ({data[target].iloc[0]}); there is "
+                        f"nothing to forecast. Choose another --target.")
+    data.index.name = time_col
+    return SeriesFrame(data, time_col, target, features, freq, filled, notices)
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+
+@dataclass
+class SeriesPreprocessor:
+    """Differencing and scaling fitted on the training period (saved as JSON)."""
+
+    target: str
+    features: list[str]
+    window: int
+    horizon: int
+    difference: int = 0
+    kind: str = "series"
+    means_: list[float] = field(default_factory=list)   # target first, then features
+    stds_: list[float] = field(default_factory=list)
+
+    def fit(self, values: np.ndarray) -> "SeriesPreprocessor":
+        """``values``: (T_train, 1 + n_features) original training-period values."""
+        v = self._differenced(values)
+        self.means_ = v.mean(0).tolist()
+        std = v.std(0)
+        self.stds_ = np.where(std > 0, std, 1.0).tolist()
+        return self
+
+    def _differenced(self, values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=np.float64)
+        if self.difference:
+            v = np.vstack([np.full((1, v.shape[1]), np.nan), np.diff(v, axis=0)])
+            v = v[1:]
+        return v
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """(T, C) original values → (T, C) scaled (and differenced: the first row is lost)."""
+        return (self._differenced(values) - np.asarray(self.means_)) / np.asarray(self.stds_)
+
+    def inverse_target(self, scaled: np.ndarray) -> np.ndarray:
+        """Scaled target values → original scale (still differenced, if differencing is on)."""
+        return np.asarray(scaled, dtype=np.float64) * self.stds_[0] + self.means_[0]
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SeriesPreprocessor":
+        return cls(**d)
+
+
+def _windows(scaled: np.ndarray, window: int, horizon: int, targets_at: np.ndarray):
+    """Inputs (N, window, C) and targets (N, horizon) for forecasts starting at ``targets_at``."""
+    X = np.stack([scaled[t - window:t] for t in targets_at]) if len(targets_at) else \
+        np.empty((0, window, scaled.shape[1]))
+    Y = np.stack([scaled[t:t + horizon, 0] for t in targets_at]) if len(targets_at) else \
+        np.empty((0, horizon))
+    return X.astype(np.float32), Y.astype(np.float32)
+
+
+def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
+                    ) -> dict[str, np.ndarray]:
+    """Baseline forecasts (N, horizon) in original units for forecasts starting at ``starts``,
+    each using only values before its start: naive, seasonal naive, drift."""
+    out = {"naive": np.stack([np.repeat(y[t - 1], horizon) for t in starts])}
+    if season > 1:
+        out[f"seasonal naive (season {season})"] = np.stack(
+            [np.array([y[t - season + (h % season)] for h in range(horizon)]) for t in starts])
+    out["drift"] = np.stack([y[t - 1] + (y[t - 1] - y[0]) / max(1, t - 1) * np.arange(1, horizon + 1)
+                             for t in starts])
+    return out
+
+
+def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
+                  source) -> DataBundle:
+    sf = prepare_series(df, cfg, defaults, source)
+    cols = [sf.target] + sf.features
+    original = sf.df[cols].to_numpy(dtype=np.float64)            # (T, C)
+    n = len(original)
+    window, horizon = cfg.window, cfg.horizon
+    if n < window + horizon + 2:
+        raise DataError(f"The series has {n} rows, fewer than window + horizon + 2 = "
+                        f"{window + horizon + 2}. Use a smaller --window/--horizon or a longer "
+                        f"series.")
+    tr_rows, va_rows, te_rows = chronological_indices(n, cfg.val_size, cfg.test_size)
+    train_end = int(tr_rows[-1]) + 1
+    y = original[:, 0]
+    test_report = stationarity(y[:train_end])
+    if cfg.difference == "auto":
+        diff = 0 if test_report.get("stationary") in (True, None) else 1
+    else:
+        diff = 0 if cfg.difference == "none" else 1
+    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff)
+    pre.fit(original[:train_end])
+    # Scaled (and differenced) values aligned to original rows: row t holds y_t - y_{t-1}.
+    scaled = np.full_like(original, np.nan)
+    scaled[diff:] = pre.transform(original)
+    first = window + diff                                        # earliest forecast start
+    starts = np.arange(first, n - horizon + 1)
+    split_of = np.where(starts < train_end, 0, np.where(starts <= int(va_rows[-1]) if len(va_rows)
+                                                        else False, 1, 2))
+    if len(va_rows) == 0:
+        split_of = np.where(starts < train_end, 0, 2)
+    parts = {}
+    for k, name in enumerate(("train", "val", "test")):
+        at = starts[split_of == k]
+        X, Y = _windows(scaled, window, horizon, at)
+        parts[name] = (Split((torch.from_numpy(X),), torch.from_numpy(Y)), at)
+    if len(parts["train"][0]) < 2:
+        raise DataError(f"Only {len(parts['train'][0])} training window(s): the training period "
+                        f"({train_end} rows) must be longer than --window {window}. Use a smaller "
+                        f"window or a smaller test/validation share.")
+    if len(parts["test"][0]) == 0:
+        raise DataError(f"No test windows: the test period is shorter than --horizon {horizon}. "
+                        f"Use a larger --set data.test_size or a smaller horizon.")
+    season = cfg.season or detect_season(y[:train_end])
+    schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
+                    n_outputs=horizon, target=sf.target, numeric_features=cols)
+    info = {
+        "rows": {k: len(v[0]) for k, v in parts.items()},
+        "notices": sf.notices + [f"Stationarity of '{sf.target}' (training period): "
+                                 f"{test_report['verdict']}."]
+        + ([f"The target was differenced once (--difference {cfg.difference}); forecasts are "
+            f"integrated back to original units."] if diff else []),
+        "summary": {"series length": n, "frequency": sf.freq or "irregular",
+                    "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
+                    "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
+                    "values filled": sum(sf.filled.values()), "differenced": bool(diff)},
+        "stationarity": test_report,
+        "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
+                   "train_end": train_end, "season": season, "difference": diff},
+    }
+    return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
+
+
+def to_original(pre: SeriesPreprocessor, scaled_out: np.ndarray, y: np.ndarray,
+                starts: np.ndarray) -> np.ndarray:
+    """Model outputs (N, horizon), scaled → original units (integrating differences from the
+    last actual value before each forecast)."""
+    v = pre.inverse_target(scaled_out)
+    if pre.difference:
+        v = y[starts - 1][:, None] + np.cumsum(v, axis=1)
+    return v

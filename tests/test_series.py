@@ -1,0 +1,145 @@
+"""Time series: parsing, filling, stationarity, differencing, windows, baselines, bad input."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import FAST, assert_user_error
+from hakseup.config import DataConfig
+from hakseup.data.series import (SeriesPreprocessor, detect_season, naive_forecasts,
+                                 prepare_series, series_bundle, stationarity, to_original)
+
+
+def daily(n=200, seed=0, trend=0.5, season=7, gaps=()):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = 100 + trend * t + 5 * np.sin(2 * np.pi * t / season) + rng.normal(0, 0.5, n)
+    df = pd.DataFrame({"date": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+                       "value": y, "other": rng.normal(size=n)})
+    return df.drop(index=list(gaps)).reset_index(drop=True)
+
+
+def test_gaps_and_missing_values_are_interpolated_in_time_and_counted():
+    df = daily(gaps=[10, 11, 50])
+    df.loc[30, "value"] = np.nan
+    sf = prepare_series(df, DataConfig(time_col="date", target="value"), {}, "t")
+    assert sf.freq == "D" and len(sf.df) == 200
+    assert sf.filled == {"timestamps": 3, "value": 4}
+    truth = daily()["value"]
+    assert abs(sf.df["value"].iloc[10] - (truth[9] + (truth[12] - truth[9]) / 3)) < 1e-9
+    assert any("time-aware linear interpolation" in n for n in sf.notices)
+
+
+def test_stationarity_verdicts():
+    rng = np.random.default_rng(0)
+    assert stationarity(rng.normal(size=300))["stationary"] is True
+    walk = stationarity(np.cumsum(rng.normal(size=300)))
+    assert walk["stationary"] is False and "differencing" in walk["verdict"]
+
+
+def test_season_is_detected():
+    assert detect_season(daily(n=300, trend=0.0)["value"].to_numpy()) == 7
+
+
+def test_differencing_is_inverted_exactly():
+    y = np.cumsum(np.arange(1, 50, dtype=float))[:, None]
+    pre = SeriesPreprocessor("y", [], 5, 2, difference=1).fit(y[:30])
+    scaled = pre.transform(y)                           # row t-1 holds y_t - y_{t-1}, scaled
+    starts = np.array([10, 20, 40])
+    out = np.stack([scaled[[t - 1, t]][:, 0] for t in starts])   # the true next two differences
+    np.testing.assert_allclose(to_original(pre, out, y[:, 0], starts),
+                               np.stack([y[t:t + 2, 0] for t in starts]), rtol=1e-12)
+
+
+def test_chronological_windows_and_training_period_scaling():
+    cfg = DataConfig(time_col="date", target="value", window=10, horizon=3, val_size=0.1,
+                     test_size=0.2, features=["other"])
+    b = series_bundle(daily(), cfg, 0, {}, "t")
+    assert b.train.inputs[0].shape[1:] == (10, 2) and b.train.target.shape[1] == 3
+    st = b.info["series"]["starts"]
+    assert st["train"].max() < st["val"].min() <= st["val"].max() < st["test"].min()
+    train_end = b.info["series"]["train_end"]
+    assert b.preprocessor.means_[0] == pytest.approx(daily()["value"][:train_end].mean())
+
+
+def test_baselines_use_only_the_past():
+    y = np.arange(20, dtype=float)
+    fc = naive_forecasts(y, np.array([10]), 3, season=4)
+    assert fc["naive"].tolist() == [[9, 9, 9]]
+    assert fc["seasonal naive (season 4)"].tolist() == [[6, 7, 8]]
+    assert fc["drift"][0].tolist() == pytest.approx([10, 11, 12])
+
+
+def test_forecast_run_reports_baselines_and_plots(cli):
+    daily(n=160).to_csv("s.csv", index=False)
+    code, out, err = cli("train", "--data", "s.csv", "--time-col", "date", "--target", "value",
+                         "--window", "14", "--horizon", "2", "--difference", "auto", *FAST,
+                         "--output", "r")
+    assert code == 0, err
+    m = json.loads(Path("r/metrics.json").read_text())
+    assert {"naive", "drift"} <= set(m["metrics"]["baselines"])
+    assert m["metrics"]["mase"] > 0 and "beats" in m["metrics"]
+    report = Path("r/report.md").read_text()
+    assert "naive forecast" in report and ("BEATS" in report or "does NOT beat" in report)
+    assert Path("r/plots/forecast.png").is_file() and Path("r/plots/residuals.png").is_file()
+
+
+@pytest.mark.parametrize("mutate,args,needle", [
+    (lambda d: d.assign(date=d["date"].where(d.index != 5, "not a date")), [], "'not a date'"),
+    (lambda d: d, ["--time-col", "datum"], "Did you mean 'date'"),
+    (lambda d: d.head(12), ["--window", "20"], "fewer than window"),
+    (lambda d: d.assign(value=3.0), [], "constant"),
+    (lambda d: d.assign(value=np.nan), [], "no values"),
+    (lambda d: pd.concat([d, d.head(3)]), [], "--set data.duplicates=mean"),
+])
+def test_bad_series_give_one_line(cli, mutate, args, needle):
+    mutate(daily(n=60)).to_csv("s.csv", index=False)
+    base = ["--time-col", "date", "--target", "value", "--window", "5"]
+    code, _, err = cli("train", "--data", "s.csv", *base, *args, *FAST)
+    assert_user_error(code, err, needle)
+    assert not Path("runs").exists()
+
+
+def test_duplicate_timestamps_can_be_aggregated(cli):
+    pd.concat([daily(n=60), daily(n=60, seed=1).head(3)]).to_csv("s.csv", index=False)
+    code, _, err = cli("train", "--data", "s.csv", "--time-col", "date", "--target", "value",
+                       "--window", "5", "--set", "data.duplicates=mean", *FAST, "--output", "r")
+    assert code == 0, err
+    assert "Aggregated 3 repeated" in Path("r/report.md").read_text()
+
+
+def test_linear_regression_recipe_recovers_2x_plus_1(cli):
+    code, out, err = cli("train", "--recipe", "linear-regression", "--output", "r")
+    assert code == 0, err
+    line = next(ln for ln in out.splitlines() if ln.startswith("Learned:"))
+    w, b = [float(v) for v in line.replace("·x", "").split("=")[1].split("+")]
+    assert abs(w - 2) < 0.01 and abs(b - 1) < 0.05
+
+
+def test_sbux_recipe_shows_the_naive_forecast(shared_data, cli, tmp_path, monkeypatch):
+    import http.server
+    import threading
+    from functools import partial
+
+    root = tmp_path / "srv"
+    root.mkdir()
+    shutil.copy(shared_data / "SBUX.csv", root)
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("HAKSEUP_MIRRORS", f"http://127.0.0.1:{server.server_address[1]}/")
+    try:
+        code, out, err = cli("train", "--recipe", "sbux-lstm", "--epochs", "3", "--no-progress",
+                             "--output", "sb")
+    finally:
+        server.shutdown()
+    assert code == 0, err
+    m = json.loads(Path("sb/metrics.json").read_text())
+    assert "naive" in m["metrics"]["baselines"]
+    rows = Path("sb/report.md").read_text()
+    assert "train / val / test rows | 200 / 0 / 53" in rows
