@@ -143,3 +143,19 @@ def test_sbux_recipe_shows_the_naive_forecast(shared_data, cli, tmp_path, monkey
     assert "naive" in m["metrics"]["baselines"]
     rows = Path("sb/report.md").read_text()
     assert "train / val / test rows | 200 / 0 / 53" in rows
+
+
+def test_inspect_profiles_a_series_and_a_table(cli):
+    df = daily(n=120)
+    df.loc[4, "other"] = np.nan
+    df.to_csv("s.csv", index=False)
+    code, out, err = cli("inspect", "s.csv", "--time-col", "date", "--target", "value")
+    assert code == 0, err
+    assert "ADF p =" in out and "KPSS p =" in out and "season found: 7" in out
+    code, out, _ = cli("inspect", "s.csv", "--time-col", "date", "--target", "value", "--json")
+    r = json.loads(out)
+    assert r["columns"]["other"]["missing"] == 1 and r["series"]["stationarity"]["verdict"]
+    pd.DataFrame({"a": list("xyzx") * 10, "y": [0, 1, 1, 1] * 10}).to_csv("t.csv", index=False)
+    code, out, _ = cli("inspect", "t.csv", "--target", "y")
+    assert code == 0 and "class balance" in out and "3.00" in out
+    assert_user_error(*cli("inspect", "nope.csv")[::2], "not found")

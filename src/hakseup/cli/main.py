@@ -17,7 +17,7 @@ from ..errors import HakseupError
 __all__ = ["main", "build_parser"]
 
 # Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
-COMMANDS = ["train", "evaluate", "predict", "cv", "datasets", "recipes", "doctor"]
+COMMANDS = ["train", "evaluate", "predict", "cv", "inspect", "datasets", "recipes", "doctor"]
 
 DESCRIPTION = """\
 hakseup (학습): from data to a trained, evaluated and understood PyTorch model.

@@ -1,0 +1,63 @@
+"""Profiling a CSV before training: kinds, missing values, statistics, class balance, and for a
+time series the stationarity tests and the season found.
+
+Example:
+    >>> report = profile_csv("cars.csv", target="output")        # doctest: +SKIP
+    >>> report["columns"]["price"]["kind"]                        # doctest: +SKIP
+    'categorical'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..config import DataConfig
+from .reader import read_csv
+
+__all__ = ["profile_csv"]
+
+
+def profile_csv(path: str, target: str | None = None, time_col: str | None = None,
+                header: bool = True) -> dict:
+    from .tables import infer_kinds, infer_task, resolve_target
+
+    df = read_csv(path, header=header)
+    cfg = DataConfig(path=path, target=target, time_col=time_col, header=header)
+    tgt = resolve_target(df, target, header, path) if (target or not time_col) else None
+    kinds, notices = infer_kinds(df, tgt if tgt else "\0", cfg)
+    columns = {}
+    for col in df.columns:
+        s = df[col]
+        kind = ("target" if col == tgt else "time" if col == time_col
+                else kinds.get(col, "dropped"))
+        info = {"kind": kind, "missing": int(s.isna().sum()), "unique": int(s.nunique())}
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().mean() > 0.9 and kind != "categorical":
+            if num.notna().any():
+                info.update(mean=float(num.mean()), std=float(num.std()), min=float(num.min()),
+                            max=float(num.max()))
+        else:
+            top = s.astype(str).value_counts().head(3)
+            info["top"] = {str(k): int(v) for k, v in top.items()}
+        columns[col] = info
+    out = {"path": str(path), "rows": len(df), "columns": columns, "notices": notices}
+    if tgt and not time_col:
+        task = infer_task(df[tgt].dropna())
+        out["task"] = task
+        if task in ("binary", "multiclass"):
+            counts = df[tgt].astype(str).value_counts()
+            out["class_balance"] = {k: int(v) for k, v in counts.items()}
+            out["imbalance_ratio"] = float(counts.max() / counts.min())
+    if time_col:
+        from .series import detect_season, prepare_series, stationarity
+
+        sf = prepare_series(df, DataConfig(path=path, time_col=time_col, target=tgt), {}, path)
+        y = sf.df[sf.target].to_numpy(dtype=np.float64)
+        out["series"] = {"target": sf.target, "frequency": sf.freq or "irregular",
+                         "start": str(sf.df.index[0]), "end": str(sf.df.index[-1]),
+                         "filled": sf.filled, "stationarity": stationarity(y),
+                         "stationarity_after_differencing": stationarity(np.diff(y)),
+                         "season": detect_season(y)}
+        out["notices"] += sf.notices
+    return out
