@@ -201,39 +201,53 @@ class TablePreprocessor:
 
     # ---------------------------------------------------------------- fitting
 
-    def _numeric_frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        cols = {}
+    def _numeric_columns(self, df: pd.DataFrame):
+        """(name, float64 values) for every numeric input, one column at a time (no copy of
+        the whole frame: a million-row table must fit in a few times its size)."""
         for col, kind in self.kinds.items():
             if kind == "numeric":
-                cols[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+                s = df[col]
+                v = s.to_numpy(dtype=np.float64, na_value=np.nan) \
+                    if pd.api.types.is_numeric_dtype(s) else \
+                    pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                yield col, v
             elif kind == "datetime":
                 for part, values in _datetime_parts(df[col]).items():
-                    cols[f"{col}.{part}"] = values
-        return pd.DataFrame(cols, index=df.index)
+                    yield f"{col}.{part}", values.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def fit(self, df: pd.DataFrame) -> "TablePreprocessor":
-        num = self._numeric_frame(df)
-        self.numeric_ = list(num.columns)
-        if self.layout in ("sequence", "image"):  # one scale for the whole sequence
-            values = num.to_numpy(dtype=np.float64)
-            mean, std = float(np.nanmean(values)), float(np.nanstd(values))
-            self.medians_ = {c: mean for c in self.numeric_}
-            self.means_ = {c: mean for c in self.numeric_}
-            self.stds_ = {c: std if std > 0 else 1.0 for c in self.numeric_}
-        else:
+    def fit(self, df: pd.DataFrame, rows: np.ndarray | None = None) -> "TablePreprocessor":
+        """Learn every statistic from ``df`` (only its ``rows``, when given: the training rows,
+        without copying them out of the frame)."""
+        self.numeric_ = []
+        sequence = self.layout in ("sequence", "image")
+        total = count = total_sq = 0.0
+        for c, v in self._numeric_columns(df):
+            self.numeric_.append(c)
+            v = v if rows is None else v[rows]
+            finite = v[np.isfinite(v)]
+            med = float(np.median(finite)) if len(finite) else 0.0
+            if sequence:  # one scale for the whole sequence: accumulate
+                total += finite.sum()
+                total_sq += (finite ** 2).sum()
+                count += len(finite)
+                continue
+            self.medians_[c] = med
+            filled = np.where(np.isfinite(v), v, med)
+            self.means_[c] = float(filled.mean()) if self.normalize else 0.0
+            std = float(filled.std()) if self.normalize else 1.0
+            self.stds_[c] = std if std > 0 and math.isfinite(std) else 1.0
+        if sequence:
+            mean = total / max(count, 1)
+            std = math.sqrt(max(total_sq / max(count, 1) - mean ** 2, 0.0))
             for c in self.numeric_:
-                v = num[c]
-                med = v.median()
-                self.medians_[c] = float(med) if pd.notna(med) else 0.0
-                filled = v.fillna(self.medians_[c])
-                self.means_[c] = float(filled.mean()) if self.normalize else 0.0
-                std = float(filled.std(ddof=0)) if self.normalize else 1.0
-                self.stds_[c] = std if std > 0 and math.isfinite(std) else 1.0
+                self.medians_[c] = self.means_[c] = mean
+                self.stds_[c] = std if std > 0 else 1.0
         for col, kind in self.kinds.items():
             if kind in ("categorical", "boolean"):
-                counts = df[col].dropna().astype(str).value_counts()
+                column = df[col] if rows is None else df[col].iloc[rows]
+                counts = column.dropna().astype(str).value_counts()
                 self.vocab_[col] = sorted(counts.index.tolist(), key=lambda v: (-counts[v], v))
-        y = df[self.target]
+        y = df[self.target] if rows is None else df[self.target].iloc[rows]
         if self.task in ("binary", "multiclass"):
             self.classes_ = sorted(y.astype(str).unique().tolist(), key=_natural_key)
             counts = y.astype(str).value_counts()
@@ -261,25 +275,27 @@ class TablePreprocessor:
         return [f"Ignored {len(extra)} column(s) the model does not use: "
                 f"{', '.join(extra[:10])}{', ...' if len(extra) > 10 else ''}."] if extra else []
 
-    def transform_inputs(self, df: pd.DataFrame) -> tuple[tuple[torch.Tensor, ...], dict]:
-        """Model inputs for ``df`` and counts of what was imputed or unknown."""
+    def transform_inputs(self, df: pd.DataFrame, rows: np.ndarray | None = None
+                         ) -> tuple[tuple[torch.Tensor, ...], dict]:
+        """Model inputs for ``df`` (its ``rows``, in that order, when given) and counts of what
+        was imputed or unknown."""
         if not self.fitted_:
             raise RuntimeError("TablePreprocessor is not fitted; call fit() on training rows.")
         stats = {"imputed": {}, "unknown": {}}
-        num = self._numeric_frame(df)
-        x_num = np.empty((len(df), len(self.numeric_)), dtype=np.float32)
-        for j, c in enumerate(self.numeric_):
-            v = num[c].to_numpy(dtype=np.float64)
+        n = len(df) if rows is None else len(rows)
+        x_num = np.empty((n, len(self.numeric_)), dtype=np.float32)
+        for j, (c, v) in enumerate(self._numeric_columns(df)):
+            v = v if rows is None else v[rows]
             bad = ~np.isfinite(v)
             if bad.any():
                 stats["imputed"][c] = int(bad.sum())
                 v = np.where(bad, self.medians_[c], v)
             x_num[:, j] = (v - self.means_[c]) / self.stds_[c]
         cats = [c for c, k in self.kinds.items() if k in ("categorical", "boolean")]
-        x_cat = np.zeros((len(df), len(cats)), dtype=np.int64)
+        x_cat = np.zeros((n, len(cats)), dtype=np.int64)
         for j, c in enumerate(cats):
             index = {v: i + 1 for i, v in enumerate(self.vocab_[c])}
-            s = df[c]
+            s = df[c] if rows is None else df[c].iloc[rows]
             codes = s.astype(str).map(index).fillna(0).to_numpy(dtype=np.int64)
             unknown = int(((codes == 0) & s.notna().to_numpy()).sum())
             if unknown:
@@ -290,7 +306,7 @@ class TablePreprocessor:
             x_cat[:, j] = codes
         xn = torch.from_numpy(x_num)
         if self.layout in ("sequence", "image"):
-            return (xn.reshape(len(df), *self.sequence_shape),), stats
+            return (xn.reshape(n, *self.sequence_shape),), stats
         return (xn, torch.from_numpy(x_cat)), stats
 
     def transform_target(self, df: pd.DataFrame) -> torch.Tensor:
@@ -442,20 +458,24 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
     tr, va, te = indices
     pre = TablePreprocessor(kinds, target, plan.task, layout=plan.layout,
                             sequence_shape=plan.sequence_shape, normalize=cfg.normalize)
-    pre.fit(df.iloc[tr])
+    pre.fit(df, rows=tr)
     if plan.classification:
         extra = sorted(set(df[target].astype(str)) - set(pre.classes_))
         if extra:  # a class too rare to reach the training rows
             raise DataError(f"Class(es) {', '.join(map(repr, extra))} of '{target}' have too few "
                             f"rows to appear in the training split. Expected each class at least "
                             f"a few times; remove those rows or merge rare classes.")
-    splits, missing_counts = {}, {}
-    for name, ix in (("train", tr), ("val", va), ("test", te)):
-        part = df.iloc[ix]
-        inputs, stats = pre.transform_inputs(part)
-        for c, n in stats["imputed"].items():
-            missing_counts[c] = missing_counts.get(c, 0) + n
-        splits[name] = Split(inputs, pre.transform_target(part))
+    # Transform every row once, in [train | val | test] order, with the training-fitted
+    # preprocessor; the splits are then views (copying the frame, or the tensors, per split
+    # would need several times the file's size in memory).
+    order = np.concatenate([tr, va, te])
+    inputs, stats = pre.transform_inputs(df, rows=order)
+    missing_counts = dict(stats["imputed"])
+    target_all = pre.transform_target(df.iloc[:, [df.columns.get_loc(target)]].iloc[order])
+    bounds = np.cumsum([0, len(tr), len(va), len(te)])
+    splits = {name: Split(tuple(x[bounds[k]:bounds[k + 1]] for x in inputs),
+                          target_all[bounds[k]:bounds[k + 1]])
+              for k, name in enumerate(("train", "val", "test"))}
     if missing_counts:
         notices.append("Missing values imputed (median for numbers, 'unknown' for categories): "
                        + ", ".join(f"{c}: {n}" for c, n in missing_counts.items()) + ".")

@@ -1,0 +1,343 @@
+"""hakseup's performance suite: every figure is a ratio against a reference measured in the
+same process run, on the same machine. Prints one line per figure; writes results.json.
+
+    python benchmarks/run.py            # the full suite (a few minutes on 2 CPU cores)
+    python benchmarks/run.py --quick    # smaller sizes, fewer repeats
+    python benchmarks/run.py --only B1,B4
+
+Speed is measured here, never in the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+torch.set_num_threads(2)
+RESULTS: list[dict] = []
+
+
+def report(id_: str, what: str, value: float, reference: float, unit: str, target: str,
+           ok: bool | None, note: str = "") -> None:
+    ratio = value / reference if reference else float("nan")
+    row = {"id": id_, "what": what, "value": value, "reference": reference, "unit": unit,
+           "ratio": ratio, "target": target, "ok": ok, "note": note}
+    RESULTS.append(row)
+    verdict = {True: "OK", False: "MISSED", None: "--"}[ok]
+    print(f"{id_}  {what}: {value:.4g} {unit} vs {reference:.4g} {unit} → ratio {ratio:.3f} "
+          f"(target {target}) {verdict}{'  ' + note if note else ''}", flush=True)
+
+
+def interleaved(fns: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each function, alternating them so drift affects all alike."""
+    times = {k: [] for k in fns}
+    for fn in fns.values():  # warm-up: first-call costs (lazy imports, allocator) excluded
+        fn()
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+# --------------------------------------------------------------------------- B1 / B2
+
+
+def _mnist_like(n: int, seed: int = 0):
+    from hakseup.data.bundle import DataBundle, Schema, Split
+
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    empty = Split((x[:0],), y[:0])
+    schema = Schema("multiclass", "image", (1, 28, 28), 10, class_names=[str(i) for i in range(10)])
+    return DataBundle(Split((x,), y), empty, empty, schema, None)
+
+
+def _mlp():
+    from hakseup.models.mlp import MLP
+
+    torch.manual_seed(0)
+    return MLP(784, [196, 49], 10)
+
+
+def _hand_loop(model, x, y, epochs: int, batch: int, seed: int):
+    """What a person writes by hand: pre-shuffled in-memory tensors, the usual five lines."""
+    from hakseup.data.batches import epoch_permutation
+
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in range(epochs):
+        perm = epoch_permutation(len(x), seed, epoch)
+        running = 0.0
+        for i in range(0, len(x), batch):
+            idx = perm[i:i + batch]
+            xb, yb = x.index_select(0, idx), y.index_select(0, idx)
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            running += loss.item() * len(yb)
+    return model
+
+
+def bench_b1_b2(quick: bool) -> None:
+    from hakseup.training.trainer import Trainer
+
+    n, epochs = 8000, 1
+    bundle = _mnist_like(n)
+    x, y = bundle.train.inputs[0], bundle.train.target
+    init = _mlp().state_dict()
+
+    def ours():
+        m = _mlp()
+        m.load_state_dict(init)
+        Trainer(epochs=epochs, batch_size=64, lr=1e-3, optimizer="adam", progress=False,
+                seed=0).fit(m, bundle)
+        return m
+
+    def hand():
+        m = _mlp()
+        m.load_state_dict(init)
+        return _hand_loop(m, x, y, epochs, 64, 0)
+
+    a, b = ours(), hand()
+    identical = all(torch.equal(p, q) for p, q in zip(a.state_dict().values(),
+                                                      b.state_dict().values()))
+    t = interleaved({"ours": ours, "hand": hand}, 5 if quick else 15)
+    report("B1", "Trainer.fit epoch, MLP 784-196-49-10, 8,000 samples, batch 64, Adam",
+           t["ours"], t["hand"], "s", "<= 1.03x, identical weights",
+           t["ours"] / t["hand"] <= 1.03 and identical,
+           f"final weights bit-identical to the hand loop: {identical}")
+    try:
+        import lightning.pytorch as pl
+    except ImportError:
+        report("B2", "Lightning Trainer epoch (same model and data)", float("nan"), t["ours"], "s",
+               ">= 2.5x ours", None, "skipped: pip install lightning")
+        return
+    import logging
+    import warnings
+
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    logging.getLogger("lightning.fabric").setLevel(logging.ERROR)
+
+    class Lit(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.model = _mlp()
+
+        def training_step(self, batch, _):
+            xb, yb = batch
+            return nn.functional.cross_entropy(self.model(xb), yb)
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=1e-3)
+
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=64,
+                                         shuffle=True)
+
+    def lightning():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            trainer = pl.Trainer(max_epochs=1, accelerator="cpu", devices=1, logger=False,
+                                 enable_checkpointing=False, enable_progress_bar=False,
+                                 enable_model_summary=False)
+            trainer.fit(Lit(), loader)
+
+    lightning()
+    t2 = interleaved({"lightning": lightning, "ours": ours, "hand": hand}, 3 if quick else 7)
+    report("B2", "Lightning Trainer epoch (same model, DataLoader) vs ours", t2["lightning"],
+           t2["ours"], "s", ">= 2.5x ours", t2["lightning"] / t2["ours"] >= 2.5,
+           f"Lightning is {t2['lightning'] / t2['hand']:.2f}x the hand loop")
+
+
+# --------------------------------------------------------------------------- B3
+
+
+def bench_b3(quick: bool) -> None:
+    from hakseup.data.bundle import DataBundle, Schema, Split
+    from hakseup.models.mlp import MLP
+    from hakseup.training.trainer import Trainer
+
+    n = 50_000 if quick else 200_000
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 20, generator=g)
+    y = torch.randint(0, 2, (n,), generator=g)
+    empty = Split((x[:0],), y[:0])
+    bundle = DataBundle(Split((x,), y), empty, empty, Schema("binary", "table", (20,), 2), None)
+
+    def ours():
+        torch.manual_seed(0)
+        Trainer(epochs=1, batch_size=256, progress=False).fit(MLP(20, [16], 2), bundle)
+
+    def dataloader():
+        torch.manual_seed(0)
+        model = MLP(20, [16], 2)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),
+                                             batch_size=256, shuffle=True)
+        for xb, yb in loader:
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    from hakseup.data.batches import InMemoryBatcher
+
+    def batches_ours():
+        for _ in InMemoryBatcher((x, y), 256, shuffle=True).batches(0):
+            pass
+
+    def batches_dl():
+        for _ in torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),
+                                             batch_size=256, shuffle=True):
+            pass
+
+    t = interleaved({"ours": ours, "dl": dataloader, "b_ours": batches_ours,
+                     "b_dl": batches_dl}, 2 if quick else 3)
+    speedup = t["dl"] / t["ours"]
+    data_speedup = t["b_dl"] / t["b_ours"]
+    report("B3", f"epoch over {n:,} x 20 table, batch 256, tiny MLP: DataLoader(TensorDataset) "
+           f"vs our in-memory batcher", t["dl"], t["ours"], "s", ">= 20x", speedup >= 20,
+           f"whole epoch {speedup:.1f}x faster; batching alone {data_speedup:.0f}x faster "
+           f"({t['b_dl']:.3f} s vs {t['b_ours']:.4f} s) — the rest is the model step")
+
+
+# --------------------------------------------------------------------------- B4
+
+
+def bench_b4(quick: bool) -> None:
+    from hakseup.models.lstm import RecurrentNet
+
+    x = torch.randn(100, 28, 28)
+    y = torch.randint(0, 10, (100,))
+    steps = {}
+    for impl in ("native", "scratch"):
+        torch.manual_seed(0)
+        m = RecurrentNet(28, 128, 10, impl=impl)
+        opt = torch.optim.SGD(m.parameters(), lr=0.01)
+
+        def step(m=m, opt=opt):
+            opt.zero_grad()
+            nn.functional.cross_entropy(m(x), y).backward()
+            opt.step()
+
+        for _ in range(5):
+            step()
+        steps[impl] = step
+    t = interleaved(steps, 20 if quick else 60)
+    report("B4", "LSTM training step (batch 100, 28x28, hidden 128): scratch vs nn.LSTM",
+           t["scratch"], t["native"], "s", "<= 1.10x", t["scratch"] / t["native"] <= 1.10,
+           "nn.LSTM on CPU is oneDNN's fused RNN kernel")
+
+
+# --------------------------------------------------------------------------- B5 / B6
+
+
+def _wall(cmd: list[str], env=None, repeats: int = 3, cwd=None) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+                       env=env, cwd=cwd)
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def bench_b5_b6(quick: bool) -> None:
+    py = sys.executable
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+    base = _wall([py, "-c", "pass"], env)
+    helps = _wall([py, "-m", "hakseup", "--help"], env) + _wall([py, "-m", "hakseup", "train",
+                                                               "--help"], env)
+    report("B5", "`hakseup --help` + `hakseup train --help` wall time vs `python -c pass`",
+           helps, base, "s", "under 0.5 s total", helps < 0.5)
+    torch_import = _wall([py, "-c", "import torch"], env) - base
+    with tempfile.TemporaryDirectory() as d:
+        t = _wall([py, "-m", "hakseup", "train", "--no-progress", "--output", "run"], env,
+                  repeats=1, cwd=d)
+        ok = (Path(d) / "run" / "report.html").is_file()
+    report("B6", "`hakseup train` (digits default), process start to report written", t,
+           torch_import, "s", "under 15 s", t < 15 and ok,
+           f"(reference column: `import torch` alone takes {torch_import:.2f} s)")
+
+
+# --------------------------------------------------------------------------- B7
+
+
+def bench_b7(quick: bool) -> None:
+    rows = 200_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "big.csv"
+        rng = np.random.default_rng(0)
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        cols = {f"x{i}": rng.normal(size=rows).round(6) for i in range(19)}
+        cols["y"] = rng.normal(size=rows).round(6)
+        pacsv.write_csv(pa.table(cols), path)
+        size = path.stat().st_size
+        code = ("import resource, time, sys; t = time.perf_counter();"
+                "from hakseup.config import DataConfig; from hakseup.data.datasets import load_data;"
+                f"b = load_data(DataConfig(path={str(path)!r}, target='y'));"
+                "print(time.perf_counter() - t, len(b.train) + len(b.val) + len(b.test),"
+                " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+        base = ("import resource; import torch, pandas, sklearn, pyarrow;"
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+        env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             env=env, check=True).stdout.split()
+        seconds, n, rss = float(out[0]), int(out[1]), int(out[2])
+        libs = int(subprocess.run([sys.executable, "-c", base], capture_output=True, text=True,
+                                  env=env, check=True).stdout)
+    assert n == rows
+    report("B7", f"{rows:,} x 20 CSV ({size / 1e6:.0f} MB) read, typed, split, scaled", seconds,
+           15.0, "s", "under 15 s, peak RSS under 4x file size",
+           seconds < 15 and rss < 4 * size,
+           f"peak RSS {rss / 1e6:.0f} MB = {rss / size:.2f}x the file "
+           f"(of which {libs / 1e6:.0f} MB is Python + torch + pandas before reading)")
+
+
+BENCHES = {"B1": bench_b1_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5_b6,
+           "B7": bench_b7}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated ids (B1 runs B2 too, B5 runs B6)")
+    args = ap.parse_args()
+    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    print(f"hakseup benchmarks on {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
+          f"{' (quick)' if args.quick else ''}")
+    for id_, fn in BENCHES.items():
+        if not only or id_ in only:
+            fn(args.quick)
+    out = HERE / "results.json"
+    out.write_text(json.dumps({"quick": args.quick, "torch": torch.__version__,
+                               "cpus": os.cpu_count(), "results": RESULTS}, indent=2) + "\n")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
