@@ -86,3 +86,10 @@ def test_config_round_trips_through_yaml():
     cfg = RunConfig.from_dict({"train": {"epochs": 4}, "model": {"hidden": [8]}})
     again = RunConfig.from_dict(yaml.safe_load(cfg.to_yaml()))
     assert again == cfg
+
+
+def test_a_builtin_dataset_starts_from_its_recipe_and_flags_still_win():
+    cfg = load_config(flags={"data.dataset": "car-evaluation", "train.epochs": "7"})
+    assert cfg.model.name == "tabular" and cfg.train.scheduler == "onecycle"
+    assert cfg.train.epochs == 7 and cfg.data.target == "output"
+    assert load_config(flags={"data.dataset": "sbux"}).data.test_size == 53

@@ -364,6 +364,11 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
     return d
 
 
+# A built-in dataset named by flag alone starts from its recipe's settings.
+DATASET_RECIPES = {"car-evaluation": "car-evaluation", "sbux": "sbux-lstm",
+                   "mnist": "mnist-mlp", "line": "linear-regression", "digits": "digits-mlp"}
+
+
 def recipe_dir() -> Path:
     return Path(__file__).parent / "recipes"
 
@@ -409,6 +414,9 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
                 flags: dict[str, Any] | None = None, overrides: list[str] | None = None) -> RunConfig:
     """Build a RunConfig from a recipe, a YAML file, flag values and ``--set`` overrides."""
     merged: dict = {}
+    dataset = (flags or {}).get("data.dataset")
+    if recipe is None and path is None and dataset in DATASET_RECIPES:
+        recipe = DATASET_RECIPES[dataset]
     if recipe:
         rp = recipe_path(recipe)
         d = read_yaml(rp)

@@ -140,6 +140,11 @@ class Trainer:
 
         self._all_callbacks = sorted(self._builtin_callbacks() + self.callbacks,
                                      key=lambda c: c.order)
+        # Per hook, only the callbacks that override it: the per-step hooks stay cheap.
+        self._hooks = {hook: [getattr(cb, hook) for cb in self._all_callbacks
+                              if getattr(type(cb), hook) is not getattr(Callback, hook)]
+                       for hook in ("on_fit_begin", "on_epoch_begin", "on_before_optimizer_step",
+                                    "on_train_batch_end", "on_epoch_end", "on_fit_end")}
         if resume is not None:
             self._restore(resume)  # before on_fit_begin: loggers trim to the resumed epoch
         self._call("on_fit_begin")
@@ -155,7 +160,7 @@ class Trainer:
                 if self.augment is not None:
                     xs = self.augment(tuple(xs))
                 loss = self.train_step(xs, y)
-                self._loss_sum += loss * y.shape[0]
+                self._loss_sum.add_(loss, alpha=y.shape[0])       # stays on device: no sync
                 self._seen += y.shape[0]
                 self.batch_in_epoch += 1
                 self.global_step += 1
@@ -217,8 +222,8 @@ class Trainer:
         return cbs
 
     def _call(self, hook: str, *args: Any) -> None:
-        for cb in self._all_callbacks:
-            getattr(cb, hook)(self, *args)
+        for fn in self._hooks[hook]:
+            fn(self, *args)
 
     def _precision(self):
         p = self.config.precision
