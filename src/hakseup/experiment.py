@@ -158,6 +158,20 @@ def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunRe
         trainer.raw_model.load_state_dict(load_weights(best))
         used = "best"
     metrics, base_name, base = score(trainer.raw_model, bundle)
+    prevalence = cfg.output.deploy_prevalence
+    if prevalence is not None and bundle.schema.task == "binary":
+        # Precision measured on the test split reflects the test split's class balance; where
+        # positives are rarer, the same recall and false-positive rate give a lower precision.
+        from .stats.bayes import precision_at_prevalence
+
+        metrics["precision_at_deploy_prevalence"] = precision_at_prevalence(
+            metrics["recall"], metrics["false_positive_rate"], prevalence)
+        bundle.info.setdefault("notices", []).append(
+            f"At a deployment prevalence of {prevalence:g} (positives '{bundle.schema.class_names[1]}'), "
+            f"the measured recall {metrics['recall']:.3f} and false-positive rate "
+            f"{metrics['false_positive_rate']:.3f} give a precision of "
+            f"{metrics['precision_at_deploy_prevalence']:.3f} (test split: "
+            f"{metrics['precision']:.3f}).")
     result = RunResult(run_dir, metrics, base_name, base, history, bundle.schema)
     _finish(run_dir, cfg, bundle, trainer, result, used, time.perf_counter() - t0)
     return result

@@ -1,0 +1,50 @@
+"""``hakseup bayes``: Bayes' theorem for a test, in plain words."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import print_table
+
+EXAMPLES = """\
+examples:
+  hakseup bayes --prevalence 0.1 --sensitivity 0.99 --false-positive-rate 0.01
+  hakseup bayes --prevalence 0.001 --sensitivity 0.9 --false-positive-rate 0.05 --positives 3
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("bayes", help="posterior from prevalence, sensitivity, false-positive rate",
+                       description="How likely the condition is after one or more positive "
+                                   "tests (Bayes' theorem), with expected counts per 1,000 "
+                                   "people.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--prevalence", type=float, required=True, help="share with the condition")
+    p.add_argument("--sensitivity", type=float, required=True, help="P(positive | condition)")
+    p.add_argument("--false-positive-rate", type=float, required=True,
+                   help="P(positive | no condition)")
+    p.add_argument("--positives", type=int, default=1, help="repeated positive tests (default 1)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import HakseupError
+    from ..stats.bayes import check_probability, expected_counts, posteriors
+
+    prev = check_probability("prevalence", args.prevalence)
+    sens = check_probability("sensitivity", args.sensitivity)
+    fpr = check_probability("false-positive-rate", args.false_positive_rate)
+    if not 1 <= args.positives <= 100:
+        raise HakseupError(f"--positives must be between 1 and 100, got {args.positives}.")
+    c = expected_counts(prev, sens, fpr)
+    print("Out of 1,000 people tested once:")
+    print_table([("condition", f"{c['true positives']:.1f}", f"{c['false negatives']:.1f}"),
+                 ("no condition", f"{c['false positives']:.1f}", f"{c['true negatives']:.1f}")],
+                header=("", "test positive", "test negative"))
+    positives = c["true positives"] + c["false positives"]
+    print(f"\nOf the {positives:.1f} who test positive, {c['true positives']:.1f} have the "
+          f"condition.")
+    for k, p in enumerate(posteriors(prev, sens, fpr, args.positives), start=1):
+        print(f"After {k} positive test{'s' if k > 1 else ''}: {p:.2%} chance of the condition "
+              f"(before any test: {prev:.2%}).")
+    return 0

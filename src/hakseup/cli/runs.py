@@ -1,0 +1,85 @@
+"""``hakseup runs``: list and compare runs."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import print_table
+
+EXAMPLES = """\
+examples:
+  hakseup runs
+  hakseup runs path/to/runs
+  hakseup runs compare runs/A runs/B
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("runs", help="list and compare runs",
+                       description="List runs (name, date, data, model, main metric, duration), "
+                                   "or compare several: config differences and metrics side by "
+                                   "side.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("args", nargs="*", metavar="DIR | compare RUN RUN...")
+    p.set_defaults(func=run)
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(_flat(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from ..errors import HakseupError
+    from ..runs import list_runs, load_run_config, read_status, require_run
+
+    if args.args and args.args[0] == "compare":
+        paths = args.args[1:]
+        if len(paths) < 2:
+            raise HakseupError("runs compare needs at least two run folders, e.g. "
+                               "`hakseup runs compare runs/A runs/B`.")
+        configs = [_flat(load_run_config(p).to_dict()) for p in paths]
+        names = [Path(p).name for p in paths]
+        keys = sorted(k for k in set().union(*configs)
+                      if len({json.dumps(c.get(k), default=str) for c in configs}) > 1)
+        print("Config differences:" if keys else "Configs are identical.")
+        if keys:
+            print_table([(k, *[c.get(k) for c in configs]) for k in keys], header=("key", *names))
+        metrics = []
+        for p in paths:
+            f = require_run(p) / "metrics.json"
+            metrics.append(json.loads(f.read_text())["metrics"] if f.is_file() else {})
+        scalar = sorted(k for k in set().union(*metrics)
+                        if all(isinstance(m.get(k), (int, float)) for m in metrics if k in m))
+        print("\nTest metrics:")
+        print_table([(k, *[f"{m[k]:.4f}" if k in m else "—" for m in metrics]) for k in scalar],
+                    header=("metric", *names))
+        return 0
+    if len(args.args) > 1:
+        raise HakseupError("runs takes one folder (or `compare RUN RUN...`).")
+    root = args.args[0] if args.args else "runs"
+    if not Path(root).is_dir():
+        raise HakseupError(f"Runs folder '{root}' does not exist. Train a model first, or pass "
+                           f"the folder that holds your runs.")
+    rows = []
+    for r in list_runs(root):
+        main = r.get("main_metric") or {}
+        metric = ", ".join(f"{k} {v:.4f}" for k, v in main.items()) or "—"
+        rows.append((r.get("name", "?"), r.get("created", "")[:16].replace("T", " "),
+                     Path(str(r.get("dataset") or "—")).name, r.get("model", "—"), metric,
+                     f"{r['duration_s']:.1f} s" if "duration_s" in r else "—", r.get("status")))
+    if not rows:
+        print(f"No runs in '{root}'.")
+        return 0
+    print_table(rows, header=("run", "created", "data", "model", "main metric", "duration",
+                              "status"))
+    return 0

@@ -1,0 +1,82 @@
+"""``hakseup summary``: a model's layer table."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import print_table
+
+EXAMPLES = """\
+examples:
+  hakseup summary runs/<id>
+  hakseup summary --model mlp --input-shape 1,28,28
+  hakseup summary --model lstm --input-shape 28,28 --outputs 10
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("summary", help="layer table, parameter counts",
+                       description="Per-layer output shapes and parameter counts (trainable and "
+                                   "not), totals and size, of a run's model or a built-in one.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", nargs="?", metavar="RUN", help="a run folder")
+    p.add_argument("--model", metavar="NAME", help="mlp, cnn, lstm, gru, linear, or FILE.py:Class")
+    p.add_argument("--input-shape", metavar="S", help="one sample's shape, e.g. 1,28,28 (image), "
+                                                      "28,28 (sequence) or 20 (features)")
+    p.add_argument("--outputs", type=int, default=10, metavar="N", help="outputs (default 10)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="model.* keys, e.g. --set model.hidden=[196,49]")
+    p.set_defaults(func=run)
+
+
+def _schema(shape_text: str, outputs: int):
+    from ..data.bundle import Schema
+    from ..errors import HakseupError
+
+    try:
+        shape = tuple(int(v) for v in shape_text.replace("x", ",").split(",") if v.strip())
+    except ValueError:
+        shape = ()
+    if not shape or any(d < 1 for d in shape) or len(shape) > 3:
+        raise HakseupError(f"Invalid --input-shape '{shape_text}': expected 1 to 3 positive "
+                           f"integers, e.g. 1,28,28 (image), 28,28 (sequence) or 20 (features).")
+    kind = {3: "image", 2: "sequence", 1: "table"}[len(shape)]
+    return Schema("multiclass", kind, shape, outputs,
+                  numeric_features=[f"x{i}" for i in range(shape[0])] if kind == "table" else [])
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..errors import HakseupError
+
+    if args.run:
+        from ..inference import load_trained
+
+        cfg, schema, _, model = load_trained(args.run)
+        title = args.run
+    else:
+        if not (args.model and args.input_shape):
+            raise HakseupError("summary needs a run folder, or --model NAME with --input-shape "
+                               "S (e.g. --model mlp --input-shape 1,28,28).")
+        from ..config import RunConfig, apply_overrides
+        from ..models.registry import build_model
+
+        cfg = RunConfig.from_dict(apply_overrides({"model": {"name": args.model}},
+                                                  args.overrides))
+        schema = _schema(args.input_shape, args.outputs)
+        model = build_model(cfg.model, schema)
+        title = f"{args.model} on input {tuple(schema.input_shape)}"
+    from ..models.summary import summarize
+
+    example = [torch.zeros(2, *schema.input_shape)]
+    if schema.input_kind == "table":
+        example.append(torch.zeros(2, len(schema.categorical_features), dtype=torch.long))
+    rows, totals = summarize(model, tuple(example))
+    print(f"{type(model).__name__}: {title}\n")
+    print_table([(r["layer"], r["type"], r["output"], f"{r['parameters']:,}",
+                  f"{r['trainable']:,}") for r in rows],
+                header=("layer", "type", "output shape (batch 2)", "parameters", "trainable"))
+    print(f"\nTotal parameters: {totals['parameters']:,} (trainable {totals['trainable']:,}, "
+          f"non-trainable {totals['non_trainable']:,}); size {totals['size_mb']:.2f} MB")
+    return 0

@@ -1,0 +1,1 @@
+"""Statistics a learner meets beside training: Bayes' theorem and confounding."""
