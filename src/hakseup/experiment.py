@@ -47,8 +47,8 @@ class RunResult:
 
 def build_callbacks(cfg: RunConfig, run_dir: Path) -> list:
     """The callbacks a run folder needs, chosen by the config."""
-    from .training.callbacks import (EarlyStopping, MetricsLogger, ModelCheckpoint, ProgressBar,
-                                     TensorBoardLogger)
+    from .training.callbacks import (EarlyStopping, GPUStats, MetricsLogger, ModelCheckpoint,
+                                     ProgressBar, TensorBoardLogger)
 
     t = cfg.train
     cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
@@ -60,6 +60,8 @@ def build_callbacks(cfg: RunConfig, run_dir: Path) -> list:
         cbs.append(TensorBoardLogger(run_dir / "tb"))
     if t.patience:
         cbs.append(EarlyStopping(t.monitor, t.patience))
+    if t.device in ("auto", "cuda"):
+        cbs.append(GPUStats())  # does nothing unless training runs on CUDA
     return cbs
 
 

@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser"]
 
 # Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
 COMMANDS = ["train", "evaluate", "predict", "cv", "inspect", "summary", "runs", "datasets", "recipes",
-            "doctor", "bayes", "adjust"]
+            "doctor", "gpu", "bayes", "adjust"]
 
 DESCRIPTION = """\
 hakseup (학습): from data to a trained, evaluated and understood PyTorch model.

@@ -36,7 +36,7 @@ from ..fileio import append_line
 
 __all__ = ["Callback", "ProgressBar", "EarlyStopping", "LRScheduler", "GradientClipping",
            "NonFiniteGuard", "ModelCheckpoint", "MetricsLogger", "TensorBoardLogger",
-           "TrainingDiverged"]
+           "TrainingDiverged", "GPUStats"]
 
 
 class Callback:
@@ -269,6 +269,46 @@ class TensorBoardLogger(Callback):
     def on_fit_end(self, trainer):
         if self.writer is not None:
             self.writer.close()
+
+
+class GPUStats(Callback):
+    """Per epoch on CUDA: GPU memory (PyTorch's and NVML's view) and utilisation into the logs
+    (so TensorBoard and metrics.jsonl get them), and a warning before memory runs out."""
+
+    order = 55
+
+    def __init__(self, warn_fraction: float = 0.9, nvml=None):
+        self.warn_fraction, self.nvml, self.warned = warn_fraction, nvml, False
+
+    def on_fit_begin(self, trainer):
+        if self.nvml is None and trainer.device.type == "cuda":
+            try:
+                from ..monitor.gpu import load_nvml
+
+                self.nvml = load_nvml()
+            except Exception:  # NVML missing: PyTorch's own counters still work
+                self.nvml = None
+
+    def on_epoch_end(self, trainer, logs):
+        if trainer.device.type == "cuda":
+            index = trainer.device.index or 0
+            logs["gpu_max_allocated_mib"] = torch.cuda.max_memory_allocated(index) / 2**20
+            torch.cuda.reset_peak_memory_stats(index)
+        else:
+            index = 0
+        if self.nvml is None:
+            return
+        h = self.nvml.nvmlDeviceGetHandleByIndex(index)
+        mem = self.nvml.nvmlDeviceGetMemoryInfo(h)
+        logs["gpu_memory_used_mib"] = mem.used / 2**20
+        logs["gpu_utilization_percent"] = float(self.nvml.nvmlDeviceGetUtilizationRates(h).gpu)
+        if mem.used > self.warn_fraction * mem.total and not self.warned:
+            import warnings
+
+            self.warned = True
+            warnings.warn(f"GPU {index} memory is {mem.used / mem.total:.0%} full "
+                          f"({mem.used / 2**20:.0f} of {mem.total / 2**20:.0f} MiB). Lower "
+                          f"--batch-size or use --precision bf16 before it runs out.")
 
 
 class ModelCheckpoint(Callback):

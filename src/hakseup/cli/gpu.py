@@ -1,0 +1,52 @@
+"""``hakseup gpu``: GPU status through NVML."""
+
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = """\
+examples:
+  hakseup gpu
+  hakseup gpu --watch 1          # refresh every second; changed values highlighted
+  hakseup gpu --json
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("gpu", help="GPU status through NVML",
+                       description="What nvidia-smi shows, through NVML: driver and CUDA "
+                                   "version, and per GPU fan, temperature, performance state, "
+                                   "power, memory, utilisation, ECC, compute and MIG mode, and "
+                                   "processes. Exit status 1 when there is no GPU.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--watch", type=float, metavar="S", help="refresh every S seconds (Ctrl-C stops)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, nvml=None) -> int:
+    import json
+    import sys
+    import time
+
+    from ..errors import HakseupError
+    from ..monitor.gpu import changed_fields, format_status, load_nvml, read_gpus
+
+    if args.watch is not None and args.watch <= 0:
+        raise HakseupError(f"--watch needs a positive number of seconds, got {args.watch}.")
+    nvml = nvml or load_nvml()
+    previous = None
+    while True:
+        status = read_gpus(nvml)
+        if args.json:
+            print(json.dumps(status, indent=2))
+        else:
+            text = format_status(status, changed_fields(previous, status),
+                                 highlight=args.watch is not None and sys.stdout.isatty())
+            if args.watch is not None and sys.stdout.isatty():
+                print("\x1b[H\x1b[2J", end="")  # redraw in place
+            print(text, flush=True)
+        if args.watch is None:
+            return 0
+        previous = status
+        time.sleep(args.watch)
