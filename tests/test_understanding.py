@@ -100,3 +100,20 @@ def test_runs_lists_and_compares(cli):
     assert "accuracy" in out
     assert_user_error(*cli("runs", "compare", "runs/a")[::2], "at least two")
     assert_user_error(*cli("runs", "nowhere")[::2], "does not exist")
+
+
+def test_lr_suggestion_is_the_steepest_descent():
+    from hakseup.training.lr_finder import suggest_lr
+
+    lrs = np.logspace(-6, 0, 100)
+    losses = 2 - np.tanh(3 * (np.log10(lrs) + 2.5)) + np.where(lrs > 0.3, 10 * (lrs - 0.3), 0)
+    assert abs(np.log10(suggest_lr(lrs, losses)) + 2.5) < 0.1     # the inflection at 10^-2.5
+
+
+def test_lr_find_cli_writes_plot_and_suggestion(cli):
+    code, out, err = cli("lr-find", "--steps", "80", "--seeds", "2", "--output", "lf")
+    assert code == 0, err
+    r = json.loads(Path("lf/lr_find.json").read_text())
+    assert len(r["per_seed"]) == 2 and 1e-7 < r["suggested_lr"] < 10
+    assert Path("lf/plots/lr_find.png").is_file() and "Suggested learning rate" in out
+    assert_user_error(*cli("lr-find", "--steps", "3")[::2], "--steps")
