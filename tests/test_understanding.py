@@ -117,3 +117,54 @@ def test_lr_find_cli_writes_plot_and_suggestion(cli):
     assert len(r["per_seed"]) == 2 and 1e-7 < r["suggested_lr"] < 10
     assert Path("lf/plots/lr_find.png").is_file() and "Suggested learning rate" in out
     assert_user_error(*cli("lr-find", "--steps", "3")[::2], "--steps")
+
+
+SEARCH = """train:
+  epochs: 3
+  progress: false
+  tensorboard: false
+tune:
+  train.lr: {low: 1.0e-4, high: 0.1, log: true}
+  model.hidden: [[16], [64, 32]]
+"""
+
+
+def test_tune_writes_best_config_and_resumes(cli):
+    import yaml
+
+    Path("s.yaml").write_text(SEARCH)
+    code, out, err = cli("tune", "s.yaml", "--trials", "4", "--output", "t")
+    assert code == 0, err
+    trials = json.loads(Path("t/trials.json").read_text())
+    assert len(trials) == 4 and Path("t/study.db").is_file()
+    assert Path("t/plots/optimization_history.png").is_file()
+    best = yaml.safe_load(Path("t/best_config.yaml").read_text())
+    assert "tune" not in best or not best["tune"]
+    done = [t for t in trials if t["state"] == "complete"]
+    best_trial = min(done, key=lambda t: t["value"])
+    assert best["train"]["lr"] == pytest.approx(best_trial["params"]["train.lr"])
+    assert best["model"]["hidden"] == best_trial["params"]["model.hidden"]
+    code, _, err = cli("tune", "--resume", "t", "--trials", "6")
+    assert code == 0, err
+    assert len(json.loads(Path("t/trials.json").read_text())) == 6      # 2 more, not 6
+    code, _, err = cli("train", "t/best_config.yaml", "--output", "r")
+    assert code == 0, err
+
+
+def test_tune_with_folds(cli):
+    Path("s.yaml").write_text(SEARCH.replace("epochs: 3", "epochs: 2"))
+    code, out, err = cli("tune", "s.yaml", "--trials", "2", "--folds", "2", "--output", "tf")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("space,needle", [
+    ("tune: {}\n", "search space is empty"),
+    ("tune:\n  train.lrr: {low: 0.1, high: 1}\n", "Did you mean 'train.lr'"),
+    ("tune:\n  train.lr: {low: 1, high: 0.1}\n", "low < high"),
+    ("tune:\n  train.lr: {low: 0, high: 1, log: true}\n", "low > 0"),
+    ("tune:\n  train.lr: 0.1\n", "expected a list of choices"),
+])
+def test_bad_search_spaces(cli, space, needle):
+    Path("s.yaml").write_text(space)
+    assert_user_error(*cli("tune", "s.yaml", "--trials", "2")[::2], needle)
+    assert not Path("runs").exists()
