@@ -17,7 +17,8 @@ from ..errors import HakseupError
 __all__ = ["main", "build_parser"]
 
 # Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
-COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", "summary", "runs", "datasets", "recipes",
+COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", "summary", "runs", "export",
+            "datasets", "recipes",
             "doctor", "gpu", "bayes", "adjust"]
 
 DESCRIPTION = """\

@@ -1,0 +1,39 @@
+"""``hakseup export RUN --format torchscript|onnx``."""
+
+from __future__ import annotations
+
+import argparse
+
+EXAMPLES = """\
+examples:
+  hakseup export runs/<id> --format torchscript
+  hakseup export runs/<id> --format onnx --output model.onnx
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("export", help="export a trained model (TorchScript or ONNX)",
+                       description="Export a run's model and check the exported model's outputs "
+                                   "against the original's.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run", metavar="RUN")
+    p.add_argument("--format", required=True, choices=["torchscript", "onnx"])
+    p.add_argument("--output", metavar="FILE", help="default: RUN/model.pt or RUN/model.onnx")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import math
+
+    from ..errors import HakseupError
+    from ..export import export_run
+
+    path, diff = export_run(args.run, args.format, args.output)
+    if math.isnan(diff):
+        print(f"Exported to {path} (not checked: pip install onnxruntime to compare outputs)")
+        return 0
+    if diff > 1e-4:
+        raise HakseupError(f"The exported model differs from the original by {diff:.2e}; "
+                           f"{path} was written but should not be trusted.")
+    print(f"Exported to {path}; outputs match the original (max difference {diff:.1e}).")
+    return 0

@@ -1,0 +1,84 @@
+"""Export a trained run's model to TorchScript or ONNX, checked against the original.
+
+Our from-scratch LSTM shares ``nn.LSTM``'s parameter names, so for export it is swapped for the
+native module with the same weights (its hand-written backward is a training-time concern).
+
+Example:
+    >>> path, max_diff = export_run("runs/<id>", "onnx")          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .errors import HakseupError
+
+__all__ = ["export_run", "FORMATS"]
+
+FORMATS = ["torchscript", "onnx"]
+
+
+def _exportable(model: torch.nn.Module) -> torch.nn.Module:
+    from .models.lstm import RecurrentNet
+
+    if isinstance(model, RecurrentNet) and model.impl == "scratch" and model.kind == "lstm":
+        rnn = model.rnn
+        native = RecurrentNet(rnn.input_size, rnn.hidden_size, model.head.out_features,
+                              rnn.num_layers, rnn.dropout, kind="lstm", impl="native")
+        native.load_state_dict(model.state_dict())
+        return native.eval()
+    return model
+
+
+def _example(schema) -> tuple[torch.Tensor, ...]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, *schema.input_shape, generator=g)
+    if schema.input_kind == "table":
+        cats = torch.stack([torch.randint(0, n, (4,), generator=g) for n in schema.cardinalities],
+                           1) if schema.cardinalities else torch.zeros(4, 0, dtype=torch.long)
+        return (x, cats)
+    return (x,)
+
+
+def export_run(run: str | Path, fmt: str, output: str | Path | None = None) -> tuple[Path, float]:
+    """Write the model; returns (path, max |exported - original| on an example batch)."""
+    from .fileio import atomic_write
+    from .inference import load_trained
+
+    if fmt not in FORMATS:
+        raise HakseupError(f"Unknown export format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+    _, schema, _, model = load_trained(run)
+    model = _exportable(model.eval())
+    example = _example(schema)
+    with torch.no_grad():
+        expected = model(*example)
+    out = Path(output) if output else Path(run) / f"model.{'pt' if fmt == 'torchscript' else 'onnx'}"
+    if fmt == "torchscript":
+        with torch.no_grad():
+            traced = torch.jit.trace(model, example)
+        atomic_write(out, lambda f: torch.jit.save(traced, f))
+        got = torch.jit.load(str(out))(*example)
+        return out, float((got - expected).abs().max())
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise HakseupError("ONNX export needs the onnx package: pip install onnx onnxscript "
+                           "(and onnxruntime to check the result).") from None
+    names = [f"input_{i}" for i in range(len(example))]
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        torch.onnx.export(model, example, str(tmp), input_names=names, output_names=["output"],
+                          dynamic_axes={n: {0: "batch"} for n in names + ["output"]},
+                          dynamo=False)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return out, float("nan")
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = session.run(None, {n: x.numpy() for n, x in zip(names, example)})[0]
+    return out, float((torch.from_numpy(got) - expected).abs().max())
