@@ -38,6 +38,7 @@ class RunResult:
     history: list[dict] = field(default_factory=list)
     schema: Schema | None = None
     summary: list[str] = field(default_factory=list)
+    rank: int = 0                     # in a distributed run, only rank 0 holds the results
 
     @property
     def main_metric(self) -> tuple[str, float]:
@@ -45,12 +46,14 @@ class RunResult:
         return key, self.metrics.get(key, float("nan"))
 
 
-def build_callbacks(cfg: RunConfig, run_dir: Path) -> list:
-    """The callbacks a run folder needs, chosen by the config."""
+def build_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
+    """The callbacks a run folder needs, chosen by the config (only rank 0 writes)."""
     from .training.callbacks import (EarlyStopping, GPUStats, MetricsLogger, ModelCheckpoint,
                                      ProgressBar, TensorBoardLogger)
 
     t = cfg.train
+    if rank != 0:  # other ranks take the same decisions, and write nothing
+        return [EarlyStopping(t.monitor, t.patience)] if t.patience else []
     cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
            ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
                            every_n_steps=t.checkpoint_every)]
@@ -110,11 +113,24 @@ def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunRe
     With ``resume`` (a run folder), the run's saved config is used and training continues
     from its last checkpoint; the result equals an uninterrupted run's.
     """
-    from .monitor.environment import collect_environment
-    from .training.device import resolve_device
-    from .training.trainer import Trainer
+    from .training.distributed import init_distributed, shutdown
 
     t0 = time.perf_counter()
+    rank, world = init_distributed()
+    if world > 1:
+        try:
+            return _train(cfg, resume, echo, rank, t0)
+        finally:
+            shutdown()
+    return _train(cfg, resume, echo, rank, t0)
+
+
+def _train(cfg: RunConfig, resume, echo, rank: int, t0: float) -> RunResult:
+    from .monitor.environment import collect_environment
+    from .training.device import resolve_device
+    from .training.distributed import barrier
+    from .training.trainer import Trainer
+
     if resume is not None:
         run_dir = require_run(resume)
         status = read_status(run_dir).get("status")
@@ -125,6 +141,10 @@ def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunRe
     # Everything that can fail on bad input happens before the run folder exists.
     bundle, model = _prepare(cfg)
     device = resolve_device(cfg.train.device)
+    if rank != 0:
+        Trainer(cfg.train, callbacks=build_callbacks(cfg, None, rank)).fit(model, bundle)
+        barrier()
+        return RunResult(Path(cfg.output.dir or "."), {}, "", {}, [], bundle.schema, rank=rank)
     if resume is None:
         run_dir = new_run_dir(cfg.output.root, cfg.run_name(), cfg.output.dir)
         write_status(run_dir, "running", name=run_dir.name, created=now_iso(),
@@ -143,6 +163,7 @@ def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunRe
     trainer = Trainer(cfg.train, callbacks=build_callbacks(cfg, run_dir))
     try:
         history = trainer.fit(model, bundle, resume=resume_from)
+        barrier()
     except KeyboardInterrupt:
         write_status(run_dir, "interrupted")
         echo(f"Interrupted. Continue with: hakseup train --resume {run_dir}")

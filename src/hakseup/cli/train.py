@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from ..experiment import train
 
     result = train(cfg, resume=args.resume)
+    if result.rank != 0:  # other ranks of a torchrun launch: rank 0 reports
+        return 0
     for line in result.summary:
         print(line)
     print_metrics(result)

@@ -88,8 +88,10 @@ class Trainer:
         precision, or a model whose forward pass does not fit the data — so it is reported
         before a run folder is created. The dry forward runs in eval mode on two samples."""
         from ..errors import ConfigError
+        from .distributed import rank_and_world
 
         self.device = resolve_device(self.config.device)
+        self._check_global_batch(rank_and_world()[1])
         loss_fn = loss_function(self.config.loss, data.schema)
         build_optimizer(model.parameters(), self.config)
         self._precision()
@@ -114,12 +116,23 @@ class Trainer:
             resume: str | os.PathLike | None = None) -> list[dict]:
         """Train ``model``; returns the history (one dict of logs per epoch).
         With ``resume`` (a checkpoint folder), continue exactly where it stopped."""
+        from .distributed import all_reduce_sum, rank_and_world
+
         cfg = self.config
-        seed_everything(cfg.seed, cfg.deterministic)
+        self.rank, self.world_size = rank_and_world()
+        # Ranks agree on the data order (the batcher's seed) but not on dropout/augmentation.
+        seed_everything(cfg.seed + self.rank, cfg.deterministic)
         self.device = resolve_device(cfg.device)
+        if self.device.type == "cuda" and self.world_size > 1:
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         self.schema = data.schema
         self.raw_model = model.to(self.device)
         self.model = self._maybe_compile(self.raw_model)
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.model = DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         # The whole dataset moves to the device once; batches are index slices there.
         self.train_data: Split = data.train.to(self.device)
         self.val_data: Split = data.val.to(self.device)
@@ -127,9 +140,11 @@ class Trainer:
         self.loss_fn = loss_function(cfg.loss, data.schema)
         self.optimizer = build_optimizer(self.raw_model.parameters(), cfg)
         self.autocast, self.scaler = self._precision()
+        self._check_global_batch(self.world_size)
         self.batcher = InMemoryBatcher(self.train_data.inputs + (self.train_data.target,),
-                                       cfg.batch_size, shuffle=cfg.shuffle,
-                                       drop_last=cfg.drop_last, seed=cfg.seed)
+                                       cfg.batch_size // self.world_size, shuffle=cfg.shuffle,
+                                       drop_last=cfg.drop_last, seed=cfg.seed, rank=self.rank,
+                                       world_size=self.world_size)
         self.steps_per_epoch = len(self.batcher)
         self.epoch = self.global_step = self.batch_in_epoch = 0
         self.history: list[dict] = []
@@ -165,8 +180,11 @@ class Trainer:
                 self.batch_in_epoch += 1
                 self.global_step += 1
                 self._call("on_train_batch_end", {"loss": loss, "step": self.global_step})
+            totals = all_reduce_sum(torch.stack([self._loss_sum.detach().double(),
+                                                 torch.tensor(float(self._seen), dtype=torch.float64,
+                                                              device=self.device)]))
             logs = {"epoch": self.epoch + 1,
-                    "train_loss": (self._loss_sum / max(1, self._seen)).item(),
+                    "train_loss": (totals[0] / max(1.0, float(totals[1]))).item(),
                     **self.evaluate(self.val_data, prefix="val_"),
                     "lr": self.optimizer.param_groups[0]["lr"]}
             self.epoch += 1
@@ -212,6 +230,14 @@ class Trainer:
         return logs
 
     # ------------------------------------------------------------------ helpers
+
+    def _check_global_batch(self, world_size: int) -> None:
+        if self.config.batch_size % world_size:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"train.batch_size {self.config.batch_size} is the global batch "
+                              f"and must divide evenly among {world_size} processes; use a "
+                              f"multiple of {world_size}.")
 
     def _builtin_callbacks(self) -> list[Callback]:
         cbs: list[Callback] = [NonFiniteGuard()]

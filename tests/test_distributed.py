@@ -1,0 +1,53 @@
+"""Two CPU processes with gloo on 127.0.0.1 end where one process with the same global batch
+ends."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+pytestmark = pytest.mark.distributed
+
+ARGS = ["--epochs", "2", "--no-progress", "--no-tensorboard", "--optimizer", "sgd", "--lr", "0.05",
+        "--set", "model.dropout=0", "--set", "train.drop_last=true", "--batch-size", "64"]
+
+
+def test_two_gloo_processes_match_one_process(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                        "--nproc-per-node", "2", "-m", "hakseup", "train", *ARGS,
+                        "--output", str(tmp_path / "ddp")], capture_output=True, text=True,
+                       timeout=300, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.count("Run folder:") == 1                     # only rank 0 reports
+    from hakseup.cli.main import main
+
+    assert main(["train", *ARGS, "--output", str(tmp_path / "one")]) == 0
+    a = load_file(str(tmp_path / "ddp" / "checkpoints" / "last" / "model.safetensors"))
+    b = load_file(str(tmp_path / "one" / "checkpoints" / "last" / "model.safetensors"))
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], atol=1e-6, rtol=0)
+    lines = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 2                                         # one writer
+    single = [json.loads(ln)["train_loss"] for ln in
+              (tmp_path / "one" / "metrics.jsonl").read_text().splitlines()]
+    assert [json.loads(ln)["train_loss"] for ln in lines] == pytest.approx(single, rel=1e-5)
+
+
+def test_global_batch_must_divide_among_processes(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                        "--nproc-per-node", "2", "-m", "hakseup", "train", "--epochs", "1",
+                        "--batch-size", "63", "--no-progress", "--output", str(tmp_path / "x")],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode != 0
+    ours = [ln for ln in r.stderr.splitlines() if ln.startswith("hakseup: error:")]
+    assert ours and all("multiple of 2" in ln for ln in ours)
+    # Each rank printed its one line before torchrun's own launcher report; no run folder.
+    before_launcher = r.stderr.split("failed (exitcode")[0]
+    assert "Traceback" not in before_launcher
+    assert not (tmp_path / "x").exists()
