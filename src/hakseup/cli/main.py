@@ -67,6 +67,7 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     try:
         args = parser.parse_args(argv)
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `hakseup datasets | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    finally:
+        warnings.showwarning = previous_showwarning
 
 
 if __name__ == "__main__":

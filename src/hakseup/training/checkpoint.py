@@ -101,9 +101,9 @@ def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor
     """Write a checkpoint folder at ``dest`` crash-safely (see module docstring)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in dest.parent.glob(f".{dest.name}.tmp-*"):  # left by a killed process
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
     tmp.mkdir()
     try:
         weights = {k: v.detach().cpu().contiguous().clone() for k, v in model_state.items()}

@@ -291,9 +291,21 @@ class Trainer:
         }
 
     def save_checkpoint(self, folder: str | os.PathLike, weights_only: bool = False) -> Path:
+        import errno
+
         meta = {"epoch": self.epoch, "global_step": self.global_step}
-        return save_checkpoint(folder, self.raw_model.state_dict(),
-                               None if weights_only else self.state_dict(), meta)
+        try:
+            return save_checkpoint(folder, self.raw_model.state_dict(),
+                                   None if weights_only else self.state_dict(), meta)
+        except OSError as e:
+            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            from ..errors import CheckpointError
+
+            raise CheckpointError(f"No space left on the device while writing checkpoint "
+                                  f"'{folder}' (step {self.global_step}); the previous "
+                                  f"checkpoint is intact. Free some space, then continue with "
+                                  f"--resume.") from None
 
     def _restore(self, folder: str | os.PathLike) -> None:
         weights, state = load_checkpoint(folder)
