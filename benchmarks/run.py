@@ -93,7 +93,7 @@ def _hand_loop(model, x, y, epochs: int, batch: int, seed: int):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     for epoch in range(epochs):
-        perm = epoch_permutation(len(x), seed, epoch)
+        perm = epoch_permutation(len(x), seed, epoch, x.device)
         running = 0.0
         for i in range(0, len(x), batch):
             idx = perm[i:i + batch]
@@ -326,8 +326,41 @@ def bench_b7(quick: bool) -> None:
            f"(of which {libs / 1e6:.0f} MB is Python + torch + pandas before reading)")
 
 
+def bench_gpu(quick: bool) -> None:
+    """B1/B2 on CUDA with the dataset resident on the device (skipped without a GPU)."""
+    if not torch.cuda.is_available():
+        report("G1", "GPU: Trainer.fit epoch vs hand loop (dataset on the device)", float("nan"),
+               float("nan"), "s", "<= 1.03x", None, "skipped: no CUDA device")
+        return
+    from hakseup.training.trainer import Trainer
+
+    dev = torch.device("cuda")
+    n, epochs = 60_000, 3
+    bundle = _mnist_like(n)
+    bundle.train = bundle.train.to(dev)
+    x, y = bundle.train.inputs[0], bundle.train.target
+    init = _mlp().state_dict()
+
+    def ours():
+        m = _mlp()
+        m.load_state_dict(init)
+        Trainer(epochs=epochs, batch_size=64, device="cuda", progress=False).fit(m, bundle)
+        torch.cuda.synchronize()
+
+    def hand():
+        m = _mlp().to(dev)
+        m.load_state_dict(init)
+        _hand_loop(m, x, y, epochs, 64, 0)
+        torch.cuda.synchronize()
+
+    t = interleaved({"ours": ours, "hand": hand}, 3 if quick else 7)
+    report("G1", f"GPU ({torch.cuda.get_device_name()}): Trainer.fit epoch vs hand loop, "
+           f"{n:,} samples on the device", t["ours"] / epochs, t["hand"] / epochs, "s",
+           "<= 1.03x", t["ratio:ours/hand"] <= 1.03)
+
+
 BENCHES = {"B1": bench_b1_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5_b6,
-           "B7": bench_b7}
+           "B7": bench_b7, "G1": bench_gpu}
 
 
 def main() -> int:

@@ -325,3 +325,55 @@ def test_car_evaluation_from_a_local_mirror(shared_data, http_dir, monkeypatch, 
     assert schema["categorical_features"] == ["price", "maint", "doors", "persons",
                                               "lug_capacity", "safety"]
     assert schema["class_names"] == ["acc", "good", "unacc", "vgood"]
+
+
+def test_users_own_model_from_a_file(cli):
+    Path("net.py").write_text(
+        "import torch\nfrom torch import nn\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self, in_features, n_outputs):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(in_features, n_outputs)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x.flatten(1))\n\n"
+        "class Broken(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(3, 2)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x)\n\n"
+        "class Empty(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        return x\n")
+    code, _, err = cli("train", "--model", "net.py:Net", *FAST, "--output", "r")
+    assert code == 0, err
+    assert json.loads(Path("r/run.json").read_text())["status"] == "complete"
+    assert_user_error(*cli("train", "--model", "net.py:Nope", *FAST)[::2],
+                      "Choose one of: Broken, Empty, Net")
+    assert_user_error(*cli("train", "--model", "net.py:Broken", *FAST)[::2], "cannot process")
+    assert_user_error(*cli("train", "--model", "net.py:Empty", *FAST)[::2],
+                      "no trainable parameters")
+    assert_user_error(*cli("train", "--model", "gone.py:Net", *FAST)[::2], "not found")
+    assert not Path("runs").exists()
+
+
+def test_augmentations_keep_shape_and_change_pixels():
+    from hakseup.data.images import Augmenter
+
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 8, 8)
+    for op in ("affine", "crop", "flip"):
+        (y,) = Augmenter([op])((x,))
+        assert y.shape == x.shape and not torch.equal(y, x), op
+    torch.manual_seed(1)
+    (a,) = Augmenter(["affine", "crop", "flip"])((x,))
+    torch.manual_seed(1)
+    (b,) = Augmenter(["affine", "crop", "flip"])((x,))
+    assert torch.equal(a, b)                                  # reproducible from the RNG state
+    with pytest.raises(Exception, match="Unknown augmentation"):
+        Augmenter(["rotate"])
+
+
+def test_training_with_augmentation_runs(cli):
+    code, _, err = cli("train", *FAST, "--set", "data.augment=[affine,crop]", "--output", "r")
+    assert code == 0, err

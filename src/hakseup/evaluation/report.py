@@ -127,7 +127,8 @@ def _html(run_dir: Path, ctx: dict) -> str:
                     cls = f' class="{c}"'
                 cells.append(f"<td{cls}>{e(str(c))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        thead = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
+        return f"<table>{thead}<tbody>{''.join(body)}</tbody></table>"
 
     parts = [f"<h1>Run report: {e(ctx['name'])}</h1>", "<ul>"]
     parts += [f"<li>{e(line)}</li>" for line in s["summary"]] + ["</ul>"]

@@ -32,7 +32,6 @@ from typing import Any
 import torch
 
 from ..errors import HakseupError
-from ..fileio import append_line
 
 __all__ = ["Callback", "ProgressBar", "EarlyStopping", "LRScheduler", "GradientClipping",
            "NonFiniteGuard", "ModelCheckpoint", "MetricsLogger", "TensorBoardLogger",
@@ -201,24 +200,31 @@ class ProgressBar(Callback):
 
 
 class MetricsLogger(Callback):
-    """Append one JSON line per epoch to ``metrics.jsonl``."""
+    """One JSON line per epoch in ``metrics.jsonl``, rewritten atomically each epoch (temp file,
+    fsync, rename) so a kill never leaves a torn line."""
 
     order = 60
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self.lines: list[str] = []
 
     def on_fit_begin(self, trainer):
-        # On resume, drop lines from epochs the checkpoint does not contain (they will be redone).
+        # On resume, keep only the epochs the checkpoint contains (the rest will be redone).
+        self.lines = []
         if self.path.exists():
-            kept = [ln for ln in self.path.read_text(encoding="utf-8").splitlines()
-                    if ln.strip() and _epoch_of(ln) is not None and _epoch_of(ln) <= trainer.epoch]
-            from ..fileio import atomic_write_text
+            self.lines = [ln for ln in self.path.read_text(encoding="utf-8").splitlines()
+                          if ln.strip() and _epoch_of(ln) is not None
+                          and _epoch_of(ln) <= trainer.epoch]
+        from ..fileio import atomic_write_text
 
-            atomic_write_text(self.path, "".join(ln + "\n" for ln in kept))
+        atomic_write_text(self.path, "".join(ln + "\n" for ln in self.lines))
 
     def on_epoch_end(self, trainer, logs):
-        append_line(self.path, json.dumps(logs))
+        from ..fileio import atomic_write_text
+
+        self.lines.append(json.dumps(logs))
+        atomic_write_text(self.path, "".join(ln + "\n" for ln in self.lines))
 
 
 def _epoch_of(line: str) -> int | None:

@@ -28,6 +28,10 @@ def optimizer_names() -> dict[str, type]:
 
 
 def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
+    params = [p for p in params if p.requires_grad]
+    if not params:
+        raise ConfigError("The model has no trainable parameters, so there is nothing to "
+                          "train. Give it layers with parameters (e.g. nn.Linear).")
     classes = optimizer_names()
     cls = classes.get(cfg.optimizer.lower())
     if cls is None:
