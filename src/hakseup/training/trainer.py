@@ -180,11 +180,12 @@ class Trainer:
                 self.batch_in_epoch += 1
                 self.global_step += 1
                 self._call("on_train_batch_end", {"loss": loss, "step": self.global_step})
-            totals = all_reduce_sum(torch.stack([self._loss_sum.detach().double(),
-                                                 torch.tensor(float(self._seen), dtype=torch.float64,
-                                                              device=self.device)]))
+            loss_sum, seen = self._loss_sum.item(), float(self._seen)
+            if self.world_size > 1:  # every rank's share of the epoch: reduce the sums
+                totals = all_reduce_sum(torch.tensor([loss_sum, seen], device=self.device))
+                loss_sum, seen = float(totals[0]), float(totals[1])
             logs = {"epoch": self.epoch + 1,
-                    "train_loss": (totals[0] / max(1.0, float(totals[1]))).item(),
+                    "train_loss": loss_sum / max(1.0, seen),
                     **self.evaluate(self.val_data, prefix="val_"),
                     "lr": self.optimizer.param_groups[0]["lr"]}
             self.epoch += 1
