@@ -26,7 +26,7 @@ from .evaluation.metrics import MAIN_METRIC, compute_metrics
 from .fileio import atomic_write_json, atomic_write_text
 from .runs import load_run_config, new_run_dir, now_iso, read_status, require_run, write_status
 
-__all__ = ["RunResult", "train", "evaluate_run", "build_callbacks", "score"]
+__all__ = ["RunResult", "train", "evaluate_run", "build_callbacks", "score", "prepare"]
 
 
 @dataclass
@@ -91,7 +91,8 @@ def score(model: torch.nn.Module, bundle: DataBundle, split: str = "test") -> tu
     return metrics, name, base
 
 
-def _prepare(cfg: RunConfig):
+def prepare(cfg: RunConfig):
+    """Seeded data and model for a config, validated (dry forward) before anything is written."""
     from .data.datasets import load_data
     from .models.registry import build_model, default_model_name
     from .training.device import seed_everything
@@ -139,7 +140,7 @@ def _train(cfg: RunConfig, resume, echo, rank: int, t0: float) -> RunResult:
                                   f"Start a new run, or evaluate it with `hakseup evaluate`.")
         cfg = load_run_config(run_dir)
     # Everything that can fail on bad input happens before the run folder exists.
-    bundle, model = _prepare(cfg)
+    bundle, model = prepare(cfg)
     device = resolve_device(cfg.train.device)
     if rank != 0:
         Trainer(cfg.train, callbacks=build_callbacks(cfg, None, rank)).fit(model, bundle)

@@ -97,7 +97,7 @@ class _Pruning(Callback):
 
 def _objective(base: RunConfig, space: dict, folds: int | None):
     from .crossval import _fold_bundles
-    from .experiment import _prepare
+    from .experiment import prepare
     from .models.registry import build_model
     from .training.device import seed_everything
     from .training.trainer import Trainer
@@ -110,7 +110,7 @@ def _objective(base: RunConfig, space: dict, folds: int | None):
         cfg = RunConfig.from_dict(d)
         cfg.train = dataclasses.replace(cfg.train, progress=False, tensorboard=False)
         if not folds:
-            bundle, model = _prepare(cfg)
+            bundle, model = prepare(cfg)
             history = Trainer(cfg.train, callbacks=[_Pruning(trial)]).fit(model, bundle)
             key = "val_loss" if "val_loss" in history[0] else "train_loss"
             return min(h[key] for h in history)
@@ -130,7 +130,7 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
          echo=print) -> dict:
     import optuna
 
-    from .experiment import _prepare
+    from .experiment import prepare
     from .runs import load_run_config, new_run_dir, now_iso, require_run, write_status
 
     if trials < 1:
@@ -140,7 +140,7 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
         cfg = load_run_config(run_dir)
     space = parse_space(cfg.tune)
     if not resume:
-        _prepare(RunConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tune"}))
+        prepare(RunConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tune"}))
         run_dir = new_run_dir(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir)
         atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
         write_status(run_dir, "running", name=run_dir.name, created=now_iso(), kind="tune")
@@ -186,9 +186,9 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
 
 
 def _plot_history(run_dir: Path, study) -> None:
-    from .evaluation.plots import _plt, save_figure
+    from .evaluation.plots import pyplot, save_figure
 
-    plt = _plt()
+    plt = pyplot()
     done = [t for t in study.trials if t.value is not None]
     fig, ax = plt.subplots(figsize=(6.4, 4))
     xs = [t.number for t in done]

@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print(cfg.to_yaml(), end="")
         return 0
-    from ..evaluation.plots import _plt, save_figure
-    from ..experiment import _prepare
+    from ..evaluation.plots import pyplot, save_figure
+    from ..experiment import prepare
     from ..fileio import atomic_write_json
     from ..runs import new_run_dir, now_iso, write_status
     from ..training.lr_finder import lr_range_test, suggest_lr
@@ -52,12 +52,12 @@ def run(args: argparse.Namespace) -> int:
     for k in range(args.seeds):
         c = dataclasses.replace(cfg.train, seed=cfg.train.seed + k)
         cfg_k = dataclasses.replace(cfg, train=c)
-        bundle, model = _prepare(cfg_k)
+        bundle, model = prepare(cfg_k)
         lrs, losses = lr_range_test(model, bundle, c, args.start_lr, args.end_lr, args.steps)
         curves.append((lrs, losses, suggest_lr(lrs, losses)))
     run_dir = new_run_dir(cfg.output.root, f"lrfind-{cfg.run_name()}", cfg.output.dir)
     write_status(run_dir, "running", name=run_dir.name, created=now_iso(), kind="lr-find")
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for k, (lrs, losses, s) in enumerate(curves):
         line, = ax.plot(lrs, losses, label=f"seed {cfg.train.seed + k}")

@@ -14,10 +14,12 @@ import numpy as np
 
 from ..fileio import atomic_write
 
-__all__ = ["plot_loss", "plot_confusion_matrix", "save_figure"]
+__all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residuals",
+           "save_figure", "pyplot"]
 
 
-def _plt():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (files only; works without a display)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -29,14 +31,14 @@ def _plt():
 def save_figure(fig, path: str | os.PathLike) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    _plt().close(fig)
+    pyplot().close(fig)
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
 def plot_loss(history: list[dict], path: str | os.PathLike, title: str = "Training curves"):
     """Training and validation loss per epoch; the best validation epoch marked. A widening
     gap between the curves is overfitting."""
-    plt = _plt()
+    plt = pyplot()
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6.4, 4))
     ax.plot(epochs, [h["train_loss"] for h in history], label="train loss", marker=".")
@@ -55,7 +57,7 @@ def plot_loss(history: list[dict], path: str | os.PathLike, title: str = "Traini
 
 def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
                           path: str | os.PathLike, title: str = "Confusion matrix (test)"):
-    plt = _plt()
+    plt = pyplot()
     cm = np.asarray(cm)
     n = len(class_names)
     size = min(10, 2.5 + 0.45 * n)
@@ -80,7 +82,7 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
                   path, target: str = "value"):
     """Actual series with one-step-ahead forecasts, in original units; a dashed vertical line
     marks where the test period begins (and a dotted one the validation period)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(times, y, color="black", linewidth=1.2, label="actual")
     colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
@@ -103,7 +105,7 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
 
 
 def plot_residuals(times, residuals: np.ndarray, path, target: str = "value"):
-    plt = _plt()
+    plt = pyplot()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [2, 1]})
     a1.axhline(0, color="grey", linewidth=0.8)
     a1.plot(times, residuals, marker=".", linewidth=0.8)
