@@ -152,3 +152,11 @@ def test_python_dash_m_entry_point(tmp_path):
     r = subprocess.run([sys.executable, "-m", "hakseup", "--version"], capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0 and r.stdout.startswith("hakseup ")
+
+
+def test_evaluate_with_weights_that_do_not_fit_the_config(cli):
+    assert cli("train", *FAST, "--output", "r")[0] == 0
+    cfg = yaml.safe_load(Path("r/config.yaml").read_text())
+    cfg["model"]["hidden"] = [7]                      # the saved weights are 128/64 wide
+    Path("r/config.yaml").write_text(yaml.safe_dump(cfg))
+    assert_user_error(*cli("evaluate", "r")[::2], "do not fit")

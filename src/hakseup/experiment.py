@@ -228,8 +228,7 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
     if result.history and "val_loss" in result.history[0]:
         best_epoch = int(np.nanargmin([h["val_loss"] for h in result.history])) + 1
     ctx = {
-        "name": run_dir.name, "metrics": result.metrics, "baseline": result.baseline,
-        "baseline_metrics": result.baseline, "baseline_name": result.baseline_name,
+        "name": run_dir.name, "metrics": result.metrics, "baseline_metrics": result.baseline, "baseline_name": result.baseline_name,
         "summary_lines": [
             f"Task: {schema.task} on {cfg.data.path or cfg.data.dataset} "
             f"({schema.n_outputs} {'classes' if schema.is_classification else 'outputs'})",
@@ -304,16 +303,9 @@ def _plot_forecasts(run_dir: Path, model, bundle: DataBundle) -> None:
 def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
     """Re-score a saved run on its test split (rebuilt from the saved config and seed)."""
     from .data.datasets import load_data
-    from .models.registry import build_model
-    from .training.checkpoint import load_weights
+    from .inference import load_trained
 
-    run_dir = require_run(run)
-    cfg = load_run_config(run_dir)
+    cfg, _, _, model = load_trained(run, checkpoint)
     bundle = load_data(cfg.data, seed=cfg.train.seed)
-    model = build_model(cfg.model, bundle.schema)
-    folder = run_dir / "checkpoints" / checkpoint
-    if not folder.exists() and checkpoint == "best":
-        folder = run_dir / "checkpoints" / "last"
-    model.load_state_dict(load_weights(folder))
     metrics, name, base = score(model, bundle)
-    return RunResult(run_dir, metrics, name, base, [], bundle.schema)
+    return RunResult(Path(run), metrics, name, base, [], bundle.schema)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
-           "append_line", "replace_dir"]
+           "replace_dir"]
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -63,14 +63,6 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
-
-
-def append_line(path: str | os.PathLike, line: str) -> None:
-    """Append one line and fsync: a log whose last line may be lost on a kill, never garbled."""
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line.rstrip("\n") + "\n")
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def replace_dir(tmp_dir: Path, final_dir: Path) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -109,6 +108,3 @@ def list_runs(root: str | os.PathLike = "runs") -> list[dict]:
 def now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
-
-def elapsed_since(t0: float) -> float:
-    return round(time.perf_counter() - t0, 3)

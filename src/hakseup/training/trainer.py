@@ -56,14 +56,17 @@ def loss_function(name: str, schema: Schema):
 
 @torch.no_grad()
 def predict(model: nn.Module, inputs: tuple[torch.Tensor, ...], batch_size: int = 4096,
-            device: torch.device | None = None) -> torch.Tensor:
-    """Model outputs for ``inputs`` in eval mode, batched, on the CPU."""
+            device: torch.device | None = None, to_cpu: bool = True) -> torch.Tensor:
+    """Model outputs for ``inputs`` in eval mode, batched; on the CPU unless ``to_cpu=False``
+    (the trainer's validation keeps them on the device: no round trip per batch)."""
     was_training = model.training
     model.eval()
     device = device or next(model.parameters()).device
     n = inputs[0].shape[0]
-    outs = [model(*(x[i:i + batch_size].to(device) for x in inputs)).float().cpu()
+    outs = [model(*(x[i:i + batch_size].to(device) for x in inputs)).float()
             for i in range(0, n, batch_size)]
+    if to_cpu:
+        outs = [o.cpu() for o in outs]
     model.train(was_training)
     return torch.cat(outs) if outs else torch.empty(0)
 
@@ -221,7 +224,7 @@ class Trainer:
         """Loss and the main metric on a split (accuracy for classes, MAE for values)."""
         if len(split) == 0:
             return {}
-        out = predict(self.model, split.inputs, device=self.device).to(self.device)
+        out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
         target = split.target
         logs = {f"{prefix}loss": float(self.loss_fn(out, target))}
         if self.schema.is_classification:
