@@ -73,7 +73,8 @@ def test_resume_after_a_crash_gives_bit_identical_weights(tmp_path, monkeypatch,
     assert [json.loads(ln)["epoch"] for ln in lines] == [1, 2, 3, 4]
 
 
-def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch):
+@pytest.mark.parametrize("loader", ["memory", "dataloader"])
+def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch, loader):
     import hakseup.experiment as exp
 
     class CrashAtStep(Callback):
@@ -83,7 +84,7 @@ def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch):
             if logs["step"] == 30:          # epoch 2, batch 9 of 21; a checkpoint at step 30
                 raise KeyboardInterrupt
 
-    extra = {"checkpoint_every": 10, "epochs": 3}
+    extra = {"checkpoint_every": 10, "epochs": 3, "loader": loader}
     train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
     original = exp.build_callbacks
     monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [CrashAtStep()])
@@ -94,6 +95,27 @@ def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setattr(exp, "build_callbacks", original)
     train(None, resume=tmp_path / "part", echo=lambda *a: None)
     assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
+
+
+def test_tensorboard_events_survive_a_crash_and_continue_on_resume(tmp_path, monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    import hakseup.experiment as exp
+
+    def steps(run):
+        acc = EventAccumulator(str(run / "tb"))
+        acc.Reload()
+        return [e.step for e in acc.Scalars("loss/train_loss")]
+
+    original = exp.build_callbacks
+    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [Crash(2)])
+    with pytest.raises(KeyboardInterrupt):
+        train(quick_cfg(tmp_path / "run", tensorboard=True), echo=lambda *a: None)
+    assert steps(tmp_path / "run") == [1, 2]          # published at each epoch's end
+    monkeypatch.setattr(exp, "build_callbacks", original)
+    train(None, resume=tmp_path / "run", echo=lambda *a: None)
+    assert steps(tmp_path / "run") == [1, 2, 3, 4]
+    assert not (tmp_path / "run" / ".tb-staging").exists()
 
 
 def test_sigkilled_cli_run_resumes_to_identical_weights(tmp_path):

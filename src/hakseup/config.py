@@ -117,6 +117,12 @@ class TrainConfig:
     checkpoint_every: int = _f(0, min=0, help="steps between checkpoints (0: every epoch)")
     shuffle: bool = _f(True)
     drop_last: bool = _f(False)
+    loader: str = _f("auto", choices=["auto", "memory", "dataloader"],
+                     help="batches from whole tensors in memory, or through a DataLoader "
+                          "(auto: in memory when the data fits on the device)")
+    workers: int | None = _f(None, min=0, max=256,
+                             help="DataLoader worker processes (default: 0 for tensors, half "
+                                  "the cores for a lazy dataset)")
     tensorboard: bool = _f(True)
     progress: bool = _f(True, help="progress bars")
 

@@ -35,6 +35,8 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--seed", "train.seed", "N", "random seed"),
     ("--device", "train.device", "D", "auto, cpu, cuda or mps"),
     ("--precision", "train.precision", "P", "32, bf16 or fp16"),
+    ("--loader", "train.loader", "L", "auto, memory (whole-tensor batches) or dataloader"),
+    ("--workers", "train.workers", "N", "DataLoader worker processes"),
     ("--checkpoint-every", "train.checkpoint_every", "N", "steps between checkpoints"),
     ("--output", "output.dir", "DIR", "the run folder"),
     ("--name", "output.name", "NAME", "run name"),

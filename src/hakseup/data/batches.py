@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["InMemoryBatcher", "epoch_permutation"]
+__all__ = ["InMemoryBatcher", "epoch_permutation", "shard_indices", "steps_per_epoch"]
 
 
 def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str = "cpu"
@@ -26,6 +26,32 @@ def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str 
     g = torch.Generator(device="cpu")
     g.manual_seed(seed * 1_000_003 + epoch)
     return torch.randperm(n, generator=g).to(device)
+
+
+def shard_indices(n: int, seed: int, epoch: int, shuffle: bool = True, rank: int = 0,
+                  world_size: int = 1, device: torch.device | str = "cpu") -> torch.Tensor:
+    """One rank's sample indices for ``epoch``, in order: shared by the in-memory batcher and
+    the DataLoader path, so both see the same batches and each sample once per epoch.
+
+    With several ranks every rank gets the same number of samples (DDP needs equal step
+    counts): the order is padded by wrapping around, then every ``world_size``-th index is
+    taken, as ``torch.utils.data.DistributedSampler`` does.
+    """
+    idx = (epoch_permutation(n, seed, epoch, device) if shuffle
+           else torch.arange(n, device=device))
+    if world_size > 1:
+        per_rank = -(-n // world_size)
+        total = per_rank * world_size
+        if total > n:
+            idx = torch.cat([idx, idx[: total - n]])
+        idx = idx[rank:total:world_size]
+    return idx
+
+
+def steps_per_epoch(n: int, batch_size: int, drop_last: bool, world_size: int = 1) -> int:
+    """Batches one rank takes per epoch."""
+    per_rank = -(-n // world_size)
+    return per_rank // batch_size if drop_last else -(-per_rank // batch_size)
 
 
 class InMemoryBatcher:
@@ -47,22 +73,11 @@ class InMemoryBatcher:
 
     def indices(self, epoch: int) -> torch.Tensor:
         """This rank's sample indices for ``epoch``, in order."""
-        device = self.tensors[0].device
-        idx = (epoch_permutation(self.n, self.seed, epoch, device) if self.shuffle
-               else torch.arange(self.n, device=device))
-        if self.world_size > 1:
-            # Every rank gets the same number of samples (DDP needs equal step counts): pad by
-            # wrapping around, then take every world_size-th index (as DistributedSampler does).
-            per_rank = -(-self.n // self.world_size)
-            total = per_rank * self.world_size
-            if total > self.n:
-                idx = torch.cat([idx, idx[: total - self.n]])
-            idx = idx[self.rank:total:self.world_size]
-        return idx
+        return shard_indices(self.n, self.seed, epoch, self.shuffle, self.rank, self.world_size,
+                             self.tensors[0].device)
 
     def __len__(self) -> int:
-        n = -(-self.n // self.world_size)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return steps_per_epoch(self.n, self.batch_size, self.drop_last, self.world_size)
 
     def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
         """Batches of ``epoch``, skipping the first ``start`` (for resuming mid-epoch)."""

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import torch
 
-__all__ = ["Schema", "Split", "DataBundle"]
+__all__ = ["Schema", "Split", "DatasetSplit", "DataBundle", "is_lazy", "sample_inputs"]
 
 
 @dataclass
@@ -61,12 +61,48 @@ class Split:
 
 
 @dataclass
+class DatasetSplit:
+    """A lazy split, for data that does not fit in memory: a ``torch.utils.data.Dataset`` whose
+    item ``i`` is ``(input, ..., target)`` and is read on demand. The trainer feeds it through
+    a ``DataLoader`` (workers, pinned memory) instead of the in-memory batcher.
+
+    Example:
+        >>> ds = torch.utils.data.TensorDataset(torch.randn(10, 3), torch.arange(10) % 2)
+        >>> len(DatasetSplit(ds))
+        10
+    """
+
+    dataset: Any                                # torch.utils.data.Dataset with __len__
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def to(self, device: torch.device | str) -> "DatasetSplit":
+        return self                             # read on demand; batches move, not the data
+
+
+def is_lazy(split: Split | DatasetSplit) -> bool:
+    """True when ``split`` is read on demand rather than held as tensors."""
+    return isinstance(split, DatasetSplit)
+
+
+def sample_inputs(split: Split | DatasetSplit, k: int = 2) -> tuple[torch.Tensor, ...]:
+    """The model inputs of the first ``k`` samples, batched: for dry runs and graph tracing."""
+    if not is_lazy(split):
+        return tuple(x[:k] for x in split.inputs)
+    from torch.utils.data import default_collate
+
+    items = default_collate([split.dataset[i] for i in range(min(k, len(split)))])
+    return tuple(items[:-1])
+
+
+@dataclass
 class DataBundle:
     """Train/validation/test splits, the fitted preprocessing and the schema."""
 
-    train: Split
-    val: Split
-    test: Split
+    train: Split | DatasetSplit
+    val: Split | DatasetSplit
+    test: Split | DatasetSplit
     schema: Schema
     preprocessor: Any                           # has to_dict(); fitted on training rows only
     info: dict = field(default_factory=dict)    # profile and notices for the report

@@ -22,14 +22,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import TrainConfig
-from ..data.batches import InMemoryBatcher
-from ..data.bundle import DataBundle, Schema, Split
+from ..data.bundle import DataBundle, DatasetSplit, Schema, Split, is_lazy, sample_inputs
+from ..data.loader import LoaderBatcher, choose_loader, iterate_split, make_batcher
 from .callbacks import Callback, GradientClipping, LRScheduler, NonFiniteGuard
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device, rng_state, seed_everything, set_rng_state
 from .optim import build_optimizer
 
-__all__ = ["Trainer", "loss_function", "predict"]
+__all__ = ["Trainer", "loss_function", "predict", "predict_split"]
 
 
 def loss_function(name: str, schema: Schema):
@@ -71,6 +71,25 @@ def predict(model: nn.Module, inputs: tuple[torch.Tensor, ...], batch_size: int 
     return torch.cat(outs) if outs else torch.empty(0)
 
 
+@torch.no_grad()
+def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int = 1024,
+                  device: torch.device | None = None, workers: int | None = None,
+                  to_cpu: bool = True, batches=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(outputs, targets) over a whole split, tensors or lazy, in eval mode and in order
+    (``batches``: an iterable of ``(input, ..., target)`` batches to use instead)."""
+    was_training = model.training
+    model.eval()
+    device = device or next(model.parameters()).device
+    outs, targets = [], []
+    for *xs, y in batches if batches is not None else iterate_split(split, batch_size, device,
+                                                                    workers):
+        outs.append(model(*xs).float())
+        targets.append(y)
+    model.train(was_training)
+    out, target = torch.cat(outs), torch.cat(targets)
+    return (out.cpu(), target.cpu()) if to_cpu else (out, target)
+
+
 class Trainer:
     """Fit a model on a ``DataBundle``.
 
@@ -98,12 +117,16 @@ class Trainer:
         loss_fn = loss_function(self.config.loss, data.schema)
         build_optimizer(model.parameters(), self.config)
         self._precision()
-        sample = tuple(x[:2] for x in data.train.inputs)
+        choose_loader(data.train, self.config.loader, self.device)  # lazy + memory: an error
+        sample = sample_inputs(data.train)
+        target = (data.train.target[:2] if not is_lazy(data.train)
+                  else torch.utils.data.default_collate([data.train.dataset[i] for i in
+                                                         range(min(2, len(data.train)))])[-1])
         was_training = model.training
         try:
             with torch.no_grad():
                 out = model.eval()(*sample)
-                loss_fn(out.float(), data.train.target[:2])
+                loss_fn(out.float(), target)
         except Exception as e:
             shapes = ", ".join(str(tuple(x.shape)) for x in sample)
             raise ConfigError(f"The model {type(model).__name__} cannot process this data: "
@@ -136,18 +159,24 @@ class Trainer:
 
             self.model = DistributedDataParallel(
                 self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        # The whole dataset moves to the device once; batches are index slices there.
-        self.train_data: Split = data.train.to(self.device)
-        self.val_data: Split = data.val.to(self.device)
+        self._check_global_batch(self.world_size)
+        # Data that fits on the device moves there once and batches are index slices there;
+        # a lazy dataset, or tensors too large for the device, go through a DataLoader.
+        self.loader = choose_loader(data.train, cfg.loader, self.device)
+        on_device = self.loader == "memory"
+        self.train_data: Split | DatasetSplit = data.train.to(self.device) if on_device \
+            else data.train
+        self.val_data: Split | DatasetSplit = data.val.to(self.device) if on_device \
+            else data.val
+        self.batcher = make_batcher(self.train_data, cfg.batch_size // self.world_size,
+                                    loader=self.loader, device=self.device, workers=cfg.workers,
+                                    shuffle=cfg.shuffle, drop_last=cfg.drop_last, seed=cfg.seed,
+                                    rank=self.rank, world_size=self.world_size)
+        self._eval_batchers: dict[int, LoaderBatcher] = {}
         self.augment = data.augment
         self.loss_fn = loss_function(cfg.loss, data.schema)
         self.optimizer = build_optimizer(self.raw_model.parameters(), cfg)
         self.autocast, self.scaler = self._precision()
-        self._check_global_batch(self.world_size)
-        self.batcher = InMemoryBatcher(self.train_data.inputs + (self.train_data.target,),
-                                       cfg.batch_size // self.world_size, shuffle=cfg.shuffle,
-                                       drop_last=cfg.drop_last, seed=cfg.seed, rank=self.rank,
-                                       world_size=self.world_size)
         self.steps_per_epoch = len(self.batcher)
         self.epoch = self.global_step = self.batch_in_epoch = 0
         self.history: list[dict] = []
@@ -224,8 +253,16 @@ class Trainer:
         """Loss and the main metric on a split (accuracy for classes, MAE for values)."""
         if len(split) == 0:
             return {}
-        out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
-        target = split.target
+        if is_lazy(split):   # one in-order DataLoader per split, its workers kept for reuse
+            batcher = self._eval_batchers.get(id(split))
+            if batcher is None:
+                batcher = self._eval_batchers[id(split)] = LoaderBatcher(
+                    split, 1024, shuffle=False, workers=self.config.workers, device=self.device)
+            out, target = predict_split(self.model, split, batches=batcher.batches(0),
+                                        to_cpu=False)
+        else:
+            out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
+            target = split.target.to(self.device)
         logs = {f"{prefix}loss": float(self.loss_fn(out, target))}
         if self.schema.is_classification:
             logs[f"{prefix}accuracy"] = float((out.argmax(1) == target).float().mean())
