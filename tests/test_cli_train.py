@@ -44,6 +44,9 @@ def test_tensorboard_event_files_hold_the_loss_scalars(cli):
     tags = acc.Tags()["scalars"]
     assert "loss/train_loss" in tags and "loss/val_loss" in tags
     assert [e.step for e in acc.Scalars("loss/train_loss")] == [1, 2, 3]
+    # Written in a staging folder and published by rename: nothing of it is left behind.
+    assert not (Path("tbrun") / ".tb-staging").exists()
+    assert not list(Path("tbrun/tb").glob(".*"))
 
 
 def test_seed_notebook_flags_are_honoured(cli):

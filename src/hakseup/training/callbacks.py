@@ -235,7 +235,13 @@ def _epoch_of(line: str) -> int | None:
 
 
 class TensorBoardLogger(Callback):
-    """Scalars per epoch, the model graph once, weight histograms per epoch."""
+    """Scalars per epoch, the model graph once, weight histograms per epoch.
+
+    TensorBoard's writer appends to its event file as it goes; so that a kill never leaves a
+    half-written file in the run folder, it writes into a hidden staging folder beside
+    ``log_dir`` and each epoch's end publishes the event files into ``log_dir`` by copy to a
+    temporary file, fsync and rename (``fileio.atomic_write``).
+    """
 
     order = 70
 
@@ -243,16 +249,30 @@ class TensorBoardLogger(Callback):
         self.log_dir, self.histograms, self.graph = str(log_dir), histograms, graph
         self.writer = None
 
+    @property
+    def staging_dir(self) -> Path:
+        log_dir = Path(self.log_dir)
+        return log_dir.with_name(f".{log_dir.name}-staging")
+
     def on_fit_begin(self, trainer):
+        import shutil
+
         from torch.utils.tensorboard import SummaryWriter
 
-        self.writer = SummaryWriter(self.log_dir, purge_step=trainer.epoch + 1
+        # A killed run's staging folder was published up to its last epoch: drop it, and any
+        # temporary file a kill left mid-publish (its name contains "tfevents").
+        shutil.rmtree(self.staging_dir, ignore_errors=True)
+        for stale in Path(self.log_dir).glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+        self.writer = SummaryWriter(str(self.staging_dir), purge_step=trainer.epoch + 1
                                     if trainer.epoch else None)
         if self.graph and trainer.epoch == 0:
             import warnings
 
             try:
-                example = tuple(x[:2] for x in trainer.train_data.inputs)
+                from ..data.bundle import sample_inputs
+
+                example = tuple(x.to(trainer.device) for x in sample_inputs(trainer.train_data))
                 was_training = trainer.raw_model.training
                 with warnings.catch_warnings():  # tracer chatter is not the user's concern
                     warnings.simplefilter("ignore")
@@ -271,10 +291,24 @@ class TensorBoardLogger(Callback):
             for name, p in trainer.raw_model.named_parameters():
                 self.writer.add_histogram(f"weights/{name}", p.detach().float().cpu(), step)
         self.writer.flush()
+        self._publish()
 
     def on_fit_end(self, trainer):
         if self.writer is not None:
+            import shutil
+
             self.writer.close()
+            self._publish()
+            shutil.rmtree(self.staging_dir, ignore_errors=True)
+
+    def _publish(self) -> None:
+        import shutil
+
+        from ..fileio import atomic_write
+
+        for src in self.staging_dir.iterdir():
+            with open(src, "rb") as f:
+                atomic_write(Path(self.log_dir) / src.name, lambda out: shutil.copyfileobj(f, out))
 
 
 class GPUStats(Callback):
