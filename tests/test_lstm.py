@@ -40,10 +40,12 @@ def test_cell_matches_torch_lstmcell_outputs_and_gradients():
         torch.testing.assert_close(a, b, **TOL)
 
 
-@pytest.mark.parametrize("layers", [1, 2])
-def test_layer_matches_nn_lstm_outputs_and_gradients(layers):
+@pytest.mark.parametrize("layers,compiled", [(1, False), (2, False),
+                                             pytest.param(2, True, marks=pytest.mark.slow)])
+def test_layer_matches_nn_lstm_outputs_and_gradients(layers, compiled):
     torch.manual_seed(1)
-    ours = LSTM(4, 6, num_layers=layers, batch_first=True).double()
+    ours = LSTM(4, 6, num_layers=layers, batch_first=True,
+                compile_recurrence=compiled).double()
     ref = nn.LSTM(4, 6, num_layers=layers, batch_first=True).double()
     copy_params(ref, ours)
     x = torch.randn(3, 9, 4, dtype=torch.float64, requires_grad=True)
@@ -106,3 +108,38 @@ def test_scratch_and_native_backends_are_interchangeable(kind):
         copy_params(scratch, native)
     x = torch.randn(5, 1, 28, 28, dtype=torch.float64)   # an image, read row by row
     torch.testing.assert_close(scratch(x), native(x), **TOL)
+
+
+@pytest.mark.parametrize("failing", ["forward", "backward"])
+def test_a_failed_compile_falls_back_to_the_eager_loops(monkeypatch, failing):
+    import hakseup.models.lstm as lstm
+
+    def compiled(name, fn):
+        if name != failing:
+            return fn                                   # eager stand-in for the compiled one
+
+        def broken(*args):
+            raise RuntimeError("no C++ compiler")
+        return broken
+
+    monkeypatch.setattr(lstm, "_compiled", compiled)
+    torch.manual_seed(2)
+    eager = LSTM(3, 5).double()
+    ours = LSTM(3, 5, compile_recurrence=True).double()
+    ours.load_state_dict(eager.state_dict())
+    x = torch.randn(2, 4, 3, dtype=torch.float64)
+    with pytest.warns(UserWarning, match="uncompiled"):
+        out = ours(x)[0]
+        out.sum().backward()
+    eager(x)[0].sum().backward()
+    torch.testing.assert_close(out, eager(x)[0], **TOL)
+    for a, b in zip(grads(ours), grads(eager)):
+        torch.testing.assert_close(a, b, **TOL)
+
+
+def test_compile_flag_compiles_our_lstm_loops_not_the_module():
+    from hakseup.training.trainer import Trainer
+
+    model = RecurrentNet(3, 4, 2)
+    assert Trainer(compile=True)._maybe_compile(model) is model
+    assert model.rnn.compile_recurrence

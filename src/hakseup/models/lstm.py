@@ -9,9 +9,12 @@ Speed: ``LSTM`` computes the input projection of every time step in one matrix p
 the recurrence, and runs the recurrence in an autograd ``Function`` whose backward pass
 (backpropagation through time) is written out by hand: per step only the recurrent product and
 the gate arithmetic; the weight gradients are one matrix product each after the loop. Measured
-on 2 CPU cores (batch 100, 28 steps, hidden 128) it takes about 1.3x ``nn.LSTM``'s time, whose
-CPU path is oneDNN's fused RNN kernel; a plain per-step cell takes about 1.5x. TorchScript for
-the two loops made no difference and was dropped.
+on 2 CPU cores (batch 100, 28 steps, hidden 128) a training step takes about 1.35x
+``nn.LSTM``'s time, whose CPU path is oneDNN's fused RNN kernel; a plain per-step cell takes
+about 1.5x. With ``compile_recurrence`` (set by ``--compile``) the two time loops go through
+``torch.compile``, which fuses each step's gate arithmetic into one kernel: about 1.16x, after
+a one-off compile of 30-60 s. Compiling the whole module instead (through the hand-written
+backward) was 5x slower than eager; TorchScript made no difference.
 
 Example:
     >>> lstm = LSTM(28, 128, batch_first=True)
@@ -104,52 +107,145 @@ def _backward_loop(d_out: torch.Tensor | None, dh: torch.Tensor, dc: torch.Tenso
     return dh, dc
 
 
+def _forward_steps(x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, h: torch.Tensor,
+                   c: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """``_forward_loop`` written functionally, for ``torch.compile``: Inductor fuses each
+    step's gate arithmetic into one kernel, where eager mode runs best with in-place ops."""
+    H = h.shape[1]
+    hs, cs, tanh_cs, acts = [], [], [], []
+    for t in range(x_scaled.shape[0]):
+        a = torch.sigmoid(torch.addmm(x_scaled[t], h, w_hh_scaled_t))      # (B, 4H)
+        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H] * 2 - 1, a[:, 3 * H:]
+        c = f * c + i * g
+        tanh_c = torch.tanh(c)
+        h = o * tanh_c
+        hs.append(h), cs.append(c), tanh_cs.append(tanh_c)
+        acts.append(torch.cat([i, f, g, o], 1))
+    return torch.stack(hs), torch.stack(cs), torch.stack(tanh_cs), torch.stack(acts)
+
+
+def _backward_steps(d_out: torch.Tensor | None, dh: torch.Tensor, dc: torch.Tensor,
+                    dh_to_c: torch.Tensor, dc_factors: torch.Tensor, dh_to_gate_o: torch.Tensor,
+                    forget: torch.Tensor, w_hh: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """``_backward_loop`` written functionally, for ``torch.compile``; returns d_gates too."""
+    T = dh_to_c.shape[0]
+    d_gates: list[torch.Tensor] = []
+    for k in range(T):
+        t = T - 1 - k
+        if d_out is not None and t < T - 1:
+            dh = dh + d_out[t]
+        dc = dc + dh * dh_to_c[t]
+        d = torch.cat([(dc.unsqueeze(1) * dc_factors[t]).flatten(1), dh * dh_to_gate_o[t]], 1)
+        d_gates.append(d)
+        dc = dc * forget[t]
+        dh = d @ w_hh
+    return torch.stack(d_gates[::-1]), dh, dc
+
+
+_COMPILED: dict[str, object] = {}
+
+
+def _compiled(name: str, fn):
+    """``torch.compile(fn)``, made once per process (Inductor also caches it on disk)."""
+    if name not in _COMPILED:
+        _COMPILED[name] = torch.compile(fn)
+    return _COMPILED[name]
+
+
 class _LSTMRecurrence(torch.autograd.Function):
     """The recurrence over precomputed input projections, with a hand-written BPTT."""
 
     @staticmethod
-    def forward(ctx, x_proj, h0, c0, w_hh):
+    def forward(ctx, x_proj, h0, c0, w_hh, compiled=False):
         # x_proj: (T, B, 4H) = x_t W_ih^T + b_ih + b_hh for every t; h0, c0: (B, H)
-        T, B, H4 = x_proj.shape
-        H = H4 // 4
-        # tanh(z) = 2*sigmoid(2z) - 1: doubling the cell-gate block once lets every step use one
-        # contiguous sigmoid over all four gates (a strided tanh is several times slower on CPU).
-        scale = x_proj.new_ones(H4)
-        scale[2 * H:3 * H] = 2.0
-        hs = x_proj.new_empty(T + 1, B, H)
-        cs = x_proj.new_empty(T + 1, B, H)
-        tanh_cs = x_proj.new_empty(T, B, H)
-        acts = x_proj.new_empty(T, B, H4)     # activated gates: i, f, g, o
-        hs[0], cs[0] = h0, c0
-        _forward_loop((x_proj * scale).contiguous(), (w_hh * scale[:, None]).t(), hs, cs,
-                      tanh_cs, acts)
+        ctx.compiled = compiled
+        if compiled:
+            hs, cs, tanh_cs, acts = _compiled("forward", _forward_all)(x_proj, h0, c0, w_hh)
+        else:
+            T, B, H4 = x_proj.shape
+            x_scaled, w_t = _scaled(x_proj, w_hh)
+            hs = x_proj.new_empty(T + 1, B, H4 // 4)
+            cs = x_proj.new_empty(T + 1, B, H4 // 4)
+            tanh_cs = x_proj.new_empty(T, B, H4 // 4)
+            acts = x_proj.new_empty(T, B, H4)     # activated gates: i, f, g, o
+            hs[0], cs[0] = h0, c0
+            _forward_loop(x_scaled, w_t, hs, cs, tanh_cs, acts)
         ctx.save_for_backward(hs, cs, tanh_cs, acts, w_hh)
         ctx.set_materialize_grads(False)  # unused outputs (often all but h_T) cost nothing
+        T = x_proj.shape[0]
         return hs[1:], hs[T].clone(), cs[T].clone()
 
     @staticmethod
     def backward(ctx, d_out, d_hT, d_cT):
         hs, cs, tanh_cs, acts, w_hh = ctx.saved_tensors
         T, B, H4 = acts.shape
-        H = H4 // 4
-        i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
-        # Local derivatives for every step at once (a few large ops instead of many small ones):
-        #   dL/d(pre-activation) = upstream * activation'
-        #   input:  dc * g      * i(1-i)        forget: dc * c_prev * f(1-f)
-        #   cell:   dc * i      * (1-g^2)       output: dh * tanh(c) * o(1-o)
-        dc_factors = torch.stack([g * (i - i * i), cs[:-1] * (f - f * f), i * (1 - g * g)],
-                                 dim=2)                                   # (T, B, 3, H)
-        dh_to_gate_o = tanh_cs * (o - o * o)                              # (T, B, H)
-        dh_to_c = o * (1 - tanh_cs * tanh_cs)                             # through h = o*tanh(c)
-        dh = d_hT.clone() if d_hT is not None else hs.new_zeros(B, H)
+        dh = d_hT.clone() if d_hT is not None else hs.new_zeros(B, H4 // 4)
         if d_out is not None:
             dh = dh + d_out[T - 1]
-        dc = d_cT.clone() if d_cT is not None else hs.new_zeros(B, H)
+        dc = d_cT.clone() if d_cT is not None else hs.new_zeros(B, H4 // 4)
+        if ctx.compiled:
+            try:
+                d_gates, dh, dc, d_w_hh = _compiled("backward", _backward_all)(
+                    d_out, dh, dc, hs, cs, tanh_cs, acts, w_hh)
+                return d_gates, dh, dc, d_w_hh, None
+            except Exception as e:  # as in LSTM._recurrence: fall back to the eager loop
+                import warnings
+
+                warnings.warn(f"Compiling the LSTM backward pass failed ({type(e).__name__}); "
+                              f"running it uncompiled.")
         d_gates = acts.new_empty(T, B, H4)
-        dh, dc = _backward_loop(d_out, dh, dc, dh_to_c, dc_factors, dh_to_gate_o,
-                                f.contiguous(), w_hh, d_gates)
-        d_w_hh = d_gates.reshape(T * B, H4).t() @ hs[:-1].reshape(T * B, H)   # (4H, H)
-        return d_gates, dh, dc, d_w_hh
+        dh, dc = _backward_loop(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh,
+                                d_gates)
+        return d_gates, dh, dc, _weight_grad(d_gates, hs), None
+
+
+def _scaled(x_proj: torch.Tensor, w_hh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The cell-gate block doubled, in the input projection and in W_hh^T.
+
+    tanh(z) = 2*sigmoid(2z) - 1: doubling the cell-gate block once lets every step use one
+    contiguous sigmoid over all four gates (a strided tanh is several times slower on CPU).
+    """
+    H4 = x_proj.shape[2]
+    H = H4 // 4
+    scale = x_proj.new_ones(H4)
+    scale[2 * H:3 * H] = 2.0
+    return (x_proj * scale).contiguous(), (w_hh * scale[:, None]).t()
+
+
+def _local_derivatives(cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor
+                       ) -> tuple[torch.Tensor, ...]:
+    """Every step's local derivatives at once (a few large ops instead of many small ones):
+    dL/d(pre-activation) = upstream * activation', i.e.
+
+        input:  dc * g      * i(1-i)        forget: dc * c_prev * f(1-f)
+        cell:   dc * i      * (1-g^2)       output: dh * tanh(c) * o(1-o)
+
+    Returns (dh_to_c, dc_factors (T, B, 3, H), dh_to_gate_o, forget)."""
+    H = acts.shape[2] // 4
+    i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
+    dc_factors = torch.stack([g * (i - i * i), cs[:-1] * (f - f * f), i * (1 - g * g)], dim=2)
+    dh_to_gate_o = tanh_cs * (o - o * o)
+    dh_to_c = o * (1 - tanh_cs * tanh_cs)                                 # through h = o*tanh(c)
+    return dh_to_c, dc_factors, dh_to_gate_o, f.contiguous()
+
+
+def _weight_grad(d_gates: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
+    """dL/dW_hh = sum over t of d_gates_t^T h_{t-1}: one product after the loop, (4H, H)."""
+    T, B, H4 = d_gates.shape
+    return d_gates.reshape(T * B, H4).t() @ hs[:-1].reshape(T * B, H4 // 4)
+
+
+def _forward_all(x_proj, h0, c0, w_hh):
+    """The whole forward recurrence, for ``torch.compile``."""
+    h_seq, c_seq, tanh_cs, acts = _forward_steps(*_scaled(x_proj, w_hh), h0, c0)
+    return torch.cat([h0[None], h_seq]), torch.cat([c0[None], c_seq]), tanh_cs, acts
+
+
+def _backward_all(d_out, dh, dc, hs, cs, tanh_cs, acts, w_hh):
+    """The whole backward pass, for ``torch.compile``: local derivatives, loop, weight grad."""
+    d_gates, dh, dc = _backward_steps(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts),
+                                      w_hh)
+    return d_gates, dh, dc, _weight_grad(d_gates, hs)
 
 
 class LSTM(nn.Module):
@@ -157,10 +253,14 @@ class LSTM(nn.Module):
     (parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 dropout: float = 0.0, batch_first: bool = True):
+                 dropout: float = 0.0, batch_first: bool = True,
+                 compile_recurrence: bool = False):
         super().__init__()
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.dropout, self.batch_first = dropout, batch_first
+        # torch.compile the two time loops (not the module: compiling through the hand-written
+        # backward is slower than eager). The trainer sets it for --compile.
+        self.compile_recurrence = compile_recurrence
         for k in range(num_layers):
             fan_in = input_size if k == 0 else hidden_size
             self.register_parameter(f"weight_ih_l{k}",
@@ -185,13 +285,26 @@ class LSTM(nn.Module):
             bias = getattr(self, f"bias_ih_l{k}") + getattr(self, f"bias_hh_l{k}")
             # Every step's input projection in one product: (T*B, I) @ (I, 4H).
             x_proj = torch.addmm(bias, x.reshape(T * B, -1), w_ih.t()).view(T, B, -1)
-            x, h_last, c_last = _LSTMRecurrence.apply(x_proj, h0[k], c0[k], w_hh)  # x: (T, B, H)
+            x, h_last, c_last = self._recurrence(x_proj, h0[k], c0[k], w_hh)  # x: (T, B, H)
             h_n.append(h_last)
             c_n.append(c_last)
             if self.dropout and self.training and k < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
         out = x.transpose(0, 1) if self.batch_first else x
         return out, (torch.stack(h_n), torch.stack(c_n))
+
+
+    def _recurrence(self, x_proj, h0, c0, w_hh):
+        if self.compile_recurrence:
+            try:
+                return _LSTMRecurrence.apply(x_proj, h0, c0, w_hh, True)
+            except Exception as e:  # no C++ compiler, unsupported platform: run eagerly
+                import warnings
+
+                warnings.warn(f"Compiling the LSTM recurrence failed ({type(e).__name__}); "
+                              f"running it uncompiled.")
+                self.compile_recurrence = False
+        return _LSTMRecurrence.apply(x_proj, h0, c0, w_hh)
 
 
 class GRUCell(nn.Module):

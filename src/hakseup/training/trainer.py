@@ -307,6 +307,11 @@ class Trainer:
     def _maybe_compile(self, model: nn.Module) -> nn.Module:
         if not self.config.compile:
             return model
+        loops = [m for m in model.modules() if hasattr(m, "compile_recurrence")]
+        if loops:   # our LSTM: compile its time loops, which is what helps (see models/lstm.py)
+            for m in loops:
+                m.compile_recurrence = True
+            return model
         try:
             return torch.compile(model)
         except Exception as e:  # compile is an optimisation: never a reason to fail
