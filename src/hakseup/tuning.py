@@ -188,17 +188,15 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
 def _plot_history(run_dir: Path, study) -> None:
     from .evaluation.plots import pyplot, save_figure
 
+    import numpy as np
+
     plt = pyplot()
     done = [t for t in study.trials if t.value is not None]
     fig, ax = plt.subplots(figsize=(6.4, 4))
     xs = [t.number for t in done]
     ys = [t.value for t in done]
     ax.scatter(xs, ys, s=18, label="trial (validation loss)")
-    best, run = [], float("inf")
-    for y in ys:
-        run = min(run, y)
-        best.append(run)
-    ax.step(xs, best, where="post", color="tab:red", label="best so far")
+    ax.step(xs, np.minimum.accumulate(ys), where="post", color="tab:red", label="best so far")
     ax.set_xlabel("trial")
     ax.set_ylabel("validation loss")
     ax.set_title("Optimisation history")

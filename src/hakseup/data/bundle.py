@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import torch
 
-__all__ = ["Schema", "Split", "DatasetSplit", "DataBundle", "is_lazy", "sample_inputs"]
+__all__ = ["Schema", "Split", "DatasetSplit", "DataBundle", "is_lazy", "first_samples"]
 
 
 @dataclass
@@ -86,14 +86,15 @@ def is_lazy(split: Split | DatasetSplit) -> bool:
     return isinstance(split, DatasetSplit)
 
 
-def sample_inputs(split: Split | DatasetSplit, k: int = 2) -> tuple[torch.Tensor, ...]:
-    """The model inputs of the first ``k`` samples, batched: for dry runs and graph tracing."""
+def first_samples(split: Split | DatasetSplit, k: int = 2
+                  ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+    """(inputs, target) of the first ``k`` samples, batched: for dry runs and graph tracing."""
     if not is_lazy(split):
-        return tuple(x[:k] for x in split.inputs)
+        return tuple(x[:k] for x in split.inputs), split.target[:k]
     from torch.utils.data import default_collate
 
-    items = default_collate([split.dataset[i] for i in range(min(k, len(split)))])
-    return tuple(items[:-1])
+    *inputs, target = default_collate([split.dataset[i] for i in range(min(k, len(split)))])
+    return tuple(inputs), target
 
 
 @dataclass

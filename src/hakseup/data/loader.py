@@ -63,26 +63,23 @@ def _already_batched(batch):
 
 
 class _EpochBatches(Sampler):
-    """Batches of sample indices for one epoch; ``epoch`` and ``start`` are set before each pass
-    (like ``DistributedSampler.set_epoch``) so a persistent DataLoader can be reused."""
+    """A ``LoaderBatcher``'s batches of sample indices for one epoch; ``epoch`` and ``start`` are
+    set before each pass (like ``DistributedSampler.set_epoch``) so a persistent DataLoader can
+    be reused."""
 
-    def __init__(self, n: int, batch_size: int, shuffle: bool, drop_last: bool, seed: int,
-                 rank: int, world_size: int):
-        self.n, self.batch_size, self.shuffle, self.drop_last = n, batch_size, shuffle, drop_last
-        self.seed, self.rank, self.world_size = seed, rank, world_size
+    def __init__(self, batcher: "LoaderBatcher"):
+        self.batcher = batcher
         self.epoch = self.start = 0
 
-    def steps(self) -> int:
-        return steps_per_epoch(self.n, self.batch_size, self.drop_last, self.world_size)
-
     def __len__(self) -> int:
-        return self.steps() - self.start
+        return len(self.batcher) - self.start
 
     def __iter__(self) -> Iterator[list[int]]:
-        idx = shard_indices(self.n, self.seed, self.epoch, self.shuffle, self.rank,
-                            self.world_size).tolist()
-        for b in range(self.start, self.steps()):
-            yield idx[b * self.batch_size:(b + 1) * self.batch_size]
+        b = self.batcher
+        idx = shard_indices(len(b.split), b.seed, self.epoch, b.shuffle, b.rank,
+                            b.world_size).tolist()
+        for k in range(self.start, len(b)):
+            yield idx[k * b.batch_size:(k + 1) * b.batch_size]
 
 
 class LoaderBatcher:
@@ -124,8 +121,7 @@ class LoaderBatcher:
             else:
                 dataset = TensorRows(self.split.inputs + (self.split.target,))
                 collate = _already_batched
-            self._sampler = _EpochBatches(len(self.split), self.batch_size, self.shuffle,
-                                          self.drop_last, self.seed, self.rank, self.world_size)
+            self._sampler = _EpochBatches(self)
             # Its own generator: worker seeds are drawn from it, not from the global RNG, so
             # the training RNG stream is the same on both paths and after a resume.
             self._generator = torch.Generator()
@@ -143,8 +139,7 @@ class LoaderBatcher:
         self._generator.manual_seed((self.seed * 1_000_003 + epoch) * 4099 + self.rank)
         non_blocking = self.device.type == "cuda"
         for batch in loader:
-            yield tuple(torch.as_tensor(t).to(self.device, non_blocking=non_blocking)
-                        for t in batch)
+            yield tuple(t.to(self.device, non_blocking=non_blocking) for t in batch)
 
 
 def _forked_unsafe() -> bool:

@@ -270,9 +270,10 @@ class TensorBoardLogger(Callback):
             import warnings
 
             try:
-                from ..data.bundle import sample_inputs
+                from ..data.bundle import first_samples
 
-                example = tuple(x.to(trainer.device) for x in sample_inputs(trainer.train_data))
+                inputs, _ = first_samples(trainer.train_data)
+                example = tuple(x.to(trainer.device) for x in inputs)
                 was_training = trainer.raw_model.training
                 with warnings.catch_warnings():  # tracer chatter is not the user's concern
                     warnings.simplefilter("ignore")

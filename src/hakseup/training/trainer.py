@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..config import TrainConfig
-from ..data.bundle import DataBundle, DatasetSplit, Schema, Split, is_lazy, sample_inputs
+from ..data.bundle import DataBundle, DatasetSplit, Schema, Split, first_samples, is_lazy
 from ..data.loader import LoaderBatcher, choose_loader, iterate_split, make_batcher
 from .callbacks import Callback, GradientClipping, LRScheduler, NonFiniteGuard
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -74,15 +74,19 @@ def predict(model: nn.Module, inputs: tuple[torch.Tensor, ...], batch_size: int 
 @torch.no_grad()
 def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int = 1024,
                   device: torch.device | None = None, workers: int | None = None,
-                  to_cpu: bool = True, batches=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """(outputs, targets) over a whole split, tensors or lazy, in eval mode and in order
-    (``batches``: an iterable of ``(input, ..., target)`` batches to use instead)."""
+                  to_cpu: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """(outputs, targets) over a whole split, tensors or lazy, in eval mode and in order."""
+    device = device or next(model.parameters()).device
+    return _predict_batches(model, iterate_split(split, batch_size, device, workers), to_cpu)
+
+
+@torch.no_grad()
+def _predict_batches(model: nn.Module, batches, to_cpu: bool) -> tuple[torch.Tensor, ...]:
+    """(outputs, targets) over ``(input, ..., target)`` batches, in eval mode."""
     was_training = model.training
     model.eval()
-    device = device or next(model.parameters()).device
     outs, targets = [], []
-    for *xs, y in batches if batches is not None else iterate_split(split, batch_size, device,
-                                                                    workers):
+    for *xs, y in batches:
         outs.append(model(*xs).float())
         targets.append(y)
     model.train(was_training)
@@ -118,10 +122,7 @@ class Trainer:
         build_optimizer(model.parameters(), self.config)
         self._precision()
         choose_loader(data.train, self.config.loader, self.device)  # lazy + memory: an error
-        sample = sample_inputs(data.train)
-        target = (data.train.target[:2] if not is_lazy(data.train)
-                  else torch.utils.data.default_collate([data.train.dataset[i] for i in
-                                                         range(min(2, len(data.train)))])[-1])
+        sample, target = first_samples(data.train)
         was_training = model.training
         try:
             with torch.no_grad():
@@ -258,8 +259,7 @@ class Trainer:
             if batcher is None:
                 batcher = self._eval_batchers[id(split)] = LoaderBatcher(
                     split, 1024, shuffle=False, workers=self.config.workers, device=self.device)
-            out, target = predict_split(self.model, split, batches=batcher.batches(0),
-                                        to_cpu=False)
+            out, target = _predict_batches(self.model, batcher.batches(0), to_cpu=False)
         else:
             out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
             target = split.target.to(self.device)
