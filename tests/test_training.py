@@ -174,6 +174,19 @@ def test_nan_guard_stops_with_the_step_and_a_hint():
         Trainer(epochs=1, shuffle=False, progress=False).fit(model, bundle)
 
 
+def test_nan_guard_reading_every_few_steps_names_the_window():
+    """The accelerator mode (losses summed on the device, read every N steps), run on the CPU."""
+    from hakseup.training.callbacks import NonFiniteGuard, TrainingDiverged
+
+    bundle = load_data(RunConfig().data)
+    bundle.train.inputs[0][64 * 5] = float("nan")          # batch 6 of the unshuffled epoch
+    model = build_model(RunConfig().model, bundle.schema)
+    trainer = Trainer(epochs=1, shuffle=False, progress=False)
+    trainer._builtin_callbacks = lambda: [NonFiniteGuard(every=4)]
+    with pytest.raises(TrainingDiverged, match=r"within steps 5-8 "):
+        trainer.fit(model, bundle)
+
+
 def test_gradient_clipping_bounds_the_update():
     bundle = load_data(RunConfig().data)
     torch.manual_seed(0)
