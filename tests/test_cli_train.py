@@ -31,7 +31,9 @@ def test_train_default_writes_a_complete_run_folder(cli, tmp_path):
     cfg = yaml.safe_load((run / "config.yaml").read_text())
     assert cfg["train"]["epochs"] == 12 and cfg["model"]["name"] == "mlp"
     env = json.loads((run / "environment.json").read_text())
-    assert env["torch"] and env["device"] == "cpu"
+    from hakseup.training.device import resolve_device
+
+    assert env["torch"] and env["device"] == resolve_device("auto").type   # cuda on a GPU
 
 
 def test_tensorboard_event_files_hold_the_loss_scalars(cli):

@@ -13,7 +13,9 @@ from safetensors.torch import load_file
 
 pytestmark = pytest.mark.distributed
 
-ARGS = ["--epochs", "2", "--no-progress", "--no-tensorboard", "--optimizer", "sgd", "--lr", "0.05",
+# --device cpu: gloo on the CPUs even where a GPU is present (one GPU cannot host two NCCL ranks).
+ARGS = ["--device", "cpu", "--epochs", "2", "--no-progress", "--no-tensorboard", "--optimizer",
+        "sgd", "--lr", "0.05",
         "--set", "model.dropout=0", "--set", "train.drop_last=true", "--batch-size", "64"]
 
 
@@ -44,7 +46,7 @@ def test_two_gloo_processes_match_one_process(tmp_path, loader):
 def test_global_batch_must_divide_among_processes(tmp_path):
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                         "--nproc-per-node", "2", "-m", "hakseup", "train", "--epochs", "1",
-                        "--batch-size", "63", "--no-progress", "--output", str(tmp_path / "x")],
+                        "--device", "cpu", "--batch-size", "63", "--no-progress", "--output", str(tmp_path / "x")],
                        capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode != 0
     ours = [ln for ln in r.stderr.splitlines() if ln.startswith("hakseup: error:")]

@@ -117,7 +117,8 @@ def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunRe
     from .training.distributed import init_distributed, shutdown
 
     t0 = time.perf_counter()
-    rank, world = init_distributed()
+    device = (cfg if resume is None else load_run_config(require_run(resume))).train.device
+    rank, world = init_distributed(device)
     if world > 1:
         try:
             return _train(cfg, resume, echo, rank, t0)

@@ -25,12 +25,28 @@ def rank_and_world() -> tuple[int, int]:
     return 0, 1
 
 
-def init_distributed() -> tuple[int, int]:
-    """Join the process group when launched by torchrun; (rank, world size)."""
+def init_distributed(device: str = "auto") -> tuple[int, int]:
+    """Join the process group when launched by torchrun; (rank, world size).
+
+    The backend follows the training device (``train.device``): NCCL when it resolves to CUDA,
+    gloo otherwise, so ``--device cpu`` on a GPU machine trains on the CPUs. NCCL needs a GPU
+    of its own per process on a machine; more processes than GPUs is a user error.
+    """
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        from .device import resolve_device
+
+        backend = "nccl" if resolve_device(device).type == "cuda" else "gloo"
         if backend == "nccl":
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+            local_rank, gpus = int(os.environ.get("LOCAL_RANK", "0")), torch.cuda.device_count()
+            if local_rank >= gpus:
+                from ..errors import ConfigError
+
+                procs = os.environ.get("LOCAL_WORLD_SIZE", str(local_rank + 1))
+                raise ConfigError(
+                    f"torchrun started {procs} processes on this machine, but it has {gpus} "
+                    f"GPU(s); NCCL needs one GPU per process. Use --nproc-per-node {gpus} (or "
+                    f"fewer), or train on the CPUs with --device cpu (gloo).")
+            torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend)
     return rank_and_world()
 
