@@ -171,7 +171,7 @@ def test_nan_guard_stops_with_the_step_and_a_hint():
     bundle.train.inputs[0][5] = float("nan")
     model = build_model(RunConfig().model, bundle.schema)
     with pytest.raises(TrainingDiverged, match=r"at step \d+ .*lower the learning rate"):
-        Trainer(epochs=1, shuffle=False, progress=False).fit(model, bundle)
+        Trainer(epochs=1, shuffle=False, device="cpu", progress=False).fit(model, bundle)
 
 
 def test_nan_guard_reading_every_few_steps_names_the_window():
@@ -183,7 +183,23 @@ def test_nan_guard_reading_every_few_steps_names_the_window():
     model = build_model(RunConfig().model, bundle.schema)
     trainer = Trainer(epochs=1, shuffle=False, progress=False)
     trainer._builtin_callbacks = lambda: [NonFiniteGuard(every=4)]
-    with pytest.raises(TrainingDiverged, match=r"within steps 5-8 "):
+    with pytest.raises(TrainingDiverged, match=r"within steps 5-8 \(epoch 1\)"):
+        trainer.fit(model, bundle)
+
+
+def test_nan_guard_reading_every_few_steps_checks_each_epoch_end():
+    """A NaN in an epoch's last steps, after the guard's last periodic read: found when the
+    epoch ends, naming that epoch and the steps since the last read."""
+    from hakseup.training.callbacks import NonFiniteGuard, TrainingDiverged
+
+    bundle = load_data(RunConfig().data)
+    n = len(bundle.train)
+    steps = -(-n // 64)
+    bundle.train.inputs[0][n - 1] = float("inf")                    # the last batch
+    model = build_model(RunConfig().model, bundle.schema)
+    trainer = Trainer(epochs=2, shuffle=False, progress=False)
+    trainer._builtin_callbacks = lambda: [NonFiniteGuard(every=steps + 5)]
+    with pytest.raises(TrainingDiverged, match=rf"within steps 1-{steps} \(epoch 1\)"):
         trainer.fit(model, bundle)
 
 
@@ -192,7 +208,7 @@ def test_gradient_clipping_bounds_the_update():
     torch.manual_seed(0)
     model = build_model(RunConfig().model, bundle.schema)
     before = [p.detach().clone() for p in model.parameters()]
-    Trainer(epochs=1, optimizer="sgd", lr=1.0, grad_clip=1e-3, batch_size=2000,
+    Trainer(epochs=1, optimizer="sgd", lr=1.0, grad_clip=1e-3, batch_size=2000, device="cpu",
             progress=False).fit(model, bundle)
     step = torch.sqrt(sum(((p - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
     assert step <= 1e-3 * 1.0001

@@ -182,7 +182,9 @@ class Trainer:
         self.epoch = self.global_step = self.batch_in_epoch = 0
         self.history: list[dict] = []
         self.stop_training = False
-        self._loss_sum = torch.zeros((), device=self.device)
+        # The epoch's summed training loss, kept on the device (read once per epoch; the NaN
+        # guard reads it every few steps on accelerators).
+        self.loss_sum = torch.zeros((), device=self.device)
         self._seen = 0
         self.elapsed = 0.0
 
@@ -208,12 +210,12 @@ class Trainer:
                 if self.augment is not None:
                     xs = self.augment(tuple(xs))
                 loss = self.train_step(xs, y)
-                self._loss_sum.add_(loss, alpha=y.shape[0])       # stays on device: no sync
+                self.loss_sum.add_(loss, alpha=y.shape[0])       # stays on device: no sync
                 self._seen += y.shape[0]
                 self.batch_in_epoch += 1
                 self.global_step += 1
                 self._call("on_train_batch_end", {"loss": loss, "step": self.global_step})
-            loss_sum, seen = self._loss_sum.item(), float(self._seen)
+            loss_sum, seen = self.loss_sum.item(), float(self._seen)
             if self.world_size > 1:  # every rank's share of the epoch: reduce the sums
                 totals = all_reduce_sum(torch.tensor([loss_sum, seen], device=self.device))
                 loss_sum, seen = float(totals[0]), float(totals[1])
@@ -223,7 +225,7 @@ class Trainer:
                     "lr": self.optimizer.param_groups[0]["lr"]}
             self.epoch += 1
             self.batch_in_epoch = 0
-            self._loss_sum.zero_()
+            self.loss_sum.zero_()
             self._seen = 0
             self.elapsed = time.perf_counter() - t0
             logs["time"] = round(self.elapsed, 4)
@@ -259,9 +261,11 @@ class Trainer:
             if batcher is None:
                 batcher = self._eval_batchers[id(split)] = LoaderBatcher(
                     split, 1024, shuffle=False, workers=self.config.workers, device=self.device)
-            out, target = _predict_batches(self.model, batcher.batches(0), to_cpu=False)
+            with self.autocast():   # the training precision: what the model will run at
+                out, target = _predict_batches(self.model, batcher.batches(0), to_cpu=False)
         else:
-            out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
+            with self.autocast():
+                out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
             target = split.target.to(self.device)
         logs = {f"{prefix}loss": float(self.loss_fn(out, target))}
         if self.schema.is_classification:
@@ -329,7 +333,7 @@ class Trainer:
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "epoch": self.epoch, "global_step": self.global_step,
             "batch_in_epoch": self.batch_in_epoch,
-            "loss_sum": self._loss_sum.detach().cpu(), "seen": self._seen,
+            "loss_sum": self.loss_sum.detach().cpu(), "seen": self._seen,
             "elapsed": self.elapsed, "history": self.history, "rng": rng_state(),
             "callbacks": {f"{type(cb).__name__}_{i}": cb.state_dict()
                           for i, cb in enumerate(self._all_callbacks)},
@@ -358,7 +362,7 @@ class Trainer:
         self.raw_model.load_state_dict(weights)
         self.epoch, self.global_step = state["epoch"], state["global_step"]
         self.batch_in_epoch = state["batch_in_epoch"]
-        self._loss_sum = state["loss_sum"].to(self.device)
+        self.loss_sum = state["loss_sum"].to(self.device)
         self._seen, self.elapsed = state["seen"], state["elapsed"]
         self.history = state["history"]
         self._pending_state = state
