@@ -137,12 +137,26 @@ def bench_b1_b2(quick: bool) -> None:
            ratio <= 1.03 and identical,
            f"median per-round ratio {ratio:.3f}; final weights bit-identical to the hand "
            f"loop: {identical}")
-    try:
-        import lightning.pytorch as pl
-    except ImportError:
+    lightning = _lightning_runner(x, y, epochs, "cpu")
+    if lightning is None:
         report("B2", "Lightning Trainer epoch (same model and data)", float("nan"), t["ours"], "s",
                ">= 2.5x ours", None, "skipped: pip install lightning")
         return
+    t2 = interleaved({"lightning": lightning, "ours": ours, "hand": hand}, 3 if quick else 7)
+    t2 = {k: v / epochs for k, v in t2.items()}
+    report("B2", "Lightning Trainer epoch (same model, DataLoader) vs ours", t2["lightning"],
+           t2["ours"], "s", ">= 2.5x ours", t2["lightning"] / t2["ours"] >= 2.5,
+           f"Lightning is {t2['lightning'] / t2['hand']:.2f}x the hand loop")
+
+
+def _lightning_runner(x, y, epochs: int, accelerator: str):
+    """A function that trains the same MLP with Lightning's Trainer over a
+    ``DataLoader(TensorDataset(x, y))`` (x and y on the CPU or already on the GPU), or None
+    when Lightning is not installed."""
+    try:
+        import lightning.pytorch as pl
+    except ImportError:
+        return None
     import logging
     import warnings
 
@@ -167,17 +181,15 @@ def bench_b1_b2(quick: bool) -> None:
     def lightning():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False,
-                                 enable_checkpointing=False, enable_progress_bar=False,
-                                 enable_model_summary=False)
+            trainer = pl.Trainer(max_epochs=epochs, accelerator=accelerator, devices=1,
+                                 logger=False, enable_checkpointing=False,
+                                 enable_progress_bar=False, enable_model_summary=False)
             trainer.fit(Lit(), loader)
+        if accelerator == "gpu":
+            torch.cuda.synchronize()
 
-    lightning()
-    t2 = interleaved({"lightning": lightning, "ours": ours, "hand": hand}, 3 if quick else 7)
-    t2 = {k: v / epochs for k, v in t2.items()}
-    report("B2", "Lightning Trainer epoch (same model, DataLoader) vs ours", t2["lightning"],
-           t2["ours"], "s", ">= 2.5x ours", t2["lightning"] / t2["ours"] >= 2.5,
-           f"Lightning is {t2['lightning'] / t2['hand']:.2f}x the hand loop")
+    lightning()   # first call: Lightning's own imports and checks
+    return lightning
 
 
 # --------------------------------------------------------------------------- B3
@@ -243,15 +255,18 @@ def bench_b3(quick: bool) -> None:
 # --------------------------------------------------------------------------- B4
 
 
-def bench_b4(quick: bool) -> None:
+def _lstm_steps(device: str) -> tuple[dict, float]:
+    """One training step each of nn.LSTM, our scratch LSTM, and ours with compiled loops
+    (batch 100, 28 x 28, hidden 128), warmed up; and the one-off compile time."""
     from hakseup.models.lstm import RecurrentNet
 
-    x = torch.randn(100, 28, 28)
-    y = torch.randint(0, 10, (100,))
+    x = torch.randn(100, 28, 28, device=device)
+    y = torch.randint(0, 10, (100,), device=device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     steps, compile_s = {}, float("nan")
     for impl in ("native", "scratch", "scratch+compile"):
         torch.manual_seed(0)
-        m = RecurrentNet(28, 128, 10, impl=impl.split("+")[0])
+        m = RecurrentNet(28, 128, 10, impl=impl.split("+")[0]).to(device)
         if impl.endswith("compile"):                 # what --compile does for our LSTM
             m.rnn.compile_recurrence = True
         opt = torch.optim.SGD(m.parameters(), lr=0.01)
@@ -260,6 +275,7 @@ def bench_b4(quick: bool) -> None:
             opt.zero_grad()
             nn.functional.cross_entropy(m(x), y).backward()
             opt.step()
+            sync()
 
         t0 = time.perf_counter()
         step()
@@ -268,6 +284,11 @@ def bench_b4(quick: bool) -> None:
         for _ in range(5):
             step()
         steps[impl] = step
+    return steps, compile_s
+
+
+def bench_b4(quick: bool) -> None:
+    steps, compile_s = _lstm_steps("cpu")
     t = interleaved(steps, 20 if quick else 60)
     report("B4", "LSTM training step (batch 100, 28x28, hidden 128): scratch vs nn.LSTM",
            t["scratch"], t["native"], "s", "<= 1.10x", t["scratch"] / t["native"] <= 1.10,
@@ -346,7 +367,8 @@ def bench_b7(quick: bool) -> None:
 
 
 def bench_gpu(quick: bool) -> None:
-    """B1/B2 on CUDA with the dataset resident on the device (skipped without a GPU)."""
+    """B1/B2 on CUDA with the dataset resident on the device, and B4's step on the GPU
+    (skipped without a GPU)."""
     if not torch.cuda.is_available():
         report("G1", "GPU: Trainer.fit epoch vs hand loop (dataset on the device)", float("nan"),
                float("nan"), "s", "<= 1.03x", None, "skipped: no CUDA device")
@@ -354,6 +376,7 @@ def bench_gpu(quick: bool) -> None:
     from hakseup.training.trainer import Trainer
 
     dev = torch.device("cuda")
+    name = torch.cuda.get_device_name()
     n, epochs = 60_000, 3
     bundle = _mnist_like(n)
     bundle.train = bundle.train.to(dev)
@@ -365,17 +388,42 @@ def bench_gpu(quick: bool) -> None:
         m.load_state_dict(init)
         Trainer(epochs=epochs, batch_size=64, device="cuda", progress=False).fit(m, bundle)
         torch.cuda.synchronize()
+        return m
 
     def hand():
         m = _mlp().to(dev)
         m.load_state_dict(init)
         _hand_loop(m, x, y, epochs, 64, 0)
         torch.cuda.synchronize()
+        return m
 
-    t = interleaved({"ours": ours, "hand": hand}, 3 if quick else 7)
-    report("G1", f"GPU ({torch.cuda.get_device_name()}): Trainer.fit epoch vs hand loop, "
-           f"{n:,} samples on the device", t["ours"] / epochs, t["hand"] / epochs, "s",
-           "<= 1.03x", t["ratio:ours/hand"] <= 1.03)
+    a, b = ours(), hand()
+    identical = all(torch.equal(p, q) for p, q in zip(a.state_dict().values(),
+                                                      b.state_dict().values()))
+    fns = {"ours": ours, "hand": hand}
+    lightning = _lightning_runner(x, y, epochs, "gpu")
+    if lightning is not None:
+        fns["lightning"] = lightning
+    t = interleaved(fns, 3 if quick else 7)
+    ratio = t["ratio:ours/hand"]
+    report("G1", f"GPU ({name}): Trainer.fit epoch vs hand loop, {n:,} samples on the device, "
+           f"batch 64", t["ours"] / epochs, t["hand"] / epochs, "s", "<= 1.03x, identical weights",
+           ratio <= 1.03 and identical,
+           f"median per-round ratio {ratio:.3f}; final weights bit-identical: {identical}")
+    if lightning is None:
+        report("G2", "GPU: Lightning Trainer epoch vs ours", float("nan"), t["ours"] / epochs,
+               "s", ">= 2.5x ours", None, "skipped: pip install lightning")
+    else:
+        report("G2", f"GPU ({name}): Lightning Trainer epoch (DataLoader over the device "
+               f"tensors) vs ours", t["lightning"] / epochs, t["ours"] / epochs, "s",
+               ">= 2.5x ours", t["ratio:lightning/ours"] >= 2.5,
+               f"Lightning is {t['ratio:lightning/hand']:.2f}x the hand loop")
+    steps, compile_s = _lstm_steps("cuda")
+    t = interleaved(steps, 20 if quick else 60)
+    report("G4", f"GPU ({name}): scratch LSTM training step vs nn.LSTM (cuDNN)", t["scratch"],
+           t["native"], "s", "-- (B4's target is for the CPU)", None,
+           f"with --compile: {t['ratio:scratch+compile/native']:.2f}x "
+           f"(compile {compile_s:.0f} s); cuDNN runs the whole sequence in fused kernels")
 
 
 BENCHES = {"B1": bench_b1_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5_b6,
@@ -386,7 +434,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="", help="comma-separated ids (B1 runs B2 too, B5 runs B6)")
+    ap.add_argument("--only", default="", help="comma-separated ids (B1 runs B2 too, B5 runs B6, "
+                                               "G1 the whole GPU section); their rows replace "
+                                               "those in --out, the others are kept")
+    ap.add_argument("--out", default=str(HERE / "results.json"), help="the JSON file written")
     args = ap.parse_args()
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
     print(f"hakseup benchmarks on {platform.processor() or platform.machine()}, "
@@ -395,9 +446,17 @@ def main() -> int:
     for id_, fn in BENCHES.items():
         if not only or id_ in only:
             fn(args.quick)
-    out = HERE / "results.json"
-    out.write_text(json.dumps({"quick": args.quick, "torch": torch.__version__,
-                               "cpus": os.cpu_count(), "results": RESULTS}, indent=2) + "\n")
+    out = Path(args.out)
+    rows, machine = RESULTS, {"quick": args.quick, "torch": torch.__version__,
+                              "cpus": os.cpu_count()}
+    if only and out.exists():   # a partial run updates its rows and keeps the others
+        ids = {r["id"] for r in RESULTS}
+        old = json.loads(out.read_text())
+        rows = [r for r in old["results"] if r["id"] not in ids] + RESULTS
+        rows.sort(key=lambda r: r["id"])
+        machine = {**{k: v for k, v in old.items() if k != "results"},
+                   **({"gpu_run": machine} if any(i.startswith("G") for i in ids) else machine)}
+    out.write_text(json.dumps({**machine, "results": rows}, indent=2) + "\n")
     print(f"wrote {out}")
     return 0
 
