@@ -377,3 +377,22 @@ def test_augmentations_keep_shape_and_change_pixels():
 def test_training_with_augmentation_runs(cli):
     code, _, err = cli("train", *FAST, "--set", "data.augment=[affine,crop]", "--output", "r")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("values", [
+    [0.5] * 3000,                                  # one value: the column is dropped
+    [0, 1] * 1500,                                 # two: a boolean-like number
+    [0] * 2000 + [1] * 999 + [7],                  # the third value only after the first rows
+    list(range(3000)),                             # many
+    [1.5, float("nan")] * 1500,                    # missing values are not values
+    ["a", "b", "c"] * 1000,                        # text: counted exactly
+])
+def test_distinct_count_is_exact_where_the_kind_rules_look(values):
+    """A numeric column's distinct count may stop at "3 or more" (all the kind rules ask);
+    below that, and for text, it is exact."""
+    from hakseup.data.tables import _distinct_count
+
+    s = pd.Series(values)
+    exact = s.nunique(dropna=True)
+    got = _distinct_count(s)
+    assert got == exact if exact <= 2 or s.dtype == object else 3 <= got <= exact

@@ -94,6 +94,9 @@ def _read_arrow(path: Path, sep: str, header: bool) -> pd.DataFrame:
     table = pa.Table.from_batches(list(reader), schema=reader.schema)
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
+    # Arrow's allocator keeps the buffers it freed for reuse; nothing after this reads through
+    # Arrow, so hand them back (for a 1M x 20 table: 180 MB of resident memory).
+    pa.default_memory_pool().release_unused()
     if not header:
         df.columns = list(range(df.shape[1]))
     return df
