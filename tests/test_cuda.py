@@ -3,7 +3,6 @@ its scaler, compile, the scratch LSTM against cuDNN's, the NaN guard's batched r
 launch check, NVML, and the whole CLI run. Skipped where PyTorch sees no CUDA device."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +11,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from conftest import crash_at_step_then_resume
 from hakseup.config import RunConfig
 from hakseup.data.bundle import DataBundle, Schema, Split
 from hakseup.data.datasets import load_data
-from hakseup.experiment import train
 from hakseup.models.mlp import MLP
 from hakseup.models.registry import build_model
 from hakseup.training.trainer import Trainer
@@ -95,27 +94,10 @@ def test_mixed_precision_runs_in_the_low_dtype_and_learns(precision, dtype):
 
 
 def test_fp16_run_resumes_bit_identical_with_its_scaler(tmp_path, monkeypatch):
-    import hakseup.experiment as exp
-    from hakseup.training.callbacks import Callback
-    from hakseup.training.checkpoint import load_checkpoint
-
-    class CrashAtStep(Callback):
-        order = 1000
-
-        def on_train_batch_end(self, trainer, logs):
-            if logs["step"] == 30:
-                raise KeyboardInterrupt
-
     extra = {"precision": "fp16", "checkpoint_every": 10}
-    train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
-    original = exp.build_callbacks
-    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [CrashAtStep()])
-    with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None)
-    _, state = load_checkpoint(tmp_path / "part" / "checkpoints" / "last")
+    state = crash_at_step_then_resume(tmp_path, monkeypatch,
+                                      lambda out: quick_cfg(out, **extra), step=30)
     assert state["scaler"] and state["scaler"]["scale"] > 0 and "cuda" in state["rng"]
-    monkeypatch.setattr(exp, "build_callbacks", original)
-    train(None, resume=tmp_path / "part", echo=lambda *a: None)
     a, b = weights(tmp_path / "full"), weights(tmp_path / "part")
     for k in a:
         assert torch.equal(a[k], b[k]), k

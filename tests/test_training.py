@@ -15,6 +15,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from conftest import crash_at_step_then_resume
 from hakseup.config import RunConfig, TrainConfig
 from hakseup.data.datasets import load_data
 from hakseup.errors import CheckpointError
@@ -75,25 +76,11 @@ def test_resume_after_a_crash_gives_bit_identical_weights(tmp_path, monkeypatch,
 
 @pytest.mark.parametrize("loader", ["memory", "dataloader"])
 def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch, loader):
-    import hakseup.experiment as exp
-
-    class CrashAtStep(Callback):
-        order = 1000
-
-        def on_train_batch_end(self, trainer, logs):
-            if logs["step"] == 30:          # epoch 2, batch 9 of 21; a checkpoint at step 30
-                raise KeyboardInterrupt
-
     extra = {"checkpoint_every": 10, "epochs": 3, "loader": loader}
-    train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
-    original = exp.build_callbacks
-    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [CrashAtStep()])
-    with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None)
-    _, state = load_checkpoint(tmp_path / "part" / "checkpoints" / "last")
+    # Step 30 is epoch 2, batch 9 of 21; a checkpoint is written at step 30.
+    state = crash_at_step_then_resume(tmp_path, monkeypatch,
+                                      lambda out: quick_cfg(out, **extra), step=30)
     assert (state["epoch"], state["batch_in_epoch"]) == (1, 9)
-    monkeypatch.setattr(exp, "build_callbacks", original)
-    train(None, resume=tmp_path / "part", echo=lambda *a: None)
     assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
 
 
