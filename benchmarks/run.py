@@ -444,6 +444,44 @@ BENCHES = {"B1": bench_b1_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5_b6,
            "B7": bench_b7, "G1": bench_gpu}
 
 
+def _run_isolated(ids: list[str], quick: bool) -> None:
+    """Each group in a fresh interpreter: one group's imports (Lightning's alone are hundreds
+    of modules for the garbage collector to walk) and heap must not weigh on the next."""
+    for id_ in ids:
+        with tempfile.TemporaryDirectory() as d:
+            part = Path(d) / "part.json"
+            subprocess.run([sys.executable, __file__, "--child", "--only", id_, "--out", str(part)]
+                           + (["--quick"] if quick else []), check=True)
+            RESULTS.extend(json.loads(part.read_text())["results"])
+
+
+def _merge(out: Path, machine: dict, partial: bool) -> dict:
+    """The rows to write: a partial run replaces its own rows and keeps the others; a GPU row
+    skipped here (no CUDA) keeps the figures an earlier run measured on a GPU."""
+    old = json.loads(out.read_text()) if out.exists() else {"results": []}
+    ids = {r["id"] for r in RESULTS}
+    rows = list(RESULTS)
+    if partial:
+        rows += [r for r in old["results"] if r["id"] not in ids]
+    previous = {r["id"]: r for r in old["results"]}
+    gpu_measured = False
+    for i, r in enumerate(rows):
+        before = previous.get(r["id"])
+        if r["id"].startswith("G") and r["note"].startswith("skipped") and before is not None \
+                and not before["note"].startswith("skipped"):
+            rows[i] = before
+        elif r["id"].startswith("G") and r in RESULTS and not r["note"].startswith("skipped"):
+            gpu_measured = True
+    rows.sort(key=lambda r: r["id"])
+    meta = {k: v for k, v in old.items() if k != "results"} if partial else \
+        ({"gpu_run": old["gpu_run"]} if "gpu_run" in old else {})
+    if gpu_measured:
+        meta["gpu_run"] = machine
+    elif not partial or not ids <= {"G1", "G2", "G4"}:
+        meta.update(machine)
+    return {**meta, "results": rows}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -452,25 +490,25 @@ def main() -> int:
                                                "G1 the whole GPU section); their rows replace "
                                                "those in --out, the others are kept")
     ap.add_argument("--out", default=str(HERE / "results.json"), help="the JSON file written")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
-    print(f"hakseup benchmarks on {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
-          f"{' (quick)' if args.quick else ''}")
-    for id_, fn in BENCHES.items():
-        if not only or id_ in only:
-            fn(args.quick)
+    if not args.child:
+        print(f"hakseup benchmarks on {platform.processor() or platform.machine()}, "
+              f"{os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} "
+              f"threads{' (quick)' if args.quick else ''}", flush=True)
+    ids = [i for i in BENCHES if not only or i in only]
+    if args.child or len(ids) == 1:
+        for id_ in ids:
+            BENCHES[id_](args.quick)
+    else:
+        _run_isolated(ids, args.quick)
     out = Path(args.out)
-    rows, machine = RESULTS, {"quick": args.quick, "torch": torch.__version__,
-                              "cpus": os.cpu_count()}
-    if only and out.exists():   # a partial run updates its rows and keeps the others
-        ids = {r["id"] for r in RESULTS}
-        old = json.loads(out.read_text())
-        rows = [r for r in old["results"] if r["id"] not in ids] + RESULTS
-        rows.sort(key=lambda r: r["id"])
-        machine = {**{k: v for k, v in old.items() if k != "results"},
-                   **({"gpu_run": machine} if any(i.startswith("G") for i in ids) else machine)}
-    out.write_text(json.dumps({**machine, "results": rows}, indent=2) + "\n")
+    machine = {"quick": args.quick, "torch": torch.__version__, "cpus": os.cpu_count()}
+    if args.child:
+        out.write_text(json.dumps({**machine, "results": RESULTS}) + "\n")
+        return 0
+    out.write_text(json.dumps(_merge(out, machine, partial=bool(only)), indent=2) + "\n")
     print(f"wrote {out}")
     return 0
 
