@@ -129,7 +129,7 @@ def bench_b1_b2(quick: bool) -> None:
     a, b = ours(), hand()
     identical = all(torch.equal(p, q) for p, q in zip(a.state_dict().values(),
                                                       b.state_dict().values()))
-    t = interleaved({"ours": ours, "hand": hand}, 5 if quick else 21)
+    t = interleaved({"ours": ours, "hand": hand}, 5 if quick else 41)
     ratio = t["ratio:ours/hand"]
     report("B1", "Trainer.fit epoch, MLP 784-196-49-10, 8,000 samples, batch 64, Adam",
            t["ours"] / epochs, t["hand"] / epochs, "s", "<= 1.03x, identical weights",
@@ -456,28 +456,26 @@ def _run_isolated(ids: list[str], quick: bool) -> None:
 
 
 def _merge(out: Path, machine: dict, partial: bool) -> dict:
-    """The rows to write: a partial run replaces its own rows and keeps the others; a GPU row
-    skipped here (no CUDA) keeps the figures an earlier run measured on a GPU."""
+    """The rows to write: a partial run replaces its own rows and keeps the others; a GPU
+    section skipped here (no CUDA) keeps the rows an earlier run measured on a GPU."""
     old = json.loads(out.read_text()) if out.exists() else {"results": []}
     ids = {r["id"] for r in RESULTS}
-    rows = list(RESULTS)
+    gpu_skipped = any(r["id"] == "G1" and r["note"].startswith("skipped") for r in RESULTS)
+    gpu_measured = any(r["id"].startswith("G") for r in RESULTS) and not gpu_skipped
+    earlier_gpu = [r for r in old["results"]
+                   if r["id"].startswith("G") and not r["note"].startswith("skipped")]
+    rows = [r for r in RESULTS if not (gpu_skipped and earlier_gpu and r["id"].startswith("G"))]
+    if gpu_skipped and earlier_gpu:
+        rows += earlier_gpu
     if partial:
-        rows += [r for r in old["results"] if r["id"] not in ids]
-    previous = {r["id"]: r for r in old["results"]}
-    gpu_measured = False
-    for i, r in enumerate(rows):
-        before = previous.get(r["id"])
-        if r["id"].startswith("G") and r["note"].startswith("skipped") and before is not None \
-                and not before["note"].startswith("skipped"):
-            rows[i] = before
-        elif r["id"].startswith("G") and r in RESULTS and not r["note"].startswith("skipped"):
-            gpu_measured = True
+        kept = {r["id"] for r in rows}
+        rows += [r for r in old["results"] if r["id"] not in ids and r["id"] not in kept]
     rows.sort(key=lambda r: r["id"])
     meta = {k: v for k, v in old.items() if k != "results"} if partial else \
-        ({"gpu_run": old["gpu_run"]} if "gpu_run" in old else {})
+        ({"gpu_run": old["gpu_run"]} if "gpu_run" in old and earlier_gpu else {})
     if gpu_measured:
         meta["gpu_run"] = machine
-    elif not partial or not ids <= {"G1", "G2", "G4"}:
+    if not (partial and ids <= {"G1", "G2", "G4"}):
         meta.update(machine)
     return {**meta, "results": rows}
 
