@@ -54,8 +54,10 @@ def main() -> None:
     for name, fn in runs.items():
         with profile(activities=activities) as prof:
             fn()
-        device_events = [e for e in prof.events() if e.device_type.name == "CUDA"]
-        print(f"\n== {name}: {len(device_events) / steps:.1f} device events per step")
+        print(f"\n== {name}")
+        if dev.type == "cuda":   # kernels and copies launched per step: the launch-bound cost
+            kernels = [e for e in prof.events() if e.device_type.name == "CUDA"]
+            print(f"{len(kernels) / steps:.1f} device events per step")
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=args.rows))
 
 
