@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["InMemoryBatcher", "epoch_permutation", "shard_indices", "steps_per_epoch"]
+__all__ = ["EpochOrder", "InMemoryBatcher", "epoch_permutation", "shard_indices", "steps_per_epoch"]
 
 
 def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str = "cpu"
@@ -54,12 +54,13 @@ def steps_per_epoch(n: int, batch_size: int, drop_last: bool, world_size: int = 
     return per_rank // batch_size if drop_last else -(-per_rank // batch_size)
 
 
-class InMemoryBatcher:
-    """Yield batches of ``tensors`` (all with the same first dimension) by index slicing."""
+class EpochOrder:
+    """What decides an epoch's batches — batch size, shuffling, seed, and this rank's shard —
+    and the order it gives. Both batchers (in memory, and the DataLoader path in
+    ``loader.py``) build on it, so switching paths never changes the batches."""
 
-    def __init__(self, tensors: tuple[torch.Tensor, ...], batch_size: int, shuffle: bool = True,
-                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1):
-        self.tensors = tensors
+    def __init__(self, batch_size: int, shuffle: bool = True, drop_last: bool = False,
+                 seed: int = 0, rank: int = 0, world_size: int = 1):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -69,19 +70,33 @@ class InMemoryBatcher:
 
     @property
     def n(self) -> int:
-        return int(self.tensors[0].shape[0])
+        """Samples in the whole split (all ranks)."""
+        raise NotImplementedError
 
-    def indices(self, epoch: int) -> torch.Tensor:
+    def indices(self, epoch: int, device: torch.device | str = "cpu") -> torch.Tensor:
         """This rank's sample indices for ``epoch``, in order."""
         return shard_indices(self.n, self.seed, epoch, self.shuffle, self.rank, self.world_size,
-                             self.tensors[0].device)
+                             device)
 
     def __len__(self) -> int:
         return steps_per_epoch(self.n, self.batch_size, self.drop_last, self.world_size)
 
+
+class InMemoryBatcher(EpochOrder):
+    """Yield batches of ``tensors`` (all with the same first dimension) by index slicing."""
+
+    def __init__(self, tensors: tuple[torch.Tensor, ...], batch_size: int, shuffle: bool = True,
+                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1):
+        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size)
+        self.tensors = tensors
+
+    @property
+    def n(self) -> int:
+        return int(self.tensors[0].shape[0])
+
     def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
         """Batches of ``epoch``, skipping the first ``start`` (for resuming mid-epoch)."""
-        idx = self.indices(epoch)
+        idx = self.indices(epoch, self.tensors[0].device)
         for b in range(start, len(self)):
             sel = idx[b * self.batch_size:(b + 1) * self.batch_size]
             if self.shuffle or self.world_size > 1:

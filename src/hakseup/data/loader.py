@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
-from .batches import InMemoryBatcher, shard_indices, steps_per_epoch
+from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
 
 __all__ = ["LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
@@ -76,13 +76,12 @@ class _EpochBatches(Sampler):
 
     def __iter__(self) -> Iterator[list[int]]:
         b = self.batcher
-        idx = shard_indices(len(b.split), b.seed, self.epoch, b.shuffle, b.rank,
-                            b.world_size).tolist()
+        idx = b.indices(self.epoch).tolist()
         for k in range(self.start, len(b)):
             yield idx[k * b.batch_size:(k + 1) * b.batch_size]
 
 
-class LoaderBatcher:
+class LoaderBatcher(EpochOrder):
     """Batches of a split through a ``DataLoader``, moved to ``device``; same interface and the
     same batch order as ``InMemoryBatcher``.
 
@@ -96,19 +95,15 @@ class LoaderBatcher:
     def __init__(self, split: Split | DatasetSplit, batch_size: int, shuffle: bool = True,
                  drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1,
                  workers: int | None = None, device: torch.device | str = "cpu"):
+        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size)
         self.split = split
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.seed = seed
-        self.rank = rank
-        self.world_size = world_size
         self.workers = workers
         self.device = torch.device(device)
         self._loader: DataLoader | None = None
 
-    def __len__(self) -> int:
-        return steps_per_epoch(len(self.split), self.batch_size, self.drop_last, self.world_size)
+    @property
+    def n(self) -> int:
+        return len(self.split)
 
     @property
     def loader(self) -> DataLoader:
