@@ -172,9 +172,10 @@ def make_batcher(split: Split | DatasetSplit, batch_size: int, *, loader: str = 
                  device: torch.device | str = "cpu", workers: int | None = None,
                  shuffle: bool = True, drop_last: bool = False, seed: int = 0, rank: int = 0,
                  world_size: int = 1) -> InMemoryBatcher | LoaderBatcher:
-    """The batcher ``choose_loader`` picks. For the in-memory one, pass the split already on
-    ``device`` (batches are slices of its tensors, wherever they are)."""
+    """The batcher ``choose_loader`` picks. The in-memory one slices the split's tensors on
+    ``device`` (moved there once; no copy when they are there already)."""
     if choose_loader(split, loader, device) == "memory":
+        split = split.to(device)
         return InMemoryBatcher(split.inputs + (split.target,), batch_size, shuffle=shuffle,
                                drop_last=drop_last, seed=seed, rank=rank, world_size=world_size)
     return LoaderBatcher(split, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed,

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..config import TrainConfig
-from ..data.loader import choose_loader, make_batcher
+from ..data.loader import make_batcher
 from .device import resolve_device, seed_everything
 from .optim import build_optimizer
 from .trainer import loss_function
@@ -32,12 +32,10 @@ def lr_range_test(model: torch.nn.Module, bundle, cfg: TrainConfig, start: float
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
     model = copy.deepcopy(model).to(device).train()
-    loader = choose_loader(bundle.train, cfg.loader, device)
-    train = bundle.train.to(device) if loader == "memory" else bundle.train
     loss_fn = loss_function(cfg.loss, bundle.schema)
     optimizer = build_optimizer(model.parameters(), TrainConfig(**{**cfg.__dict__, "lr": start}))
     factor = (end / start) ** (1 / max(1, steps - 1))
-    batcher = make_batcher(train, cfg.batch_size, loader=loader, device=device,
+    batcher = make_batcher(bundle.train, cfg.batch_size, loader=cfg.loader, device=device,
                            workers=cfg.workers, seed=cfg.seed)
     lrs, losses, avg, best = [], [], 0.0, math.inf
     epoch, batches = 0, iter(batcher.batches(0))
