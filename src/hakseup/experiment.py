@@ -117,29 +117,28 @@ def train(cfg: RunConfig, resume: str | Path | None = None, echo=print) -> RunRe
     from .training.distributed import init_distributed, shutdown
 
     t0 = time.perf_counter()
-    device = (cfg if resume is None else load_run_config(require_run(resume))).train.device
-    rank, world = init_distributed(device)
+    resume_dir = None
+    if resume is not None:   # the saved run's config: it also names the device (the backend)
+        resume_dir = require_run(resume)
+        if read_status(resume_dir).get("status") == "complete":
+            raise CheckpointError(f"Run '{resume}' is already complete; nothing to resume. "
+                                  f"Start a new run, or evaluate it with `hakseup evaluate`.")
+        cfg = load_run_config(resume_dir)
+    rank, world = init_distributed(cfg.train.device)
     if world > 1:
         try:
-            return _train(cfg, resume, echo, rank, t0)
+            return _train(cfg, resume_dir, echo, rank, t0)
         finally:
             shutdown()
-    return _train(cfg, resume, echo, rank, t0)
+    return _train(cfg, resume_dir, echo, rank, t0)
 
 
-def _train(cfg: RunConfig, resume, echo, rank: int, t0: float) -> RunResult:
+def _train(cfg: RunConfig, resume_dir: Path | None, echo, rank: int, t0: float) -> RunResult:
     from .monitor.environment import collect_environment
     from .training.device import resolve_device
     from .training.distributed import barrier
     from .training.trainer import Trainer
 
-    if resume is not None:
-        run_dir = require_run(resume)
-        status = read_status(run_dir).get("status")
-        if status == "complete":
-            raise CheckpointError(f"Run '{resume}' is already complete; nothing to resume. "
-                                  f"Start a new run, or evaluate it with `hakseup evaluate`.")
-        cfg = load_run_config(run_dir)
     # Everything that can fail on bad input happens before the run folder exists.
     bundle, model = prepare(cfg)
     device = resolve_device(cfg.train.device)
@@ -147,7 +146,7 @@ def _train(cfg: RunConfig, resume, echo, rank: int, t0: float) -> RunResult:
         Trainer(cfg.train, callbacks=build_callbacks(cfg, None, rank)).fit(model, bundle)
         barrier()
         return RunResult(Path(cfg.output.dir or "."), {}, "", {}, [], bundle.schema, rank=rank)
-    if resume is None:
+    if resume_dir is None:
         run_dir = new_run_dir(cfg.output.root, cfg.run_name(), cfg.output.dir)
         write_status(run_dir, "running", name=run_dir.name, created=now_iso(),
                      dataset=cfg.data.path or cfg.data.dataset, model=cfg.model.name,
@@ -157,10 +156,11 @@ def _train(cfg: RunConfig, resume, echo, rank: int, t0: float) -> RunResult:
         atomic_write_json(run_dir / "schema.json", bundle.schema.to_dict())
         atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
     else:
+        run_dir = resume_dir
         write_status(run_dir, "running", resumed=now_iso())
     last = run_dir / "checkpoints" / "last"
-    resume_from = last if resume is not None and (last.exists() or
-                                                  last.with_name("last.prev").exists()) else None
+    resume_from = last if resume_dir is not None and (
+        last.exists() or last.with_name("last.prev").exists()) else None
 
     trainer = Trainer(cfg.train, callbacks=build_callbacks(cfg, run_dir))
     try:
