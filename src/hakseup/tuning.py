@@ -186,9 +186,9 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
 
 
 def _plot_history(run_dir: Path, study) -> None:
-    from .evaluation.plots import pyplot, save_figure
-
     import numpy as np
+
+    from .evaluation.plots import pyplot, save_figure
 
     plt = pyplot()
     done = [t for t in study.trials if t.value is not None]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -283,8 +284,6 @@ class TensorBoardLogger(Callback):
         return log_dir.with_name(f".{log_dir.name}-staging")
 
     def on_fit_begin(self, trainer):
-        import shutil
-
         from torch.utils.tensorboard import SummaryWriter
 
         # A killed run's staging folder was published up to its last epoch: drop it, and any
@@ -324,15 +323,11 @@ class TensorBoardLogger(Callback):
 
     def on_fit_end(self, trainer):
         if self.writer is not None:
-            import shutil
-
             self.writer.close()
             self._publish()
             shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def _publish(self) -> None:
-        import shutil
-
         from ..fileio import atomic_write
 
         for src in self.staging_dir.iterdir():
