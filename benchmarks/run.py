@@ -456,28 +456,28 @@ def _run_isolated(ids: list[str], quick: bool) -> None:
 
 
 def _merge(out: Path, machine: dict, partial: bool) -> dict:
-    """The rows to write: a partial run replaces its own rows and keeps the others; a GPU
-    section skipped here (no CUDA) keeps the rows an earlier run measured on a GPU."""
+    """The file to write: this run's rows replace those with the same id; a partial run keeps
+    the other rows; a GPU section skipped here (no CUDA) keeps the rows an earlier run
+    measured on a GPU, with that run's machine."""
     old = json.loads(out.read_text()) if out.exists() else {"results": []}
-    ids = {r["id"] for r in RESULTS}
-    gpu_skipped = any(r["id"] == "G1" and r["note"].startswith("skipped") for r in RESULTS)
-    gpu_measured = any(r["id"].startswith("G") for r in RESULTS) and not gpu_skipped
-    earlier_gpu = [r for r in old["results"]
-                   if r["id"].startswith("G") and not r["note"].startswith("skipped")]
-    rows = [r for r in RESULTS if not (gpu_skipped and earlier_gpu and r["id"].startswith("G"))]
-    if gpu_skipped and earlier_gpu:
-        rows += earlier_gpu
-    if partial:
-        kept = {r["id"] for r in rows}
-        rows += [r for r in old["results"] if r["id"] not in ids and r["id"] not in kept]
-    rows.sort(key=lambda r: r["id"])
-    meta = {k: v for k, v in old.items() if k != "results"} if partial else \
-        ({"gpu_run": old["gpu_run"]} if "gpu_run" in old and earlier_gpu else {})
-    if gpu_measured:
+    gpu = lambda r: r["id"].startswith("G")                      # noqa: E731
+    skipped = lambda r: r["note"].startswith("skipped")          # noqa: E731
+    earlier_gpu = [r for r in old["results"] if gpu(r) and not skipped(r)]
+    keep_gpu = bool(earlier_gpu) and any(gpu(r) and skipped(r) for r in RESULTS)
+    new = [r for r in RESULTS if not (keep_gpu and gpu(r))]
+    carried = old["results"] if partial else earlier_gpu if keep_gpu else []
+    ids = {r["id"] for r in new}
+    rows = sorted(new + [r for r in carried if r["id"] not in ids], key=lambda r: r["id"])
+    meta = {k: v for k, v in old.items() if k != "results" and (partial or keep_gpu)}
+    if any(gpu(r) and not skipped(r) for r in RESULTS):
         meta["gpu_run"] = machine
-    if not (partial and ids <= {"G1", "G2", "G4"}):
+    if any(not gpu(r) for r in RESULTS):
         meta.update(machine)
     return {**meta, "results": rows}
+
+
+# What --only accepts: each group's first id, and the ids a group reports besides it.
+ALIASES = {"B2": "B1", "B4C": "B4", "B6": "B5", "G2": "G1", "G4": "G1"}
 
 
 def main() -> int:
@@ -490,7 +490,11 @@ def main() -> int:
     ap.add_argument("--out", default=str(HERE / "results.json"), help="the JSON file written")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    only = {s.strip().upper() for s in args.only.split(",") if s.strip()}
+    only = {ALIASES.get(i, i) for i in (s.strip().upper() for s in args.only.split(",")) if i}
+    if only - set(BENCHES):
+        ap.error(f"unknown benchmark id(s) {', '.join(sorted(only - set(BENCHES)))}; choose "
+                 f"from {', '.join(list(BENCHES) + [a for a in ALIASES])} (B1 runs B2 too, B4 "
+                 f"B4c, B5 B6, G1 the whole GPU section)")
     if not args.child:
         print(f"hakseup benchmarks on {platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} "
