@@ -56,7 +56,6 @@ def crash_at_step_then_resume(tmp_path: Path, monkeypatch, cfg_for, step: int) -
     """Train ``full`` without a break; train ``part`` until a simulated crash at the end of
     global ``step``; then resume ``part``. ``cfg_for(folder)`` gives each run's config.
     Returns the trainer state in the checkpoint the crash left behind."""
-    import hakseup.experiment as exp
     from hakseup.experiment import train
     from hakseup.training.callbacks import Callback
     from hakseup.training.checkpoint import load_checkpoint
@@ -70,11 +69,8 @@ def crash_at_step_then_resume(tmp_path: Path, monkeypatch, cfg_for, step: int) -
 
     quiet = lambda *a: None  # noqa: E731
     train(cfg_for(tmp_path / "full"), echo=quiet)
-    original = exp.build_callbacks
-    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [CrashAtStep()])
     with pytest.raises(KeyboardInterrupt):
-        train(cfg_for(tmp_path / "part"), echo=quiet)
-    monkeypatch.setattr(exp, "build_callbacks", original)
+        train(cfg_for(tmp_path / "part"), echo=quiet, callbacks=[CrashAtStep()])
     _, state = load_checkpoint(tmp_path / "part" / "checkpoints" / "last")
     train(None, resume=tmp_path / "part", echo=quiet)
     return state

@@ -108,7 +108,7 @@ def test_compile_on_cuda_trains_like_eager():
     eager = Trainer(epochs=2, device="cuda", progress=False).fit(mlp(), bundle)
     trainer = Trainer(epochs=2, device="cuda", compile=True, progress=False)
     compiled = trainer.fit(mlp(), bundle)
-    assert trainer.model is not trainer.raw_model                  # really wrapped
+    assert trainer._forward is not trainer.model                  # really wrapped
     assert compiled[-1]["train_loss"] == pytest.approx(eager[-1]["train_loss"], rel=1e-3)
 
 

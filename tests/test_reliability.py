@@ -73,12 +73,12 @@ def _interrupted_run(tmp_path):
             if logs["step"] == 50:
                 raise KeyboardInterrupt
 
-    original = exp.build_callbacks
-    exp.build_callbacks = lambda c, r, rank=0: original(c, r, rank) + [Kill()]
+    original = exp.run_callbacks    # the CLI has no callbacks flag: add one to the run's own
+    exp.run_callbacks = lambda c, r, rank=0: original(c, r, rank) + [Kill()]
     try:
         assert main(["train", *ARGS, "--output", str(tmp_path / "run")]) == 130
     finally:
-        exp.build_callbacks = original
+        exp.run_callbacks = original
     return tmp_path / "run"
 
 

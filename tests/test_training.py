@@ -58,15 +58,10 @@ class Crash(Callback):
 def test_resume_after_a_crash_gives_bit_identical_weights(tmp_path, monkeypatch, scheduler):
     extra = {"scheduler": scheduler, "patience": 50}
     full = train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
-    # Crash during epoch 2 of an identical run, via the callback list the pipeline builds.
-    import hakseup.experiment as exp
-
-    original = exp.build_callbacks
-    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [Crash(2)])
+    # Crash during epoch 2 of an identical run, through the public callbacks argument.
     with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None)
+        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None, callbacks=[Crash(2)])
     assert json.loads((tmp_path / "part" / "run.json").read_text())["status"] == "interrupted"
-    monkeypatch.setattr(exp, "build_callbacks", original)
     resumed = train(None, resume=tmp_path / "part", echo=lambda *a: None)
     assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
     assert resumed.metrics == full.metrics
@@ -87,19 +82,15 @@ def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch, loader):
 def test_tensorboard_events_survive_a_crash_and_continue_on_resume(tmp_path, monkeypatch):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    import hakseup.experiment as exp
-
     def steps(run):
         acc = EventAccumulator(str(run / "tb"))
         acc.Reload()
         return [e.step for e in acc.Scalars("loss/train_loss")]
 
-    original = exp.build_callbacks
-    monkeypatch.setattr(exp, "build_callbacks", lambda c, r: original(c, r) + [Crash(2)])
     with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "run", tensorboard=True), echo=lambda *a: None)
+        train(quick_cfg(tmp_path / "run", tensorboard=True), echo=lambda *a: None,
+              callbacks=[Crash(2)])
     assert steps(tmp_path / "run") == [1, 2]          # published at each epoch's end
-    monkeypatch.setattr(exp, "build_callbacks", original)
     train(None, resume=tmp_path / "run", echo=lambda *a: None)
     assert steps(tmp_path / "run") == [1, 2, 3, 4]
     assert not (tmp_path / "run" / ".tb-staging").exists()

@@ -4,7 +4,8 @@ The command line is a thin shell over this library::
 
     >>> import hakseup
     >>> cfg = hakseup.RunConfig.from_dict({"train": {"epochs": 5}})
-    >>> result = hakseup.train(cfg)                                  # doctest: +SKIP
+    >>> result = hakseup.train(cfg, callbacks=[])                    # doctest: +SKIP
+    >>> result.model, result.bundle, result.history                  # doctest: +SKIP
     >>> bundle = hakseup.load_data(cfg.data)                         # doctest: +SKIP
     >>> model = hakseup.build_model(cfg.model, bundle.schema)        # doctest: +SKIP
     >>> history = hakseup.Trainer(cfg.train).fit(model, bundle)      # doctest: +SKIP
@@ -29,11 +30,15 @@ _LAZY = {
     "build_model": "models.registry",
     "Trainer": "training.trainer", "predict": "training.trainer",
     "predict_split": "training.trainer",
-    "Callback": "training.callbacks", "EarlyStopping": "training.callbacks",
-    "ModelCheckpoint": "training.callbacks",
+    "TrainState": "training.trainer", "History": "training.history",
+    "Callback": "training.callbacks", "MonitorCallback": "training.callbacks",
+    "EarlyStopping": "training.callbacks", "ModelCheckpoint": "training.callbacks",
+    "ProgressBar": "training.loggers", "MetricsLogger": "training.loggers",
+    "TensorBoardLogger": "training.loggers",
     "save_checkpoint": "training.checkpoint", "load_checkpoint": "training.checkpoint",
-    "train": "experiment", "evaluate_run": "experiment", "RunResult": "experiment",
-    "list_runs": "runs",
+    "train": "experiment", "Experiment": "experiment", "RunResult": "results",
+    "evaluate_run": "inference", "predict_frame": "inference",
+    "list_runs": "runs", "Run": "runs",
 }
 
 __all__ = sorted(_LAZY)

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -20,10 +21,12 @@ from .config import RunConfig
 from .errors import DataError
 from .fileio import atomic_write_json, atomic_write_text
 
-__all__ = ["cross_validate"]
+__all__ = ["cross_validate", "fold_bundles"]
 
 
-def _fold_bundles(cfg: RunConfig, folds: int):
+def fold_bundles(cfg: RunConfig, folds: int):
+    """(k, DataBundle) per fold: the held-out rows are the test split; the rest is split into
+    training and validation rows; every transform is fitted on the fold's training rows."""
     from .data.datasets import ImageData, image_bundle, load_raw
     from .data.splits import holdout_indices, kfold_indices
     from .data.tables import bundle_from_plan, prepare_table
@@ -53,56 +56,66 @@ def _fold_bundles(cfg: RunConfig, folds: int):
         yield k, build((rest[tr], rest[va], np.sort(held_out)))
 
 
-def cross_validate(cfg: RunConfig, folds: int = 5, echo=print) -> dict:
-    """Train and score one model per fold; returns per-fold metrics, mean and std."""
-    from .experiment import score
-    from .models.registry import build_model, default_model_name
-    from .runs import new_run_dir, now_iso, write_status
-    from .training.callbacks import EarlyStopping, ProgressBar
-    from .training.device import seed_everything
-    from .training.trainer import Trainer
+def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
+                   callbacks: list | None = None) -> dict:
+    """Train and score one model per fold (an ``Experiment`` each, in one ``Run``); returns
+    per-fold metrics, mean and std."""
+    from .experiment import Experiment
+    from .runs import Run
 
     t0 = time.perf_counter()
-    rows, baselines, run_dir = [], [], None
-    for k, bundle in _fold_bundles(cfg, folds):
-        if cfg.model.name == "auto":
-            cfg.model.name = default_model_name(bundle.schema)
-        seed_everything(cfg.train.seed + k)
-        model = build_model(cfg.model, bundle.schema)
-        if run_dir is None:  # created only once the first fold's data and model are valid
-            Trainer(cfg.train).validate(model, bundle)
-            run_dir = new_run_dir(cfg.output.root, f"cv{folds}-{cfg.run_name()}", cfg.output.dir)
-            write_status(run_dir, "running", name=run_dir.name, created=now_iso(), kind="cv",
-                         folds=folds)
-            atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
-        cbs = [EarlyStopping(cfg.train.monitor, cfg.train.patience)] if cfg.train.patience else []
-        if cfg.train.progress:
-            cbs.append(ProgressBar())
-        Trainer(cfg.train, callbacks=cbs).fit(model, bundle)
-        metrics, base_name, base = score(model, bundle)
-        scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
-        rows.append(scalars)
-        baselines.append({m: v for m, v in base.items() if isinstance(v, float)})
-        echo(f"fold {k + 1}/{folds}: " + ", ".join(f"{m}={v:.4f}" for m, v in
-                                                   list(scalars.items())[:4]))
+    rows, baselines, run = [], [], None
+    with contextlib.ExitStack() as stack:
+        for k, bundle in fold_bundles(cfg, folds):
+            exp = Experiment(cfg, callbacks, bundle=bundle, init_seed=cfg.train.seed + k).setup()
+            if run is None:  # created only once the first fold's data and model are valid
+                run = stack.enter_context(Run(cfg.output.root, f"cv{folds}-{cfg.run_name()}",
+                                              cfg.output.dir, kind="cv", folds=folds))
+                atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
+                run.started()
+            exp.fit(callbacks=_fold_callbacks(cfg))
+            metrics, base_name, base = exp.score()
+            scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
+            rows.append(scalars)
+            baselines.append({m: v for m, v in base.items() if isinstance(v, float)})
+            echo(f"fold {k + 1}/{folds}: " + ", ".join(f"{m}={v:.4f}" for m, v in
+                                                       list(scalars.items())[:4]))
+        result = _summarise(rows, baselines, base_name, run.path)
+        _write_cv_report(run.path, folds, rows, result)
+        run.complete(duration_s=round(time.perf_counter() - t0, 2))
+    return result
+
+
+def _fold_callbacks(cfg: RunConfig) -> list:
+    from .training.callbacks import EarlyStopping
+    from .training.loggers import ProgressBar
+
+    cbs = [EarlyStopping(cfg.train.monitor, cfg.train.patience)] if cfg.train.patience else []
+    if cfg.train.progress:
+        cbs.append(ProgressBar())
+    return cbs
+
+
+def _summarise(rows: list[dict], baselines: list[dict], base_name: str, run_dir: Path) -> dict:
     keys = list(rows[0])
-    result = {"folds": rows, "baseline_name": base_name,
-              "mean": {m: float(np.mean([r[m] for r in rows])) for m in keys},
-              "std": {m: float(np.std([r[m] for r in rows], ddof=1)) for m in keys},
-              "baseline_mean": {m: float(np.mean([b[m] for b in baselines if m in b]))
-                                for m in keys if all(m in b for b in baselines)},
-              "run_dir": str(run_dir)}
+    return {"folds": rows, "baseline_name": base_name,
+            "mean": {m: float(np.mean([r[m] for r in rows])) for m in keys},
+            "std": {m: float(np.std([r[m] for r in rows], ddof=1)) for m in keys},
+            "baseline_mean": {m: float(np.mean([b[m] for b in baselines if m in b]))
+                              for m in keys if all(m in b for b in baselines)},
+            "run_dir": str(run_dir)}
+
+
+def _write_cv_report(run_dir: Path, folds: int, rows: list[dict], result: dict) -> None:
     atomic_write_json(run_dir / "cv.json", result)
+    base_name = result["baseline_name"]
     lines = [f"# Cross-validation: {run_dir.name}", "",
              f"{folds} folds; preprocessing refitted inside each fold.", "",
              "| metric | " + " | ".join(f"fold {i + 1}" for i in range(folds)) +
              f" | mean ± std | {base_name} (mean) |",
              "|---" * (folds + 3) + "|"]
-    for m in keys:
+    for m in result["mean"]:
         lines.append(f"| {m} | " + " | ".join(f"{r[m]:.4f}" for r in rows) +
                      f" | {result['mean'][m]:.4f} ± {result['std'][m]:.4f} | "
                      f"{result['baseline_mean'].get(m, float('nan')):.4f} |")
     atomic_write_text(run_dir / "report.md", "\n".join(lines) + "\n")
-    write_status(run_dir, "complete", finished=now_iso(),
-                 duration_s=round(time.perf_counter() - t0, 2))
-    return result

@@ -15,8 +15,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "unknown_choice",
-           "closest"]
+__all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "Interrupted",
+           "unknown_choice", "closest"]
 
 
 class HakseupError(Exception):
@@ -35,6 +35,17 @@ class DataError(HakseupError):
 
 class CheckpointError(HakseupError):
     """A run folder or checkpoint that is missing, corrupt or incompatible."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, ended like Ctrl-C: the run is marked interrupted and resumable; the
+    exit status is 128 + the signal's number (143, 129), as a shell reports it."""
+
+    def __init__(self, signum: int):
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.exit_code = 128 + signum
 
 
 def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:

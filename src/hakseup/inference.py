@@ -10,7 +10,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
@@ -18,39 +17,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .errors import CheckpointError, DataError
+from .errors import DataError
+from .experiment import Experiment
 from .fileio import atomic_write_text
-from .runs import load_run_config, require_run
+from .results import RunResult
+from .runs import load_run_config
 
-__all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file"]
+__all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run"]
 
 
 def load_trained(run: str | Path, checkpoint: str = "best"):
     """(config, schema, preprocessor, model with trained weights) of a run folder."""
-    from .data.bundle import Schema
-    from .data.preprocessing import load_preprocessor
-    from .models.registry import build_model
-    from .training.checkpoint import load_weights
-
-    run_dir = require_run(run)
-    cfg = load_run_config(run_dir)
-    try:
-        schema = Schema.from_dict(json.loads((run_dir / "schema.json").read_text()))
-        pre = load_preprocessor(json.loads((run_dir / "preprocessing.json").read_text()))
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
-        raise CheckpointError(f"Run '{run}' is incomplete or damaged ({e}). Expected "
-                              f"schema.json and preprocessing.json from `hakseup train`.") from None
-    model = build_model(cfg.model, schema)
-    folder = run_dir / "checkpoints" / checkpoint
-    if not folder.exists() and checkpoint == "best":
-        folder = run_dir / "checkpoints" / "last"
-    try:
-        model.load_state_dict(load_weights(folder))
-    except RuntimeError as e:
-        raise CheckpointError(f"The weights in '{folder}' do not fit the model in the run's "
-                              f"config ({str(e).splitlines()[0]}).") from None
-    model.eval()
-    return cfg, schema, pre, model
+    exp = Experiment.from_run(run, checkpoint)
+    return exp.cfg, exp.schema_, exp.preprocessor_, exp.model_
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
@@ -68,7 +47,7 @@ def _inputs(pre, df: pd.DataFrame, need_target: bool):
 
 def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     """Predictions for ``df``: the class and each class's probability, or the value."""
-    from .training.trainer import predict
+    from .training.predict import predict
 
     _, schema, pre, model = load_trained(run)
     out = predict(model, _inputs(pre, df, need_target=False)).numpy()
@@ -93,13 +72,11 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path) -> Path:
     return out
 
 
-def evaluate_file(run: str | Path, data: str | Path):
+def evaluate_file(run: str | Path, data: str | Path) -> RunResult:
     """Metrics (next to the training-set baseline) of a run on a labelled CSV."""
     from .data.reader import read_csv
-    from .evaluation.baselines import baseline_metrics
-    from .evaluation.metrics import compute_metrics
-    from .experiment import RunResult
-    from .training.trainer import predict
+    from .evaluation.scoring import score_outputs
+    from .training.predict import predict
 
     cfg, schema, pre, model = load_trained(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)
@@ -110,10 +87,18 @@ def evaluate_file(run: str | Path, data: str | Path):
     inputs = _inputs(pre, df, need_target=True)
     target = pre.inverse_target(pre.transform_target(df).numpy())
     out = pre.inverse_target(predict(model, inputs).numpy())
-    metrics = compute_metrics(schema.task, out, target, schema.n_outputs)
     if schema.is_classification:  # the baseline trained on the run's own training rows
-        train_labels = np.repeat(np.arange(len(pre.class_counts_)), pre.class_counts_)
+        train_target = np.repeat(np.arange(len(pre.class_counts_)), pre.class_counts_)
     else:
-        train_labels = np.full((1, 1), pre.target_mean_)
-    name, base = baseline_metrics(schema.task, train_labels, target, schema.n_outputs)
-    return RunResult(Path(run), metrics, name, base, [], schema)
+        train_target = np.full((1, 1), pre.target_mean_)
+    metrics, name, base = score_outputs(schema, out, target, train_target)
+    return RunResult(Path(run), metrics, name, base, [], schema, model=model)
+
+
+def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
+    """Re-score a saved run on its test split (rebuilt from the saved config and seed)."""
+    exp = Experiment.from_run(run, checkpoint)
+    bundle = exp.load_data()
+    metrics, name, base = exp.score()
+    return RunResult(Path(run), metrics, name, base, [], bundle.schema, model=exp.model_,
+                     bundle=bundle, checkpoint=checkpoint)

@@ -8,17 +8,26 @@ Layout (see CLI.md)::
       report.md  report.html
 
 ``run.json`` holds the status: ``running`` while training, ``complete`` once the report is
-written, ``failed`` or ``interrupted`` otherwise — so a folder is never mistaken for a finished
-run.
+written, ``failed`` (with the one-line reason) or ``interrupted`` otherwise — so a folder is
+never mistaken for a finished run. ``Run`` is the only writer of that status: every command that
+makes a run folder (train, cv, tune, lr-find) goes through it.
 
 Example:
-    >>> [r["name"] for r in list_runs("runs")]           # doctest: +SKIP
+    >>> import tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> with Run(root, "demo", kind="train") as run:
+    ...     run.started()
+    ...     run.complete(accuracy=0.9)
+    >>> read_status(run.path)["status"], [r["name"] == run.path.name for r in list_runs(root)]
+    ('complete', [True])
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,31 +35,63 @@ from typing import Any
 from .errors import CheckpointError
 from .fileio import atomic_write_json
 
-__all__ = ["new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
-           "require_run"]
+__all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
+           "require_run", "disk_error"]
 
 
 def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None) -> Path:
     """A fresh folder: ``explicit`` if given (it must not hold a run), else root/<stamp>-<name>."""
     if explicit:
         path = Path(explicit)
-        if path.exists() and any(path.iterdir()):
+        if path.exists() and not path.is_dir():
+            raise CheckpointError(f"Output '{path}' is a file, not a folder. Expected a new or "
+                                  f"empty folder for the run; choose another --output.")
+        if path.is_dir() and any(path.iterdir()):
             raise CheckpointError(f"Output folder '{path}' already exists and is not empty. "
                                   f"Choose another --output, remove it, or continue it with "
                                   f"--resume {path}.")
-        path.mkdir(parents=True, exist_ok=True)
+        _mkdir(path, exist_ok=True)
         return path
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise CheckpointError(f"output.root '{root}' is a file, not a folder. Expected a folder "
+                              f"to hold run folders; set --set output.root=DIR.")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
     for i in range(1000):
         path = root / (f"{stamp}-{safe}" + (f"-{i + 1}" if i else ""))
         try:
-            path.mkdir(parents=True)
+            _mkdir(path)
             return path
         except FileExistsError:
             continue
     raise CheckpointError(f"Could not create a run folder under '{root}'.")
+
+
+def _mkdir(path: Path, exist_ok: bool = False) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=exist_ok)
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise CheckpointError(f"Cannot create the run folder '{path}': {e.strerror or e}. "
+                              f"Expected a writable place; choose another --output or "
+                              f"--set output.root=DIR.") from None
+
+
+def disk_error(e: BaseException) -> CheckpointError | None:
+    """A full disk, quota or read-only file system, from any writer (our files, safetensors,
+    TensorBoard), as one clear line; None for other errors."""
+    text = str(e)
+    full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or \
+        "No space left on device" in text or "Disk quota exceeded" in text
+    readonly = getattr(e, "errno", None) == errno.EROFS or "Read-only file system" in text
+    if not (full or readonly):
+        return None
+    what = "No space left on the device" if full else "The file system is read-only"
+    return CheckpointError(f"{what} while writing the run folder; the last complete checkpoint "
+                           f"is intact. Free some space (or choose a writable --output), then "
+                           f"continue with --resume.")
 
 
 def read_status(run: str | os.PathLike) -> dict:
@@ -108,3 +149,139 @@ def list_runs(root: str | os.PathLike = "runs") -> list[dict]:
 def now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
+
+
+class Run:
+    """A run folder as a context manager: ``running`` → ``complete`` | ``failed`` (with the
+    one-line reason) | ``interrupted``, with a lock against a second writer.
+
+    ``started()`` marks the moment the run has something worth keeping (training began): a
+    failure before it removes everything the start made, so a rejected run leaves nothing
+    behind. Leaving the block normally marks the run complete.
+
+    Args:
+        root, name, explicit: where a new folder is made (``explicit``: ``--output``).
+        resume: an existing run folder to continue instead.
+        fields: written into ``run.json`` (kind, dataset, model, ...).
+    """
+
+    def __init__(self, root: str | os.PathLike = "runs", name: str = "run",
+                 explicit: str | None = None, *, resume: str | os.PathLike | None = None,
+                 **fields: Any):
+        self.root, self.name, self.explicit = root, name, explicit
+        self.resume, self.fields = resume, fields
+        self.path: Path | None = None
+        self._made: Path | None = None       # the outermost folder this run created
+        self._lock = None
+        self._began = resume is not None     # a resumed run always has something to keep
+        self._done = False
+
+    def __enter__(self) -> "Run":
+        if self.resume is not None:
+            self.path = require_run(self.resume)
+            self._take_lock()
+            write_status(self.path, "running", resumed=now_iso())
+            return self
+        self._made = _first_missing(Path(self.explicit) if self.explicit else Path(self.root))
+        self.path = new_run_dir(self.root, self.name, self.explicit)
+        if self._made is None:                  # root existed: the new folder is ours
+            self._made = self.path if not self.explicit else None
+        try:
+            self._take_lock()
+            write_status(self.path, "running", name=self.path.name, created=now_iso(),
+                         **self.fields)
+        except BaseException as e:
+            self._cleanup()
+            raise disk_error(e) or e
+        return self
+
+    def started(self) -> None:
+        """From here on a failure keeps the folder, marked failed or interrupted."""
+        self._began = True
+
+    def complete(self, **fields: Any) -> None:
+        write_status(self.path, "complete", finished=now_iso(), **fields)
+        self._done = True
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        try:
+            if exc is None:
+                if not self._done:
+                    self.complete()
+                return False
+            if not self._began:
+                self._cleanup()
+            elif isinstance(exc, KeyboardInterrupt):
+                self._status("interrupted")
+            else:
+                self._status("failed", error=_one_line(exc))
+        finally:
+            self._release_lock()
+        translated = disk_error(exc)
+        if translated is not None:
+            raise translated from None
+        return False
+
+    # ------------------------------------------------------------------ helpers
+
+    def _status(self, status: str, **fields: Any) -> None:
+        try:
+            write_status(self.path, status, **fields)
+        except OSError:          # a full disk may refuse even this; the exception says why
+            pass
+
+    def _take_lock(self) -> None:
+        import fcntl
+
+        f = open(self.path / ".lock", "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            owner = f.read().strip() or "?"
+            f.close()
+            raise CheckpointError(f"Run '{self.path}' is being written by another process "
+                                  f"(pid {owner}). Wait for it to finish, or stop it; two "
+                                  f"processes must not write one run.") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._lock = f
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            try:
+                os.unlink(self.path / ".lock")
+            except OSError:
+                pass
+            self._lock.close()
+            self._lock = None
+
+    def _cleanup(self) -> None:
+        """Remove what a failed start made: the folders it created, or an explicit
+        --output's contents (the folder itself existed before)."""
+        self._release_lock()
+        if self._made is not None:
+            shutil.rmtree(self._made, ignore_errors=True)
+        elif self.path is not None and self.path.is_dir():
+            for child in self.path.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (None if it all exists)."""
+    missing = None
+    for p in [path, *path.parents]:
+        if p.exists():
+            break
+        missing = p
+    return missing
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -80,7 +80,7 @@ def _suggest(trial, key: str, kind: str, spec):
     return trial.suggest_float(key, low, high, log=log, step=step)
 
 
-class _Pruning(Callback):
+class Pruning(Callback):
     """Report the validation loss each epoch; stop the trial when the median rule says so."""
 
     def __init__(self, trial, offset: int = 0):
@@ -95,32 +95,35 @@ class _Pruning(Callback):
             raise optuna.TrialPruned()
 
 
+def trial_config(base: RunConfig, space: dict, trial) -> RunConfig:
+    """The base config with this trial's suggestions set (quiet: no bars, no TensorBoard)."""
+    d = copy.deepcopy(base.to_dict())
+    d.pop("tune", None)
+    for key, (kind, spec) in space.items():
+        set_key(d, key, _suggest(trial, key, kind, spec))
+    cfg = RunConfig.from_dict(d)
+    cfg.train = dataclasses.replace(cfg.train, progress=False, tensorboard=False)
+    return cfg
+
+
 def _objective(base: RunConfig, space: dict, folds: int | None):
-    from .crossval import _fold_bundles
-    from .experiment import prepare
-    from .models.registry import build_model
-    from .training.device import seed_everything
-    from .training.trainer import Trainer
+    """An experiment per trial (per fold with ``folds``), pruned by the ``Pruning`` callback;
+    the value is the best validation loss (the mean held-out loss over folds)."""
+    from .crossval import fold_bundles
+    from .experiment import Experiment
 
     def objective(trial):
-        d = copy.deepcopy(base.to_dict())
-        d.pop("tune", None)
-        for key, (kind, spec) in space.items():
-            set_key(d, key, _suggest(trial, key, kind, spec))
-        cfg = RunConfig.from_dict(d)
-        cfg.train = dataclasses.replace(cfg.train, progress=False, tensorboard=False)
+        cfg = trial_config(base, space, trial)
         if not folds:
-            bundle, model = prepare(cfg)
-            history = Trainer(cfg.train, callbacks=[_Pruning(trial)]).fit(model, bundle)
+            exp = Experiment(cfg).setup()
+            history = exp.fit(callbacks=[Pruning(trial)])
             key = "val_loss" if "val_loss" in history[0] else "train_loss"
             return min(h[key] for h in history)
         losses = []
-        for k, bundle in _fold_bundles(cfg, folds):
-            seed_everything(cfg.train.seed + k)
-            model = build_model(cfg.model, bundle.schema)
-            trainer = Trainer(cfg.train, callbacks=[_Pruning(trial, k * cfg.train.epochs)])
-            trainer.fit(model, bundle)
-            losses.append(trainer.evaluate(bundle.test.to(trainer.device))["loss"])
+        for k, bundle in fold_bundles(cfg, folds):
+            exp = Experiment(cfg, bundle=bundle, init_seed=cfg.train.seed + k).setup()
+            exp.fit(callbacks=[Pruning(trial, k * cfg.train.epochs)])
+            losses.append(exp.trainer_.evaluate(bundle.test)["loss"])
         return sum(losses) / len(losses)
 
     return objective
@@ -128,34 +131,46 @@ def _objective(base: RunConfig, space: dict, folds: int | None):
 
 def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | None = None,
          echo=print) -> dict:
+    """Run (or continue) an Optuna study over ``cfg.tune``; returns the best parameters and
+    every trial. Everything is written into one run folder (a ``Run``)."""
     import optuna
 
-    from .experiment import prepare
-    from .runs import load_run_config, new_run_dir, now_iso, require_run, write_status
+    from .experiment import Experiment
+    from .runs import Run, load_run_config, require_run
 
     if trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {trials}.")
     if resume:
-        run_dir = require_run(resume)
-        cfg = load_run_config(run_dir)
+        cfg = load_run_config(require_run(resume))
     space = parse_space(cfg.tune)
-    if not resume:
-        prepare(RunConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tune"}))
-        run_dir = new_run_dir(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir)
-        atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
-        write_status(run_dir, "running", name=run_dir.name, created=now_iso(), kind="tune")
-    else:
-        write_status(run_dir, "running", resumed=now_iso())
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        study_name="hakseup", storage=f"sqlite:///{Path(run_dir).resolve() / 'study.db'}",
-        load_if_exists=True, direction="minimize",
-        sampler=optuna.samplers.TPESampler(seed=cfg.train.seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
-    done = len([t for t in study.trials if t.state.is_finished()])
+    if not resume:   # the untuned config must be valid before a folder exists
+        Experiment(RunConfig.from_dict({k: v for k, v in cfg.to_dict().items()
+                                        if k != "tune"})).setup()
     t0 = time.perf_counter()
-    study.optimize(_objective(cfg, space, folds), n_trials=max(0, trials - done),
-                   show_progress_bar=cfg.train.progress, catch=())
+    with Run(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir, resume=resume,
+             kind="tune") as run:
+        if not resume:
+            atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
+        run.started()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(
+            study_name="hakseup", storage=f"sqlite:///{run.path.resolve() / 'study.db'}",
+            load_if_exists=True, direction="minimize",
+            sampler=optuna.samplers.TPESampler(seed=cfg.train.seed),
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
+        done = len([t for t in study.trials if t.state.is_finished()])
+        study.optimize(_objective(cfg, space, folds), n_trials=max(0, trials - done),
+                       show_progress_bar=cfg.train.progress, catch=())
+        result = _write_results(run.path, cfg, space, study)
+        run.complete(duration_s=round(time.perf_counter() - t0, 2),
+                     best_value=result["best_value"])
+    return result
+
+
+def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
+    """best_config.yaml, trials.json and the history plot; the result dict."""
+    import optuna
+
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:
         raise ConfigError("No trial completed (all were pruned or failed); widen the search "
@@ -177,12 +192,9 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
                      "params": params})
     atomic_write_json(run_dir / "trials.json", rows)
     _plot_history(run_dir, study)
-    result = {"run_dir": str(run_dir), "best_value": best.value,
-              "best_params": rows[best.number]["params"], "trials": rows,
-              "pruned": sum(r["state"] == "pruned" for r in rows)}
-    write_status(run_dir, "complete", finished=now_iso(),
-                 duration_s=round(time.perf_counter() - t0, 2), best_value=best.value)
-    return result
+    return {"run_dir": str(run_dir), "best_value": best.value,
+            "best_params": rows[best.number]["params"], "trials": rows,
+            "pruned": sum(r["state"] == "pruned" for r in rows)}
 
 
 def _plot_history(run_dir: Path, study) -> None:

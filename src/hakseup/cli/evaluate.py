@@ -23,7 +23,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..experiment import evaluate_run
+    from ..inference import evaluate_run
     from .train import print_metrics
 
     if args.data:

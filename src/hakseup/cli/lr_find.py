@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import shlex
 
-from .common import add_config_flags, config_from_args
+from ..fileio import atomic_write_json
+from ..runs import Run
+from .common import FLAGS, SWITCHES, add_config_flags, config_from_args
 
 EXAMPLES = """\
 examples:
@@ -28,10 +32,6 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    import numpy as np
-
     from ..errors import HakseupError
 
     if not (10 <= args.steps <= 100_000) or not (0 < args.start_lr < args.end_lr) \
@@ -42,25 +42,51 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print(cfg.to_yaml(), end="")
         return 0
-    from ..evaluation.plots import pyplot, save_figure
-    from ..experiment import prepare
-    from ..fileio import atomic_write_json
-    from ..runs import new_run_dir, now_iso, write_status
-    from ..training.lr_finder import lr_range_test, suggest_lr
+    import numpy as np
+
+    curves = _sweep(cfg, args)
+    suggestions = [s for _, _, s in curves]
+    median = float(np.median(suggestions))
+    with Run(cfg.output.root, f"lrfind-{cfg.run_name()}", cfg.output.dir,
+             kind="lr-find") as run:
+        run.started()
+        _plot(curves, cfg.train.seed, run.path / "plots" / "lr_find.png")
+        atomic_write_json(run.path / "lr_find.json", {
+            "suggested_lr": median, "per_seed": suggestions,
+            "curves": [{"lr": lrs.tolist(), "loss": losses.tolist()}
+                       for lrs, losses, _ in curves]})
+        run.complete(suggested_lr=median)
+    print(f"Suggested learning rate: {median:.3g}" + (
+        f" (seeds: {', '.join(f'{s:.3g}' for s in suggestions)}; spread x"
+        f"{max(suggestions) / min(suggestions):.1f})" if len(suggestions) > 1 else ""))
+    print(f"Plot: {run.path / 'plots' / 'lr_find.png'}")
+    print(f"Use it: {train_command(args, median)}")
+    return 0
+
+
+def _sweep(cfg, args) -> list[tuple]:
+    """One sweep per seed, each an Experiment whose one fit carries the LRSweep callback."""
+    from ..experiment import Experiment
+    from ..training.lr_finder import LRSweep, suggest_lr, sweep_config
 
     curves = []
     for k in range(args.seeds):
-        c = dataclasses.replace(cfg.train, seed=cfg.train.seed + k)
-        cfg_k = dataclasses.replace(cfg, train=c)
-        bundle, model = prepare(cfg_k)
-        lrs, losses = lr_range_test(model, bundle, c, args.start_lr, args.end_lr, args.steps)
-        curves.append((lrs, losses, suggest_lr(lrs, losses)))
-    run_dir = new_run_dir(cfg.output.root, f"lrfind-{cfg.run_name()}", cfg.output.dir)
-    write_status(run_dir, "running", name=run_dir.name, created=now_iso(), kind="lr-find")
+        train = sweep_config(cfg.train, args.start_lr, args.steps)
+        cfg_k = dataclasses.replace(cfg, train=dataclasses.replace(train,
+                                                                   seed=cfg.train.seed + k))
+        sweep = LRSweep(args.start_lr, args.end_lr, args.steps)
+        Experiment(cfg_k).setup().fit(callbacks=[sweep])
+        curves.append((sweep.lrs, sweep.losses, suggest_lr(sweep.lrs, sweep.losses)))
+    return curves
+
+
+def _plot(curves: list[tuple], seed: int, path) -> None:
+    from ..evaluation.plots import pyplot, save_figure
+
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for k, (lrs, losses, s) in enumerate(curves):
-        line, = ax.plot(lrs, losses, label=f"seed {cfg.train.seed + k}")
+        line, = ax.plot(lrs, losses, label=f"seed {seed + k}")
         ax.axvline(s, color=line.get_color(), linestyle=":", alpha=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")
@@ -68,16 +94,24 @@ def run(args: argparse.Namespace) -> int:
     ax.set_title("LR range test (dotted: suggested)")
     ax.grid(alpha=0.3)
     ax.legend()
-    save_figure(fig, run_dir / "plots" / "lr_find.png")
-    suggestions = [s for _, _, s in curves]
-    median = float(np.median(suggestions))
-    atomic_write_json(run_dir / "lr_find.json", {
-        "suggested_lr": median, "per_seed": suggestions,
-        "curves": [{"lr": lrs.tolist(), "loss": losses.tolist()} for lrs, losses, _ in curves]})
-    write_status(run_dir, "complete", finished=now_iso(), suggested_lr=median)
-    print(f"Suggested learning rate: {median:.3g}" + (
-        f" (seeds: {', '.join(f'{s:.3g}' for s in suggestions)}; spread x"
-        f"{max(suggestions) / min(suggestions):.1f})" if len(suggestions) > 1 else ""))
-    print(f"Plot: {run_dir / 'plots' / 'lr_find.png'}")
-    print(f"Use it: hakseup train --lr {median:.3g}")
-    return 0
+    save_figure(fig, path)
+
+
+def train_command(args: argparse.Namespace, lr: float) -> str:
+    """The `hakseup train` command that trains what was swept (same config, data flags and
+    overrides), with the suggested learning rate."""
+    words = ["hakseup", "train"]
+    if args.config:
+        words.append(args.config)
+    if args.recipe:
+        words += ["--recipe", args.recipe]
+    for flag, key, _, _ in FLAGS:
+        value = getattr(args, key, None)
+        if value is not None and key != "train.lr":
+            words += [flag, str(value)]
+    for flag, key, _, _ in SWITCHES:
+        if getattr(args, key, None) is not None:
+            words.append(flag)
+    for override in args.overrides:
+        words += ["--set", override]
+    return shlex.join(words + ["--lr", f"{lr:.3g}"])

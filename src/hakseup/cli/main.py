@@ -12,7 +12,7 @@ import os
 import sys
 import warnings
 
-from ..errors import HakseupError
+from ..errors import HakseupError, Interrupted
 
 __all__ = ["main", "build_parser"]
 
@@ -65,10 +65,33 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
     print(f"hakseup: warning: {text}", file=file or sys.stderr)
 
 
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)
+
+
+def _end_like_ctrl_c() -> dict:
+    """SIGTERM and SIGHUP end a command like Ctrl-C (a run is marked interrupted, resumable).
+    Returns the previous handlers."""
+    import signal
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                previous[sig] = signal.signal(sig, _raise_interrupted)
+            except ValueError:      # not the main thread (e.g. inside a test runner's thread)
+                pass
+    return previous
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     parser = build_parser()
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
+    previous_handlers = _end_like_ctrl_c()
     try:
         args = parser.parse_args(argv)
         if not args.command:
@@ -78,14 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     except HakseupError as e:
         print(f"hakseup: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("hakseup: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        print(f"hakseup: interrupted{f' ({e})' if isinstance(e, Interrupted) else ''}",
+              file=sys.stderr)
+        return getattr(e, "exit_code", 130)
     except BrokenPipeError:  # e.g. `hakseup datasets | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     finally:
         warnings.showwarning = previous_showwarning
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

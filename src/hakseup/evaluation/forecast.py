@@ -16,7 +16,7 @@ __all__ = ["forecast_scores", "forecast_predictions"]
 def forecast_predictions(model, bundle, split: str = "test"):
     """(starts, predictions, actuals, baselines) in original units for a split."""
     from ..data.series import naive_forecasts, to_original
-    from ..training.trainer import predict
+    from ..training.predict import predict
 
     s = bundle.info["series"]
     y, starts = s["y"], s["starts"][split]

@@ -11,11 +11,34 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["classification_metrics", "regression_metrics", "mase", "compute_metrics",
-           "MAIN_METRIC", "LOWER_IS_BETTER"]
+           "MAIN_METRIC", "LOWER_IS_BETTER", "metric_direction"]
 
 MAIN_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse",
                "forecast": "mae"}
-LOWER_IS_BETTER = {"mse", "rmse", "mae", "mape", "mase", "loss"}
+LOWER_IS_BETTER = {"mse", "rmse", "mae", "mape", "mase", "loss", "false_positive_rate",
+                   "error", "time"}
+HIGHER_IS_BETTER = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro",
+                    "f1_weighted", "precision_macro", "recall_macro", "roc_auc", "pr_auc", "r2"}
+
+
+def metric_direction(name: str) -> str:
+    """``"min"`` or ``"max"``: which way ``name`` (``val_loss``, ``val_accuracy``, ...) improves.
+
+    >>> metric_direction("val_loss"), metric_direction("val_accuracy"), metric_direction("mae")
+    ('min', 'max', 'min')
+    """
+    from ..errors import ConfigError
+
+    base = name
+    for prefix in ("val_", "train_", "test_"):
+        base = base.removeprefix(prefix)
+    if base in LOWER_IS_BETTER:
+        return "min"
+    if base in HIGHER_IS_BETTER:
+        return "max"
+    raise ConfigError(f"Cannot tell whether '{name}' should go up or down. Expected a logged "
+                      f"loss or metric, e.g. val_loss, val_accuracy, val_mae; or pass "
+                      f"mode='min'/'max'.")
 
 
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray,

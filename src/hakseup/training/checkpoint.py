@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -149,10 +150,12 @@ def _read(folder: Path) -> tuple[dict, dict, dict]:
     return weights, unflatten_state(manifest["state"], tensors), manifest.get("meta", {})
 
 
-def load_checkpoint(folder: str | os.PathLike, fallback: bool = True
+def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
+                    check: Callable[[dict, dict], None] | None = None
                     ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """(model weights, training state) from a checkpoint folder; if it is damaged, the previous
-    good one (``<name>.prev``) is used with a warning."""
+    good one (``<name>.prev``) is used with a warning. ``check(weights, state)`` may reject a
+    readable checkpoint (e.g. wrongly shaped tensors) by raising; the previous one is tried."""
     folder = Path(folder)
     candidates = [folder, folder.with_name(folder.name + ".prev")] if fallback else [folder]
     errors = []
@@ -162,8 +165,14 @@ def load_checkpoint(folder: str | os.PathLike, fallback: bool = True
             continue
         try:
             weights, state, _ = _read(cand)
+            if check is not None:
+                check(weights, state)
         except CheckpointError as e:
             errors.append(str(e))
+            continue
+        except (RuntimeError, ValueError, KeyError, TypeError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            errors.append(f"'{cand}' does not fit this model ({first})")
             continue
         if i > 0:
             warnings.warn(f"checkpoint '{folder}' could not be loaded ({errors[0]}); "

@@ -1,11 +1,14 @@
 """The training loop. Everything optional is a callback (see ``callbacks.py``).
 
 Example:
-    >>> bundle = load_data(DataConfig(dataset="digits"))                      # doctest: +SKIP
-    >>> model = build_model(ModelConfig(name="mlp"), bundle.schema)          # doctest: +SKIP
-    >>> history = Trainer(epochs=5, lr=1e-3).fit(model, bundle)              # doctest: +SKIP
-    >>> history[-1]["val_accuracy"]                                          # doctest: +SKIP
-    0.96
+    >>> import torch
+    >>> from hakseup.data.bundle import DataBundle, Schema, Split
+    >>> x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    >>> split = Split((x,), y)
+    >>> bundle = DataBundle(split, split, split, Schema("binary", "table", (3,), 2), None)
+    >>> history = Trainer(epochs=2, progress=False).fit(torch.nn.Linear(3, 2), bundle)
+    >>> len(history), sorted(history[-1])[:3]
+    (2, ['epoch', 'lr', 'time'])
 """
 
 from __future__ import annotations
@@ -18,80 +21,37 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..config import TrainConfig
-from ..data.bundle import DataBundle, DatasetSplit, Schema, Split, first_samples, is_lazy
-from ..data.loader import LoaderBatcher, choose_loader, iterate_split, make_batcher
+from ..data.bundle import DataBundle, DatasetSplit, Split, first_samples, is_lazy
+from ..data.loader import LoaderBatcher, choose_loader, make_batcher
+from ..errors import ConfigError
 from .callbacks import Callback, GradientClipping, LRScheduler, NonFiniteGuard
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device, rng_state, seed_everything, set_rng_state
+from .history import History
+from .losses import loss_function
 from .optim import build_optimizer
+from .predict import predict, predict_batches, predict_split
 
-__all__ = ["Trainer", "loss_function", "predict", "predict_split"]
+__all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
 
-
-def loss_function(name: str, schema: Schema):
-    """The loss for ``name`` (``auto``: cross-entropy for classes, MSE for values)."""
-    if name == "auto":
-        name = "cross_entropy" if schema.is_classification else "mse"
-    if name in ("cross_entropy", "bce") and not schema.is_classification:
-        from ..errors import ConfigError
-
-        raise ConfigError(f"Loss '{name}' needs a classification target, but this task is "
-                          f"{schema.task}. Use mse, mae or huber.")
-    if name == "cross_entropy":
-        return nn.CrossEntropyLoss()
-    if name == "bce":
-        if schema.n_outputs != 2:
-            from ..errors import ConfigError
-
-            raise ConfigError(f"Loss 'bce' needs a binary target; this one has "
-                              f"{schema.n_outputs} classes. Use cross_entropy.")
-        # Two logits (l0, l1): BCE on their difference equals 2-class cross-entropy.
-        return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 1] - out[:, 0], y.float())
-    return {"mse": nn.MSELoss(), "mae": nn.L1Loss(), "huber": nn.HuberLoss()}[name]
+HOOKS = ("on_fit_begin", "on_epoch_begin", "on_before_optimizer_step", "on_train_batch_end",
+         "on_epoch_end", "on_fit_end")
 
 
-@torch.no_grad()
-def predict(model: nn.Module, inputs: tuple[torch.Tensor, ...], batch_size: int = 4096,
-            device: torch.device | None = None, to_cpu: bool = True) -> torch.Tensor:
-    """Model outputs for ``inputs`` in eval mode, batched; on the CPU unless ``to_cpu=False``
-    (the trainer's validation keeps them on the device: no round trip per batch)."""
-    was_training = model.training
-    model.eval()
-    device = device or next(model.parameters()).device
-    n = inputs[0].shape[0]
-    outs = [model(*(x[i:i + batch_size].to(device) for x in inputs)).float()
-            for i in range(0, n, batch_size)]
-    if to_cpu:
-        outs = [o.cpu() for o in outs]
-    model.train(was_training)
-    return torch.cat(outs) if outs else torch.empty(0)
+@dataclasses.dataclass
+class TrainState:
+    """Where training stands — what callbacks read (and ``stop_training``, what they set)."""
 
-
-@torch.no_grad()
-def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int = 1024,
-                  device: torch.device | None = None, workers: int | None = None,
-                  to_cpu: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """(outputs, targets) over a whole split, tensors or lazy, in eval mode and in order."""
-    device = device or next(model.parameters()).device
-    return _predict_batches(model, iterate_split(split, batch_size, device, workers), to_cpu)
-
-
-@torch.no_grad()
-def _predict_batches(model: nn.Module, batches, to_cpu: bool) -> tuple[torch.Tensor, ...]:
-    """(outputs, targets) over ``(input, ..., target)`` batches, in eval mode."""
-    was_training = model.training
-    model.eval()
-    outs, targets = [], []
-    for *xs, y in batches:
-        outs.append(model(*xs).float())
-        targets.append(y)
-    model.train(was_training)
-    out, target = torch.cat(outs), torch.cat(targets)
-    return (out.cpu(), target.cpu()) if to_cpu else (out, target)
+    epoch: int = 0                  # epochs finished
+    global_step: int = 0            # optimizer steps taken
+    batch_in_epoch: int = 0         # batches of the current epoch done
+    steps_per_epoch: int = 0
+    epochs: int = 0                 # epochs planned
+    stop_training: bool = False     # set by a callback: stop (checkpointed, so resume agrees)
+    device: torch.device = dataclasses.field(default_factory=lambda: torch.device("cpu"))
 
 
 class Trainer:
@@ -101,33 +61,68 @@ class Trainer:
         config: a ``TrainConfig``; keyword arguments override its fields
             (``Trainer(epochs=5, lr=0.01)``).
         callbacks: extra callbacks; the scheduler, gradient clipping and the NaN/inf guard
-            are added from the config.
+            are added from the config. ``fit(callbacks=...)`` adds more for one fit.
     """
 
     def __init__(self, config: TrainConfig | None = None,
                  callbacks: list[Callback] | None = None, **overrides: Any):
         self.config = dataclasses.replace(config or TrainConfig(), **overrides)
         self.callbacks = list(callbacks or [])
+        self._ready: tuple[int, int] | None = None      # (id(model), id(data)) set up for
+
+    # ------------------------------------------------------------------ set-up
+
+    def setup(self, model: nn.Module, data: DataBundle) -> None:
+        """Place the model, choose the batches, build loss, optimizer and precision — once
+        per (model, data); ``validate`` and ``fit`` share it."""
+        from .distributed import rank_and_world
+
+        if self._ready == (id(model), id(data)):
+            return
+        cfg = self.config
+        self.rank, self.world_size = rank_and_world()
+        self._check_global_batch()
+        device = resolve_device(cfg.device)
+        if device.type == "cuda" and self.world_size > 1:
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        self.schema = data.schema
+        self.loss_fn = loss_function(cfg.loss, data.schema)
+        self.state = TrainState(epochs=cfg.epochs, device=device)
+        self.autocast, self.scaler = self._precision(device)
+        # Data that fits on the device moves there once and batches are index slices there;
+        # a lazy dataset, or tensors too large for the device, go through a DataLoader.
+        self.loader = choose_loader(data.train, cfg.loader, device)
+        on_device = self.loader == "memory"
+        self.train_data: Split | DatasetSplit = data.train.to(device) if on_device else data.train
+        self.val_data: Split | DatasetSplit = data.val.to(device) if on_device else data.val
+        self.batcher = make_batcher(self.train_data, cfg.batch_size // self.world_size,
+                                    loader=self.loader, device=device, workers=cfg.workers,
+                                    shuffle=cfg.shuffle, drop_last=cfg.drop_last, seed=cfg.seed,
+                                    rank=self.rank, world_size=self.world_size)
+        self.state.steps_per_epoch = len(self.batcher)
+        self._eval_batchers: dict[int, LoaderBatcher] = {}
+        self.augment = data.augment
+        self.model = model.to(device)
+        self.optimizer = build_optimizer(self.model.parameters(), cfg)
+        self._forward = self._wrap(self.model)     # compiled and/or DDP: what the step calls
+        self.history = History()
+        self._ready = (id(model), id(data))
 
     def validate(self, model: nn.Module, data: DataBundle) -> None:
         """Raise the user error ``fit`` would raise, without training — a bad optimizer name,
-        precision, or a model whose forward pass does not fit the data — so it is reported
-        before a run folder is created. The dry forward runs in eval mode on two samples."""
-        from ..errors import ConfigError
-        from .distributed import rank_and_world
-
-        self.device = resolve_device(self.config.device)
-        self._check_global_batch(rank_and_world()[1])
-        loss_fn = loss_function(self.config.loss, data.schema)
-        build_optimizer(model.parameters(), self.config)
-        self._precision()
-        choose_loader(data.train, self.config.loader, self.device)  # lazy + memory: an error
-        sample, target = first_samples(data.train)
+        precision, monitor, or a model whose forward pass does not fit the data — so it is
+        reported before a run folder is created. The dry run passes two samples in train mode
+        (BatchNorm's batch statistics; its running statistics are restored) and in eval mode."""
+        self.setup(model, data)
+        self._check_monitor(data)
+        sample, target = first_samples(self.train_data)
+        buffers = {n: b.detach().clone() for n, b in model.named_buffers()}
         was_training = model.training
         try:
             with torch.no_grad():
-                out = model.eval()(*sample)
-                loss_fn(out.float(), target)
+                for train_mode in (True, False):
+                    out = model.train(train_mode)(*sample)
+                    self.loss_fn(out.float(), target)
         except Exception as e:
             shapes = ", ".join(str(tuple(x.shape)) for x in sample)
             raise ConfigError(f"The model {type(model).__name__} cannot process this data: "
@@ -135,101 +130,61 @@ class Trainer:
                               f"(inputs of shape {shapes}; expected output (batch, "
                               f"{data.schema.n_outputs})).") from None
         finally:
+            with torch.no_grad():
+                for n, b in model.named_buffers():
+                    b.copy_(buffers[n])
             model.train(was_training)
+
+    def logged_keys(self, data: DataBundle) -> list[str]:
+        """The metrics each epoch's logs hold (what ``train.monitor`` may name)."""
+        main = "accuracy" if data.schema.is_classification else "mae"
+        return ["train_loss"] + (["val_loss", f"val_{main}"] if len(data.val) else [])
 
     # ------------------------------------------------------------------ the loop
 
-    def fit(self, model: nn.Module, data: DataBundle,
-            resume: str | os.PathLike | None = None) -> list[dict]:
+    def fit(self, model: nn.Module, data: DataBundle, resume: str | os.PathLike | None = None,
+            callbacks: list[Callback] | None = None) -> History:
         """Train ``model``; returns the history (one dict of logs per epoch).
         With ``resume`` (a checkpoint folder), continue exactly where it stopped."""
-        from .distributed import all_reduce_sum, rank_and_world
-
-        cfg = self.config
-        self.rank, self.world_size = rank_and_world()
+        self.setup(model, data)
+        cfg, s = self.config, self.state
         # Ranks agree on the data order (the batcher's seed) but not on dropout/augmentation.
         seed_everything(cfg.seed + self.rank, cfg.deterministic)
-        self.device = resolve_device(cfg.device)
-        if self.device.type == "cuda" and self.world_size > 1:
-            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-        self.schema = data.schema
-        self.raw_model = model.to(self.device)
-        self.model = self._maybe_compile(self.raw_model)
-        if self.world_size > 1:
-            from torch.nn.parallel import DistributedDataParallel
-
-            self.model = DistributedDataParallel(
-                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
-        self._check_global_batch(self.world_size)
-        # Data that fits on the device moves there once and batches are index slices there;
-        # a lazy dataset, or tensors too large for the device, go through a DataLoader.
-        self.loader = choose_loader(data.train, cfg.loader, self.device)
-        on_device = self.loader == "memory"
-        self.train_data: Split | DatasetSplit = data.train.to(self.device) if on_device \
-            else data.train
-        self.val_data: Split | DatasetSplit = data.val.to(self.device) if on_device \
-            else data.val
-        self.batcher = make_batcher(self.train_data, cfg.batch_size // self.world_size,
-                                    loader=self.loader, device=self.device, workers=cfg.workers,
-                                    shuffle=cfg.shuffle, drop_last=cfg.drop_last, seed=cfg.seed,
-                                    rank=self.rank, world_size=self.world_size)
-        self._eval_batchers: dict[int, LoaderBatcher] = {}
-        self.augment = data.augment
-        self.loss_fn = loss_function(cfg.loss, data.schema)
-        self.optimizer = build_optimizer(self.raw_model.parameters(), cfg)
-        self.autocast, self.scaler = self._precision()
-        self.steps_per_epoch = len(self.batcher)
-        self.epoch = self.global_step = self.batch_in_epoch = 0
-        self.history: list[dict] = []
-        self.stop_training = False
-        # The epoch's summed training loss, kept on the device (read once per epoch; the NaN
+        # The epoch's summed training loss stays on the device (read once per epoch; the NaN
         # guard reads it every few steps on accelerators).
-        self.loss_sum = torch.zeros((), device=self.device)
-        self._seen = 0
-        self.elapsed = 0.0
-
-        self._all_callbacks = sorted(self._builtin_callbacks() + self.callbacks,
-                                     key=lambda c: c.order)
+        self._loss_sum = torch.zeros((), device=s.device)
+        self._seen, self.elapsed = 0, 0.0
+        self._callbacks = sorted(self._builtin_callbacks() + self.callbacks + list(callbacks or []),
+                                 key=lambda c: c.order)
         # Per hook, only the callbacks that override it: the per-step hooks stay cheap.
-        self._hooks = {hook: [getattr(cb, hook) for cb in self._all_callbacks
+        self._hooks = {hook: [getattr(cb, hook) for cb in self._callbacks
                               if getattr(type(cb), hook) is not getattr(Callback, hook)]
-                       for hook in ("on_fit_begin", "on_epoch_begin", "on_before_optimizer_step",
-                                    "on_train_batch_end", "on_epoch_end", "on_fit_end")}
-        if resume is not None:
-            self._restore(resume)  # before on_fit_begin: loggers trim to the resumed epoch
-        self._call("on_fit_begin")
-        if resume is not None:
-            self._restore_callbacks()
+                       for hook in HOOKS}
+        pending = self._restore(resume) if resume is not None else None
+        self._call("on_fit_begin")          # after the weights: loggers trim to the epoch
+        if pending is not None:
+            self._restore_callbacks(pending)
 
         t0 = time.perf_counter() - self.elapsed
-        while self.epoch < cfg.epochs and not self.stop_training:
+        while s.epoch < cfg.epochs and not s.stop_training:
             self._call("on_epoch_begin")
-            self.model.train()
-            for batch in self.batcher.batches(self.epoch, start=self.batch_in_epoch):
+            self._forward.train()
+            for batch in self.batcher.batches(s.epoch, start=s.batch_in_epoch):
                 *xs, y = batch                                   # xs: (B, ...), y: (B,) or (B, H)
                 if self.augment is not None:
                     xs = self.augment(tuple(xs))
                 loss = self.train_step(xs, y)
-                self.loss_sum.add_(loss, alpha=y.shape[0])       # stays on device: no sync
+                self._loss_sum.add_(loss, alpha=y.shape[0])      # stays on device: no sync
                 self._seen += y.shape[0]
-                self.batch_in_epoch += 1
-                self.global_step += 1
-                self._call("on_train_batch_end", {"loss": loss, "step": self.global_step})
-            loss_sum, seen = self.loss_sum.item(), float(self._seen)
-            if self.world_size > 1:  # every rank's share of the epoch: reduce the sums
-                totals = all_reduce_sum(torch.tensor([loss_sum, seen], device=self.device))
-                loss_sum, seen = float(totals[0]), float(totals[1])
-            logs = {"epoch": self.epoch + 1,
-                    "train_loss": loss_sum / max(1.0, seen),
-                    **self.evaluate(self.val_data, prefix="val_"),
-                    "lr": self.optimizer.param_groups[0]["lr"]}
-            self.epoch += 1
-            self.batch_in_epoch = 0
-            self.loss_sum.zero_()
-            self._seen = 0
-            self.elapsed = time.perf_counter() - t0
-            logs["time"] = round(self.elapsed, 4)
-            self.history.append(logs)
+                s.batch_in_epoch += 1
+                s.global_step += 1
+                self._call("on_train_batch_end", {"loss": loss, "step": s.global_step,
+                                                  "loss_sum": self._loss_sum})
+                if s.stop_training:                              # e.g. the LR sweep is done
+                    break
+            if s.stop_training and s.batch_in_epoch < s.steps_per_epoch:
+                break                                            # stopped mid-epoch
+            logs = self._end_epoch(t0)
             self._call("on_epoch_end", logs)
         self._call("on_fit_end")
         return self.history
@@ -237,7 +192,7 @@ class Trainer:
     def train_step(self, xs: tuple[torch.Tensor, ...], y: torch.Tensor) -> torch.Tensor:
         """One optimisation step; returns the (detached) loss."""
         with self.autocast():
-            out = self.model(*xs)                                # (B, n_outputs)
+            out = self._forward(*xs)                             # (B, n_outputs)
             loss = self.loss_fn(out.float(), y)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:                              # fp16: scale against underflow
@@ -251,22 +206,45 @@ class Trainer:
             self.optimizer.step()
         return loss.detach()
 
+    def _end_epoch(self, t0: float) -> dict:
+        """The epoch's logs: mean training loss (over every rank), validation, learning rate."""
+        from .distributed import all_reduce_sum
+
+        s = self.state
+        loss_sum, seen = self._loss_sum.item(), float(self._seen)
+        if self.world_size > 1:  # every rank's share of the epoch: reduce the sums
+            totals = all_reduce_sum(torch.tensor([loss_sum, seen], device=s.device))
+            loss_sum, seen = float(totals[0]), float(totals[1])
+        logs = {"epoch": s.epoch + 1, "train_loss": loss_sum / max(1.0, seen),
+                **self.evaluate(self.val_data, prefix="val_"),
+                "lr": self.optimizer.param_groups[0]["lr"]}
+        s.epoch += 1
+        s.batch_in_epoch = 0
+        self._loss_sum.zero_()
+        self._seen = 0
+        self.elapsed = time.perf_counter() - t0
+        logs["time"] = round(self.elapsed, 4)
+        self.history.append(logs)
+        return logs
+
     @torch.no_grad()
-    def evaluate(self, split: Split, prefix: str = "") -> dict[str, float]:
+    def evaluate(self, split: Split | DatasetSplit, prefix: str = "") -> dict[str, float]:
         """Loss and the main metric on a split (accuracy for classes, MAE for values)."""
         if len(split) == 0:
             return {}
+        device = self.state.device
         if is_lazy(split):   # one in-order DataLoader per split, its workers kept for reuse
             batcher = self._eval_batchers.get(id(split))
             if batcher is None:
                 batcher = self._eval_batchers[id(split)] = LoaderBatcher(
-                    split, 1024, shuffle=False, workers=self.config.workers, device=self.device)
+                    split, 1024, shuffle=False, workers=self.config.workers, device=device)
             with self.autocast():   # the training precision: what the model will run at
-                out, target = _predict_batches(self.model, batcher.batches(0), to_cpu=False)
+                out, target = predict_batches(self._forward, batcher.batches(0), to_cpu=False)
         else:
+            split = split.to(device)
             with self.autocast():
-                out = predict(self.model, split.inputs, device=self.device, to_cpu=False)
-            target = split.target.to(self.device)
+                out = predict(self._forward, split.inputs, device=device, to_cpu=False)
+            target = split.target
         logs = {f"{prefix}loss": float(self.loss_fn(out, target))}
         if self.schema.is_classification:
             logs[f"{prefix}accuracy"] = float((out.argmax(1) == target).float().mean())
@@ -274,15 +252,43 @@ class Trainer:
             logs[f"{prefix}mae"] = float((out - target).abs().mean())
         return logs
 
+    def example_inputs(self) -> tuple[torch.Tensor, ...]:
+        """Two training samples' inputs on the training device."""
+        inputs, _ = first_samples(self.train_data)
+        return tuple(x.to(self.state.device) for x in inputs)
+
     # ------------------------------------------------------------------ helpers
 
-    def _check_global_batch(self, world_size: int) -> None:
-        if self.config.batch_size % world_size:
-            from ..errors import ConfigError
+    @property
+    def stop_training(self) -> bool:       # Keras' name for the flag
+        return self.state.stop_training
 
+    @stop_training.setter
+    def stop_training(self, value: bool) -> None:
+        self.state.stop_training = value
+
+    @property
+    def raw_model(self) -> nn.Module:      # the name of earlier versions
+        return self.model
+
+    @property
+    def device(self) -> torch.device:
+        return self.state.device
+
+    def _check_global_batch(self) -> None:
+        if self.config.batch_size % self.world_size:
             raise ConfigError(f"train.batch_size {self.config.batch_size} is the global batch "
-                              f"and must divide evenly among {world_size} processes; use a "
-                              f"multiple of {world_size}.")
+                              f"and must divide evenly among {self.world_size} processes; use "
+                              f"a multiple of {self.world_size}.")
+
+    def _check_monitor(self, data: DataBundle) -> None:
+        from ..errors import unknown_choice
+
+        keys = self.logged_keys(data)
+        monitor = self.config.monitor
+        if monitor not in keys and not (monitor.startswith("val_") and len(data.val) == 0):
+            raise ConfigError(unknown_choice("train.monitor", monitor, keys) +
+                              " (the metrics this run logs each epoch)")
 
     def _builtin_callbacks(self) -> list[Callback]:
         cbs: list[Callback] = [NonFiniteGuard()]
@@ -296,17 +302,26 @@ class Trainer:
         for fn in self._hooks[hook]:
             fn(self, *args)
 
-    def _precision(self):
+    def _precision(self, device: torch.device):
         p = self.config.precision
         if p == "32":
             return contextlib.nullcontext, None
         dtype = torch.bfloat16 if p == "bf16" else torch.float16
-        if self.device.type == "cpu" and p == "fp16":
-            from ..errors import ConfigError
-
+        if device.type == "cpu" and p == "fp16":
             raise ConfigError("--precision fp16 needs a CUDA GPU. Use bf16 on the CPU, or 32.")
         scaler = torch.amp.GradScaler("cuda") if p == "fp16" else None
-        return (lambda: torch.autocast(self.device.type, dtype=dtype)), scaler
+        return (lambda: torch.autocast(device.type, dtype=dtype)), scaler
+
+    def _wrap(self, model: nn.Module) -> nn.Module:
+        """The module the step calls: compiled when asked, in DDP when distributed."""
+        forward = self._maybe_compile(model)
+        if self.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device = self.state.device
+            forward = DistributedDataParallel(
+                forward, device_ids=[device.index] if device.type == "cuda" else None)
+        return forward
 
     def _maybe_compile(self, model: nn.Module) -> nn.Module:
         if not self.config.compile:
@@ -328,52 +343,47 @@ class Trainer:
 
     def state_dict(self) -> dict:
         """Everything needed to continue exactly: optimizer, counters, RNG, callbacks."""
+        s = self.state
         return {
             "optimizer": self.optimizer.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-            "epoch": self.epoch, "global_step": self.global_step,
-            "batch_in_epoch": self.batch_in_epoch,
-            "loss_sum": self.loss_sum.detach().cpu(), "seen": self._seen,
-            "elapsed": self.elapsed, "history": self.history, "rng": rng_state(),
+            "epoch": s.epoch, "global_step": s.global_step, "batch_in_epoch": s.batch_in_epoch,
+            "stop_training": s.stop_training,
+            "loss_sum": self._loss_sum.detach().cpu(), "seen": self._seen,
+            "elapsed": self.elapsed, "history": list(self.history), "rng": rng_state(),
             "callbacks": {f"{type(cb).__name__}_{i}": cb.state_dict()
-                          for i, cb in enumerate(self._all_callbacks)},
+                          for i, cb in enumerate(self._callbacks)},
             "config": dataclasses.asdict(self.config),
         }
 
     def save_checkpoint(self, folder: str | os.PathLike, weights_only: bool = False) -> Path:
-        import errno
+        s = self.state
+        meta = {"epoch": s.epoch, "global_step": s.global_step}
+        return save_checkpoint(folder, self.model.state_dict(),
+                               None if weights_only else self.state_dict(), meta)
 
-        meta = {"epoch": self.epoch, "global_step": self.global_step}
-        try:
-            return save_checkpoint(folder, self.raw_model.state_dict(),
-                                   None if weights_only else self.state_dict(), meta)
-        except OSError as e:
-            if e.errno not in (errno.ENOSPC, errno.EDQUOT):
-                raise
-            from ..errors import CheckpointError
+    def _restore(self, folder: str | os.PathLike) -> dict:
+        """Load weights and counters; a checkpoint that does not fit this model or optimizer
+        (valid files, wrong shapes) falls back to the previous one."""
+        def fits(weights: dict, state: dict) -> None:
+            self.model.load_state_dict(weights)             # raises on a shape mismatch
+            self.optimizer.load_state_dict(state["optimizer"])
 
-            raise CheckpointError(f"No space left on the device while writing checkpoint "
-                                  f"'{folder}' (step {self.global_step}); the previous "
-                                  f"checkpoint is intact. Free some space, then continue with "
-                                  f"--resume.") from None
-
-    def _restore(self, folder: str | os.PathLike) -> None:
-        weights, state = load_checkpoint(folder)
-        self.raw_model.load_state_dict(weights)
-        self.epoch, self.global_step = state["epoch"], state["global_step"]
-        self.batch_in_epoch = state["batch_in_epoch"]
-        self.loss_sum = state["loss_sum"].to(self.device)
+        _, state = load_checkpoint(folder, check=fits)
+        s = self.state
+        s.epoch, s.global_step = state["epoch"], state["global_step"]
+        s.batch_in_epoch = state["batch_in_epoch"]
+        s.stop_training = bool(state.get("stop_training", False))
+        self._loss_sum = state["loss_sum"].to(s.device)
         self._seen, self.elapsed = state["seen"], state["elapsed"]
-        self.history = state["history"]
-        self._pending_state = state
+        self.history = History(state["history"])
+        return state
 
-    def _restore_callbacks(self) -> None:
-        state = self._pending_state
+    def _restore_callbacks(self, state: dict) -> None:
         # After on_fit_begin: building a scheduler steps it once and would overwrite the LR.
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
-        for i, cb in enumerate(self._all_callbacks):
+        for i, cb in enumerate(self._callbacks):
             cb.load_state_dict(state["callbacks"].get(f"{type(cb).__name__}_{i}", {}))
         set_rng_state(state["rng"])  # last: nothing after this may draw random numbers
-        del self._pending_state

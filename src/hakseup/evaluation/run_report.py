@@ -1,0 +1,160 @@
+"""What a finished training run writes into its folder: the start files, ``metrics.json``,
+the plots, and the Markdown/HTML reports with their summary lines.
+
+Example:
+    >>> write_run_outputs(run_dir, cfg, trainer, result, duration=12.5)   # doctest: +SKIP
+    >>> result.summary[0]                                                 # doctest: +SKIP
+    'Task: multiclass on digits (10 classes)'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..fileio import atomic_write_json, atomic_write_text
+
+__all__ = ["write_start_files", "write_run_outputs"]
+
+
+def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
+    """config.yaml, environment.json, schema.json and preprocessing.json of a new run."""
+    from ..monitor.environment import collect_environment
+
+    atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
+    atomic_write_json(run_dir / "environment.json", collect_environment(str(device)))
+    atomic_write_json(run_dir / "schema.json", bundle.schema.to_dict())
+    atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
+
+
+def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> None:
+    """metrics.json, plots and reports; fills ``result.summary``."""
+    from .report import write_reports
+
+    bundle = result.bundle
+    _deploy_prevalence(cfg, bundle, result.metrics)
+    atomic_write_json(run_dir / "metrics.json", {
+        "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
+        "baseline": {"name": result.baseline_name, "metrics": result.baseline}})
+    if cfg.output.plots:
+        _write_plots(run_dir, result)
+    ctx = _report_context(run_dir, cfg, trainer, result, duration)
+    write_reports(run_dir, ctx)
+    result.summary = list(ctx["summary_lines"])
+
+
+def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
+    """Precision measured on the test split reflects the test split's class balance; where
+    positives are rarer, the same recall and false-positive rate give a lower precision."""
+    prevalence = cfg.output.deploy_prevalence
+    if prevalence is None or bundle.schema.task != "binary":
+        return
+    from ..stats.bayes import precision_at_prevalence
+
+    metrics["precision_at_deploy_prevalence"] = precision_at_prevalence(
+        metrics["recall"], metrics["false_positive_rate"], prevalence)
+    bundle.info.setdefault("notices", []).append(
+        f"At a deployment prevalence of {prevalence:g} (positives "
+        f"'{bundle.schema.class_names[1]}'), the measured recall {metrics['recall']:.3f} and "
+        f"false-positive rate {metrics['false_positive_rate']:.3f} give a precision of "
+        f"{metrics['precision_at_deploy_prevalence']:.3f} (test split: "
+        f"{metrics['precision']:.3f}).")
+
+
+def _write_plots(run_dir: Path, result) -> None:
+    from .plots import plot_confusion_matrix, plot_loss
+
+    plot_loss(result.history, run_dir / "plots" / "loss.png")
+    if result.schema.task == "forecast":
+        _plot_forecasts(run_dir, result.model, result.bundle)
+    if "confusion_matrix" in result.metrics:
+        plot_confusion_matrix(result.metrics["confusion_matrix"], result.schema.class_names,
+                              run_dir / "plots" / "confusion_matrix.png")
+
+
+def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[str]:
+    schema, model = result.schema, result.model
+    n_params = sum(p.numel() for p in model.parameters())
+    key, value = result.main_metric
+    best_epoch = _best_epoch(result.history)
+    lines = [
+        f"Task: {schema.task} on {cfg.data.path or cfg.data.dataset} "
+        f"({schema.n_outputs} {'classes' if schema.is_classification else 'outputs'})",
+        f"Model: {type(model).__name__} ({cfg.model.name}), {n_params:,} parameters",
+        f"Test {key}: {value:.4f} (baseline {result.baseline_name}: "
+        f"{result.baseline.get(key, float('nan')):.4f})",
+        f"Test metrics from the {result.checkpoint} checkpoint"
+        + (f" (epoch {best_epoch}, lowest validation loss)"
+           if result.checkpoint == "best" and best_epoch else ""),
+        f"Duration: {duration:.1f} s on {device}"]
+    return lines + _learned_line(model, schema)
+
+
+def _best_epoch(history: list[dict]) -> int | None:
+    if history and "val_loss" in history[0]:
+        return int(np.nanargmin([h["val_loss"] for h in history])) + 1
+    return None
+
+
+def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dict:
+    bundle, history = result.bundle, result.history
+    env = json.loads((run_dir / "environment.json").read_text())
+    ctx = {
+        "name": run_dir.name, "metrics": result.metrics, "baseline_metrics": result.baseline,
+        "baseline_name": result.baseline_name,
+        "summary_lines": _summary_lines(cfg, trainer, result, duration, env.get("device")),
+        "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
+        "training_summary": {"epochs run": len(history),
+                             "best epoch": _best_epoch(history) or "—",
+                             "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
+                             "batch size": cfg.train.batch_size,
+                             "scheduler": cfg.train.scheduler,
+                             "final train loss": history[-1]["train_loss"] if history else "—",
+                             "training time (s)": trainer.elapsed},
+        "notices": list(bundle.info.get("notices", [])),
+        "extra_sections": list(bundle.info.get("report_sections", [])),
+        "config_yaml": cfg.to_yaml(), "environment": env,
+    }
+    ctx["data_summary"].update(bundle.info.get("summary", {}))
+    if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
+        lines = [f"{'BEATS' if result.metrics['beats'][name] else 'does NOT beat'} the {name} "
+                 f"forecast: MAE {result.metrics['mae']:.4f} vs {b['mae']:.4f}, "
+                 f"RMSE {result.metrics['rmse']:.4f} vs {b['rmse']:.4f}"
+                 for name, b in result.metrics["baselines"].items()]
+        ctx["extra_sections"].append(("Forecast vs baselines (test, original units)",
+                                      "\n".join(lines)))
+        ctx["summary_lines"] += [f"The model {ln}" for ln in lines]
+    return ctx
+
+
+def _learned_line(model, schema) -> list[str]:
+    """For a linear model on a few numeric inputs: the fitted equation, in the model's units."""
+    from ..models.linear import Linear
+
+    if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
+        return []
+    w = model.linear.weight.detach()[0].tolist()
+    b = float(model.linear.bias.detach()[0])
+    terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
+    return [f"Learned: {schema.target} = {terms} + {b:.4f}"]
+
+
+def _plot_forecasts(run_dir: Path, model, bundle) -> None:
+    from .forecast import forecast_predictions
+    from .plots import plot_forecast, plot_residuals
+
+    s = bundle.info["series"]
+    starts, preds = {}, {}
+    for split in ("train", "val", "test"):
+        if len(getattr(bundle, split)):
+            st, pred, actual, _ = forecast_predictions(model, bundle, split)
+            starts[split], preds[split] = st, pred
+            if split == "test":
+                residuals = actual[:, 0] - pred[:, 0]
+    times = s["times"]
+    plot_forecast(times, s["y"], starts, preds, s["train_end"], run_dir / "plots" / "forecast.png",
+                  bundle.schema.target)
+    plot_residuals(times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
+                   bundle.schema.target)

@@ -1,0 +1,51 @@
+"""Scoring a model: its metrics on a split, in the data's original units, next to the
+baseline fitted on the training rows. ``train``, ``cv``, ``tune`` and ``evaluate`` all score
+through here.
+
+Example:
+    >>> import numpy as np
+    >>> from hakseup.data.bundle import Schema
+    >>> out = np.array([[2.0, 0.0], [0.0, 2.0]])
+    >>> m, name, base = score_outputs(Schema("binary", "table", (1,), 2), out, np.array([0, 1]),
+    ...                               np.array([1, 1, 0]))
+    >>> m["accuracy"], name, base["accuracy"]
+    (1.0, 'majority class', 0.5)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import HakseupError
+from .baselines import baseline_metrics
+from .metrics import compute_metrics
+
+__all__ = ["score", "score_outputs"]
+
+
+def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.ndarray
+                  ) -> tuple[dict, str, dict]:
+    """(metrics, baseline name, baseline metrics) of model outputs ``out`` against ``target``
+    (both in original units); the baseline is fitted on ``train_target``."""
+    metrics = compute_metrics(schema.task, out, target, schema.n_outputs)
+    name, base = baseline_metrics(schema.task, train_target, target, schema.n_outputs)
+    return metrics, name, base
+
+
+def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
+    """(metrics, baseline name, baseline metrics) of ``model`` on a split of ``bundle``."""
+    from ..training.predict import predict
+
+    part = getattr(bundle, split)
+    if bundle.schema.task == "forecast":
+        from .forecast import forecast_scores
+
+        return forecast_scores(model, bundle, split)
+    if len(part) == 0:
+        raise HakseupError(f"The {split} split is empty: nothing to evaluate. Use a larger "
+                           f"data.{split}_size or more rows.")
+    # Values are compared in the data's original units, not the scaled ones the model sees.
+    inverse = bundle.preprocessor.inverse_target
+    out = inverse(predict(model, part.inputs).numpy())
+    return score_outputs(bundle.schema, out, inverse(part.target.numpy()),
+                         inverse(bundle.train.target.numpy()))
