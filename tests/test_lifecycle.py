@@ -286,3 +286,11 @@ def test_sigterm_and_sighup_end_like_ctrl_c_and_resume_exactly(tmp_path, sig, co
     assert main([*args[3:], "--output", str(tmp_path / "clean")]) == 0
     a, b = weights(tmp_path / "sig"), weights(tmp_path / "clean")
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.slow
+def test_random_kills_with_early_stopping_a_schedule_and_the_dataloader_resume_exactly(tmp_path):
+    from soak_kill_resume import soak
+
+    results = soak(rounds=3, seed=1, work=tmp_path)
+    assert all(r["ok"] for r in results), results
