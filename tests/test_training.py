@@ -84,6 +84,24 @@ def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch, loader):
     assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
 
 
+@pytest.mark.parametrize("loader", ["memory", "dataloader"])
+def test_resume_mid_epoch_with_a_merged_last_batch(tmp_path, monkeypatch, loader):
+    """1297 training rows in batches of 144: nine batches, the last of 145 (a lone sample
+    merged into it); a crash after step 14 resumes from the checkpoint at step 12."""
+    def cfg(out):
+        return RunConfig.from_dict({
+            "data": {"val_size": 230},
+            "train": {"epochs": 2, "batch_size": 144, "checkpoint_every": 4, "loader": loader,
+                      "progress": False, "tensorboard": False},
+            "output": {"dir": str(out)}})
+
+    state = crash_at_step_then_resume(tmp_path, monkeypatch, cfg, step=14)
+    assert (state["epoch"], state["batch_in_epoch"], state["seen"]) == (1, 3, 3 * 144)
+    _, done = load_checkpoint(tmp_path / "full" / "checkpoints" / "last")
+    assert done["global_step"] == 2 * 9                      # nine steps an epoch, not ten
+    assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
+
+
 def test_tensorboard_events_survive_a_crash_and_continue_on_resume(tmp_path, monkeypatch):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

@@ -112,20 +112,26 @@ class Trainer:
     def validate(self, model: nn.Module, data: DataBundle) -> None:
         """Raise the user error ``fit`` would raise, without training — a bad optimizer name,
         precision, or a model whose forward pass does not fit the data — so it is reported
-        before a run folder is created. The dry forward runs in eval mode on two samples."""
+        before a run folder is created. The dry forward runs in train mode on the smallest
+        training batch (two samples; one if the batch size is 1: BatchNorm refuses it), then in
+        eval mode; the model's buffers (BatchNorm's running statistics) are left as they were."""
         from ..errors import ConfigError
         from .distributed import rank_and_world
 
         self.device = resolve_device(self.config.device)
-        self._check_global_batch(rank_and_world()[1])
+        world = rank_and_world()[1]
+        self._check_global_batch(world)
         loss_fn = loss_function(self.config.loss, data.schema)
         build_optimizer(model.parameters(), self.config)
         self._precision()
         choose_loader(data.train, self.config.loader, self.device)  # lazy + memory: an error
         sample, target = first_samples(data.train)
+        smallest = min(2, self.config.batch_size // world)          # batches of 1 stay 1
+        buffers = [b.detach().clone() for b in model.buffers()]
         was_training = model.training
         try:
             with torch.no_grad():
+                model.train()(*(x[:smallest] for x in sample))
                 out = model.eval()(*sample)
                 loss_fn(out.float(), target)
         except Exception as e:
@@ -136,6 +142,9 @@ class Trainer:
                               f"{data.schema.n_outputs})).") from None
         finally:
             model.train(was_training)
+            with torch.no_grad():
+                for buf, saved in zip(model.buffers(), buffers):
+                    buf.copy_(saved)
 
     # ------------------------------------------------------------------ the loop
 
