@@ -82,8 +82,8 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
     if fmt == "torchscript":
         with torch.no_grad():
             traced = torch.jit.trace(model, example)
-        atomic_write(out, lambda f: torch.jit.save(traced, f))
-        got = torch.jit.load(str(out))(*example)
+            atomic_write(out, lambda f: torch.jit.save(traced, f))
+            got = torch.jit.load(str(out))(*example)
         return out, float((got - expected).abs().max())
     try:
         import onnx  # noqa: F401
