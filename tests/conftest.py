@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -52,25 +51,108 @@ def assert_user_error(code: int, err: str, *needles: str) -> None:
         assert n.lower() in lines[0].lower(), (n, lines[0])
 
 
-def crash_at_step_then_resume(tmp_path: Path, monkeypatch, cfg_for, step: int) -> dict:
-    """Train ``full`` without a break; train ``part`` until a simulated crash at the end of
-    global ``step``; then resume ``part``. ``cfg_for(folder)`` gives each run's config.
-    Returns the trainer state in the checkpoint the crash left behind."""
-    from hakseup.experiment import train
-    from hakseup.training.callbacks import Callback
-    from hakseup.training.checkpoint import load_checkpoint
+def quiet(*args, **kwargs) -> None:
+    """An ``echo`` for ``train(...)`` that prints nothing."""
 
-    class CrashAtStep(Callback):
-        order = 1000
+
+def quick_config(out: Path, **train):
+    """A short, silent digits run written to ``out``; ``train`` overrides train.* keys."""
+    from hakseup.config import RunConfig
+
+    t = {"epochs": 4, "progress": False, "tensorboard": False, **train}
+    return RunConfig.from_dict({"train": t, "output": {"dir": str(out)}})
+
+
+def run_weights(run: Path, checkpoint: str = "last") -> dict:
+    """A run folder's saved model weights."""
+    from safetensors.torch import load_file
+
+    return load_file(str(Path(run) / "checkpoints" / checkpoint / "model.safetensors"))
+
+
+def assert_same_weights(a: dict, b: dict) -> None:
+    """Bit-identical state dicts: the same names and ``torch.equal`` tensors."""
+    import torch
+
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def crash_at(step: int | None = None, epoch: int | None = None):
+    """A callback that raises ``KeyboardInterrupt`` (a simulated crash) at the end of global
+    ``step``, or at the end of ``epoch`` (after its checkpoint is written)."""
+    from hakseup.training.callbacks import Callback
+
+    class CrashAt(Callback):
+        order = 1000                                   # after the checkpoint callbacks
 
         def on_train_batch_end(self, trainer, logs):
             if logs["step"] == step:
                 raise KeyboardInterrupt
 
-    quiet = lambda *a: None  # noqa: E731
+        def on_epoch_end(self, trainer, logs):
+            if logs["epoch"] == epoch:
+                raise KeyboardInterrupt
+
+    return CrashAt()
+
+
+def add_callbacks(monkeypatch, *callbacks) -> None:
+    """Append ``callbacks`` to those every run of the pipeline builds, until the end of the
+    test or of ``with monkeypatch.context() as m: add_callbacks(m, ...)``: for runs started
+    through the CLI, which has no callbacks flag (the library takes
+    ``train(cfg, callbacks=[...])``). The one place tests reach into
+    ``experiment.run_callbacks``."""
+    import hakseup.experiment as exp
+
+    original = exp.run_callbacks
+    monkeypatch.setattr(exp, "run_callbacks",
+                        lambda *a, **k: original(*a, **k) + list(callbacks))
+
+
+def crash_at_step_then_resume(tmp_path: Path, monkeypatch, cfg_for, step: int) -> dict:
+    """Train ``full`` without a break; train ``part`` until a simulated crash at the end of
+    global ``step``; then resume ``part``. ``cfg_for(folder)`` gives each run's config.
+    Returns the trainer state in the checkpoint the crash left behind."""
+    from hakseup.experiment import train
+    from hakseup.training.checkpoint import load_checkpoint
+
     train(cfg_for(tmp_path / "full"), echo=quiet)
     with pytest.raises(KeyboardInterrupt):
-        train(cfg_for(tmp_path / "part"), echo=quiet, callbacks=[CrashAtStep()])
+        train(cfg_for(tmp_path / "part"), echo=quiet, callbacks=[crash_at(step=step)])
     _, state = load_checkpoint(tmp_path / "part" / "checkpoints" / "last")
     train(None, resume=tmp_path / "part", echo=quiet)
     return state
+
+
+@pytest.fixture
+def http_dir(tmp_path):
+    """Serve a folder on 127.0.0.1; yields (folder, base URL)."""
+    import http.server
+    import threading
+    from functools import partial
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):              # no access log on stderr
+            pass
+
+    root = tmp_path / "served"
+    root.mkdir()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+# Files whose tests are long as a whole (each fuzz test trains hundreds of times): marked
+# ``slow`` here, so they run in .ci/run's second pass (``-m slow``), not in the README's command.
+SLOW_FILES = {"test_fuzz.py"}
+
+
+@pytest.hookimpl(tryfirst=True)              # before -m deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)

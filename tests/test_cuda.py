@@ -5,18 +5,13 @@ launch check, NVML, and the whole CLI run. Skipped where PyTorch sees no CUDA de
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 
-from conftest import crash_at_step_then_resume
-from hakseup.config import RunConfig
+from conftest import assert_same_weights, crash_at_step_then_resume, quick_config, run_weights
 from hakseup.data.bundle import DataBundle, Schema, Split
-from hakseup.data.datasets import load_data
 from hakseup.models.mlp import MLP
-from hakseup.models.registry import build_model
 from hakseup.training.trainer import Trainer
 
 pytestmark = [pytest.mark.gpu,
@@ -38,15 +33,6 @@ def synthetic(n: int, seed: int = 0) -> DataBundle:
 def mlp() -> MLP:
     torch.manual_seed(0)
     return MLP(32, [64], 10)
-
-
-def quick_cfg(out, **train_):
-    t = {"epochs": 3, "progress": False, "tensorboard": False, "device": "cuda", **train_}
-    return RunConfig.from_dict({"train": t, "output": {"dir": str(out)}})
-
-
-def weights(run):
-    return load_file(str(Path(run) / "checkpoints" / "last" / "model.safetensors"))
 
 
 def test_the_dataset_moves_to_the_gpu_once_and_batches_are_slices_there():
@@ -95,12 +81,11 @@ def test_mixed_precision_runs_in_the_low_dtype_and_learns(precision, dtype):
 
 def test_fp16_run_resumes_bit_identical_with_its_scaler(tmp_path, monkeypatch):
     extra = {"precision": "fp16", "checkpoint_every": 10}
-    state = crash_at_step_then_resume(tmp_path, monkeypatch,
-                                      lambda out: quick_cfg(out, **extra), step=30)
+    state = crash_at_step_then_resume(
+        tmp_path, monkeypatch, lambda out: quick_config(out, epochs=3, device="cuda", **extra),
+        step=30)
     assert state["scaler"] and state["scaler"]["scale"] > 0 and "cuda" in state["rng"]
-    a, b = weights(tmp_path / "full"), weights(tmp_path / "part")
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
 
 
 def test_compile_on_cuda_trains_like_eager():

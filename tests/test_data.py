@@ -2,11 +2,8 @@
 
 import gzip
 import hashlib
-import http.server
 import json
 import shutil
-import threading
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -252,19 +249,6 @@ def test_cv_refits_per_fold_and_reports_mean_and_std(cli):
 
 
 # ------------------------------------------------------------------ downloads and IDX
-
-@pytest.fixture
-def http_dir(tmp_path):
-    """Serve a folder on 127.0.0.1; yields (folder, base URL)."""
-    root = tmp_path / "served"
-    root.mkdir()
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-
 
 def test_download_verifies_and_falls_back_to_the_next_mirror(http_dir, tmp_path):
     root, base = http_dir

@@ -5,13 +5,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-pytestmark = pytest.mark.distributed
+pytestmark = [pytest.mark.distributed, pytest.mark.slow]   # several processes: minutes
 
 # --device cpu: gloo on the CPUs even where a GPU is present (one GPU cannot host two NCCL ranks).
 ARGS = ["--device", "cpu", "--epochs", "2", "--no-progress", "--no-tensorboard", "--optimizer",

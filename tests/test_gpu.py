@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import assert_user_error
 from hakseup.monitor.gpu import NoGPU, changed_fields, format_status, read_gpus
 
 

@@ -7,32 +7,17 @@ import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import load_file
 
-from conftest import FAST, assert_user_error
+from conftest import FAST, assert_same_weights, assert_user_error, quick_config, quiet, run_weights
 from hakseup.config import RunConfig
 from hakseup.errors import CheckpointError, ConfigError
 from hakseup.experiment import Experiment, train
 from hakseup.runs import Run, read_status
 from hakseup.training.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from hakseup.training.checkpoint import load_checkpoint, save_checkpoint
-
-
-def quick_cfg(out, **train):
-    t = {"epochs": 4, "progress": False, "tensorboard": False, **train}
-    return RunConfig.from_dict({"train": t, "output": {"dir": str(out)}})
-
-
-def weights(run):
-    return load_file(str(Path(run) / "checkpoints" / "last" / "model.safetensors"))
-
-
-def quiet(*a):
-    pass
 
 
 # ---------------------------------------------------------------- Run
@@ -188,7 +173,7 @@ def test_train_takes_callbacks_and_gives_back_the_model_data_and_history(tmp_pat
         def on_epoch_end(self, trainer, logs):
             seen.append((logs["epoch"], trainer.state.global_step, type(trainer.model).__name__))
 
-    result = train(quick_cfg(tmp_path / "r", epochs=2), echo=quiet, callbacks=[Spy()])
+    result = train(quick_config(tmp_path / "r", epochs=2), echo=quiet, callbacks=[Spy()])
     assert [s[0] for s in seen] == [1, 2] and seen[0][2] == "MLP"
     assert result.model is not None and result.bundle.schema.task == "multiclass"
     assert result.history["epoch"] == [1, 2]
@@ -228,17 +213,16 @@ class CrashAtFitEnd(Callback):
 def test_a_run_killed_after_early_stopping_resumes_to_the_same_weights(tmp_path):
     # Patience 1 with a large LR stops early; the kill comes after the stop was checkpointed.
     extra = {"epochs": 30, "patience": 1, "lr": 0.05}
-    full = train(quick_cfg(tmp_path / "full", **extra), echo=quiet)
+    full = train(quick_config(tmp_path / "full", **extra), echo=quiet)
     stopped = len(full.history)
     assert stopped < 30
     with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "part", **extra), echo=quiet, callbacks=[CrashAtFitEnd()])
+        train(quick_config(tmp_path / "part", **extra), echo=quiet, callbacks=[CrashAtFitEnd()])
     _, state = load_checkpoint(tmp_path / "part" / "checkpoints" / "last")
     assert state["stop_training"] is True
     resumed = train(None, resume=tmp_path / "part", echo=quiet)
     assert len(resumed.history) == stopped
-    a, b = weights(tmp_path / "full"), weights(tmp_path / "part")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
 
 
 def test_a_newest_checkpoint_of_the_wrong_shape_falls_back_to_the_previous(tmp_path):
@@ -249,9 +233,9 @@ def test_a_newest_checkpoint_of_the_wrong_shape_falls_back_to_the_previous(tmp_p
             if logs["epoch"] == 2:
                 raise KeyboardInterrupt
 
-    train(quick_cfg(tmp_path / "full"), echo=quiet)
+    train(quick_config(tmp_path / "full"), echo=quiet)
     with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "part"), echo=quiet, callbacks=[Crash()])
+        train(quick_config(tmp_path / "part"), echo=quiet, callbacks=[Crash()])
     last = tmp_path / "part" / "checkpoints" / "last"
     good, state = load_checkpoint(last)
     # Valid files, wrong shapes: what a hand-edit or another model's checkpoint looks like.
@@ -260,14 +244,13 @@ def test_a_newest_checkpoint_of_the_wrong_shape_falls_back_to_the_previous(tmp_p
         warnings.simplefilter("always")
         train(None, resume=tmp_path / "part", echo=quiet)
     assert any("does not fit this model" in str(w.message) for w in caught)
-    a, b = weights(tmp_path / "full"), weights(tmp_path / "part")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_sigterm_and_sighup_end_like_ctrl_c_and_resume_exactly(tmp_path, sig, code):
-    args = [sys.executable, "-m", "hakseup", "train", "--epochs", "40", "--no-progress",
+    args = [sys.executable, "-m", "hakseup", "train", "--epochs", "15", "--no-progress",
             "--no-tensorboard", "--seed", "5", "--patience", "6", "--scheduler", "cosine"]
     proc = subprocess.Popen(args + ["--output", str(tmp_path / "sig")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -284,8 +267,7 @@ def test_sigterm_and_sighup_end_like_ctrl_c_and_resume_exactly(tmp_path, sig, co
 
     assert main(["train", "--resume", str(tmp_path / "sig")]) == 0
     assert main([*args[3:], "--output", str(tmp_path / "clean")]) == 0
-    a, b = weights(tmp_path / "sig"), weights(tmp_path / "clean")
-    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert_same_weights(run_weights(tmp_path / "sig"), run_weights(tmp_path / "clean"))
 
 
 @pytest.mark.slow

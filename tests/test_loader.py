@@ -1,5 +1,7 @@
 """The DataLoader path: same batches as the in-memory batcher, per-rank shards, lazy datasets."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -122,3 +124,115 @@ def test_cli_dataloader_path_matches_the_in_memory_run(tmp_path):
     assert a == b
     assert main([*base, "--loader", "disk", "--output", str(tmp_path / "bad")]) == 2
     assert not (tmp_path / "bad").exists()
+
+
+# ------------------------------------------------------------------ a last batch of one sample
+
+@pytest.mark.parametrize("n,batch,world,drop_last", [
+    (101, 10, 1, False), (9, 4, 1, False), (21, 10, 2, False), (101, 10, 1, True),
+    (5, 1, 1, False), (1, 8, 1, False)])
+def test_a_lone_last_sample_is_merged_into_the_batch_before(n, batch, world, drop_last):
+    """No training batch of one (BatchNorm refuses it) unless the batch size or the split is
+    one sample; merging loses nothing: every sample once per epoch, on both paths, resumed
+    at any batch."""
+    x, y = torch.randn(n, 3), torch.arange(n)
+    for rank in range(world):
+        kw = dict(shuffle=True, drop_last=drop_last, seed=3, rank=rank, world_size=world)
+        mem = InMemoryBatcher((x, y), batch, **kw)
+        sizes = [len(b) for _, b in mem.batches(1)]
+        per_rank = -(-n // world)
+        assert sum(sizes) == (per_rank - per_rank % batch if drop_last else per_rank)
+        assert len(sizes) == len(mem)
+        if batch > 1 and per_rank > 1:
+            assert min(sizes) > 1, sizes
+        if not drop_last and per_rank % batch == 1 and per_rank > batch:
+            assert sizes[-1] == batch + 1
+        for start in range(len(mem)):
+            want = list(mem.batches(1, start=start))
+            for split in (Split((x,), y), DatasetSplit(torch.utils.data.TensorDataset(x, y))):
+                got = list(LoaderBatcher(split, batch, workers=0, **kw).batches(1, start=start))
+                assert len(got) == len(want)
+                assert all(torch.equal(p, q) for a, b in zip(got, want) for p, q in zip(a, b))
+
+
+def test_evaluation_batches_are_plain_chunks():
+    lazy = DatasetSplit(torch.utils.data.TensorDataset(torch.arange(7.), torch.arange(7)))
+    assert [len(y) for *_, y in iterate_split(lazy, 3, "cpu")] == [3, 3, 1]
+
+
+def _table_bundle(n_train: int, seed: int = 0) -> DataBundle:
+    """A table with a categorical column, for the BatchNorm of ``TabularNet``."""
+    from hakseup.data.bundle import Schema
+
+    g = torch.Generator().manual_seed(seed)
+
+    def split(n):
+        x = torch.randn(n, 2, generator=g)
+        c = torch.randint(0, 3, (n, 1), generator=g)
+        return Split((x, c), ((x[:, 0] > 0) ^ (c[:, 0] == 1)).long())
+
+    schema = Schema("binary", "table", (2,), 2, class_names=["a", "b"],
+                    numeric_features=["x0", "x1"], categorical_features=["c"], cardinalities=[3])
+    return DataBundle(split(n_train), split(20), split(0), schema, None)
+
+
+def _tabular(schema):
+    from hakseup.config import ModelConfig
+    from hakseup.models.registry import build_model
+
+    torch.manual_seed(0)
+    return build_model(ModelConfig(name="tabular", hidden=[8]), schema)
+
+
+def test_batchnorm_trains_when_the_last_batch_would_be_one_sample():
+    """65 training rows in batches of 64 crashed BatchNorm before; both paths now agree."""
+    data = _table_bundle(65)
+    weights = []
+    for loader in ("memory", "dataloader"):
+        model = _tabular(data.schema)
+        trainer = Trainer(epochs=2, batch_size=64, progress=False, loader=loader, workers=0)
+        hist = trainer.fit(model, data)
+        assert trainer.steps_per_epoch == 1 and len(hist) == 2
+        weights.append(model.state_dict())
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_the_dry_run_exercises_train_mode_and_leaves_the_model_as_it_was():
+    data = _table_bundle(65)
+    model = _tabular(data.schema)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    Trainer(batch_size=64).validate(model, data)                       # two samples: fine
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)      # running stats untouched
+    assert model.training
+    with pytest.raises(ConfigError, match="cannot process this data.*more than 1 value"):
+        Trainer(batch_size=1).validate(model, data)                    # BatchNorm on one sample
+    with pytest.raises(ConfigError, match="cannot process this data"):
+        Trainer(batch_size=64).validate(model, _table_bundle(1))       # a split of one sample
+
+    class FailsOnlyWhenTraining(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(2, 2)
+
+        def forward(self, x, c):
+            if self.training:
+                raise RuntimeError("training-only branch is broken")
+            return self.fc(x)
+
+    with pytest.raises(ConfigError, match="training-only branch"):
+        Trainer().validate(FailsOnlyWhenTraining(), data)
+
+
+def test_a_89_row_csv_trains_with_the_defaults(cli, tmp_path):
+    """The issue's case: 89 rows leave 65 training rows, one more than the default batch."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=89), "c": rng.choice(list("xyz"), 89),
+                  "y": rng.integers(0, 2, 89)}).to_csv("d89.csv", index=False)
+    code, _, err = cli("train", "--data", "d89.csv", "--target", "y", "--epochs", "2",
+                       "--no-progress", "--no-tensorboard", "--output", "r")
+    assert code == 0, err
+    run = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert (run["model"], run["status"], run["epochs"]) == ("tabular", "complete", 2)

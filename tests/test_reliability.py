@@ -9,24 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-import torch
-from safetensors.torch import load_file
 
+from conftest import add_callbacks, assert_same_weights, crash_at, run_weights
 from hakseup.training.checkpoint import load_checkpoint
 
 ARGS = ["--epochs", "25", "--no-progress", "--no-tensorboard", "--seed", "11",
         "--checkpoint-every", "7", "--scheduler", "onecycle", "--patience", "40"]
-
-
-def weights(run):
-    return load_file(str(Path(run) / "checkpoints" / "last" / "model.safetensors"))
-
-
-def identical(a, b):
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +25,10 @@ def clean(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("clean") / "run"
     assert main(["train", *ARGS, "--output", str(out)]) == 0
-    return weights(out)
+    return run_weights(out)
 
 
+@pytest.mark.slow
 def test_sigkill_at_five_random_points_then_resume(tmp_path, clean):
     from hakseup.cli.main import main
 
@@ -56,34 +47,24 @@ def test_sigkill_at_five_random_points_then_resume(tmp_path, clean):
         status = json.loads((run / "run.json").read_text())["status"]
         if status != "complete":                     # killed before the end: resume it
             assert main(["train", "--resume", str(run)]) == 0
-        assert identical(weights(run), clean), f"kill #{i}"
+        assert_same_weights(run_weights(run), clean)
         assert not list((run / "checkpoints").glob(".last.tmp-*"))
 
 
-def _interrupted_run(tmp_path):
-    """A run killed after some checkpoints, as the starting point for the states below."""
-    import hakseup.experiment as exp
+def _interrupted_run(tmp_path, monkeypatch):
+    """A run stopped (Ctrl-C) at step 50, after some checkpoints: the starting point for the
+    damaged states below."""
     from hakseup.cli.main import main
-    from hakseup.training.callbacks import Callback
 
-    class Kill(Callback):
-        order = 1000
-
-        def on_train_batch_end(self, trainer, logs):
-            if logs["step"] == 50:
-                raise KeyboardInterrupt
-
-    original = exp.run_callbacks    # the CLI has no callbacks flag: add one to the run's own
-    exp.run_callbacks = lambda c, r, rank=0: original(c, r, rank) + [Kill()]
-    try:
+    with monkeypatch.context() as m:
+        add_callbacks(m, crash_at(step=50))
         assert main(["train", *ARGS, "--output", str(tmp_path / "run")]) == 130
-    finally:
-        exp.run_callbacks = original
     return tmp_path / "run"
 
 
-def test_killed_while_writing_the_temporary_checkpoint(tmp_path, clean):
-    run = _interrupted_run(tmp_path)
+@pytest.mark.slow
+def test_killed_while_writing_the_temporary_checkpoint(tmp_path, clean, monkeypatch):
+    run = _interrupted_run(tmp_path, monkeypatch)
     ck = run / "checkpoints"
     partial = ck / ".last.tmp-99999"                 # what a kill mid-write leaves
     partial.mkdir()
@@ -91,11 +72,13 @@ def test_killed_while_writing_the_temporary_checkpoint(tmp_path, clean):
     from hakseup.cli.main import main
 
     assert main(["train", "--resume", str(run)]) == 0
-    assert identical(weights(run), clean) and not partial.exists()
+    assert_same_weights(run_weights(run), clean)
+    assert not partial.exists()
 
 
-def test_killed_between_the_two_renames(tmp_path, clean, capsys):
-    run = _interrupted_run(tmp_path)
+@pytest.mark.slow
+def test_killed_between_the_two_renames(tmp_path, clean, capsys, monkeypatch):
+    run = _interrupted_run(tmp_path, monkeypatch)
     ck = run / "checkpoints"
     # Old checkpoint moved aside, new one not yet in place: only last.prev and a temp folder.
     shutil.rmtree(ck / "last.prev")
@@ -104,7 +87,7 @@ def test_killed_between_the_two_renames(tmp_path, clean, capsys):
 
     assert main(["train", "--resume", str(run)]) == 0
     assert "hakseup: warning:" in capsys.readouterr().err        # one line, naming the fallback
-    assert identical(weights(run), clean)
+    assert_same_weights(run_weights(run), clean)
 
 
 def test_full_disk_keeps_the_previous_checkpoint_and_says_so(tmp_path, monkeypatch, capsys):

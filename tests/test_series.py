@@ -120,24 +120,12 @@ def test_linear_regression_recipe_recovers_2x_plus_1(cli):
     assert abs(w - 2) < 0.01 and abs(b - 1) < 0.05
 
 
-def test_sbux_recipe_shows_the_naive_forecast(shared_data, cli, tmp_path, monkeypatch):
-    import http.server
-    import threading
-    from functools import partial
-
-    root = tmp_path / "srv"
-    root.mkdir()
+def test_sbux_recipe_shows_the_naive_forecast(shared_data, cli, http_dir, monkeypatch):
+    root, base = http_dir
     shutil.copy(shared_data / "SBUX.csv", root)
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("HAKSEUP_MIRRORS", f"http://127.0.0.1:{server.server_address[1]}/")
-    try:
-        code, out, err = cli("train", "--recipe", "sbux-lstm", "--epochs", "3", "--no-progress",
-                             "--output", "sb")
-    finally:
-        server.shutdown()
+    monkeypatch.setenv("HAKSEUP_MIRRORS", base)
+    code, out, err = cli("train", "--recipe", "sbux-lstm", "--epochs", "3", "--no-progress",
+                         "--output", "sb")
     assert code == 0, err
     m = json.loads(Path("sb/metrics.json").read_text())
     assert "naive" in m["metrics"]["baselines"]

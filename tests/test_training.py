@@ -2,21 +2,18 @@
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file
 
-from conftest import crash_at_step_then_resume
-from hakseup.config import RunConfig, TrainConfig
+from conftest import (assert_same_weights, crash_at, crash_at_step_then_resume,
+                      quick_config, quiet, run_weights)
+from hakseup.config import RunConfig
 from hakseup.data.datasets import load_data
 from hakseup.errors import CheckpointError
 from hakseup.experiment import train
@@ -26,44 +23,16 @@ from hakseup.training.checkpoint import load_checkpoint, save_checkpoint
 from hakseup.training.trainer import Trainer
 
 
-def quick_cfg(out, **train):
-    t = {"epochs": 4, "progress": False, "tensorboard": False, **train}
-    return RunConfig.from_dict({"train": t, "output": {"dir": str(out)}})
-
-
-def weights(run):
-    return load_file(str(Path(run) / "checkpoints" / "last" / "model.safetensors"))
-
-
-def assert_bit_identical(a, b):
-    assert a.keys() == b.keys()
-    for k in a:
-        assert torch.equal(a[k], b[k]), k
-
-
-class Crash(Callback):
-    """Simulate a crash at the end of a given epoch (after its checkpoint is written)."""
-
-    order = 1000
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def on_epoch_end(self, trainer, logs):
-        if logs["epoch"] == self.epoch:
-            raise KeyboardInterrupt
-
-
 @pytest.mark.parametrize("scheduler", ["none", "onecycle", "plateau"])
 def test_resume_after_a_crash_gives_bit_identical_weights(tmp_path, monkeypatch, scheduler):
     extra = {"scheduler": scheduler, "patience": 50}
-    full = train(quick_cfg(tmp_path / "full", **extra), echo=lambda *a: None)
-    # Crash during epoch 2 of an identical run, through the public callbacks argument.
+    full = train(quick_config(tmp_path / "full", **extra), echo=quiet)
+    # Crash at the end of epoch 2 of an identical run, through the public callbacks argument.
     with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "part", **extra), echo=lambda *a: None, callbacks=[Crash(2)])
+        train(quick_config(tmp_path / "part", **extra), echo=quiet, callbacks=[crash_at(epoch=2)])
     assert json.loads((tmp_path / "part" / "run.json").read_text())["status"] == "interrupted"
-    resumed = train(None, resume=tmp_path / "part", echo=lambda *a: None)
-    assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
+    resumed = train(None, resume=tmp_path / "part", echo=quiet)
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
     assert resumed.metrics == full.metrics
     lines = (tmp_path / "part" / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(ln)["epoch"] for ln in lines] == [1, 2, 3, 4]
@@ -74,9 +43,27 @@ def test_resume_mid_epoch_from_step_checkpoints(tmp_path, monkeypatch, loader):
     extra = {"checkpoint_every": 10, "epochs": 3, "loader": loader}
     # Step 30 is epoch 2, batch 9 of 21; a checkpoint is written at step 30.
     state = crash_at_step_then_resume(tmp_path, monkeypatch,
-                                      lambda out: quick_cfg(out, **extra), step=30)
+                                      lambda out: quick_config(out, **extra), step=30)
     assert (state["epoch"], state["batch_in_epoch"]) == (1, 9)
-    assert_bit_identical(weights(tmp_path / "full"), weights(tmp_path / "part"))
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
+
+
+@pytest.mark.parametrize("loader", ["memory", "dataloader"])
+def test_resume_mid_epoch_with_a_merged_last_batch(tmp_path, monkeypatch, loader):
+    """1297 training rows in batches of 144: nine batches, the last of 145 (a lone sample
+    merged into it); a crash after step 14 resumes from the checkpoint at step 12."""
+    def cfg(out):
+        return RunConfig.from_dict({
+            "data": {"val_size": 230},
+            "train": {"epochs": 2, "batch_size": 144, "checkpoint_every": 4, "loader": loader,
+                      "progress": False, "tensorboard": False},
+            "output": {"dir": str(out)}})
+
+    state = crash_at_step_then_resume(tmp_path, monkeypatch, cfg, step=14)
+    assert (state["epoch"], state["batch_in_epoch"], state["seen"]) == (1, 3, 3 * 144)
+    _, done = load_checkpoint(tmp_path / "full" / "checkpoints" / "last")
+    assert done["global_step"] == 2 * 9                      # nine steps an epoch, not ten
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
 
 
 def test_tensorboard_events_survive_a_crash_and_continue_on_resume(tmp_path, monkeypatch):
@@ -88,14 +75,15 @@ def test_tensorboard_events_survive_a_crash_and_continue_on_resume(tmp_path, mon
         return [e.step for e in acc.Scalars("loss/train_loss")]
 
     with pytest.raises(KeyboardInterrupt):
-        train(quick_cfg(tmp_path / "run", tensorboard=True), echo=lambda *a: None,
-              callbacks=[Crash(2)])
+        train(quick_config(tmp_path / "run", tensorboard=True), echo=quiet,
+              callbacks=[crash_at(epoch=2)])
     assert steps(tmp_path / "run") == [1, 2]          # published at each epoch's end
-    train(None, resume=tmp_path / "run", echo=lambda *a: None)
+    train(None, resume=tmp_path / "run", echo=quiet)
     assert steps(tmp_path / "run") == [1, 2, 3, 4]
     assert not (tmp_path / "run" / ".tb-staging").exists()
 
 
+@pytest.mark.slow
 def test_sigkilled_cli_run_resumes_to_identical_weights(tmp_path):
     """A real `hakseup train` process killed with SIGKILL after its first epoch."""
     epochs = "60"
@@ -119,11 +107,11 @@ def test_sigkilled_cli_run_resumes_to_identical_weights(tmp_path):
     assert main(["train", "--resume", str(tmp_path / "killed")]) == 0
     assert main(["train", "--epochs", epochs, "--no-progress", "--no-tensorboard", "--seed", "3",
                  "--output", str(tmp_path / "clean")]) == 0
-    assert_bit_identical(weights(tmp_path / "killed"), weights(tmp_path / "clean"))
+    assert_same_weights(run_weights(tmp_path / "killed"), run_weights(tmp_path / "clean"))
 
 
 def test_resuming_a_complete_run_is_a_user_error(tmp_path):
-    train(quick_cfg(tmp_path / "r", epochs=1), echo=lambda *a: None)
+    train(quick_config(tmp_path / "r", epochs=1), echo=quiet)
     with pytest.raises(CheckpointError, match="already complete"):
         train(None, resume=tmp_path / "r")
 

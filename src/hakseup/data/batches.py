@@ -5,10 +5,17 @@ tensor instead of ``batch_size`` calls to ``Dataset.__getitem__`` plus a collate
 epoch ``e`` depends only on ``(seed, e)``, so a resumed run sees exactly the batches an
 uninterrupted one would, and ranks of a distributed run can take disjoint shards of it.
 
+A last batch of a single sample is merged into the one before it (9 samples in batches of 4
+give 4 + 5, not 4 + 4 + 1): BatchNorm cannot normalise one sample in training mode, and
+merging loses no sample, unlike ``drop_last``.
+
 Example:
     >>> b = InMemoryBatcher((torch.arange(10.),), batch_size=4, shuffle=False)
     >>> [x[0].tolist() for x in b.batches(epoch=0)]
     [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]
+    >>> b = InMemoryBatcher((torch.arange(9.),), batch_size=4, shuffle=False)
+    >>> [x[0].tolist() for x in b.batches(epoch=0)]
+    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0, 8.0]]
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["EpochOrder", "InMemoryBatcher", "epoch_permutation", "shard_indices", "steps_per_epoch"]
+__all__ = ["EpochOrder", "InMemoryBatcher", "batch_bounds", "epoch_permutation", "shard_indices",
+           "steps_per_epoch"]
 
 
 def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str = "cpu"
@@ -48,25 +56,46 @@ def shard_indices(n: int, seed: int, epoch: int, shuffle: bool = True, rank: int
     return idx
 
 
-def steps_per_epoch(n: int, batch_size: int, drop_last: bool, world_size: int = 1) -> int:
-    """Batches one rank takes per epoch."""
+def steps_per_epoch(n: int, batch_size: int, drop_last: bool, world_size: int = 1,
+                    merge_last: bool = True) -> int:
+    """Batches one rank takes per epoch. With ``merge_last`` a last batch of one sample is
+    merged into the one before it, so it is not a step of its own."""
     per_rank = -(-n // world_size)
-    return per_rank // batch_size if drop_last else -(-per_rank // batch_size)
+    if drop_last:
+        return per_rank // batch_size
+    steps = -(-per_rank // batch_size)
+    lone = merge_last and steps > 1 and per_rank % batch_size == 1
+    return steps - 1 if lone else steps
+
+
+def batch_bounds(n: int, batch_size: int, drop_last: bool, world_size: int, b: int,
+                 merge_last: bool = True) -> tuple[int, int]:
+    """Where batch ``b`` starts and ends in one rank's order: ``batch_size`` samples each, the
+    last one taking what is left (``batch_size + 1`` when a lone sample was merged into it)."""
+    per_rank = -(-n // world_size)
+    lo = b * batch_size
+    last = b == steps_per_epoch(n, batch_size, drop_last, world_size, merge_last) - 1
+    return lo, (per_rank if last and not drop_last else lo + batch_size)
 
 
 class EpochOrder:
     """What decides an epoch's batches — batch size, shuffling, seed, and this rank's shard —
     and the order it gives. Both batchers (in memory, and the DataLoader path in
-    ``loader.py``) build on it, so switching paths never changes the batches."""
+    ``loader.py``) build on it, so switching paths never changes the batches.
+
+    ``merge_last`` (the default, for training) merges a last batch of one sample into the one
+    before it; ``False`` gives plain ``batch_size`` chunks (evaluation, where it is harmless).
+    """
 
     def __init__(self, batch_size: int, shuffle: bool = True, drop_last: bool = False,
-                 seed: int = 0, rank: int = 0, world_size: int = 1):
+                 seed: int = 0, rank: int = 0, world_size: int = 1, merge_last: bool = True):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.seed = seed
         self.rank = rank
         self.world_size = world_size
+        self.merge_last = merge_last
 
     @property
     def n(self) -> int:
@@ -79,15 +108,22 @@ class EpochOrder:
                              device)
 
     def __len__(self) -> int:
-        return steps_per_epoch(self.n, self.batch_size, self.drop_last, self.world_size)
+        return steps_per_epoch(self.n, self.batch_size, self.drop_last, self.world_size,
+                               self.merge_last)
+
+    def bounds(self, b: int) -> tuple[int, int]:
+        """(start, end) of batch ``b`` in ``indices(epoch)``; the same on both paths."""
+        return batch_bounds(self.n, self.batch_size, self.drop_last, self.world_size, b,
+                            self.merge_last)
 
 
 class InMemoryBatcher(EpochOrder):
     """Yield batches of ``tensors`` (all with the same first dimension) by index slicing."""
 
     def __init__(self, tensors: tuple[torch.Tensor, ...], batch_size: int, shuffle: bool = True,
-                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1):
-        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size)
+                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1,
+                 merge_last: bool = True):
+        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size, merge_last)
         self.tensors = tensors
 
     @property
@@ -98,9 +134,9 @@ class InMemoryBatcher(EpochOrder):
         """Batches of ``epoch``, skipping the first ``start`` (for resuming mid-epoch)."""
         idx = self.indices(epoch, self.tensors[0].device)
         for b in range(start, len(self)):
-            sel = idx[b * self.batch_size:(b + 1) * self.batch_size]
+            lo, hi = self.bounds(b)
             if self.shuffle or self.world_size > 1:
+                sel = idx[lo:hi]
                 yield tuple(t.index_select(0, sel) for t in self.tensors)
             else:  # contiguous: a view, no copy
-                lo = b * self.batch_size
-                yield tuple(t[lo:lo + sel.numel()] for t in self.tensors)
+                yield tuple(t[lo:hi] for t in self.tensors)

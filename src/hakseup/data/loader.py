@@ -78,7 +78,8 @@ class _EpochBatches(Sampler):
         b = self.batcher
         idx = b.indices(self.epoch).tolist()
         for k in range(self.start, len(b)):
-            yield idx[k * b.batch_size:(k + 1) * b.batch_size]
+            lo, hi = b.bounds(k)
+            yield idx[lo:hi]
 
 
 class LoaderBatcher(EpochOrder):
@@ -94,8 +95,9 @@ class LoaderBatcher(EpochOrder):
 
     def __init__(self, split: Split | DatasetSplit, batch_size: int, shuffle: bool = True,
                  drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1,
-                 workers: int | None = None, device: torch.device | str = "cpu"):
-        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size)
+                 workers: int | None = None, device: torch.device | str = "cpu",
+                 merge_last: bool = True):
+        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size, merge_last)
         self.split = split
         self.workers = workers
         self.device = torch.device(device)
@@ -172,8 +174,10 @@ def make_batcher(split: Split | DatasetSplit, batch_size: int, *, loader: str = 
                  device: torch.device | str = "cpu", workers: int | None = None,
                  shuffle: bool = True, drop_last: bool = False, seed: int = 0, rank: int = 0,
                  world_size: int = 1) -> InMemoryBatcher | LoaderBatcher:
-    """The batcher ``choose_loader`` picks. The in-memory one slices the split's tensors on
-    ``device`` (moved there once; no copy when they are there already)."""
+    """The training batcher ``choose_loader`` picks. The in-memory one slices the split's
+    tensors on ``device`` (moved there once; no copy when they are there already). Either
+    merges a last batch of one sample into the one before it (``EpochOrder``), so BatchNorm
+    never sees a training batch of one unless ``batch_size`` is 1."""
     if choose_loader(split, loader, device) == "memory":
         split = split.to(device)
         return InMemoryBatcher(split.inputs + (split.target,), batch_size, shuffle=shuffle,
@@ -191,5 +195,5 @@ def iterate_split(split: Split | DatasetSplit, batch_size: int, device: torch.de
             yield tuple(t[i:i + batch_size].to(device)
                         for t in split.inputs + (split.target,))
         return
-    yield from LoaderBatcher(split, batch_size, shuffle=False, workers=workers,
-                             device=device).batches(0)
+    yield from LoaderBatcher(split, batch_size, shuffle=False, workers=workers, device=device,
+                             merge_last=False).batches(0)

@@ -6,8 +6,12 @@ an empty file, a header with no rows, duplicate column names and ragged rows eac
 clear ``DataError``.
 
 Example:
-    >>> df = read_csv("cars.csv")                         # doctest: +SKIP
-    >>> df = read_csv("readings.csv", header=False)       # columns named 0, 1, 2, ...
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "readings.csv"
+    >>> _ = path.write_text("1.5;2;a\\n3.5;4;b\\n")
+    >>> df = read_csv(path, header=False)                 # columns named 0, 1, 2, ...
+    >>> list(df.columns), df.shape
+    (['0', '1', '2'], (2, 3))
 """
 
 from __future__ import annotations

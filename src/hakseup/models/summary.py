@@ -1,6 +1,7 @@
 """A model's layer table: output shape and parameters per layer, totals and size.
 
 Example:
+    >>> from hakseup.models.mlp import MLP
     >>> rows, totals = summarize(MLP(784, [196, 49], 10), (torch.zeros(1, 1, 28, 28),))
     >>> totals["parameters"]
     164013

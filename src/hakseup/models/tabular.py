@@ -25,6 +25,7 @@ class TabularNet(nn.Module):
         super().__init__()
         dims = [embedding_dim or embedding_size(n) for n in cardinalities]
         self.embeddings = nn.ModuleList(nn.Embedding(n, d) for n, d in zip(cardinalities, dims))
+        self.n_numeric = n_numeric           # a Python int: export traces no shape test
         self.numeric_norm = nn.BatchNorm1d(n_numeric) if batch_norm and n_numeric else None
         self.emb_dropout = nn.Dropout(dropout)
         self.body, width = mlp_stack(n_numeric + sum(dims), hidden, activation, dropout,
@@ -37,7 +38,7 @@ class TabularNet(nn.Module):
             # x_cat: (B, n_cat) indices → each (B, d_i) → (B, sum d_i)
             emb = torch.cat([e(x_cat[:, i]) for i, e in enumerate(self.embeddings)], dim=1)
             parts.append(self.emb_dropout(emb))
-        if x_num.shape[1]:
+        if self.n_numeric:
             parts.append(self.numeric_norm(x_num) if self.numeric_norm is not None else x_num)
         return self.head(self.body(torch.cat(parts, dim=1)))       # (B, n_outputs)
 

@@ -111,18 +111,21 @@ class Trainer:
     def validate(self, model: nn.Module, data: DataBundle) -> None:
         """Raise the user error ``fit`` would raise, without training — a bad optimizer name,
         precision, monitor, or a model whose forward pass does not fit the data — so it is
-        reported before a run folder is created. The dry run passes two samples in train mode
-        (BatchNorm's batch statistics; its running statistics are restored) and in eval mode."""
+        reported before a run folder is created. The dry forward runs in train mode on the
+        smallest training batch (two samples; one if the batch size is 1: BatchNorm refuses
+        it), then in eval mode; the model's buffers (BatchNorm's running statistics) are left
+        as they were."""
         self.setup(model, data)
         self._check_monitor(data)
         sample, target = first_samples(self.train_data)
-        buffers = {n: b.detach().clone() for n, b in model.named_buffers()}
+        smallest = min(2, self.config.batch_size // self.world_size)   # batches of 1 stay 1
+        buffers = [b.detach().clone() for b in model.buffers()]
         was_training = model.training
         try:
             with torch.no_grad():
-                for train_mode in (True, False):
-                    out = model.train(train_mode)(*sample)
-                    self.loss_fn(out.float(), target)
+                model.train()(*(x[:smallest] for x in sample))
+                out = model.eval()(*sample)
+                self.loss_fn(out.float(), target)
         except Exception as e:
             shapes = ", ".join(str(tuple(x.shape)) for x in sample)
             raise ConfigError(f"The model {type(model).__name__} cannot process this data: "
@@ -130,10 +133,10 @@ class Trainer:
                               f"(inputs of shape {shapes}; expected output (batch, "
                               f"{data.schema.n_outputs})).") from None
         finally:
-            with torch.no_grad():
-                for n, b in model.named_buffers():
-                    b.copy_(buffers[n])
             model.train(was_training)
+            with torch.no_grad():
+                for buf, saved in zip(model.buffers(), buffers):
+                    buf.copy_(saved)
 
     def logged_keys(self, data: DataBundle) -> list[str]:
         """The metrics each epoch's logs hold (what ``train.monitor`` may name)."""
