@@ -13,10 +13,11 @@ Example:
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
-__all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "Interrupted",
-           "unknown_choice", "closest"]
+__all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "DamagedRunError",
+           "Interrupted", "unknown_choice", "closest", "describe_os_error"]
 
 
 class HakseupError(Exception):
@@ -46,6 +47,58 @@ class Interrupted(KeyboardInterrupt):
 
         super().__init__(signal.Signals(signum).name)
         self.exit_code = 128 + signum
+
+
+class DamagedRunError(CheckpointError):
+    """A run folder whose files are missing, unreadable or hand-edited into nonsense."""
+
+    def __init__(self, run: object, what: str):
+        super().__init__(f"this run is damaged: '{run}': {what}")
+
+
+# What the operating system says, and what the user can do about it. Only conditions of the
+# user's machine and paths are listed: any other OSError is a bug and keeps its traceback.
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space or write elsewhere (--output DIR)",
+    errno.EDQUOT: "the disk quota is exceeded; free some space or write elsewhere",
+    errno.EFBIG: "the file is larger than this system allows; write elsewhere",
+    errno.EACCES: "permission denied; choose a path you may read and write",
+    errno.EPERM: "the operation is not permitted there; choose another path",
+    errno.EROFS: "the file system is read-only; choose a writable path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; fix the path",
+    errno.EISDIR: "the path is a folder; expected a file",
+    errno.ELOOP: "the path is a symbolic link loop; fix the link",
+    errno.ENAMETOOLONG: "the path is too long; choose a shorter one",
+    errno.EEXIST: "the path already exists; choose another one",
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.EIO: "the device reported an input/output error; check the disk",
+}
+
+
+def describe_os_error(e: BaseException) -> str | None:
+    """One line for an ``OSError`` caused by the machine or a path (a full disk, a read-only
+    folder, a file where a folder belongs), or ``None`` for any other error.
+
+    safetensors reports a write failure as its own error whose text carries the OS error's
+    name (``StorageFull``, ``PermissionDenied``), so that is recognised too.
+
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/x/y"))
+    "No space left on device: '/x/y' (the disk is full; free some space or write elsewhere (--output DIR))."
+    >>> describe_os_error(ValueError("bug")) is None
+    True
+    """
+    if isinstance(e, OSError) and e.errno in _OS_HINTS and (
+            e.filename or e.errno not in (errno.ENOENT, errno.EEXIST, errno.EISDIR)):
+        where = f": '{e.filename}'" if e.filename else ""
+        return f"{e.strerror or 'Error'}{where} ({_OS_HINTS[e.errno]})."
+    text = str(e)
+    for marker, code in (("StorageFull", errno.ENOSPC), ("No space left", errno.ENOSPC),
+                         ("PermissionDenied", errno.EACCES), ("Permission denied", errno.EACCES),
+                         ("ReadOnlyFilesystem", errno.EROFS), ("Read-only file", errno.EROFS),
+                         ("QuotaExceeded", errno.EDQUOT), ("FileTooLarge", errno.EFBIG)):
+        if marker in text and type(e).__name__ in ("SafetensorError", "OSError", "RuntimeError"):
+            return f"Could not write a file ({_OS_HINTS[code]})."
+    return None
 
 
 def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .config import RunConfig
 from .data.bundle import DataBundle
-from .errors import CheckpointError
+from .errors import CheckpointError, DamagedRunError
 from .results import RunResult
 from .runs import Run, load_run_config, read_status, require_run
 
@@ -104,9 +104,8 @@ class Experiment:
             exp.preprocessor_ = load_preprocessor(
                 json.loads((run_dir / "preprocessing.json").read_text()))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            raise CheckpointError(f"This run is damaged: '{run}' has no readable schema.json "
-                                  f"or preprocessing.json ({e}). Expected the files "
-                                  f"`hakseup train` writes; train again.") from None
+            raise DamagedRunError(run, f"schema.json or preprocessing.json is missing or "
+                                       f"unreadable ({e}); train again.") from None
         exp.model_ = build_model(exp.cfg.model, exp.schema_)
         folder = run_dir / "checkpoints" / checkpoint
         if not folder.exists() and checkpoint == "best":
@@ -114,9 +113,8 @@ class Experiment:
         try:
             exp.model_.load_state_dict(load_weights(folder))
         except RuntimeError as e:
-            raise CheckpointError(f"This run is damaged: the weights in '{folder}' do not fit "
-                                  f"the model in the run's config "
-                                  f"({str(e).splitlines()[0]}).") from None
+            raise DamagedRunError(run, f"the weights in '{folder}' do not fit the model in "
+                                       f"the run's config ({str(e).splitlines()[0]}).") from None
         exp.model_.eval()
         exp.run_dir_ = run_dir
         return exp

@@ -10,16 +10,18 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
-           "replace_dir"]
+           "replace_dir", "check_input_file", "check_output_file", "read_head"]
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -75,6 +77,93 @@ def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
         os.replace(final_dir, prev)
     os.replace(tmp_dir, final_dir)
     fsync_dir(final_dir.parent)
+
+
+_KINDS = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+
+
+def check_input_file(path: str | os.PathLike, what: str, error: type = OSError) -> Path:
+    """``path`` if it is a regular file this process may read; else ``error`` with one line.
+
+    Checked with ``stat`` before anything opens it: opening a FIFO blocks until a writer
+    appears, and /dev/zero never ends, so a non-regular file is refused, never read.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise error(_path_problem(path, what, e)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise error(f"{what} '{path}' is a folder; expected a file.")
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            raise error(f"{what} '{path}' is {kind}, not a regular file. Expected a file on "
+                        f"disk; copy the data into one first.")
+    if not os.access(path, os.R_OK):
+        raise error(f"{what} '{path}' is not readable (permission denied). Fix its "
+                    f"permissions (chmod u+r) or copy it somewhere readable.")
+    return path
+
+
+def _path_problem(path: Path, what: str, e: OSError) -> str:
+    if e.errno == errno.ENOENT:
+        if path.is_symlink():
+            return f"{what} '{path}' is a symbolic link to '{os.readlink(path)}', which " \
+                   f"does not exist."
+        return (f"{what} '{path}' not found. Check the path (relative paths start from the "
+                f"current folder, or from the config file's folder).")
+    if e.errno == errno.ELOOP:
+        return f"{what} '{path}' is a symbolic link loop; point the link at a real file."
+    if e.errno == errno.ENOTDIR:
+        return f"{what} '{path}': a part of the path is a file, not a folder."
+    if e.errno == errno.EACCES:
+        return f"{what} '{path}' cannot be reached (permission denied on a folder above it)."
+    return f"{what} '{path}' cannot be read: {e.strerror}."
+
+
+def read_head(path: Path, n: int, what: str, error: type = OSError) -> bytes:
+    """The first ``n`` bytes of a checked regular file; read errors become ``error``."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError as e:
+        raise error(_path_problem(path, what, e)) from None
+
+
+def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
+                      not_same_as: str | os.PathLike | None = None) -> Path:
+    """``path`` if a file can be written there (its folder exists or can be made, and is
+    writable); refuse a folder, a path through a file, and the input file itself."""
+    path = Path(path)
+    if path.is_dir():
+        raise error(f"{flag} '{path}' is a folder; expected a file name, e.g. "
+                    f"{path / 'predictions.csv'}.")
+    if not_same_as is not None and _same_file(path, Path(not_same_as)):
+        raise error(f"{flag} '{path}' is the input file itself; writing there would destroy "
+                    f"it. Choose another file name.")
+    parent = path.absolute().parent
+    while not parent.exists() and parent != parent.parent:  # folders made later, on writing
+        parent = parent.parent
+    try:
+        if not parent.is_dir():
+            raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        from .errors import describe_os_error
+
+        raise error(f"{flag} '{path}' cannot be written: "
+                    f"{describe_os_error(e) or e.strerror}") from None
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def _json_default(obj: Any) -> Any:

@@ -38,6 +38,9 @@ def _inputs(pre, df: pd.DataFrame, need_target: bool):
                         "--data takes a CSV only for runs trained on a CSV table.")
     for notice in pre.check_columns(df, need_target):
         warnings.warn(notice)
+    from .run_check import warn_unusable_numbers  # hook (failures branch): count text/inf
+
+    warn_unusable_numbers(df, pre)
     inputs, stats = pre.transform_inputs(df)
     if stats["unknown"]:
         warnings.warn("Categories never seen in training were mapped to 'unknown': "

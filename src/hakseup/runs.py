@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
@@ -36,7 +35,7 @@ from .errors import CheckpointError
 from .fileio import atomic_write_json
 
 __all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
-           "require_run", "disk_error"]
+           "require_run"]
 
 
 def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None) -> Path:
@@ -77,21 +76,6 @@ def _mkdir(path: Path, exist_ok: bool = False) -> None:
         raise CheckpointError(f"Cannot create the run folder '{path}': {e.strerror or e}. "
                               f"Expected a writable place; choose another --output or "
                               f"--set output.root=DIR.") from None
-
-
-def disk_error(e: BaseException) -> CheckpointError | None:
-    """A full disk, quota or read-only file system, from any writer (our files, safetensors,
-    TensorBoard), as one clear line; None for other errors."""
-    text = str(e)
-    full = getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or \
-        "No space left on device" in text or "Disk quota exceeded" in text
-    readonly = getattr(e, "errno", None) == errno.EROFS or "Read-only file system" in text
-    if not (full or readonly):
-        return None
-    what = "No space left on the device" if full else "The file system is read-only"
-    return CheckpointError(f"{what} while writing the run folder; the last complete checkpoint "
-                           f"is intact. Free some space (or choose a writable --output), then "
-                           f"continue with --resume.")
 
 
 def read_status(run: str | os.PathLike) -> dict:
@@ -190,9 +174,9 @@ class Run:
             self._take_lock()
             write_status(self.path, "running", name=self.path.name, created=now_iso(),
                          **self.fields)
-        except BaseException as e:
+        except BaseException:
             self._cleanup()
-            raise disk_error(e) or e
+            raise
         return self
 
     def started(self) -> None:
@@ -217,10 +201,7 @@ class Run:
                 self._status("failed", error=_one_line(exc))
         finally:
             self._release_lock()
-        translated = disk_error(exc)
-        if translated is not None:
-            raise translated from None
-        return False
+        return False    # the exception goes on; the CLI turns a full disk into one line
 
     # ------------------------------------------------------------------ helpers
 

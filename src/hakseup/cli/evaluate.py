@@ -24,8 +24,10 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..inference import evaluate_run
+    from ..run_check import check_run
     from .train import print_metrics
 
+    check_run(args.run)
     if args.data:
         from ..inference import evaluate_file
 

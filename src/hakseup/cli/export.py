@@ -27,7 +27,12 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import HakseupError
     from ..export import export_run
+    from ..fileio import check_output_file
+    from ..run_check import check_run
 
+    check_run(args.run)
+    if args.output:
+        check_output_file(args.output, "--output", HakseupError)
     path, diff = export_run(args.run, args.format, args.output)
     if math.isnan(diff):
         print(f"Exported to {path} (not checked: pip install onnxruntime to compare outputs)")

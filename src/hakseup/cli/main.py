@@ -85,6 +85,21 @@ def _end_like_ctrl_c() -> dict:
     return previous
 
 
+def _machine_error(e: BaseException) -> str | None:
+    """One line for an error of the machine or a path (a full disk, a read-only folder, a file
+    where a folder belongs) — also when it is the cause of another error, as when writing
+    the 'failed' status fails on the same full disk — else None."""
+    from ..errors import describe_os_error
+
+    seen = 0
+    while e is not None and seen < 6:
+        line = describe_os_error(e)
+        if line:
+            return line
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     import signal
 
@@ -108,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `hakseup datasets | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as e:  # a full disk or an unwritable path, wherever it surfaced
+        line = _machine_error(e)
+        if line is None:
+            raise  # anything else is a bug: keep its traceback
+        print(f"hakseup: error: {line}", file=sys.stderr)
+        return 2
     finally:
         warnings.showwarning = previous_showwarning
         for sig, handler in previous_handlers.items():

@@ -22,8 +22,14 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import HakseupError
+    from ..fileio import check_output_file
     from ..inference import predict_file
+    from ..run_check import check_run
 
+    check_run(args.run)
+    # Before any work: a folder, an unwritable place or the input itself is refused.
+    check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
     out = predict_file(args.run, args.data, args.output)
     print(f"Predictions written to {out}")
     return 0

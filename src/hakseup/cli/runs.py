@@ -40,24 +40,21 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import HakseupError
-    from ..runs import list_runs, load_run_config, read_status, require_run
+    from ..run_check import check_run, read_metrics, run_records
 
     if args.args and args.args[0] == "compare":
         paths = args.args[1:]
         if len(paths) < 2:
             raise HakseupError("runs compare needs at least two run folders, e.g. "
                                "`hakseup runs compare runs/A runs/B`.")
-        configs = [_flat(load_run_config(p).to_dict()) for p in paths]
+        configs = [_flat(check_run(p, weights=False)[0].to_dict()) for p in paths]
         names = [Path(p).name for p in paths]
         keys = sorted(k for k in set().union(*configs)
                       if len({json.dumps(c.get(k), default=str) for c in configs}) > 1)
         print("Config differences:" if keys else "Configs are identical.")
         if keys:
             print_table([(k, *[c.get(k) for c in configs]) for k in keys], header=("key", *names))
-        metrics = []
-        for p in paths:
-            f = require_run(p) / "metrics.json"
-            metrics.append(json.loads(f.read_text())["metrics"] if f.is_file() else {})
+        metrics = [read_metrics(p) for p in paths]
         scalar = sorted(k for k in set().union(*metrics)
                         if all(isinstance(m.get(k), (int, float)) for m in metrics if k in m))
         print("\nTest metrics:")
@@ -68,10 +65,10 @@ def run(args: argparse.Namespace) -> int:
         raise HakseupError("runs takes one folder (or `compare RUN RUN...`).")
     root = args.args[0] if args.args else "runs"
     if not Path(root).is_dir():
-        raise HakseupError(f"Runs folder '{root}' does not exist. Train a model first, or pass "
-                           f"the folder that holds your runs.")
+        raise HakseupError(f"Runs folder '{root}' does not exist (or is not a folder). Train a "
+                           f"model first, or pass the folder that holds your runs.")
     rows = []
-    for r in list_runs(root):
+    for r in run_records(root):
         main = r.get("main_metric") or {}
         metric = ", ".join(f"{k} {v:.4f}" for k, v in main.items()) or "—"
         rows.append((r.get("name", "?"), r.get("created", "")[:16].replace("T", " "),

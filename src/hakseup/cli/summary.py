@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from .common import print_table
 
@@ -29,6 +30,9 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+MAX_INPUT = 10_000_000    # values in one sample, or outputs: beyond it a summary needs gigabytes
+
+
 def _schema(shape_text: str, outputs: int):
     from ..data.bundle import Schema
     from ..errors import HakseupError
@@ -37,9 +41,12 @@ def _schema(shape_text: str, outputs: int):
         shape = tuple(int(v) for v in shape_text.replace("x", ",").split(",") if v.strip())
     except ValueError:
         shape = ()
-    if not shape or any(d < 1 for d in shape) or len(shape) > 3:
+    if not shape or any(d < 1 for d in shape) or len(shape) > 3 or math.prod(shape) > MAX_INPUT:
         raise HakseupError(f"Invalid --input-shape '{shape_text}': expected 1 to 3 positive "
-                           f"integers, e.g. 1,28,28 (image), 28,28 (sequence) or 20 (features).")
+                           f"integers, e.g. 1,28,28 (image), 28,28 (sequence) or 20 (features), "
+                           f"with at most {MAX_INPUT:,} values in all.")
+    if not 1 <= outputs <= MAX_INPUT:
+        raise HakseupError(f"Invalid --outputs {outputs}: expected 1 to {MAX_INPUT:,}.")
     kind = {3: "image", 2: "sequence", 1: "table"}[len(shape)]
     return Schema("multiclass", kind, shape, outputs,
                   numeric_features=[f"x{i}" for i in range(shape[0])] if kind == "table" else [])
@@ -52,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.run:
         from ..inference import load_trained
+        from ..run_check import check_run
 
+        check_run(args.run)
         cfg, schema, _, model = load_trained(args.run)
         title = args.run
     else:

@@ -25,8 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..fileio import check_input_file, read_head
 
-__all__ = ["read_csv", "sniff_delimiter"]
+__all__ = ["read_csv", "sniff_delimiter", "check_delimiter"]
 
 _MAGIC = [(b"PK\x03\x04", "a zip archive (or an .xlsx workbook)"),
           (b"\x1f\x8b", "a gzip-compressed file"),
@@ -39,13 +40,9 @@ _MAGIC = [(b"PK\x03\x04", "a zip archive (or an .xlsx workbook)"),
 
 
 def _check_file(path: Path) -> bytes:
-    if not path.exists():
-        raise DataError(f"Data file '{path}' not found. Check the path (relative paths start "
-                        f"from the current folder, or from the config file's folder).")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a folder; expected a CSV file.")
-    with open(path, "rb") as f:
-        head = f.read(64 * 1024)
+    """The first 64 KiB of a regular, readable, non-empty file that looks like text."""
+    check_input_file(path, "Data file", DataError)
+    head = read_head(path, 64 * 1024, "Data file", DataError)
     if not head.strip():
         raise DataError(f"Data file '{path}' is empty. Expected a CSV with a header row and "
                         f"at least one data row.")
@@ -67,6 +64,17 @@ def _check_file(path: Path) -> bytes:
             raise DataError(f"'{path}' is not UTF-8 text (byte {e.start}). Save it as UTF-8 "
                             f"CSV and try again.") from None
     return head
+
+
+def check_delimiter(delimiter: str | None) -> None:
+    """Refuse a delimiter the CSV readers cannot use (pandas would silently read a longer one
+    as a regular expression, with its slow Python engine)."""
+    if delimiter is None:
+        return
+    if len(delimiter) != 1 or delimiter in "\r\n\"" or delimiter.isalnum():
+        raise DataError(f"Invalid delimiter {delimiter!r}: expected a single character that is "
+                        f"not a letter, digit, quote or line break, e.g. ',' ';' '|' or a tab. "
+                        f"Leave data.delimiter unset to detect it.")
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -110,11 +118,13 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
              ) -> pd.DataFrame:
     """Read a CSV into a DataFrame with string column names; errors become ``DataError``."""
     path = Path(path)
+    check_delimiter(delimiter)
     head = _check_file(path)
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     sep = delimiter or sniff_delimiter(text)
     if header:
-        first = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+        # newline=None: universal newlines, so a file with old-Mac CR-only line ends parses too
+        first = next(csv.reader(io.StringIO(text, newline=None), delimiter=sep), [])
         names = [c.strip() for c in first]
         dups = [n for n, k in Counter(names).items() if k > 1]
         if dups:
@@ -140,7 +150,11 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
         raise DataError(f"'{path}' is not a well-formed CSV: {msg}. Expected every row to have "
                         f"the same number of fields as the header (delimiter {sep!r}); check "
                         f"quoting, or pass --set data.delimiter=';'.") from None
-    except (UnicodeDecodeError, ValueError) as e:
+    except UnicodeDecodeError as e:
+        raise DataError(f"'{path}' is not UTF-8 text: byte {e.object[e.start]:#04x} past the "
+                        f"first {len(head):,} bytes cannot be decoded ({e.reason}). Save the "
+                        f"whole file as UTF-8 CSV and try again.") from None
+    except ValueError as e:
         raise DataError(f"'{path}' could not be read as CSV: {e}. Expected UTF-8 "
                         f"comma-separated text.") from None
     df.columns = [str(c).strip() for c in df.columns]

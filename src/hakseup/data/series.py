@@ -314,6 +314,9 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     if len(parts["test"][0]) == 0:
         raise DataError(f"No test windows: the test period is shorter than --horizon {horizon}. "
                         f"Use a larger --set data.test_size or a smaller horizon.")
+    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
+        raise DataError(f"data.season {cfg.season} is not shorter than the training period "
+                        f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
     season = cfg.season or detect_season(y[:train_end])
     schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
                     n_outputs=horizon, target=sf.target, numeric_features=cols)

@@ -69,10 +69,18 @@ def _looks_datetime(s: pd.Series) -> bool:
         return False
     if not sample.str.contains(r"\d{1,4}[-/.:]\d{1,2}", regex=True).mean() > 0.9:
         return False
+    return bool(_parse_datetimes(sample).notna().mean() > 0.95)
+
+
+def _parse_datetimes(s: pd.Series) -> pd.Series:
+    """Datetimes from text or datetime values; offsets that differ between rows (or a mix of
+    zoned and naive values) are brought to UTC, as pyarrow does when it reads offsets."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(sample, errors="coerce", format="mixed")
-    return bool(parsed.notna().mean() > 0.95)
+        try:
+            return pd.to_datetime(s, errors="coerce", format="mixed")
+        except (ValueError, TypeError):  # "Mixed timezones detected"
+            return pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
 
 
 def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[str, str], list[str]]:
@@ -102,7 +110,9 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
         if n_unique <= 1:
             notices.append(f"Column '{col}' has a single value; it is dropped.")
             continue
-        if pd.api.types.is_bool_dtype(s) or (n_unique == 2 and set(
+        if pd.api.types.is_datetime64_any_dtype(s):  # parsed by the reader already
+            kinds[col] = "datetime"
+        elif pd.api.types.is_bool_dtype(s) or (n_unique == 2 and set(
                 s.dropna().astype(str).str.lower().unique()) <= {"true", "false", "yes", "no"}):
             kinds[col] = "boolean"
         elif pd.api.types.is_numeric_dtype(s):
@@ -181,9 +191,7 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
 
 
 def _datetime_parts(s: pd.Series) -> pd.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        d = pd.to_datetime(s, errors="coerce", format="mixed")
+    d = _parse_datetimes(s)
     return pd.DataFrame({"year": d.dt.year, "month": d.dt.month, "day": d.dt.day,
                          "dayofweek": d.dt.dayofweek}, index=s.index).astype("float64")
 
@@ -368,9 +376,15 @@ def _drop_missing_target(df: pd.DataFrame, target: str, path) -> tuple[pd.DataFr
     notices = []
     y = df[target]
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
-        if np.isinf(y.to_numpy(dtype=np.float64, na_value=np.nan)).any():
+        values = y.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(values).any():
             raise DataError(f"Target column '{target}' contains inf values. Expected finite "
                             f"numbers; fix or remove those rows.")
+        big = np.abs(values) > np.finfo(np.float32).max  # training computes in float32
+        if big.any():
+            raise DataError(f"Target column '{target}' has {int(big.sum())} value(s) beyond "
+                            f"float32's range (±3.4e38), e.g. {values[big][0]:g}. Rescale the "
+                            f"target (e.g. divide by 1e30) so that the model can learn it.")
     missing_target = int(y.isna().sum())
     if missing_target:
         df = df[y.notna()]

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from ..config import TrainConfig
+from ..config import UNSUPPORTED_OPTIMIZERS, TrainConfig
 from ..errors import ConfigError, unknown_choice
 
 __all__ = ["optimizer_names", "build_optimizer", "build_scheduler", "PER_STEP_SCHEDULERS"]
@@ -36,6 +36,9 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     cls = classes.get(cfg.optimizer.lower())
     if cls is None:
         raise ConfigError(unknown_choice("optimizer", cfg.optimizer, classes))
+    if cfg.optimizer.lower() in UNSUPPORTED_OPTIMIZERS:  # a TrainConfig built in code
+        raise ConfigError(f"Optimizer '{cfg.optimizer}' is not supported: "
+                          f"{UNSUPPORTED_OPTIMIZERS[cfg.optimizer.lower()]}.")
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {"lr": cfg.lr}
     if cfg.weight_decay and "weight_decay" in accepted:

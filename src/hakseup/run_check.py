@@ -1,0 +1,270 @@
+"""Is this run folder usable? One check before ``evaluate``, ``predict``, ``export``,
+``summary`` and ``runs`` read a run, so that a damaged or hand-edited folder ends in one line
+("this run is damaged: …") instead of a traceback deep inside loading.
+
+Everything is read as untrusted: the YAML with the config loader's limits, the JSON files for
+their structure and types, the weights by their safetensors header only (shapes, no tensor
+data) against the model the config and schema describe.
+
+Example:
+    >>> check_run("runs/20261122-101500-digits-mlp")          # doctest: +SKIP
+    >>> [r["status"] for r in run_records("runs")]             # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import stat
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from .errors import CheckpointError, DamagedRunError, HakseupError
+
+__all__ = ["check_run", "run_folder", "read_json", "run_records", "read_metrics",
+           "warn_unusable_numbers"]
+
+_TASKS = {"binary", "multiclass", "regression", "forecast"}
+_INPUTS = {"table", "image", "sequence", "series"}
+
+
+def run_folder(run: str | os.PathLike) -> Path:
+    """The run folder itself: an existing folder (not a file, a device or a link loop) that
+    holds a config.yaml."""
+    path = Path(run)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        if path.is_symlink() and e.errno != 2:
+            raise CheckpointError(f"Run folder '{run}' is a symbolic link loop.") from None
+        raise CheckpointError(f"Run folder '{run}' does not exist. List runs with "
+                              f"`hakseup runs`, or pass the folder a run printed when it "
+                              f"ended.") from None
+    if not stat.S_ISDIR(mode):
+        raise CheckpointError(f"'{run}' is a file, not a run folder. Expected a folder made "
+                              f"by `hakseup train`, e.g. runs/<timestamp>-<name>.")
+    if not (path / "config.yaml").exists():
+        raise CheckpointError(f"'{run}' is not a hakseup run folder (no config.yaml). Expected "
+                              f"a folder made by `hakseup train`, e.g. runs/<timestamp>-<name>.")
+    return path
+
+
+def read_json(run: Path, name: str, kind: type = dict) -> Any:
+    """``run/name`` parsed as JSON of type ``kind``, or DamagedRunError saying what is wrong."""
+    from .fileio import check_input_file
+
+    p = run / name
+    if not p.exists() and not p.is_symlink():
+        raise DamagedRunError(run, f"{name} is missing.")
+    try:
+        check_input_file(p, name, OSError)
+        value = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise DamagedRunError(run, f"{name} cannot be read ({str(e).splitlines()[0]}).") from None
+    if not isinstance(value, kind):
+        raise DamagedRunError(run, f"{name} holds {type(value).__name__}, expected a "
+                                   f"{'mapping' if kind is dict else kind.__name__}.")
+    return value
+
+
+def check_run(run: str | os.PathLike, weights: bool = True):
+    """(config, schema, preprocessor) of a run folder whose files all make sense together;
+    else one CheckpointError line. With ``weights``, the newest usable weights must fit the
+    model that the config and schema describe."""
+    from .config import RunConfig, read_yaml
+    from .data.bundle import Schema
+
+    path = run_folder(run)
+    try:
+        cfg = RunConfig.from_dict(read_yaml(path / "config.yaml"))
+    except HakseupError as e:
+        raise DamagedRunError(run, f"config.yaml: {e}") from None
+    d = read_json(path, "schema.json")
+    _check_schema(run, d)
+    try:
+        schema = Schema.from_dict(d)
+    except (KeyError, TypeError, ValueError) as e:
+        raise DamagedRunError(run, f"schema.json does not describe a model's data ({e}).") \
+            from None
+    pre = _preprocessor(run, read_json(path, "preprocessing.json"))
+    if weights:
+        _check_weights(run, path, cfg, schema)
+    return cfg, schema, pre
+
+
+def _check_schema(run, d: dict) -> None:
+    shape = d.get("input_shape")
+    problems = [
+        (d.get("task") not in _TASKS, f"task {d.get('task')!r} is not one of {sorted(_TASKS)}"),
+        (d.get("input_kind") not in _INPUTS, f"input_kind {d.get('input_kind')!r} is not one of "
+                                             f"{sorted(_INPUTS)}"),
+        (not (isinstance(shape, list) and 1 <= len(shape) <= 3 and all(
+            _whole(v) and v >= 1 for v in shape)), f"input_shape {shape!r} is not 1 to 3 "
+                                                    f"positive integers"),
+        (not (_whole(d.get("n_outputs")) and d["n_outputs"] >= 1),
+         f"n_outputs {d.get('n_outputs')!r} is not a positive integer"),
+    ]
+    for bad, what in problems:
+        if bad:
+            raise DamagedRunError(run, f"schema.json: {what}.")
+
+
+def _whole(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _preprocessor(run, d: dict):
+    """The saved preprocessing, with every field of the type its class declares."""
+    from .data.preprocessing import load_preprocessor
+
+    try:
+        pre = load_preprocessor(d)
+    except Exception as e:  # noqa: BLE001 - any nonsense in a hand-edited file lands here
+        raise DamagedRunError(run, f"preprocessing.json cannot be loaded ({type(e).__name__}: "
+                                   f"{str(e)[:120]}).") from None
+    if dataclasses.is_dataclass(pre):
+        hints = typing.get_type_hints(type(pre))
+        for f in dataclasses.fields(pre):
+            value = getattr(pre, f.name)
+            if not _fits(value, hints.get(f.name, Any)):
+                raise DamagedRunError(run, f"preprocessing.json: '{f.name}' is {value!r:.60}, "
+                                           f"not {hints[f.name]}.")
+    else:
+        for name in ("max_value", "mean_", "std_"):
+            value = getattr(pre, name, 1.0)
+            if not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise DamagedRunError(run, f"preprocessing.json: '{name}' is {value!r:.60}, "
+                                           f"not a number.")
+    return pre
+
+
+def _fits(value: Any, tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in typing.get_args(tp))
+    if tp is Any:
+        return True
+    if tp is type(None):
+        return value is None
+    if tp is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if tp is int:
+        return _whole(value)
+    base = origin or tp
+    if base is tuple:
+        return isinstance(value, (tuple, list))
+    return isinstance(value, base) if isinstance(base, type) else True
+
+
+def _check_weights(run, path: Path, cfg, schema) -> None:
+    """The weights load_trained would use (best, else last; or their .prev) read by header,
+    and their names and shapes equal to the model's."""
+    from .models.registry import build_model
+
+    base = path / "checkpoints" / "best"
+    if not base.exists():
+        base = path / "checkpoints" / "last"
+    found, problems = None, []
+    for folder in (base, base.with_name(base.name + ".prev")):
+        try:
+            found = _header_shapes(folder / "model.safetensors")
+            break
+        except (OSError, ValueError) as e:
+            problems.append(f"{folder.relative_to(path)}: {e}")
+    if found is None:
+        raise DamagedRunError(run, f"no readable weights ({'; '.join(problems)}).")
+    try:
+        model = build_model(cfg.model, schema)
+    except HakseupError as e:
+        raise DamagedRunError(run, f"config.yaml and schema.json describe no model: {e}") \
+            from None
+    expected = {k: list(v.shape) for k, v in model.state_dict().items()}
+    if expected != found:
+        wrong = sorted(set(expected) ^ set(found)) or sorted(
+            k for k in expected if expected[k] != found[k])
+        raise DamagedRunError(run, f"the weights in {base.relative_to(path)} do not fit the "
+                                   f"model config.yaml describes (first difference: "
+                                   f"{wrong[0]}); was model.* edited after training?")
+
+
+def _header_shapes(file: Path) -> dict[str, list[int]]:
+    """Tensor names and shapes from a safetensors header, without reading any tensor."""
+    from safetensors import SafetensorError, safe_open
+
+    if not file.is_file():
+        raise OSError("model.safetensors is missing")
+    try:
+        with safe_open(str(file), framework="pt") as f:
+            return {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
+    except SafetensorError as e:
+        raise ValueError(f"not a valid safetensors file ({str(e)[:100]})") from None
+
+
+def run_records(root: str | os.PathLike) -> list[dict]:
+    """Every run folder under ``root`` with its run.json fields checked: a damaged one is
+    still listed, with status ``damaged (…)``. Newest first."""
+    records = []
+    for d in sorted(Path(root).iterdir()):
+        if not d.is_dir() or not (d / "run.json").exists():
+            continue
+        try:
+            r = read_json(d, "run.json")
+            _check_record(d, r)
+        except DamagedRunError as e:
+            r = {"name": d.name, "status": "damaged (" + str(e).split(": ", 2)[-1][:60] + ")"}
+        r["path"] = str(d)
+        r.setdefault("name", d.name)
+        records.append(r)
+    return sorted(records, key=lambda r: str(r.get("created", "")), reverse=True)
+
+
+def _check_record(run: Path, r: dict) -> None:
+    types_ = {"name": str, "created": str, "status": str, "dataset": (str, type(None)),
+              "model": str, "duration_s": (int, float), "main_metric": dict}
+    for key, tp in types_.items():
+        if key in r and (not isinstance(r[key], tp) or isinstance(r[key], bool)):
+            raise DamagedRunError(run, f"run.json: '{key}' is {r[key]!r:.40}.")
+    for k, v in r.get("main_metric", {}).items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise DamagedRunError(run, f"run.json: main_metric {k!r} is {v!r:.40}.")
+
+
+def read_metrics(run: str | os.PathLike) -> dict:
+    """The scalar test metrics of a run ({} when it has none yet)."""
+    path = run_folder(run)
+    if not (path / "metrics.json").exists():
+        return {}
+    metrics = read_json(path, "metrics.json").get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise DamagedRunError(run, "metrics.json: 'metrics' is not a mapping.")
+    return {k: v for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def warn_unusable_numbers(df, pre) -> None:
+    """Warn, with counts, about text and inf in the numeric columns of new data: the saved
+    preprocessing would replace them by the training median, so a prediction for such a row
+    is not what the row says. (An empty cell is a missing value, imputed as in training.)"""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    found = []
+    for col, kind in getattr(pre, "kinds", {}).items():
+        if kind != "numeric" or col not in df.columns:
+            continue
+        s = df[col]
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        text = int((s.notna().to_numpy() & np.isnan(v)).sum())
+        inf = int(np.isinf(v).sum())
+        if text or inf:
+            found.append(f"{col}: " + ", ".join(p for p in (f"{text} text" if text else "",
+                                                             f"{inf} inf" if inf else "") if p))
+    if found:
+        warnings.warn("Numeric column(s) with values that are not finite numbers, predicted "
+                      "with the training median in their place: " + "; ".join(found) + ".")
