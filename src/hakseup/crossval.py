@@ -64,6 +64,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print) -> dict:
 
     t0 = time.perf_counter()
     rows, baselines, run_dir = [], [], None
+    ref_rows, n_test, task = [], 0, None   # issue 13: classical references per fold
     for k, bundle in _fold_bundles(cfg, folds):
         if cfg.model.name == "auto":
             cfg.model.name = default_model_name(bundle.schema)
@@ -83,6 +84,14 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print) -> dict:
         scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
         rows.append(scalars)
         baselines.append({m: v for m, v in base.items() if isinstance(v, float)})
+        # --- classical references (issue 13): the fold's own training and held-out rows
+        from .evaluation.references import reference_summary
+
+        refs = reference_summary(bundle, metrics, cfg.evaluation.references, cfg.train.seed + k)
+        ref_rows.append({n: {m: v for m, v in r.items() if isinstance(v, float)}
+                         for n, r in refs["metrics"].items()})
+        n_test, task = n_test + len(bundle.test), bundle.schema.task
+        # --- end references
         echo(f"fold {k + 1}/{folds}: " + ", ".join(f"{m}={v:.4f}" for m, v in
                                                    list(scalars.items())[:4]))
     keys = list(rows[0])
@@ -92,17 +101,40 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print) -> dict:
               "baseline_mean": {m: float(np.mean([b[m] for b in baselines if m in b]))
                                 for m in keys if all(m in b for b in baselines)},
               "run_dir": str(run_dir)}
+    result.update(_reference_means(ref_rows, result["mean"], task, n_test))   # issue 13
     atomic_write_json(run_dir / "cv.json", result)
     lines = [f"# Cross-validation: {run_dir.name}", "",
              f"{folds} folds; preprocessing refitted inside each fold.", "",
              "| metric | " + " | ".join(f"fold {i + 1}" for i in range(folds)) +
-             f" | mean ± std | {base_name} (mean) |",
-             "|---" * (folds + 3) + "|"]
+             f" | mean ± std | {base_name} (mean) |" +
+             "".join(f" {n} (mean ± std) |" for n in result.get("references_mean", {})),
+             "|---" * (folds + 3 + len(result.get("references_mean", {}))) + "|"]
     for m in keys:
         lines.append(f"| {m} | " + " | ".join(f"{r[m]:.4f}" for r in rows) +
                      f" | {result['mean'][m]:.4f} ± {result['std'][m]:.4f} | "
-                     f"{result['baseline_mean'].get(m, float('nan')):.4f} |")
+                     f"{result['baseline_mean'].get(m, float('nan')):.4f} |" +
+                     "".join(f" {v[m]:.4f} ± {result['references_std'][n][m]:.4f} |"
+                             if m in v else " — |"
+                             for n, v in result.get("references_mean", {}).items()))
+    if result.get("reference_verdict"):
+        lines += ["", result["reference_verdict"] + " (means over the folds; the noise is that "
+                  "of all held-out rows together)"]
     atomic_write_text(run_dir / "report.md", "\n".join(lines) + "\n")
     write_status(run_dir, "complete", finished=now_iso(),
                  duration_s=round(time.perf_counter() - t0, 2))
     return result
+
+
+def _reference_means(ref_rows: list[dict], net_mean: dict, task: str | None, n_test: int) -> dict:
+    """Issue 13: per-reference mean and std over the folds, and the verdict on the means."""
+    from .evaluation.references import reference_verdict
+
+    if not ref_rows or not ref_rows[0]:
+        return {}
+    names = [n for n in ref_rows[0] if all(n in r for r in ref_rows)]
+    mean = {n: {m: float(np.mean([r[n][m] for r in ref_rows])) for m in ref_rows[0][n]}
+            for n in names}
+    std = {n: {m: float(np.std([r[n][m] for r in ref_rows], ddof=1)) for m in ref_rows[0][n]}
+           for n in names}
+    return {"references_folds": ref_rows, "references_mean": mean, "references_std": std,
+            "reference_verdict": reference_verdict(net_mean, mean, task, n_test)}

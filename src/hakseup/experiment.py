@@ -39,6 +39,7 @@ class RunResult:
     schema: Schema | None = None
     summary: list[str] = field(default_factory=list)
     rank: int = 0                     # in a distributed run, only rank 0 holds the results
+    references: dict = field(default_factory=dict)   # evaluation.references.reference_summary
 
     @property
     def main_metric(self) -> tuple[str, float]:
@@ -198,6 +199,12 @@ def _train(cfg: RunConfig, resume_dir: Path | None, echo, rank: int, t0: float) 
             f"{metrics['precision_at_deploy_prevalence']:.3f} (test split: "
             f"{metrics['precision']:.3f}).")
     result = RunResult(run_dir, metrics, base_name, base, history, bundle.schema)
+    # --- classical references (issue 13): fitted on the same training rows, same test rows
+    from .evaluation.references import reference_summary
+
+    result.references = reference_summary(bundle, metrics, cfg.evaluation.references,
+                                          cfg.train.seed)
+    # --- end references
     _finish(run_dir, cfg, bundle, trainer, result, used, time.perf_counter() - t0)
     return result
 
@@ -211,7 +218,8 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
     schema = bundle.schema
     atomic_write_json(run_dir / "metrics.json", {
         "split": "test", "checkpoint": used, "metrics": result.metrics,
-        "baseline": {"name": result.baseline_name, "metrics": result.baseline}})
+        "baseline": {"name": result.baseline_name, "metrics": result.baseline},
+        "references": result.references})
     if cfg.output.plots:
         from .evaluation.plots import plot_confusion_matrix, plot_loss
 
@@ -256,6 +264,12 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
     }
     for k, v in bundle.info.get("summary", {}).items():
         ctx["data_summary"][k] = v
+    # --- classical references (issue 13): a column each in the report, a verdict line
+    ctx["references"] = result.references.get("metrics", {})
+    if result.references.get("verdict"):
+        ctx["summary_lines"].append(result.references["verdict"])
+    ctx["notices"] += result.references.get("notices", [])
+    # --- end references
     if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
         lines = [f"{'BEATS' if result.metrics['beats'][name] else 'does NOT beat'} the {name} "
                  f"forecast: MAE {result.metrics['mae']:.4f} vs {b['mae']:.4f}, "
@@ -309,4 +323,7 @@ def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
     cfg, _, _, model = load_trained(run, checkpoint)
     bundle = load_data(cfg.data, seed=cfg.train.seed)
     metrics, name, base = score(model, bundle)
-    return RunResult(Path(run), metrics, name, base, [], bundle.schema)
+    from .evaluation.references import reference_summary   # issue 13: references
+
+    refs = reference_summary(bundle, metrics, cfg.evaluation.references, cfg.train.seed)
+    return RunResult(Path(run), metrics, name, base, [], bundle.schema, references=refs)
