@@ -451,4 +451,10 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
             value = f"{resolve_path(file, None)}:{cls}"
         set_key(merged, key, value)
     apply_overrides(merged, overrides or [])
+    # Issue 13: a CSV table without a recipe starts from the table defaults (underneath
+    # everything the user set; see data/table_defaults.py).
+    from .data.table_defaults import applies, with_table_defaults
+
+    if recipe is None and applies(merged):
+        merged = with_table_defaults(merged)
     return RunConfig.from_dict(merged)
