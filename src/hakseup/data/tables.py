@@ -189,6 +189,8 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
                                f"{c}: {n} levels" for c, n in folded.items()) + ".")
     if plan.classification:
         info["class_counts"] = df[target].astype(str).value_counts().to_dict()
+    if plan.layout == "table":
+        _check_table(plan, tr, va, info)
     augment = None
     if plan.layout == "image" and cfg.augment:
         from .images import Augmenter
@@ -196,6 +198,23 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
         augment = Augmenter(cfg.augment)
     return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
                       augment=augment)
+
+
+def _check_table(plan: TablePlan, train: np.ndarray, val: np.ndarray, info: dict) -> None:
+    """Before training: a feature that leaks the target (a warning and a report notice), a
+    class that dominates (a notice). See ``checks.py``."""
+    from .checks import balance_message, leak_findings, leak_messages, warn_all
+
+    findings = leak_findings(plan.df, plan.kinds, plan.target, plan.task, train, val)
+    if findings:
+        info["notices"] += leak_messages(findings, plan.target)
+        info["leaks"] = [c for c, _ in findings]
+        # The same line for every fold of a cross-validation: Python shows it once.
+        warn_all(leak_messages(findings, plan.target, detail=False))
+    if plan.classification:
+        message = balance_message(info["class_counts"], plan.target)
+        if message:
+            info["notices"].append(message)
 
 
 def table_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict | None = None,
