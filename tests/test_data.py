@@ -374,7 +374,7 @@ def test_training_with_augmentation_runs(cli):
 def test_distinct_count_is_exact_where_the_kind_rules_look(values):
     """A numeric column's distinct count may stop at "3 or more" (all the kind rules ask);
     below that, and for text, it is exact."""
-    from hakseup.data.tables import _distinct_count
+    from hakseup.data.columns import _distinct_count
 
     s = pd.Series(values)
     exact = s.nunique(dropna=True)

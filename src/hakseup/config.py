@@ -29,7 +29,8 @@ import yaml
 
 from .errors import ConfigError, unknown_choice
 
-__all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "RunConfig",
+__all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
+           "RunConfig",
            "load_config", "apply_overrides", "set_key", "recipe_names", "recipe_path"]
 
 SCHEDULERS = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
@@ -141,14 +142,22 @@ class OutputConfig:
 
 
 @dataclass
+class EvaluationConfig:
+    references: str = _f("all", choices=["all", "none"],
+                         help="classical references (scikit-learn) beside a table's metrics")
+
+
+@dataclass
 class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     tune: dict = field(default_factory=dict)  # search space: {"train.lr": {low, high, log}, ...}
 
-    SECTIONS: typing.ClassVar[tuple[str, ...]] = ("data", "model", "train", "output", "tune")
+    SECTIONS: typing.ClassVar[tuple[str, ...]] = ("data", "model", "train", "output",
+                                                  "evaluation", "tune")
 
     @classmethod
     def from_dict(cls, d: dict | None, base_dir: str | os.PathLike | None = None) -> "RunConfig":
@@ -162,7 +171,8 @@ class RunConfig:
                 raise ConfigError(unknown_choice("config section", key, cls.SECTIONS))
         kwargs: dict[str, Any] = {}
         for name, section_cls in (("data", DataConfig), ("model", ModelConfig),
-                                  ("train", TrainConfig), ("output", OutputConfig)):
+                                  ("train", TrainConfig), ("output", OutputConfig),
+                                  ("evaluation", EvaluationConfig)):
             kwargs[name] = _build_section(section_cls, name, d.get(name) or {}, base_dir)
         tune = d.get("tune") or {}
         if not isinstance(tune, dict):
@@ -495,13 +505,13 @@ def set_key(d: dict, dotted: str, value: Any) -> None:
             d.setdefault("tune", {})[".".join(parts[1:])] = value
             return
         raise ConfigError(f"Invalid config key '{dotted}': expected 'section.key', e.g. "
-                          f"train.lr. Sections: data, model, train, output.")
+                          f"train.lr. Sections: data, model, train, output, evaluation.")
     section, key = parts
     if section == "tune":
         d.setdefault("tune", {})[key] = value
         return
     valid = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig,
-             "output": OutputConfig}
+             "output": OutputConfig, "evaluation": EvaluationConfig}
     if section not in valid:
         raise ConfigError(unknown_choice("config section", section, list(valid) + ["tune"]))
     names = [f.name for f in dataclasses.fields(valid[section])]
@@ -598,4 +608,10 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
             value = f"{resolve_path(file, None)}:{cls}"
         set_key(merged, key, value)
     apply_overrides(merged, overrides or [])
+    # Issue 13: a CSV table without a recipe starts from the table defaults (underneath
+    # everything the user set; see data/table_defaults.py).
+    from .data.table_defaults import applies, with_table_defaults
+
+    if recipe is None and applies(merged):
+        merged = with_table_defaults(merged)
     return RunConfig.from_dict(merged)

@@ -58,13 +58,14 @@ def fold_bundles(cfg: RunConfig, folds: int):
 
 def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
                    callbacks: list | None = None) -> dict:
-    """Train and score one model per fold (an ``Experiment`` each, in one ``Run``); returns
-    per-fold metrics, mean and std."""
+    """Train and score one model per fold (an ``Experiment`` each, in one ``Run``), next to
+    the classical references fitted on the same fold rows; returns per-fold metrics, mean
+    and std."""
     from .experiment import Experiment
     from .runs import Run
 
     t0 = time.perf_counter()
-    rows, baselines, run = [], [], None
+    rows, baselines, ref_rows, n_test, run = [], [], [], 0, None
     with contextlib.ExitStack() as stack:
         for k, bundle in fold_bundles(cfg, folds):
             exp = Experiment(cfg, callbacks, bundle=bundle, init_seed=cfg.train.seed + k).setup()
@@ -78,9 +79,14 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
             scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
             rows.append(scalars)
             baselines.append({m: v for m, v in base.items() if isinstance(v, float)})
+            refs = exp.references(metrics, seed=cfg.train.seed + k)
+            ref_rows.append({n: {m: v for m, v in r.items() if isinstance(v, float)}
+                             for n, r in refs["metrics"].items()})
+            n_test += len(bundle.test)
             echo(f"fold {k + 1}/{folds}: " + ", ".join(f"{m}={v:.4f}" for m, v in
                                                        list(scalars.items())[:4]))
         result = _summarise(rows, baselines, base_name, run.path)
+        result.update(_reference_means(ref_rows, result["mean"], bundle.schema.task, n_test))
         _write_cv_report(run.path, folds, rows, result)
         run.complete(duration_s=round(time.perf_counter() - t0, 2))
     return result
@@ -108,14 +114,35 @@ def _summarise(rows: list[dict], baselines: list[dict], base_name: str, run_dir:
 
 def _write_cv_report(run_dir: Path, folds: int, rows: list[dict], result: dict) -> None:
     atomic_write_json(run_dir / "cv.json", result)
-    base_name = result["baseline_name"]
+    base_name, refs = result["baseline_name"], result.get("references_mean", {})
     lines = [f"# Cross-validation: {run_dir.name}", "",
              f"{folds} folds; preprocessing refitted inside each fold.", "",
              "| metric | " + " | ".join(f"fold {i + 1}" for i in range(folds)) +
-             f" | mean ± std | {base_name} (mean) |",
-             "|---" * (folds + 3) + "|"]
+             f" | mean ± std | {base_name} (mean) |" +
+             "".join(f" {n} (mean ± std) |" for n in refs),
+             "|---" * (folds + 3 + len(refs)) + "|"]
     for m in result["mean"]:
         lines.append(f"| {m} | " + " | ".join(f"{r[m]:.4f}" for r in rows) +
                      f" | {result['mean'][m]:.4f} ± {result['std'][m]:.4f} | "
-                     f"{result['baseline_mean'].get(m, float('nan')):.4f} |")
+                     f"{result['baseline_mean'].get(m, float('nan')):.4f} |" +
+                     "".join(f" {v[m]:.4f} ± {result['references_std'][n][m]:.4f} |"
+                             if m in v else " — |" for n, v in refs.items()))
+    if result.get("reference_verdict"):
+        lines += ["", result["reference_verdict"] + " (means over the folds; the noise is that "
+                  "of all held-out rows together)"]
     atomic_write_text(run_dir / "report.md", "\n".join(lines) + "\n")
+
+
+def _reference_means(ref_rows: list[dict], net_mean: dict, task: str | None, n_test: int) -> dict:
+    """Issue 13: per-reference mean and std over the folds, and the verdict on the means."""
+    from .evaluation.references import reference_verdict
+
+    if not ref_rows or not ref_rows[0]:
+        return {}
+    names = [n for n in ref_rows[0] if all(n in r for r in ref_rows)]
+    mean = {n: {m: float(np.mean([r[n][m] for r in ref_rows])) for m in ref_rows[0][n]}
+            for n in names}
+    std = {n: {m: float(np.std([r[n][m] for r in ref_rows], ddof=1)) for m in ref_rows[0][n]}
+           for n in names}
+    return {"references_folds": ref_rows, "references_mean": mean, "references_std": std,
+            "reference_verdict": reference_verdict(net_mean, mean, task, n_test)}

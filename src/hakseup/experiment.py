@@ -88,6 +88,15 @@ class Experiment:
 
         return score(self.model_, self.bundle_, split)
 
+    def references(self, metrics: dict, seed: int | None = None) -> dict:
+        """The classical references (majority/mean, linear, gradient-boosted trees) fitted on
+        exactly this experiment's training rows and preprocessing, scored on its test rows,
+        with the verdict on ``metrics`` (``evaluation.references.reference_summary``)."""
+        from .evaluation.references import reference_summary
+
+        return reference_summary(self.bundle_, metrics, self.cfg.evaluation.references,
+                                 self.cfg.train.seed if seed is None else seed)
+
     @classmethod
     def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
         """The experiment a run folder holds: its config, schema, fitted preprocessing and
@@ -213,7 +222,8 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> 
         used = exp.restore_best(run.path / "checkpoints")
         metrics, base_name, base = exp.score()
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
-                           model=exp.model_, bundle=bundle, checkpoint=used)
+                           model=exp.model_, bundle=bundle, checkpoint=used,
+                           references=exp.references(metrics))
         write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},

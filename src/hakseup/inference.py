@@ -104,4 +104,4 @@ def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
     bundle = exp.load_data()
     metrics, name, base = exp.score()
     return RunResult(Path(run), metrics, name, base, [], bundle.schema, model=exp.model_,
-                     bundle=bundle, checkpoint=checkpoint)
+                     bundle=bundle, checkpoint=checkpoint, references=exp.references(metrics))

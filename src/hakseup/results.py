@@ -32,6 +32,7 @@ class RunResult:
     model: Any = None                 # the trained nn.Module (best checkpoint when there is one)
     bundle: DataBundle | None = None  # the data it was trained and scored on
     checkpoint: str = "last"          # which weights the metrics come from
+    references: dict = field(default_factory=dict)   # evaluation.references.reference_summary
 
     @property
     def main_metric(self) -> tuple[str, float]:

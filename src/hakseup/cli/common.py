@@ -42,6 +42,8 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--name", "output.name", "NAME", "run name"),
     ("--deploy-prevalence", "output.deploy_prevalence", "P",
      "binary: precision re-estimated at this prevalence"),
+    ("--references", "evaluation.references", "all|none",
+     "classical scikit-learn references beside a table's metrics"),
 ]
 SWITCHES: list[tuple[str, str, object, str]] = [
     ("--no-header", "data.header", False, "the CSV has no header row"),

@@ -38,8 +38,14 @@ def run(args: argparse.Namespace) -> int:
 
     r = cross_validate(cfg, args.folds)
     print(f"\n{args.folds}-fold cross-validation:")
+    refs = [n for n in r.get("references_mean", {}) if n not in ("majority", "mean")]
     print_table([(m, f"{r['mean'][m]:.4f} ± {r['std'][m]:.4f}",
-                  f"{r['baseline_mean'].get(m, float('nan')):.4f}") for m in r["mean"]],
-                header=("metric", "mean ± std", r["baseline_name"]))
+                  f"{r['baseline_mean'].get(m, float('nan')):.4f}",
+                  *(f"{r['references_mean'][n][m]:.4f} ± {r['references_std'][n][m]:.4f}"
+                    if m in r["references_mean"][n] else "—" for n in refs))
+                 for m in r["mean"]],
+                header=("metric", "mean ± std", r["baseline_name"], *refs))
+    if r.get("reference_verdict"):
+        print(f"\n{r['reference_verdict']} (means over the folds)")
     print(f"\nRun folder: {r['run_dir']}")
     return 0

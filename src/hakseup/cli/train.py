@@ -40,8 +40,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_metrics(result) -> None:
-    from ..evaluation.report import metric_rows
+    from ..evaluation.report import metric_rows, reference_columns
 
+    refs = (getattr(result, "references", None) or {}).get("metrics", {})
     print(f"\nTest metrics ({result.run_dir.name}):")
-    print_table(metric_rows(result.metrics, result.baseline),
-                header=("metric", "model", result.baseline_name, "vs baseline"))
+    print_table(metric_rows(result.metrics, result.baseline, refs),
+                header=("metric", "model", result.baseline_name, *reference_columns(refs),
+                        "vs baseline"))
+    verdict = (getattr(result, "references", None) or {}).get("verdict")
+    if verdict and verdict not in result.summary:   # train's summary has said it already
+        print(f"\n{verdict}")

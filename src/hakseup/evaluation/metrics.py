@@ -43,7 +43,8 @@ def metric_direction(name: str) -> str:
 
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
                            n_classes: int | None = None) -> dict:
-    """Accuracy, precision/recall/F1 (macro and weighted), ROC-AUC, confusion matrix."""
+    """Accuracy, balanced accuracy, precision/recall/F1 (macro, weighted and per class),
+    ROC-AUC, PR-AUC (binary: average precision of the positive class), confusion matrix."""
     from sklearn import metrics as skm
 
     y_true = np.asarray(y_true).astype(int)
@@ -52,14 +53,23 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
     labels = list(range(n_classes))
     y_pred = proba.argmax(1)
     out = {"accuracy": float(skm.accuracy_score(y_true, y_pred))}
+    # The mean recall over the classes present: what accuracy says when classes are balanced.
+    present = np.unique(y_true)
+    out["balanced_accuracy"] = float(np.mean([np.mean(y_pred[y_true == c] == c)
+                                              for c in present])) if len(present) else 0.0
     for avg in ("macro", "weighted"):
         p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
                                                          average=avg, zero_division=0)
         out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = float(p), float(r), float(f)
-    present = np.unique(y_true)
+    p, r, _, support = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
+                                                           average=None, zero_division=0)
+    out["per_class_precision"] = [float(v) for v in p]       # lists: not in scalar tables
+    out["per_class_recall"] = [float(v) for v in r]
+    out["per_class_support"] = [int(v) for v in support]
     try:
         if n_classes == 2 and len(present) == 2:
             out["roc_auc"] = float(skm.roc_auc_score(y_true, proba[:, 1]))
+            out["pr_auc"] = float(skm.average_precision_score(y_true, proba[:, 1]))
         elif n_classes > 2 and len(present) == n_classes:
             p = proba / proba.sum(1, keepdims=True)
             out["roc_auc"] = float(skm.roc_auc_score(y_true, p, multi_class="ovr",

@@ -18,10 +18,11 @@ from typing import Any
 from ..fileio import atomic_write_text
 from .metrics import LOWER_IS_BETTER
 
-__all__ = ["write_reports", "metric_rows", "format_value"]
+__all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
 
 # Scalar metrics in the order they are shown (the rest follow alphabetically).
-_ORDER = ["accuracy", "precision", "recall", "f1", "precision_macro", "recall_macro", "f1_macro",
+_ORDER = ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "pr_auc",
+          "precision_macro", "recall_macro", "f1_macro",
           "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "mae", "rmse",
           "mse", "mape", "mase", "r2"]
 
@@ -34,10 +35,18 @@ def format_value(v: Any) -> str:
     return str(v)
 
 
-def metric_rows(metrics: dict, baseline: dict) -> list[tuple[str, str, str, str]]:
-    """(metric, model, baseline, verdict) for every scalar metric."""
+def reference_columns(references: dict | None) -> list[str]:
+    """The references shown as columns: the non-trivial ones (the majority class / mean is
+    already the baseline column)."""
+    return [n for n in (references or {}) if n not in ("majority", "mean")]
+
+
+def metric_rows(metrics: dict, baseline: dict, references: dict | None = None
+                ) -> list[tuple[str, ...]]:
+    """(metric, model, baseline, [one per classical reference,] verdict) per scalar metric."""
     keys = [k for k in _ORDER if k in metrics] + sorted(
         k for k, v in metrics.items() if k not in _ORDER and isinstance(v, (int, float)))
+    refs = reference_columns(references)
     rows = []
     for k in keys:
         m, b = metrics[k], baseline.get(k)
@@ -46,7 +55,10 @@ def metric_rows(metrics: dict, baseline: dict) -> list[tuple[str, str, str, str]
             lower = k in LOWER_IS_BETTER
             better = m < b if lower else m > b
             verdict = "better" if better else ("same" if m == b else "worse")
-        rows.append((k, format_value(m), format_value(b) if b is not None else "—", verdict))
+        cols = [format_value(references[n][k]) if isinstance(references[n].get(k), (int, float))
+                else "—" for n in refs]
+        rows.append((k, format_value(m), format_value(b) if b is not None else "—", *cols,
+                     verdict))
     return rows
 
 
@@ -67,7 +79,7 @@ def write_reports(run_dir: str | os.PathLike, ctx: dict) -> tuple[Path, Path]:
 
 def _sections(ctx: dict) -> list[tuple[str, Any]]:
     """The report's content as (heading, payload) pairs shared by both formats."""
-    rows = metric_rows(ctx["metrics"], ctx["baseline_metrics"])
+    rows = metric_rows(ctx["metrics"], ctx["baseline_metrics"], ctx.get("references"))
     summary = ctx.get("summary_lines", [])
     data_rows = [(k, format_value(v)) for k, v in ctx.get("data_summary", {}).items()]
     train_rows = [(k, format_value(v)) for k, v in ctx.get("training_summary", {}).items()]
@@ -76,12 +88,17 @@ def _sections(ctx: dict) -> list[tuple[str, Any]]:
             ("extra", ctx.get("extra_sections", []))]
 
 
+def _metric_header(ctx: dict) -> list[str]:
+    return (["metric", "model", ctx["baseline_name"]]
+            + reference_columns(ctx.get("references")) + ["model vs baseline"])
+
+
 def _markdown(run_dir: Path, ctx: dict) -> str:
     s = dict(_sections(ctx))
     out = [f"# Run report: {ctx['name']}", ""]
     out += [f"- {line}" for line in s["summary"]] + [""]
     out += [f"## Test metrics (baseline: {ctx['baseline_name']})", "",
-            _md_table(["metric", "model", ctx["baseline_name"], "model vs baseline"], s["metrics"]),
+            _md_table(_metric_header(ctx), s["metrics"]),
             ""]
     for title, body in s["extra"]:
         out += [f"## {title}", "", body, ""]
@@ -122,7 +139,8 @@ def _html(run_dir: Path, ctx: dict) -> str:
         for r in rows:
             cells = []
             for i, c in enumerate(r):
-                cls = ' class="num"' if i in (1, 2) and len(header) == 4 else ""
+                cls = ' class="num"' if 0 < i < len(header) - 1 and header[0] == "metric" \
+                    else ""
                 if cls_col is not None and i == cls_col and c in ("better", "worse"):
                     cls = f' class="{c}"'
                 cells.append(f"<td{cls}>{e(str(c))}</td>")
@@ -133,8 +151,7 @@ def _html(run_dir: Path, ctx: dict) -> str:
     parts = [f"<h1>Run report: {e(ctx['name'])}</h1>", "<ul>"]
     parts += [f"<li>{e(line)}</li>" for line in s["summary"]] + ["</ul>"]
     parts += [f"<h2>Test metrics (baseline: {e(ctx['baseline_name'])})</h2>",
-              table(["metric", "model", ctx["baseline_name"], "model vs baseline"],
-                    s["metrics"], cls_col=3)]
+              table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1)]
     for title, body in s["extra"]:
         parts += [f"<h2>{e(title)}</h2>", f"<pre>{e(body)}</pre>"]
     parts += ["<h2>Data</h2>", table(["", ""], s["data"])]

@@ -37,7 +37,8 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
     _deploy_prevalence(cfg, bundle, result.metrics)
     atomic_write_json(run_dir / "metrics.json", {
         "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
-        "baseline": {"name": result.baseline_name, "metrics": result.baseline}})
+        "baseline": {"name": result.baseline_name, "metrics": result.baseline},
+        "references": result.references})
     if cfg.output.plots:
         _write_plots(run_dir, result)
     ctx = _report_context(run_dir, cfg, trainer, result, duration)
@@ -118,6 +119,11 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dic
         "config_yaml": cfg.to_yaml(), "environment": env,
     }
     ctx["data_summary"].update(bundle.info.get("summary", {}))
+    # The classical references: a column each in the report, the verdict in the summary.
+    ctx["references"] = result.references.get("metrics", {})
+    if result.references.get("verdict"):
+        ctx["summary_lines"].append(result.references["verdict"])
+    ctx["notices"] += result.references.get("notices", [])
     if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
         lines = [f"{'BEATS' if result.metrics['beats'][name] else 'does NOT beat'} the {name} "
                  f"forecast: MAE {result.metrics['mae']:.4f} vs {b['mae']:.4f}, "

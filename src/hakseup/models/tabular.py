@@ -1,8 +1,8 @@
-"""Tabular network: an embedding per categorical column, scaled numeric columns, then an MLP
-with BatchNorm and Dropout.
+"""Tabular network: categorical columns one-hot (few levels) or embedded (many), scaled numeric
+columns, then an MLP with BatchNorm and Dropout.
 
 Example:
-    >>> m = TabularNet(n_numeric=3, cardinalities=[5, 4], hidden=[32], n_outputs=2)
+    >>> m = TabularNet(n_numeric=3, cardinalities=[5, 40], hidden=[32], n_outputs=2)
     >>> m(torch.zeros(8, 3), torch.zeros(8, 2, dtype=torch.long)).shape
     torch.Size([8, 2])
 """
@@ -10,34 +10,45 @@ Example:
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from ..data.tables import embedding_size
+from ..data.encoding import category_width
 from .layers import mlp_stack
 
 __all__ = ["TabularNet"]
 
 
 class TabularNet(nn.Module):
+    """``cardinalities`` count each categorical column's levels including "unknown" (index
+    0); ``category_width`` decides one-hot or embedding per column."""
+
     def __init__(self, n_numeric: int, cardinalities: list[int], hidden: list[int],
                  n_outputs: int, embedding_dim: int | None = None, dropout: float = 0.1,
                  activation: str = "relu", batch_norm: bool = True):
         super().__init__()
-        dims = [embedding_dim or embedding_size(n) for n in cardinalities]
-        self.embeddings = nn.ModuleList(nn.Embedding(n, d) for n, d in zip(cardinalities, dims))
+        plan = [category_width(n, embedding_dim) for n in cardinalities]
+        self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
+        self.one_hot_sizes = [cardinalities[i] for i in self.one_hot]
+        self.embedded = [i for i, (mode, _) in enumerate(plan) if mode == "embedding"]
+        self.embeddings = nn.ModuleList(nn.Embedding(cardinalities[i], plan[i][1])
+                                        for i in self.embedded)
         self.n_numeric = n_numeric           # a Python int: export traces no shape test
         self.numeric_norm = nn.BatchNorm1d(n_numeric) if batch_norm and n_numeric else None
         self.emb_dropout = nn.Dropout(dropout)
-        self.body, width = mlp_stack(n_numeric + sum(dims), hidden, activation, dropout,
-                                     batch_norm)
+        width = n_numeric + sum(w for _, w in plan)
+        self.body, width = mlp_stack(width, hidden, activation, dropout, batch_norm)
         self.head = nn.Linear(width, n_outputs)
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         parts = []
         if self.embeddings:
             # x_cat: (B, n_cat) indices → each (B, d_i) → (B, sum d_i)
-            emb = torch.cat([e(x_cat[:, i]) for i, e in enumerate(self.embeddings)], dim=1)
+            emb = torch.cat([e(x_cat[:, i]) for i, e in zip(self.embedded, self.embeddings)],
+                            dim=1)
             parts.append(self.emb_dropout(emb))
+        for i, n in zip(self.one_hot, self.one_hot_sizes):
+            parts.append(F.one_hot(x_cat[:, i], n).to(x_num.dtype))    # (B, n)
         if self.n_numeric:
             parts.append(self.numeric_norm(x_num) if self.numeric_norm is not None else x_num)
         return self.head(self.body(torch.cat(parts, dim=1)))       # (B, n_outputs)
