@@ -101,6 +101,12 @@ def prepare(cfg: RunConfig):
     bundle = load_data(cfg.data, seed=cfg.train.seed)
     if cfg.model.name == "auto":  # the saved config names the model actually trained
         cfg.model.name = default_model_name(bundle.schema)
+    # --- hook (series/sequence helper): sequence training settings from the data size
+    from .models.auto_train import apply_sequence_defaults
+
+    bundle.info.setdefault("notices", []).extend(
+        apply_sequence_defaults(cfg, bundle.schema, len(bundle.train)))
+    # --- end hook
     model = build_model(cfg.model, bundle.schema)
     from .training.trainer import Trainer
 
@@ -290,13 +296,13 @@ def _plot_forecasts(run_dir: Path, model, bundle: DataBundle) -> None:
     starts, preds = {}, {}
     for split in ("train", "val", "test"):
         if len(getattr(bundle, split)):
-            st, pred, actual, _ = forecast_predictions(model, bundle, split)
+            st, pred, actual, base = forecast_predictions(model, bundle, split)
             starts[split], preds[split] = st, pred
             if split == "test":
-                residuals = actual[:, 0] - pred[:, 0]
+                residuals, test_baselines = actual[:, 0] - pred[:, 0], base  # hook: baselines
     times = s["times"]
     plot_forecast(times, s["y"], starts, preds, s["train_end"], run_dir / "plots" / "forecast.png",
-                  bundle.schema.target)
+                  bundle.schema.target, baselines=test_baselines)
     plot_residuals(times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
                    bundle.schema.target)
 
