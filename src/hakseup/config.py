@@ -53,6 +53,9 @@ def _f(default: Any = None, *, choices: list | None = None, min: float | None = 
 class DataConfig:
     dataset: str | None = _f("digits", help="built-in dataset (see `hakseup datasets`)")
     path: str | None = _f(None, path=True, help="a CSV file; overrides dataset")
+    test_path: str | None = _f(None, path=True,
+                               help="a CSV used as the test split (preprocessing fitted on "
+                                    "the training file only)")
     target: str | None = _f(None, help="column to predict (name, or index without a header)")
     task: str = _f("auto", choices=TASKS, help="inferred from the target unless forced")
     layout: str = _f("auto", choices=LAYOUTS, help="how a row's features are read")
@@ -70,7 +73,9 @@ class DataConfig:
     duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
                          help="repeated timestamps: stop, or aggregate them")
     fill_gaps: bool = _f(True, help="add missing timestamps of a regular series (interpolated)")
-    season: int | None = _f(None, min=1, help="season length for the seasonal naive baseline")
+    season: int | None = _f(None, min=1, help="season length (default: from the frequency, "
+                                              "or the autocorrelation when irregular)")
+    dayfirst: bool = _f(False, help="dates are written day first (31/01/2020)")
     val_size: float = _f(0.15, min=0, help="validation share (<1) or row count (>=1)")
     test_size: float = _f(0.15, min=0, help="test share (<1) or row count (>=1)")
     normalize: bool = _f(True, help="scale inputs with statistics of the training rows")
@@ -93,6 +98,10 @@ class ModelConfig:
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH, help="categorical embedding size (rule if unset)")
     lstm_impl: str = _f("scratch", choices=["scratch", "native"], help="our LSTM cell or nn.LSTM")
+    bidirectional: bool = _f(False, help="recurrent layers read the sequence both ways")
+    readout: str = _f("mean_last", choices=["last", "mean", "mean_last"],
+                      help="recurrent readout: last state, mean over steps, or both")
+    series_norm: bool = _f(False, help="standardise each sequence per channel (cnn)")
 
 
 @dataclass
@@ -129,6 +138,8 @@ class TrainConfig:
                                   "the cores for a lazy dataset)")
     tensorboard: bool = _f(True)
     progress: bool = _f(True, help="progress bars")
+    sequence_defaults: bool = _f(True, help="sequence data: train keys left at their defaults "
+                                            "are resolved from the data size")
 
 
 @dataclass

@@ -24,9 +24,9 @@ def _exportable(model: torch.nn.Module) -> torch.nn.Module:
     from .models.lstm import RecurrentNet
 
     if isinstance(model, RecurrentNet) and model.impl == "scratch" and model.kind == "lstm":
-        rnn = model.rnn
-        native = RecurrentNet(rnn.input_size, rnn.hidden_size, model.head.out_features,
-                              rnn.num_layers, rnn.dropout, kind="lstm", impl="native")
+        if model.bidirectional:    # our two directions are two modules: export them as they are
+            return model
+        native = model.like(impl="native")
         native.load_state_dict(model.state_dict())
         return native.eval()
     return model

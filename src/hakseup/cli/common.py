@@ -10,6 +10,7 @@ __all__ = ["add_config_flags", "config_from_args", "print_table", "EXAMPLES_TRAI
 FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--dataset", "data.dataset", "NAME", "a built-in dataset (see `hakseup datasets`)"),
     ("--data", "data.path", "FILE", "a CSV file"),
+    ("--test-data", "data.test_path", "FILE", "a CSV file used as the test split"),
     ("--target", "data.target", "COL", "the column to predict"),
     ("--task", "data.task", "TASK", "auto, binary, multiclass or regression"),
     ("--time-col", "data.time_col", "COL", "date/time column: a time-series task"),
@@ -47,6 +48,7 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
 ]
 SWITCHES: list[tuple[str, str, object, str]] = [
     ("--no-header", "data.header", False, "the CSV has no header row"),
+    ("--dayfirst", "data.dayfirst", True, "dates are written day first (31/01/2020)"),
     ("--compile", "train.compile", True, "torch.compile the model"),
     ("--no-progress", "train.progress", False, "no progress bars"),
     ("--no-tensorboard", "train.tensorboard", False, "no TensorBoard logs"),

@@ -143,6 +143,10 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
 
 def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
     """Turn a data config (a built-in dataset or a CSV path) into a ``DataBundle``."""
+    if getattr(cfg, "test_path", None):   # --test-data: a separate file is the test split
+        from .testfile import load_with_test_file
+
+        return load_with_test_file(cfg, seed)
     raw, defaults, source = load_raw(cfg)
     if isinstance(raw, ImageData):
         return image_bundle(raw, cfg, seed)

@@ -29,7 +29,7 @@ from ..errors import DataError, closest
 from .bundle import DataBundle, Schema, Split
 from .splits import chronological_indices
 
-__all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season",
+__all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
            "prepare_series", "naive_forecasts"]
 
 
@@ -79,6 +79,19 @@ def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
     peaks = [k for k in range(2, max_lag) if r[k] > threshold and r[k] >= r[k - 1]
              and r[k] >= r[k + 1]]
     return int(max(peaks, key=lambda k: r[k])) if peaks else 1
+
+
+def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> int:
+    """The season: given, else the calendar season of the frequency (hourly 24, daily 7,
+    weekly 52, monthly 12, quarterly 4, yearly none), else the autocorrelation's peak."""
+    from .dates import season_from_freq
+
+    if given:
+        return int(given)
+    season = season_from_freq(freq)
+    if season is not None:
+        return season if len(y_train) >= 2 * season else 1
+    return detect_season(y_train)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -138,16 +151,11 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
         if f not in cols:
             raise DataError(f"Feature column '{f}' is not in '{source}'. Columns: "
                             f"{', '.join(cols[:20])}.")
+    from .dates import parse_dates
+
     raw_times = df[time_col]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        times = pd.to_datetime(raw_times, errors="coerce", format="mixed")
-    bad = times.isna() & raw_times.notna()
-    if bad.any() or times.isna().all():
-        example = raw_times[bad].iloc[0] if bad.any() else raw_times.iloc[0]
-        raise DataError(f"Time column '{time_col}' has {int(bad.sum()) or len(df)} value(s) that "
-                        f"are not dates, e.g. {str(example)!r}. Expected dates like 2020-01-31 "
-                        f"or 2020-01-31 09:30; fix them or choose another --time-col.")
+    times = pd.Series(parse_dates(raw_times, getattr(cfg, "dayfirst", False), time_col),
+                      index=df.index)
     notices = []
     data = pd.DataFrame({time_col: times})
     for c in [target] + features:
@@ -317,7 +325,7 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
         raise DataError(f"data.season {cfg.season} is not shorter than the training period "
                         f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
-    season = cfg.season or detect_season(y[:train_end])
+    season = resolve_season(cfg.season, sf.freq, y[:train_end])
     schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
                     n_outputs=horizon, target=sf.target, numeric_features=cols)
     info = {

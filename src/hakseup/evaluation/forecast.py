@@ -1,4 +1,6 @@
-"""Forecast evaluation in original units, next to naive, seasonal-naive and drift baselines.
+"""Forecast evaluation in original units, next to naive, seasonal-naive, drift, ETS and Theta
+forecasts (the classical references, fitted on the training period only); with a horizon
+above one, every step is also scored on its own (``metrics["per_step"]``).
 
 Example:
     >>> metrics, best_baseline, baseline = forecast_scores(model, bundle)   # doctest: +SKIP
@@ -13,8 +15,9 @@ from .metrics import mase, regression_metrics
 __all__ = ["forecast_scores", "forecast_predictions"]
 
 
-def forecast_predictions(model, bundle, split: str = "test"):
-    """(starts, predictions, actuals, baselines) in original units for a split."""
+def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
+    """(starts, predictions, actuals, baselines) in original units for a split; ETS and Theta
+    are among the baselines for the test split (or when ``classical``)."""
     from ..data.series import naive_forecasts, to_original
     from ..training.predict import predict
 
@@ -24,7 +27,23 @@ def forecast_predictions(model, bundle, split: str = "test"):
     out = predict(model, getattr(bundle, split).inputs).numpy()
     pred = to_original(bundle.preprocessor, out, y, starts)
     actual = np.stack([y[t:t + horizon] for t in starts])
-    return starts, pred, actual, naive_forecasts(y, starts, horizon, s["season"])
+    baselines = naive_forecasts(y, starts, horizon, s["season"])
+    if classical if classical is not None else split == "test":
+        baselines.update(_classical(bundle, split))
+    return starts, pred, actual, baselines
+
+
+def _classical(bundle, split: str) -> dict:
+    """ETS and Theta forecasts of a split, computed once per bundle (they are refitted per
+    origin, so the report and the plot share them)."""
+    from ..models.forecast_classical import classical_forecasts
+
+    s = bundle.info["series"]
+    cache = s.setdefault("classical", {})
+    if split not in cache:
+        cache[split] = classical_forecasts(s["y"], s["starts"][split], bundle.schema.n_outputs,
+                                           s["season"], s["train_end"])
+    return dict(cache[split])
 
 
 def _metrics(actual, pred, y_train, season) -> dict:
@@ -44,4 +63,20 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table
     metrics["beats"] = {name: bool(metrics["mae"] < b["mae"]) for name, b in table.items()}
+    if actual.shape[1] > 1:
+        metrics["per_step"] = per_step_scores(actual, pred, baselines, y_train)
     return metrics, f"{best} forecast", table[best]
+
+
+def per_step_scores(actual: np.ndarray, pred: np.ndarray, baselines: dict, y_train: np.ndarray
+                    ) -> list[dict]:
+    """MAE and MASE of each forecast step h = 1..horizon, for the model and every baseline
+    (errors grow with the step; one average over the horizon hides where a model fails)."""
+    rows = []
+    for h in range(actual.shape[1]):
+        row = {"step": h + 1, "mae": float(np.mean(np.abs(actual[:, h] - pred[:, h]))),
+               "mase": mase(actual[:, h:h + 1], pred[:, h:h + 1], y_train, 1)}
+        for name, b in baselines.items():
+            row[f"{name} mae"] = float(np.mean(np.abs(actual[:, h] - b[:, h])))
+        rows.append(row)
+    return rows

@@ -78,11 +78,26 @@ def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
     return save_figure(fig, path)
 
 
+def _time_axis(times, n: int):
+    """Timestamps for the x axis, or positions when they cannot be drawn as dates."""
+    import pandas as pd
+
+    try:
+        t = pd.DatetimeIndex(times)
+        if len(t) == n and not t.isna().any():
+            return t
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return np.arange(n)
+
+
 def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_end: int,
-                  path, target: str = "value"):
-    """Actual series with one-step-ahead forecasts, in original units; a dashed vertical line
-    marks where the test period begins (and a dotted one the validation period)."""
+                  path, target: str = "value", baselines: dict | None = None):
+    """Actual series with one-step-ahead forecasts, in original units; the test period's
+    baseline forecasts (naive, seasonal naive, ETS, Theta, ...) as thin lines; a dashed vertical
+    line marks where the test period begins (and a dotted one the validation period)."""
     plt = pyplot()
+    times = _time_axis(times, len(y))
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(times, y, color="black", linewidth=1.2, label="actual")
     colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
@@ -91,6 +106,11 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
             ax.plot(times[starts], preds_by_split[split][:, 0], color=colors[split],
                     linewidth=1, alpha=0.9, label=f"forecast ({split})")
     test_starts = starts_by_split.get("test")
+    styles = ["--", ":", "-.", (0, (3, 1, 1, 1)), (0, (5, 2)), (0, (1, 1))]
+    if baselines and test_starts is not None and len(test_starts):
+        for k, (name, b) in enumerate(baselines.items()):
+            ax.plot(times[test_starts], np.asarray(b)[:, 0], linewidth=0.8, alpha=0.8,
+                    linestyle=styles[k % len(styles)], label=name)
     if test_starts is not None and len(test_starts):
         ax.axvline(times[test_starts[0]], color="grey", linestyle="--", label="train/test boundary")
     val_starts = starts_by_split.get("val")
@@ -106,6 +126,7 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
 
 def plot_residuals(times, residuals: np.ndarray, path, target: str = "value"):
     plt = pyplot()
+    times = _time_axis(times, len(residuals))
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [2, 1]})
     a1.axhline(0, color="grey", linewidth=0.8)
     a1.plot(times, residuals, marker=".", linewidth=0.8)

@@ -155,12 +155,12 @@ def _plot_forecasts(run_dir: Path, model, bundle) -> None:
     starts, preds = {}, {}
     for split in ("train", "val", "test"):
         if len(getattr(bundle, split)):
-            st, pred, actual, _ = forecast_predictions(model, bundle, split)
+            st, pred, actual, base = forecast_predictions(model, bundle, split)
             starts[split], preds[split] = st, pred
             if split == "test":
-                residuals = actual[:, 0] - pred[:, 0]
+                residuals, test_baselines = actual[:, 0] - pred[:, 0], base
     times = s["times"]
     plot_forecast(times, s["y"], starts, preds, s["train_end"], run_dir / "plots" / "forecast.png",
-                  bundle.schema.target)
+                  bundle.schema.target, baselines=test_baselines)
     plot_residuals(times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
                    bundle.schema.target)

@@ -363,40 +363,5 @@ class GRU(nn.Module):
         return (x.transpose(0, 1) if self.batch_first else x), torch.stack(h_n)
 
 
-class RecurrentNet(nn.Module):
-    """Sequence (B, T, F) → recurrent layers → last hidden state → linear head.
-
-    ``kind`` is lstm or gru; ``impl`` is scratch (ours) or native (``nn.LSTM``/``nn.GRU``).
-    Images (B, 1, H, W) are read row by row: H steps of W features.
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, n_outputs: int, num_layers: int = 1,
-                 dropout: float = 0.0, kind: str = "lstm", impl: str = "scratch"):
-        super().__init__()
-        self.kind, self.impl = kind, impl
-        classes = {("lstm", "scratch"): LSTM, ("lstm", "native"): nn.LSTM,
-                   ("gru", "scratch"): GRU, ("gru", "native"): nn.GRU}
-        self.rnn = classes[(kind, impl)](input_size, hidden_size, num_layers=num_layers,
-                                         dropout=dropout if num_layers > 1 else 0.0,
-                                         batch_first=True)
-        self.head = nn.Linear(hidden_size, n_outputs)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim == 4:                       # (B, 1, H, W) image → (B, H, W): rows as steps
-            x = x.flatten(1, 2) if x.shape[1] != 1 else x.squeeze(1)
-        _, h_n = self.rnn(x)                  # h_n: (layers, B, H) (LSTM: (h_n, c_n))
-        h_last = h_n[0][-1] if isinstance(h_n, tuple) else h_n[-1]        # (B, H)
-        return self.head(h_last)              # (B, n_outputs)
-
-
-def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
-    shape = tuple(schema.input_shape)
-    if schema.input_kind == "table":
-        from ..errors import ConfigError
-
-        raise ConfigError(f"Model '{kind}' needs sequences. Use --layout sequence (with "
-                          f"--sequence-shape STEPSxFEATURES) to read rows as sequences, or "
-                          f"--model tabular for a table.")
-    input_size = shape[-1]
-    return RecurrentNet(input_size, cfg.hidden_size, schema.n_outputs, cfg.layers, cfg.dropout,
-                        kind=kind, impl=cfg.lstm_impl)
+# RecurrentNet and build_recurrent live in .recurrent (kept importable from here).
+from .recurrent import RecurrentNet, build_recurrent  # noqa: E402

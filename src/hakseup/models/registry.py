@@ -26,9 +26,10 @@ def register_model(name: str, builder: Callable[[ModelConfig, Schema], nn.Module
 
 
 def _register_builtins() -> None:
-    from .cnn import CNN1d, CNN2d
+    from .cnn import CNN2d
     from .linear import Linear
     from .mlp import MLP
+    from .sequence_cnn import SequenceCNN
 
     register_model("mlp", MLP.from_schema)
     register_model("linear", Linear.from_schema)
@@ -37,7 +38,7 @@ def _register_builtins() -> None:
         if schema.input_kind == "image":
             return CNN2d.from_schema(cfg, schema)
         if schema.input_kind in ("sequence", "series"):
-            return CNN1d.from_schema(cfg, schema)
+            return SequenceCNN.from_schema(cfg, schema)
         raise ConfigError(f"Model 'cnn' needs images or sequences, but this data is a "
                           f"{schema.input_kind}. Use --model tabular or mlp, or "
                           f"--layout sequence for rows that are sequences.")
@@ -49,6 +50,10 @@ def _register_builtins() -> None:
         register_model("tabular", TabularNet.from_schema)
     except ImportError:
         pass
+    from .forecast import build_forecaster
+
+    register_model("dlinear", lambda c, s: build_forecaster(c, s, "dlinear"))
+    register_model("nbeats", lambda c, s: build_forecaster(c, s, "nbeats"))
     try:
         from .lstm import build_recurrent
 
@@ -68,7 +73,11 @@ def default_model_name(schema: Schema) -> str:
     """The model chosen for ``--model auto``, by the kind of data."""
     if schema.input_kind == "image":
         return "mlp"
-    if schema.input_kind in ("sequence", "series"):
+    if schema.input_kind == "sequence":
+        # The residual FCN of Wang et al. (2017): on the UCR problems it beats the recurrent
+        # models and 1-NN (benchmarks/quality_series.py).
+        return "cnn"
+    if schema.input_kind == "series":
         return "lstm"
     return "tabular" if "tabular" in model_names() else "mlp"
 

@@ -1,0 +1,308 @@
+"""Quality of the default models on sequences and time series, against classical references.
+
+Two sections, each a function returning ``{"rows": [...], "markdown": str}`` (imported by
+``benchmarks/quality.py``) and runnable alone:
+
+    python benchmarks/quality_series.py --section ucr      # five UCR problems
+    python benchmarks/quality_series.py --section series   # six public series
+    python benchmarks/quality_series.py --quick            # fewer seeds / problems
+
+(a) UCR: train on the official ``*_train.csv``, score on ``*_test.csv``; the default sequence
+model (``--layout sequence``, ``--model auto``), our from-scratch LSTM and ``nn.LSTM``, next to
+1-NN (Euclidean), logistic regression and HistGradientBoosting on the raw values.
+(b) Series: the last 20 % of each series is the test period, one-step-ahead forecasts; MAE and
+MASE (scaled by the in-sample naive MAE of everything before the test period) for the default
+forecaster and for naive, seasonal naive, ETS and Theta fitted on the same history.
+
+Data: ``../shared/data/quality`` (benchmarks only; never a dependency of the package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DATA = HERE.parents[1] / "shared" / "data" / "quality"
+if not DATA.is_dir():  # a worktree next to the shared folder, or the repo inside /work
+    DATA = Path("/work/shared/data/quality")
+
+UCR = {"gunpoint": None, "italypowerdemand": None, "arrowhead": None, "osuleaf": None,
+       "basicmotions": "100x6"}
+SERIES = {"airpassengers": 12, "nottem": 12, "ukgas": 4, "lynx": 1, "nile": 1,
+          "sunspot_month": 12}
+__all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _quiet_train(cfg_dict: dict):
+    """hakseup.train on a config dict, silently, in a throw-away folder."""
+    from hakseup.config import RunConfig
+    from hakseup.experiment import train
+
+    tmp = tempfile.mkdtemp(prefix="hq-")
+    cfg_dict.setdefault("train", {}).update(progress=False, tensorboard=False)
+    cfg_dict.setdefault("output", {}).update(root=tmp, plots=False)
+    cfg = RunConfig.from_dict(cfg_dict)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        return train(cfg, echo=lambda *a, **k: None), cfg
+
+
+def _mean_std(values: list[float]) -> str:
+    if not values:
+        return "—"
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def _supports_test_path() -> bool:
+    from hakseup.config import DataConfig
+
+    return "test_path" in DataConfig.__dataclass_fields__
+
+
+# --------------------------------------------------------------------------- UCR
+
+
+def _ucr_frames(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (pd.read_csv(DATA / f"ucr_{name}_train.csv"),
+            pd.read_csv(DATA / f"ucr_{name}_test.csv"))
+
+
+def ucr_default_run(name: str, seed: int, model: dict | None = None) -> tuple[float, float]:
+    """(test accuracy, seconds) of hakseup on one UCR problem, as a user would run it: train on
+    the train file, score on the test file (``--test-data`` where it exists, else `evaluate
+    --data` on a run trained with the default splits)."""
+    from hakseup.inference import evaluate_file
+
+    train_csv, test_csv = DATA / f"ucr_{name}_train.csv", DATA / f"ucr_{name}_test.csv"
+    data = {"path": str(train_csv), "target": "label", "layout": "sequence"}
+    if UCR[name]:
+        data["sequence_shape"] = UCR[name]
+    if _supports_test_path():
+        data["test_path"] = str(test_csv)
+    t0 = time.perf_counter()
+    result, _ = _quiet_train({"data": data, "model": dict(model or {}), "train": {"seed": seed}})
+    if _supports_test_path():
+        acc = result.metrics["accuracy"]
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            acc = evaluate_file(result.run_dir, test_csv).metrics["accuracy"]
+    return float(acc), time.perf_counter() - t0
+
+
+def _classical_ucr(name: str) -> dict[str, tuple[float, float]]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    tr, te = _ucr_frames(name)
+    Xtr, ytr = tr.drop(columns="label").to_numpy(float), tr["label"].astype(str).to_numpy()
+    Xte, yte = te.drop(columns="label").to_numpy(float), te["label"].astype(str).to_numpy()
+    models = {"1-NN Euclidean": KNeighborsClassifier(1),
+              "LogisticRegression": make_pipeline(StandardScaler(),
+                                                  LogisticRegression(max_iter=5000)),
+              "HistGradientBoosting": HistGradientBoostingClassifier(random_state=0)}
+    out = {}
+    for label, m in models.items():
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            acc = float((m.fit(Xtr, ytr).predict(Xte) == yte).mean())
+        out[label] = (acc, time.perf_counter() - t0)
+    return out
+
+
+UCR_MODELS = {"default (--model auto)": {},
+              "LSTM (ours, scratch)": {"name": "lstm", "lstm_impl": "scratch"},
+              "LSTM (nn.LSTM, native)": {"name": "lstm", "lstm_impl": "native"}}
+
+
+def run_ucr(quick: bool = False, seeds: list[int] | None = None) -> dict:
+    """Accuracy on the official UCR test files: hakseup's models (mean ± std over seeds) and
+    the classical references; seconds per run."""
+    problems = ["gunpoint", "italypowerdemand"] if quick else list(UCR)
+    seeds = seeds or ([0] if quick else [0, 1, 2])
+    rows = []
+    for name in problems:
+        tr, te = _ucr_frames(name)
+        majority = float((te["label"].astype(str) == tr["label"].astype(str).mode()[0]).mean())
+        rows.append({"problem": name, "model": "majority class", "accuracy": [majority],
+                     "seconds": [0.0]})
+        for label, (acc, sec) in _classical_ucr(name).items():
+            rows.append({"problem": name, "model": label, "accuracy": [acc], "seconds": [sec]})
+        for label, model in UCR_MODELS.items():
+            accs, secs = [], []
+            for seed in seeds:
+                acc, sec = ucr_default_run(name, seed, model)
+                accs.append(acc)
+                secs.append(sec)
+            rows.append({"problem": name, "model": label, "accuracy": accs, "seconds": secs})
+            print(f"  ucr {name:18s} {label:26s} {_mean_std(accs)}  "
+                  f"({statistics.mean(secs):.1f} s/run)", flush=True)
+    return {"rows": rows, "markdown": _ucr_markdown(rows, problems)}
+
+
+def _ucr_markdown(rows: list[dict], problems: list[str]) -> str:
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    cell = {(r["problem"], r["model"]): r for r in rows}
+    head = "| model | " + " | ".join(problems) + " | mean | s/run |"
+    lines = [head, "|" + "---|" * (len(problems) + 3)]
+    for m in models:
+        accs = [statistics.mean(cell[(p, m)]["accuracy"]) for p in problems if (p, m) in cell]
+        secs = [statistics.mean(cell[(p, m)]["seconds"]) for p in problems if (p, m) in cell]
+        cells = [_mean_std(cell[(p, m)]["accuracy"]) if (p, m) in cell else "—" for p in problems]
+        lines.append(f"| {m} | " + " | ".join(cells) +
+                     f" | {statistics.mean(accs):.3f} | {statistics.mean(secs):.1f} |")
+    default = "default (--model auto)"
+    verdict = []
+    for p in problems:
+        d = statistics.mean(cell[(p, default)]["accuracy"])
+        nn1 = cell[(p, "1-NN Euclidean")]["accuracy"][0]
+        verdict.append(f"{p}: default {d:.3f} {'beats' if d > nn1 else 'does NOT beat'} "
+                       f"1-NN {nn1:.3f}")
+    return "\n".join(["; ".join(verdict), ""] + lines)
+
+
+# --------------------------------------------------------------------------- series
+
+
+def _test_rows(n: int, val_size: float, test_size: float) -> np.ndarray:
+    from hakseup.data.splits import chronological_indices
+
+    return chronological_indices(n, val_size, test_size)[2]
+
+
+def series_default_run(name: str, seed: int = 0, extra: dict | None = None):
+    """(the run's test metrics, seconds, the prepared series values) of the default forecaster
+    on one series with the last 20 % as the test period, one step ahead."""
+    from hakseup.data.datasets import load_raw
+    from hakseup.data.series import prepare_series
+
+    data = {"path": str(DATA / f"{name}.csv"), "time_col": "date", "target": "value",
+            "test_size": 0.2, "horizon": 1}
+    data.update((extra or {}).get("data", {}))
+    cfg_dict = {"data": data, "model": dict((extra or {}).get("model", {})),
+                "train": {"seed": seed, **(extra or {}).get("train", {})}}
+    t0 = time.perf_counter()
+    result, cfg = _quiet_train(cfg_dict)
+    seconds = time.perf_counter() - t0
+    raw, defaults, source = load_raw(cfg.data)
+    y = prepare_series(raw, cfg.data, defaults, source).df["value"].to_numpy(float)
+    return result.metrics, seconds, y, cfg
+
+
+def _scored(pred: np.ndarray, actual: np.ndarray, scale: float) -> dict:
+    mae = float(np.mean(np.abs(actual - pred)))
+    return {"mae": mae, "mase": mae / scale}
+
+
+def _classical_series(y: np.ndarray, test: np.ndarray, season: int) -> dict[str, tuple]:
+    from hakseup.models.forecast_classical import ets_forecasts, theta_forecasts
+
+    start = int(test[0])
+    actual = y[test]
+    scale = float(np.mean(np.abs(np.diff(y[:start]))))
+    out = {}
+    t0 = time.perf_counter()
+    out["naive"] = (_scored(y[test - 1], actual, scale), time.perf_counter() - t0)
+    if season > 1:
+        t0 = time.perf_counter()
+        out[f"seasonal naive ({season})"] = (_scored(y[test - season], actual, scale),
+                                             time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    ets = ets_forecasts(y, test, 1, season, start)
+    out["ETS (statsmodels)"] = (_scored(ets[:, 0], actual, scale), time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    theta = theta_forecasts(y, test, 1, season)
+    out["Theta (statsmodels)"] = (_scored(theta[:, 0], actual, scale), time.perf_counter() - t0)
+    return out, scale
+
+
+def run_series(quick: bool = False, seeds: list[int] | None = None) -> dict:
+    """MAE and MASE of one-step-ahead forecasts over the last 20 % of each series."""
+    names = list(SERIES)
+    seeds = seeds or ([0] if quick else [0, 1, 2])
+    rows = []
+    for name in names:
+        runs = [series_default_run(name, seed) for seed in seeds]
+        y, cfg = runs[0][2], runs[0][3]
+        test = _test_rows(len(y), cfg.data.val_size, cfg.data.test_size)
+        classical, scale = _classical_series(y, test, SERIES[name])
+        maes = [r[0]["mae"] for r in runs]
+        rows.append({"series": name, "model": "default", "mae": maes,
+                     "mase": [m / scale for m in maes], "seconds": [r[1] for r in runs],
+                     "model_name": cfg.model.name})
+        for label, (m, sec) in classical.items():
+            rows.append({"series": name, "model": label, "mae": [m["mae"]], "mase": [m["mase"]],
+                         "seconds": [sec]})
+        print(f"  series {name:14s} default MASE {_mean_std(rows[-len(classical) - 1]['mase'])}"
+              f" | " + ", ".join(f"{k} {v[0]['mase']:.3f}" for k, v in classical.items()),
+              flush=True)
+    return {"rows": rows, "markdown": _series_markdown(rows, names)}
+
+
+def _series_markdown(rows: list[dict], names: list[str]) -> str:
+    lines = ["| series | model | MAE | MASE | s/run |", "|---|---|---|---|---|"]
+    verdicts = []
+    for name in names:
+        mine = [r for r in rows if r["series"] == name]
+        d = statistics.mean(mine[0]["mase"])
+        snaive = [r for r in mine if r["model"].startswith("seasonal naive")]
+        ref = snaive[0] if snaive else [r for r in mine if r["model"] == "naive"][0]
+        ets = [r for r in mine if r["model"].startswith("ETS")][0]
+        verdicts.append(f"{name}: default MASE {d:.3f} vs {ref['model']} "
+                        f"{ref['mase'][0]:.3f} ({'≤' if d <= ref['mase'][0] else 'LOSES'}), "
+                        f"vs ETS {ets['mase'][0]:.3f} ({'≤' if d <= ets['mase'][0] else 'LOSES'})")
+        for r in mine:
+            label = r["model"] + (f" ({r['model_name']})" if "model_name" in r else "")
+            lines.append(f"| {name} | {label} | {_mean_std(r['mae'])} | {_mean_std(r['mase'])} "
+                         f"| {statistics.mean(r['seconds']):.2f} |")
+    return "\n".join(verdicts + [""] + lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--section", choices=["ucr", "series", "all"], default="all")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--seeds", type=int, default=None, help="seeds per hakseup model")
+    p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(2)
+    seeds = list(range(args.seeds)) if args.seeds else None
+    out = {}
+    if args.section in ("ucr", "all"):
+        out["ucr"] = run_ucr(args.quick, seeds)
+        print("\n## UCR (accuracy on the official test files)\n\n" + out["ucr"]["markdown"])
+    if args.section in ("series", "all"):
+        out["series"] = run_series(args.quick, seeds)
+        print("\n## Series (one step ahead, last 20 % as test)\n\n" + out["series"]["markdown"])
+    if args.json:
+        Path(args.json).write_text(json.dumps({k: v["rows"] for k, v in out.items()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""``--test-data FILE``: a separate file is the test split (the shape of public benchmarks and
+competitions: an official train file and an official test file).
+
+The two files are read alike and stacked (training rows first), so column kinds, the task and
+the class list are decided once for both; the validation split is drawn from the training file
+only, and every statistic (scalers, imputers, vocabularies) is fitted on the training rows only.
+A time series continues into its test file: the test period is exactly the test file's rows.
+
+Example:
+    >>> bundle = load_with_test_file(DataConfig(path="train.csv", test_path="test.csv",
+    ...                                         target="label"), seed=0)     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from ..config import DataConfig
+from ..errors import DataError
+from .bundle import DataBundle
+from .splits import holdout_indices
+
+__all__ = ["load_with_test_file", "stack_test_file"]
+
+
+def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_name
+                    ) -> pd.DataFrame:
+    """Training rows then test rows, one frame; the test file must have the training columns."""
+    missing = [c for c in train.columns if c not in test.columns]
+    if missing:
+        raise DataError(f"The test file '{test_name}' lacks column(s) of the training file "
+                        f"'{train_name}': {', '.join(map(repr, missing[:10]))}. Expected the "
+                        f"same columns in both files.")
+    if len(test) == 0:
+        raise DataError(f"The test file '{test_name}' has no rows. Expected labelled rows to "
+                        f"score on.")
+    return pd.concat([train, test[list(train.columns)]], ignore_index=True)
+
+
+def _read(cfg: DataConfig, path: str) -> pd.DataFrame:
+    from .reader import read_csv
+
+    return read_csv(path, header=cfg.header, delimiter=cfg.delimiter)
+
+
+def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
+    """A bundle whose test split is ``cfg.test_path``'s rows, preprocessing fitted on the
+    training rows only."""
+    if not cfg.path:
+        raise DataError("--test-data needs the training rows as a CSV too: expected --data "
+                        "TRAIN.csv --test-data TEST.csv.")
+    train_df, test_df = _read(cfg, cfg.path), _read(cfg, cfg.test_path)
+    n_train = len(train_df)
+    df = stack_test_file(train_df, test_df, cfg.path, cfg.test_path)
+    if cfg.time_col:
+        from .series import series_bundle
+
+        # The test period is exactly the test file's rows, after the training file's.
+        return series_bundle(df, dataclasses.replace(cfg, test_size=float(len(test_df))), seed,
+                             {}, cfg.path)
+    from .tables import bundle_from_plan, prepare_table
+
+    plan = prepare_table(df, cfg, {}, cfg.path)
+    is_test = plan.df.index.to_numpy() >= n_train      # labels survive dropped target rows
+    train_pos, test_pos = np.flatnonzero(~is_test), np.flatnonzero(is_test)
+    if len(test_pos) == 0:
+        raise DataError(f"The test file '{cfg.test_path}' has no row with a value in the "
+                        f"target '{plan.target}'. Expected labelled rows to score on.")
+    labels = plan.labels()
+    tr, va, _ = holdout_indices(len(train_pos), cfg.val_size, 0, seed,
+                                stratify=None if labels is None else labels[train_pos])
+    bundle = bundle_from_plan(plan, cfg, seed, indices=(train_pos[tr], train_pos[va], test_pos))
+    bundle.info.setdefault("notices", []).append(
+        f"Test split: the {len(test_pos)} row(s) of '{cfg.test_path}' (--test-data); "
+        f"validation drawn from the training file; preprocessing fitted on training rows only.")
+    return bundle

@@ -1,0 +1,52 @@
+"""Training settings resolved from the data, for sequence models.
+
+The generic defaults (30 epochs, batch 64, a constant learning rate, no clipping) suit a few
+thousand table rows; a UCR problem has 30-200 training series, where batch 64 means one step
+per epoch and 30 epochs means 30 steps. For sequence data, every training key still at its
+generic default is resolved here from the number of training samples — a few hundred
+optimizer steps in batches of 8-64, a cosine schedule, gradient clipping (recurrent networks
+need it; it costs a convolutional network nothing) and early stopping — and the choice is
+written into the run's saved config and reported. Keys set to any other value are kept;
+``train.sequence_defaults: false`` keeps every generic default.
+
+Example:
+    >>> sequence_train_settings(42)
+    {'batch_size': 8, 'epochs': 80, 'scheduler': 'cosine', 'grad_clip': 1.0, 'patience': 26}
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["sequence_train_settings", "apply_sequence_defaults", "TARGET_STEPS"]
+
+TARGET_STEPS = 300          # optimizer steps a small sequence problem gets by default
+
+
+def sequence_train_settings(n_train: int) -> dict:
+    """Batch size, epochs, schedule, clipping and patience for ``n_train`` training samples."""
+    batch = int(min(64, max(16, 2 ** math.floor(math.log2(max(n_train, 1) / 4)))))
+    steps_per_epoch = math.ceil(n_train / batch)
+    epochs = int(min(150, max(10, 20 * math.ceil(TARGET_STEPS / steps_per_epoch / 20))))
+    return {"batch_size": batch, "epochs": epochs, "scheduler": "cosine", "grad_clip": 1.0,
+            "patience": max(15, epochs // 3)}
+
+
+def apply_sequence_defaults(cfg, schema, n_train: int) -> list[str]:
+    """Set the train keys still at their generic defaults (sequence data only); returns a
+    notice for the report, or nothing."""
+    t = cfg.train
+    if schema.input_kind not in ("sequence", "series") or not getattr(t, "sequence_defaults",
+                                                                      True):
+        return []
+    generic = type(t)()
+    changed = {}
+    for key, value in sequence_train_settings(n_train).items():
+        if getattr(t, key) == getattr(generic, key):
+            setattr(t, key, value)
+            changed[key] = value
+    if not changed:
+        return []
+    return ["Training settings for sequences, from the data size (" + str(n_train) +
+            " training samples): " + ", ".join(f"{k}={v}" for k, v in changed.items()) +
+            " (set them explicitly, or train.sequence_defaults=false, to override)."]

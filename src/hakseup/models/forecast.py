@@ -1,0 +1,124 @@
+"""Forecasters for windows of a series: (B, window, C) → (B, horizon), channel 0 the target.
+
+- ``DLinear`` (Zeng et al. 2023, "Are transformers effective for time series forecasting?"):
+  the window is split into a trend (a moving average) and the remainder, and one linear map
+  of each gives the forecast. Seasonal naive, drift and every autoregression are linear maps
+  of the window, so a linear forecaster starts from the baselines it must beat.
+- ``NBeats`` (Oreshkin et al. 2020, N-BEATS, generic blocks): a stack of MLP blocks, each
+  removing what it explains from the window (backcast) and adding its part of the forecast.
+
+Both normalise each window (the RevIN / N-BEATS practice): the window's last target value is
+subtracted from the target channel and added back to the forecast, so the networks learn
+changes from the present level — the reason they cope with trends and level shifts that a
+scaler fitted on the training period cannot follow.
+
+Example:
+    >>> DLinear(20, 1, 3)(torch.zeros(4, 20, 1)).shape
+    torch.Size([4, 3])
+    >>> NBeats(20, 1, 3)(torch.zeros(4, 20, 1)).shape
+    torch.Size([4, 3])
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["DLinear", "NBeats", "WindowNorm", "build_forecaster"]
+
+
+class WindowNorm(nn.Module):
+    """Subtract the window's last target value from the target channel; ``restore`` adds it to
+    a forecast."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        level = x[:, -1:, :1]                                  # (B, 1, 1)
+        shifted = torch.cat([x[:, :, :1] - level, x[:, :, 1:]], dim=2)
+        return shifted, level[:, 0]                            # (B, W, C), (B, 1)
+
+
+class DLinear(nn.Module):
+    """Linear maps of a moving-average trend and of the remainder of each window."""
+
+    def __init__(self, window: int, channels: int, horizon: int, kernel: int = 25,
+                 normalize: bool = True):
+        super().__init__()
+        self.kernel = max(1, min(kernel, window) // 2 * 2 + 1 if window > 2 else 1)
+        self.norm = WindowNorm() if normalize else None
+        self.trend = nn.Linear(window * channels, horizon)
+        self.season = nn.Linear(window * channels, horizon)
+        for lin in (self.trend, self.season):   # start from "the last value persists"
+            nn.init.zeros_(lin.weight)
+            nn.init.zeros_(lin.bias)
+
+    def _moving_average(self, x: torch.Tensor) -> torch.Tensor:
+        pad = self.kernel // 2                 # replicate the ends, as DLinear does
+        z = F.pad(x.transpose(1, 2), (pad, pad), mode="replicate")
+        return F.avg_pool1d(z, self.kernel, stride=1).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        level = None
+        if self.norm is not None:
+            x, level = self.norm(x)
+        trend = self._moving_average(x) if self.kernel > 1 else x
+        out = self.trend(trend.flatten(1)) + self.season((x - trend).flatten(1))
+        return out if level is None else out + level
+
+
+class _Block(nn.Module):
+    def __init__(self, size: int, horizon: int, width: int, layers: int):
+        super().__init__()
+        mods: list[nn.Module] = []
+        d = size
+        for _ in range(layers):
+            mods += [nn.Linear(d, width), nn.ReLU()]
+            d = width
+        self.body = nn.Sequential(*mods)
+        self.backcast = nn.Linear(width, size)
+        self.forecast = nn.Linear(width, horizon)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.body(x)
+        return self.backcast(h), self.forecast(h)
+
+
+class NBeats(nn.Module):
+    """N-BEATS with generic blocks on the flattened, level-normalised window."""
+
+    def __init__(self, window: int, channels: int, horizon: int, blocks: int = 3,
+                 width: int = 128, layers: int = 2, normalize: bool = True):
+        super().__init__()
+        self.norm = WindowNorm() if normalize else None
+        size = window * channels
+        self.blocks = nn.ModuleList(_Block(size, horizon, width, layers) for _ in range(blocks))
+        for b in self.blocks:                   # start from "the last value persists"
+            nn.init.zeros_(b.forecast.weight)
+            nn.init.zeros_(b.forecast.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        level = None
+        if self.norm is not None:
+            x, level = self.norm(x)
+        residual = x.flatten(1)
+        out = 0
+        for block in self.blocks:
+            back, fore = block(residual)
+            residual = residual - back
+            out = out + fore
+        return out if level is None else out + level
+
+
+def build_forecaster(cfg, schema, kind: str) -> nn.Module:
+    """``dlinear`` or ``nbeats`` for a series schema (input (window, C), ``horizon`` outputs)."""
+    if schema.input_kind not in ("series", "sequence") or schema.is_classification:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"Model '{kind}' forecasts a time series; it needs --time-col (a "
+                          f"series), not {schema.input_kind} {schema.task} data. Use --model "
+                          f"cnn or lstm for sequence classification.")
+    window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
+    if kind == "dlinear":
+        return DLinear(window, channels, schema.n_outputs)
+    width = cfg.hidden[0] if list(cfg.hidden) != [128, 64] else 256
+    return NBeats(window, channels, schema.n_outputs, width=width)

@@ -1,0 +1,103 @@
+"""``RecurrentNet``: a sequence classifier/forecaster on an LSTM or GRU — ours or PyTorch's.
+
+(B, T, F) → recurrent layers (optionally bidirectional) → a readout → linear head. The readout
+``"mean_last"`` (the default) joins the last hidden state with the mean of the outputs over
+all steps: on long series the last state alone has to carry everything through hundreds of
+steps, while the mean gives every step a short gradient path to the loss (as in the pooled
+readouts of the time-series classification literature).
+
+Example:
+    >>> RecurrentNet(3, 8, 2)(torch.zeros(4, 10, 3)).shape
+    torch.Size([4, 2])
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["RecurrentNet", "build_recurrent", "READOUTS"]
+
+READOUTS = ["last", "mean", "mean_last"]
+
+
+class _Bidirectional(nn.Module):
+    """Two of our recurrent layers, one reading the sequence backwards; outputs concatenated
+    (the layout of ``nn.LSTM(bidirectional=True)``: forward features first)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.forward_rnn, self.backward_rnn = make(), make()
+
+    def forward(self, x: torch.Tensor):
+        out_f, h_f = self.forward_rnn(x)
+        out_b, h_b = self.backward_rnn(x.flip(1))
+        out = torch.cat([out_f, out_b.flip(1)], dim=2)
+        if isinstance(h_f, tuple):   # LSTM: (h_n, c_n)
+            return out, tuple(torch.cat([a, b], dim=2) for a, b in zip(h_f, h_b))
+        return out, torch.cat([h_f, h_b], dim=2)
+
+
+class RecurrentNet(nn.Module):
+    """Sequence (B, T, F) → recurrent layers → readout → linear head.
+
+    ``kind`` is lstm or gru; ``impl`` is scratch (ours) or native (``nn.LSTM``/``nn.GRU``).
+    Images (B, 1, H, W) are read row by row: H steps of W features.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, n_outputs: int, num_layers: int = 1,
+                 dropout: float = 0.0, kind: str = "lstm", impl: str = "scratch",
+                 bidirectional: bool = False, readout: str = "last"):
+        super().__init__()
+        from .lstm import GRU, LSTM
+
+        self.kind, self.impl, self.readout = kind, impl, readout
+        self.bidirectional = bidirectional
+        self.settings = dict(input_size=input_size, hidden_size=hidden_size,
+                             n_outputs=n_outputs, num_layers=num_layers, dropout=dropout,
+                             kind=kind, impl=impl, bidirectional=bidirectional, readout=readout)
+        classes = {("lstm", "scratch"): LSTM, ("lstm", "native"): nn.LSTM,
+                   ("gru", "scratch"): GRU, ("gru", "native"): nn.GRU}
+        cls = classes[(kind, impl)]
+        kwargs = dict(num_layers=num_layers, dropout=dropout if num_layers > 1 else 0.0,
+                      batch_first=True)
+        if bidirectional and impl == "native":
+            self.rnn = cls(input_size, hidden_size, bidirectional=True, **kwargs)
+        elif bidirectional:
+            self.rnn = _Bidirectional(lambda: cls(input_size, hidden_size, **kwargs))
+        else:
+            self.rnn = cls(input_size, hidden_size, **kwargs)
+        width = hidden_size * (2 if bidirectional else 1)
+        self.head = nn.Linear(width * (2 if readout == "mean_last" else 1), n_outputs)
+
+    def like(self, **changes) -> "RecurrentNet":
+        """A new, untrained network with the same settings except ``changes``."""
+        return RecurrentNet(**{**self.settings, **changes})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 4:                       # (B, 1, H, W) image → (B, H, W): rows as steps
+            x = x.flatten(1, 2) if x.shape[1] != 1 else x.squeeze(1)
+        out, h_n = self.rnn(x)                # out: (B, T, H·dirs); h_n: (layers·dirs, B, H)
+        if self.readout == "mean":
+            return self.head(out.mean(dim=1))
+        last = out[:, -1]                     # the last step's output: the last hidden state
+        if self.bidirectional:                # ... and the backward pass's final state
+            width = out.shape[2] // 2
+            last = torch.cat([out[:, -1, :width], out[:, 0, width:]], dim=1)
+        if self.readout == "last":
+            return self.head(last)            # (B, n_outputs)
+        return self.head(torch.cat([last, out.mean(dim=1)], dim=1))
+
+
+def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
+    shape = tuple(schema.input_shape)
+    if schema.input_kind == "table":
+        from ..errors import ConfigError
+
+        raise ConfigError(f"Model '{kind}' needs sequences. Use --layout sequence (with "
+                          f"--sequence-shape STEPSxFEATURES) to read rows as sequences, or "
+                          f"--model tabular for a table.")
+    return RecurrentNet(shape[-1], cfg.hidden_size, schema.n_outputs, cfg.layers, cfg.dropout,
+                        kind=kind, impl=cfg.lstm_impl,
+                        bidirectional=getattr(cfg, "bidirectional", False),
+                        readout=getattr(cfg, "readout", "mean_last"))
