@@ -82,11 +82,26 @@ def score(model: torch.nn.Module, bundle: DataBundle, split: str = "test") -> tu
                            f"data.{split}_size or more rows.")
     # Values are compared in the data's original units, not the scaled ones the model sees.
     inverse = bundle.preprocessor.inverse_target
-    out = inverse(predict(model, part.inputs).numpy())
-    target = inverse(part.target.numpy())
+    from .data.bundle import is_lazy
+
+    if is_lazy(part):   # read batch by batch (a memory-mapped image cache)
+        from .training.trainer import predict_split
+
+        out_t, target_t = predict_split(model, part)
+        out, target = inverse(out_t.numpy()), inverse(target_t.numpy())
+    else:
+        out = inverse(predict(model, part.inputs).numpy())
+        target = inverse(part.target.numpy())
     schema = bundle.schema
     metrics = compute_metrics(schema.task, out, target, schema.n_outputs)
-    name, base = baseline_metrics(schema.task, inverse(bundle.train.target.numpy()), target,
+    train_target = bundle.train.target.numpy() if not is_lazy(bundle.train) else \
+        getattr(bundle.train.dataset, "labels", None)
+    if train_target is None:   # a lazy dataset without a labels attribute: read them
+        from .data.loader import iterate_split
+
+        train_target = torch.cat([b[-1] for b in iterate_split(bundle.train, 4096, "cpu")])
+    train_target = np.asarray(train_target)
+    name, base = baseline_metrics(schema.task, inverse(train_target), target,
                                   schema.n_outputs)
     return metrics, name, base
 
@@ -264,6 +279,11 @@ def _finish(run_dir: Path, cfg: RunConfig, bundle: DataBundle, trainer, result: 
         ctx["extra_sections"].append(("Forecast vs baselines (test, original units)",
                                       "\n".join(lines)))
         ctx["summary_lines"] += [f"The model {ln}" for ln in lines]
+    if schema.input_kind == "image" and schema.is_classification:   # evaluation/image_report.py
+        from .evaluation.image_report import image_sections
+
+        ctx["extra_sections"] += image_sections(run_dir, trainer.raw_model, bundle,
+                                                result.metrics, result.history, cfg.output.plots)
     write_reports(run_dir, ctx)
     result.summary = list(ctx["summary_lines"])
     write_status(run_dir, "complete", finished=now_iso(), duration_s=round(duration, 2),

@@ -40,6 +40,7 @@ def load_trained(run: str | Path, checkpoint: str = "best"):
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
         raise CheckpointError(f"Run '{run}' is incomplete or damaged ({e}). Expected "
                               f"schema.json and preprocessing.json from `hakseup train`.") from None
+    cfg.model.pretrained, cfg.model.weights = False, None   # the run's own weights follow
     model = build_model(cfg.model, schema)
     folder = run_dir / "checkpoints" / checkpoint
     if not folder.exists() and checkpoint == "best":
@@ -84,6 +85,10 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
 
 def predict_file(run: str | Path, data: str | Path, output: str | Path) -> Path:
     from .data.reader import read_csv
+    from .image_inference import is_image_run, predict_image_files
+
+    if is_image_run(run):   # a folder, an image, or a CSV of image paths
+        return predict_image_files(run, data, output)
 
     cfg = load_run_config(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)

@@ -213,3 +213,20 @@ register_dataset(DatasetInfo(
                        "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c"),
     description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
     source="public market data", defaults={"target": "Close", "time_col": "Date"}))
+
+
+# --------------------------------------------------------------------------- CIFAR-10 (cifar.py)
+
+def _load_cifar10(cfg: DataConfig) -> ImageData:
+    from . import cifar
+
+    archive = _fetch(cfg, cifar.CIFAR10_ARCHIVE, "md5", cifar.CIFAR10_MD5,
+                     cifar.CIFAR10_MIRRORS, "cifar10")
+    x, y, xt, yt, names = cifar.load_cifar10(archive)
+    return ImageData(x, y, names, 255.0, test_images=xt, test_labels=yt)
+
+
+register_dataset(DatasetInfo(
+    name="cifar10", kind="image", loader=_load_cifar10, size="60,000 images",
+    description="32x32 colour images, 10 classes; official 10,000-image test set",
+    source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)"))
