@@ -110,7 +110,14 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
     """(files, label per file or None, the table) of a CSV with a column of image paths."""
     from .reader import read_csv
 
-    df = read_csv(csv, header=header, delimiter=delimiter)
+    try:
+        df = read_csv(csv, header=header, delimiter=delimiter)
+    except DataError as e:
+        if need_target or "only one column" not in str(e):
+            raise
+        import pandas as pd   # a bare list of paths (one column) is fine for predicting
+
+        df = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
     if image_col not in df.columns:
         raise DataError(f"'{csv}' has no column '{image_col}' (data.image_col). Columns: "
                         f"{', '.join(map(str, df.columns[:20]))}.")
