@@ -83,6 +83,18 @@ class DataConfig:
     cache_dir: str | None = _f(None, path=True, help="where downloads are cached")
     mirrors: list[str] = _f([], help="override the download mirrors (base URLs)")
     workers: int = _f(0, min=0, help="DataLoader workers for lazy datasets")
+    # Image folders and image tables (data/image_folder.py).
+    image_size: int | None = _f(None, min=4, max=4096,
+                                help="resize images to NxN (default: their own size when they "
+                                     "all share one, else 128)")
+    image_col: str | None = _f(None, help="a CSV's column of image file paths")
+    image_fit: str = _f("crop", choices=["crop", "pad", "stretch"],
+                        help="keep the aspect ratio by centre-cropping or padding, or stretch")
+    image_channels: int | None = _f(None, choices=[1, 3],
+                                    help="1 (grey) or 3 (RGB); default: 3 if any image is colour")
+    image_cache: str = _f("auto", choices=["auto", "memory", "disk"],
+                          help="decoded images held in memory, or in a memory-mapped file under "
+                               "data.cache_dir (auto: memory when they fit)")
 
 
 @dataclass
@@ -102,6 +114,10 @@ class ModelConfig:
     readout: str = _f("mean_last", choices=["last", "mean", "mean_last"],
                       help="recurrent readout: last state, mean over steps, or both")
     series_norm: bool = _f(False, help="standardise each sequence per channel (cnn)")
+    pretrained: bool = _f(False, help="start from pretrained weights (torchvision/timm models: "
+                                      "their download, unless model.weights names a file)")
+    weights: str | None = _f(None, path=True,
+                             help="a local weights file (.safetensors, .pt, .pth) to start from")
 
 
 @dataclass

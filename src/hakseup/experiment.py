@@ -119,6 +119,7 @@ class Experiment:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise DamagedRunError(run, f"schema.json or preprocessing.json is missing or "
                                        f"unreadable ({e}); train again.") from None
+        exp.cfg.model.pretrained, exp.cfg.model.weights = False, None  # its own weights follow
         exp.model_ = build_model(exp.cfg.model, exp.schema_)
         folder = run_dir / "checkpoints" / checkpoint
         if not folder.exists() and checkpoint == "best":

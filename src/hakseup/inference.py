@@ -66,6 +66,10 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
 
 def predict_file(run: str | Path, data: str | Path, output: str | Path) -> Path:
     from .data.reader import read_csv
+    from .image_inference import is_image_run, predict_image_files
+
+    if is_image_run(run):   # a folder, an image, or a CSV of image paths
+        return predict_image_files(run, data, output)
 
     cfg = load_run_config(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)

@@ -23,6 +23,8 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--numeric", "data.numeric", "A,B", "force columns numeric"),
     ("--drop", "data.drop", "A,B", "ignore columns"),
     ("--data-dir", "data.cache_dir", "DIR", "where downloads are cached"),
+    ("--image-size", "data.image_size", "N", "resize images to NxN (default: their own size)"),
+    ("--image-col", "data.image_col", "COL", "a CSV's column of image paths"),
     ("--model", "model.name", "NAME", "mlp, cnn, lstm, gru, tabular, linear, or FILE.py:Class"),
     ("--hidden", "model.hidden", "W,W", "hidden layer widths, e.g. 196,49"),
     ("--lstm-impl", "model.lstm_impl", "IMPL", "scratch (our cell) or native (nn.LSTM)"),
@@ -63,6 +65,8 @@ examples:
   hakseup train --recipe car-evaluation
   hakseup train --data prices.csv --time-col Date --target Close --window 20
   hakseup train --resume runs/20261122-101500-digits-mlp
+  hakseup train --data photos/ --image-size 64      # one sub-folder per class
+  hakseup train --recipe cifar10-cnn                # the curriculum's CIFAR-10 CNN
   hakseup train --print-config
 """
 
@@ -76,6 +80,9 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     for flag, key, value, help_ in SWITCHES:
         g.add_argument(flag, dest=key, action="store_const", const=value, default=None,
                        help=f"{help_} [{key}]")
+    g.add_argument("--pretrained", dest="pretrained", nargs="?", const=True, default=None,
+                   metavar="FILE", help="start from pretrained weights: a torchvision/timm "
+                   "model's own, or those in FILE [model.pretrained, model.weights]")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override any config key, e.g. --set train.lr=0.01 (repeatable)")
     p.add_argument("--print-config", action="store_true",
@@ -87,6 +94,11 @@ def config_from_args(args: argparse.Namespace):
 
     keys = [k for _, k, _, _ in FLAGS] + [k for _, k, _, _ in SWITCHES]
     flags = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
+    pretrained = getattr(args, "pretrained", None)
+    if pretrained is not None:   # --pretrained alone, or --pretrained FILE
+        flags["model.pretrained"] = True
+        if isinstance(pretrained, str):
+            flags["model.weights"] = pretrained
     return load_config(args.config, recipe=args.recipe, flags=flags, overrides=args.overrides)
 
 

@@ -7,6 +7,7 @@ import argparse
 EXAMPLES = """\
 examples:
   hakseup predict runs/<id> --data new_cars.csv --output predictions.csv
+  hakseup predict runs/<id> --data new_photos/ --output predictions.csv     # an image run
 """
 
 
@@ -16,7 +17,9 @@ def register(sub) -> None:
                                    "probabilities, or values), using its saved preprocessing.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run folder")
-    p.add_argument("--data", required=True, metavar="FILE", help="a CSV with the feature columns")
+    p.add_argument("--data", required=True, metavar="FILE",
+                   help="a CSV with the feature columns; for an image run, a folder of "
+                        "images, one image, or a CSV of image paths")
     p.add_argument("--output", required=True, metavar="FILE", help="where to write the CSV")
     p.set_defaults(func=run)
 

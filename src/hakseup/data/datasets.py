@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from ..config import DataConfig
 from ..errors import DataError, unknown_choice
-from .bundle import DataBundle, Schema, Split
-from .images import Augmenter, ImagePreprocessor
-from .splits import holdout_indices
+from .bundle import DataBundle
 
 __all__ = ["DatasetInfo", "ImageData", "register_dataset", "list_datasets", "get_dataset",
            "load_data", "load_raw", "image_bundle"]
@@ -97,39 +94,18 @@ register_dataset(DatasetInfo(
 
 def image_bundle(raw: ImageData, cfg: DataConfig, seed: int,
                  indices: tuple[np.ndarray, ...] | None = None) -> DataBundle:
-    """Stratified split (or the official test set, or given ``indices``), normalisation fitted
-    on the training images only."""
-    labels = np.asarray(raw.labels)
-    if indices is not None:
-        parts = {k: (raw.images[ix], labels[ix]) for k, ix in zip(("train", "val", "test"), indices)}
-    elif raw.test_images is not None:
-        n = len(labels)
-        tr, va, _ = holdout_indices(n, cfg.val_size, 0, seed, stratify=labels)
-        parts = {"train": (raw.images[tr], labels[tr]), "val": (raw.images[va], labels[va]),
-                 "test": (raw.test_images, np.asarray(raw.test_labels))}
-    else:
-        tr, va, te = holdout_indices(len(labels), cfg.val_size, cfg.test_size, seed,
-                                     stratify=labels)
-        parts = {k: (raw.images[ix], labels[ix]) for k, ix in
-                 (("train", tr), ("val", va), ("test", te))}
-    pre = ImagePreprocessor(max_value=raw.max_value, normalize=cfg.normalize)
-    pre.fit(parts["train"][0])
-    splits = {k: Split((pre.transform(x),), torch.as_tensor(y, dtype=torch.long))
-              for k, (x, y) in parts.items()}
-    shape = tuple(splits["train"].inputs[0].shape[1:])
-    n_classes = len(raw.class_names)
-    schema = Schema(task="binary" if n_classes == 2 else "multiclass", input_kind="image",
-                    input_shape=shape, n_outputs=n_classes, target="label",
-                    class_names=list(raw.class_names))
-    info = {"rows": {k: len(v) for k, v in splits.items()},
-            "class_counts": {raw.class_names[c]: int(n) for c, n in
-                             zip(*np.unique(parts["train"][1], return_counts=True))}}
-    return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
-                      augment=Augmenter(cfg.augment) if cfg.augment else None)
+    """Stratified split (or the official test set, a folder tree's splits, or given
+    ``indices``), per-channel normalisation fitted on the training images only (see
+    ``images.image_bundle``)."""
+    from .images import image_bundle as build
+
+    return build(raw, cfg, seed, indices)
 
 
 def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
     """(ImageData or DataFrame, dataset defaults, a name for messages) — before any split."""
+    if _is_image_source(cfg):
+        return _read_images(cfg), {}, cfg.path
     if cfg.path:
         from .reader import read_csv
 
@@ -139,6 +115,19 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
                         "See `hakseup datasets` for the built-in ones.")
     info = get_dataset(cfg.dataset)
     return info.loader(cfg), info.defaults, info.name
+
+
+def _is_image_source(cfg: DataConfig) -> bool:
+    """A folder of class sub-folders, or a CSV with a column of image paths (image_folder.py)."""
+    from .image_folder import is_image_source
+
+    return is_image_source(cfg)
+
+
+def _read_images(cfg: DataConfig) -> ImageData:
+    from .image_folder import read_image_source
+
+    return read_image_source(cfg)
 
 
 def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
@@ -228,3 +217,20 @@ register_dataset(DatasetInfo(
                        "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c"),
     description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
     source="public market data", defaults={"target": "Close", "time_col": "Date"}))
+
+
+# --------------------------------------------------------------------------- CIFAR-10 (cifar.py)
+
+def _load_cifar10(cfg: DataConfig) -> ImageData:
+    from . import cifar
+
+    archive = _fetch(cfg, cifar.CIFAR10_ARCHIVE, "md5", cifar.CIFAR10_MD5,
+                     cifar.CIFAR10_MIRRORS, "cifar10")
+    x, y, xt, yt, names = cifar.load_cifar10(archive)
+    return ImageData(x, y, names, 255.0, test_images=xt, test_labels=yt)
+
+
+register_dataset(DatasetInfo(
+    name="cifar10", kind="image", loader=_load_cifar10, size="60,000 images",
+    description="32x32 colour images, 10 classes; official 10,000-image test set",
+    source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)"))

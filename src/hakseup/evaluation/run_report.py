@@ -132,6 +132,11 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dic
         ctx["extra_sections"].append(("Forecast vs baselines (test, original units)",
                                       "\n".join(lines)))
         ctx["summary_lines"] += [f"The model {ln}" for ln in lines]
+    if result.schema.input_kind == "image" and result.schema.is_classification:
+        from .image_report import image_sections
+
+        ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
+                                                history, cfg.output.plots)
     return ctx
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.bundle import is_lazy
 from ..errors import HakseupError
 from .baselines import baseline_metrics
 from .metrics import compute_metrics
@@ -34,7 +35,7 @@ def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.
 
 def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     """(metrics, baseline name, baseline metrics) of ``model`` on a split of ``bundle``."""
-    from ..training.predict import predict
+    from ..training.predict import predict, predict_split
 
     part = getattr(bundle, split)
     if bundle.schema.task == "forecast":
@@ -46,6 +47,24 @@ def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
                            f"data.{split}_size or more rows.")
     # Values are compared in the data's original units, not the scaled ones the model sees.
     inverse = bundle.preprocessor.inverse_target
-    out = inverse(predict(model, part.inputs).numpy())
-    return score_outputs(bundle.schema, out, inverse(part.target.numpy()),
-                         inverse(bundle.train.target.numpy()))
+    if is_lazy(part):   # read batch by batch (e.g. a memory-mapped image cache)
+        out_t, target_t = predict_split(model, part)
+        out, target = out_t.numpy(), target_t.numpy()
+    else:
+        out, target = predict(model, part.inputs).numpy(), part.target.numpy()
+    return score_outputs(bundle.schema, inverse(out), inverse(target),
+                         inverse(_targets(bundle.train)))
+
+
+def _targets(split) -> np.ndarray:
+    """A split's targets: its tensor, a lazy dataset's ``labels``, or read batch by batch."""
+    if not is_lazy(split):
+        return split.target.numpy()
+    labels = getattr(split.dataset, "labels", None)
+    if labels is None:
+        import torch
+
+        from ..data.loader import iterate_split
+
+        labels = torch.cat([b[-1] for b in iterate_split(split, 4096, "cpu")])
+    return np.asarray(labels)

@@ -44,6 +44,7 @@ def _register_builtins() -> None:
                           f"--layout sequence for rows that are sequences.")
 
     register_model("cnn", cnn)
+    _register_image_models()
     try:
         from .tabular import TabularNet
 
@@ -63,6 +64,25 @@ def _register_builtins() -> None:
         pass
 
 
+def _register_image_models() -> None:
+    """``resnet`` and ``lenet`` (models/resnet.py); torchvision/timm backbones by prefix."""
+    from .resnet import LeNet, ResNet
+
+    def image_only(builder, name):
+        def build(cfg: ModelConfig, schema: Schema) -> nn.Module:
+            if schema.input_kind != "image" or len(schema.input_shape) != 3:
+                raise ConfigError(f"Model '{name}' needs images (channels, height, width), but "
+                                  f"this data is a {schema.input_kind}. Use --model mlp, or "
+                                  f"--data a folder of images.")
+            from .pretrained import load_start_weights
+
+            return load_start_weights(builder(cfg, schema), cfg)
+        return build
+
+    register_model("resnet", image_only(ResNet.from_schema, "resnet"))
+    register_model("lenet", image_only(LeNet.from_schema, "lenet"))
+
+
 def model_names() -> list[str]:
     if not _BUILDERS:
         _register_builtins()
@@ -72,7 +92,11 @@ def model_names() -> list[str]:
 def default_model_name(schema: Schema) -> str:
     """The model chosen for ``--model auto``, by the kind of data."""
     if schema.input_kind == "image":
-        return "mlp"
+        # Small images (the 8x8 digits) stay with the MLP; grey images (digits, scans) with
+        # the LeNet-style CNN, cheap enough for a CPU; colour images with the ResNet.
+        if len(schema.input_shape) != 3 or min(schema.input_shape[1:]) < 16:
+            return "mlp"
+        return "resnet" if schema.input_shape[0] == 3 else "lenet"
     if schema.input_kind == "sequence":
         # The residual FCN of Wang et al. (2017): on the UCR problems it beats the recurrent
         # models and 1-NN (benchmarks/quality_series.py).
@@ -94,6 +118,10 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
         return load_custom_model(name, schema)
     if name == "auto":
         name = default_model_name(schema)
+    if name.startswith(("torchvision:", "timm:")):
+        from .pretrained import build_backbone
+
+        return build_backbone(name, cfg, schema)
     names = model_names()
     if name not in names:
         raise ConfigError(unknown_choice("model", name, names) +

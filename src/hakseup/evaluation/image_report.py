@@ -1,0 +1,124 @@
+"""What an image classifier gets wrong: the misclassified test images, per-class accuracy, speed.
+
+``image_sections`` adds to a run's report a grid of the most confidently misclassified test
+images (true and predicted class, and the probability given to the wrong one), a per-class
+table (test images, accuracy, the class each is most often taken for) and the training speed
+in images per second, first epoch and later ones.
+
+Example:
+    >>> sections = image_sections(run_dir, model, bundle, metrics, history)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["image_sections", "plot_misclassified", "per_class_rows", "images_per_second"]
+
+
+def _test_outputs(model, bundle) -> tuple[torch.Tensor, torch.Tensor]:
+    from ..data.bundle import is_lazy
+    from ..training.trainer import predict, predict_split
+
+    part = bundle.test
+    if is_lazy(part):
+        return predict_split(model, part)
+    return predict(model, part.inputs), part.target
+
+
+def _test_images(bundle, idx: np.ndarray) -> torch.Tensor:
+    """Test images ``idx`` as [0, 1] pixels (B, C, H, W)."""
+    from ..data.bundle import is_lazy
+
+    part = bundle.test
+    if is_lazy(part):
+        x = torch.stack([part.dataset[int(i)][0] for i in idx])
+    else:
+        x = part.inputs[0][torch.as_tensor(idx, dtype=torch.long)]
+    return bundle.preprocessor.pixels(x.float())
+
+
+def plot_misclassified(images: torch.Tensor, true: list[str], pred: list[str],
+                       conf: list[float], path: str | os.PathLike, columns: int = 6):
+    """A grid of images titled 'true → predicted (probability)'."""
+    from .plots import pyplot, save_figure
+
+    plt = pyplot()
+    n = len(images)
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.9 * columns, 2.45 * rows), squeeze=False)
+    for k, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if k >= n:
+            continue
+        img = images[k].permute(1, 2, 0).cpu().numpy()
+        ax.imshow(img[..., 0] if img.shape[2] == 1 else img, cmap="gray" if img.shape[2] == 1
+                  else None, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"true {true[k]}\npred {pred[k]} ({conf[k]:.2f})", fontsize=8,
+                     color="#cf222e")
+    fig.suptitle("Misclassified test images (most confident first)", fontsize=10)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def per_class_rows(cm: np.ndarray, names: list[str]) -> list[tuple]:
+    """(class, test images, accuracy, most often predicted instead) per class."""
+    rows = []
+    for i, name in enumerate(names):
+        total = int(cm[i].sum())
+        off = cm[i].copy()
+        off[i] = 0
+        worst = f"{names[int(off.argmax())]} ({int(off.max())})" if off.max() > 0 else "—"
+        rows.append((name, total, f"{cm[i, i] / total:.4f}" if total else "n/a", worst))
+    return rows
+
+
+def images_per_second(history: list[dict], n_train: int) -> tuple[float, float] | None:
+    """Training images per second in the first epoch and (median) in later ones; an epoch's
+    time includes its validation pass."""
+    times = [h["time"] for h in history if "time" in h]
+    if not times or n_train == 0:
+        return None
+    per_epoch = np.diff([0.0] + times)
+    first = n_train / per_epoch[0] if per_epoch[0] > 0 else float("nan")
+    later = n_train / float(np.median(per_epoch[1:])) if len(per_epoch) > 1 else float("nan")
+    return first, later
+
+
+def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[dict],
+                   plots: bool = True, max_images: int = 24) -> list[tuple[str, str]]:
+    """The report's image sections (and plots/misclassified.png)."""
+    names = bundle.schema.class_names
+    out, target = _test_outputs(model, bundle)
+    proba = torch.softmax(out.float(), 1)
+    conf, pred = proba.max(1)
+    target = target.cpu()
+    wrong = torch.nonzero(pred != target).ravel()
+    wrong = wrong[torch.argsort(conf[wrong], descending=True)][:max_images].numpy()
+    sections = []
+    if plots and len(wrong):
+        plot_misclassified(_test_images(bundle, wrong), [names[int(target[i])] for i in wrong],
+                           [names[int(pred[i])] for i in wrong], [float(conf[i]) for i in wrong],
+                           Path(run_dir) / "plots" / "misclassified.png")
+    cm = np.asarray(metrics.get("confusion_matrix", []))
+    if cm.size:
+        from .report import _md_table
+
+        body = _md_table(["class", "test images", "accuracy", "most often taken for"],
+                         per_class_rows(cm, names))
+        sections.append(("Per-class accuracy (test)", body))
+    paths = bundle.info.get("paths", {}).get("test")
+    if paths is not None and len(wrong):
+        listed = "\n".join(f"- {paths[i]}: true {names[int(target[i])]}, predicted "
+                           f"{names[int(pred[i])]} ({float(conf[i]):.2f})" for i in wrong[:10])
+        sections.append(("Most confidently misclassified test files", listed))
+    speed = images_per_second(history, len(bundle.train))
+    if speed:
+        sections.append(("Training speed", f"First epoch: {speed[0]:,.0f} images/s; later "
+                                           f"epochs (median): {speed[1]:,.0f} images/s "
+                                           f"(each epoch's time includes validation)."))
+    return sections

@@ -1,0 +1,146 @@
+"""Starting from pretrained weights: torchvision/timm backbones, or a local weights file.
+
+``--model torchvision:resnet18`` (or ``timm:convnext_atto``) builds that package's network with
+a new linear head for this data's classes; ``--pretrained`` loads the package's own published
+weights (its download and cache), ``--pretrained FILE`` (``model.weights``) loads a local file
+instead — for any model, ours included. Files are read without pickle where possible
+(safetensors), else with ``torch.load(weights_only=True)``. Layers whose shapes differ (the
+head, for another number of classes) keep their fresh initialisation, and are named.
+
+Example:
+    >>> model = build_backbone("torchvision:resnet18", cfg, schema)    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+
+__all__ = ["build_backbone", "load_start_weights", "read_weights", "EXTRAS"]
+
+EXTRAS = {"torchvision": "vision", "timm": "timm"}
+
+
+def _import(package: str):
+    try:
+        return __import__(package)
+    except ImportError:
+        raise ConfigError(f"--model {package}:... needs the '{package}' package, which is not "
+                          f"installed. Install the optional extra: pip install "
+                          f"'hakseup[{EXTRAS[package]}]' (or pip install {package}); or use "
+                          f"--model resnet.") from None
+
+
+class _GreyToRGB(nn.Module):
+    """Grey images into a network made for colour: the channel is repeated three times."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x)
+
+
+def _replace_head(net: nn.Module, n_outputs: int) -> nn.Module:
+    """The network's last ``nn.Linear`` replaced by one with ``n_outputs`` outputs."""
+    last = None
+    for name, module in net.named_modules():
+        if isinstance(module, nn.Linear):
+            last = name
+    if last is None:
+        raise ConfigError("This torchvision model has no linear classifier to replace; choose "
+                          "a classification model (resnet18, mobilenet_v3_small, ...).")
+    parent = net.get_submodule(last.rsplit(".", 1)[0]) if "." in last else net
+    old = net.get_submodule(last)
+    setattr(parent, last.rsplit(".", 1)[-1], nn.Linear(old.in_features, n_outputs))
+    return net
+
+
+def build_backbone(name: str, cfg, schema) -> nn.Module:
+    """``torchvision:ARCH`` or ``timm:ARCH`` for this data's channels and classes."""
+    package, arch = name.split(":", 1)
+    lib = _import(package)
+    download = bool(cfg.pretrained) and not cfg.weights
+    channels = schema.input_shape[0]
+    try:
+        if package == "timm":
+            net = lib.create_model(arch, pretrained=download, num_classes=schema.n_outputs,
+                                   in_chans=channels)
+        else:
+            import torchvision.models as tvm
+
+            net = tvm.get_model(arch, weights="DEFAULT" if download else None)
+            net = _replace_head(net, schema.n_outputs)
+            net = _GreyToRGB(net) if channels == 1 else net
+    except (ValueError, KeyError, RuntimeError) as e:
+        raise ConfigError(f"{package} has no model '{arch}' (or its weights could not be "
+                          f"loaded: {str(e).splitlines()[0]}). See {package}'s list of "
+                          f"models.") from None
+    return load_start_weights(net, cfg, published=True)
+
+
+def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
+    """A state dict from ``.safetensors`` (no pickle) or ``.pt``/``.pth``/``.bin``
+    (``torch.load`` with ``weights_only=True``); a checkpoint's ``state_dict``/``model`` entry
+    is taken when the file holds one."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"Weights file '{path}' not found (model.weights / --pretrained "
+                          f"FILE). Check the path.")
+    try:
+        if p.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            state = load_file(str(p))
+        else:
+            state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is the user's to fix
+        raise ConfigError(f"Could not read weights from '{path}' ({type(e).__name__}: "
+                          f"{str(e).splitlines()[0] if str(e) else ''}); expected a "
+                          f".safetensors file or a PyTorch state dict (.pt, .pth).") from None
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
+                                              for v in state.values()):
+        raise ConfigError(f"'{path}' does not hold a state dict of tensors.")
+    return state
+
+
+def _strip(key: str) -> str:
+    for prefix in ("module.", "_orig_mod.", "net."):   # DDP, torch.compile, _GreyToRGB
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return key
+
+
+def load_start_weights(model: nn.Module, cfg, published: bool = False) -> nn.Module:
+    """``model`` with the weights of ``cfg.weights`` loaded where names and shapes match;
+    ``published``: the model's package has its own weights (already loaded if asked for)."""
+    if not cfg.weights:
+        if cfg.pretrained and not published:
+            raise ConfigError(f"model.pretrained: '{cfg.name}' has no published weights. Give "
+                              f"a weights file (--pretrained FILE), or a torchvision/timm "
+                              f"model (--model torchvision:resnet18 --pretrained).")
+        return model
+    state = {_strip(k): v for k, v in read_weights(cfg.weights).items()}
+    own = {_strip(k): k for k in model.state_dict()}
+    shapes = {k: v.shape for k, v in model.state_dict().items()}
+    fit = {own[k]: v for k, v in state.items() if k in own and shapes[own[k]] == v.shape}
+    if not fit:
+        raise ConfigError(f"No layer of '{cfg.weights}' fits the model {type(model).__name__} "
+                          f"(names or shapes differ everywhere); expected weights saved from "
+                          f"the same architecture.")
+    model.load_state_dict(fit, strict=False)
+    fresh = sorted({k.rsplit(".", 1)[0] for k in shapes if k not in fit})
+    if fresh:
+        warnings.warn(f"Loaded {len(fit)} of {len(shapes)} tensors from '{cfg.weights}'; "
+                      f"{', '.join(fresh[:4])}{', ...' if len(fresh) > 4 else ''} start fresh "
+                      f"(shapes or names differ, e.g. a head for another number of classes).")
+    return model
