@@ -17,7 +17,6 @@ import dataclasses
 import json
 import math
 import os
-import stat
 import types
 import typing
 from pathlib import Path
@@ -33,24 +32,10 @@ _INPUTS = {"table", "image", "sequence", "series"}
 
 
 def run_folder(run: str | os.PathLike) -> Path:
-    """The run folder itself: an existing folder (not a file, a device or a link loop) that
-    holds a config.yaml."""
-    path = Path(run)
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as e:
-        if path.is_symlink() and e.errno != 2:
-            raise CheckpointError(f"Run folder '{run}' is a symbolic link loop.") from None
-        raise CheckpointError(f"Run folder '{run}' does not exist. List runs with "
-                              f"`hakseup runs`, or pass the folder a run printed when it "
-                              f"ended.") from None
-    if not stat.S_ISDIR(mode):
-        raise CheckpointError(f"'{run}' is a file, not a run folder. Expected a folder made "
-                              f"by `hakseup train`, e.g. runs/<timestamp>-<name>.")
-    if not (path / "config.yaml").exists():
-        raise CheckpointError(f"'{run}' is not a hakseup run folder (no config.yaml). Expected "
-                              f"a folder made by `hakseup train`, e.g. runs/<timestamp>-<name>.")
-    return path
+    """The run folder itself (``runs.require_run``)."""
+    from .runs import require_run
+
+    return require_run(run)
 
 
 def read_json(run: Path, name: str, kind: type = dict) -> Any:

@@ -96,12 +96,23 @@ def write_status(run: str | os.PathLike, status: str, **fields: Any) -> dict:
 
 
 def require_run(run: str | os.PathLike) -> Path:
-    """The run folder, or a clear error naming what is missing."""
+    """The run folder itself — an existing folder (not a file, a device or a link loop) that
+    holds a config.yaml — or a clear error naming what is wrong."""
+    import stat
+
     path = Path(run)
-    if not path.is_dir():
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        if path.is_symlink() and e.errno != 2:
+            raise CheckpointError(f"Run folder '{run}' is a symbolic link loop.") from None
         raise CheckpointError(f"Run folder '{run}' does not exist. List runs with "
-                              f"`hakseup runs`, or pass the folder a run printed when it ended.")
-    if not (path / "config.yaml").is_file():
+                              f"`hakseup runs`, or pass the folder a run printed when it "
+                              f"ended.") from None
+    if not stat.S_ISDIR(mode):
+        raise CheckpointError(f"'{run}' is a file, not a run folder. Expected a folder made "
+                              f"by `hakseup train`, e.g. runs/<timestamp>-<name>.")
+    if not (path / "config.yaml").exists():
         raise CheckpointError(f"'{run}' is not a hakseup run folder (no config.yaml). Expected "
                               f"a folder made by `hakseup train`, e.g. runs/<timestamp>-<name>.")
     return path
