@@ -31,7 +31,7 @@ from .errors import ConfigError, unknown_choice
 
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
            "RunConfig",
-           "load_config", "apply_overrides", "set_key", "recipe_names", "recipe_path"]
+           "load_config", "apply_overrides", "set_key", "recipe_names", "recipe_path", "tune_values"]
 
 SCHEDULERS = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
 TASKS = ["auto", "binary", "multiclass", "regression"]
@@ -310,7 +310,7 @@ def _check_tune(d: dict, space: dict, base_dir: Any) -> None:
             set_key({}, str(key), None)
         except ConfigError as e:
             raise ConfigError(f"tune.{key}: {e}") from None
-        for value in _tune_values(str(key), spec):
+        for value in tune_values(str(key), spec):
             trial = copy.deepcopy(base)
             set_key(trial, str(key), value)
             try:
@@ -320,7 +320,7 @@ def _check_tune(d: dict, space: dict, base_dir: Any) -> None:
                                   f"usable: {e}") from None
 
 
-def _tune_values(key: str, spec: Any) -> list:
+def tune_values(key: str, spec: Any) -> list:
     """The values to check for one search dimension: its choices, or its two ends."""
     example = (f"expected a list of choices, e.g. [32, 64], or a range "
                f"{{low: 1.0e-4, high: 0.1, log: true}} / {{low: 16, high: 128, step: 16}}")

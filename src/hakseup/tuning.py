@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import time
 from pathlib import Path
 
-from .config import RunConfig, set_key
+from .config import RunConfig, set_key, tune_values
 from .errors import ConfigError
 from .fileio import atomic_write_json, atomic_write_text
 from .training.callbacks import Callback
@@ -32,7 +31,8 @@ __all__ = ["tune", "parse_space"]
 
 
 def parse_space(space: dict) -> dict:
-    """Validate the ``tune`` section: every key a real config key, every range usable."""
+    """The ``tune`` section as {key: (kind, spec)}: every key a real config key, every range
+    well formed (``config.tune_values``, the same rules the config loader applies)."""
     if not space:
         raise ConfigError("The search space is empty. Declare one in the config, e.g. "
                           "tune: {train.lr: {low: 1.0e-4, high: 0.1, log: true}, "
@@ -40,31 +40,14 @@ def parse_space(space: dict) -> dict:
     parsed = {}
     for key, spec in space.items():
         set_key({}, key, None)  # raises for an unknown key, with suggestions
+        tune_values(key, spec)
         if isinstance(spec, list):
-            if not spec:
-                raise ConfigError(f"tune.{key}: an empty list of choices; give at least one.")
             parsed[key] = ("categorical", spec)
-        elif isinstance(spec, dict) and {"low", "high"} <= set(spec):
-            low, high = spec["low"], spec["high"]
-            unknown = set(spec) - {"low", "high", "log", "step"}
-            if unknown:
-                raise ConfigError(f"tune.{key}: unknown setting(s) {', '.join(sorted(unknown))}; "
-                                  f"expected low, high, log, step.")
-            try:
-                low, high = float(low), float(high)
-            except (TypeError, ValueError):
-                raise ConfigError(f"tune.{key}: low and high must be numbers.") from None
-            if not (math.isfinite(low) and math.isfinite(high) and low < high):
-                raise ConfigError(f"tune.{key}: expected finite low < high, got {low}, {high}.")
-            if spec.get("log") and low <= 0:
-                raise ConfigError(f"tune.{key}: a log range needs low > 0.")
-            is_int = isinstance(spec["low"], int) and isinstance(spec["high"], int) and \
-                not spec.get("log") and isinstance(spec.get("step", 1), int)
-            parsed[key] = ("int" if is_int else "float", (low, high, bool(spec.get("log")),
-                                                          spec.get("step")))
-        else:
-            raise ConfigError(f"tune.{key}: expected a list of choices or {{low, high[, log, "
-                              f"step]}}, got {spec!r}.")
+            continue
+        low, high, log, step = spec["low"], spec["high"], bool(spec.get("log")), spec.get("step")
+        is_int = isinstance(low, int) and isinstance(high, int) and not log and \
+            isinstance(step if step is not None else 1, int)
+        parsed[key] = ("int" if is_int else "float", (float(low), float(high), log, step))
     return parsed
 
 
