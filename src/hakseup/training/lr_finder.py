@@ -32,9 +32,10 @@ __all__ = ["LRSweep", "sweep_config", "suggest_lr"]
 
 def sweep_config(cfg: TrainConfig, start: float, steps: int) -> TrainConfig:
     """The training settings of a sweep: the sweep owns the LR (no schedule, no early
-    stopping) and stops itself after ``steps`` steps, whatever the epoch count."""
+    stopping, no settings resolved from the data) and stops itself after ``steps`` steps,
+    whatever the epoch count."""
     return dataclasses.replace(cfg, lr=start, scheduler="none", patience=None, epochs=steps,
-                               progress=False, tensorboard=False)
+                               progress=False, tensorboard=False, sequence_defaults=False)
 
 
 class LRSweep(Callback):
