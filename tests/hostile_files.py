@@ -214,11 +214,10 @@ def _remove(rel: str):
 
 
 def _weights(data: bytes | None):
+    """Every copy of the weights (best, last and their .prev) damaged the same way."""
     def damage(run: Path) -> None:
-        for folder in ("best", "last"):
-            p = run / "checkpoints" / folder / "model.safetensors"
-            if p.exists():
-                p.write_bytes(p.read_bytes()[:len(p.read_bytes()) // 2] if data is None else data)
+        for p in (run / "checkpoints").glob("*/model.safetensors"):
+            p.write_bytes(p.read_bytes()[:len(p.read_bytes()) // 2] if data is None else data)
     return damage
 
 
@@ -227,9 +226,8 @@ def _header_lie(run: Path) -> None:
     header = json.dumps({"w": {"dtype": "F32", "shape": [10 ** 9, 10 ** 9],
                                "data_offsets": [0, 4]}}).encode()
     blob = len(header).to_bytes(8, "little") + header + b"\0\0\0\0"
-    for folder in ("best", "last"):
-        if (run / "checkpoints" / folder).exists():
-            (run / "checkpoints" / folder / "model.safetensors").write_bytes(blob)
+    for p in (run / "checkpoints").glob("*/model.safetensors"):
+        p.write_bytes(blob)
 
 
 # Damage to a copy of a trained run: name → function(run folder).

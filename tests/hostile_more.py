@@ -51,23 +51,24 @@ def output_cases() -> list[Case]:
             out.append(Case(f"datadir-{name}-{cmd}", argv, "error", _fs, frozenset({"server"}),
                             env={"HAKSEUP_MIRRORS": "{url}/notfound/"}))
         # A real full disk at three depths: the first files, the checkpoints, the logs/plots.
-        for size in ("16k", "200k", "1m"):
+        for size, expect in (("16k", "error"), ("120k", "error" if cmd == "train" else "clean"),
+                             ("320k", "clean")):
             argv = [a for a in base if a not in ("--no-tensorboard",)]
             argv = [a if a != "output.plots=false" else "output.plots=true" for a in argv]
-            out.append(Case(f"fulldisk-{size}-{cmd}", [*argv, "--output", "{full}/run"], "error",
+            out.append(Case(f"fulldisk-{size}-{cmd}", [*argv, "--output", "{full}/run"], expect,
                             setup, frozenset({"tmpfs:" + size}), allow_failed_run=True))
     for name, path in (("folder", "{case}/busy"), ("readonly", "{case}/ro/p.csv"),
                        ("under_file", "{case}/f.txt/p.csv"), ("same_as_data", "{case}/base.csv"),
                        ("same_via_dots", "{case}/./ro/../base.csv"), ("proc", "/proc/p.csv"),
                        ("full_disk", "{full}/p.csv")):
-        needs = {"run"} | ({"tmpfs:16k"} if "full" in path else set())
+        needs = {"run"} | ({"tmpfs:16k:filled"} if "full" in path else set())
         out.append(Case(f"predict-out-{name}", ["predict", "{run}", "--data", "{data}",
                                                 "--output", path], "error", _fs, frozenset(needs)))
     for name, path in (("folder", "{case}/busy"), ("readonly", "{case}/ro/m.onnx"),
                        ("under_file", "{case}/f.txt/m.onnx"), ("proc", "/proc/m.onnx"),
                        ("full_disk", "{full}/m.onnx")):
         for fmt in ("onnx", "torchscript"):
-            needs = {"run"} | ({"tmpfs:16k"} if "full" in path else set())
+            needs = {"run"} | ({"tmpfs:16k:filled"} if "full" in path else set())
             out.append(Case(f"export-out-{name}-{fmt}", ["export", "{run}", "--format", fmt,
                                                          "--output", path], "error", _fs,
                             frozenset(needs)))

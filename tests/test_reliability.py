@@ -1,9 +1,11 @@
-"""Exact resume after SIGKILL at random points and inside a checkpoint write; a full disk."""
+"""Exact resume after SIGKILL at random points and inside a checkpoint write; a full disk;
+downloads from mirrors that misbehave."""
 
 import errno
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -111,3 +113,73 @@ def test_full_disk_keeps_the_previous_checkpoint_and_says_so(tmp_path, monkeypat
     assert state["global_step"] > 0
     assert json.loads((tmp_path / "r" / "run.json").read_text())["status"] == "failed"
     assert not list((tmp_path / "r" / "checkpoints").glob(".last.tmp-*"))
+
+
+# ------------------------------------------------------------------ downloads that misbehave
+
+@pytest.fixture(scope="module")
+def hostile_url():
+    from hostile_more import HostileServer
+
+    with HostileServer() as url:
+        yield url
+
+
+def _fetch(url, tmp_path, monkeypatch, deadline="2"):
+    from hakseup.data.download import RemoteFile, fetch
+
+    monkeypatch.setenv("HAKSEUP_DOWNLOAD_DEADLINE", deadline)
+    return fetch(RemoteFile("f.csv", "sha256", "0" * 64), tmp_path / "cache", [url],
+                 progress=False)
+
+
+@pytest.mark.parametrize("behaviour, says", [
+    ("drip", "not finished within 2 s"),             # a byte every 0.2 s: no read ever times out
+    ("slow_headers", "not finished within 2 s"),     # headers that never end
+    ("badlength", "invalid Content-Length 'abc'"),
+    ("shortbody", "promised 100,000 bytes and sent 640"),
+    ("chunked_bad", "chunked encoding is broken"),
+    ("not_http", "not an HTTP response"),
+    ("many_headers", "malformed HTTP response"),
+    ("redirect_http_remote", "redirected to http://example.invalid/x (refused: not HTTPS)"),
+    ("redirect_ftp", "refused: not HTTPS"),
+])
+def test_a_misbehaving_mirror_is_one_line_and_leaves_nothing(behaviour, says, hostile_url,
+                                                            tmp_path, monkeypatch):
+    from hakseup.errors import DataError
+
+    t0 = time.monotonic()
+    with pytest.raises(DataError, match="Could not download 'f.csv'") as e:
+        _fetch(f"{hostile_url}/{behaviour}/", tmp_path, monkeypatch)
+    assert says in str(e.value) and "\n" not in str(e.value)
+    assert time.monotonic() - t0 < 8                   # the deadline is for the whole download
+    assert list((tmp_path / "cache").iterdir()) == []  # no partial or temporary file
+
+
+@pytest.mark.parametrize("mirror, says", [
+    ("http://[::1", "Invalid IPv6 URL"), ("notaurl", "expected https://host/path/"),
+    ("http://127.0.0.1:99999/", "Port out of range"), ("file:///etc/", "malformed URL"),
+    ("ftp://127.0.0.1/", "not HTTPS"), ("http://127.0.0.1/\x01x", "control characters"),
+])
+def test_a_malformed_mirror_url_is_refused_without_a_connection(mirror, says, tmp_path,
+                                                                monkeypatch):
+    from hakseup.errors import DataError
+
+    with pytest.raises(DataError, match=re.escape(says)):
+        _fetch(mirror, tmp_path, monkeypatch)
+
+
+def test_download_deadline_setting_is_checked(tmp_path, monkeypatch):
+    from hakseup.errors import DataError
+
+    with pytest.raises(DataError, match="HAKSEUP_DOWNLOAD_DEADLINE='soon'"):
+        _fetch("http://127.0.0.1:9/", tmp_path, monkeypatch, deadline="soon")
+
+
+def test_a_cache_folder_that_is_a_file_is_one_line(tmp_path, monkeypatch):
+    from hakseup.data.download import RemoteFile, fetch
+    from hakseup.errors import DataError
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(DataError, match="cache folder .* cannot be used: Not a directory"):
+        fetch(RemoteFile("a.csv", "sha256", "0" * 64), tmp_path / "f" / "sub", ["https://x/"])

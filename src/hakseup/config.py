@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import types
 import typing
@@ -31,7 +30,7 @@ from .errors import ConfigError, unknown_choice
 
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
            "RunConfig",
-           "load_config", "apply_overrides", "set_key", "recipe_names", "recipe_path", "tune_values"]
+           "load_config", "apply_overrides", "set_key", "recipe_names", "recipe_path"]
 
 SCHEDULERS = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
 TASKS = ["auto", "binary", "multiclass", "regression"]
@@ -108,7 +107,8 @@ class ModelConfig:
     dropout: float = _f(0.1, min=0, max=0.99, help="dropout probability")
     activation: str = _f("relu", choices=["relu", "gelu", "tanh", "sigmoid", "silu"])
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
-    embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH, help="categorical embedding size (rule if unset)")
+    embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
+                                   help="categorical embedding size (rule if unset)")
     lstm_impl: str = _f("scratch", choices=["scratch", "native"], help="our LSTM cell or nn.LSTM")
     bidirectional: bool = _f(False, help="recurrent layers read the sequence both ways")
     readout: str = _f("mean_last", choices=["last", "mean", "mean_last"],
@@ -122,7 +122,7 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    epochs: int = _f(30, min=1, help="passes over the training data")
+    epochs: int = _f(30, min=1, max=1_000_000, help="passes over the training data")
     batch_size: int = _f(64, min=1)
     lr: float = _f(1e-3, min=0, max=1e4, help="learning rate")
     optimizer: str = _f("adam", help="any torch.optim optimizer, e.g. adam, adamw, sgd")
@@ -138,7 +138,7 @@ class TrainConfig:
     patience: int | None = _f(None, min=1, help="early stopping: epochs without improvement")
     monitor: str = _f("val_loss", help="metric watched by early stopping and best checkpoint")
     grad_clip: float | None = _f(None, min=0, max=1e30, help="clip gradient norm")
-    seed: int = _f(0, min=0, max=2**32 - 1, help="random seed (NumPy's range: 0..2**32-1)")
+    seed: int = _f(0, min=0, max=2**32 - 1, help="random seed (0..2**32-1, NumPy's range)")
     deterministic: bool = _f(False, help="torch deterministic algorithms")
     device: str = _f("auto", choices=["auto", "cpu", "cuda", "mps"])
     precision: str = _f("32", choices=["32", "bf16", "fp16"])
@@ -207,9 +207,11 @@ class RunConfig:
                               "range, e.g. {train.lr: {low: 1e-4, high: 0.1, log: true}}.")
         kwargs["tune"] = tune
         cfg = cls(**kwargs)
-        _check_together(cfg)
+        from .config_rules import check_together, check_tune
+
+        check_together(cfg)
         if tune:
-            _check_tune(d, tune, base_dir)
+            check_tune(d, tune, base_dir)
         return cfg
 
     def to_dict(self) -> dict:
@@ -261,6 +263,9 @@ def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> An
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             if item != item or item in (float("inf"), float("-inf")):
                 raise ConfigError(f"Invalid value {item!r} for '{key}': expected a finite number.")
+            if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
+                raise ConfigError(f"Invalid value for '{key}': {str(item)[:20]}... is far too "
+                                  f"large for any setting.")
             lo, hi = meta.get("min"), meta.get("max")
             if lo is not None and item < lo:
                 raise ConfigError(f"Invalid value {item!r} for '{key}': it must be >= {lo}. "
@@ -270,89 +275,6 @@ def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> An
     if meta.get("path"):
         value = resolve_path(value, base_dir)
     return value
-
-
-# Optimizers whose step() cannot be driven by a plain training loop.
-UNSUPPORTED_OPTIMIZERS = {
-    "lbfgs": "LBFGS needs a closure that re-evaluates the loss several times per step",
-    "sparseadam": "SparseAdam needs sparse gradients, which no built-in model produces",
-}
-
-
-def _check_together(cfg: "RunConfig") -> None:
-    """Rules about one key that a single field's type and range cannot say."""
-    d, t = cfg.data, cfg.train
-    reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
-    if reason:
-        raise ConfigError(f"Optimizer '{t.optimizer}' is not supported: {reason}. Use adam, "
-                          f"adamw, sgd, rmsprop or another torch.optim optimizer.")
-    if d.test_size <= 0:
-        raise ConfigError("Invalid value 0 for 'data.test_size': a run is scored on its test "
-                          "split, so it needs at least one row; expected a share above 0 (e.g. "
-                          "0.15) or a row count >= 1.")
-    if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
-        raise ConfigError(f"data.val_size {d.val_size} + data.test_size {d.test_size} leave no "
-                          f"rows to train on; expected shares that add up to less than 1.")
-    if d.delimiter is not None:
-        from .data.reader import check_delimiter
-
-        check_delimiter(d.delimiter)
-
-
-def _check_tune(d: dict, space: dict, base_dir: Any) -> None:
-    """Every range of a ``tune`` section well formed, and every value it can suggest a valid
-    config (checked by building the config a trial with that value would use)."""
-    import copy
-
-    base = {k: v for k, v in d.items() if k != "tune"}
-    for key, spec in space.items():
-        try:
-            set_key({}, str(key), None)
-        except ConfigError as e:
-            raise ConfigError(f"tune.{key}: {e}") from None
-        for value in tune_values(str(key), spec):
-            trial = copy.deepcopy(base)
-            set_key(trial, str(key), value)
-            try:
-                RunConfig.from_dict(trial, base_dir)
-            except ConfigError as e:
-                raise ConfigError(f"tune.{key}: the value {value!r} it can suggest is not "
-                                  f"usable: {e}") from None
-
-
-def tune_values(key: str, spec: Any) -> list:
-    """The values to check for one search dimension: its choices, or its two ends."""
-    example = (f"expected a list of choices, e.g. [32, 64], or a range "
-               f"{{low: 1.0e-4, high: 0.1, log: true}} / {{low: 16, high: 128, step: 16}}")
-    if isinstance(spec, list):
-        if not spec:
-            raise ConfigError(f"tune.{key}: an empty list of choices; give at least one.")
-        return spec
-    if not isinstance(spec, dict) or not {"low", "high"} <= set(spec):
-        raise ConfigError(f"tune.{key}: got {spec!r}; {example}.")
-    unknown = set(spec) - {"low", "high", "log", "step"}
-    if unknown:
-        raise ConfigError(f"tune.{key}: unknown setting(s) {', '.join(map(str, unknown))}; "
-                          f"expected low, high, log, step.")
-    low, high, step, log = spec["low"], spec["high"], spec.get("step"), spec.get("log", False)
-    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
-        and math.isfinite(v)  # noqa: E731
-    if not (number(low) and number(high)) or low >= high:
-        raise ConfigError(f"tune.{key}: expected numbers low < high, got low={low!r}, "
-                          f"high={high!r}.")
-    if not isinstance(log, bool):
-        raise ConfigError(f"tune.{key}: log must be true or false, got {log!r}.")
-    if log and low <= 0:
-        raise ConfigError(f"tune.{key}: a log range needs low > 0, got {low!r}.")
-    if step is not None:
-        if not number(step) or step <= 0:
-            raise ConfigError(f"tune.{key}: step must be a positive number, got {step!r}.")
-        if log:
-            raise ConfigError(f"tune.{key}: step and log cannot be combined; drop one.")
-        if all(isinstance(v, int) for v in (low, high)) and not float(step).is_integer():
-            raise ConfigError(f"tune.{key}: an integer range needs an integer step, got "
-                              f"{step!r}.")
-    return [low, high]
 
 
 def resolve_path(value: str, base_dir: str | os.PathLike | None) -> str:
@@ -434,70 +356,6 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
 # --------------------------------------------------------------------------- files and overrides
 
 
-MAX_YAML_NODES = 100_000      # a config has hundreds; an alias bomb expands to billions
-MAX_YAML_DEPTH = 50
-MAX_YAML_BYTES = 1 << 20
-
-
-def _yaml_limits(root: yaml.Node, where: str) -> None:
-    """Refuse duplicate keys, nesting deeper than MAX_YAML_DEPTH, and documents whose aliases
-    expand past MAX_YAML_NODES nodes. Sizes are memoised per node, so a bomb's size is
-    computed without expanding it."""
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node, depth: int) -> int:
-        if depth > MAX_YAML_DEPTH:
-            raise ConfigError(f"{where} is nested more than {MAX_YAML_DEPTH} levels deep at "
-                              f"line {node.start_mark.line + 1}; a config is a few levels of "
-                              f"'section: key: value'.")
-        if id(node) in sizes:
-            return sizes[id(node)]
-        sizes[id(node)] = 0  # a node that contains itself counts once
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
-                    if k.value in seen:
-                        raise ConfigError(f"{where} repeats the key '{k.value}' at line "
-                                          f"{k.start_mark.line + 1}; YAML would silently keep "
-                                          f"only the last one. Keep one of them.")
-                    seen.add(k.value)
-                total += size(k, depth + 1) + size(v, depth + 1)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(c, depth + 1) for c in node.value)
-        if total > MAX_YAML_NODES:
-            raise ConfigError(f"{where} expands to more than {MAX_YAML_NODES:,} values (YAML "
-                              f"anchors and aliases repeated inside each other); refused. "
-                              f"Write the values out, without nested aliases.")
-        sizes[id(node)] = total
-        return total
-
-    size(root, 0)
-
-
-def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
-    """PyYAML's safe loader with limits (see ``_yaml_limits``); errors are one line."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _yaml_limits(node, where)
-        return loader.construct_document(node)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or "invalid syntax"
-        raise ConfigError(f"{where} is not valid YAML{at}: {problem}. Fix the syntax (indent "
-                          f"with spaces, 'key: value').") from None
-    except RecursionError:
-        raise ConfigError(f"{where} is nested too deeply to read; a config is a few levels "
-                          f"of 'section: key: value'.") from None
-    finally:
-        loader.dispose()
-
-
 def read_yaml(path: str | os.PathLike) -> dict:
     """Read a YAML config file (safe loader, with limits); errors become one clear line."""
     from .fileio import check_input_file, read_head
@@ -507,6 +365,8 @@ def read_yaml(path: str | os.PathLike) -> dict:
         raise ConfigError(f"Config file '{path}' not found. Check the path, or run "
                           f"`hakseup train` without a config to use the defaults.")
     check_input_file(p, "Config file", ConfigError)
+    from .yamlsafe import MAX_YAML_BYTES
+
     raw = read_head(p, MAX_YAML_BYTES + 1, "Config file", ConfigError)
     if len(raw) > MAX_YAML_BYTES:
         raise ConfigError(f"Config file '{path}' is larger than {MAX_YAML_BYTES >> 20} MiB; "
@@ -515,6 +375,8 @@ def read_yaml(path: str | os.PathLike) -> dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"Config file '{path}' is not UTF-8 text; expected a YAML file.") from None
+    from .yamlsafe import load_yaml_text
+
     data = load_yaml_text(text, f"Config file '{path}'")
     if data is None:
         return {}
@@ -554,6 +416,8 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
             raise ConfigError(f"Invalid override '{item}': expected KEY=VALUE, "
                               f"e.g. --set train.lr=0.01.")
         key, raw = item.split("=", 1)
+        from .yamlsafe import load_yaml_text
+
         try:
             value = load_yaml_text(raw, f"The value of --set {key}") if raw.strip() else None
         except ConfigError as e:
@@ -618,7 +482,7 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
     dataset = (flags or {}).get("data.dataset")
     if recipe is None and path is None and dataset in DATASET_RECIPES:
         recipe = DATASET_RECIPES[dataset]
-    if recipe:
+    if recipe is not None:  # an empty name is a mistake too, not "no recipe"
         rp = recipe_path(recipe)
         d = read_yaml(rp)
         _resolve_relative(d, rp.parent)

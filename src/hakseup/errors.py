@@ -82,8 +82,8 @@ def describe_os_error(e: BaseException) -> str | None:
     safetensors reports a write failure as its own error whose text carries the OS error's
     name (``StorageFull``, ``PermissionDenied``), so that is recognised too.
 
-    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/x/y"))
-    "No space left on device: '/x/y' (the disk is full; free some space or write elsewhere (--output DIR))."
+    >>> describe_os_error(OSError(errno.EROFS, "Read-only file system", "/x"))
+    "Read-only file system: '/x' (the file system is read-only; choose a writable path)."
     >>> describe_os_error(ValueError("bug")) is None
     True
     """
@@ -95,8 +95,10 @@ def describe_os_error(e: BaseException) -> str | None:
     for marker, code in (("StorageFull", errno.ENOSPC), ("No space left", errno.ENOSPC),
                          ("PermissionDenied", errno.EACCES), ("Permission denied", errno.EACCES),
                          ("ReadOnlyFilesystem", errno.EROFS), ("Read-only file", errno.EROFS),
-                         ("QuotaExceeded", errno.EDQUOT), ("FileTooLarge", errno.EFBIG)):
-        if marker in text and type(e).__name__ in ("SafetensorError", "OSError", "RuntimeError"):
+                         ("QuotaExceeded", errno.EDQUOT), ("FileTooLarge", errno.EFBIG),
+                         ("database or disk is full", errno.ENOSPC)):  # SQLite (Optuna's study)
+        if marker in text and type(e).__name__ in ("SafetensorError", "OSError", "RuntimeError",
+                                                   "OperationalError"):
             return f"Could not write a file ({_OS_HINTS[code]})."
     return None
 

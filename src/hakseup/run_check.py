@@ -65,9 +65,18 @@ def check_run(run: str | os.PathLike, weights: bool = True):
 
     path = run_folder(run)
     try:
-        cfg = RunConfig.from_dict(read_yaml(path / "config.yaml"))
+        raw = read_yaml(path / "config.yaml")
+        cfg = RunConfig.from_dict(raw)
     except HakseupError as e:
         raise DamagedRunError(run, f"config.yaml: {e}") from None
+    # A run saves its whole resolved config: a missing section or an unresolved model means
+    # the file was replaced or cut, and the defaults would silently stand in for it.
+    missing = [k for k in ("data", "model", "train", "output")
+               if not isinstance(raw.get(k), dict)]
+    if missing or cfg.model.name == "auto":
+        what = "no " + ", ".join(missing) if missing else "model.name is auto"
+        raise DamagedRunError(run, f"config.yaml is not the resolved config the run saved "
+                                   f"({what}).")
     d = read_json(path, "schema.json")
     _check_schema(run, d)
     try:

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, nvml=None) -> int:
     from ..errors import HakseupError
     from ..monitor.gpu import changed_fields, format_status, load_nvml, read_gpus
 
-    if args.watch is not None and args.watch <= 0:
+    if args.watch is not None and not 0 < args.watch < float("inf"):  # nan is not > 0
         raise HakseupError(f"--watch needs a positive number of seconds, got {args.watch}.")
     nvml = nvml or load_nvml()
     previous = None

@@ -155,8 +155,10 @@ def _download(url: str, dest: Path, algorithm: str, progress: bool) -> str:
     finally:
         if worker.is_alive():  # past the deadline, or Ctrl-C: wake the worker so it cleans up
             box["abort"] = True
-            _shut(box.get("resp"))
-            worker.join(5)
+            if box.get("resp") is not None:  # the body flows: a temporary file may exist
+                _shut(box["resp"])
+                worker.join(5)
+            # else it still waits for headers, before any file exists: leave it (a daemon)
     if "error" in box:
         raise box["error"]
     if "digest" not in box:
@@ -180,6 +182,8 @@ def _stream(url: str, dest: Path, algorithm: str, progress: bool, deadline: _Dea
     req = urllib.request.Request(url, headers={"User-Agent": "hakseup"})
     with opener.open(req, timeout=min(READ_TIMEOUT_S, deadline.left())) as resp:
         box["resp"] = resp
+        if box.get("abort"):  # the caller gave up while the headers arrived
+            raise TimeoutError("the download was stopped")
         raw = resp.headers.get("Content-Length")
         if raw is not None and not raw.strip().isdigit():
             raise ValueError(f"the server sent an invalid Content-Length {raw!r}")

@@ -25,7 +25,9 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
     df = read_csv(path, header=header)
     cfg = DataConfig(path=path, target=target, time_col=time_col, header=header)
     tgt = resolve_target(df, target, header, path) if (target or not time_col) else None
-    kinds, notices = infer_kinds(df, tgt if tgt else "\0", cfg)
+    others = [c for c in df.columns if c not in (tgt, time_col)]
+    # A univariate series (time and target only) has no features, and needs none to profile.
+    kinds, notices = infer_kinds(df, tgt if tgt else "\0", cfg) if others else ({}, [])
     columns = {}
     for col in df.columns:
         s = df[col]

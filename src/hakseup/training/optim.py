@@ -11,7 +11,8 @@ import math
 
 import torch
 
-from ..config import UNSUPPORTED_OPTIMIZERS, TrainConfig
+from ..config import TrainConfig
+from ..config_rules import UNSUPPORTED_OPTIMIZERS
 from ..errors import ConfigError, unknown_choice
 
 __all__ = ["optimizer_names", "build_optimizer", "build_scheduler", "PER_STEP_SCHEDULERS"]

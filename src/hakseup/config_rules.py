@@ -1,0 +1,115 @@
+"""Config rules that a single field's type and range cannot say: unsupported optimizers, split
+sizes that leave nothing to train or test on, and a ``tune`` section whose every range and
+choice must give a valid config. Called by ``RunConfig.from_dict``.
+
+Example:
+    >>> from hakseup.config import RunConfig
+    >>> RunConfig.from_dict({"tune": {"train.batch_size": {"low": 8, "high": 64, "step": -8}}})
+    Traceback (most recent call last):
+    hakseup.errors.ConfigError: tune.train.batch_size: step must be a positive number, got -8.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values"]
+
+# Optimizers whose step() cannot be driven by a plain training loop.
+UNSUPPORTED_OPTIMIZERS = {
+    "lbfgs": "LBFGS needs a closure that re-evaluates the loss several times per step",
+    "sparseadam": "SparseAdam needs sparse gradients, which no built-in model produces",
+}
+
+
+def check_together(cfg) -> None:
+    """Rules about one key that a single field's type and range cannot say."""
+    d, t = cfg.data, cfg.train
+    reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
+    if reason:
+        raise ConfigError(f"Optimizer '{t.optimizer}' is not supported: {reason}. Use adam, "
+                          f"adamw, sgd, rmsprop or another torch.optim optimizer.")
+    if d.test_size <= 0:
+        raise ConfigError("Invalid value 0 for 'data.test_size': a run is scored on its test "
+                          "split, so it needs at least one row; expected a share above 0 (e.g. "
+                          "0.15) or a row count >= 1.")
+    if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
+        raise ConfigError(f"data.val_size {d.val_size} + data.test_size {d.test_size} leave no "
+                          f"rows to train on; expected shares that add up to less than 1.")
+    if d.delimiter is not None:
+        from .data.reader import check_delimiter
+
+        check_delimiter(d.delimiter)
+
+
+def check_tune(d: dict, space: dict, base_dir: Any) -> None:
+    """Every range of a ``tune`` section well formed, and every value it can suggest a valid
+    config (checked by building the config a trial with that value would use)."""
+    from .config import RunConfig, set_key
+
+    base = {k: v for k, v in d.items() if k != "tune"}
+    for key, spec in space.items():
+        try:
+            set_key({}, str(key), None)
+        except ConfigError as e:
+            raise ConfigError(f"tune.{key}: {e}") from None
+        for value in tune_values(str(key), spec):
+            if key == "train.optimizer":
+                _check_optimizer_name(value)
+            trial = copy.deepcopy(base)
+            set_key(trial, str(key), value)
+            try:
+                RunConfig.from_dict(trial, base_dir)
+            except ConfigError as e:
+                raise ConfigError(f"tune.{key}: the value {value!r} it can suggest is not "
+                                  f"usable: {e}") from None
+
+
+def _check_optimizer_name(name: Any) -> None:
+    """A trial fails late (after others ran) on an optimizer torch does not have; tune's
+    choices are checked up front (a plain config is checked when the optimizer is built)."""
+    from .errors import unknown_choice
+    from .training.optim import optimizer_names
+
+    names = optimizer_names()
+    if str(name).lower() not in names:
+        raise ConfigError(f"tune.train.optimizer: " + unknown_choice("optimizer", name, names))
+
+
+def tune_values(key: str, spec: Any) -> list:
+    """The values to check for one search dimension: its choices, or its two ends."""
+    example = (f"expected a list of choices, e.g. [32, 64], or a range "
+               f"{{low: 1.0e-4, high: 0.1, log: true}} / {{low: 16, high: 128, step: 16}}")
+    if isinstance(spec, list):
+        if not spec:
+            raise ConfigError(f"tune.{key}: an empty list of choices; give at least one.")
+        return spec
+    if not isinstance(spec, dict) or not {"low", "high"} <= set(spec):
+        raise ConfigError(f"tune.{key}: got {spec!r}; {example}.")
+    unknown = set(spec) - {"low", "high", "log", "step"}
+    if unknown:
+        raise ConfigError(f"tune.{key}: unknown setting(s) {', '.join(map(str, unknown))}; "
+                          f"expected low, high, log, step.")
+    low, high, step, log = spec["low"], spec["high"], spec.get("step"), spec.get("log", False)
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and math.isfinite(v)  # noqa: E731
+    if not (number(low) and number(high)) or low >= high:
+        raise ConfigError(f"tune.{key}: expected numbers low < high, got low={low!r}, "
+                          f"high={high!r}.")
+    if not isinstance(log, bool):
+        raise ConfigError(f"tune.{key}: log must be true or false, got {log!r}.")
+    if log and low <= 0:
+        raise ConfigError(f"tune.{key}: a log range needs low > 0, got {low!r}.")
+    if step is not None:
+        if not number(step) or step <= 0:
+            raise ConfigError(f"tune.{key}: step must be a positive number, got {step!r}.")
+        if log:
+            raise ConfigError(f"tune.{key}: step and log cannot be combined; drop one.")
+        if all(isinstance(v, int) for v in (low, high)) and not float(step).is_integer():
+            raise ConfigError(f"tune.{key}: an integer range needs an integer step, got "
+                              f"{step!r}.")
+    return [low, high]
