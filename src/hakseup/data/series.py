@@ -280,6 +280,16 @@ def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     return out
 
 
+def _useful_season(y_train: np.ndarray, season: int, window: int) -> int:
+    """The season a forecaster may start from: only when the seasonal naive forecast beats the
+    naive one on the training period (a monthly series need not have a yearly cycle)."""
+    if season < 2 or season > window or len(y_train) < 2 * season + 2:
+        return 1
+    naive = np.mean(np.abs(np.diff(y_train)))
+    seasonal = np.mean(np.abs(y_train[season:] - y_train[:-season]))
+    return season if seasonal < naive else 1
+
+
 def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                   source) -> DataBundle:
     sf = prepare_series(df, cfg, defaults, source)
@@ -324,7 +334,8 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                         f"Use a larger --set data.test_size or a smaller horizon.")
     season = resolve_season(cfg.season, sf.freq, y[:train_end])
     schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
-                    n_outputs=horizon, target=sf.target, numeric_features=cols)
+                    n_outputs=horizon, target=sf.target, numeric_features=cols,
+                    season=_useful_season(y[:train_end], season, window))
     info = {
         "rows": {k: len(v[0]) for k, v in parts.items()},
         "notices": sf.notices + [f"Stationarity of '{sf.target}' (training period): "
@@ -350,3 +361,4 @@ def to_original(pre: SeriesPreprocessor, scaled_out: np.ndarray, y: np.ndarray,
     if pre.difference:
         v = y[starts - 1][:, None] + np.cumsum(v, axis=1)
     return v
+
