@@ -281,13 +281,15 @@ def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
 
 
 def _useful_season(y_train: np.ndarray, season: int, window: int) -> int:
-    """The season a forecaster may start from: only when the seasonal naive forecast beats the
-    naive one on the training period (a monthly series need not have a yearly cycle)."""
-    if season < 2 or season > window or len(y_train) < 2 * season + 2:
+    """The season a forecaster may start from: only when the changes of the training period
+    repeat with it (autocorrelation of the differenced series at the season's lag above 0.3;
+    a monthly series need not have a yearly cycle)."""
+    from statsmodels.tsa.stattools import acf
+
+    d = np.diff(np.asarray(y_train, dtype=np.float64))
+    if season < 2 or season > window or len(d) < 2 * season + 2 or np.ptp(d) == 0:
         return 1
-    naive = np.mean(np.abs(np.diff(y_train)))
-    seasonal = np.mean(np.abs(y_train[season:] - y_train[:-season]))
-    return season if seasonal < naive else 1
+    return season if acf(d, nlags=season, fft=True)[season] > 0.3 else 1
 
 
 def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
@@ -341,7 +343,11 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
         "notices": sf.notices + [f"Stationarity of '{sf.target}' (training period): "
                                  f"{test_report['verdict']}."]
         + ([f"The target was differenced once (--difference {cfg.difference}); forecasts are "
-            f"integrated back to original units."] if diff else []),
+            f"integrated back to original units."] if diff else [])
+        + ([f"Not differenced (--difference {cfg.difference}) although the training period is "
+            f"not stationary: the dlinear and nbeats forecasters model each window relative to "
+            f"its last value themselves; --difference auto differences the series first."]
+           if not diff and test_report.get("stationary") is False else []),
         "summary": {"series length": n, "frequency": sf.freq or "irregular",
                     "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
                     "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
