@@ -234,7 +234,7 @@ def _classical_series(y: np.ndarray, test: np.ndarray, season: int) -> dict[str,
     ets = ets_forecasts(y, test, 1, season, start)
     out["ETS (statsmodels)"] = (_scored(ets[:, 0], actual, scale), time.perf_counter() - t0)
     t0 = time.perf_counter()
-    theta = theta_forecasts(y, test, 1, season)
+    theta = theta_forecasts(y, test, 1, season, start, refit=True)
     out["Theta (statsmodels)"] = (_scored(theta[:, 0], actual, scale), time.perf_counter() - t0)
     return out, scale
 

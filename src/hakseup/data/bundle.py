@@ -29,6 +29,7 @@ class Schema:
     numeric_features: list[str] = field(default_factory=list)
     categorical_features: list[str] = field(default_factory=list)
     cardinalities: list[int] = field(default_factory=list)   # per categorical, incl. unknown
+    season: int = 1                             # series: the season length (1: none)
 
     @property
     def is_classification(self) -> bool:

@@ -280,6 +280,18 @@ def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     return out
 
 
+def _useful_season(y_train: np.ndarray, season: int, window: int) -> int:
+    """The season a forecaster may start from: only when the changes of the training period
+    repeat with it (autocorrelation of the differenced series at the season's lag above 0.3;
+    a monthly series need not have a yearly cycle)."""
+    from statsmodels.tsa.stattools import acf
+
+    d = np.diff(np.asarray(y_train, dtype=np.float64))
+    if season < 2 or season > window or len(d) < 2 * season + 2 or np.ptp(d) == 0:
+        return 1
+    return season if acf(d, nlags=season, fft=True)[season] > 0.3 else 1
+
+
 def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                   source) -> DataBundle:
     sf = prepare_series(df, cfg, defaults, source)
@@ -327,13 +339,18 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                         f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
     season = resolve_season(cfg.season, sf.freq, y[:train_end])
     schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
-                    n_outputs=horizon, target=sf.target, numeric_features=cols)
+                    n_outputs=horizon, target=sf.target, numeric_features=cols,
+                    season=_useful_season(y[:train_end], season, window))
     info = {
         "rows": {k: len(v[0]) for k, v in parts.items()},
         "notices": sf.notices + [f"Stationarity of '{sf.target}' (training period): "
                                  f"{test_report['verdict']}."]
         + ([f"The target was differenced once (--difference {cfg.difference}); forecasts are "
-            f"integrated back to original units."] if diff else []),
+            f"integrated back to original units."] if diff else [])
+        + ([f"Not differenced (--difference {cfg.difference}) although the training period is "
+            f"not stationary: the dlinear and nbeats forecasters model each window relative to "
+            f"its last value themselves; --difference auto differences the series first."]
+           if not diff and test_report.get("stationary") is False else []),
         "summary": {"series length": n, "frequency": sf.freq or "irregular",
                     "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
                     "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
@@ -353,3 +370,4 @@ def to_original(pre: SeriesPreprocessor, scaled_out: np.ndarray, y: np.ndarray,
     if pre.difference:
         v = y[starts - 1][:, None] + np.cumsum(v, axis=1)
     return v
+

@@ -42,7 +42,7 @@ class DLinear(nn.Module):
     """Linear maps of a moving-average trend and of the remainder of each window."""
 
     def __init__(self, window: int, channels: int, horizon: int, kernel: int = 25,
-                 normalize: bool = True):
+                 normalize: bool = True, season: int = 1):
         super().__init__()
         self.kernel = max(1, min(kernel, window) // 2 * 2 + 1 if window > 2 else 1)
         self.norm = WindowNorm() if normalize else None
@@ -51,6 +51,14 @@ class DLinear(nn.Module):
         for lin in (self.trend, self.season):   # start from "the last value persists"
             nn.init.zeros_(lin.weight)
             nn.init.zeros_(lin.bias)
+        if normalize and 1 < season <= window:  # ... or from the seasonal naive forecast
+            with torch.no_grad():
+                for h in range(horizon):        # y[t+h] ≈ y[t - season + h % season]
+                    pos = (window - season + h % season) * channels
+                    # trend + remainder = the input, so weight 1 in both maps picks x[pos]
+                    # (the level is subtracted before and added back after).
+                    self.trend.weight[h, pos] = 1.0
+                    self.season.weight[h, pos] = 1.0
 
     def _moving_average(self, x: torch.Tensor) -> torch.Tensor:
         pad = self.kernel // 2                 # replicate the ends, as DLinear does
@@ -119,6 +127,6 @@ def build_forecaster(cfg, schema, kind: str) -> nn.Module:
                           f"cnn or lstm for sequence classification.")
     window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
     if kind == "dlinear":
-        return DLinear(window, channels, schema.n_outputs)
+        return DLinear(window, channels, schema.n_outputs, season=getattr(schema, "season", 1))
     width = cfg.hidden[0] if list(cfg.hidden) != [128, 64] else 256
     return NBeats(window, channels, schema.n_outputs, width=width)

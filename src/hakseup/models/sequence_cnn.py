@@ -45,8 +45,10 @@ class ConvBlock(nn.Module):
         layers: list[nn.Module] = []
         ch = in_ch
         for k, kernel in enumerate(kernels):
-            layers += [nn.Conv1d(ch, out_ch, kernel, padding="same", bias=False),
-                       nn.BatchNorm1d(out_ch)]
+            # "same" padding written out: (k-1)//2 left, the rest right (as PyTorch's "same",
+            # without its copy-and-warning path for even kernels).
+            layers += [nn.ConstantPad1d(((kernel - 1) // 2, kernel - 1 - (kernel - 1) // 2), 0.0),
+                       nn.Conv1d(ch, out_ch, kernel, bias=False), nn.BatchNorm1d(out_ch)]
             if k < len(kernels) - 1:
                 layers.append(nn.ReLU())
             ch = out_ch

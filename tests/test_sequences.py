@@ -1,0 +1,129 @@
+"""Sequence classification: --test-data, the residual FCN default, recurrent options, settings
+from the data size, and the UCR files when ../shared/data is present."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from hakseup.config import RunConfig
+from hakseup.data.bundle import Schema
+from hakseup.models.auto_train import apply_sequence_defaults, sequence_train_settings
+from hakseup.models.recurrent import RecurrentNet
+from hakseup.models.registry import default_model_name
+from hakseup.models.sequence_cnn import SequenceCNN
+
+from conftest import FAST
+
+
+def _sequences(n: int, steps: int, channels: int, seed: int, offset: float = 0.0):
+    """Two classes: a bump early or late in the series."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    t = np.arange(steps)
+    centre = np.where(y == 0, steps * 0.3, steps * 0.7)[:, None]
+    base = np.exp(-((t[None] - centre) ** 2) / 8.0)
+    x = np.repeat(base[:, :, None], channels, 2) + rng.normal(0, 0.1, (n, steps, channels))
+    cols = {f"t{i}_c{c}": x[:, i, c] + offset for i in range(steps) for c in range(channels)}
+    return pd.DataFrame({**cols, "label": np.where(y == 0, "early", "late")})
+
+
+def test_default_model_for_sequences_is_the_residual_cnn_and_for_series_dlinear():
+    assert default_model_name(Schema("binary", "sequence", (40, 1), 2)) == "cnn"
+    assert default_model_name(Schema("forecast", "series", (20, 1), 1)) == "dlinear"
+
+
+def test_sequence_cnn_reads_multivariate_series_of_any_length():
+    model = SequenceCNN(6, 4).eval()
+    assert model(torch.zeros(3, 100, 6)).shape == (3, 4)
+    assert model(torch.zeros(3, 37, 6)).shape == (3, 4)      # global pooling: any length
+
+
+def test_series_norm_makes_the_cnn_blind_to_offset_and_scale():
+    torch.manual_seed(0)
+    model = SequenceCNN(2, 3, series_norm=True).eval()
+    x = torch.randn(4, 50, 2)
+    torch.testing.assert_close(model(x), model(5 * x + 100), rtol=1e-4, atol=1e-4)
+
+
+def test_our_bidirectional_lstm_equals_nn_lstm_bidirectional():
+    torch.manual_seed(1)
+    ours = RecurrentNet(3, 5, 2, kind="lstm", impl="scratch", bidirectional=True,
+                        readout="mean_last").double()
+    ref = RecurrentNet(3, 5, 2, kind="lstm", impl="native", bidirectional=True,
+                       readout="mean_last").double()
+    with torch.no_grad():
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+            getattr(ours.rnn.forward_rnn, name).copy_(getattr(ref.rnn, name))
+            getattr(ours.rnn.backward_rnn, name).copy_(getattr(ref.rnn, name + "_reverse"))
+        ours.head.load_state_dict(ref.head.state_dict())
+    x = torch.randn(4, 7, 3, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(ours(x), ref(x))
+    g1, = torch.autograd.grad(ours(x).sum(), x)
+    g2, = torch.autograd.grad(ref(x).sum(), x)
+    torch.testing.assert_close(g1, g2)
+
+
+@pytest.mark.parametrize("readout", ["last", "mean", "mean_last"])
+def test_recurrent_readouts(readout):
+    model = RecurrentNet(2, 4, 3, readout=readout)
+    assert model(torch.zeros(5, 9, 2)).shape == (5, 3)
+    assert isinstance(model.like(impl="native").rnn, nn.LSTM)
+
+
+def test_training_settings_come_from_the_data_size_unless_set():
+    small, large = sequence_train_settings(40), sequence_train_settings(5000)
+    assert small["batch_size"] < large["batch_size"] and small["epochs"] > large["epochs"]
+    assert small["grad_clip"] and small["scheduler"] == "cosine" and small["patience"]
+    cfg = RunConfig.from_dict({"train": {"epochs": 7}})
+    notes = apply_sequence_defaults(cfg, Schema("binary", "sequence", (40, 1), 2), 40)
+    assert cfg.train.epochs == 7 and cfg.train.batch_size == small["batch_size"] and notes
+    table = RunConfig()
+    assert apply_sequence_defaults(table, Schema("binary", "table", (4,), 2), 40) == []
+    assert table.train.epochs == RunConfig().train.epochs
+    off = RunConfig.from_dict({"train": {"sequence_defaults": False}})
+    assert apply_sequence_defaults(off, Schema("binary", "sequence", (40, 1), 2), 40) == []
+
+
+def test_test_data_is_the_test_split_and_preprocessing_sees_only_training_rows(cli, tmp_path):
+    train, test = _sequences(60, 20, 2, 0), _sequences(25, 20, 2, 1, offset=50.0)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    code, out, err = cli("train", *FAST, "--data", tmp_path / "train.csv", "--test-data",
+                         tmp_path / "test.csv", "--target", "label", "--layout", "sequence",
+                         "--sequence-shape", "20x2", "--output", tmp_path / "run")
+    assert code == 0, err
+    run = tmp_path / "run"
+    assert "test rows" in (run / "report.md").read_text()
+    pre = json.loads((run / "preprocessing.json").read_text())
+    mean = float(next(iter(pre["means_"].values())))
+    assert abs(mean) < 1.0          # the +50 test file never reached the scaler
+    text = (run / "report.md").read_text()
+    assert "25" in text and "--test-data" in text
+
+
+def test_test_data_missing_a_column_is_one_clean_error(cli, tmp_path):
+    train = _sequences(30, 10, 1, 0)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    train.drop(columns="t3_c0").to_csv(tmp_path / "test.csv", index=False)
+    code, _, err = cli("train", *FAST, "--data", tmp_path / "train.csv", "--test-data",
+                       tmp_path / "test.csv", "--target", "label", "--layout", "sequence")
+    assert code == 2 and err.startswith("hakseup: error:") and "t3_c0" in err
+
+
+@pytest.mark.slow
+def test_default_beats_one_nearest_neighbour_on_gunpoint(shared_data, cli, tmp_path):
+    """The UCR GunPoint problem (official split): the default sequence model reaches the
+    published deep-learning accuracy region and beats 1-NN Euclidean (0.913)."""
+    q = shared_data / "quality"
+    code, out, err = cli("train", "--no-progress", "--no-tensorboard", "--data",
+                         q / "ucr_gunpoint_train.csv", "--test-data", q / "ucr_gunpoint_test.csv",
+                         "--target", "label", "--layout", "sequence", "--output", tmp_path / "r")
+    assert code == 0, err
+    acc = json.loads((tmp_path / "r" / "metrics.json").read_text())["metrics"]["accuracy"]
+    assert acc > 0.913
