@@ -26,6 +26,8 @@ from hakseup.training.trainer import Trainer
 # One small schema per kind of data the loaders produce (shapes as they produce them).
 KINDS: dict[str, Schema] = {
     "image": Schema("multiclass", "image", (1, 8, 8), 3, class_names=["a", "b", "c"]),
+    "grey-image": Schema("multiclass", "image", (1, 28, 28), 3, class_names=["a", "b", "c"]),
+    "colour-image": Schema("multiclass", "image", (3, 32, 32), 3, class_names=["a", "b", "c"]),
     "table": Schema("binary", "table", (2,), 2, class_names=["no", "yes"],
                     numeric_features=["x0", "x1"], categorical_features=["k", "m"],
                     cardinalities=[4, 3]),
@@ -137,11 +139,11 @@ def test_a_training_batch_of_one(name, kind):
         # A batch of 8 on 17 samples: 8 + 9, the lone last sample merged, and it trains.
         trainer = Trainer(epochs=1, batch_size=BATCH, progress=False, device="cpu")
         assert math.isfinite(trainer.fit(model, data)[0]["train_loss"])
-        assert trainer.steps_per_epoch == 2
+        assert trainer.state.steps_per_epoch == 2
         return
     before = [p.detach().clone() for p in model.parameters()]
     hist = trainer.fit(model, data)
-    assert trainer.steps_per_epoch == N_TRAIN
+    assert trainer.state.steps_per_epoch == N_TRAIN
     assert all(torch.isfinite(p).all() for p in model.parameters())
     assert any(not torch.equal(p, b) for p, b in zip(model.parameters(), before))
     assert math.isfinite(hist[0]["train_loss"])

@@ -44,7 +44,7 @@ def test_the_dataset_moves_to_the_gpu_once_and_batches_are_slices_there():
         trainer.fit(mlp(), bundle)
         torch.cuda.synchronize()
     assert trainer.loader == "memory" and trainer.train_data.inputs[0].is_cuda
-    steps = trainer.steps_per_epoch                                 # 250
+    steps = trainer.state.steps_per_epoch                                 # 250
     h2d = [e for e in prof.events() if "HtoD" in e.name]
     # The inputs and targets of both splits, plus a few scalars: not one copy per batch.
     assert len(h2d) < steps // 10, (len(h2d), steps, sorted({e.name for e in h2d}))

@@ -192,7 +192,7 @@ def test_batchnorm_trains_when_the_last_batch_would_be_one_sample():
         model = _tabular(data.schema)
         trainer = Trainer(epochs=2, batch_size=64, progress=False, loader=loader, workers=0)
         hist = trainer.fit(model, data)
-        assert trainer.steps_per_epoch == 1 and len(hist) == 2
+        assert trainer.state.steps_per_epoch == 1 and len(hist) == 2
         weights.append(model.state_dict())
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
