@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from conftest import FAST, assert_user_error
+from hakseup.cli.main import COMMANDS
 
 
 def test_train_default_writes_a_complete_run_folder(cli, tmp_path):
@@ -122,20 +123,22 @@ def test_existing_output_folder_is_not_overwritten(cli):
     assert Path("r/keep.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("command", ["train", "evaluate", "datasets", "recipes", "doctor"])
-def test_every_command_has_help_with_examples(cli, command):
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples(cli, capsys, command):
     with pytest.raises(SystemExit) as e:
         cli(command, "--help")
+    out = capsys.readouterr().out
     assert e.value.code == 0
+    assert out.startswith(f"usage: hakseup {command}") and "\nexample" in out.lower(), out
+    example = next(ln for ln in out.splitlines() if ln.strip().startswith("hakseup "))
+    assert example.split()[1] == command, example                # an example of this command
 
 
-def test_help_texts_show_examples(capsys):
-    from hakseup.cli.main import main
-
-    for argv in (["--help"], ["train", "--help"], ["evaluate", "--help"], ["doctor", "--help"]):
-        with pytest.raises(SystemExit):
-            main(argv)
-        assert "example" in capsys.readouterr().out
+def test_top_level_help_lists_every_command(cli, capsys):
+    with pytest.raises(SystemExit):
+        cli("--help")
+    out = capsys.readouterr().out
+    assert "examples:" in out and all(c in out for c in COMMANDS)
 
 
 def test_doctor_reports_torch_and_devices(cli):
@@ -143,11 +146,17 @@ def test_doctor_reports_torch_and_devices(cli):
     assert code == 0 and "torch" in out and "CUDA" in out and "Python" in out
 
 
-def test_datasets_and_recipes_list(cli):
+def test_datasets_and_recipes_list_every_one(cli):
+    from hakseup.config import recipe_names
+    from hakseup.data.datasets import list_datasets
+
     code, out, _ = cli("datasets")
-    assert code == 0 and "digits" in out
+    listed = {ln.split()[0] for ln in out.splitlines() if ln.strip()}
+    assert code == 0 and {d.name for d in list_datasets()} <= listed
+    assert {"digits", "line", "mnist", "car-evaluation", "sbux"} <= listed
     code, out, _ = cli("recipes")
-    assert code == 0 and "digits-mlp" in out
+    listed = {ln.split()[0] for ln in out.splitlines() if ln.strip()}
+    assert code == 0 and set(recipe_names()) <= listed and "digits-mlp" in listed
 
 
 def test_python_dash_m_entry_point(tmp_path):
@@ -156,7 +165,9 @@ def test_python_dash_m_entry_point(tmp_path):
 
     r = subprocess.run([sys.executable, "-m", "hakseup", "--version"], capture_output=True,
                        text=True, timeout=60)
-    assert r.returncode == 0 and r.stdout.startswith("hakseup ")
+    from importlib.metadata import version
+
+    assert r.returncode == 0 and r.stdout.strip() == f"hakseup {version('hakseup')}"
 
 
 def test_evaluate_with_weights_that_do_not_fit_the_config(cli):

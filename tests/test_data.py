@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import FAST, assert_user_error
+from conftest import FAST, assert_user_error, run_weights
 from hakseup.config import DataConfig
 from hakseup.data.batches import InMemoryBatcher, epoch_permutation
 from hakseup.data.download import RemoteFile, fetch
@@ -197,6 +197,9 @@ def test_dialects_bom_semicolon_quotes_and_no_header(cli):
     code, _, err = cli("train", "--data", "nohead.csv", "--no-header", "--target", "2", *FAST,
                        "--output", "r2")
     assert code == 0, err
+    schema = json.loads(Path("r2/schema.json").read_text())
+    assert (schema["numeric_features"], schema["target"]) == (["0", "1"], "2")
+    assert schema["task"] == "binary"
 
 
 def test_train_predict_evaluate_on_a_csv(cli):
@@ -242,9 +245,10 @@ def test_cv_refits_per_fold_and_reports_mean_and_std(cli):
     assert code == 0, err
     r = json.loads(Path("cvrun/cv.json").read_text())
     assert len(r["folds"]) == 3 and 0.5 < r["mean"]["accuracy"] <= 1
-    assert r["std"]["accuracy"] >= 0 and "±" in out
     accs = [f["accuracy"] for f in r["folds"]]
     assert r["mean"]["accuracy"] == pytest.approx(np.mean(accs))
+    assert r["std"]["accuracy"] == pytest.approx(np.std(accs, ddof=1))   # the sample std
+    assert f"{r['mean']['accuracy']:.4f} ± {r['std']['accuracy']:.4f}" in out
     assert Path("cvrun/report.md").read_text().count("fold") >= 3
 
 
@@ -358,9 +362,12 @@ def test_augmentations_keep_shape_and_change_pixels():
         Augmenter(["rotate"])
 
 
-def test_training_with_augmentation_runs(cli):
-    code, _, err = cli("train", *FAST, "--set", "data.augment=[affine,crop]", "--output", "r")
+def test_training_with_augmentation_changes_what_is_learned(cli):
+    code, _, err = cli("train", *FAST, "--set", "data.augment=[affine,crop]", "--output", "aug")
     assert code == 0, err
+    assert cli("train", *FAST, "--output", "plain")[0] == 0             # same seed, no augment
+    a, b = run_weights(Path("aug")), run_weights(Path("plain"))
+    assert a.keys() == b.keys() and any(not torch.equal(a[k], b[k]) for k in a)
 
 
 @pytest.mark.parametrize("values", [

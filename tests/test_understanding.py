@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import FAST, assert_user_error
 from hakseup.stats.bayes import posteriors, precision_at_prevalence
@@ -94,7 +95,11 @@ def test_runs_lists_and_compares(cli):
     assert cli("train", *FAST, "--output", "runs/a")[0] == 0
     assert cli("train", *FAST, "--lr", "0.01", "--output", "runs/b")[0] == 0
     code, out, _ = cli("runs", "runs")
-    assert code == 0 and "a" in out and "accuracy" in out and "complete" in out
+    rows = {ln.split()[0]: ln for ln in out.splitlines()[1:] if ln.strip()}
+    assert code == 0 and {"a", "b"} <= set(rows)
+    for name in ("a", "b"):                               # each run's own metric and status
+        acc = json.loads(Path(f"runs/{name}/metrics.json").read_text())["metrics"]["accuracy"]
+        assert f"accuracy {acc:.4f}" in rows[name] and rows[name].rstrip().endswith("complete")
     code, out, _ = cli("runs", "compare", "runs/a", "runs/b")
     assert code == 0 and "train.lr" in out and "0.001" in out and "0.01" in out
     assert "accuracy" in out
@@ -111,10 +116,16 @@ def test_lr_suggestion_is_the_steepest_descent():
 
 
 def test_lr_find_cli_writes_plot_and_suggestion(cli):
+    from hakseup.training.lr_finder import suggest_lr
+
     code, out, err = cli("lr-find", "--steps", "80", "--seeds", "2", "--output", "lf")
     assert code == 0, err
     r = json.loads(Path("lf/lr_find.json").read_text())
-    assert len(r["per_seed"]) == 2 and 1e-7 < r["suggested_lr"] < 10
+    assert len(r["per_seed"]) == 2 and r["suggested_lr"] == pytest.approx(np.median(r["per_seed"]))
+    for curve, suggested in zip(r["curves"], r["per_seed"]):    # each seed's own curve
+        assert 10 < len(curve["lr"]) <= 80 and curve["lr"] == sorted(curve["lr"])  # may stop
+        assert suggest_lr(np.array(curve["lr"]), np.array(curve["loss"])) == suggested
+    assert f"Suggested learning rate: {r['suggested_lr']:.3g}" in out
     assert Path("lf/plots/lr_find.png").is_file() and "Suggested learning rate" in out
     assert_user_error(*cli("lr-find", "--steps", "3")[::2], "--steps")
 
@@ -130,8 +141,6 @@ tune:
 
 
 def test_tune_writes_best_config_and_resumes(cli):
-    import yaml
-
     Path("s.yaml").write_text(SEARCH)
     code, out, err = cli("tune", "s.yaml", "--trials", "4", "--output", "t")
     assert code == 0, err
@@ -149,12 +158,21 @@ def test_tune_writes_best_config_and_resumes(cli):
     assert len(json.loads(Path("t/trials.json").read_text())) == 6      # 2 more, not 6
     code, _, err = cli("train", "t/best_config.yaml", "--output", "r")
     assert code == 0, err
+    trained = yaml.safe_load(Path("r/config.yaml").read_text())
+    assert trained["train"]["lr"] == pytest.approx(best["train"]["lr"])
 
 
 def test_tune_with_folds(cli):
     Path("s.yaml").write_text(SEARCH.replace("epochs: 3", "epochs: 2"))
     code, out, err = cli("tune", "s.yaml", "--trials", "2", "--folds", "2", "--output", "tf")
     assert code == 0, err
+    trials = json.loads(Path("tf/trials.json").read_text())
+    assert [t["trial"] for t in trials] == [0, 1]
+    done = [t for t in trials if t["state"] == "complete"]
+    assert done and all(np.isfinite(t["value"]) and t["value"] > 0 for t in done)
+    best = yaml.safe_load(Path("tf/best_config.yaml").read_text())
+    best_trial = min(done, key=lambda t: t["value"])
+    assert best["train"]["lr"] == pytest.approx(best_trial["params"]["train.lr"])
 
 
 @pytest.mark.parametrize("space,needle", [
