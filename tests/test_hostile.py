@@ -155,7 +155,7 @@ def _prepare(case: Case, tmp: Path, request) -> dict[str, str]:
         elif need.startswith("tmpfs:"):
             _mount(tmp, need[6:].split(":")[0])
             if need.endswith(":filled"):  # no room even for a small file
-                _fill(tmp / "full")
+                _fill_disk(tmp / "full")
             request.addfinalizer(lambda: subprocess.run(["umount", "-l", str(tmp / "full")]))
     values.setdefault("url", "http://127.0.0.1:9")
     if case.setup:
@@ -163,8 +163,8 @@ def _prepare(case: Case, tmp: Path, request) -> dict[str, str]:
     return values
 
 
-def _fill(folder: Path) -> None:
-    with open(folder / "filler", "wb") as f:
+def _fill_disk(folder: Path) -> None:
+    with open(folder / "filler", "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 4096)

@@ -416,14 +416,14 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
             raise ConfigError(f"Invalid override '{item}': expected KEY=VALUE, "
                               f"e.g. --set train.lr=0.01.")
         key, raw = item.split("=", 1)
-        from .yamlsafe import load_yaml_text
+        from .yamlsafe import YAMLSyntaxError, load_yaml_text
 
         try:
             value = load_yaml_text(raw, f"The value of --set {key}") if raw.strip() else None
-        except ConfigError as e:
-            if "YAML" not in str(e) or raw.lstrip().startswith(("[", "{")):
-                raise  # a bomb, a duplicate key, or a list/mapping left unclosed
-            value = raw  # plain text that merely looks odd to YAML, e.g. a: b
+        except YAMLSyntaxError:
+            if raw.lstrip().startswith(("[", "{")):
+                raise  # a list or mapping left unclosed
+            value = raw  # plain text that merely looks odd to YAML, e.g. a: b: c
         set_key(d, key.strip(), value)
     return d
 

@@ -22,7 +22,12 @@ import yaml
 
 from .errors import ConfigError
 
-__all__ = ["load_yaml_text", "MAX_YAML_NODES", "MAX_YAML_DEPTH", "MAX_YAML_BYTES"]
+__all__ = ["load_yaml_text", "YAMLSyntaxError", "MAX_YAML_NODES", "MAX_YAML_DEPTH",
+           "MAX_YAML_BYTES"]
+
+
+class YAMLSyntaxError(ConfigError):
+    """Text that is not YAML at all (as opposed to YAML refused for its size or keys)."""
 
 MAX_YAML_NODES = 100_000      # a config has hundreds; an alias bomb expands to billions
 MAX_YAML_DEPTH = 50
@@ -79,8 +84,8 @@ def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or "invalid syntax"
-        raise ConfigError(f"{where} is not valid YAML{at}: {problem}. Fix the syntax (indent "
-                          f"with spaces, 'key: value').") from None
+        raise YAMLSyntaxError(f"{where} is not valid YAML{at}: {problem}. Fix the syntax "
+                              f"(indent with spaces, 'key: value').") from None
     except RecursionError:
         raise ConfigError(f"{where} is nested too deeply to read; a config is a few levels "
                           f"of 'section: key: value'.") from None

@@ -18,6 +18,9 @@ __all__ = ["holdout_indices", "chronological_indices", "kfold_indices", "split_c
 def split_count(size: float, n: int, what: str) -> int:
     """A share (< 1) or a row count (>= 1) → a row count."""
     count = int(round(size * n)) if size < 1 else int(size)
+    if what == "test" and size > 0 and count == 0:  # every run is scored on its test rows
+        raise DataError(f"data.test_size {size:g} of {n} rows is 0 rows: nothing to score the "
+                        f"model on. Use a larger share, a row count (e.g. 1), or more rows.")
     if count >= n:
         raise DataError(f"The {what} split asks for {count} of {n} rows, leaving none to train "
                         f"on. Use a smaller data.{what}_size (a share below 1 or a row count).")

@@ -72,6 +72,11 @@ def _check_finite(df: pd.DataFrame, kinds: dict[str, str]) -> None:
                 raise DataError(f"Column '{col}' contains {n_inf} inf value(s) (line(s) "
                                 f"{', '.join(map(str, rows))}). Expected finite numbers; fix "
                                 f"them, make them empty (they will be imputed), or --drop {col}.")
+            big = np.abs(v) > np.finfo(np.float32).max  # the model's inputs are float32
+            if big.any():
+                raise DataError(f"Column '{col}' has {int(big.sum())} value(s) beyond float32's "
+                                f"range (e.g. {v[big][0]:g} at line {np.flatnonzero(big)[0] + 2}"
+                                f"); rescale it, or --drop {col}.")
 
 
 def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
