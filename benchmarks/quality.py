@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "src"))
+# QUALITY_SRC measures another checkout's code (e.g. an older commit's src/, for "before").
+sys.path.insert(0, os.environ.get("QUALITY_SRC") or str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
@@ -275,6 +276,10 @@ def tables_markdown(rows: list[dict]) -> str:
             "(CPU s) | target met |")
     lines = [head, "|" + "---|" * 12]
     for r in rows:
+        if "failed" in r:
+            lines.append(f"| {r['name']} | the default run FAILED: {r['failed'][:120]} |"
+                         + " |" * 10)
+            continue
         refs, main = r["references"], r["main"]
         trivial, linear = (("mean", "ridge") if r["task"] == "regression"
                            else ("majority", "logistic"))
@@ -291,18 +296,29 @@ def tables_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run_tables(only: set[str] | None, overrides: list[str] | None = None) -> dict:
+def run_tables(only: set[str] | None, overrides: list[str] | None = None,
+               out: Path | None = None) -> dict:
+    """Every table (or ``only`` those); a table whose default run fails is recorded as such.
+    With ``out``, the results so far are merged into it after each table."""
     rows = []
     for table in TABLES:
         if only and table.name not in only:
             continue
         print(f"[tables] {table.name} ...", file=sys.stderr, flush=True)
-        row = run_table(table, overrides=overrides)
+        try:
+            row = run_table(table, overrides=overrides)
+        except Exception as e:   # a crash of the default run is a result, not the end
+            print(f"[tables] {table.name}: FAILED {type(e).__name__}: {e}", file=sys.stderr)
+            rows.append({"name": table.name, "failed": f"{type(e).__name__}: {e}"})
+            continue
         print(f"[tables] {table.name}: hakseup {_fmt(row['hakseup'][row['main']])}, gap to "
               f"{row['best_reference']} {row['gap_to_best']:+.3f}, "
               f"{row['seconds_per_run']:.1f} s/run ({row['cpu_seconds_per_run']:.1f} CPU s)",
               file=sys.stderr, flush=True)
         rows.append(row)
+        if out is not None:
+            out.write_text(json.dumps(_merge(out, {"tables": {
+                "rows": rows, "markdown": tables_markdown(rows)}}), indent=1))
     return {"rows": rows, "markdown": tables_markdown(rows)}
 
 
@@ -330,7 +346,10 @@ def _merge(out: Path, sections: dict) -> dict:
                           if r["name"] in order else len(order))
             sec = {"rows": rows, "markdown": tables_markdown(rows)}
         merged[name] = sec
-    return {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+    import hakseup
+
+    return {"measured": str(Path(hakseup.__file__).parent),
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M")},
             "folds": FOLDS, "seed": SEED, "sections": merged}
 
@@ -357,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"choose from {', '.join(t.name for t in TABLES)}")
     sections = {}
     if args.section in ("tables", "all"):
-        sections["tables"] = run_tables(only, args.overrides)
+        sections["tables"] = run_tables(only, args.overrides, Path(args.out))
     for name in ("ucr", "series"):
         if args.section in (name, "all"):
             result = run_other(name, args.quick)
