@@ -296,6 +296,24 @@ def tables_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def compare_markdown(before: list[dict], after: list[dict]) -> str:
+    """Before/after of hakseup's default, beside the best reference (tables section rows)."""
+    old = {r["name"]: r for r in before}
+    lines = ["| table | metric | before | after | best reference | after − best | CPU s per "
+             "run (after) |", "|" + "---|" * 7]
+    for r in after:
+        if "failed" in r:
+            lines.append(f"| {r['name']} | | | FAILED | | | |")
+            continue
+        main, b = r["main"], old.get(r["name"], {})
+        was = "FAILED (crash)" if "failed" in b else _fmt(b.get("hakseup", {}).get(main))
+        best = r["references"][r["best_reference"]][main]
+        lines.append(f"| {r['name']} | {main} | {was} | {_fmt(r['hakseup'][main])} | "
+                     f"{r['best_reference']} {_fmt(best)} | {r['gap_to_best']:+.3f} | "
+                     f"{r.get('cpu_seconds_per_run', float('nan')):.1f} |")
+    return "\n".join(lines)
+
+
 def run_tables(only: set[str] | None, overrides: list[str] | None = None,
                out: Path | None = None) -> dict:
     """Every table (or ``only`` those); a table whose default run fails is recorded as such.
@@ -361,10 +379,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated table names, e.g. penguins,oj")
     ap.add_argument("--quick", action="store_true", help="smaller settings (ucr/series sections)")
     ap.add_argument("--out", default=str(HERE / "quality.json"), help="the JSON file written")
+    ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                    help="print the before/after table of two results files, then exit")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="experiments only: a config override for every table's cv (the "
                          "suite's figures use none)")
     args = ap.parse_args(argv)
+    if args.compare:
+        before, after = (json.loads(Path(p).read_text())["sections"]["tables"]["rows"]
+                         for p in args.compare)
+        print(compare_markdown(before, after))
+        return 0
     if not SHARED.is_dir():
         print(f"notice: {SHARED} is not present; the quality suite needs the shared public data. "
               f"Nothing measured.")
