@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "src"))
+# QUALITY_SRC measures another checkout's code (e.g. an older commit's src/, for "before").
+sys.path.insert(0, os.environ.get("QUALITY_SRC") or str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
@@ -275,6 +276,10 @@ def tables_markdown(rows: list[dict]) -> str:
             "(CPU s) | target met |")
     lines = [head, "|" + "---|" * 12]
     for r in rows:
+        if "failed" in r:
+            lines.append(f"| {r['name']} | the default run FAILED: {r['failed'][:120]} |"
+                         + " |" * 10)
+            continue
         refs, main = r["references"], r["main"]
         trivial, linear = (("mean", "ridge") if r["task"] == "regression"
                            else ("majority", "logistic"))
@@ -291,18 +296,47 @@ def tables_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run_tables(only: set[str] | None, overrides: list[str] | None = None) -> dict:
+def compare_markdown(before: list[dict], after: list[dict]) -> str:
+    """Before/after of hakseup's default, beside the best reference (tables section rows)."""
+    old = {r["name"]: r for r in before}
+    lines = ["| table | metric | before | after | best reference | after − best | CPU s per "
+             "run (after) |", "|" + "---|" * 7]
+    for r in after:
+        if "failed" in r:
+            lines.append(f"| {r['name']} | | | FAILED | | | |")
+            continue
+        main, b = r["main"], old.get(r["name"], {})
+        was = "FAILED (crash)" if "failed" in b else _fmt(b.get("hakseup", {}).get(main))
+        best = r["references"][r["best_reference"]][main]
+        lines.append(f"| {r['name']} | {main} | {was} | {_fmt(r['hakseup'][main])} | "
+                     f"{r['best_reference']} {_fmt(best)} | {r['gap_to_best']:+.3f} | "
+                     f"{r.get('cpu_seconds_per_run', float('nan')):.1f} |")
+    return "\n".join(lines)
+
+
+def run_tables(only: set[str] | None, overrides: list[str] | None = None,
+               out: Path | None = None) -> dict:
+    """Every table (or ``only`` those); a table whose default run fails is recorded as such.
+    With ``out``, the results so far are merged into it after each table."""
     rows = []
     for table in TABLES:
         if only and table.name not in only:
             continue
         print(f"[tables] {table.name} ...", file=sys.stderr, flush=True)
-        row = run_table(table, overrides=overrides)
+        try:
+            row = run_table(table, overrides=overrides)
+        except Exception as e:   # a crash of the default run is a result, not the end
+            print(f"[tables] {table.name}: FAILED {type(e).__name__}: {e}", file=sys.stderr)
+            rows.append({"name": table.name, "failed": f"{type(e).__name__}: {e}"})
+            continue
         print(f"[tables] {table.name}: hakseup {_fmt(row['hakseup'][row['main']])}, gap to "
               f"{row['best_reference']} {row['gap_to_best']:+.3f}, "
               f"{row['seconds_per_run']:.1f} s/run ({row['cpu_seconds_per_run']:.1f} CPU s)",
               file=sys.stderr, flush=True)
         rows.append(row)
+        if out is not None:
+            out.write_text(json.dumps(_merge(out, {"tables": {
+                "rows": rows, "markdown": tables_markdown(rows)}}), indent=1))
     return {"rows": rows, "markdown": tables_markdown(rows)}
 
 
@@ -330,7 +364,10 @@ def _merge(out: Path, sections: dict) -> dict:
                           if r["name"] in order else len(order))
             sec = {"rows": rows, "markdown": tables_markdown(rows)}
         merged[name] = sec
-    return {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+    import hakseup
+
+    return {"measured": str(Path(hakseup.__file__).parent),
+            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M")},
             "folds": FOLDS, "seed": SEED, "sections": merged}
 
@@ -342,10 +379,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="comma-separated table names, e.g. penguins,oj")
     ap.add_argument("--quick", action="store_true", help="smaller settings (ucr/series sections)")
     ap.add_argument("--out", default=str(HERE / "quality.json"), help="the JSON file written")
+    ap.add_argument("--compare", nargs=2, metavar=("BEFORE", "AFTER"),
+                    help="print the before/after table of two results files, then exit")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="experiments only: a config override for every table's cv (the "
                          "suite's figures use none)")
     args = ap.parse_args(argv)
+    if args.compare:
+        before, after = (json.loads(Path(p).read_text())["sections"]["tables"]["rows"]
+                         for p in args.compare)
+        print(compare_markdown(before, after))
+        return 0
     if not SHARED.is_dir():
         print(f"notice: {SHARED} is not present; the quality suite needs the shared public data. "
               f"Nothing measured.")
@@ -357,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"choose from {', '.join(t.name for t in TABLES)}")
     sections = {}
     if args.section in ("tables", "all"):
-        sections["tables"] = run_tables(only, args.overrides)
+        sections["tables"] = run_tables(only, args.overrides, Path(args.out))
     for name in ("ucr", "series"):
         if args.section in (name, "all"):
             result = run_other(name, args.quick)

@@ -18,7 +18,8 @@ def test_unknown_key_suggests_the_closest():
 
 
 def test_unknown_section_lists_choices():
-    with pytest.raises(ConfigError, match="Choose one of: data, model, output, train, tune"):
+    with pytest.raises(ConfigError,
+                       match="Choose one of: data, evaluation, model, output, train, tune"):
         RunConfig.from_dict({"trian": {}})
 
 

@@ -60,7 +60,10 @@ def test_task_inference(values, task):
     assert infer_task(pd.Series(values, name="y")) == task
 
 
-def test_preprocessing_is_fitted_on_training_rows_only(tmp_path):
+def test_preprocessing_is_fitted_on_training_rows_only(tmp_path, monkeypatch):
+    # Standard scaling, whose statistics are easy to recompute (robust scaling, the table
+    # default: tests/test_tables_quality.py).
+    monkeypatch.setattr("hakseup.data.tables.TABLE_SCALING", "standard")
     df = write_mixed_csv(tmp_path / "m.csv")
     cfg = DataConfig(target="label")
     plan = prepare_table(df, cfg)

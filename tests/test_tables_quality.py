@@ -230,3 +230,72 @@ def test_cv_scores_references_on_every_fold(tmp_path, cli):
     assert len(result["references_folds"]) == 3
     assert result["references_mean"]["ridge"]["r2"] > 0.95
     assert result["reference_verdict"].startswith("The network ")
+
+
+# ------------------------------------------------------------------ leak guard, imbalance
+
+
+def test_a_feature_that_alone_predicts_the_target_is_named_with_the_drop_flag():
+    from hakseup.data.checks import leak_findings, leak_messages
+
+    df = _linear_table(n=400)
+    rng = np.random.default_rng(1)
+    df["after"] = np.where(df["y"] == "yes", rng.uniform(1, 5, len(df)), 0.0)   # the leak
+    kinds = {"a": "numeric", "b": "numeric", "g": "categorical", "after": "numeric"}
+    rows = np.arange(400)
+    found = leak_findings(df, kinds, "y", "binary", rows[:300], rows[300:])
+    assert [c for c, _ in found] == ["after"]
+    (message,) = leak_messages(found, "y")
+    assert "'after'" in message and "--drop after" in message
+
+
+def test_regression_leak_is_a_near_perfect_correlation():
+    from hakseup.data.checks import leak_findings
+
+    df = _linear_table(n=300, regression=True)
+    df["copy"] = df["y"] * 2 + np.random.default_rng(0).normal(scale=0.01, size=len(df))
+    kinds = {"a": "numeric", "b": "numeric", "copy": "numeric"}
+    rows = np.arange(300)
+    assert [c for c, _ in leak_findings(df, kinds, "y", "regression", rows[:200],
+                                        rows[200:])] == ["copy"]
+
+
+def test_creditcard_expenditure_and_share_trigger_the_leak_guard(shared_data):
+    cfg = DataConfig(path=str(shared_data / "quality" / "creditcard.csv"), target="card")
+    df = pd.read_csv(cfg.path)
+    with pytest.warns(UserWarning, match="--drop"):
+        bundle = bundle_from_plan(prepare_table(df, cfg), cfg, seed=0)
+    assert sorted(bundle.info["leaks"]) == ["expenditure", "share"]
+    assert any("--drop" in n and "'expenditure'" in n for n in bundle.info["notices"])
+
+
+def test_no_leak_is_reported_for_honest_features(shared_data):
+    cfg = DataConfig(path=str(shared_data / "quality" / "penguins.csv"), target="species")
+    bundle = bundle_from_plan(prepare_table(pd.read_csv(cfg.path), cfg), cfg, seed=0)
+    assert "leaks" not in bundle.info
+
+
+def test_a_dominant_class_gets_a_notice_and_balanced_metrics():
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score
+
+    from hakseup.data.checks import balance_message
+    from hakseup.evaluation.metrics import classification_metrics
+
+    assert balance_message({"no": 85, "yes": 15}, "y").startswith("Class 'no' holds 85.0%")
+    assert balance_message({"no": 70, "yes": 30}, "y") is None
+    y = np.array([0] * 8 + [1] * 2)
+    proba = np.c_[np.linspace(0.9, 0.3, 10), np.linspace(0.1, 0.7, 10)]
+    m = classification_metrics(y, proba)
+    assert m["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y, proba.argmax(1)))
+    assert m["pr_auc"] == pytest.approx(average_precision_score(y, proba[:, 1]))
+    assert m["per_class_recall"] == [pytest.approx(v) for v in (6 / 8, 1.0)]
+    assert m["per_class_support"] == [8, 2]
+
+
+def test_a_training_batch_of_one_row_does_not_break_batch_norm():
+    torch.manual_seed(0)
+    net = TabularNet(n_numeric=3, cardinalities=[4], hidden=[8], n_outputs=2).train()
+    out = net(torch.randn(1, 3), torch.zeros(1, 1, dtype=torch.long))
+    out.sum().backward()                                   # gradients still flow
+    assert out.shape == (1, 2) and net.training
+    assert all(m.training for m in net.modules())          # back in training mode

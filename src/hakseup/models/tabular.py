@@ -41,6 +41,23 @@ class TabularNet(nn.Module):
         self.head = nn.Linear(width, n_outputs)
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        if self.training and x_num.shape[0] == 1:
+            # A last batch of one row (897 training rows in batches of 64) has no batch
+            # statistics: BatchNorm would raise. Normalise it with the running ones instead.
+            return self._forward_single(x_num, x_cat)
+        return self._forward(x_num, x_cat)
+
+    def _forward_single(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm1d)]
+        for m in norms:
+            m.eval()
+        try:
+            return self._forward(x_num, x_cat)
+        finally:
+            for m in norms:
+                m.train()
+
+    def _forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         parts = []
         if self.embeddings:
             # x_cat: (B, n_cat) indices → each (B, d_i) → (B, sum d_i)
