@@ -12,7 +12,7 @@ written into the run's saved config and reported. Keys set to any other value ar
 
 Example:
     >>> sequence_train_settings(42)
-    {'batch_size': 8, 'epochs': 80, 'scheduler': 'cosine', 'grad_clip': 1.0, 'patience': 26}
+    {'batch_size': 16, 'epochs': 100, 'scheduler': 'cosine', 'grad_clip': 1.0}
 """
 
 from __future__ import annotations
