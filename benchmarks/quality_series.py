@@ -40,8 +40,8 @@ DATA = HERE.parents[1] / "shared" / "data" / "quality"
 if not DATA.is_dir():  # a worktree next to the shared folder, or the repo inside /work
     DATA = Path("/work/shared/data/quality")
 
-UCR = {"gunpoint": None, "italypowerdemand": None, "arrowhead": None, "osuleaf": None,
-       "basicmotions": "100x6"}
+UCR = {"gunpoint": None, "italypowerdemand": None, "arrowhead": None, "basicmotions": "100x6",
+       "osuleaf": None}
 SERIES = {"airpassengers": 12, "nottem": 12, "ukgas": 4, "lynx": 1, "nile": 1,
           "sunspot_month": 12}
 __all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run"]
