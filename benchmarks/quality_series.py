@@ -40,8 +40,8 @@ DATA = HERE.parents[1] / "shared" / "data" / "quality"
 if not DATA.is_dir():  # a worktree next to the shared folder, or the repo inside /work
     DATA = Path("/work/shared/data/quality")
 
-UCR = {"gunpoint": None, "italypowerdemand": None, "arrowhead": None, "osuleaf": None,
-       "basicmotions": "100x6"}
+UCR = {"gunpoint": None, "italypowerdemand": None, "arrowhead": None, "basicmotions": "100x6",
+       "osuleaf": None}
 SERIES = {"airpassengers": 12, "nottem": 12, "ukgas": 4, "lynx": 1, "nile": 1,
           "sunspot_month": 12}
 __all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run"]
@@ -286,11 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--section", choices=["ucr", "series", "all"], default="all")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--seeds", type=int, default=None, help="seeds per hakseup model")
+    p.add_argument("--threads", type=int, default=2,
+                   help="torch CPU threads (1 on a machine shared with other jobs)")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     seeds = list(range(args.seeds)) if args.seeds else None
     out = {}
     if args.section in ("ucr", "all"):

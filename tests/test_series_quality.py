@@ -180,3 +180,19 @@ def test_bad_dates_end_as_one_clean_error(cli, tmp_path):
     code, out, err = cli("train", *FAST, "--data", csv, "--time-col", "date", "--target", "value")
     assert code == 2
     assert err.startswith("hakseup: error:") and "'soon'" in err and "Traceback" not in err
+
+
+def test_a_series_continues_into_its_test_file(tmp_path):
+    from hakseup.config import DataConfig
+    from hakseup.data.datasets import load_data
+
+    n = 100
+    df = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=n, freq="MS").astype(str),
+                       "value": _seasonal_series(n)})
+    df.iloc[:80].to_csv(tmp_path / "train.csv", index=False)
+    df.iloc[80:].to_csv(tmp_path / "test.csv", index=False)
+    bundle = load_data(DataConfig(dataset=None, path=str(tmp_path / "train.csv"),
+                                  test_path=str(tmp_path / "test.csv"), time_col="date",
+                                  target="value", window=12))
+    assert list(bundle.info["series"]["starts"]["test"]) == list(range(80, 100))
+    assert bundle.info["series"]["train_end"] <= 80
