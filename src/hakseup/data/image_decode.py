@@ -171,8 +171,9 @@ def _fill(out: np.ndarray, ok: np.ndarray, paths: list[str], size, channels: int
         ctx = "spawn"        # CUDA cannot be used in a forked child
     loader = DataLoader(_DecodeFiles(paths, size, channels, fit), batch_size=64,
                         num_workers=workers, collate_fn=_as_list, multiprocessing_context=ctx)
-    with tqdm(total=len(paths), desc="decoding images", unit="img", disable=None if progress else True,
-              leave=False) as bar:
+    # disable=None: a bar on a terminal only (logs and pipes stay clean)
+    with tqdm(total=len(paths), desc="decoding images", unit="img",
+              disable=None if progress else True, leave=False) as bar:
         for batch in loader:
             for i, a in batch:
                 if a is not None:

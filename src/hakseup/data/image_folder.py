@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ from ..errors import DataError
 from .datasets import ImageData
 from .image_decode import decode_all, is_image_file, probe_images, warn_unreadable
 
-__all__ = ["FolderImages", "is_image_source", "read_image_source", "scan_folder", "scan_table", "list_images",
-           "image_settings", "SPLIT_NAMES"]
+__all__ = ["FolderImages", "is_image_source", "read_image_source", "scan_folder", "scan_table",
+           "list_images", "image_settings", "SPLIT_NAMES"]
 
 # Sub-folder names that mean a split rather than a class.
 SPLIT_NAMES = {"train": "train", "training": "train", "val": "val", "valid": "val",
@@ -42,6 +43,7 @@ class FolderImages(ImageData):
     paths: list[str] = field(default_factory=list)
     rows: np.ndarray | None = None           # sample -> row of a memory-mapped ``images``
     decode: dict = field(default_factory=dict)   # size, channels, fit: reused by predict
+    stats: dict = field(default_factory=dict)    # how long decoding took, for the report
 
 
 def _nfc(name: str) -> str:
@@ -179,9 +181,11 @@ def read_image_source(cfg: DataConfig, progress: bool = True):
                         f"classification needs at least two (one sub-folder per class).")
     size, channels = image_settings(cfg, paths)
     names = [str(p) for p in paths]
+    t0 = time.perf_counter()
     images, ok = decode_all(names, size, channels, cfg.image_fit, cache=cfg.image_cache,
                             cache_root=Path(cfg.cache_dir) if cfg.cache_dir else None,
                             workers=cfg.workers, progress=progress)
+    seconds = time.perf_counter() - t0
     warn_unreadable(names, ok)
     if not ok.any():
         raise DataError(f"None of the {len(names)} image files under '{cfg.path}' could be "
@@ -197,4 +201,5 @@ def read_image_source(cfg: DataConfig, progress: bool = True):
     return FolderImages(images=images, labels=y[keep], class_names=classes, max_value=255.0,
                         split=None if split is None else np.asarray(split, dtype=object)[keep],
                         paths=[names[i] for i in keep], rows=rows,
-                        decode={"size": list(size), "channels": channels, "fit": cfg.image_fit})
+                        decode={"size": list(size), "channels": channels, "fit": cfg.image_fit},
+                        stats={"files": len(names), "seconds": seconds})

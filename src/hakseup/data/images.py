@@ -193,6 +193,11 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
         info["summary"] = {"images": f"{d['size'][0]}x{d['size'][1]}, {d['channels']} "
                                      f"channel(s), {d['fit']}",
                            "image cache": "memory-mapped file" if lazy else "in memory"}
+        stats = getattr(raw, "stats", None) or {}
+        if stats.get("seconds"):   # near zero when a memory-mapped cache was reused
+            info["summary"]["decoding (once, before training)"] = (
+                f"{stats['files']:,} files in {stats['seconds']:.1f} s "
+                f"({stats['files'] / stats['seconds']:,.0f} images/s)")
     augment = Augmenter(cfg.augment, mean=pre.mean_, std=pre.std_) if cfg.augment else None
     return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
                       augment=augment)
