@@ -264,7 +264,7 @@ def bench_b3(quick: bool) -> None:
 def _lstm_steps(device: str) -> tuple[dict, float]:
     """One training step each of nn.LSTM, our scratch LSTM, and ours with compiled loops
     (batch 100, 28 x 28, hidden 128), warmed up; and the one-off compile time."""
-    from hakseup.models.lstm import RecurrentNet
+    from hakseup.models.recurrent import RecurrentNet
 
     x = torch.randn(100, 28, 28, device=device)
     y = torch.randint(0, 10, (100,), device=device)

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from hakseup.config import RunConfig, apply_overrides, load_config
+from hakseup.config import RunConfig
+from hakseup.config_load import apply_overrides, load_config
 from hakseup.errors import ConfigError
 
 

@@ -4,7 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from hakseup.models.lstm import GRU, LSTM, GRUCell, LSTMCell, RecurrentNet
+from hakseup.models.lstm import GRU, LSTM, GRUCell, LSTMCell
+from hakseup.models.recurrent import RecurrentNet
 
 TOL = dict(atol=1e-10, rtol=1e-10)
 

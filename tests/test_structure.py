@@ -22,11 +22,7 @@ MAX_FUNCTION_LINES = 60
 TRAINING_STEP = {"hakseup.training.trainer:Trainer.fit", "hakseup.training.trainer:Trainer.train_step"}
 
 # Known offenders, to be split (issue 12). Remove an entry once it is fixed.
-ALLOWED_LONG_MODULES = {
-    "hakseup.config",
-    "hakseup.data.tables",
-    "hakseup.models.lstm",
-}
+ALLOWED_LONG_MODULES: set[str] = set()
 ALLOWED_LONG_FUNCTIONS = {
     "hakseup.data.series:prepare_series",
 }

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from conftest import FAST
-from hakseup.config import DataConfig, load_config
+from hakseup.config import DataConfig
+from hakseup.config_load import load_config
 from hakseup.data.encoding import (EMBEDDING_MAX, OTHER, TablePreprocessor, category_width,
                                    smooth_clip)
 from hakseup.data.tables import bundle_from_plan, prepare_table

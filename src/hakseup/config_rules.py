@@ -4,6 +4,7 @@ choice must give a valid config. Called by ``RunConfig.from_dict``.
 
 Example:
     >>> from hakseup.config import RunConfig
+    
     >>> RunConfig.from_dict({"tune": {"train.batch_size": {"low": 8, "high": 64, "step": -8}}})
     Traceback (most recent call last):
     hakseup.errors.ConfigError: tune.train.batch_size: step must be a positive number, got -8.
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values"]
+__all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values",
+           "optimizer_names"]
 
 # Optimizers whose step() cannot be driven by a plain training loop.
 UNSUPPORTED_OPTIMIZERS = {
@@ -46,11 +49,10 @@ def check_together(cfg) -> None:
         check_delimiter(d.delimiter)
 
 
-def check_tune(d: dict, space: dict, base_dir: Any) -> None:
+def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Callable) -> None:
     """Every range of a ``tune`` section well formed, and every value it can suggest a valid
-    config (checked by building the config a trial with that value would use)."""
-    from .config import RunConfig, set_key
-
+    config (checked by building, with ``build`` — ``RunConfig.from_dict`` — the config a trial
+    with that value would use; ``set_key`` sets one dotted key)."""
     base = {k: v for k, v in d.items() if k != "tune"}
     for key, spec in space.items():
         try:
@@ -63,7 +65,7 @@ def check_tune(d: dict, space: dict, base_dir: Any) -> None:
             trial = copy.deepcopy(base)
             set_key(trial, str(key), value)
             try:
-                RunConfig.from_dict(trial, base_dir)
+                build(trial, base_dir)
             except ConfigError as e:
                 raise ConfigError(f"tune.{key}: the value {value!r} it can suggest is not "
                                   f"usable: {e}") from None
@@ -73,11 +75,19 @@ def _check_optimizer_name(name: Any) -> None:
     """A trial fails late (after others ran) on an optimizer torch does not have; tune's
     choices are checked up front (a plain config is checked when the optimizer is built)."""
     from .errors import unknown_choice
-    from .training.optim import optimizer_names
 
     names = optimizer_names()
     if str(name).lower() not in names:
         raise ConfigError(f"tune.train.optimizer: " + unknown_choice("optimizer", name, names))
+
+
+def optimizer_names() -> dict[str, type]:
+    """Every optimizer class in ``torch.optim``, by lower-case name."""
+    import torch
+
+    return {name.lower(): cls for name, cls in vars(torch.optim).items()
+            if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)
+            and cls is not torch.optim.Optimizer}
 
 
 def tune_values(key: str, spec: Any) -> list:

@@ -21,7 +21,7 @@ FORMATS = ["torchscript", "onnx"]
 
 
 def _exportable(model: torch.nn.Module) -> torch.nn.Module:
-    from .models.lstm import RecurrentNet
+    from .models.recurrent import RecurrentNet
 
     if isinstance(model, RecurrentNet) and model.impl == "scratch" and model.kind == "lstm":
         if model.bidirectional:    # our two directions are two modules: export them as they are

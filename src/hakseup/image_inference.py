@@ -63,9 +63,10 @@ def _decode_settings(pre, schema) -> tuple[tuple[int, int], int, str]:
 def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
     """path, predicted class, and each class's probability, for every readable image."""
     from .data.image_decode import decode_all, warn_unreadable
-    from .inference import load_trained
+    from .experiment import Experiment
 
-    cfg, schema, pre, model = load_trained(run)
+    exp = Experiment.from_run(run)
+    cfg, schema, pre, model = exp.cfg, exp.schema_, exp.preprocessor_, exp.model_
     files, shown = image_files_of(data, cfg.data.image_col)
     if not files:
         raise DataError(f"No image files in '{data}' (looked for .jpg, .png, .bmp, .webp and "

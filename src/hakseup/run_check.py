@@ -22,7 +22,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from .errors import CheckpointError, DamagedRunError, HakseupError
+from .errors import DamagedRunError, HakseupError
 
 __all__ = ["check_run", "run_folder", "read_json", "run_records", "read_metrics",
            "warn_unusable_numbers"]
@@ -60,7 +60,8 @@ def check_run(run: str | os.PathLike, weights: bool = True):
     """(config, schema, preprocessor) of a run folder whose files all make sense together;
     else one CheckpointError line. With ``weights``, the newest usable weights must fit the
     model that the config and schema describe."""
-    from .config import RunConfig, read_yaml
+    from .config import RunConfig
+    from .config_load import read_yaml
     from .data.bundle import Schema
 
     path = run_folder(run)

@@ -120,7 +120,8 @@ def require_run(run: str | os.PathLike) -> Path:
 
 def load_run_config(run: str | os.PathLike):
     """The resolved RunConfig a run was trained with."""
-    from .config import RunConfig, read_yaml
+    from .config import RunConfig
+    from .config_load import read_yaml
 
     path = require_run(run)
     return RunConfig.from_dict(read_yaml(path / "config.yaml"))

@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         if not (args.model and args.input_shape):
             raise HakseupError("summary needs a run folder, or --model NAME with --input-shape "
                                "S (e.g. --model mlp --input-shape 1,28,28).")
-        from ..config import RunConfig, apply_overrides
+        from ..config import RunConfig
+        from ..config_load import apply_overrides
         from ..models.registry import build_model
 
         cfg = RunConfig.from_dict(apply_overrides({"model": {"name": args.model}},

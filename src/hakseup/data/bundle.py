@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+import numpy as np
 import torch
 
-__all__ = ["Schema", "Split", "DatasetSplit", "DataBundle", "is_lazy", "first_samples"]
+__all__ = ["Schema", "Split", "DatasetSplit", "DataBundle", "ImageData", "is_lazy", "first_samples"]
 
 
 @dataclass
@@ -109,3 +110,15 @@ class DataBundle:
     preprocessor: Any                           # has to_dict(); fitted on training rows only
     info: dict = field(default_factory=dict)    # profile and notices for the report
     augment: Callable[[tuple[torch.Tensor, ...]], tuple[torch.Tensor, ...]] | None = None
+
+
+@dataclass
+class ImageData:
+    """Raw images and labels as a loader returns them, before splitting and scaling."""
+
+    images: np.ndarray                      # (N, H, W) or (N, C, H, W), raw pixel values
+    labels: np.ndarray                      # (N,) integer classes
+    class_names: list[str]
+    max_value: float = 255.0
+    test_images: np.ndarray | None = None   # an official test set, when the dataset has one
+    test_labels: np.ndarray | None = None

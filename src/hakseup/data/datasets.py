@@ -16,22 +16,10 @@ import numpy as np
 
 from ..config import DataConfig
 from ..errors import DataError, unknown_choice
-from .bundle import DataBundle
+from .bundle import DataBundle, ImageData
 
 __all__ = ["DatasetInfo", "ImageData", "register_dataset", "list_datasets", "get_dataset",
            "load_data", "load_raw", "image_bundle"]
-
-
-@dataclass
-class ImageData:
-    """Raw images and labels as a loader returns them, before splitting and scaling."""
-
-    images: np.ndarray                      # (N, H, W) or (N, C, H, W), raw pixel values
-    labels: np.ndarray                      # (N,) integer classes
-    class_names: list[str]
-    max_value: float = 255.0
-    test_images: np.ndarray | None = None   # an official test set, when the dataset has one
-    test_labels: np.ndarray | None = None
 
 
 @dataclass

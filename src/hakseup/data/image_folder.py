@@ -23,7 +23,7 @@ import numpy as np
 
 from ..config import DataConfig
 from ..errors import DataError
-from .datasets import ImageData
+from .bundle import ImageData
 from .image_decode import decode_all, is_image_file, probe_images, warn_unreadable
 
 __all__ = ["FolderImages", "is_image_source", "read_image_source", "scan_folder", "scan_table",

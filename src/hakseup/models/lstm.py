@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LSTMCell", "LSTM", "GRUCell", "GRU", "RecurrentNet", "build_recurrent"]
+__all__ = ["LSTMCell", "LSTM", "GRUCell", "GRU"]
 
 
 def _init_uniform(module: nn.Module, hidden_size: int) -> None:
@@ -361,7 +361,3 @@ class GRU(nn.Module):
             if self.dropout and self.training and k < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, training=True)
         return (x.transpose(0, 1) if self.batch_first else x), torch.stack(h_n)
-
-
-# RecurrentNet and build_recurrent live in .recurrent (kept importable from here).
-from .recurrent import RecurrentNet, build_recurrent  # noqa: E402

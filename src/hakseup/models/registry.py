@@ -56,7 +56,7 @@ def _register_builtins() -> None:
     register_model("dlinear", lambda c, s: build_forecaster(c, s, "dlinear"))
     register_model("nbeats", lambda c, s: build_forecaster(c, s, "nbeats"))
     try:
-        from .lstm import build_recurrent
+        from .recurrent import build_recurrent
 
         register_model("lstm", lambda c, s: build_recurrent(c, s, "lstm"))
         register_model("gru", lambda c, s: build_recurrent(c, s, "gru"))

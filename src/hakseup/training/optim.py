@@ -12,20 +12,13 @@ import math
 import torch
 
 from ..config import TrainConfig
-from ..config_rules import UNSUPPORTED_OPTIMIZERS
+from ..config_rules import UNSUPPORTED_OPTIMIZERS, optimizer_names
 from ..errors import ConfigError, unknown_choice
 
 __all__ = ["optimizer_names", "build_optimizer", "build_scheduler", "PER_STEP_SCHEDULERS"]
 
 # Schedules stepped after every batch (the rest once per epoch).
 PER_STEP_SCHEDULERS = {"onecycle", "warmup"}
-
-
-def optimizer_names() -> dict[str, type]:
-    """Every optimizer class in ``torch.optim``, by lower-case name."""
-    return {name.lower(): cls for name, cls in vars(torch.optim).items()
-            if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)
-            and cls is not torch.optim.Optimizer}
 
 
 def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
