@@ -38,8 +38,13 @@ def _century(yy: np.ndarray) -> np.ndarray:
     return np.where(2000 + yy <= this_year, 2000 + yy, 1900 + yy)
 
 
-def _from_parts(years, months) -> pd.DatetimeIndex:
-    return pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": 1}))
+def _from_parts(years, months) -> pd.DatetimeIndex | None:
+    """First-of-month timestamps, or None when a year is outside pandas' range (year 0, …)."""
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": years, "month": months,
+                                                             "day": 1})))
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        return None
 
 
 def _year_month(s: pd.Series) -> pd.DatetimeIndex | None:
@@ -92,6 +97,17 @@ def _quarters(s: pd.Series) -> pd.DatetimeIndex | None:
     return _from_parts(np.array(years), 3 * np.array(quarters) - 2)
 
 
+def _in_range(parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Nanosecond timestamps; dates outside pandas' range (years before 1678, e.g. year 0)
+    become NaT, so that they are reported as values that are not dates."""
+    try:
+        return parsed.as_unit("ns")
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        ok = parsed.notna() & (parsed.year > 1677) & (parsed.year < 2262)
+        return pd.DatetimeIndex([t if good else pd.NaT for t, good in zip(parsed, ok)]
+                                ).as_unit("ns")
+
+
 def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> pd.DatetimeIndex:
     """A column → timestamps (NaT where a value is missing); ``DataError`` if any value that
     is present cannot be read as a date."""
@@ -102,7 +118,7 @@ def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> p
     text = values.astype(str).str.strip().str.lstrip("\ufeff")
     parsed = None
     if len(text) and text.str.fullmatch(r"\d{4}(\.0)?").all():          # year only
-        parsed = pd.to_datetime(text.str[:4], format="%Y")
+        parsed = pd.to_datetime(text.str[:4], format="%Y", errors="coerce")
     elif len(text):
         for reader in (_year_month, _quarters, _month_names):
             parsed = reader(text)
@@ -115,7 +131,7 @@ def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> p
             parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
             if parsed.isna().any():
                 parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst)
-    parsed = pd.DatetimeIndex(parsed)
+    parsed = _in_range(pd.DatetimeIndex(parsed))
     bad = parsed.isna()
     if bad.any() or not len(text):
         examples = list(dict.fromkeys(text[bad].tolist()))[:3] or list(raw.astype(str)[:3])
