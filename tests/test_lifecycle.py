@@ -276,3 +276,20 @@ def test_random_kills_with_early_stopping_a_schedule_and_the_dataloader_resume_e
 
     results = soak(rounds=3, seed=1, work=tmp_path)
     assert all(r["ok"] for r in results), results
+
+
+def test_cv_on_a_series_uses_rolling_origin_folds(tmp_path, cli):
+    import numpy as np
+
+    t = np.arange(160)
+    y = 10 + 0.05 * t + np.sin(2 * np.pi * t / 12)
+    dates = [f"{2000 + i // 12}-{i % 12 + 1:02d}-01" for i in t]
+    (tmp_path / "s.csv").write_text("date,value\n" + "".join(
+        f"{d},{v:.4f}\n" for d, v in zip(dates, y)))
+    code, out, err = cli("cv", "--data", tmp_path / "s.csv", "--time-col", "date",
+                         "--target", "value", "--folds", "2", *FAST,
+                         "--output", tmp_path / "cv")
+    assert code == 0, err
+    result = json.loads((tmp_path / "cv" / "cv.json").read_text())
+    assert len(result["folds"]) == 2 and "mae" in result["mean"]
+    assert read_status(tmp_path / "cv")["status"] == "complete"

@@ -2,7 +2,9 @@
 
 Each fold holds out one K-th of the rows as its test set; the rest is split into training and
 validation rows (stratified for classes); the preprocessing (scalers, vocabularies, imputers,
-label encoder, image normalisation) is fitted on that fold's training rows only.
+label encoder, image normalisation) is fitted on that fold's training rows only. A time series
+gets rolling-origin folds instead: K consecutive test blocks at the end, each trained on all
+that comes before it.
 
 Example:
     >>> result = cross_validate(RunConfig(), folds=5)              # doctest: +SKIP
@@ -18,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from .config import RunConfig
-from .errors import DataError
 from .fileio import atomic_write_json, atomic_write_text
 
 __all__ = ["cross_validate", "fold_bundles"]
@@ -41,8 +42,12 @@ def fold_bundles(cfg: RunConfig, folds: int):
             return image_bundle(raw, cfg.data, seed, indices=ix)
     else:
         if cfg.data.time_col or defaults.get("time_col"):
-            raise DataError("`hakseup cv` shuffles rows into folds, which would leak the future "
-                            "into a time series. Use `hakseup train` (a chronological split).")
+            # Shuffled folds would leak the future: a series gets rolling-origin folds, each
+            # training on everything before its test block (an expanding window).
+            from .data.series_cv import series_fold_bundles
+
+            yield from series_fold_bundles(raw, cfg.data, seed, folds, defaults, source)
+            return
         plan = prepare_table(raw, cfg.data, defaults, source)
         labels = plan.labels()
         n = len(plan.df)
