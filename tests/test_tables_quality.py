@@ -194,11 +194,13 @@ def test_a_csv_table_starts_from_the_table_defaults_and_flags_still_win(tmp_path
 
 @pytest.mark.parametrize("flags", [{"data.path": "s.csv", "data.time_col": "date"},
                                    {"data.path": "s.csv", "model.name": "mlp"},
-                                   {"data.dataset": "digits"}])
+                                   {"data.dataset": "line"}])
 def test_table_defaults_leave_series_other_models_and_datasets_alone(flags):
-    from hakseup.config import TrainConfig
+    from hakseup.data.table_defaults import TABLE_DEFAULTS
 
-    assert load_config(flags=flags).train.optimizer == TrainConfig().optimizer
+    cfg = load_config(flags=flags)
+    assert (cfg.train.optimizer, cfg.train.scheduler) != (
+        TABLE_DEFAULTS["train"]["optimizer"], TABLE_DEFAULTS["train"]["scheduler"])
 
 
 # ------------------------------------------------------------------ end to end

@@ -22,8 +22,8 @@ import copy
 __all__ = ["TABLE_DEFAULTS", "applies", "with_table_defaults"]
 
 TABLE_DEFAULTS: dict = {
-    "model": {"hidden": [256, 128], "dropout": 0.1},
-    "train": {"optimizer": "adamw", "lr": 0.002, "weight_decay": 0.01, "scheduler": "warmup",
+    "model": {"hidden": [128, 64], "dropout": 0.1},
+    "train": {"optimizer": "adamw", "lr": 0.001, "weight_decay": 0.01, "scheduler": "warmup",
               "warmup_epochs": 2, "epochs": 40, "batch_size": 64},
 }
 
