@@ -49,8 +49,18 @@ FAST_IDS = {
     "datadir-is_file-train", "damaged-config_garbage-summary", "damaged-weights_truncated-evaluate",
     "damaged-run_json_types-runs", "download-badlength-train", "download-not_http-train",
     "download-drip-train", "download-redirect_http_remote-train", "mirror-unclosed_ipv6-train",
-    "fulldisk-120k-train",
+    "fulldisk-120k-train", "predict-out-full_disk", "export-out-full_disk-torchscript",
 }
+# Cases that wait on the orchestration rework (issue 12, item 1), expected to fail until then:
+# a run folder the full disk did not even let us mark "failed" (the Run class should remove
+# what a failed start made), train.monitor checked against the logged keys, and Optuna
+# printing the traceback of a trial that raised a user error.
+PENDING_RUN_CLASS = {f"fulldisk-{size}-{cmd}" for size in ("16k", "120k")
+                     for cmd in ("train", "cv", "tune", "lr-find")}
+PENDING = {"flag-monitor_unknown-train": "train.monitor is not yet checked against the logs",
+           "tune-space-path_choices": "Optuna logs the traceback of a failing trial",
+           "tune-folds_huge": "Optuna logs the traceback of a failing trial",
+           **{i: "a failed start on a full disk leaves its folder" for i in PENDING_RUN_CLASS}}
 assert FAST_IDS <= {c.id for c in CASES}, FAST_IDS - {c.id for c in CASES}
 assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"
 
@@ -154,9 +164,9 @@ def _prepare(case: Case, tmp: Path, request) -> dict[str, str]:
             values["url"] = request.getfixturevalue("server")
         elif need.startswith("tmpfs:"):
             _mount(tmp, need[6:].split(":")[0])
+            request.addfinalizer(lambda: subprocess.run(["umount", "-l", str(tmp / "full")]))
             if need.endswith(":filled"):  # no room even for a small file
                 _fill_disk(tmp / "full")
-            request.addfinalizer(lambda: subprocess.run(["umount", "-l", str(tmp / "full")]))
     values.setdefault("url", "http://127.0.0.1:9")
     if case.setup:
         case.setup(tmp)
@@ -249,6 +259,8 @@ def _check(case: Case, code, out: str, err: str, leftovers: list[str]) -> str | 
 def _params():
     for c in CASES:
         marks = [] if c.id in FAST_IDS else [pytest.mark.slow]
+        if c.id in PENDING:  # not strict: passes as XPASS once the lead's rework lands
+            marks.append(pytest.mark.xfail(reason=PENDING[c.id], strict=False))
         yield pytest.param(c, id=c.id, marks=marks)
 
 
