@@ -177,7 +177,10 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     t0 = time.perf_counter()
     resume_dir = None
     if resume is not None:   # the saved run's config: it also names the device (the backend)
+        from .run_check import check_run
+
         resume_dir = require_run(resume)
+        check_run(resume_dir, weights=False)      # a damaged or hand-edited run: one line
         if read_status(resume_dir).get("status") == "complete":
             raise CheckpointError(f"Run '{resume}' is already complete; nothing to resume. "
                                   f"Start a new run, or evaluate it with `hakseup evaluate`.")

@@ -127,16 +127,24 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
     if resume:
         cfg = load_run_config(require_run(resume))
     space = parse_space(cfg.tune)
-    if not resume:   # the untuned config must be valid before a folder exists
-        Experiment(RunConfig.from_dict({k: v for k, v in cfg.to_dict().items()
-                                        if k != "tune"})).setup()
+    if not resume:   # the untuned config (and its folds) must be valid before a folder exists
+        untuned = RunConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tune"})
+        if folds:
+            from .crossval import fold_bundles
+
+            _, first = next(fold_bundles(untuned, folds))
+            Experiment(untuned, bundle=first).setup()
+        else:
+            Experiment(untuned).setup()
     t0 = time.perf_counter()
     with Run(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir, resume=resume,
              kind="tune") as run:
         if not resume:
             atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
         run.started()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        # A trial that raises (a user error, a diverged loss) ends the study with that one
+        # error; Optuna's own report of it would print the traceback as well.
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         study = optuna.create_study(
             study_name="hakseup", storage=f"sqlite:///{run.path.resolve() / 'study.db'}",
             load_if_exists=True, direction="minimize",
