@@ -23,9 +23,7 @@ TRAINING_STEP = {"hakseup.training.trainer:Trainer.fit", "hakseup.training.train
 
 # Known offenders, to be split (issue 12). Remove an entry once it is fixed.
 ALLOWED_LONG_MODULES: set[str] = set()
-ALLOWED_LONG_FUNCTIONS = {
-    "hakseup.data.series:prepare_series",
-}
+ALLOWED_LONG_FUNCTIONS: set[str] = set()
 ALLOWED_CYCLES: set[frozenset] = set()
 
 

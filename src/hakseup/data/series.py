@@ -17,7 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,74 +26,11 @@ import torch
 from ..config import DataConfig
 from ..errors import DataError, closest
 from .bundle import DataBundle, Schema, Split
+from .series_stats import detect_season, resolve_season, stationarity, useful_season
 from .splits import chronological_indices
 
 __all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
            "prepare_series", "naive_forecasts"]
-
-
-# --------------------------------------------------------------------------- analysis
-
-
-def stationarity(y: np.ndarray) -> dict:
-    """ADF and KPSS tests (statsmodels) with a plain-language verdict."""
-    from statsmodels.tsa.stattools import adfuller, kpss
-
-    y = np.asarray(y, dtype=np.float64)
-    y = y[np.isfinite(y)]
-    if len(y) < 12 or np.ptp(y) == 0:
-        return {"verdict": "too short or constant to test", "stationary": None}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # KPSS warns when p is outside its table
-        adf_stat, adf_p = adfuller(y, autolag="AIC")[:2]
-        kpss_stat, kpss_p = kpss(y, regression="c", nlags="auto")[:2]
-    adf_ok, kpss_ok = adf_p < 0.05, kpss_p >= 0.05
-    if adf_ok and kpss_ok:
-        verdict, stationary = "stationary (ADF rejects a unit root, KPSS does not reject " \
-                              "stationarity)", True
-    elif not adf_ok and not kpss_ok:
-        verdict, stationary = "not stationary: trend or unit root — consider differencing", False
-    elif not adf_ok and kpss_ok:
-        verdict, stationary = "trend-stationary: the level drifts — consider differencing " \
-                              "or detrending", False
-    else:
-        verdict, stationary = "difference-stationary: consider differencing", False
-    return {"adf_statistic": float(adf_stat), "adf_p": float(adf_p),
-            "kpss_statistic": float(kpss_stat), "kpss_p": float(kpss_p),
-            "stationary": stationary, "verdict": verdict}
-
-
-def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
-    """The strongest autocorrelation peak (lag ≥ 2) of the differenced series, or 1 (none)."""
-    from statsmodels.tsa.stattools import acf
-
-    d = np.diff(np.asarray(y, dtype=np.float64))
-    d = d[np.isfinite(d)]
-    n = len(d)
-    if n < 8 or np.ptp(d) == 0:
-        return 1
-    max_lag = min(max_lag or n // 2, n - 1, 400)
-    r = acf(d, nlags=max_lag, fft=True)
-    threshold = max(0.3, 2 / np.sqrt(n))
-    peaks = [k for k in range(2, max_lag) if r[k] > threshold and r[k] >= r[k - 1]
-             and r[k] >= r[k + 1]]
-    return int(max(peaks, key=lambda k: r[k])) if peaks else 1
-
-
-def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> int:
-    """The season: given, else the calendar season of the frequency (hourly 24, daily 7,
-    weekly 52, monthly 12, quarterly 4, yearly none), else the autocorrelation's peak."""
-    from .dates import season_from_freq
-
-    if given:
-        return int(given)
-    season = season_from_freq(freq)
-    if season is not None:
-        return season if len(y_train) >= 2 * season else 1
-    return detect_season(y_train)
-
-
-# --------------------------------------------------------------------------- preparation
 
 
 @dataclass
@@ -130,6 +66,43 @@ def _infer_freq(times: pd.DatetimeIndex) -> str | None:
 
 
 def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> SeriesFrame:
+    """The series as a time-indexed frame: columns checked, dates parsed, values numeric,
+    sorted, repeated timestamps aggregated, gaps filled by time-aware interpolation."""
+    time_col, target, features = _series_columns(df, cfg, defaults, source)
+    from .dates import parse_dates
+
+    times = pd.Series(parse_dates(df[time_col], getattr(cfg, "dayfirst", False), time_col),
+                      index=df.index)
+    notices = []
+    data = pd.DataFrame({time_col: times})
+    for c in [target] + features:
+        values = pd.to_numeric(df[c], errors="coerce")
+        text = values.isna() & df[c].notna()
+        if text.any():
+            raise DataError(f"Column '{c}' must be numeric for forecasting, but has text such "
+                            f"as {str(df[c][text].iloc[0])!r} ({int(text.sum())} row(s)).")
+        if np.isinf(values.to_numpy(dtype=np.float64)).any():
+            raise DataError(f"Column '{c}' contains inf values. Expected finite numbers.")
+        data[c] = values.astype("float64")
+    if data[target].isna().all():
+        raise DataError(f"Target column '{target}' has no values at all. Expected numbers.")
+    if times.isna().any():
+        data = data[times.notna()]
+        notices.append(f"Dropped {int(times.isna().sum())} row(s) without a timestamp.")
+    data = _one_row_per_time(data.sort_values(time_col, kind="stable"), time_col,
+                             cfg.duplicates, notices).set_index(time_col)
+    freq = _infer_freq(data.index)
+    data, filled = _fill_gaps(data, [target] + features, freq, cfg.fill_gaps, notices)
+    if np.ptp(data[target].to_numpy()) == 0:
+        raise DataError(f"Target '{target}' is constant ({data[target].iloc[0]}); there is "
+                        f"nothing to forecast. Choose another --target.")
+    data.index.name = time_col
+    return SeriesFrame(data, time_col, target, features, freq, filled, notices)
+
+
+def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
+                    ) -> tuple[str, str, list[str]]:
+    """(time column, target, feature columns), each checked to be in the file."""
     time_col = cfg.time_col or defaults.get("time_col")
     target = cfg.target or defaults.get("target")
     cols = list(df.columns)
@@ -151,48 +124,36 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
         if f not in cols:
             raise DataError(f"Feature column '{f}' is not in '{source}'. Columns: "
                             f"{', '.join(cols[:20])}.")
-    from .dates import parse_dates
+    return time_col, target, features
 
-    raw_times = df[time_col]
-    times = pd.Series(parse_dates(raw_times, getattr(cfg, "dayfirst", False), time_col),
-                      index=df.index)
-    notices = []
-    data = pd.DataFrame({time_col: times})
-    for c in [target] + features:
-        values = pd.to_numeric(df[c], errors="coerce")
-        text = values.isna() & df[c].notna()
-        if text.any():
-            raise DataError(f"Column '{c}' must be numeric for forecasting, but has text such "
-                            f"as {str(df[c][text].iloc[0])!r} ({int(text.sum())} row(s)).")
-        if np.isinf(values.to_numpy(dtype=np.float64)).any():
-            raise DataError(f"Column '{c}' contains inf values. Expected finite numbers.")
-        data[c] = values.astype("float64")
-    if data[target].isna().all():
-        raise DataError(f"Target column '{target}' has no values at all. Expected numbers.")
-    if times.isna().any():
-        data = data[times.notna()]
-        notices.append(f"Dropped {int(times.isna().sum())} row(s) without a timestamp.")
-    data = data.sort_values(time_col, kind="stable")
+
+def _one_row_per_time(data: pd.DataFrame, time_col: str, how: str, notices: list[str]
+                      ) -> pd.DataFrame:
+    """Repeated timestamps: an error, or aggregated by ``how`` (mean, first, last, ...)."""
     dup = data[time_col].duplicated(keep=False)
-    if dup.any():
-        first = data.loc[dup, time_col].iloc[0]
-        if cfg.duplicates == "error":
-            raise DataError(f"Time column '{time_col}' repeats {int(data[time_col].duplicated().sum())} "
-                            f"timestamp(s), e.g. {first}. Expected one row per time; aggregate "
-                            f"them with --set data.duplicates=mean (or first, last).")
-        agg = data.groupby(time_col, sort=True).agg(cfg.duplicates).reset_index()
-        notices.append(f"Aggregated {len(data) - len(agg)} repeated timestamp(s) by "
-                       f"{cfg.duplicates}.")
-        data = agg
-    data = data.set_index(time_col)
-    freq = _infer_freq(data.index)
+    if not dup.any():
+        return data
+    first = data.loc[dup, time_col].iloc[0]
+    if how == "error":
+        raise DataError(f"Time column '{time_col}' repeats {int(data[time_col].duplicated().sum())} "
+                        f"timestamp(s), e.g. {first}. Expected one row per time; aggregate "
+                        f"them with --set data.duplicates=mean (or first, last).")
+    agg = data.groupby(time_col, sort=True).agg(how).reset_index()
+    notices.append(f"Aggregated {len(data) - len(agg)} repeated timestamp(s) by {how}.")
+    return agg
+
+
+def _fill_gaps(data: pd.DataFrame, cols: list[str], freq, fill_gaps: bool,
+               notices: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Missing timestamps (at the series' frequency) added, then every missing value filled by
+    time-aware linear interpolation; the counts, per column."""
     filled = {"timestamps": 0}
-    if cfg.fill_gaps and freq:
+    if fill_gaps and freq:
         full = pd.date_range(data.index[0], data.index[-1], freq=freq)
         if len(full) > len(data) and len(full) <= 2 * len(data):
             filled["timestamps"] = len(full) - len(data)
             data = data.reindex(full.union(data.index))
-    for c in [target] + features:
+    for c in cols:
         n_missing = int(data[c].isna().sum())
         if n_missing:
             data[c] = data[c].interpolate(method="time", limit_direction="both")
@@ -204,11 +165,7 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
     if values_filled:
         notices.append("Missing values filled by time-aware linear interpolation: "
                        + ", ".join(f"{c}: {n}" for c, n in values_filled.items()) + ".")
-    if np.ptp(data[target].to_numpy()) == 0:
-        raise DataError(f"Target '{target}' is constant ({data[target].iloc[0]}); there is "
-                        f"nothing to forecast. Choose another --target.")
-    data.index.name = time_col
-    return SeriesFrame(data, time_col, target, features, freq, filled, notices)
+    return data, filled
 
 
 # --------------------------------------------------------------------------- preprocessing
@@ -280,18 +237,6 @@ def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     return out
 
 
-def _useful_season(y_train: np.ndarray, season: int, window: int) -> int:
-    """The season a forecaster may start from: only when the changes of the training period
-    repeat with it (autocorrelation of the differenced series at the season's lag above 0.3;
-    a monthly series need not have a yearly cycle)."""
-    from statsmodels.tsa.stattools import acf
-
-    d = np.diff(np.asarray(y_train, dtype=np.float64))
-    if season < 2 or season > window or len(d) < 2 * season + 2 or np.ptp(d) == 0:
-        return 1
-    return season if acf(d, nlags=season, fft=True)[season] > 0.3 else 1
-
-
 def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                   source) -> DataBundle:
     sf = prepare_series(df, cfg, defaults, source)
@@ -313,14 +258,39 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
         diff = 0 if cfg.difference == "none" else 1
     pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff)
     pre.fit(original[:train_end])
+    parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows)
+    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
+        raise DataError(f"data.season {cfg.season} is not shorter than the training period "
+                        f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
+    season = resolve_season(cfg.season, sf.freq, y[:train_end])
+    schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
+                    n_outputs=horizon, target=sf.target, numeric_features=cols,
+                    season=useful_season(y[:train_end], season, window))
+    info = {
+        "rows": {k: len(v[0]) for k, v in parts.items()},
+        "notices": sf.notices + _difference_notices(sf.target, cfg.difference, diff, test_report),
+        "summary": {"series length": n, "frequency": sf.freq or "irregular",
+                    "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
+                    "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
+                    "values filled": sum(sf.filled.values()), "differenced": bool(diff)},
+        "stationarity": test_report,
+        "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
+                   "train_end": train_end, "season": season, "difference": diff},
+    }
+    return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
+
+
+def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: int,
+                   train_end: int, va_rows: np.ndarray) -> dict[str, tuple[Split, np.ndarray]]:
+    """(windows, their start rows) per split: a window belongs to the split its first forecast
+    step falls in."""
     # Scaled (and differenced) values aligned to original rows: row t holds y_t - y_{t-1}.
     scaled = np.full_like(original, np.nan)
     scaled[diff:] = pre.transform(original)
-    first = window + diff                                        # earliest forecast start
-    starts = np.arange(first, n - horizon + 1)
-    split_of = np.where(starts < train_end, 0, np.where(starts <= int(va_rows[-1]) if len(va_rows)
-                                                        else False, 1, 2))
-    if len(va_rows) == 0:
+    starts = np.arange(window + diff, len(original) - horizon + 1)   # forecast starts
+    if len(va_rows):
+        split_of = np.where(starts < train_end, 0, np.where(starts <= int(va_rows[-1]), 1, 2))
+    else:
         split_of = np.where(starts < train_end, 0, 2)
     parts = {}
     for k, name in enumerate(("train", "val", "test")):
@@ -334,32 +304,21 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     if len(parts["test"][0]) == 0:
         raise DataError(f"No test windows: the test period is shorter than --horizon {horizon}. "
                         f"Use a larger --set data.test_size or a smaller horizon.")
-    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
-        raise DataError(f"data.season {cfg.season} is not shorter than the training period "
-                        f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
-    season = resolve_season(cfg.season, sf.freq, y[:train_end])
-    schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
-                    n_outputs=horizon, target=sf.target, numeric_features=cols,
-                    season=_useful_season(y[:train_end], season, window))
-    info = {
-        "rows": {k: len(v[0]) for k, v in parts.items()},
-        "notices": sf.notices + [f"Stationarity of '{sf.target}' (training period): "
-                                 f"{test_report['verdict']}."]
-        + ([f"The target was differenced once (--difference {cfg.difference}); forecasts are "
-            f"integrated back to original units."] if diff else [])
-        + ([f"Not differenced (--difference {cfg.difference}) although the training period is "
-            f"not stationary: the dlinear and nbeats forecasters model each window relative to "
-            f"its last value themselves; --difference auto differences the series first."]
-           if not diff and test_report.get("stationary") is False else []),
-        "summary": {"series length": n, "frequency": sf.freq or "irregular",
-                    "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
-                    "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
-                    "values filled": sum(sf.filled.values()), "differenced": bool(diff)},
-        "stationarity": test_report,
-        "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
-                   "train_end": train_end, "season": season, "difference": diff},
-    }
-    return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
+    return parts
+
+
+def _difference_notices(target: str, mode: str, diff: int, report: dict) -> list[str]:
+    """What the report says about stationarity and differencing."""
+    notes = [f"Stationarity of '{target}' (training period): {report['verdict']}."]
+    if diff:
+        notes.append(f"The target was differenced once (--difference {mode}); forecasts are "
+                     f"integrated back to original units.")
+    elif report.get("stationary") is False:
+        notes.append(f"Not differenced (--difference {mode}) although the training period is "
+                     f"not stationary: the dlinear and nbeats forecasters model each window "
+                     f"relative to its last value themselves; --difference auto differences the "
+                     f"series first.")
+    return notes
 
 
 def to_original(pre: SeriesPreprocessor, scaled_out: np.ndarray, y: np.ndarray,

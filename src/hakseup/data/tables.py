@@ -152,29 +152,8 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
         indices = holdout_indices(len(df), cfg.val_size, cfg.test_size, seed,
                                   stratify=plan.labels())
     tr, va, te = indices
-    table = plan.layout == "table"   # sequences and images keep one scale for all steps
-    pre = TablePreprocessor(kinds, target, plan.task, layout=plan.layout,
-                            sequence_shape=plan.sequence_shape, normalize=cfg.normalize,
-                            scaling=TABLE_SCALING if table else "standard",
-                            min_count=MIN_CATEGORY_COUNT if table else 1)
-    pre.fit(df, rows=tr)
-    if plan.classification:
-        extra = sorted(set(df[target].astype(str)) - set(pre.classes_))
-        if extra:  # a class too rare to reach the training rows
-            raise DataError(f"Class(es) {', '.join(map(repr, extra))} of '{target}' have too few "
-                            f"rows to appear in the training split. Expected each class at least "
-                            f"a few times; remove those rows or merge rare classes.")
-    # Transform every row once, in [train | val | test] order, with the training-fitted
-    # preprocessor; the splits are then views (copying the frame, or the tensors, per split
-    # would need several times the file's size in memory).
-    order = np.concatenate([tr, va, te])
-    inputs, stats = pre.transform_inputs(df, rows=order)
-    missing_counts = dict(stats["imputed"])
-    target_all = pre.transform_target(df.iloc[:, [df.columns.get_loc(target)]].iloc[order])
-    bounds = np.cumsum([0, len(tr), len(va), len(te)])
-    splits = {name: Split(tuple(x[bounds[k]:bounds[k + 1]] for x in inputs),
-                          target_all[bounds[k]:bounds[k + 1]])
-              for k, name in enumerate(("train", "val", "test"))}
+    pre = _fit_preprocessor(plan, cfg, tr)
+    splits, missing_counts = _transform_splits(plan, pre, tr, va, te)
     if missing_counts:
         notices.append("Missing values imputed (median for numbers, 'unknown' for categories): "
                        + ", ".join(f"{c}: {n}" for c, n in missing_counts.items()) + ".")
@@ -185,8 +164,58 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
                     n_outputs=len(pre.classes_) if plan.classification else 1, target=target,
                     class_names=list(pre.classes_), numeric_features=list(pre.numeric_),
                     categorical_features=cats, cardinalities=cards)
+    info = _table_info(plan, pre, splits, notices, missing_counts, cats, cards)
+    if plan.layout == "table":
+        _check_table(plan, tr, va, info)
+    augment = None
+    if plan.layout == "image" and cfg.augment:
+        from .images import Augmenter
+
+        augment = Augmenter(cfg.augment)
+    return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
+                      augment=augment)
+
+
+def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> TablePreprocessor:
+    """The preprocessing fitted on the training rows; every class must reach them."""
+    table = plan.layout == "table"   # sequences and images keep one scale for all steps
+    pre = TablePreprocessor(plan.kinds, plan.target, plan.task, layout=plan.layout,
+                            sequence_shape=plan.sequence_shape, normalize=cfg.normalize,
+                            scaling=TABLE_SCALING if table else "standard",
+                            min_count=MIN_CATEGORY_COUNT if table else 1)
+    pre.fit(plan.df, rows=train)
+    if plan.classification:
+        extra = sorted(set(plan.df[plan.target].astype(str)) - set(pre.classes_))
+        if extra:  # a class too rare to reach the training rows
+            raise DataError(f"Class(es) {', '.join(map(repr, extra))} of '{plan.target}' have "
+                            f"too few rows to appear in the training split. Expected each class "
+                            f"at least a few times; remove those rows or merge rare classes.")
+    return pre
+
+
+def _transform_splits(plan: TablePlan, pre: TablePreprocessor, tr: np.ndarray, va: np.ndarray,
+                      te: np.ndarray) -> tuple[dict[str, Split], dict[str, int]]:
+    """The three splits as tensors, and the imputed counts per column.
+
+    Every row is transformed once, in [train | val | test] order, with the training-fitted
+    preprocessor; the splits are then views (copying the frame, or the tensors, per split
+    would need several times the file's size in memory)."""
+    df = plan.df
+    order = np.concatenate([tr, va, te])
+    inputs, stats = pre.transform_inputs(df, rows=order)
+    target_all = pre.transform_target(df.iloc[:, [df.columns.get_loc(plan.target)]].iloc[order])
+    bounds = np.cumsum([0, len(tr), len(va), len(te)])
+    splits = {name: Split(tuple(x[bounds[k]:bounds[k + 1]] for x in inputs),
+                          target_all[bounds[k]:bounds[k + 1]])
+              for k, name in enumerate(("train", "val", "test"))}
+    return splits, dict(stats["imputed"])
+
+
+def _table_info(plan: TablePlan, pre: TablePreprocessor, splits: dict, notices: list[str],
+                missing_counts: dict, cats: list[str], cards: list[int]) -> dict:
+    """Rows, notices and the data summary the report shows."""
     info = {"rows": {k: len(v) for k, v in splits.items()}, "notices": notices,
-            "summary": {"columns used": len(kinds),
+            "summary": {"columns used": len(plan.kinds),
                         "numeric / categorical": f"{len(pre.numeric_)} / {len(cats)}",
                         "missing values imputed": sum(missing_counts.values())}}
     if cats:
@@ -199,16 +228,8 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
                            "the training rows) share one '(other)' level: " + ", ".join(
                                f"{c}: {n} levels" for c, n in folded.items()) + ".")
     if plan.classification:
-        info["class_counts"] = df[target].astype(str).value_counts().to_dict()
-    if plan.layout == "table":
-        _check_table(plan, tr, va, info)
-    augment = None
-    if plan.layout == "image" and cfg.augment:
-        from .images import Augmenter
-
-        augment = Augmenter(cfg.augment)
-    return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
-                      augment=augment)
+        info["class_counts"] = plan.df[plan.target].astype(str).value_counts().to_dict()
+    return info
 
 
 def _check_table(plan: TablePlan, train: np.ndarray, val: np.ndarray, info: dict) -> None:

@@ -1,0 +1,89 @@
+"""The character of a series: stationarity (ADF and KPSS, in plain words) and its season
+(from the calendar frequency, or the autocorrelation when the series is irregular).
+
+Example:
+    >>> import numpy as np
+    >>> detect_season(np.sin(2 * np.pi * np.arange(120) / 12))
+    12
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["stationarity", "detect_season", "resolve_season", "useful_season"]
+
+
+def stationarity(y: np.ndarray) -> dict:
+    """ADF and KPSS tests (statsmodels) with a plain-language verdict."""
+    from statsmodels.tsa.stattools import adfuller, kpss
+
+    y = np.asarray(y, dtype=np.float64)
+    y = y[np.isfinite(y)]
+    if len(y) < 12 or np.ptp(y) == 0:
+        return {"verdict": "too short or constant to test", "stationary": None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # KPSS warns when p is outside its table
+        adf_stat, adf_p = adfuller(y, autolag="AIC")[:2]
+        kpss_stat, kpss_p = kpss(y, regression="c", nlags="auto")[:2]
+    adf_ok, kpss_ok = adf_p < 0.05, kpss_p >= 0.05
+    if adf_ok and kpss_ok:
+        verdict, stationary = "stationary (ADF rejects a unit root, KPSS does not reject " \
+                              "stationarity)", True
+    elif not adf_ok and not kpss_ok:
+        verdict, stationary = "not stationary: trend or unit root — consider differencing", False
+    elif not adf_ok and kpss_ok:
+        verdict, stationary = "trend-stationary: the level drifts — consider differencing " \
+                              "or detrending", False
+    else:
+        verdict, stationary = "difference-stationary: consider differencing", False
+    return {"adf_statistic": float(adf_stat), "adf_p": float(adf_p),
+            "kpss_statistic": float(kpss_stat), "kpss_p": float(kpss_p),
+            "stationary": stationary, "verdict": verdict}
+
+
+def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
+    """The strongest autocorrelation peak (lag ≥ 2) of the differenced series, or 1 (none)."""
+    from statsmodels.tsa.stattools import acf
+
+    d = np.diff(np.asarray(y, dtype=np.float64))
+    d = d[np.isfinite(d)]
+    n = len(d)
+    if n < 8 or np.ptp(d) == 0:
+        return 1
+    max_lag = min(max_lag or n // 2, n - 1, 400)
+    r = acf(d, nlags=max_lag, fft=True)
+    threshold = max(0.3, 2 / np.sqrt(n))
+    peaks = [k for k in range(2, max_lag) if r[k] > threshold and r[k] >= r[k - 1]
+             and r[k] >= r[k + 1]]
+    return int(max(peaks, key=lambda k: r[k])) if peaks else 1
+
+
+def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> int:
+    """The season: given, else the calendar season of the frequency (hourly 24, daily 7,
+    weekly 52, monthly 12, quarterly 4, yearly none), else the autocorrelation's peak."""
+    from .dates import season_from_freq
+
+    if given:
+        return int(given)
+    season = season_from_freq(freq)
+    if season is not None:
+        return season if len(y_train) >= 2 * season else 1
+    return detect_season(y_train)
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def useful_season(y_train: np.ndarray, season: int, window: int) -> int:
+    """The season a forecaster may start from: only when the changes of the training period
+    repeat with it (autocorrelation of the differenced series at the season's lag above 0.3;
+    a monthly series need not have a yearly cycle)."""
+    from statsmodels.tsa.stattools import acf
+
+    d = np.diff(np.asarray(y_train, dtype=np.float64))
+    if season < 2 or season > window or len(d) < 2 * season + 2 or np.ptp(d) == 0:
+        return 1
+    return season if acf(d, nlags=season, fft=True)[season] > 0.3 else 1
