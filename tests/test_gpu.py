@@ -91,10 +91,10 @@ def test_no_driver_is_one_line_and_exit_1(cli, monkeypatch):
 
 
 def test_gpu_stats_callback_logs_and_warns_before_memory_runs_out():
-    from hakseup.training.callbacks import GPUStats
+    from hakseup.training.loggers import GPUStats
 
     cb = GPUStats(warn_fraction=0.5, nvml=FakeNVML(used=70 * 2**30))
-    trainer = SimpleNamespace(device=SimpleNamespace(type="cpu", index=None))
+    trainer = SimpleNamespace(state=SimpleNamespace(device=SimpleNamespace(type="cpu", index=None)))
     logs = {}
     with pytest.warns(UserWarning, match="88% full"):
         cb.on_epoch_end(trainer, logs)

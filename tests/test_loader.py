@@ -205,10 +205,18 @@ def test_the_dry_run_exercises_train_mode_and_leaves_the_model_as_it_was():
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)      # running stats untouched
     assert model.training
+    class PlainBatchNorm(torch.nn.Module):    # TabularNet copes with one row; this does not
+        def __init__(self):
+            super().__init__()
+            self.bn, self.fc = torch.nn.BatchNorm1d(2), torch.nn.Linear(2, 2)
+
+        def forward(self, x, c):
+            return self.fc(self.bn(x))
+
     with pytest.raises(ConfigError, match="cannot process this data.*more than 1 value"):
-        Trainer(batch_size=1).validate(model, data)                    # BatchNorm on one sample
+        Trainer(batch_size=1).validate(PlainBatchNorm(), data)         # BatchNorm on one sample
     with pytest.raises(ConfigError, match="cannot process this data"):
-        Trainer(batch_size=64).validate(model, _table_bundle(1))       # a split of one sample
+        Trainer(batch_size=64).validate(PlainBatchNorm(), _table_bundle(1))   # one sample
 
     class FailsOnlyWhenTraining(torch.nn.Module):
         def __init__(self):

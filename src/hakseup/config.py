@@ -1,8 +1,8 @@
-"""The run configuration: typed dataclasses, YAML files, flags and ``--set`` overrides.
+"""The run configuration: typed dataclasses, their validation, and dotted keys.
 
-One ``RunConfig`` describes a whole experiment. It is built from (in increasing priority) the
-defaults below, a shipped recipe, a YAML file, command-line flags and ``--set key=value``
-overrides. Unknown keys, wrong types and impossible values are rejected with the valid choices
+One ``RunConfig`` describes a whole experiment. It is built (by ``config_load.load_config``)
+from, in increasing priority, the defaults below, a shipped recipe, a YAML file, command-line
+flags and ``--set key=value`` overrides. Unknown keys, wrong types and impossible values are rejected with the valid choices
 listed. Paths in a YAML file are resolved relative to that file; paths from flags relative to the
 current directory; the resolved config is saved into every run folder.
 
@@ -10,7 +10,7 @@ Example:
     >>> cfg = RunConfig.from_dict({"train": {"epochs": 5}})
     >>> cfg.train.epochs, cfg.data.dataset
     (5, 'digits')
-    >>> apply_overrides(cfg.to_dict(), ["train.lr=0.01"])["train"]["lr"]
+    >>> d = cfg.to_dict(); set_key(d, "train.lr", 0.01); RunConfig.from_dict(d).train.lr
     0.01
 """
 

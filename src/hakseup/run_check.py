@@ -129,11 +129,13 @@ def _preprocessor(run, d: dict):
                 raise DamagedRunError(run, f"preprocessing.json: '{f.name}' is {value!r:.60}, "
                                            f"not {hints[f.name]}.")
     else:
-        for name in ("max_value", "mean_", "std_"):
+        for name in ("max_value", "mean_", "std_"):   # a number, or one per channel
             value = getattr(pre, name, 1.0)
-            if not (isinstance(value, (int, float)) and math.isfinite(value)):
+            values = value if isinstance(value, (list, tuple)) and value else [value]
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                       and math.isfinite(v) for v in values):
                 raise DamagedRunError(run, f"preprocessing.json: '{name}' is {value!r:.60}, "
-                                           f"not a number.")
+                                           f"not a number (or one per channel).")
     return pre
 
 

@@ -2,7 +2,7 @@
 
 Example:
     >>> [d.name for d in list_datasets()][:2]
-    ['car-evaluation', 'digits']
+    ['car-evaluation', 'cifar10']
     >>> bundle = load_data(DataConfig(dataset="digits"), seed=0)   # doctest: +SKIP
 """
 

@@ -41,6 +41,8 @@ class WindowNorm(nn.Module):
 class DLinear(nn.Module):
     """Linear maps of a moving-average trend and of the remainder of each window."""
 
+    deterministic_init = True    # starts from a fixed forecast (zeros): no random draw
+
     def __init__(self, window: int, channels: int, horizon: int, kernel: int = 25,
                  normalize: bool = True, season: int = 1):
         super().__init__()

@@ -271,10 +271,6 @@ class Trainer:
         self.state.stop_training = value
 
     @property
-    def raw_model(self) -> nn.Module:      # the name of earlier versions
-        return self.model
-
-    @property
     def device(self) -> torch.device:
         return self.state.device
 
@@ -360,10 +356,20 @@ class Trainer:
         }
 
     def save_checkpoint(self, folder: str | os.PathLike, weights_only: bool = False) -> Path:
+        from ..errors import CheckpointError, describe_os_error
+
         s = self.state
         meta = {"epoch": s.epoch, "global_step": s.global_step}
-        return save_checkpoint(folder, self.model.state_dict(),
-                               None if weights_only else self.state_dict(), meta)
+        try:
+            return save_checkpoint(folder, self.model.state_dict(),
+                                   None if weights_only else self.state_dict(), meta)
+        except Exception as e:          # OSError, or safetensors' own error for the same cause
+            line = describe_os_error(e)
+            if line is None:
+                raise
+            raise CheckpointError(f"{line.rstrip('.')} while writing checkpoint '{folder}' "
+                                  f"(step {s.global_step}); the previous checkpoint is intact. "
+                                  f"Fix that, then continue with --resume.") from None
 
     def _restore(self, folder: str | os.PathLike) -> dict:
         """Load weights and counters; a checkpoint that does not fit this model or optimizer
