@@ -55,12 +55,8 @@ FAST_IDS = {
 # a run folder the full disk did not even let us mark "failed" (the Run class should remove
 # what a failed start made), train.monitor checked against the logged keys, and Optuna
 # printing the traceback of a trial that raised a user error.
-PENDING_RUN_CLASS = {f"fulldisk-{size}-{cmd}" for size in ("16k", "120k")
-                     for cmd in ("train", "cv", "tune", "lr-find")}
-PENDING = {"flag-monitor_unknown-train": "train.monitor is not yet checked against the logs",
-           "tune-space-path_choices": "Optuna logs the traceback of a failing trial",
-           "tune-folds_huge": "Optuna logs the traceback of a failing trial",
-           **{i: "a failed start on a full disk leaves its folder" for i in PENDING_RUN_CLASS}}
+# Cases waiting for a fix elsewhere, marked xfail (not strict) until then: none are left.
+PENDING: dict[str, str] = {}
 assert FAST_IDS <= {c.id for c in CASES}, FAST_IDS - {c.id for c in CASES}
 assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"
 

@@ -141,7 +141,6 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
              kind="tune") as run:
         if not resume:
             atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
-        run.started()
         # A trial that raises (a user error, a diverged loss) ends the study with that one
         # error; Optuna's own report of it would print the traceback as well.
         optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -151,8 +150,11 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
             sampler=optuna.samplers.TPESampler(seed=cfg.train.seed),
             pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
         done = len([t for t in study.trials if t.state.is_finished()])
+        # The study has something to keep once a trial has ended: a first trial that fails on
+        # the space's own values (a data file it names, say) leaves no folder behind.
         study.optimize(_objective(cfg, space, folds), n_trials=max(0, trials - done),
-                       show_progress_bar=cfg.train.progress, catch=())
+                       show_progress_bar=cfg.train.progress, catch=(),
+                       callbacks=[lambda study, trial: run.started()])
         result = _write_results(run.path, cfg, space, study)
         run.complete(duration_s=round(time.perf_counter() - t0, 2),
                      best_value=result["best_value"])

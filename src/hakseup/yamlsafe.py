@@ -73,8 +73,9 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
 
 def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
     """PyYAML's safe loader with limits (see ``_yaml_limits``); errors are one line."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)     # rejects control characters already
         node = loader.get_single_node()
         if node is None:
             return None
@@ -83,11 +84,12 @@ def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or "invalid syntax"
+        problem = getattr(e, "problem", None) or getattr(e, "reason", None) or "invalid syntax"
         raise YAMLSyntaxError(f"{where} is not valid YAML{at}: {problem}. Fix the syntax "
                               f"(indent with spaces, 'key: value').") from None
     except RecursionError:
         raise ConfigError(f"{where} is nested too deeply to read; a config is a few levels "
                           f"of 'section: key: value'.") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

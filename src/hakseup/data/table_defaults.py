@@ -30,8 +30,10 @@ TABLE_DEFAULTS: dict = {
 
 def applies(merged: dict) -> bool:
     """Whether a merged config mapping describes a plain table run (see the module doc)."""
-    data = merged.get("data") or {}
-    model = merged.get("model") or {}
+    data, model = merged.get("data"), merged.get("model")
+    if not isinstance(data, dict) or not isinstance(model or {}, dict):
+        return False          # not a mapping: RunConfig.from_dict says so in one line
+    model = model or {}
     return bool(data.get("path")) and not data.get("time_col") \
         and data.get("layout", "auto") in ("auto", "table", None) \
         and model.get("name", "auto") in ("auto", "tabular", None)
