@@ -449,7 +449,7 @@ def _mnist_pngs(shared: Path, out: Path, n_train: int, n_test: int) -> Path:
 
 
 @pytest.mark.parametrize("n_train, n_test, flags, floor", [
-    (500, 100, [], 0.5),
+    pytest.param(500, 100, [], 0.5, marks=pytest.mark.slow),   # real PNGs: with -m slow
     # The defaults but for the epochs: 2 (FAST) left 2,000 images at 0.87-0.91 by seed.
     pytest.param(2000, 500, ["--epochs", "6"], 0.9, marks=pytest.mark.slow),
 ])

@@ -114,6 +114,7 @@ def test_loader_choice_and_worker_defaults():
     assert [y.tolist() for *_, y in iterate_split(lazy, 3, "cpu")] == [[0, 0, 0], [0]]
 
 
+@pytest.mark.slow   # two whole CLI runs (37 s); the in-process path tests stay fast
 def test_cli_dataloader_path_matches_the_in_memory_run(tmp_path):
     base = ["train", "--epochs", "2", "--no-progress", "--no-tensorboard"]
     assert main([*base, "--output", str(tmp_path / "mem")]) == 0
