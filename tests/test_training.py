@@ -23,6 +23,7 @@ from hakseup.training.checkpoint import load_checkpoint, save_checkpoint
 from hakseup.training.trainer import Trainer
 
 
+@pytest.mark.slow   # three whole runs per scheduler; mid-epoch resume stays in the default run
 @pytest.mark.parametrize("scheduler", ["none", "onecycle", "plateau"])
 def test_resume_after_a_crash_gives_bit_identical_weights(tmp_path, monkeypatch, scheduler):
     extra = {"scheduler": scheduler, "patience": 50}

@@ -89,8 +89,7 @@ def test_summary_of_a_model_and_of_a_run(cli):
     assert code == 0 and "Total parameters" in out
     assert_user_error(*cli("summary", "--model", "mlp", "--input-shape", "0,x")[::2],
                       "Invalid --input-shape")
-
-
+@pytest.mark.slow   # several whole runs
 def test_runs_lists_and_compares(cli):
     assert cli("train", *FAST, "--output", "runs/a")[0] == 0
     assert cli("train", *FAST, "--lr", "0.01", "--output", "runs/b")[0] == 0
