@@ -162,7 +162,7 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
     schema = Schema(task=plan.task, input_kind=plan.layout,
                     input_shape=tuple(splits["train"].inputs[0].shape[1:]),
                     n_outputs=len(pre.classes_) if plan.classification else 1, target=target,
-                    class_names=list(pre.classes_), numeric_features=list(pre.numeric_),
+                    class_names=list(pre.classes_), numeric_features=pre.numeric_features(),
                     categorical_features=cats, cardinalities=cards)
     info = _table_info(plan, pre, splits, notices, missing_counts, cats, cards)
     if plan.layout == "table":
