@@ -101,6 +101,9 @@ def _read_arrow(path: Path, sep: str, header: bool, codec: str) -> pd.DataFrame:
                                              else codec),
         parse_options=pacsv.ParseOptions(delimiter=sep))
     table = pa.Table.from_batches(list(reader), schema=reader.schema)
+    if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
+        # Arrow types a column with undecodable text as bytes; the C reader names the byte.
+        raise ValueError("text that is not valid in the encoding")
     df = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     # Arrow's allocator keeps the buffers it freed for reuse; nothing after this reads through
@@ -167,10 +170,8 @@ def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
         bad = e.object[e.start] if isinstance(e.object, bytes) else 0
         # An ASCII head says nothing about the encoding: detect it where the text stopped
         # decoding, and read the file again once with that.
-        if not encoding and charset.codec == "utf-8" and head.isascii() and \
-                isinstance(e.object, bytes):
-            window = e.object[max(0, e.start - 4096):e.start + 4096]
-            codec = guess_encoding(window, name)
+        if not encoding and charset.codec == "utf-8" and head.isascii():
+            codec = guess_encoding(_non_ascii_lines(path), name)
             if codec != "utf-8":
                 retry = Charset(codec, False, detected=True)
                 try:
@@ -181,6 +182,20 @@ def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
                         f"first {len(head):,} bytes cannot be decoded ({e.reason}). Save the "
                         f"whole file as UTF-8 CSV, or pass its encoding with --encoding NAME."
                         ) from None
+
+
+def _non_ascii_lines(path: Path, limit: int = _HEAD) -> bytes:
+    """Up to ``limit`` bytes of the file's lines that hold non-ASCII bytes: what an encoding
+    can be told from (a few Korean words among 100 KB of ASCII look like Chinese)."""
+    out, rest = [], b""
+    with open(path, "rb") as f:
+        while (chunk := f.read(1 << 20)) and sum(map(len, out)) < limit:
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            out += [ln + b"\n" for ln in lines if not ln.isascii()]
+    if not rest.isascii():
+        out.append(rest)
+    return b"".join(out)[:limit]
 
 
 def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.DataFrame:
