@@ -31,6 +31,7 @@ _PATTERN = re.compile(
     r"(?P<int>[0-9]{1,3}(?:(?P<sep>[, \u00a0\u202f'])[0-9]{3})(?:(?P=sep)[0-9]{3})*|[0-9]+)?"
     r"(?P<frac>\.[0-9]+)?\s?(?P<pct>%)?\s?(?P<c2>[€₩원円])?$")
 _SUFFIX_CURRENCY = {"원": "₩", "円": "¥"}
+_DATE = re.compile(r"[0-9]{1,4}[-/:][0-9]{1,2}")
 # Share of a column's first values that must parse before the whole column is examined.
 _SCREEN = 0.9
 
@@ -92,10 +93,8 @@ def _column(s: pd.Series, name: str) -> tuple[pd.Series | None, str | None]:
     parsed = [p for p in table.values() if p is not None]
     if not any(p.formatted for p in parsed) or any(p.zero_padded for p in parsed):
         return None, None                     # plain numbers in a text column, or codes
-    from .columns import _looks_datetime
-
-    if _looks_datetime(values):
-        return None, None
+    if _DATE.search(" ".join(map(str, values.iloc[:200]))):
+        return None, None                     # 2021-03-01, 03/01, 12:30: dates and times
     bad = [u for u, p in table.items() if p is None]
     keep = "it is kept as text (fix those values, or make them empty, to read it as numbers)"
     if bad:
