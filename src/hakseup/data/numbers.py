@@ -109,7 +109,7 @@ def _column(s: pd.Series, name: str) -> tuple[pd.Series | None, str | None]:
     if 0 < sum(p.percent for p in parsed) < len(parsed):
         return None, (f"Column '{name}' mixes percentages with plain numbers (is 5 meant as 5% "
                       f"or 500%?); it is kept as text.")
-    numbers = s.map(lambda v: np.nan if pd.isna(v) else table[str(v)].value).astype("float64")
+    numbers = s.astype(object).map({u: p.value for u, p in table.items()}).astype("float64")
     if not any(p.percent for p in parsed) and numbers.notna().all() and \
             bool(np.all(np.mod(numbers.to_numpy(), 1) == 0)) and numbers.abs().max() < 2 ** 53:
         numbers = numbers.astype("int64")     # as the CSV reader types whole numbers
