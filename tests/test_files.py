@@ -185,14 +185,16 @@ def test_decompression_bombs_are_refused_before_they_fill_the_disk(cli, monkeypa
 
 
 @pytest.mark.parametrize("name,data,needle", [
-    ("t.csv.gz", gzip.compress(CSV)[:40], "damaged gzip"),
-    ("t.csv.gz", gzip.compress(CSV)[:12] + b"\xff" * 30 + gzip.compress(CSV)[42:], "damaged gzip"),
+    ("t.csv.gz", gzip.compress(CSV, mtime=0)[:40], "damaged gzip"),
+    ("t.csv.gz", gzip.compress(CSV, mtime=0)[:12] + b"\xff" * 30 +
+     gzip.compress(CSV, mtime=0)[42:], "damaged gzip"),
     ("t.csv.bz2", bz2.compress(CSV)[:8] + b"\x00" * 40, "damaged bz2"),
     ("t.csv.gz", CSV, "named like a gzip-compressed CSV"),
     ("t.xlsx", CSV, "named like an Excel workbook"),
     ("t.parquet", b"PAR1" + b"\x00" * 64, "damaged Parquet"),
     ("t.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "password-protected workbook"),
-])
+], ids=["gzip_cut", "gzip_flipped", "bz2_zeroed", "gz_named_text", "xlsx_named_text",
+        "parquet_empty", "xls_or_encrypted"])
 def test_hostile_containers_are_one_line(cli, name, data, needle):
     Path(name).write_bytes(data)
     code, _, err = cli("train", "--data", name, "--target", "y", *QUICK)
