@@ -167,7 +167,7 @@ def read_parquet(path: Path) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
+        meta = pq.read_metadata(path)
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if size > max_unpacked_bytes(os.path.getsize(path)):
             raise _too_big(path, max_unpacked_bytes(os.path.getsize(path)))
