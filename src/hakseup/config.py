@@ -63,6 +63,9 @@ class DataConfig:
     drop: list[str] = _f([], help="columns to ignore")
     header: bool = _f(True, help="the CSV has a header row")
     delimiter: str | None = _f(None, help="CSV delimiter; sniffed when unset")
+    encoding: str | None = _f(None, help="text encoding (utf-8, cp949, latin-1, ...); detected "
+                                         "when unset")
+    sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
     window: int = _f(20, min=1, help="past steps fed to a forecaster")
     horizon: int = _f(1, min=1, help="future steps predicted")

@@ -120,7 +120,9 @@ def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = Non
     """Target, column kinds, task and layout; rows without a target dropped."""
     defaults = defaults or {}
     target = resolve_target(df, cfg.target or defaults.get("target"), cfg.header, source)
+    read = list(df.attrs.get("hakseup_source", {}).get("notices", []))  # formats, numbers
     df, notices = _drop_missing_target(df, target, source)
+    notices = read + notices
     kinds, more = infer_kinds(df, target, cfg)
     _check_finite(df, kinds)
     task = infer_task(df[target], cfg.task)
