@@ -67,7 +67,8 @@ class DataConfig:
                                          "when unset")
     sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
-    window: int = _f(20, min=1, help="past steps fed to a forecaster")
+    window: int | None = _f(None, min=1, help="past steps fed to a forecaster (default: three "
+                                              "seasons, at least 20)")
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
