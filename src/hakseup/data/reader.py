@@ -27,7 +27,7 @@ import pandas as pd
 from ..errors import DataError
 from ..fileio import check_input_file, read_head
 
-__all__ = ["read_csv", "sniff_delimiter", "check_delimiter"]
+__all__ = ["read_csv", "sniff_delimiter", "check_delimiter", "blank_to_missing"]
 
 _MAGIC = [(b"PK\x03\x04", "a zip archive (or an .xlsx workbook)"),
           (b"\x1f\x8b", "a gzip-compressed file"),
@@ -114,6 +114,20 @@ def _read_arrow(path: Path, sep: str, header: bool) -> pd.DataFrame:
     return df
 
 
+def blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty or whitespace-only text cells become missing values (NaN). pandas' C reader reads
+    an empty cell as missing while pyarrow keeps it as the text ''; a blank cell is a missing
+    value to every part of hakseup (``inspect`` counts it as missing, training imputes it)."""
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            text = s.astype("string")
+            blank = text.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+            if blank.any():
+                df[col] = s.mask(blank)
+    return df
+
+
 def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None = None
              ) -> pd.DataFrame:
     """Read a CSV into a DataFrame with string column names; errors become ``DataError``."""
@@ -158,6 +172,7 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
         raise DataError(f"'{path}' could not be read as CSV: {e}. Expected UTF-8 "
                         f"comma-separated text.") from None
     df.columns = [str(c).strip() for c in df.columns]
+    df = blank_to_missing(df)
     if header and df.columns[0].startswith("Unnamed: 0"):
         df = df.drop(columns=df.columns[0])
     if len(df) == 0:
