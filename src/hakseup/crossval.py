@@ -99,12 +99,9 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
 
 def _fold_callbacks(cfg: RunConfig) -> list:
     from .training.callbacks import EarlyStopping
-    from .training.loggers import ProgressBar
 
-    cbs = [EarlyStopping(cfg.train.monitor, cfg.train.patience)] if cfg.train.patience else []
-    if cfg.train.progress:
-        cbs.append(ProgressBar())
-    return cbs
+    # The trainer adds the progress bar (train.progress, train.verbosity).
+    return [EarlyStopping(cfg.train.monitor, cfg.train.patience)] if cfg.train.patience else []
 
 
 def _summarise(rows: list[dict], baselines: list[dict], base_name: str, run_dir: Path) -> dict:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_config_flags", "config_from_args", "print_table", "EXAMPLES_TRAIN"]
+__all__ = ["add_config_flags", "config_from_args", "print_table", "print_wrapped",
+           "EXAMPLES_TRAIN"]
 
 # (flag, config key, metavar or None for a switch, help)
 FLAGS: list[tuple[str, str, str | None, str]] = [
@@ -53,6 +54,8 @@ SWITCHES: list[tuple[str, str, object, str]] = [
     ("--dayfirst", "data.dayfirst", True, "dates are written day first (31/01/2020)"),
     ("--compile", "train.compile", True, "torch.compile the model"),
     ("--no-progress", "train.progress", False, "no progress bars"),
+    ("--quiet", "train.verbosity", "quiet", "only the final summary and errors"),
+    ("--verbose", "train.verbosity", "verbose", "every logged value each epoch, every notice"),
     ("--no-tensorboard", "train.tensorboard", False, "no TensorBoard logs"),
 ]
 
@@ -114,3 +117,24 @@ def print_table(rows: list[tuple], header: tuple | None = None) -> None:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         if header and j == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def print_wrapped(text: str, first: str = "", rest: str | None = None) -> None:
+    """A paragraph on stdout: wrapped at the terminal's width on a terminal (never wider),
+    one line when stdout is a file or a pipe (nothing is cut either way)."""
+    import shutil
+    import sys
+    import textwrap
+
+    rest = " " * len(first) if rest is None else rest
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        print(first + text)
+        return
+    width = max(20, shutil.get_terminal_size().columns)
+    for line in textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
+                              break_long_words=True, break_on_hyphens=False) or [first]:
+        print(line)

@@ -157,7 +157,8 @@ class Trainer:
         # guard reads it every few steps on accelerators).
         self._loss_sum = torch.zeros((), device=s.device)
         self._seen, self.elapsed = 0, 0.0
-        self._callbacks = sorted(self._builtin_callbacks() + self.callbacks + list(callbacks or []),
+        self._fit_callbacks = list(callbacks or [])
+        self._callbacks = sorted(self._builtin_callbacks() + self.callbacks + self._fit_callbacks,
                                  key=lambda c: c.order)
         # Per hook, only the callbacks that override it: the per-step hooks stay cheap.
         self._hooks = {hook: [getattr(cb, hook) for cb in self._callbacks
@@ -295,7 +296,18 @@ class Trainer:
             cbs.append(LRScheduler(self.config.monitor))
         if self.config.grad_clip:
             cbs.append(GradientClipping(self.config.grad_clip))
-        return cbs
+        return cbs + self._progress_callback()
+
+    def _progress_callback(self) -> list[Callback]:
+        """The bar and epoch lines, unless turned off or already among the callbacks (only
+        rank 0 of a distributed run reports)."""
+        from .progress import ProgressBar, shows_progress
+
+        given = self.callbacks + list(self._fit_callbacks)
+        if self.rank != 0 or not shows_progress(self.config) or any(
+                isinstance(cb, ProgressBar) for cb in given):
+            return []
+        return [ProgressBar(verbose=self.config.verbosity == "verbose")]
 
     def _call(self, hook: str, *args: Any) -> None:
         for fn in self._hooks[hook]:
