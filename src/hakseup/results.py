@@ -56,7 +56,8 @@ class RunResult:
     bundle: DataBundle | None = None  # the data it was trained and scored on
     checkpoint: str = "last"          # which weights the metrics come from
     references: dict = field(default_factory=dict)   # evaluation.references.reference_summary
-    notices: list[str] = field(default_factory=list)  # the data decisions, warnings, diagnosis
+    notices: list[str] = field(default_factory=list)  # the data decisions and warnings
+    diagnosis: list[str] = field(default_factory=list)  # what the curves say, in plain words
     cfg_header: bool = True           # how a CSV given to predict() is read (as in training)
     cfg_delimiter: str | None = None
 

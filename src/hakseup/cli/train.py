@@ -8,6 +8,7 @@ from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_t
                      print_wrapped)
 
 DECISIONS = "\nWhat was decided about the data and the model (also in the report):"
+DIAGNOSIS = "\nWhat the run says (also in the report):"
 
 
 def register(sub) -> None:
@@ -47,12 +48,12 @@ def run(args: argparse.Namespace) -> int:
 def print_decisions(result) -> None:
     """The data decisions (columns dropped and why, values imputed, the target and task
     chosen) and the report's plain-words diagnosis, as the report lists them."""
-    notices = getattr(result, "notices", None) or []
-    if not notices:
-        return
-    print(DECISIONS)
-    for notice in notices:
-        print_wrapped(notice, first="  - ", rest="    ")
+    for title, lines in ((DECISIONS, getattr(result, "notices", None) or []),
+                         (DIAGNOSIS, getattr(result, "diagnosis", None) or [])):
+        if lines:
+            print(title)
+        for line in lines:
+            print_wrapped(line, first="  - ", rest="    ")
 
 
 def print_metrics(result) -> None:

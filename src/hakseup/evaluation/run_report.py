@@ -42,8 +42,12 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
     if cfg.output.plots:
         _write_plots(run_dir, result)
     ctx = _report_context(run_dir, cfg, trainer, result, duration)
+    from .explain import explain_run
+
+    ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table, more plots
     write_reports(run_dir, ctx)
     result.summary = list(ctx["summary_lines"])
+    result.diagnosis = list(ctx["diagnosis_terminal"])
     result.notices = list(ctx["notices"])
 
 
