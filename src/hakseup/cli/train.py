@@ -40,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     if result.model is not None and getattr(args, "train.verbosity", None) != "quiet":
         print_decisions(result)
     print_metrics(result)
-    print(f"\nRun folder: {result.run_dir}")
-    print(f"Report:     {result.run_dir / 'report.md'}")
+    print()
+    print_wrapped(f"Run folder: {result.run_dir}")
+    print_wrapped(f"Report:     {result.run_dir / 'report.md'}")
     return 0
 
 
