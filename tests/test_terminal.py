@@ -78,6 +78,13 @@ def test_quiet_and_verbose(cli):
     assert "the last column, 'y', is the target" in decided and "--target COL" in decided
     assert "Task inferred from 'y': binary" in decided
     assert "colour: 3" in decided and "x: 2" in decided           # the imputed counts
+    new = pd.read_csv("t.csv").head(20)
+    new.loc[:4, "colour"] = "violet"                               # unseen at training
+    new.to_csv("new.csv", index=False)
+    code, out, err = cli("evaluate", "n", "--data", "new.csv")
+    assert code == 0, err
+    summary = out.split("What the run's preprocessing did to these rows:")[1]
+    assert "mapped to 'unknown': colour: 5 row(s)" in summary
 
 
 def test_a_table_wider_than_the_terminal_comes_in_blocks(monkeypatch, capsys):

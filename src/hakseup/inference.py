@@ -71,7 +71,7 @@ def evaluate_file(run: str | Path, data: str | Path) -> RunResult:
         raise DataError(f"'{data}' has no target column '{schema.target}'; evaluate needs "
                         f"labelled rows (use `hakseup predict` for unlabelled ones).")
     df = df[df[schema.target].notna()]
-    inputs = _inputs(pre, df, need_target=True)
+    inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())
     out = pre.inverse_target(predict(model, inputs).numpy())
     if schema.is_classification:  # the baseline trained on the run's own training rows
@@ -79,7 +79,20 @@ def evaluate_file(run: str | Path, data: str | Path) -> RunResult:
     else:
         train_target = np.full((1, 1), pre.target_mean_)
     metrics, name, base = score_outputs(schema, out, target, train_target)
-    return RunResult(Path(run), metrics, name, base, [], schema, model=model)
+    return RunResult(Path(run), metrics, name, base, [], schema, model=model, notices=notices)
+
+
+def _inputs_noting(pre, df: pd.DataFrame):
+    """The inputs, and what the preprocessing had to do to the rows (unseen categories,
+    ignored columns): warned as it happens, and kept for the summary."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = _inputs(pre, df, need_target=True)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return inputs, [str(w.message) for w in caught]
 
 
 def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:

@@ -26,7 +26,8 @@ import sys
 
 from .callbacks import Callback
 
-__all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_progress"]
+__all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_progress",
+           "progress_callbacks"]
 
 # The values a normal epoch line shows, in this order (``verbose`` adds the rest).
 SHOWN = ("train_loss", "val_loss", "val_accuracy", "val_mae", "lr")
@@ -168,3 +169,12 @@ class ProgressBar(Callback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def progress_callbacks(config, rank: int, given: list) -> list[Callback]:
+    """The ``ProgressBar`` a trainer adds to a fit: none when ``train.progress`` is off or
+    ``train.verbosity`` is quiet, on ranks other than 0, or when one is among ``given``."""
+    if rank != 0 or not shows_progress(config) or any(isinstance(cb, ProgressBar)
+                                                      for cb in given):
+        return []
+    return [ProgressBar(verbose=getattr(config, "verbosity", "normal") == "verbose")]

@@ -34,6 +34,7 @@ from .history import History
 from .losses import loss_function
 from .optim import build_optimizer
 from .predict import predict, predict_batches, predict_split
+from .progress import progress_callbacks
 
 __all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
 
@@ -296,18 +297,7 @@ class Trainer:
             cbs.append(LRScheduler(self.config.monitor))
         if self.config.grad_clip:
             cbs.append(GradientClipping(self.config.grad_clip))
-        return cbs + self._progress_callback()
-
-    def _progress_callback(self) -> list[Callback]:
-        """The bar and epoch lines, unless turned off or already among the callbacks (only
-        rank 0 of a distributed run reports)."""
-        from .progress import ProgressBar, shows_progress
-
-        given = self.callbacks + list(self._fit_callbacks)
-        if self.rank != 0 or not shows_progress(self.config) or any(
-                isinstance(cb, ProgressBar) for cb in given):
-            return []
-        return [ProgressBar(verbose=self.config.verbosity == "verbose")]
+        return cbs + progress_callbacks(self.config, self.rank, self.callbacks + self._fit_callbacks)
 
     def _call(self, hook: str, *args: Any) -> None:
         for fn in self._hooks[hook]:
