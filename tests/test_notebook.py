@@ -93,15 +93,22 @@ def test_notebook_progress_needs_no_ipywidgets(monkeypatch):
     """In a notebook without ipywidgets: the plain text bar on stdout (tqdm.auto would warn
     "IProgress not found"); with them: the widget bar."""
     import importlib.util
+    import sys
 
+    from hakseup import bars
     from hakseup.training import progress
 
     monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(bars, "in_notebook", lambda: True)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "ipywidgets" else real(name, *a))
     cls, stream = progress.ProgressBar()._bar_class()
-    assert cls.__module__ == "tqdm.std" and stream is __import__("sys").stdout
+    assert cls.__module__ == "tqdm.std" and stream is sys.stdout
+    assert bars.tqdm_class().__module__ == "tqdm.std"      # image decoding, downloads
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "ipywidgets" else real(name, *a))
+    assert progress.ProgressBar()._bar_class()[0].__module__ == "tqdm.notebook"
     off, _ = progress.ProgressBar(file=io.StringIO(), bar=False)._bar_class()
     assert off is None
 

@@ -23,7 +23,7 @@ def pyplot():
     in a notebook, whose inline backend stays (the run's figures are closed once saved)."""
     import matplotlib
 
-    from ..training.progress import in_notebook
+    from ..bars import in_notebook
 
     if not in_notebook():
         matplotlib.use("Agg", force=True)

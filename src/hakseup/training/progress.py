@@ -19,11 +19,11 @@ Example:
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import shutil
 import sys
 
+from ..bars import in_notebook, tqdm_class
 from .callbacks import Callback
 
 __all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_progress",
@@ -32,18 +32,6 @@ __all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_p
 # The values a normal epoch line shows, in this order (``verbose`` adds the rest).
 SHOWN = ("train_loss", "val_loss", "val_accuracy", "val_mae", "lr")
 NOT_SHOWN = ("epoch", "time")
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter (IPython kernel) session."""
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    try:
-        shell = ipython.get_ipython()
-    except Exception:
-        return False
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def shows_progress(config) -> bool:
@@ -130,11 +118,7 @@ class ProgressBar(Callback):
         wanted = self.want_bar if self.want_bar is not None else (notebook or _isatty(stream))
         if not wanted:
             return None, None
-        if notebook and self.file is None and importlib.util.find_spec("ipywidgets"):
-            from tqdm.notebook import tqdm
-        else:       # plain text: tqdm.auto would warn "IProgress not found" without ipywidgets
-            from tqdm.std import tqdm
-        return tqdm, stream
+        return tqdm_class(widgets=self.file is None), stream
 
     def on_fit_begin(self, trainer):
         history = getattr(trainer, "history", None) or []
