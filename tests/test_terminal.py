@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from conftest import FAST
 
 
 def _blank_table(path: Path, n: int = 120) -> Path:

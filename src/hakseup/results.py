@@ -143,8 +143,10 @@ class RunResult:
         rows.append((TEXT["metric"].format(key=key), _num(value)))
         rows.append((TEXT["baseline"].format(name=self.baseline_name),
                      _num(self.baseline.get(key, float("nan")))))
-        for name, m in (self.references or {}).get("metrics", {}).items():
-            if key in m and name not in ("majority", "mean"):
+        references = dict((self.references or {}).get("metrics", {}))
+        references.update(self.metrics.get("baselines", {}))   # a forecast's classical ones
+        for name, m in references.items():
+            if isinstance(m, dict) and key in m and name not in ("majority", "mean"):
                 rows.append((name, _num(m[key])))
         if (self.references or {}).get("verdict"):
             rows.append((TEXT["verdict"], self.references["verdict"]))
