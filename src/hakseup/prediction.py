@@ -55,8 +55,11 @@ def predict_table(model, schema, pre, df: pd.DataFrame) -> pd.DataFrame:
     if schema.is_classification:
         proba = torch.softmax(torch.as_tensor(out), 1).numpy()
         result = pd.DataFrame({f"prob_{c}": proba[:, i] for i, c in enumerate(schema.class_names)})
+        label = proba.argmax(1)
+        if getattr(schema, "threshold", None) is not None and proba.shape[1] == 2:
+            label = (proba[:, 1] >= schema.threshold).astype(int)    # chosen for --metric
         result.insert(0, f"predicted_{schema.target}",
-                      np.asarray(schema.class_names, dtype=object)[proba.argmax(1)])
+                      np.asarray(schema.class_names, dtype=object)[label])
     else:
         result = pd.DataFrame({f"predicted_{schema.target}": pre.inverse_target(out).ravel()})
     return result

@@ -35,6 +35,9 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--optimizer", "train.optimizer", "NAME", "any torch.optim optimizer (adam, sgd, ...)"),
     ("--scheduler", "train.scheduler", "NAME",
      "none, step, multistep, exponential, cosine, onecycle, plateau, warmup"),
+    ("--class-weight", "train.class_weight", "none|balanced",
+     "weigh classes by inverse frequency (imbalanced targets)"),
+    ("--label-smoothing", "train.label_smoothing", "X", "cross-entropy label smoothing, e.g. 0.1"),
     ("--patience", "train.patience", "N", "early stopping after N epochs without improvement"),
     ("--seed", "train.seed", "N", "random seed"),
     ("--device", "train.device", "D", "auto, cpu, cuda or mps"),
@@ -46,6 +49,8 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--name", "output.name", "NAME", "run name"),
     ("--deploy-prevalence", "output.deploy_prevalence", "P",
      "binary: precision re-estimated at this prevalence"),
+    ("--metric", "evaluation.metric", "M",
+     "binary: accuracy, f1 or balanced_accuracy (the last two tune the threshold)"),
     ("--references", "evaluation.references", "all|none",
      "classical scikit-learn references beside a table's metrics"),
 ]
