@@ -44,7 +44,7 @@ def test_inspect_counts_blank_cells_as_missing_like_training(cli):
 
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-TRAIN = [sys.executable, "-m", "hakseup", "train", "--epochs", "6", "--no-tensorboard",
+TRAIN = [sys.executable, "-m", "hakseup", "train", "--epochs", "4", "--no-tensorboard",
          "--set", "output.plots=false", "--references", "none"]
 
 
@@ -54,7 +54,7 @@ def test_piped_train_log_is_one_line_per_epoch_without_carriage_returns(tmp_path
     assert p.returncode == 0, p.stderr
     assert "\r" not in p.stdout and "\r" not in p.stderr
     epochs = [ln for ln in p.stdout.splitlines() if ln.startswith("epoch ")]
-    assert [ln.split()[1] for ln in epochs] == [f"{e}/6" for e in range(1, 7)]
+    assert [ln.split()[1] for ln in epochs] == [f"{e}/4" for e in range(1, 5)]
     assert all("train_loss" in ln and "val_accuracy" in ln for ln in epochs)
     # Everything else is the summary: a few dozen lines, however many epochs ran.
     assert len(p.stdout.splitlines()) - len(epochs) < 40
@@ -136,4 +136,4 @@ def test_on_a_terminal_no_line_is_wider_than_it(tmp_path):
     # A single word longer than the terminal (a path) is kept whole on its own line.
     too_wide = [f for f in frames if len(f.rstrip()) > width and " " in f.strip()]
     assert not too_wide, too_wide[:5]
-    assert "epoch 6/6" in text and "Test accuracy" in text
+    assert "epoch 4/4" in text and "Test accuracy" in text

@@ -60,7 +60,7 @@ SWITCHES: list[tuple[str, str, object, str]] = [
     ("--compile", "train.compile", True, "torch.compile the model"),
     ("--no-progress", "train.progress", False, "no progress bars"),
     ("--quiet", "train.verbosity", "quiet", "only the final summary and errors"),
-    ("--verbose", "train.verbosity", "verbose", "every logged value each epoch, every notice"),
+    ("--verbose", "train.verbosity", "verbose", "every logged value in the epoch lines"),
     ("--no-tensorboard", "train.tensorboard", False, "no TensorBoard logs"),
 ]
 
