@@ -62,6 +62,8 @@ def test_learning_rate_too_high_on_spikes_or_non_finite_values():
     assert "validation" in k.text and "inf" in k.text
     assert lr_too_high(history(FALLING, FALLING), lr=0.001) == []
     assert lr_too_high(history([1.0, 0.5, 0.55, 0.5, 0.48])) == []   # a 10 % wobble
+    near_zero = [2.3, 0.4, 0.1, 0.05, 0.03, 0.05, 0.02]                # 0.03 → 0.05: noise
+    assert lr_too_high(history(near_zero)) == []
 
 
 def test_imbalance_and_too_little_data():

@@ -51,6 +51,8 @@ def test_fit_dataframe_predicts_like_the_run_folder():
     df = _table()
     result = hakseup.fit(df, "kind", epochs=3, progress=False, tensorboard=False)
     assert result.schema.task == "binary" and result.metrics["accuracy"] > 0.5
+    assert any("Task inferred from 'kind'" in n for n in result.notices)
+    assert "<details" in result._repr_html_() and "What was decided" in result._repr_html_()
     new = df.drop(columns="kind").head(5)
     mine = result.predict(new)
     from hakseup.inference import predict_frame

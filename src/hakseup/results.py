@@ -28,6 +28,7 @@ TEXT = {
     "title": "hakseup run", "task": "task", "model": "model", "epochs": "epochs",
     "run": "run folder", "metric": "test {key}", "baseline": "baseline ({name})",
     "verdict": "verdict", "checkpoint": "weights", "parameters": "{n:,} parameters",
+    "says": "What the run says ({n})", "decided": "What was decided about the data ({n})",
     "repr": "RunResult({key}={value}, baseline {name} {base}, {epochs} epochs, run {run})",
     "no_model": "This result holds no trained model with its fitted preprocessing (a result "
                 "of `evaluate` on a file); load the run with hakseup.Experiment.from_run.",
@@ -159,8 +160,12 @@ class RunResult:
         e = html.escape
         body = "".join(f'<tr><th style="{_CELL}">{e(k)}</th><td style="{_CELL}">{e(v)}</td>'
                        f"</tr>" for k, v in self._rows())
+        folded = "".join(  # folded away: the view stays compact
+            f'<details style="font-size:13px"><summary>{e(TEXT[key].format(n=len(lines)))}'
+            f'</summary><ul>{"".join(f"<li>{e(x)}</li>" for x in lines)}</ul></details>'
+            for key, lines in (("says", self.diagnosis), ("decided", self.notices)) if lines)
         return (f'<table style="{_HTML_STYLE}"><caption style="text-align:left;'
-                f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>')
+                f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>{folded}')
 
     def __repr__(self) -> str:
         key, value = self.main_metric

@@ -22,7 +22,8 @@ __all__ = ["Finding", "diagnose", "overfitting", "underfitting", "lr_too_high", 
 THRESHOLDS = {
     "overfit_rise": 0.05,        # validation loss ends >= 5 % above its lowest value
     "still_improving": 0.01,     # the loss fell >= 1 % over the last fifth of the epochs
-    "spike": 1.5,                # an epoch's training loss >= 1.5x the lowest one before it
+    "spike": 1.5,                # an epoch's training loss >= 1.5x the lowest one before it,
+    "spike_share": 0.25,         # and up by >= 25 % of what the loss had fallen until then
     "imbalance_ratio": 3.0,      # largest class >= 3x the smallest one (training rows)
     "params_per_row": 50.0,      # parameters per training row
     "min_epochs": 3,             # fewer epochs tell nothing about a curve's shape
@@ -138,7 +139,10 @@ def lr_too_high(history: list[dict], lr: float | None = None) -> list[Finding]:
         return []
     spikes, low = [], train[0]
     for i in range(1, len(train)):
-        if train[i] >= THRESHOLDS["spike"] * low and train[i] > train[i - 1]:
+        # A jump that undoes a real part of the progress; a wobble near zero loss is noise.
+        fallen = train[0] - low
+        if train[i] >= THRESHOLDS["spike"] * low and train[i] > train[i - 1] and \
+                train[i] - low >= THRESHOLDS["spike_share"] * fallen:
             spikes.append(i)
         low = min(low, train[i])
     if not spikes:
