@@ -33,7 +33,8 @@ TEXT = {
     "no_model": "This result holds no trained model with its fitted preprocessing (a result "
                 "of `evaluate` on a file); load the run with hakseup.Experiment.from_run.",
 }
-_HTML_STYLE = ("border-collapse:collapse;font-family:system-ui,sans-serif;font-size:13px")
+_HTML_FONT = "font-family:system-ui,sans-serif;font-size:13px"
+_HTML_STYLE = f"border-collapse:collapse;{_HTML_FONT}"
 _CELL = "padding:2px 10px;border-bottom:1px solid #e5e5e5;text-align:left"
 
 
@@ -161,7 +162,7 @@ class RunResult:
         body = "".join(f'<tr><th style="{_CELL}">{e(k)}</th><td style="{_CELL}">{e(v)}</td>'
                        f"</tr>" for k, v in self._rows())
         folded = "".join(  # folded away: the view stays compact
-            f'<details style="font-size:13px"><summary>{e(TEXT[key].format(n=len(lines)))}'
+            f'<details style="{_HTML_FONT}"><summary>{e(TEXT[key].format(n=len(lines)))}'
             f'</summary><ul>{"".join(f"<li>{e(x)}</li>" for x in lines)}</ul></details>'
             for key, lines in (("says", self.diagnosis), ("decided", self.notices)) if lines)
         return (f'<table style="{_HTML_STYLE}"><caption style="text-align:left;'

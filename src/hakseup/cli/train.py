@@ -37,13 +37,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for line in result.summary:
         print_wrapped(line)
-    if result.model is not None and getattr(args, "train.verbosity", None) != "quiet":
+    if result.model is not None and not _quiet(cfg, result):
         print_decisions(result)
     print_metrics(result)
     print()
     print_wrapped(f"Run folder: {result.run_dir}")
     print_wrapped(f"Report:     {result.run_dir / 'report.md'}")
     return 0
+
+
+def _quiet(cfg, result) -> bool:
+    """train.verbosity of the run (a resumed run's own, from its folder)."""
+    if cfg is None:
+        from ..runs import load_run_config
+
+        cfg = load_run_config(result.run_dir)
+    return cfg.train.verbosity == "quiet"
 
 
 def print_decisions(result) -> None:
