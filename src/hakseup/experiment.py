@@ -249,7 +249,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
                            references=exp.references(metrics),
-                           cfg_header=cfg.data.header, cfg_delimiter=cfg.data.delimiter)
+                           data_config=cfg.data)
         write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},

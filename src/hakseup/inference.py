@@ -44,29 +44,62 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     return predict_table(model, schema, pre, df)
 
 
-def predict_file(run: str | Path, data: str | Path, output: str | Path) -> Path:
-    from .data.reader import read_csv
+def predict_file(run: str | Path, data: str | Path, output: str | Path,
+                 keep: list[str] | None = None, excel: bool = False,
+                 encoding: str | None = None, sheet: str | None = None) -> Path:
+    """Write ``output``: the ``keep`` input columns (identifiers, pass-through), then the
+    predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
+    text — when ``excel`` is set or the input had one (or was an Excel workbook)."""
+    from .data.reader import read_csv, source_info
     from .image_inference import is_image_run, predict_image_files
 
     if is_image_run(run):   # a folder, an image, or a CSV of image paths
+        if keep:
+            raise DataError("--keep carries columns of a table into the predictions; this run "
+                            "was trained on images. Leave --keep out.")
         return predict_image_files(run, data, output)
 
     cfg = load_run_config(run)
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)
+    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
+                  encoding=encoding, sheet=sheet)
+    kept = _kept_columns(df, keep or [], data)
     result = predict_frame(run, df)
+    clash = [c for c in kept.columns if c in result.columns]
+    if clash:
+        raise DataError(f"--keep column(s) {', '.join(map(repr, clash))} have the name of a "
+                        f"prediction column. Rename them in '{data}', or leave them out.")
+    result = pd.concat([kept, result], axis=1)
+    source = source_info(df)
+    bom = excel or source.get("bom") or source.get("format") == "xlsx"
     out = Path(output)
-    atomic_write_text(out, result.to_csv(index=False))
+    atomic_write_text(out, ("\ufeff" if bom else "") + result.to_csv(index=False))
     return out
 
 
-def evaluate_file(run: str | Path, data: str | Path) -> RunResult:
-    """Metrics (next to the training-set baseline) of a run on a labelled CSV."""
+def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
+    """The ``--keep`` columns of the input, as read (before any preprocessing)."""
+    missing = [c for c in keep if c not in df.columns]
+    if missing:
+        from .errors import closest
+
+        near = closest(missing[0], list(df.columns), n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        shown = ", ".join(map(str, df.columns[:30])) + (", ..." if df.shape[1] > 30 else "")
+        raise DataError(f"--keep column(s) {', '.join(map(repr, missing))} not in '{data}'."
+                        f"{hint} Columns: {shown}.")
+    return df[list(dict.fromkeys(keep))].reset_index(drop=True)
+
+
+def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None,
+                  sheet: str | None = None) -> RunResult:
+    """Metrics (next to the training-set baseline) of a run on a labelled table file."""
     from .data.reader import read_csv
     from .evaluation.scoring import score_outputs
     from .training.predict import predict
 
     cfg, schema, pre, model = load_trained(run)
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)
+    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
+                  encoding=encoding, sheet=sheet)
     if schema.target not in df.columns:
         raise DataError(f"'{data}' has no target column '{schema.target}'; evaluate needs "
                         f"labelled rows (use `hakseup predict` for unlabelled ones).")

@@ -60,8 +60,7 @@ class RunResult:
     references: dict = field(default_factory=dict)   # evaluation.references.reference_summary
     notices: list[str] = field(default_factory=list)  # the data decisions and warnings
     diagnosis: list[str] = field(default_factory=list)  # what the curves say, in plain words
-    cfg_header: bool = True           # how a CSV given to predict() is read (as in training)
-    cfg_delimiter: str | None = None
+    data_config: Any = None           # how a file given to predict() is read (as in training)
 
     @property
     def main_metric(self) -> tuple[str, float]:
@@ -91,9 +90,10 @@ class RunResult:
         if self.model is None or pre is None or self.schema is None:
             raise DataError(TEXT["no_model"])
         if isinstance(new_data, (str, Path)):
-            from .data.reader import read_csv
+            from .config import DataConfig
+            from .data.reader import read_data
 
-            frame = read_csv(new_data, header=self.cfg_header, delimiter=self.cfg_delimiter)
+            frame = read_data(new_data, self.data_config or DataConfig())
         elif isinstance(new_data, pd.DataFrame):
             frame = new_data
         else:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_config_flags", "config_from_args", "print_table", "print_wrapped",
+__all__ = ["add_config_flags", "add_file_flags", "config_from_args", "print_table",
+           "print_wrapped",
            "EXAMPLES_TRAIN"]
 
 # (flag, config key, metavar or None for a switch, help)
 FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--dataset", "data.dataset", "NAME", "a built-in dataset (see `hakseup datasets`)"),
-    ("--data", "data.path", "FILE", "a CSV file"),
+    ("--data", "data.path", "FILE",
+     "a table: CSV (any common encoding; .gz, .bz2, .zip), Parquet or .xlsx"),
     ("--test-data", "data.test_path", "FILE", "a CSV file used as the test split"),
+    ("--encoding", "data.encoding", "NAME", "the file's text encoding (default: detected)"),
+    ("--sheet", "data.sheet", "NAME|N", "an Excel workbook's sheet (default: the first)"),
     ("--target", "data.target", "COL", "the column to predict"),
     ("--task", "data.task", "TASK", "auto, binary, multiclass or regression"),
     ("--time-col", "data.time_col", "COL", "date/time column: a time-series task"),
@@ -95,6 +99,14 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
                    help="override any config key, e.g. --set train.lr=0.01 (repeatable)")
     p.add_argument("--print-config", action="store_true",
                    help="print the resolved config and exit")
+
+
+def add_file_flags(p: argparse.ArgumentParser) -> None:
+    """--encoding and --sheet for a command that reads one table file (predict, evaluate)."""
+    p.add_argument("--encoding", metavar="NAME",
+                   help="the file's text encoding, e.g. cp949 or latin-1 (default: detected)")
+    p.add_argument("--sheet", metavar="NAME|N",
+                   help="an Excel workbook's sheet: name or 1-based number (default: the first)")
 
 
 def config_from_args(args: argparse.Namespace):

@@ -29,7 +29,7 @@ ONE_HOT_MAX = 9                   # cardinality (incl. "unknown") up to which a 
 EMBEDDING_MAX = 16                # the widest default embedding
 
 OTHER = "(other)"                 # the level that levels rarer than the minimum count share
-SCALINGS = ("standard", "robust", "quantile")
+SCALINGS = ("standard", "robust", "quantile", "robust+quantile")
 QUANTILES = 64                    # knots of the quantile transform
 CLIP = 3.0                        # smooth clipping bound of robust scaling (RealMLP)
 _IQR_TO_STD = 1.3489795           # the interquartile range of a standard normal
@@ -147,7 +147,7 @@ class TablePreprocessor:
             self.medians_[c] = med
             filled = np.where(np.isfinite(v), v, med)
             self.means_[c], self.stds_[c] = self._center_scale(filled)
-            if self.scaling == "quantile" and self.normalize:
+            if self.scaling in ("quantile", "robust+quantile") and self.normalize:
                 self.quantiles_[c] = quantile_knots(filled)
         if sequence:
             mean = total / max(count, 1)
@@ -201,6 +201,13 @@ class TablePreprocessor:
             self.vocab_[col].append(OTHER)
             self.other_[col] = rare
 
+    def numeric_features(self) -> list[str]:
+        """The numeric model inputs, in order: each numeric column (and date part), then,
+        with ``robust+quantile`` scaling, each one's quantile-mapped copy (``NAME.q``)."""
+        if self.scaling == "robust+quantile" and self.quantiles_:
+            return self.numeric_ + [f"{c}.q" for c in self.numeric_]
+        return list(self.numeric_)
+
     # ---------------------------------------------------------------- transforming
 
     def check_columns(self, df: pd.DataFrame, need_target: bool) -> list[str]:
@@ -223,7 +230,8 @@ class TablePreprocessor:
             raise RuntimeError("TablePreprocessor is not fitted; call fit() on training rows.")
         stats = {"imputed": {}, "unknown": {}}
         n = len(df) if rows is None else len(rows)
-        x_num = np.empty((n, len(self.numeric_)), dtype=np.float32)
+        both = self.scaling == "robust+quantile"
+        x_num = np.empty((n, len(self.numeric_features())), dtype=np.float32)
         for j, (c, v) in enumerate(self._numeric_columns(df)):
             v = v if rows is None else v[rows]
             bad = ~np.isfinite(v)
@@ -232,10 +240,12 @@ class TablePreprocessor:
                 v = np.where(bad, self.medians_[c], v)
             if c in self.quantiles_:
                 xs, zs = self.quantiles_[c]
-                x_num[:, j] = np.interp(v, xs, zs)
-                continue
+                x_num[:, len(self.numeric_) + j if both else j] = np.interp(v, xs, zs)
+                if not both:
+                    continue
             z = (v - self.means_[c]) / self.stds_[c]
-            x_num[:, j] = smooth_clip(z) if self.scaling == "robust" and self.normalize else z
+            robust = self.scaling in ("robust", "robust+quantile") and self.normalize
+            x_num[:, j] = smooth_clip(z) if robust else z
         cats = [c for c, k in self.kinds.items() if k in ("categorical", "boolean")]
         x_cat = np.zeros((n, len(cats)), dtype=np.int64)
         for j, c in enumerate(cats):

@@ -73,7 +73,7 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
 
     times = pd.Series(parse_dates(df[time_col], getattr(cfg, "dayfirst", False), time_col),
                       index=df.index)
-    notices = []
+    notices = list(df.attrs.get("hakseup_source", {}).get("notices", []))  # how it was read
     data = pd.DataFrame({time_col: times})
     for c in [target] + features:
         values = pd.to_numeric(df[c], errors="coerce")

@@ -139,7 +139,9 @@ def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = Non
     """Target, column kinds, task and layout; rows without a target dropped."""
     defaults = defaults or {}
     target = resolve_target(df, cfg.target or defaults.get("target"), cfg.header, source)
+    read = list(df.attrs.get("hakseup_source", {}).get("notices", []))  # formats, numbers
     df, notices = _drop_missing_target(df, target, source)
+    notices = read + notices
     kinds, more = infer_kinds(df, target, cfg)
     _check_finite(df, kinds)
     task = infer_task(df[target], cfg.task)
@@ -182,7 +184,7 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
     schema = Schema(task=plan.task, input_kind=plan.layout,
                     input_shape=tuple(splits["train"].inputs[0].shape[1:]),
                     n_outputs=len(pre.classes_) if plan.classification else 1, target=target,
-                    class_names=list(pre.classes_), numeric_features=list(pre.numeric_),
+                    class_names=list(pre.classes_), numeric_features=pre.numeric_features(),
                     categorical_features=cats, cardinalities=cards)
     info = _table_info(plan, pre, splits, notices, missing_counts, cats, cards)
     if plan.layout == "table":
