@@ -167,6 +167,9 @@ class TrainConfig:
                                   "the cores for a lazy dataset)")
     tensorboard: bool = _f(True)
     progress: bool = _f(True, help="progress bars")
+    verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],
+                        help="quiet: only the final summary and errors; verbose: every logged "
+                             "value each epoch")
     sequence_defaults: bool = _f(True, help="sequence data: train keys left at their defaults "
                                             "are resolved from the data size")
 

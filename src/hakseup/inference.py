@@ -10,12 +10,10 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .errors import DataError
 from .experiment import Experiment
@@ -33,38 +31,17 @@ def load_trained(run: str | Path, checkpoint: str = "best"):
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
-    if getattr(pre, "kind", None) != "table":
-        raise DataError("This run was trained on a built-in image dataset or a time series; "
-                        "--data takes a CSV only for runs trained on a CSV table.")
-    for notice in pre.check_columns(df, need_target):
-        warnings.warn(notice)
-    from .run_check import warn_unusable_numbers  # hook (failures branch): count text/inf
+    from .prediction import table_inputs
 
-    warn_unusable_numbers(df, pre)
-    inputs, stats = pre.transform_inputs(df)
-    if stats["unknown"]:
-        warnings.warn("Categories never seen in training were mapped to 'unknown': "
-                      + ", ".join(f"{c}: {n} row(s)" for c, n in stats["unknown"].items()) + ".")
-    return inputs
+    return table_inputs(pre, df, need_target)
 
 
 def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     """Predictions for ``df``: the class and each class's probability, or the value."""
-    from .training.predict import predict
+    from .prediction import predict_table
 
     _, schema, pre, model = load_trained(run)
-    out = predict(model, _inputs(pre, df, need_target=False)).numpy()
-    if schema.is_classification:
-        proba = torch.softmax(torch.as_tensor(out), 1).numpy()
-        result = pd.DataFrame({f"prob_{c}": proba[:, i] for i, c in enumerate(schema.class_names)})
-        label = proba.argmax(1)
-        if schema.threshold is not None and proba.shape[1] == 2:   # chosen for --metric
-            label = (proba[:, 1] >= schema.threshold).astype(int)
-        result.insert(0, f"predicted_{schema.target}",
-                      np.asarray(schema.class_names, dtype=object)[label])
-    else:
-        result = pd.DataFrame({f"predicted_{schema.target}": pre.inverse_target(out).ravel()})
-    return result
+    return predict_table(model, schema, pre, df)
 
 
 def predict_file(run: str | Path, data: str | Path, output: str | Path,
@@ -127,7 +104,7 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
         raise DataError(f"'{data}' has no target column '{schema.target}'; evaluate needs "
                         f"labelled rows (use `hakseup predict` for unlabelled ones).")
     df = df[df[schema.target].notna()]
-    inputs = _inputs(pre, df, need_target=True)
+    inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())
     out = pre.inverse_target(predict(model, inputs).numpy())
     if schema.is_classification:  # the baseline trained on the run's own training rows
@@ -135,7 +112,20 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
     else:
         train_target = np.full((1, 1), pre.target_mean_)
     metrics, name, base = score_outputs(schema, out, target, train_target)
-    return RunResult(Path(run), metrics, name, base, [], schema, model=model)
+    return RunResult(Path(run), metrics, name, base, [], schema, model=model, notices=notices)
+
+
+def _inputs_noting(pre, df: pd.DataFrame):
+    """The inputs, and what the preprocessing had to do to the rows (unseen categories,
+    ignored columns): warned as it happens, and kept for the summary."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = _inputs(pre, df, need_target=True)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return inputs, [str(w.message) for w in caught]
 
 
 def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:

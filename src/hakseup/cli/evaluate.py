@@ -26,9 +26,13 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+ABOUT_THE_DATA = "\nWhat the run's preprocessing did to these rows:"
+
+
 def run(args: argparse.Namespace) -> int:
     from ..inference import evaluate_run
     from ..run_check import check_run
+    from .common import print_wrapped
     from .train import print_metrics
 
     check_run(args.run)
@@ -39,4 +43,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = evaluate_run(args.run, checkpoint=args.checkpoint)
     print_metrics(result)
+    if result.notices:
+        print(ABOUT_THE_DATA)
+        for notice in result.notices:
+            print_wrapped(notice, first="  - ", rest="    ")
     return 0

@@ -37,7 +37,11 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
                 else kinds.get(col, "dropped"))
         info = {"kind": kind, "missing": int(s.isna().sum()), "unique": int(s.nunique())}
         num = pd.to_numeric(s, errors="coerce")
-        if num.notna().mean() > 0.9 and kind != "categorical":
+        # The share of numbers among the cells that hold a value: a numeric column with blank
+        # (missing) cells is still numeric, as training reads it.
+        present = s.notna()
+        numeric_share = float(num[present].notna().mean()) if present.any() else 0.0
+        if numeric_share > 0.9 and kind != "categorical":
             if num.notna().any():
                 info.update(mean=float(num.mean()), std=float(num.std()), min=float(num.min()),
                             max=float(num.max()))

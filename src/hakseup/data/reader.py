@@ -34,7 +34,7 @@ from ..fileio import check_input_file, read_head
 from .charsets import Charset, detect_encoding, guess_encoding
 
 __all__ = ["read_csv", "read_data", "sniff_delimiter", "check_delimiter", "source_info",
-           "SOURCE_KEY"]
+           "blank_to_missing", "SOURCE_KEY"]
 
 SOURCE_KEY = "hakseup_source"
 _HEAD = 64 * 1024
@@ -198,10 +198,24 @@ def _non_ascii_lines(path: Path, limit: int = _HEAD) -> bytes:
     return b"".join(out)[:limit]
 
 
+def blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
+    """Empty or whitespace-only text cells become missing values (NaN). pandas' C reader reads
+    an empty cell as missing while pyarrow keeps it as the text ''; a blank cell is a missing
+    value to every part of hakseup (``inspect`` counts it as missing, training imputes it)."""
+    for i in range(df.shape[1]):              # by position: names may repeat before _tidy
+        s = df.iloc[:, i]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            blank = s.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+            if blank.any():
+                df.isetitem(i, s.mask(blank))
+    return df
+
+
 def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.DataFrame:
     """String column names; a leading unnamed index column dropped; at least one row and two
     columns."""
     df.columns = [str(c).strip() for c in df.columns]
+    df = blank_to_missing(df)
     if header and len(df.columns) and df.columns[0].startswith("Unnamed: 0"):
         df = df.drop(columns=df.columns[0])
     if df.shape[1] == 0:
