@@ -210,10 +210,13 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> 
     from .evaluation.run_report import write_run_outputs, write_start_files
     from .training.distributed import barrier
 
+    from .tracking import RunTracking, scalar_metrics
+
     cfg, bundle = exp.cfg, exp.bundle_
     with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
              dataset=cfg.data.path or cfg.data.dataset, model=cfg.model.name,
-             task=bundle.schema.task) as run:
+             task=bundle.schema.task) as run, \
+            RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
         if resume_dir is None:
             write_start_files(run.path, cfg, bundle, exp.trainer_.device)
         run.started()
@@ -221,7 +224,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> 
         has_last = last.exists() or last.with_name("last.prev").exists()
         try:
             exp.fit(resume=last if resume_dir is not None and has_last else None,
-                    callbacks=run_callbacks(cfg, run.path))
+                    callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
         except KeyboardInterrupt:
             echo(f"Interrupted. Continue with: hakseup train --resume {run.path}")
             raise
@@ -233,6 +236,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> 
                            model=exp.model_, bundle=bundle, checkpoint=used,
                            references=exp.references(metrics))
         write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
+        tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},
                      epochs=len(result.history))

@@ -11,6 +11,8 @@ examples:
   hakseup tune search.yaml --trials 30
   hakseup tune search.yaml --trials 30 --folds 5
   hakseup tune --resume runs/<id> --trials 50        # continue the stored study
+  # one study shared by workers on several machines (run the same line on each):
+  hakseup tune search.yaml --trials 10 --storage postgresql://me@db.lan:5432/hakseup
 
 search.yaml:
   tune:
@@ -29,6 +31,13 @@ def register(sub) -> None:
     p.add_argument("--trials", type=int, default=20, help="total trials (default 20)")
     p.add_argument("--folds", type=int, metavar="K", help="score each trial on K folds")
     p.add_argument("--resume", metavar="RUN", help="continue a tuning run's study")
+    p.add_argument("--storage", metavar="URL",
+                   help="keep the study in this database (e.g. postgresql://user@host/db), "
+                        "shared with every worker naming it; default: study.db in the run "
+                        "folder. --trials then counts this worker's trials")
+    p.add_argument("--study", metavar="NAME",
+                   help="the study's name in --storage (default: the run name and a digest "
+                        "of the search space)")
     p.set_defaults(func=run)
 
 
@@ -43,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..tuning import tune
 
-    r = tune(cfg, args.trials, folds=args.folds, resume=args.resume)
+    r = tune(cfg, args.trials, folds=args.folds, resume=args.resume, storage=args.storage,
+             study=args.study)
     rows = sorted(r["trials"], key=lambda t: (t["value"] is None, t["value"] or 0))
     print_table([(t["trial"], t["state"], f"{t['value']:.4f}" if t["value"] is not None else "—",
                   ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
