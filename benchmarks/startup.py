@@ -52,9 +52,12 @@ def main() -> int:
     p.add_argument("--pairs", type=int, default=7)
     p.add_argument("--target", type=float, default=1.2)
     p.add_argument("--output", default=str(HERE / "startup.json"))
+    p.add_argument("--extra", action="append", default=[], metavar="FLAG",
+                   help="a flag added to `hakseup train` (e.g. --extra=--references=none: "
+                        "what the rest of the run costs); repeatable")
     a = p.parse_args()
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    ours = [sys.executable, "-m", "hakseup.cli.main", "train"]
+    ours = [sys.executable, "-m", "hakseup.cli.main", "train", *a.extra]
     theirs = [sys.executable, str(HERE / "minimal_train.py"), *script_args()]
     rows = []
     with tempfile.TemporaryDirectory(prefix="hakseup-startup-") as cwd:
@@ -71,6 +74,7 @@ def main() -> int:
               "median_hakseup_s": statistics.median(r["hakseup_s"] for r in rows),
               "median_script_s": statistics.median(r["script_s"] for r in rows),
               "target": a.target, "ok": ratio <= a.target, "script_args": theirs[2:],
+              "hakseup_args": ours[3:],
               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                           "load_average": list(os.getloadavg()),
                           "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}}
