@@ -59,7 +59,8 @@ class _VersionAction(argparse.Action):
                          help="show the version and exit")
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(message=f"hakseup {_version()}\n")
+        print(f"hakseup {_version()}")    # on stdout, like argparse's own version action
+        parser.exit()
 
 
 def _version() -> str:
