@@ -5,8 +5,8 @@ of a default run's training. Its inputs (the training and test rows, the fitted
 preprocessing) are fixed once the data is loaded, so ``PendingReferences`` forks a child
 right before training: the child fits them (``references.fit_references``, the same call,
 the same numbers) and sends the metrics back as JSON, while the parent trains on its own core.
-Where forking is not safe — not Linux, data on an accelerator, other threads already
-running — or the child fails, the references are fitted in process, as before.
+Where forking is not safe — not Linux, data on an accelerator, a CUDA context, a process
+group or other threads already running — or the child fails, the references are fitted in process, as before.
 
 Example:
     >>> pending = PendingReferences(bundle, "all", seed=0)      # doctest: +SKIP
@@ -27,6 +27,12 @@ def _forkable(bundle, names: str) -> bool:
     if names == "none" or not sys.platform.startswith("linux") or threading.active_count() > 1:
         return False
     if bundle.schema.task == "forecast":
+        return False
+    import torch
+
+    # A CUDA context or a process group (their C++ threads) must not be forked.
+    if torch.cuda.is_initialized() or (torch.distributed.is_available()
+                                        and torch.distributed.is_initialized()):
         return False
     tensors = [*getattr(bundle.train, "inputs", ()), getattr(bundle.train, "target", None)]
     return all(getattr(t, "device", None) is None or t.device.type == "cpu" for t in tensors)
