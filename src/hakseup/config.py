@@ -77,6 +77,8 @@ class DataConfig:
     val_size: float = _f(0.15, min=0, help="validation share (<1) or row count (>=1)")
     test_size: float = _f(0.15, min=0, help="test share (<1) or row count (>=1)")
     normalize: bool = _f(True, help="scale inputs with statistics of the training rows")
+    scaling: str = _f("auto", choices=["auto", "standard", "robust", "quantile"],
+                      help="numeric scaling of a table (auto: robust)")
     augment: list[str] = _f([], help="image augmentation: affine, crop, flip")
     cache_dir: str | None = _f(None, path=True, help="where downloads are cached")
     mirrors: list[str] = _f([], help="override the download mirrors (base URLs)")
@@ -106,6 +108,8 @@ class ModelConfig:
     dropout: float = _f(0.1, min=0, max=0.99, help="dropout probability")
     activation: str = _f("relu", choices=["relu", "gelu", "tanh", "sigmoid", "silu"])
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
+    linear_skip: bool = _f(False, help="tabular: a linear path from inputs to outputs "
+                                       "beside the MLP (wide & deep)")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
                                    help="categorical embedding size (rule if unset)")
     lstm_impl: str = _f("scratch", choices=["scratch", "native"], help="our LSTM cell or nn.LSTM")
@@ -134,6 +138,9 @@ class TrainConfig:
     milestones: list[int] = _f([], min=1, help="epochs to decay at (multistep)")
     warmup_epochs: int = _f(1, min=0, help="linear warm-up length (warmup)")
     loss: str = _f("auto", choices=["auto", "cross_entropy", "bce", "mse", "mae", "huber"])
+    label_smoothing: float = _f(0.0, min=0, max=0.99, help="cross-entropy label smoothing")
+    class_weight: str = _f("none", choices=["none", "balanced"],
+                           help="weigh classes by inverse frequency in the loss")
     patience: int | None = _f(None, min=1, help="early stopping: epochs without improvement")
     monitor: str = _f("val_loss", help="metric watched by early stopping and best checkpoint")
     grad_clip: float | None = _f(None, min=0, max=1e30, help="clip gradient norm")
@@ -177,6 +184,9 @@ class OutputConfig:
 class EvaluationConfig:
     references: str = _f("all", choices=["all", "none"],
                          help="classical references (scikit-learn) beside a table's metrics")
+    metric: str = _f("accuracy", choices=["accuracy", "f1", "balanced_accuracy"],
+                     help="binary: f1 or balanced_accuracy choose the decision threshold on "
+                          "validation rows")
 
 
 @dataclass

@@ -87,9 +87,13 @@ class Experiment:
         return "best"
 
     def score(self, split: str = "test") -> tuple[dict, str, dict]:
-        """(metrics, baseline name, baseline metrics) on a split, in original units."""
+        """(metrics, baseline name, baseline metrics) on a split, in original units. For a
+        binary task with ``evaluation.metric`` f1 or balanced_accuracy, the decision threshold
+        is first chosen on the validation rows (``evaluation.threshold``)."""
         from .evaluation.scoring import score
+        from .evaluation.threshold import tune_threshold
 
+        tune_threshold(self.model_, self.bundle_, self.cfg.evaluation.metric)
         return score(self.model_, self.bundle_, split)
 
     def references(self, metrics: dict, seed: int | None = None, pending=None) -> dict:

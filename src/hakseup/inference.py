@@ -57,8 +57,11 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     if schema.is_classification:
         proba = torch.softmax(torch.as_tensor(out), 1).numpy()
         result = pd.DataFrame({f"prob_{c}": proba[:, i] for i, c in enumerate(schema.class_names)})
+        label = proba.argmax(1)
+        if schema.threshold is not None and proba.shape[1] == 2:   # chosen for --metric
+            label = (proba[:, 1] >= schema.threshold).astype(int)
         result.insert(0, f"predicted_{schema.target}",
-                      np.asarray(schema.class_names, dtype=object)[proba.argmax(1)])
+                      np.asarray(schema.class_names, dtype=object)[label])
     else:
         result = pd.DataFrame({f"predicted_{schema.target}": pre.inverse_target(out).ravel()})
     return result

@@ -125,7 +125,10 @@ def balance_message(class_counts: dict[str, int], target: str) -> str | None:
         return None
     return (f"Class '{name}' holds {share:.1%} of '{target}': always answering '{name}' scores "
             f"an accuracy of {share:.3f}, so accuracy alone misleads. Read the balanced "
-            f"accuracy, the per-class recall and (two classes) the PR-AUC.")
+            f"accuracy, the per-class recall and (two classes) the PR-AUC; to favour the "
+            f"rare classes, train with --class-weight balanced"
+            + (" or --metric f1 (a threshold chosen on validation rows)."
+               if len(class_counts) == 2 else "."))
 
 
 def warn_all(messages: list[str]) -> None:

@@ -29,7 +29,8 @@ ONE_HOT_MAX = 9                   # cardinality (incl. "unknown") up to which a 
 EMBEDDING_MAX = 16                # the widest default embedding
 
 OTHER = "(other)"                 # the level that levels rarer than the minimum count share
-SCALINGS = ("standard", "robust")
+SCALINGS = ("standard", "robust", "quantile")
+QUANTILES = 64                    # knots of the quantile transform
 CLIP = 3.0                        # smooth clipping bound of robust scaling (RealMLP)
 _IQR_TO_STD = 1.3489795           # the interquartile range of a standard normal
 
@@ -38,6 +39,29 @@ def smooth_clip(z: np.ndarray, bound: float = CLIP) -> np.ndarray:
     """x / sqrt(1 + (x / bound)²): the identity near 0, bounded by ±bound (Holzmüller et al.
     2024, RealMLP's robust scaling): one outlier can no longer stretch a column's scale."""
     return z / np.sqrt(1.0 + (z / bound) ** 2)
+
+
+def quantile_knots(values: np.ndarray, n: int = QUANTILES) -> list[list[float]]:
+    """(x, z) knots mapping a column's training values to a standard normal through their
+    empirical quantiles (scikit-learn's ``QuantileTransformer(output_distribution="normal")``,
+    as plain lists for ``preprocessing.json``); transform is ``np.interp``. A value shared by
+    many rows (a spike at 0) maps to the middle of its share, so a step at its edge stays a
+    step — robust scaling turns "0 vs 0.5" of a column in the hundreds into a sliver.
+
+    Example:
+        >>> xs, zs = quantile_knots(np.array([0., 0., 0., 0., 1., 2., 3., 4.]), n=5)
+        >>> xs
+        [0.0, 0.5, 2.25, 4.0]
+    """
+    from scipy.stats import norm
+
+    probs = np.linspace(0.0, 1.0, n)
+    q = np.quantile(values, probs) if len(values) else np.zeros(1)
+    xs, idx = np.unique(q, return_inverse=True)
+    p = np.bincount(idx, weights=probs if len(values) else None) / np.bincount(idx)
+    eps = 0.5 / max(len(values), 1)           # the outermost knots stay finite
+    zs = norm.ppf(np.clip(p, eps, 1 - eps)) if len(xs) > 1 else np.zeros(1)
+    return [xs.astype(float).tolist(), np.asarray(zs, dtype=float).tolist()]
 
 
 def embedding_size(cardinality: int) -> int:
@@ -79,6 +103,7 @@ class TablePreprocessor:
     medians_: dict[str, float] = field(default_factory=dict)
     means_: dict[str, float] = field(default_factory=dict)
     stds_: dict[str, float] = field(default_factory=dict)
+    quantiles_: dict[str, list[list[float]]] = field(default_factory=dict)  # quantile: (x, z)
     vocab_: dict[str, list[str]] = field(default_factory=dict)
     other_: dict[str, list[str]] = field(default_factory=dict)   # rare levels folded into OTHER
     classes_: list[str] = field(default_factory=list)
@@ -120,7 +145,10 @@ class TablePreprocessor:
                 count += len(finite)
                 continue
             self.medians_[c] = med
-            self.means_[c], self.stds_[c] = self._center_scale(np.where(np.isfinite(v), v, med))
+            filled = np.where(np.isfinite(v), v, med)
+            self.means_[c], self.stds_[c] = self._center_scale(filled)
+            if self.scaling == "quantile" and self.normalize:
+                self.quantiles_[c] = quantile_knots(filled)
         if sequence:
             mean = total / max(count, 1)
             std = math.sqrt(max(total_sq / max(count, 1) - mean ** 2, 0.0))
@@ -202,6 +230,10 @@ class TablePreprocessor:
             if bad.any():
                 stats["imputed"][c] = int(bad.sum())
                 v = np.where(bad, self.medians_[c], v)
+            if c in self.quantiles_:
+                xs, zs = self.quantiles_[c]
+                x_num[:, j] = np.interp(v, xs, zs)
+                continue
             z = (v - self.means_[c]) / self.stds_[c]
             x_num[:, j] = smooth_clip(z) if self.scaling == "robust" and self.normalize else z
         cats = [c for c, k in self.kinds.items() if k in ("categorical", "boolean")]

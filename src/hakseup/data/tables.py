@@ -181,7 +181,8 @@ def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> Ta
     table = plan.layout == "table"   # sequences and images keep one scale for all steps
     pre = TablePreprocessor(plan.kinds, plan.target, plan.task, layout=plan.layout,
                             sequence_shape=plan.sequence_shape, normalize=cfg.normalize,
-                            scaling=TABLE_SCALING if table else "standard",
+                            scaling=(cfg.scaling if cfg.scaling != "auto" else TABLE_SCALING)
+                            if table else "standard",
                             min_count=MIN_CATEGORY_COUNT if table else 1)
     pre.fit(plan.df, rows=train)
     if plan.classification:

@@ -42,9 +42,10 @@ def metric_direction(name: str) -> str:
 
 
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
-                           n_classes: int | None = None) -> dict:
+                           n_classes: int | None = None, threshold: float | None = None) -> dict:
     """Accuracy, balanced accuracy, precision/recall/F1 (macro, weighted and per class),
-    ROC-AUC, PR-AUC (binary: average precision of the positive class), confusion matrix."""
+    ROC-AUC, PR-AUC (binary: average precision of the positive class), confusion matrix.
+    A binary ``threshold`` labels rows 1 where P(class 1) >= it (default: argmax)."""
     from sklearn import metrics as skm
 
     y_true = np.asarray(y_true).astype(int)
@@ -52,6 +53,8 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
     n_classes = n_classes or proba.shape[1]
     labels = list(range(n_classes))
     y_pred = proba.argmax(1)
+    if threshold is not None and n_classes == 2:
+        y_pred = (proba[:, 1] >= threshold).astype(int)
     out = {"accuracy": float(skm.accuracy_score(y_true, y_pred))}
     # The mean recall over the classes present: what accuracy says when classes are balanced.
     present = np.unique(y_true)
@@ -111,10 +114,11 @@ def mase(y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray, season: in
 
 
 def compute_metrics(task: str, outputs: np.ndarray, target: np.ndarray,
-                    n_classes: int | None = None) -> dict:
+                    n_classes: int | None = None, threshold: float | None = None) -> dict:
     """Metrics for a model's raw outputs (logits for classes, values otherwise)."""
     if task in ("binary", "multiclass"):
         logits = np.asarray(outputs, dtype=np.float64)
         z = np.exp(logits - logits.max(1, keepdims=True))
-        return classification_metrics(target, z / z.sum(1, keepdims=True), n_classes)
+        return classification_metrics(target, z / z.sum(1, keepdims=True), n_classes,
+                                      threshold)
     return regression_metrics(target, outputs)

@@ -35,6 +35,8 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
 
     bundle = result.bundle
     _deploy_prevalence(cfg, bundle, result.metrics)
+    if result.schema is not None and result.schema.threshold is not None:   # chosen after fit
+        atomic_write_json(run_dir / "schema.json", result.schema.to_dict())
     atomic_write_json(run_dir / "metrics.json", {
         "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
         "baseline": {"name": result.baseline_name, "metrics": result.baseline},

@@ -28,7 +28,10 @@ def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.
                   ) -> tuple[dict, str, dict]:
     """(metrics, baseline name, baseline metrics) of model outputs ``out`` against ``target``
     (both in original units); the baseline is fitted on ``train_target``."""
-    metrics = compute_metrics(schema.task, out, target, schema.n_outputs)
+    threshold = getattr(schema, "threshold", None)
+    metrics = compute_metrics(schema.task, out, target, schema.n_outputs, threshold)
+    if threshold is not None:
+        metrics["threshold"] = float(threshold)
     name, base = baseline_metrics(schema.task, train_target, target, schema.n_outputs)
     return metrics, name, base
 

@@ -25,7 +25,7 @@ class TabularNet(nn.Module):
 
     def __init__(self, n_numeric: int, cardinalities: list[int], hidden: list[int],
                  n_outputs: int, embedding_dim: int | None = None, dropout: float = 0.1,
-                 activation: str = "relu", batch_norm: bool = True):
+                 activation: str = "relu", batch_norm: bool = True, linear_skip: bool = False):
         super().__init__()
         plan = [category_width(n, embedding_dim) for n in cardinalities]
         self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
@@ -39,6 +39,10 @@ class TabularNet(nn.Module):
         width = n_numeric + sum(w for _, w in plan)
         self.body, width = mlp_stack(width, hidden, activation, dropout, batch_norm)
         self.head = nn.Linear(width, n_outputs)
+        # Wide & deep (Cheng et al. 2016): a linear model of the inputs beside the MLP, so
+        # what a ridge/logistic regression finds is one layer away, not learned through two.
+        self.skip = nn.Linear(n_numeric + sum(w for _, w in plan), n_outputs) \
+            if linear_skip else None
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         if self.training and x_num.shape[0] == 1:
@@ -68,7 +72,9 @@ class TabularNet(nn.Module):
             parts.append(F.one_hot(x_cat[:, i], n).to(x_num.dtype))    # (B, n)
         if self.n_numeric:
             parts.append(self.numeric_norm(x_num) if self.numeric_norm is not None else x_num)
-        return self.head(self.body(torch.cat(parts, dim=1)))       # (B, n_outputs)
+        x = torch.cat(parts, dim=1)                                  # (B, width)
+        out = self.head(self.body(x))                                # (B, n_outputs)
+        return out if self.skip is None else out + self.skip(x)
 
     @classmethod
     def from_schema(cls, cfg, schema) -> "TabularNet":
@@ -79,4 +85,4 @@ class TabularNet(nn.Module):
                               f"{schema.input_kind} data. Use mlp, cnn, lstm or gru.")
         return cls(len(schema.numeric_features), list(schema.cardinalities), list(cfg.hidden),
                    schema.n_outputs, cfg.embedding_dim, cfg.dropout, cfg.activation,
-                   cfg.batch_norm)
+                   cfg.batch_norm, cfg.linear_skip)

@@ -46,7 +46,7 @@ import torch
 from ..errors import ConfigError, HakseupError
 
 __all__ = ["Callback", "MonitorCallback", "EarlyStopping", "LRScheduler", "GradientClipping",
-           "NonFiniteGuard", "ModelCheckpoint", "TrainingDiverged"]
+           "NonFiniteGuard", "ModelCheckpoint", "BestWeights", "TrainingDiverged"]
 
 
 class Callback:
@@ -230,6 +230,36 @@ class EarlyStopping(MonitorCallback):
     def load_state_dict(self, state):
         self.best, self.wait = state.get("best"), state.get("wait", 0)
         self.stopped_epoch = state.get("stopped_epoch")
+
+
+class BestWeights(MonitorCallback):
+    """Keep a copy of the weights of the best epoch in memory and load them when the fit
+    ends (Keras' ``restore_best_weights``): what ``train`` gets from its ``best`` checkpoint,
+    for fits that write no run folder of their own (the folds of ``cv``).
+
+    Example:
+        >>> m = torch.nn.Linear(1, 1)
+        >>> cb = BestWeights("val_loss")
+        >>> cb.on_epoch_end(type("T", (), {"model": m})(), {"val_loss": 0.5})
+        >>> cb.best
+        0.5
+    """
+
+    order = 90
+
+    def __init__(self, monitor: str = "val_loss", mode: str = "auto"):
+        super().__init__(monitor, mode)
+        self.weights: dict | None = None
+
+    def on_epoch_end(self, trainer, logs):
+        value = self.value(logs)
+        if value is not None and self.improved(value):
+            self.best = value
+            self.weights = {k: v.detach().clone() for k, v in trainer.model.state_dict().items()}
+
+    def on_fit_end(self, trainer):
+        if self.weights is not None:
+            trainer.model.load_state_dict(self.weights)
 
 
 class ModelCheckpoint(MonitorCallback):

@@ -8,16 +8,32 @@ Example:
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..data.bundle import Schema
 
-__all__ = ["loss_function"]
+__all__ = ["loss_function", "class_weights", "training_loss"]
 
 
-def loss_function(name: str, schema: Schema):
-    """The loss for ``name`` (``auto``: cross-entropy for classes, MSE for values)."""
+def class_weights(target: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """scikit-learn's ``class_weight="balanced"``: ``n / (k * count_c)`` per class, from the
+    training targets (a class absent from them gets weight 1).
+
+    Example:
+        >>> class_weights(torch.tensor([0, 0, 0, 1]), 2)
+        tensor([0.6667, 2.0000])
+    """
+    counts = torch.bincount(target.long().flatten().cpu(), minlength=n_classes).double()
+    w = counts.sum() / (n_classes * counts.clamp(min=1))
+    return torch.where(counts > 0, w, torch.ones_like(w)).float()
+
+
+def loss_function(name: str, schema: Schema, label_smoothing: float = 0.0,
+                  weight: torch.Tensor | None = None):
+    """The loss for ``name`` (``auto``: cross-entropy for classes, MSE for values);
+    ``label_smoothing`` and per-class ``weight`` apply to cross-entropy."""
     if name == "auto":
         name = "cross_entropy" if schema.is_classification else "mse"
     if name in ("cross_entropy", "bce") and not schema.is_classification:
@@ -26,7 +42,7 @@ def loss_function(name: str, schema: Schema):
         raise ConfigError(f"Loss '{name}' needs a classification target, but this task is "
                           f"{schema.task}. Use mse, mae or huber.")
     if name == "cross_entropy":
-        return nn.CrossEntropyLoss()
+        return nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
     if name == "bce":
         if schema.n_outputs != 2:
             from ..errors import ConfigError
@@ -36,3 +52,20 @@ def loss_function(name: str, schema: Schema):
         # Two logits (l0, l1): BCE on their difference equals 2-class cross-entropy.
         return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 1] - out[:, 0], y.float())
     return {"mse": nn.MSELoss(), "mae": nn.L1Loss(), "huber": nn.HuberLoss()}[name]
+
+
+def training_loss(cfg, data, device: torch.device):
+    """The loss a ``TrainConfig`` asks for on a ``DataBundle``: ``cfg.loss`` with its label
+    smoothing and, for ``class_weight="balanced"``, weights from the training targets."""
+    schema, weight = data.schema, None
+    if cfg.class_weight == "balanced":
+        if not schema.is_classification:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--class-weight balanced needs a classification target, but "
+                              f"this task is {schema.task}. Leave it at none.")
+        target = getattr(data.train, "target", None)
+        if target is None:           # a lazy split: read its targets once
+            target = torch.as_tensor([int(item[-1]) for item in data.train.dataset])
+        weight = class_weights(target, schema.n_outputs).to(device)
+    return loss_function(cfg.loss, schema, cfg.label_smoothing, weight)

@@ -31,7 +31,7 @@ from .callbacks import Callback, GradientClipping, LRScheduler, NonFiniteGuard
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device, rng_state, seed_everything, set_rng_state
 from .history import History
-from .losses import loss_function
+from .losses import loss_function, training_loss
 from .optim import build_optimizer
 from .predict import predict, predict_batches, predict_split
 
@@ -86,7 +86,7 @@ class Trainer:
         if device.type == "cuda" and self.world_size > 1:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         self.schema = data.schema
-        self.loss_fn = loss_function(cfg.loss, data.schema)
+        self.loss_fn = training_loss(cfg, data, device)
         self.state = TrainState(epochs=cfg.epochs, device=device)
         self.autocast, self.scaler = self._precision(device)
         # Data that fits on the device moves there once and batches are index slices there;
