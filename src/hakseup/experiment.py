@@ -226,9 +226,8 @@ def _train_other_rank(exp: Experiment, rank: int) -> RunResult:
 
 def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> RunResult:
     from .evaluation.run_report import write_run_outputs, write_start_files
-    from .training.distributed import barrier
-
     from .tracking import RunTracking, scalar_metrics
+    from .training.distributed import barrier
 
     cfg, bundle = exp.cfg, exp.bundle_
     with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
