@@ -28,7 +28,9 @@ def register(sub) -> None:
                                    "trials are pruned; writes best_config.yaml.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
-    p.add_argument("--trials", type=int, default=20, help="total trials (default 20)")
+    p.add_argument("--trials", type=int, default=20,
+                   help="trials this run folder runs, resumes included (default 20; with "
+                        "--storage, this worker's share of the study)")
     p.add_argument("--folds", type=int, metavar="K", help="score each trial on K folds")
     p.add_argument("--resume", metavar="RUN", help="continue a tuning run's study")
     p.add_argument("--storage", metavar="URL",
