@@ -101,3 +101,32 @@ def test_an_interrupted_run_leaves_no_reference_worker(tmp_path):
         train(quick_config(tmp_path / "run"), echo=quiet, callbacks=[crash_at(epoch=1)])
     assert not multiprocessing.active_children()
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path):
+    """A forked copy of the lock's descriptor would keep a SIGKILLed run locked."""
+    import os
+    import time
+
+    from hakseup.config import RunConfig
+    from hakseup.evaluation.references_worker import PendingReferences
+    from hakseup.experiment import Experiment
+    from hakseup.runs import Run
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the worker is forked on Linux only")
+    exp = Experiment(RunConfig.from_dict({"train": {"epochs": 1, "progress": False}})).setup()
+    with Run(tmp_path, "x", kind="train") as run:
+        pending = PendingReferences(exp.bundle_, "all")   # digits: ~2 s of fitting
+        assert pending.proc is not None
+        fds = Path(f"/proc/{pending.proc.pid}/fd")
+        deadline = time.time() + 10
+        while time.time() < deadline:      # until the child has closed what it inherited
+            links = {os.readlink(p) for p in fds.iterdir()}
+            if not any(str(run.path) in ln for ln in links):
+                break
+            time.sleep(0.02)
+        assert not any(ln.endswith(".lock") for ln in links), links
+        assert pending.proc.is_alive(), "the worker ended before it could be checked"
+        pending.close()
+    assert not multiprocessing.active_children()

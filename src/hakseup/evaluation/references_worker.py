@@ -38,6 +38,25 @@ def _forkable(bundle, names: str) -> bool:
     return all(getattr(t, "device", None) is None or t.device.type == "cpu" for t in tensors)
 
 
+def _detach(keep: int) -> None:
+    """Close every descriptor the fork copied but ``keep`` and stdio — above all the run
+    folder's lock: a copy held here would keep it locked after the parent is killed — and die
+    with the parent."""
+    import ctypes
+    import os
+
+    for fd in [int(f) for f in os.listdir("/proc/self/fd")]:
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:       # the listing's own descriptor, already closed
+                pass
+    try:
+        ctypes.CDLL(None).prctl(1, 9)   # PR_SET_PDEATHSIG, SIGKILL: no orphan keeps fitting
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(conn, bundle, names, seed) -> None:
     """In the forked child: fit, send JSON, and nothing else (no run folder, no signals)."""
     import signal
@@ -45,15 +64,19 @@ def _child(conn, bundle, names, seed) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is the parent's to handle
     for name in ("SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _detach(conn.fileno())
     from .references import fit_references
 
     try:
         refs, notices = fit_references(bundle, names, seed)
-        conn.send_bytes(json.dumps({"refs": refs, "notices": notices}).encode())
+        answer = {"refs": refs, "notices": notices}
     except BaseException as e:                            # the parent fits them itself
-        conn.send_bytes(json.dumps({"error": f"{type(e).__name__}: {e}"}).encode())
-    finally:
+        answer = {"error": f"{type(e).__name__}: {e}"}
+    try:
+        conn.send_bytes(json.dumps(answer).encode())
         conn.close()
+    except OSError:                                       # the parent is gone
+        pass
 
 
 class PendingReferences:
