@@ -156,3 +156,9 @@ def test_bad_storage_is_one_line_and_no_folder(cli, tmp_path, url, needle):
                        "--output", tmp_path / "t")
     assert_user_error(code, err, needle, "--storage" if needle != "driver" else "install")
     assert not (tmp_path / "t").exists()
+
+
+def test_study_without_storage_is_one_line(cli, tmp_path):
+    (tmp_path / "search.yaml").write_text(SPACE)
+    code, _, err = cli("tune", "search.yaml", "--trials", "2", "--study", "x")
+    assert_user_error(code, err, "--storage")

@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.folds is not None and args.folds < 2:
         raise HakseupError(f"--folds {args.folds} is too few; expected at least 2.")
+    if args.study and not args.storage and not args.resume:
+        raise HakseupError("--study names a study in a shared database; give --storage URL "
+                           "as well (the default study lives in the run folder's study.db).")
     cfg = None if args.resume else config_from_args(args)
     if cfg is not None and args.print_config:
         print(cfg.to_yaml(), end="")
