@@ -60,7 +60,8 @@ CONTENT_KINDS = {"single_class", "target_overflow", "target_inf", "target_empty"
 
 def _write_tune_yaml(space: str, file_key: str = "{data}"):
     def setup(case: Path) -> None:
-        path = str(case / "d.csv") if file_key == "{file}" else str(case / "base.csv")
+        made = sorted(case.glob("d.*")) or [case / "d.csv"]   # d.csv, d.zip, d.parquet, ...
+        path = str(made[0]) if file_key == "{file}" else str(case / "base.csv")
         (case / "tune.yaml").write_text(TUNE_YAML.format(file=path, space=space))
     return setup
 
@@ -68,7 +69,9 @@ def _write_tune_yaml(space: str, file_key: str = "{data}"):
 # Kinds that are about the file itself (every command opens it): tried on every command.
 FILE_LEVEL = {"missing", "folder", "empty", "unreadable", "symlink_loop", "dangling_link", "fifo",
               "dev_zero", "dev_null", "dev_urandom", "zip", "nul_bytes", "random_binary",
-              "bad_utf8_late", "cr_only"}
+              "bad_utf8_late", "cr_only", "gzip_truncated", "gzip_damaged", "bz2_damaged",
+              "parquet_truncated", "xlsx_not_zip", "xlsx_garbage_zip", "zip_encrypted",
+              "zip_two_csv", "zip_no_csv", "zip_bomb"}
 
 
 def file_cases() -> list[Case]:

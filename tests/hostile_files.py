@@ -6,10 +6,13 @@ place). Nothing here touches the network; files are small, so a case stays a few
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 import os
 import shutil
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +56,10 @@ def _rows_with(col: int, values: list[str], n: int = 60) -> list[list[str]]:
     return rows
 
 
+def codecs_bom_be(text: str) -> bytes:
+    return b"\xfe\xff" + text.encode("utf-16-be")
+
+
 def _link(case: Path, target: str) -> Path:
     os.symlink(target, case / "d.csv")
     return case / "d.csv"
@@ -82,6 +89,46 @@ def _late_bad_utf8(case: Path) -> Path:
     body = _text(rows)
     filler = "".join(f"{r[0]},{r[1]},red,A,yes\n" for r in rows) * 3000   # ~5 MB
     return _bytes(case, (body + filler).encode() + b"0.1,0.2,r\xe9d,B,no\n")
+
+
+def _zip(case: Path, members: dict[str, str], patch=None) -> Path:
+    """A zip archive of ``members``; ``patch(bytearray)`` damages it afterwards."""
+    path = case / "d.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    if patch:
+        raw = bytearray(path.read_bytes())
+        patch(raw)
+        path.write_bytes(bytes(raw))
+    return path
+
+
+def _encrypted(raw: bytearray) -> None:
+    """Set the "encrypted" flag in the local and the central header (zipfile cannot write
+    an encrypted archive)."""
+    raw[raw.find(b"PK\x03\x04") + 6] |= 1
+    raw[raw.find(b"PK\x01\x02") + 8] |= 1
+
+
+def _declares_4gib(raw: bytearray) -> None:
+    i = raw.find(b"PK\x01\x02") + 24                  # the central header's unpacked size
+    raw[i:i + 4] = struct.pack("<I", 0xFFFFFFF0)
+
+
+def _truncated_parquet(case: Path) -> Path:
+    import pandas as pd
+
+    path = case / "d.parquet"
+    pd.DataFrame(base_rows(), columns=BASE_COLUMNS).to_parquet(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return path
+
+
+def _gzip_damaged(case: Path) -> Path:
+    packed = gzip.compress(_text(base_rows()).encode())
+    return _bytes(case, packed[:12] + bytes(b ^ 0x5A for b in packed[12:60]) + packed[60:],
+                  "d.csv.gz")
 
 
 def _timestamps(fmt: str):
@@ -125,6 +172,21 @@ FILE_KINDS = {
     "latin1": (lambda c: _bytes(c, _text(_rows_with(2, ["rouge\xe9"])).encode("latin-1")),
                "clean"),
     "bad_utf8_late": (_late_bad_utf8, "clean"),
+    "gzip_truncated": (lambda c: _bytes(c, gzip.compress(_text(base_rows()).encode())[:90],
+                                        "d.csv.gz"), "error"),
+    "gzip_damaged": (_gzip_damaged, "error"),
+    "bz2_damaged": (lambda c: _bytes(c, bz2.compress(_text(base_rows()).encode())[:10]
+                                     + bytes(64), "d.csv.bz2"), "error"),
+    "parquet_truncated": (_truncated_parquet, "error"),
+    "xlsx_not_zip": (lambda c: _bytes(c, _text(base_rows()).encode(), "d.xlsx"), "error"),
+    "xlsx_garbage_zip": (lambda c: _bytes(c, b"PK\x03\x04" + bytes(300), "d.xlsx"), "error"),
+    "zip_encrypted": (lambda c: _zip(c, {"d.csv": _text(base_rows())}, _encrypted), "error"),
+    "zip_two_csv": (lambda c: _zip(c, {"a.csv": _text(base_rows()), "b.csv": _text(base_rows())}),
+                    "error"),
+    "zip_no_csv": (lambda c: _zip(c, {"readme.txt.md": "hello"}), "error"),
+    "zip_bomb": (lambda c: _zip(c, {"d.csv": _text(base_rows())}, _declares_4gib), "error"),
+    "cp949": (lambda c: _bytes(c, _text(_rows_with(2, ["빨강", "초록"])).encode("cp949")), "ok"),
+    "utf16_be": (lambda c: _bytes(c, codecs_bom_be(_text(base_rows()))), "ok"),
     "cr_only": (lambda c: write_csv(c / "d.csv", newline="\r"), "ok"),
     "crlf": (lambda c: write_csv(c / "d.csv", newline="\r\n"), "ok"),
     "bom": (lambda c: _bytes(c, b"\xef\xbb\xbf" + _text(base_rows()).encode()), "ok"),

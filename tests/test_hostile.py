@@ -50,6 +50,8 @@ FAST_IDS = {
     "damaged-run_json_types-runs", "download-badlength-train", "download-not_http-train",
     "download-drip-train", "download-redirect_http_remote-train", "mirror-unclosed_ipv6-train",
     "fulldisk-120k-train", "predict-out-full_disk", "export-out-full_disk-torchscript",
+    "file-zip_encrypted-train", "file-parquet_truncated-predict", "file-xlsx_not_zip-inspect",
+    "file-zip_bomb-evaluate", "file-cp949-train",
 }
 # Cases that wait on the orchestration rework (issue 12, item 1), expected to fail until then:
 # a run folder the full disk did not even let us mark "failed" (the Run class should remove

@@ -176,8 +176,8 @@ def test_train_takes_callbacks_and_gives_back_the_model_data_and_history(tmp_pat
     result = train(quick_config(tmp_path / "r", epochs=2), echo=quiet, callbacks=[Spy()])
     assert [s[0] for s in seen] == [1, 2] and seen[0][2] == "MLP"
     assert result.model is not None and result.bundle.schema.task == "multiclass"
-    assert result.history["epoch"] == [1, 2]
-    assert result.history.to_frame().shape[0] == 2
+    assert result.logs["epoch"] == [1, 2]               # the trainer's History
+    assert list(result.history["epoch"]) == [1, 2]       # a DataFrame, one row per epoch
     x = result.bundle.test.inputs[0][:5]
     assert result.model(x).shape == (5, 10)
 

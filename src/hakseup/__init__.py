@@ -3,6 +3,8 @@
 The command line is a thin shell over this library::
 
     >>> import hakseup
+    >>> result = hakseup.fit("data.csv", target="label", epochs=20)  # doctest: +SKIP
+    >>> result.history, result.predict("new.csv"), result.plot()      # doctest: +SKIP
     >>> cfg = hakseup.RunConfig.from_dict({"train": {"epochs": 5}})
     >>> result = hakseup.train(cfg, callbacks=[])                    # doctest: +SKIP
     >>> result.model, result.bundle, result.history                  # doctest: +SKIP
@@ -36,7 +38,7 @@ _LAZY = {
     "ProgressBar": "training.loggers", "MetricsLogger": "training.loggers",
     "TensorBoardLogger": "training.loggers",
     "save_checkpoint": "training.checkpoint", "load_checkpoint": "training.checkpoint",
-    "train": "experiment", "Experiment": "experiment", "RunResult": "results",
+    "fit": "learn", "train": "experiment", "Experiment": "experiment", "RunResult": "results",
     "evaluate_run": "inference", "predict_frame": "inference",
     "list_runs": "runs", "Run": "runs",
 }

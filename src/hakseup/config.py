@@ -63,8 +63,12 @@ class DataConfig:
     drop: list[str] = _f([], help="columns to ignore")
     header: bool = _f(True, help="the CSV has a header row")
     delimiter: str | None = _f(None, help="CSV delimiter; sniffed when unset")
+    encoding: str | None = _f(None, help="text encoding (utf-8, cp949, latin-1, ...); detected "
+                                         "when unset")
+    sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
-    window: int = _f(20, min=1, help="past steps fed to a forecaster")
+    window: int | None = _f(None, min=1, help="past steps fed to a forecaster (default: three "
+                                              "seasons, at least 20)")
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
@@ -77,7 +81,8 @@ class DataConfig:
     val_size: float = _f(0.15, min=0, help="validation share (<1) or row count (>=1)")
     test_size: float = _f(0.15, min=0, help="test share (<1) or row count (>=1)")
     normalize: bool = _f(True, help="scale inputs with statistics of the training rows")
-    scaling: str = _f("auto", choices=["auto", "standard", "robust", "quantile"],
+    scaling: str = _f("auto", choices=["auto", "standard", "robust", "quantile",
+                                       "robust+quantile"],
                       help="numeric scaling of a table (auto: robust)")
     augment: list[str] = _f([], help="image augmentation: affine, crop, flip")
     cache_dir: str | None = _f(None, path=True, help="where downloads are cached")
@@ -110,6 +115,8 @@ class ModelConfig:
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
     linear_skip: bool = _f(False, help="tabular: a linear path from inputs to outputs "
                                        "beside the MLP (wide & deep)")
+    ensemble: int = _f(1, min=1, max=64, help="tabular: k MLP members, each with its own "
+                                              "loss; predictions are their mean")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
                                    help="categorical embedding size (rule if unset)")
     lstm_impl: str = _f("scratch", choices=["scratch", "native"], help="our LSTM cell or nn.LSTM")
@@ -160,6 +167,9 @@ class TrainConfig:
                                   "the cores for a lazy dataset)")
     tensorboard: bool = _f(True)
     progress: bool = _f(True, help="progress bars")
+    verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],
+                        help="quiet: only the final summary and errors; verbose: every logged "
+                             "value each epoch")
     sequence_defaults: bool = _f(True, help="sequence data: train keys left at their defaults "
                                             "are resolved from the data size")
 

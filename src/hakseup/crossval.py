@@ -105,15 +105,13 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
 
 def _fold_callbacks(cfg: RunConfig) -> list:
     from .training.callbacks import BestWeights, EarlyStopping
-    from .training.loggers import ProgressBar
 
     # Each fold is scored with the weights of its best validation epoch, as ``train`` scores
-    # its ``best`` checkpoint: the estimate is of what ``train`` would deliver.
+    # its ``best`` checkpoint: the estimate is of what ``train`` would deliver. The trainer
+    # adds the progress bar itself (train.progress, train.verbosity).
     cbs = [BestWeights(cfg.train.monitor)]
     if cfg.train.patience:
         cbs.append(EarlyStopping(cfg.train.monitor, cfg.train.patience))
-    if cfg.train.progress:
-        cbs.append(ProgressBar())
     return cbs
 
 

@@ -50,7 +50,7 @@ class Experiment:
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
         every user error surfaces here, before anything is written."""
         from .data.datasets import load_data
-        from .models.auto_train import apply_sequence_defaults
+        from .models.auto_train import apply_sequence_defaults, apply_table_epochs
         from .models.registry import build_model, default_model_name
         from .training.device import seed_everything
         from .training.trainer import Trainer
@@ -63,7 +63,8 @@ class Experiment:
             cfg.model.name = default_model_name(self.bundle_.schema)
         # Sequences: epochs, patience and clipping from the data's size where left at "auto".
         self.bundle_.info.setdefault("notices", []).extend(
-            apply_sequence_defaults(cfg, self.bundle_.schema, len(self.bundle_.train)))
+            apply_sequence_defaults(cfg, self.bundle_.schema, len(self.bundle_.train))
+            + apply_table_epochs(cfg, self.bundle_.schema, len(self.bundle_.train)))
         self.model_ = build_model(cfg.model, self.bundle_.schema)
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)
@@ -160,9 +161,10 @@ class Experiment:
 
 
 def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
-    """The callbacks a run folder needs, chosen by the config (only rank 0 writes)."""
+    """The callbacks a run folder needs, chosen by the config (only rank 0 writes; the
+    trainer adds the progress bar itself)."""
     from .training.callbacks import EarlyStopping, ModelCheckpoint
-    from .training.loggers import GPUStats, MetricsLogger, ProgressBar, TensorBoardLogger
+    from .training.loggers import GPUStats, MetricsLogger, TensorBoardLogger
 
     t = cfg.train
     if rank != 0:  # other ranks take the same decisions, and write nothing
@@ -170,8 +172,6 @@ def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
     cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
            ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
                            every_n_steps=t.checkpoint_every)]
-    if t.progress:
-        cbs.append(ProgressBar())
     if t.tensorboard:
         cbs.append(TensorBoardLogger(run_dir / "tb"))
     if t.patience:
@@ -182,13 +182,15 @@ def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
 
 
 def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=print,
-          callbacks: list | None = None) -> RunResult:
+          callbacks: list | None = None, stage_data: Path | None = None) -> RunResult:
     """Train and evaluate one model, writing a complete run folder.
 
     With ``resume`` (a run folder), the run's saved config is used and training continues
     from its last checkpoint; the result equals an uninterrupted run's. ``callbacks`` are
     added to the run's own (checkpoints, metrics, progress...). The result holds the trained
-    ``model``, the data ``bundle`` and the ``history``.
+    ``model``, the data ``bundle`` and the ``history``. ``stage_data``: the CSV that
+    ``cfg.data.path`` names was made for this run (``hakseup.fit`` of a DataFrame or arrays):
+    it moves into the run folder as ``data.csv`` and the saved config points there.
     """
     from .training.distributed import init_distributed, shutdown
 
@@ -209,7 +211,7 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         exp = Experiment(cfg, callbacks).setup()   # every user error before a folder exists
         if rank != 0:
             return _train_other_rank(exp, rank)
-        return _train_in_run(exp, resume_dir, echo, t0)
+        return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
         if world > 1:
             shutdown()
@@ -224,16 +226,28 @@ def _train_other_rank(exp: Experiment, rank: int) -> RunResult:
                      exp.bundle_.schema, rank=rank, model=exp.model_, bundle=exp.bundle_)
 
 
-def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> RunResult:
+def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
+    """Move a CSV made for this run into its folder; the config then names it there."""
+    import shutil
+
+    dest = run_dir / "data.csv"
+    shutil.move(str(staged), dest)
+    cfg.data.path = str(dest.resolve())
+
+
+def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
+                  stage_data: Path | None = None) -> RunResult:
     from .evaluation.run_report import write_run_outputs, write_start_files
     from .tracking import RunTracking, scalar_metrics
     from .training.distributed import barrier
 
     cfg, bundle = exp.cfg, exp.bundle_
     with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
-             dataset=cfg.data.path or cfg.data.dataset, model=cfg.model.name,
-             task=bundle.schema.task) as run, \
+             dataset="data.csv" if stage_data else cfg.data.path or cfg.data.dataset,
+             model=cfg.model.name, task=bundle.schema.task) as run, \
             RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
+        if stage_data is not None and resume_dir is None:
+            _adopt_data(run.path, cfg, stage_data)
         if resume_dir is None:
             write_start_files(run.path, cfg, bundle, exp.trainer_.device)
         run.started()
@@ -256,10 +270,11 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float) -> 
         metrics, base_name, base = exp.score()
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
-                           references=exp.references(metrics, pending=pending))
+                           references=exp.references(metrics, pending=pending),
+                           data_config=cfg.data)
         write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
         tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},
-                     epochs=len(result.history))
+                     epochs=len(result.logs))
     return result

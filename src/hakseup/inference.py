@@ -10,12 +10,10 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .errors import DataError
 from .experiment import Experiment
@@ -33,68 +31,80 @@ def load_trained(run: str | Path, checkpoint: str = "best"):
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
-    if getattr(pre, "kind", None) != "table":
-        raise DataError("This run was trained on a built-in image dataset or a time series; "
-                        "--data takes a CSV only for runs trained on a CSV table.")
-    for notice in pre.check_columns(df, need_target):
-        warnings.warn(notice)
-    from .run_check import warn_unusable_numbers  # hook (failures branch): count text/inf
+    from .prediction import table_inputs
 
-    warn_unusable_numbers(df, pre)
-    inputs, stats = pre.transform_inputs(df)
-    if stats["unknown"]:
-        warnings.warn("Categories never seen in training were mapped to 'unknown': "
-                      + ", ".join(f"{c}: {n} row(s)" for c, n in stats["unknown"].items()) + ".")
-    return inputs
+    return table_inputs(pre, df, need_target)
 
 
 def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     """Predictions for ``df``: the class and each class's probability, or the value."""
-    from .training.predict import predict
+    from .prediction import predict_table
 
     _, schema, pre, model = load_trained(run)
-    out = predict(model, _inputs(pre, df, need_target=False)).numpy()
-    if schema.is_classification:
-        proba = torch.softmax(torch.as_tensor(out), 1).numpy()
-        result = pd.DataFrame({f"prob_{c}": proba[:, i] for i, c in enumerate(schema.class_names)})
-        label = proba.argmax(1)
-        if schema.threshold is not None and proba.shape[1] == 2:   # chosen for --metric
-            label = (proba[:, 1] >= schema.threshold).astype(int)
-        result.insert(0, f"predicted_{schema.target}",
-                      np.asarray(schema.class_names, dtype=object)[label])
-    else:
-        result = pd.DataFrame({f"predicted_{schema.target}": pre.inverse_target(out).ravel()})
-    return result
+    return predict_table(model, schema, pre, df)
 
 
-def predict_file(run: str | Path, data: str | Path, output: str | Path) -> Path:
-    from .data.reader import read_csv
+def predict_file(run: str | Path, data: str | Path, output: str | Path,
+                 keep: list[str] | None = None, excel: bool = False,
+                 encoding: str | None = None, sheet: str | None = None) -> Path:
+    """Write ``output``: the ``keep`` input columns (identifiers, pass-through), then the
+    predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
+    text — when ``excel`` is set or the input had one (or was an Excel workbook)."""
+    from .data.reader import read_csv, source_info
     from .image_inference import is_image_run, predict_image_files
 
     if is_image_run(run):   # a folder, an image, or a CSV of image paths
+        if keep:
+            raise DataError("--keep carries columns of a table into the predictions; this run "
+                            "was trained on images. Leave --keep out.")
         return predict_image_files(run, data, output)
 
     cfg = load_run_config(run)
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)
+    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
+                  encoding=encoding, sheet=sheet)
+    kept = _kept_columns(df, keep or [], data)
     result = predict_frame(run, df)
+    clash = [c for c in kept.columns if c in result.columns]
+    if clash:
+        raise DataError(f"--keep column(s) {', '.join(map(repr, clash))} have the name of a "
+                        f"prediction column. Rename them in '{data}', or leave them out.")
+    result = pd.concat([kept, result], axis=1)
+    source = source_info(df)
+    bom = excel or source.get("bom") or source.get("format") == "xlsx"
     out = Path(output)
-    atomic_write_text(out, result.to_csv(index=False))
+    atomic_write_text(out, ("\ufeff" if bom else "") + result.to_csv(index=False))
     return out
 
 
-def evaluate_file(run: str | Path, data: str | Path) -> RunResult:
-    """Metrics (next to the training-set baseline) of a run on a labelled CSV."""
+def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
+    """The ``--keep`` columns of the input, as read (before any preprocessing)."""
+    missing = [c for c in keep if c not in df.columns]
+    if missing:
+        from .errors import closest
+
+        near = closest(missing[0], list(df.columns), n=1)
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        shown = ", ".join(map(str, df.columns[:30])) + (", ..." if df.shape[1] > 30 else "")
+        raise DataError(f"--keep column(s) {', '.join(map(repr, missing))} not in '{data}'."
+                        f"{hint} Columns: {shown}.")
+    return df[list(dict.fromkeys(keep))].reset_index(drop=True)
+
+
+def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None,
+                  sheet: str | None = None) -> RunResult:
+    """Metrics (next to the training-set baseline) of a run on a labelled table file."""
     from .data.reader import read_csv
     from .evaluation.scoring import score_outputs
     from .training.predict import predict
 
     cfg, schema, pre, model = load_trained(run)
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter)
+    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
+                  encoding=encoding, sheet=sheet)
     if schema.target not in df.columns:
         raise DataError(f"'{data}' has no target column '{schema.target}'; evaluate needs "
                         f"labelled rows (use `hakseup predict` for unlabelled ones).")
     df = df[df[schema.target].notna()]
-    inputs = _inputs(pre, df, need_target=True)
+    inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())
     out = pre.inverse_target(predict(model, inputs).numpy())
     if schema.is_classification:  # the baseline trained on the run's own training rows
@@ -102,7 +112,20 @@ def evaluate_file(run: str | Path, data: str | Path) -> RunResult:
     else:
         train_target = np.full((1, 1), pre.target_mean_)
     metrics, name, base = score_outputs(schema, out, target, train_target)
-    return RunResult(Path(run), metrics, name, base, [], schema, model=model)
+    return RunResult(Path(run), metrics, name, base, [], schema, model=model, notices=notices)
+
+
+def _inputs_noting(pre, df: pd.DataFrame):
+    """The inputs, and what the preprocessing had to do to the rows (unseen categories,
+    ignored columns): warned as it happens, and kept for the summary."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        inputs = _inputs(pre, df, need_target=True)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return inputs, [str(w.message) for w in caught]
 
 
 def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_config_flags", "config_from_args", "print_table", "EXAMPLES_TRAIN"]
+__all__ = ["add_config_flags", "add_file_flags", "config_from_args", "print_table",
+           "print_wrapped",
+           "EXAMPLES_TRAIN"]
 
 # (flag, config key, metavar or None for a switch, help)
 FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--dataset", "data.dataset", "NAME", "a built-in dataset (see `hakseup datasets`)"),
-    ("--data", "data.path", "FILE", "a CSV file"),
+    ("--data", "data.path", "FILE",
+     "a table: CSV (any common encoding; .gz, .bz2, .zip), Parquet or .xlsx"),
     ("--test-data", "data.test_path", "FILE", "a CSV file used as the test split"),
+    ("--encoding", "data.encoding", "NAME", "the file's text encoding (default: detected)"),
+    ("--sheet", "data.sheet", "NAME|N", "an Excel workbook's sheet (default: the first)"),
     ("--target", "data.target", "COL", "the column to predict"),
     ("--task", "data.task", "TASK", "auto, binary, multiclass or regression"),
     ("--time-col", "data.time_col", "COL", "date/time column: a time-series task"),
@@ -61,6 +66,8 @@ SWITCHES: list[tuple[str, str, object, str]] = [
     ("--dayfirst", "data.dayfirst", True, "dates are written day first (31/01/2020)"),
     ("--compile", "train.compile", True, "torch.compile the model"),
     ("--no-progress", "train.progress", False, "no progress bars"),
+    ("--quiet", "train.verbosity", "quiet", "only the final summary and errors"),
+    ("--verbose", "train.verbosity", "verbose", "every logged value in the epoch lines"),
     ("--no-tensorboard", "train.tensorboard", False, "no TensorBoard logs"),
 ]
 
@@ -97,6 +104,14 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
                    help="print the resolved config and exit")
 
 
+def add_file_flags(p: argparse.ArgumentParser) -> None:
+    """--encoding and --sheet for a command that reads one table file (predict, evaluate)."""
+    p.add_argument("--encoding", metavar="NAME",
+                   help="the file's text encoding, e.g. cp949 or latin-1 (default: detected)")
+    p.add_argument("--sheet", metavar="NAME|N",
+                   help="an Excel workbook's sheet: name or 1-based number (default: the first)")
+
+
 def config_from_args(args: argparse.Namespace):
     from ..config_load import load_config
 
@@ -110,15 +125,57 @@ def config_from_args(args: argparse.Namespace):
     return load_config(args.config, recipe=args.recipe, flags=flags, overrides=args.overrides)
 
 
+def _terminal_width() -> int | None:
+    """The terminal's width when stdout is one, else None (a file or a pipe: no limit)."""
+    import shutil
+    import sys
+
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return max(20, shutil.get_terminal_size().columns) if tty else None
+
+
 def print_table(rows: list[tuple], header: tuple | None = None) -> None:
-    """A plain aligned text table on stdout."""
+    """A plain aligned text table on stdout. On a terminal narrower than the table, the
+    columns are shown in blocks that fit, each repeating the first column (nothing is cut)."""
     rows = [tuple(str(c) for c in r) for r in rows]
     if header:
         rows = [tuple(header)] + rows
     if not rows:
         return
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for j, r in enumerate(rows):
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        if header and j == 0:
-            print("  ".join("-" * w for w in widths))
+    limit = _terminal_width()
+    blocks = [list(range(len(widths)))]
+    if limit and sum(widths) + 2 * (len(widths) - 1) > limit and len(widths) > 2:
+        blocks, block = [], [0]
+        for i in range(1, len(widths)):
+            if block != [0] and sum(widths[j] + 2 for j in block) + widths[i] > limit:
+                blocks.append(block)
+                block = [0]
+            block.append(i)
+        blocks.append(block)
+    for k, cols in enumerate(blocks):
+        if k:
+            print()
+        for j, r in enumerate(rows):
+            print("  ".join(r[i].ljust(widths[i]) for i in cols).rstrip())
+            if header and j == 0:
+                print("  ".join("-" * widths[i] for i in cols))
+
+
+def print_wrapped(text: str, first: str = "", rest: str | None = None) -> None:
+    """A paragraph on stdout: wrapped at the terminal's width on a terminal, one line when
+    stdout is a file or a pipe. Nothing is cut: a word longer than the width (a path) keeps
+    its own line whole, so it can still be copied."""
+    import textwrap
+
+    rest = " " * len(first) if rest is None else rest
+    width = _terminal_width()
+    if width is None:
+        print(first + text)
+        return
+    for line in textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
+                              break_long_words=False, break_on_hyphens=False) or [first]:
+        print(line)

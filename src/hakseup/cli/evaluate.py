@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common import add_file_flags
+
 EXAMPLES = """\
 examples:
   hakseup evaluate runs/20261122-101500-digits-mlp
@@ -18,21 +20,31 @@ def register(sub) -> None:
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--checkpoint", choices=["best", "last"], default="best")
-    p.add_argument("--data", metavar="FILE", help="labelled CSV to score instead of the test split")
+    p.add_argument("--data", metavar="FILE", help="labelled table file (CSV, .gz, .zip, Parquet, "
+                                                  ".xlsx) to score instead of the test split")
+    add_file_flags(p)
     p.set_defaults(func=run)
+
+
+ABOUT_THE_DATA = "\nWhat the run's preprocessing did to these rows:"
 
 
 def run(args: argparse.Namespace) -> int:
     from ..inference import evaluate_run
     from ..run_check import check_run
+    from .common import print_wrapped
     from .train import print_metrics
 
     check_run(args.run)
     if args.data:
         from ..inference import evaluate_file
 
-        result = evaluate_file(args.run, args.data)
+        result = evaluate_file(args.run, args.data, encoding=args.encoding, sheet=args.sheet)
     else:
         result = evaluate_run(args.run, checkpoint=args.checkpoint)
     print_metrics(result)
+    if result.notices:
+        print(ABOUT_THE_DATA)
+        for notice in result.notices:
+            print_wrapped(notice, first="  - ", rest="    ")
     return 0

@@ -26,6 +26,10 @@ def register(sub) -> None:
     p.add_argument("--target", metavar="COL")
     p.add_argument("--time-col", metavar="COL")
     p.add_argument("--no-header", action="store_true")
+    p.add_argument("--encoding", metavar="NAME", help="the file's text encoding (default: "
+                                                      "detected)")
+    p.add_argument("--sheet", metavar="NAME|N", help="an Excel workbook's sheet (default: the "
+                                                     "first)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -37,7 +41,8 @@ def _fmt(v) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..data.profile import profile_csv
 
-    r = profile_csv(args.file, args.target, args.time_col, header=not args.no_header)
+    r = profile_csv(args.file, args.target, args.time_col, header=not args.no_header,
+                    encoding=args.encoding, sheet=args.sheet)
     if args.json:
         print(json.dumps(r, indent=2, default=str))
         return 0

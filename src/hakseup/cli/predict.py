@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from .common import add_file_flags
+
 EXAMPLES = """\
 examples:
   hakseup predict runs/<id> --data new_cars.csv --output predictions.csv
   hakseup predict runs/<id> --data new_photos/ --output predictions.csv     # an image run
+  hakseup predict runs/<id> --data 고객.csv --keep 고객번호,이름 --excel --output 예측.csv
 """
 
 
@@ -18,10 +21,23 @@ def register(sub) -> None:
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--data", required=True, metavar="FILE",
-                   help="a CSV with the feature columns; for an image run, a folder of "
-                        "images, one image, or a CSV of image paths")
+                   help="a table with the feature columns (CSV in any common encoding, .gz, "
+                        ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
+                        "one image, or a CSV of image paths")
     p.add_argument("--output", required=True, metavar="FILE", help="where to write the CSV")
+    add_file_flags(p)
+    p.add_argument("--keep", metavar="COL,COL", type=_columns, default=[],
+                   help="input columns (identifiers, pass-through) copied in front of the "
+                        "predictions")
+    p.add_argument("--excel", action="store_true",
+                   help="write the CSV with a UTF-8 byte-order mark, so that Excel shows "
+                        "non-ASCII text (e.g. Korean) correctly; the default when the input "
+                        "had one or was a workbook")
     p.set_defaults(func=run)
+
+
+def _columns(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     check_run(args.run)
     # Before any work: a folder, an unwritable place or the input itself is refused.
     check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
-    out = predict_file(args.run, args.data, args.output)
+    out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
+                       encoding=args.encoding, sheet=args.sheet)
     print(f"Predictions written to {out}")
     return 0

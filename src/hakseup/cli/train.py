@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXAMPLES_TRAIN, add_config_flags, config_from_args, print_table
+from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_table,
+                     print_wrapped)
+
+DECISIONS = "\nWhat was decided about the data and the model (also in the report):"
+DIAGNOSIS = "\nWhat the run says (also in the report):"
 
 
 def register(sub) -> None:
@@ -32,11 +36,34 @@ def run(args: argparse.Namespace) -> int:
     if result.rank != 0:  # other ranks of a torchrun launch: rank 0 reports
         return 0
     for line in result.summary:
-        print(line)
+        print_wrapped(line)
+    if result.model is not None and not _quiet(cfg, result):
+        print_decisions(result)
     print_metrics(result)
-    print(f"\nRun folder: {result.run_dir}")
-    print(f"Report:     {result.run_dir / 'report.md'}")
+    print()
+    print_wrapped(f"Run folder: {result.run_dir}")
+    print_wrapped(f"Report:     {result.run_dir / 'report.md'}")
     return 0
+
+
+def _quiet(cfg, result) -> bool:
+    """train.verbosity of the run (a resumed run's own, from its folder)."""
+    if cfg is None:
+        from ..runs import load_run_config
+
+        cfg = load_run_config(result.run_dir)
+    return cfg.train.verbosity == "quiet"
+
+
+def print_decisions(result) -> None:
+    """The data decisions (columns dropped and why, values imputed, the target and task
+    chosen) and the report's plain-words diagnosis, as the report lists them."""
+    for title, lines in ((DECISIONS, getattr(result, "notices", None) or []),
+                         (DIAGNOSIS, getattr(result, "diagnosis", None) or [])):
+        if lines:
+            print(title)
+        for line in lines:
+            print_wrapped(line, first="  - ", rest="    ")
 
 
 def print_metrics(result) -> None:
@@ -49,4 +76,5 @@ def print_metrics(result) -> None:
                         "vs baseline"))
     verdict = (getattr(result, "references", None) or {}).get("verdict")
     if verdict and verdict not in result.summary:   # train's summary has said it already
-        print(f"\n{verdict}")
+        print()
+        print_wrapped(verdict)

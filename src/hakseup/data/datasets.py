@@ -95,9 +95,9 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
     if _is_image_source(cfg):
         return _read_images(cfg), {}, cfg.path
     if cfg.path:
-        from .reader import read_csv
+        from .reader import read_data
 
-        return read_csv(cfg.path, header=cfg.header, delimiter=cfg.delimiter), {}, cfg.path
+        return read_data(cfg.path, cfg), {}, cfg.path
     if not cfg.dataset:
         raise DataError("No data given: expected --dataset NAME or --data FILE.csv. "
                         "See `hakseup datasets` for the built-in ones.")

@@ -188,7 +188,8 @@ def _stream(url: str, dest: Path, algorithm: str, progress: bool, deadline: _Dea
         if raw is not None and not raw.strip().isdigit():
             raise ValueError(f"the server sent an invalid Content-Length {raw!r}")
         total = int(raw) if raw else None
-        from tqdm.auto import tqdm
+        from ..bars import tqdm_class  # no IProgress warning
+        tqdm = tqdm_class()
 
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {dest.name}",
                   disable=not progress, leave=False) as bar:

@@ -164,7 +164,8 @@ def _workers(configured: int, n: int) -> int:
 def _fill(out: np.ndarray, ok: np.ndarray, paths: list[str], size, channels: int, fit: str,
           workers: int, progress: bool) -> None:
     """Decode every file into ``out[i]``; ``ok[i]`` says whether it could be read."""
-    from tqdm.auto import tqdm
+    from ..bars import tqdm_class  # no IProgress warning
+    tqdm = tqdm_class()
 
     ctx = None
     if workers and torch.cuda.is_available() and torch.cuda.is_initialized():

@@ -19,10 +19,12 @@ __all__ = ["profile_csv"]
 
 
 def profile_csv(path: str, target: str | None = None, time_col: str | None = None,
-                header: bool = True) -> dict:
+                header: bool = True, encoding: str | None = None, sheet: str | None = None
+                ) -> dict:
     from .tables import infer_kinds, infer_task, resolve_target
 
-    df = read_csv(path, header=header)
+    df = read_csv(path, header=header, encoding=encoding, sheet=sheet)
+    read = list(df.attrs.get("hakseup_source", {}).get("notices", []))
     cfg = DataConfig(path=path, target=target, time_col=time_col, header=header)
     tgt = resolve_target(df, target, header, path) if (target or not time_col) else None
     others = [c for c in df.columns if c not in (tgt, time_col)]
@@ -35,7 +37,11 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
                 else kinds.get(col, "dropped"))
         info = {"kind": kind, "missing": int(s.isna().sum()), "unique": int(s.nunique())}
         num = pd.to_numeric(s, errors="coerce")
-        if num.notna().mean() > 0.9 and kind != "categorical":
+        # The share of numbers among the cells that hold a value: a numeric column with blank
+        # (missing) cells is still numeric, as training reads it.
+        present = s.notna()
+        numeric_share = float(num[present].notna().mean()) if present.any() else 0.0
+        if numeric_share > 0.9 and kind != "categorical":
             if num.notna().any():
                 info.update(mean=float(num.mean()), std=float(num.std()), min=float(num.min()),
                             max=float(num.max()))
@@ -43,7 +49,7 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
             top = s.astype(str).value_counts().head(3)
             info["top"] = {str(k): int(v) for k, v in top.items()}
         columns[col] = info
-    out = {"path": str(path), "rows": len(df), "columns": columns, "notices": notices}
+    out = {"path": str(path), "rows": len(df), "columns": columns, "notices": read + notices}
     if tgt and not time_col:
         task = infer_task(df[tgt].dropna())
         out["task"] = task

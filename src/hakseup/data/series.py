@@ -26,7 +26,8 @@ import torch
 from ..config import DataConfig
 from ..errors import DataError, closest
 from .bundle import DataBundle, Schema, Split
-from .series_stats import detect_season, resolve_season, stationarity, useful_season
+from .series_stats import (auto_window, detect_season, resolve_season, stationarity,
+                           useful_season)
 from .splits import chronological_indices
 
 __all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
@@ -73,7 +74,7 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
 
     times = pd.Series(parse_dates(df[time_col], getattr(cfg, "dayfirst", False), time_col),
                       index=df.index)
-    notices = []
+    notices = list(df.attrs.get("hakseup_source", {}).get("notices", []))  # how it was read
     data = pd.DataFrame({time_col: times})
     for c in [target] + features:
         values = pd.to_numeric(df[c], errors="coerce")
@@ -243,14 +244,19 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     cols = [sf.target] + sf.features
     original = sf.df[cols].to_numpy(dtype=np.float64)            # (T, C)
     n = len(original)
-    window, horizon = cfg.window, cfg.horizon
-    if n < window + horizon + 2:
+    horizon = cfg.horizon
+    if cfg.window is not None and n < cfg.window + horizon + 2:
         raise DataError(f"The series has {n} rows, fewer than window + horizon + 2 = "
-                        f"{window + horizon + 2}. Use a smaller --window/--horizon or a longer "
-                        f"series.")
+                        f"{cfg.window + horizon + 2}. Use a smaller --window/--horizon or a "
+                        f"longer series.")
     tr_rows, va_rows, te_rows = chronological_indices(n, cfg.val_size, cfg.test_size)
     train_end = int(tr_rows[-1]) + 1
     y = original[:, 0]
+    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
+        raise DataError(f"data.season {cfg.season} is not shorter than the training period "
+                        f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
+    season = resolve_season(cfg.season, sf.freq, y[:train_end])
+    window = cfg.window if cfg.window is not None else auto_window(season, train_end)
     test_report = stationarity(y[:train_end])
     if cfg.difference == "auto":
         diff = 0 if test_report.get("stationary") in (True, None) else 1
@@ -259,10 +265,6 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff)
     pre.fit(original[:train_end])
     parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows)
-    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
-        raise DataError(f"data.season {cfg.season} is not shorter than the training period "
-                        f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
-    season = resolve_season(cfg.season, sf.freq, y[:train_end])
     schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
                     n_outputs=horizon, target=sf.target, numeric_features=cols,
                     season=useful_season(y[:train_end], season, window))

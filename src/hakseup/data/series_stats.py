@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["stationarity", "detect_season", "resolve_season", "useful_season"]
+__all__ = ["stationarity", "detect_season", "resolve_season", "useful_season", "auto_window"]
 
 
 def stationarity(y: np.ndarray) -> dict:
@@ -75,6 +75,19 @@ def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> 
 
 
 # --------------------------------------------------------------------------- preparation
+
+
+def auto_window(season: int, n_train: int) -> int:
+    """The default window (past steps a forecaster reads): three seasons, at least 20 steps,
+    at most half the training period. Three seasons let a linear forecaster average a
+    season over several years instead of copying the last one (N-BEATS reads 2-7 horizons
+    back); on the quality suite a fixed 20 fed a monthly series less than two years.
+
+    Example:
+        >>> auto_window(12, 200), auto_window(4, 80), auto_window(1, 60), auto_window(52, 60)
+        (36, 20, 20, 30)
+    """
+    return int(max(2, min(max(20, 3 * season), n_train // 2)))
 
 
 def useful_season(y_train: np.ndarray, season: int, window: int) -> int:

@@ -115,15 +115,37 @@ class TablePlan:
         return self.df[self.target].astype(str).to_numpy() if self.classification else None
 
 
+# What was decided without being asked: said in the terminal summary and the report.
+TARGET_DEFAULTED = ("No target was given: the last column, '{target}', is the target. Choose "
+                    "another with --target COL.")
+TASK_INFERRED = ("Task inferred from '{target}': {task}{detail}. Force another with --task "
+                 "binary|multiclass|regression.")
+
+
+def _decision_notices(df: pd.DataFrame, target: str, task: str, cfg: DataConfig,
+                      defaults: dict) -> list[str]:
+    notices = []
+    if cfg.target is None and defaults.get("target") is None:
+        notices.append(TARGET_DEFAULTED.format(target=target))
+    if cfg.task == "auto":
+        n = df[target].nunique()
+        detail = f" ({n} classes)" if task in ("binary", "multiclass") else " (a number)"
+        notices.append(TASK_INFERRED.format(target=target, task=task, detail=detail))
+    return notices
+
+
 def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = None,
                   source: object = "data") -> TablePlan:
     """Target, column kinds, task and layout; rows without a target dropped."""
     defaults = defaults or {}
     target = resolve_target(df, cfg.target or defaults.get("target"), cfg.header, source)
+    read = list(df.attrs.get("hakseup_source", {}).get("notices", []))  # formats, numbers
     df, notices = _drop_missing_target(df, target, source)
+    notices = read + notices
     kinds, more = infer_kinds(df, target, cfg)
     _check_finite(df, kinds)
     task = infer_task(df[target], cfg.task)
+    notices += _decision_notices(df, target, task, cfg, defaults)
     if task in ("binary", "multiclass"):
         counts = df[target].astype(str).value_counts()
         if len(counts) < 2:
@@ -162,7 +184,7 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
     schema = Schema(task=plan.task, input_kind=plan.layout,
                     input_shape=tuple(splits["train"].inputs[0].shape[1:]),
                     n_outputs=len(pre.classes_) if plan.classification else 1, target=target,
-                    class_names=list(pre.classes_), numeric_features=list(pre.numeric_),
+                    class_names=list(pre.classes_), numeric_features=pre.numeric_features(),
                     categorical_features=cats, cardinalities=cards)
     info = _table_info(plan, pre, splits, notices, missing_counts, cats, cards)
     if plan.layout == "table":

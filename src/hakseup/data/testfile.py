@@ -37,13 +37,21 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
     if len(test) == 0:
         raise DataError(f"The test file '{test_name}' has no rows. Expected labelled rows to "
                         f"score on.")
-    return pd.concat([train, test[list(train.columns)]], ignore_index=True)
+    out = pd.concat([train, test[list(train.columns)]], ignore_index=True)
+    # How each file was read (encodings, formats, parsed numbers): both files' notices.
+    from .reader import SOURCE_KEY, source_info
+
+    a, b = source_info(train), source_info(test)
+    seen = list(a.get("notices", []))
+    out.attrs[SOURCE_KEY] = {**a, "notices": seen + [n for n in b.get("notices", [])
+                                                     if n not in seen]}
+    return out
 
 
 def _read(cfg: DataConfig, path: str) -> pd.DataFrame:
-    from .reader import read_csv
+    from .reader import read_data
 
-    return read_csv(path, header=cfg.header, delimiter=cfg.delimiter)
+    return read_data(path, cfg)
 
 
 def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:

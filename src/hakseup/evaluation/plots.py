@@ -19,10 +19,14 @@ __all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residual
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (files only; works without a display)."""
+    """matplotlib.pyplot on the Agg backend (files only; works without a display) — except
+    in a notebook, whose inline backend stays (the run's figures are closed once saved)."""
     import matplotlib
 
-    matplotlib.use("Agg", force=True)
+    from ..bars import in_notebook
+
+    if not in_notebook():
+        matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
     return plt

@@ -20,6 +20,9 @@ from .metrics import LOWER_IS_BETTER
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
 
+# Headings of the sections that explain a run (one place, for a message catalogue).
+HEADINGS = {"diagnosis": "What the run says", "per_class": "Per class (test)"}
+
 # Scalar metrics in the order they are shown (the rest follow alphabetically).
 _ORDER = ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "pr_auc",
           "precision_macro", "recall_macro", "f1_macro",
@@ -83,7 +86,8 @@ def _sections(ctx: dict) -> list[tuple[str, Any]]:
     summary = ctx.get("summary_lines", [])
     data_rows = [(k, format_value(v)) for k, v in ctx.get("data_summary", {}).items()]
     train_rows = [(k, format_value(v)) for k, v in ctx.get("training_summary", {}).items()]
-    return [("summary", summary), ("metrics", rows), ("data", data_rows),
+    return [("summary", summary), ("diagnosis", ctx.get("diagnosis", [])),
+            ("per_class", ctx.get("per_class", [])), ("metrics", rows), ("data", data_rows),
             ("training", train_rows), ("notices", ctx.get("notices", [])),
             ("extra", ctx.get("extra_sections", []))]
 
@@ -97,9 +101,16 @@ def _markdown(run_dir: Path, ctx: dict) -> str:
     s = dict(_sections(ctx))
     out = [f"# Run report: {ctx['name']}", ""]
     out += [f"- {line}" for line in s["summary"]] + [""]
+    if s["diagnosis"]:
+        out += [f"## {HEADINGS['diagnosis']}", ""] + [f"- {d}" for d in s["diagnosis"]] + [""]
     out += [f"## Test metrics (baseline: {ctx['baseline_name']})", "",
             _md_table(_metric_header(ctx), s["metrics"]),
             ""]
+    if s["per_class"]:
+        from .curves import PER_CLASS_HEADER
+
+        out += [f"## {HEADINGS['per_class']}", "",
+                _md_table(list(PER_CLASS_HEADER), s["per_class"]), ""]
     for title, body in s["extra"]:
         out += [f"## {title}", "", body, ""]
     out += ["## Data", "", _md_table(["", ""], s["data"]), ""]
@@ -126,6 +137,7 @@ text-align:left}th{background:#f6f8fa}td.num{text-align:right;font-variant-numer
 .better{color:#1a7f37;font-weight:600}.worse{color:#cf222e;font-weight:600}
 img{max-width:100%;border:1px solid #eaeef2;margin:.5rem 0}pre{background:#f6f8fa;padding:.8rem;
 overflow:auto;font-size:.85rem}.notice{background:#fff8c5;padding:.3rem .6rem;margin:.2rem 0}
+ul.diagnosis li{margin:.3rem 0}
 """
 
 
@@ -133,14 +145,14 @@ def _html(run_dir: Path, ctx: dict) -> str:
     e = html.escape
     s = dict(_sections(ctx))
 
-    def table(header, rows, cls_col=None):
+    def table(header, rows, cls_col=None, numbers=None):
         head = "".join(f"<th>{e(h)}</th>" for h in header)
+        numbers = numbers or (range(1, len(header) - 1) if header[0] == "metric" else ())
         body = []
         for r in rows:
             cells = []
             for i, c in enumerate(r):
-                cls = ' class="num"' if 0 < i < len(header) - 1 and header[0] == "metric" \
-                    else ""
+                cls = ' class="num"' if i in numbers else ""
                 if cls_col is not None and i == cls_col and c in ("better", "worse"):
                     cls = f' class="{c}"'
                 cells.append(f"<td{cls}>{e(str(c))}</td>")
@@ -150,8 +162,17 @@ def _html(run_dir: Path, ctx: dict) -> str:
 
     parts = [f"<h1>Run report: {e(ctx['name'])}</h1>", "<ul>"]
     parts += [f"<li>{e(line)}</li>" for line in s["summary"]] + ["</ul>"]
+    if s["diagnosis"]:
+        parts += [f"<h2>{e(HEADINGS['diagnosis'])}</h2>", '<ul class="diagnosis">']
+        parts += [f"<li>{e(d)}</li>" for d in s["diagnosis"]] + ["</ul>"]
     parts += [f"<h2>Test metrics (baseline: {e(ctx['baseline_name'])})</h2>",
               table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1)]
+    if s["per_class"]:
+        from .curves import PER_CLASS_HEADER
+
+        parts += [f"<h2>{e(HEADINGS['per_class'])}</h2>",
+                  table(list(PER_CLASS_HEADER), s["per_class"],
+                        numbers=range(1, len(PER_CLASS_HEADER)))]
     for title, body in s["extra"]:
         parts += [f"<h2>{e(title)}</h2>", f"<pre>{e(body)}</pre>"]
     parts += ["<h2>Data</h2>", table(["", ""], s["data"])]

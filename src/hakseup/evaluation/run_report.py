@@ -44,8 +44,13 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
     if cfg.output.plots:
         _write_plots(run_dir, result)
     ctx = _report_context(run_dir, cfg, trainer, result, duration)
+    from .explain import explain_run
+
+    ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table, more plots
     write_reports(run_dir, ctx)
     result.summary = list(ctx["summary_lines"])
+    result.diagnosis = list(ctx["diagnosis_terminal"])
+    result.notices = list(ctx["notices"])
 
 
 def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
@@ -69,7 +74,7 @@ def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
 def _write_plots(run_dir: Path, result) -> None:
     from .plots import plot_confusion_matrix, plot_loss
 
-    plot_loss(result.history, run_dir / "plots" / "loss.png")
+    plot_loss(result.logs, run_dir / "plots" / "loss.png")
     if result.schema.task == "forecast":
         _plot_forecasts(run_dir, result.model, result.bundle)
     if "confusion_matrix" in result.metrics:
@@ -81,7 +86,7 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
     schema, model = result.schema, result.model
     n_params = sum(p.numel() for p in model.parameters())
     key, value = result.main_metric
-    best_epoch = _best_epoch(result.history)
+    best_epoch = _best_epoch(result.logs)
     lines = [
         f"Task: {schema.task} on {cfg.data.path or cfg.data.dataset} "
         f"({schema.n_outputs} {'classes' if schema.is_classification else 'outputs'})",
@@ -102,7 +107,7 @@ def _best_epoch(history: list[dict]) -> int | None:
 
 
 def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dict:
-    bundle, history = result.bundle, result.history
+    bundle, history = result.bundle, result.logs
     env = json.loads((run_dir / "environment.json").read_text())
     ctx = {
         "name": run_dir.name, "metrics": result.metrics, "baseline_metrics": result.baseline,

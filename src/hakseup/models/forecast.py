@@ -4,6 +4,8 @@
   the window is split into a trend (a moving average) and the remainder, and one linear map
   of each gives the forecast. Seasonal naive, drift and every autoregression are linear maps
   of the window, so a linear forecaster starts from the baselines it must beat.
+  The ``dlinear`` model is three of them reading the last W, W/2 and W/4 steps of the
+  window, their forecasts averaged (``MultiWindow``).
 - ``NBeats`` (Oreshkin et al. 2020, N-BEATS, generic blocks): a stack of MLP blocks, each
   removing what it explains from the window (backcast) and adding its part of the forecast.
 
@@ -25,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["DLinear", "NBeats", "WindowNorm", "build_forecaster"]
+__all__ = ["DLinear", "NBeats", "WindowNorm", "MultiWindow", "lookbacks", "build_forecaster"]
 
 
 class WindowNorm(nn.Module):
@@ -119,6 +121,40 @@ class NBeats(nn.Module):
         return out if level is None else out + level
 
 
+class MultiWindow(nn.Module):
+    """The mean forecast of forecasters that each read the last ``w`` steps of the window,
+    for a few lookbacks ``w`` (N-BEATS ensembles over lookback lengths, Oreshkin et al.
+    2020): which lookback suits a series is not known in advance — on the quality suite the
+    best single one changed from series to series — and the mean of several is steadier.
+
+    Example:
+        >>> m = MultiWindow([DLinear(5, 1, 2), DLinear(10, 1, 2)], [5, 10])
+        >>> m(torch.zeros(3, 10, 1)).shape
+        torch.Size([3, 2])
+    """
+
+    deterministic_init = True
+
+    def __init__(self, members: list[nn.Module], lookbacks: list[int]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.lookbacks = [int(w) for w in lookbacks]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = [m(x[:, -w:, :]) for m, w in zip(self.members, self.lookbacks)]
+        return torch.stack(outs).mean(0)                        # (B, horizon)
+
+
+def lookbacks(window: int) -> list[int]:
+    """The lookbacks of the default ``dlinear``: the whole window, a half and a quarter (at
+    least 4 steps each).
+
+    >>> lookbacks(36), lookbacks(12), lookbacks(3)
+    ([9, 18, 36], [6, 12], [3])
+    """
+    return sorted({w for w in (window, window // 2, window // 4) if w >= 4} or {window})
+
+
 def build_forecaster(cfg, schema, kind: str) -> nn.Module:
     """``dlinear`` or ``nbeats`` for a series schema (input (window, C), ``horizon`` outputs)."""
     if schema.input_kind not in ("series", "sequence") or schema.is_classification:
@@ -128,7 +164,9 @@ def build_forecaster(cfg, schema, kind: str) -> nn.Module:
                           f"series), not {schema.input_kind} {schema.task} data. Use --model "
                           f"cnn or lstm for sequence classification.")
     window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
-    if kind == "dlinear":
-        return DLinear(window, channels, schema.n_outputs, season=getattr(schema, "season", 1))
+    if kind == "dlinear":          # DLinear over three lookbacks, their forecasts averaged
+        ws, season = lookbacks(window), getattr(schema, "season", 1)
+        return MultiWindow([DLinear(w, channels, schema.n_outputs, season=season) for w in ws],
+                           ws)
     width = cfg.hidden[0] if list(cfg.hidden) != [128, 64] else 256
     return NBeats(window, channels, schema.n_outputs, width=width)

@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,7 +27,8 @@ class TabularNet(nn.Module):
 
     def __init__(self, n_numeric: int, cardinalities: list[int], hidden: list[int],
                  n_outputs: int, embedding_dim: int | None = None, dropout: float = 0.1,
-                 activation: str = "relu", batch_norm: bool = True, linear_skip: bool = False):
+                 activation: str = "relu", batch_norm: bool = True, linear_skip: bool = False,
+                 ensemble: int = 1, classification: bool = True):
         super().__init__()
         plan = [category_width(n, embedding_dim) for n in cardinalities]
         self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
@@ -37,8 +40,16 @@ class TabularNet(nn.Module):
         self.numeric_norm = nn.BatchNorm1d(n_numeric) if batch_norm and n_numeric else None
         self.emb_dropout = nn.Dropout(dropout)
         width = n_numeric + sum(w for _, w in plan)
-        self.body, width = mlp_stack(width, hidden, activation, dropout, batch_norm)
-        self.head = nn.Linear(width, n_outputs)
+        stacks = [mlp_stack(width, hidden, activation, dropout, batch_norm)
+                  for _ in range(max(1, ensemble))]
+        self.body, out_width = stacks[0]
+        self.head = nn.Linear(out_width, n_outputs)
+        # An ensemble of k MLPs over the same encoded inputs (TabM's idea, Gorishniy et al.
+        # 2025, with k full members): each member has its own initialisation and its own loss
+        # in training (``training.losses`` averages them); predictions are the members' mean.
+        self.members = nn.ModuleList(nn.Sequential(b, nn.Linear(out_width, n_outputs))
+                                     for b, _ in stacks[1:])
+        self.classification = classification
         # Wide & deep (Cheng et al. 2016): a linear model of the inputs beside the MLP, so
         # what a ridge/logistic regression finds is one layer away, not learned through two.
         self.skip = nn.Linear(n_numeric + sum(w for _, w in plan), n_outputs) \
@@ -74,7 +85,14 @@ class TabularNet(nn.Module):
             parts.append(self.numeric_norm(x_num) if self.numeric_norm is not None else x_num)
         x = torch.cat(parts, dim=1)                                  # (B, width)
         out = self.head(self.body(x))                                # (B, n_outputs)
-        return out if self.skip is None else out + self.skip(x)
+        if self.members:
+            out = torch.stack([out] + [m(x) for m in self.members], 1)   # (B, k, n_outputs)
+            if not self.training:              # the ensemble's prediction: mean probability
+                out = torch.logsumexp(torch.log_softmax(out, 2), 1) - math.log(out.shape[1]) \
+                    if self.classification else out.mean(1)
+        if self.skip is not None:
+            out = out + (self.skip(x).unsqueeze(1) if out.dim() == 3 else self.skip(x))
+        return out
 
     @classmethod
     def from_schema(cls, cfg, schema) -> "TabularNet":
@@ -85,4 +103,4 @@ class TabularNet(nn.Module):
                               f"{schema.input_kind} data. Use mlp, cnn, lstm or gru.")
         return cls(len(schema.numeric_features), list(schema.cardinalities), list(cfg.hidden),
                    schema.n_outputs, cfg.embedding_dim, cfg.dropout, cfg.activation,
-                   cfg.batch_norm, cfg.linear_skip)
+                   cfg.batch_norm, cfg.linear_skip, cfg.ensemble, schema.is_classification)

@@ -1,4 +1,4 @@
-"""Loggers: callbacks that report a run — progress bars, the metrics file, TensorBoard and GPU
+"""Loggers: callbacks that report a run — progress bars (``progress.py``), the metrics file, TensorBoard and GPU
 statistics. They use only the trainer's documented surface (see ``callbacks.py``).
 
 Example:
@@ -11,47 +11,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import torch
 
 from .callbacks import Callback
+from .progress import ProgressBar  # the bar and epoch lines live in progress.py
 
 __all__ = ["ProgressBar", "MetricsLogger", "TensorBoardLogger", "GPUStats"]
-
-
-class ProgressBar(Callback):
-    """One tqdm bar per epoch, with the running loss; the epoch's metrics when it ends."""
-
-    order = 90
-
-    def __init__(self, file=None):
-        self.file = file
-        self.bar = None
-
-    def on_epoch_begin(self, trainer):
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=trainer.state.steps_per_epoch, initial=trainer.state.batch_in_epoch,
-                        desc=f"epoch {trainer.state.epoch + 1}/{trainer.state.epochs}",
-                        file=self.file or sys.stderr, leave=True, dynamic_ncols=True,
-                        unit="batch", mininterval=0.2)
-
-    def on_train_batch_end(self, trainer, logs):
-        self.bar.update(1)
-
-    def on_epoch_end(self, trainer, logs):
-        if self.bar is not None:
-            shown = {k: f"{v:.4g}" for k, v in logs.items()
-                     if k in ("train_loss", "val_loss", "val_accuracy", "val_mae", "lr")}
-            self.bar.set_postfix(shown, refresh=True)
-            self.bar.close()
-            self.bar = None
-
-    def on_fit_end(self, trainer):
-        if self.bar is not None:
-            self.bar.close()
 
 
 class MetricsLogger(Callback):

@@ -68,4 +68,20 @@ def training_loss(cfg, data, device: torch.device):
         if target is None:           # a lazy split: read its targets once
             target = torch.as_tensor([int(item[-1]) for item in data.train.dataset])
         weight = class_weights(target, schema.n_outputs).to(device)
-    return loss_function(cfg.loss, schema, cfg.label_smoothing, weight)
+    return member_mean(loss_function(cfg.loss, schema, cfg.label_smoothing, weight))
+
+
+def member_mean(loss):
+    """``loss`` for outputs (B, out), and for an ensemble's training outputs (B, k, out) the
+    mean of each member's loss (every member learns on its own, as in TabM).
+
+    Example:
+        >>> f = member_mean(torch.nn.MSELoss())
+        >>> float(f(torch.zeros(2, 3, 1), torch.ones(2, 1)))
+        1.0
+    """
+    def fn(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if out.dim() == 3:
+            return torch.stack([loss(out[:, i], target) for i in range(out.shape[1])]).mean()
+        return loss(out, target)
+    return fn

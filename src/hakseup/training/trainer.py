@@ -34,6 +34,7 @@ from .history import History
 from .losses import loss_function, training_loss
 from .optim import build_optimizer
 from .predict import predict, predict_batches, predict_split
+from .progress import progress_callbacks
 
 __all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
 
@@ -157,7 +158,8 @@ class Trainer:
         # guard reads it every few steps on accelerators).
         self._loss_sum = torch.zeros((), device=s.device)
         self._seen, self.elapsed = 0, 0.0
-        self._callbacks = sorted(self._builtin_callbacks() + self.callbacks + list(callbacks or []),
+        self._fit_callbacks = list(callbacks or [])
+        self._callbacks = sorted(self._builtin_callbacks() + self.callbacks + self._fit_callbacks,
                                  key=lambda c: c.order)
         # Per hook, only the callbacks that override it: the per-step hooks stay cheap.
         self._hooks = {hook: [getattr(cb, hook) for cb in self._callbacks
@@ -295,7 +297,7 @@ class Trainer:
             cbs.append(LRScheduler(self.config.monitor))
         if self.config.grad_clip:
             cbs.append(GradientClipping(self.config.grad_clip))
-        return cbs
+        return cbs + progress_callbacks(self.config, self.rank, self.callbacks + self._fit_callbacks)
 
     def _call(self, hook: str, *args: Any) -> None:
         for fn in self._hooks[hook]:

@@ -1,0 +1,199 @@
+"""What the curves and the data say, in plain words: overfitting (and what early stopping did),
+underfitting, a learning rate too high, class imbalance, too little data for the model's size,
+and the classical references' verdict. Each check reads only the history and counts it is
+given, so it is tested on synthetic histories.
+
+Example:
+    >>> h = [{"epoch": e, "train_loss": 1 / e, "val_loss": v}
+    ...      for e, v in enumerate([0.9, 0.6, 0.5, 0.55, 0.62, 0.7], start=1)]
+    >>> [f.kind for f in diagnose(h, planned_epochs=6)]
+    ['overfitting']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["Finding", "diagnose", "overfitting", "underfitting", "lr_too_high", "imbalance",
+           "too_little_data", "THRESHOLDS", "TEXT"]
+
+# When a pattern is worth a sentence. Relative changes, so they hold for any loss's scale.
+THRESHOLDS = {
+    "overfit_rise": 0.05,        # validation loss ends >= 5 % above its lowest value
+    "still_improving": 0.01,     # the loss fell >= 1 % over the last fifth of the epochs
+    "spike": 1.5,                # an epoch's training loss >= 1.5x the lowest one before it,
+    "spike_share": 0.25,         # and up by >= 25 % of what the loss had fallen until then
+    "imbalance_ratio": 3.0,      # largest class >= 3x the smallest one (training rows)
+    "params_per_row": 50.0,      # parameters per training row
+    "min_epochs": 3,             # fewer epochs tell nothing about a curve's shape
+}
+
+# Every sentence in one place (for a message catalogue).
+TEXT = {
+    "overfitting": ("Overfitting: the validation loss was lowest at epoch {best} ({best_val}) "
+                    "and rose to {last_val} by epoch {last}, while the training loss kept "
+                    "falling ({best_train} → {last_train}). The model began to learn its "
+                    "training rows by heart."),
+    "stopped": ("Early stopping ended training at epoch {last} of {planned}, {patience} "
+                "epochs without improvement after the best; the test metrics use the best "
+                "checkpoint (epoch {best})."),
+    "no_stopping": ("Early stopping was off (--patience N turns it on); the test metrics use "
+                    "the {checkpoint} checkpoint{at}."),
+    "underfitting": ("Still improving at the last epoch: the {what} loss fell from {before} "
+                     "(epoch {before_epoch}) to {after} (epoch {last}). The model has not "
+                     "finished learning; more epochs would likely help, e.g. --epochs "
+                     "{suggest}."),
+    "non_finite": ("The {what} loss became {value} at epoch {epoch}: the learning rate "
+                   "({lr}) is probably too high. Try --lr {lower}, or find one with "
+                   "`hakseup lr-find`."),
+    "spikes": ("The training loss jumped up at epoch(s) {epochs} (to {peak}, from a lowest "
+               "{low} before): a sign of a learning rate too high ({lr}). Try --lr {lower}, "
+               "or find one with `hakseup lr-find`."),
+    "imbalance": ("The classes are imbalanced: '{big}' has {n_big:,} training rows and "
+                  "'{small}' {n_small:,} (ratio {ratio:.1f} to 1). Accuracy flatters a model "
+                  "that favours the large class: read the balanced accuracy{balanced} and "
+                  "each class's recall in the per-class table."),
+    "small_data": ("Little data for the model's size: {params:,} parameters for {rows:,} "
+                   "training rows ({per_row:.0f} per row), enough to memorise them. A smaller "
+                   "model (e.g. --hidden 32), more dropout or weight decay, or more rows "
+                   "help; the classical references show what the rows alone support."),
+    "references": "Next to the classical references: {verdict}",
+}
+
+
+@dataclass
+class Finding:
+    kind: str          # overfitting | underfitting | lr_too_high | imbalance | small_data | ...
+    text: str
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _finite(values: list) -> bool:
+    return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
+
+
+def _series(history: list[dict], key: str) -> list[float] | None:
+    values = [h.get(key) for h in history]
+    return values if history and all(v is not None for v in values) else None
+
+
+def overfitting(history: list[dict], planned_epochs: int | None = None,
+                patience: int | None = None, checkpoint: str = "best") -> list[Finding]:
+    """The validation loss turned up while the training loss kept falling."""
+    val, train = _series(history, "val_loss"), _series(history, "train_loss")
+    if val is None or train is None or len(val) < THRESHOLDS["min_epochs"] or not (
+            _finite(val) and _finite(train)):
+        return []
+    b = min(range(len(val)), key=val.__getitem__)
+    last = len(val) - 1
+    rise = (val[last] - val[b]) / max(abs(val[b]), 1e-12)
+    if b == last or rise < THRESHOLDS["overfit_rise"] or train[last] >= train[b]:
+        return []
+    epoch = [h.get("epoch", i + 1) for i, h in enumerate(history)]
+    words = [TEXT["overfitting"].format(
+        best=epoch[b], best_val=_fmt(val[b]), last_val=_fmt(val[last]), last=epoch[last],
+        best_train=_fmt(train[b]), last_train=_fmt(train[last]))]
+    if patience and planned_epochs and epoch[last] < planned_epochs:
+        words.append(TEXT["stopped"].format(last=epoch[last], planned=planned_epochs,
+                                            patience=patience, best=epoch[b]))
+    else:
+        at = f" (epoch {epoch[b]})" if checkpoint == "best" else ""
+        words.append(TEXT["no_stopping"].format(checkpoint=checkpoint, at=at))
+    return [Finding("overfitting", " ".join(words))]
+
+
+def underfitting(history: list[dict], planned_epochs: int | None = None) -> list[Finding]:
+    """The loss (validation, else training) was still falling at the last epoch."""
+    what = "validation" if _series(history, "val_loss") is not None else "training"
+    loss = _series(history, "val_loss" if what == "validation" else "train_loss")
+    if loss is None or len(loss) < THRESHOLDS["min_epochs"] or not _finite(loss):
+        return []
+    k = max(1, len(loss) // 5)
+    before, after = loss[-1 - k], loss[-1]
+    if after > min(loss) or (before - after) / max(abs(before), 1e-12) < \
+            THRESHOLDS["still_improving"]:
+        return []
+    epoch = [h.get("epoch", i + 1) for i, h in enumerate(history)]
+    suggest = 2 * (planned_epochs or epoch[-1])
+    return [Finding("underfitting", TEXT["underfitting"].format(
+        what=what, before=_fmt(before), before_epoch=epoch[-1 - k], after=_fmt(after),
+        last=epoch[-1], suggest=suggest))]
+
+
+def lr_too_high(history: list[dict], lr: float | None = None) -> list[Finding]:
+    """Non-finite losses, or training-loss spikes well above the lowest loss before them."""
+    lr_text = _fmt(lr) if lr else "as set"
+    lower = _fmt(lr / 10) if lr else "a tenth of it"
+    for what, key in (("training", "train_loss"), ("validation", "val_loss")):
+        for i, h in enumerate(history):
+            v = h.get(key)
+            if isinstance(v, (int, float)) and not math.isfinite(v):
+                return [Finding("lr_too_high", TEXT["non_finite"].format(
+                    what=what, value=v, epoch=h.get("epoch", i + 1), lr=lr_text, lower=lower))]
+    train = _series(history, "train_loss")
+    if train is None or len(train) < THRESHOLDS["min_epochs"]:
+        return []
+    spikes, low = [], train[0]
+    for i in range(1, len(train)):
+        # A jump that undoes a real part of the progress; a wobble near zero loss is noise.
+        fallen = train[0] - low
+        if train[i] >= THRESHOLDS["spike"] * low and train[i] > train[i - 1] and \
+                train[i] - low >= THRESHOLDS["spike_share"] * fallen:
+            spikes.append(i)
+        low = min(low, train[i])
+    if not spikes:
+        return []
+    epochs = [history[i].get("epoch", i + 1) for i in spikes]
+    peak = max(train[i] for i in spikes)
+    return [Finding("lr_too_high", TEXT["spikes"].format(
+        epochs=", ".join(map(str, epochs[:8])), peak=_fmt(peak),
+        low=_fmt(min(train[:spikes[0]])), lr=lr_text, lower=lower))]
+
+
+def imbalance(class_counts: list[int] | None, class_names: list[str] | None = None,
+              balanced_accuracy: float | None = None) -> list[Finding]:
+    """The largest class holds several times the rows of the smallest (training rows)."""
+    if not class_counts or len(class_counts) < 2 or min(class_counts) <= 0:
+        return []
+    names = class_names or [str(i) for i in range(len(class_counts))]
+    big = max(range(len(class_counts)), key=class_counts.__getitem__)
+    small = min(range(len(class_counts)), key=class_counts.__getitem__)
+    ratio = class_counts[big] / class_counts[small]
+    if ratio < THRESHOLDS["imbalance_ratio"]:
+        return []
+    balanced = f" ({balanced_accuracy:.4f} here)" if balanced_accuracy is not None else ""
+    return [Finding("imbalance", TEXT["imbalance"].format(
+        big=names[big], n_big=class_counts[big], small=names[small],
+        n_small=class_counts[small], ratio=ratio, balanced=balanced))]
+
+
+def too_little_data(n_params: int | None, n_rows: int | None) -> list[Finding]:
+    """Many parameters per training row: a model able to memorise its rows."""
+    if not n_params or not n_rows:
+        return []
+    per_row = n_params / n_rows
+    if per_row < THRESHOLDS["params_per_row"]:
+        return []
+    return [Finding("small_data", TEXT["small_data"].format(params=n_params, rows=n_rows,
+                                                           per_row=per_row))]
+
+
+def diagnose(history: list[dict], *, planned_epochs: int | None = None,
+             patience: int | None = None, checkpoint: str = "best", lr: float | None = None,
+             class_counts: list[int] | None = None, class_names: list[str] | None = None,
+             balanced_accuracy: float | None = None, n_params: int | None = None,
+             n_rows: int | None = None, verdict: str | None = None) -> list[Finding]:
+    """Every finding that applies, most urgent first."""
+    found = lr_too_high(history, lr)
+    found += overfitting(history, planned_epochs, patience, checkpoint)
+    if not found:          # a diverging or overfitting run is not "still improving"
+        found += underfitting(history, planned_epochs)
+    found += imbalance(class_counts, class_names, balanced_accuracy)
+    found += too_little_data(n_params, n_rows)
+    if verdict:
+        found.append(Finding("references", TEXT["references"].format(verdict=verdict)))
+    return found

@@ -1,0 +1,74 @@
+"""The parts of a run's report that explain it: the plain-words diagnosis (``diagnosis.py``),
+the per-class table, and the plots beyond the loss curve (main metric per epoch, ROC and PR
+curves for two classes, the normalised confusion matrix).
+
+Example:
+    >>> explain_run(run_dir, cfg, result)        # doctest: +SKIP
+    {'diagnosis': ['Overfitting: ...'], 'per_class': [('0', '0.9800', ...)]}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["explain_run"]
+
+
+def _class_counts(bundle) -> list[int] | None:
+    if not bundle.schema.is_classification:
+        return None
+    counts = getattr(bundle.preprocessor, "class_counts_", None)
+    if counts:
+        return [int(c) for c in counts]
+    from .scoring import _targets
+
+    labels = np.asarray(_targets(bundle.train)).astype(int).ravel()
+    return np.bincount(labels, minlength=bundle.schema.n_outputs).tolist()
+
+
+def run_diagnosis(cfg, result) -> list:
+    """The diagnosis of a finished run (``diagnosis.Finding`` objects)."""
+    from .diagnosis import diagnose
+
+    bundle, model = result.bundle, result.model
+    n_params = sum(p.numel() for p in model.parameters()) if model is not None else None
+    found = diagnose(
+        list(result.logs), planned_epochs=cfg.train.epochs, patience=cfg.train.patience,
+        checkpoint=result.checkpoint, lr=cfg.train.lr, class_counts=_class_counts(bundle),
+        class_names=bundle.schema.class_names,
+        balanced_accuracy=result.metrics.get("balanced_accuracy"), n_params=n_params,
+        n_rows=len(bundle.train), verdict=(result.references or {}).get("verdict"))
+    return found
+
+
+def _plots(run_dir: Path, result) -> None:
+    from .curves import (plot_confusion_normalized, plot_metric, plot_roc_pr,
+                         test_probabilities)
+
+    plots, logs, schema = Path(run_dir) / "plots", list(result.logs), result.schema
+    key = next((k for k in ("val_accuracy", "val_mae") if logs and k in logs[0]), None)
+    if key is not None:
+        plot_metric(logs, key, plots / "metric.png")
+    cm = result.metrics.get("confusion_matrix")
+    if cm:
+        plot_confusion_normalized(cm, schema.class_names, plots / "confusion_matrix_normalized.png")
+    if schema.task == "binary" and len(result.bundle.test):
+        y, proba = test_probabilities(result.model, result.bundle)
+        if len(np.unique(y)) == 2:           # a curve needs both classes among the test rows
+            plot_roc_pr(y, proba[:, 1], plots / "roc_pr.png", positive=schema.class_names[1])
+
+
+def explain_run(run_dir: Path, cfg, result) -> dict:
+    """{'diagnosis': sentences, 'diagnosis_terminal': those the terminal adds, 'per_class':
+    table rows}; writes the extra plots."""
+    from .curves import per_class_table
+
+    if cfg.output.plots:
+        _plots(run_dir, result)
+    found = run_diagnosis(cfg, result)
+    return {"diagnosis": [f.text for f in found],
+            # the terminal has printed the references' verdict already
+            "diagnosis_terminal": [f.text for f in found if f.kind != "references"],
+            "per_class": per_class_table(result.metrics, result.schema.class_names)}
