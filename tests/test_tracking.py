@@ -119,13 +119,14 @@ def test_mlflow_train_logs_params_epochs_metrics_and_report(cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_mlflow_default_store_is_next_to_the_runs_folder(cli, tmp_path):
+def test_mlflow_default_store_is_next_to_the_runs_folder(cli, tmp_path, monkeypatch):
     pytest.importorskip("mlflow")
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "digits-cv")   # MLflow's own variable
     code, _, err = cli("cv", "--folds", "2", *TINY, "--tracker", "mlflow",
                        "--set", f"output.root={tmp_path / 'work' / 'runs'}")
     assert code == 0, err
     client = mlflow_client(f"sqlite:///{tmp_path / 'work' / 'mlruns' / 'mlflow.db'}")
-    (run,) = client.search_runs([client.get_experiment_by_name("hakseup").experiment_id])
+    (run,) = client.search_runs([client.get_experiment_by_name("digits-cv").experiment_id])
     cv = json.loads(next((tmp_path / "work" / "runs").glob("*/cv.json")).read_text())
     assert run.data.metrics["cv/accuracy"] == pytest.approx(cv["mean"]["accuracy"])
     folds = client.get_metric_history(run.info.run_id, "fold/accuracy")

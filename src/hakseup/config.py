@@ -182,12 +182,8 @@ class OutputConfig:
     plots: bool = _f(True)
     deploy_prevalence: float | None = _f(None, min=0, max=1,
                                          help="re-estimate precision at this prevalence (binary)")
-    # Experiment tracking (tracking/): HParams always; an external tracker when asked.
-    tracker: str = _f("none", choices=["none", "mlflow"],
-                      help="log params, metrics and reports to an experiment tracker")
-    tracking_uri: str | None = _f(None, help="the tracker's store (default: a local mlruns/ "
-                                             "folder next to output.root)")
-    experiment: str = _f("hakseup", help="the tracker's experiment name")
+    tracker: str = _f("none", choices=["none", "mlflow"], help="experiment tracker (tracking/)")
+    tracking_uri: str | None = _f(None, help="the tracker's store (default: mlruns/ by root)")
 
 
 @dataclass

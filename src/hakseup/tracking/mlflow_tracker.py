@@ -84,11 +84,13 @@ class MLflowTracker(Callback):
         client_cls = _mlflow()
         out = self.cfg.output
         uri, artifacts = resolve_tracking_uri(out.tracking_uri, out.root)
+        # MLflow's own variable names the experiment (as for `mlflow run`); else "hakseup".
+        experiment = os.environ.get("MLFLOW_EXPERIMENT_NAME") or "hakseup"
         try:
             self.client = client_cls(tracking_uri=uri)
-            found = self.client.get_experiment_by_name(out.experiment)
+            found = self.client.get_experiment_by_name(experiment)
             self.experiment_id = found.experiment_id if found is not None else \
-                self.client.create_experiment(out.experiment, artifact_location=artifacts)
+                self.client.create_experiment(experiment, artifact_location=artifacts)
             saved = self._saved_id() if resume else None
             if saved:
                 self.run_id = saved
