@@ -182,6 +182,8 @@ class OutputConfig:
     plots: bool = _f(True)
     deploy_prevalence: float | None = _f(None, min=0, max=1,
                                          help="re-estimate precision at this prevalence (binary)")
+    tracker: str = _f("none", choices=["none", "mlflow"], help="experiment tracker (tracking/)")
+    tracking_uri: str | None = _f(None, help="the tracker's store (default: mlruns/ by root)")
 
 
 @dataclass

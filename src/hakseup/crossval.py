@@ -68,6 +68,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
     and std."""
     from .experiment import Experiment
     from .runs import Run
+    from .tracking import RunTracking, scalar_metrics
 
     t0 = time.perf_counter()
     rows, baselines, ref_rows, n_test, run = [], [], [], 0, None
@@ -78,6 +79,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
                 run = stack.enter_context(Run(cfg.output.root, f"cv{folds}-{cfg.run_name()}",
                                               cfg.output.dir, kind="cv", folds=folds))
                 atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
+                tracking = stack.enter_context(RunTracking(cfg, run.path, "cv"))
                 run.started()
             exp.fit(callbacks=_fold_callbacks(cfg))
             metrics, base_name, base = exp.score()
@@ -88,11 +90,15 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
             ref_rows.append({n: {m: v for m, v in r.items() if isinstance(v, float)}
                              for n, r in refs["metrics"].items()})
             n_test += len(bundle.test)
+            tracking.log(scalar_metrics(scalars, "fold"), step=k + 1)
             echo(f"fold {k + 1}/{folds}: " + ", ".join(f"{m}={v:.4f}" for m, v in
                                                        list(scalars.items())[:4]))
         result = _summarise(rows, baselines, base_name, run.path)
         result.update(_reference_means(ref_rows, result["mean"], bundle.schema.task, n_test))
         _write_cv_report(run.path, folds, rows, result)
+        tracking.finish({**scalar_metrics(result["mean"], "cv"),
+                         **scalar_metrics({f"{m}_std": v for m, v in result["std"].items()},
+                                          "cv")})
         run.complete(duration_s=round(time.perf_counter() - t0, 2))
     return result
 

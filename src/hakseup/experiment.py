@@ -97,13 +97,27 @@ class Experiment:
         tune_threshold(self.model_, self.bundle_, self.cfg.evaluation.metric)
         return score(self.model_, self.bundle_, split)
 
-    def references(self, metrics: dict, seed: int | None = None) -> dict:
+    def references(self, metrics: dict, seed: int | None = None, pending=None) -> dict:
         """The classical references (majority/mean, linear, gradient-boosted trees) fitted on
         exactly this experiment's training rows and preprocessing, scored on its test rows,
-        with the verdict on ``metrics`` (``evaluation.references.reference_summary``)."""
-        from .evaluation.references import reference_summary
+        with the verdict on ``metrics`` (``evaluation.references.reference_summary``).
+        ``pending``: those ``start_references`` set fitting while the network trained."""
+        from .evaluation.references import reference_summary, reference_verdict
 
-        return reference_summary(self.bundle_, metrics, self.cfg.evaluation.references,
+        if pending is None:
+            return reference_summary(self.bundle_, metrics, self.cfg.evaluation.references,
+                                     self.cfg.train.seed if seed is None else seed)
+        refs, notices = pending.result()
+        verdict = reference_verdict(metrics, refs, self.bundle_.schema.task,
+                                    len(self.bundle_.test)) if refs else ""
+        return {"metrics": refs, "verdict": verdict, "notices": notices}
+
+    def start_references(self, seed: int | None = None):
+        """Start fitting the references in a forked process (they need only the data, fixed
+        by now), to be collected by ``references(..., pending=...)`` after training."""
+        from .evaluation.references_worker import PendingReferences
+
+        return PendingReferences(self.bundle_, self.cfg.evaluation.references,
                                  self.cfg.train.seed if seed is None else seed)
 
     @classmethod
@@ -224,12 +238,14 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
 def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                   stage_data: Path | None = None) -> RunResult:
     from .evaluation.run_report import write_run_outputs, write_start_files
+    from .tracking import RunTracking, scalar_metrics
     from .training.distributed import barrier
 
     cfg, bundle = exp.cfg, exp.bundle_
     with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
              dataset="data.csv" if stage_data else cfg.data.path or cfg.data.dataset,
-             model=cfg.model.name, task=bundle.schema.task) as run:
+             model=cfg.model.name, task=bundle.schema.task) as run, \
+            RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
         if stage_data is not None and resume_dir is None:
             _adopt_data(run.path, cfg, stage_data)
         if resume_dir is None:
@@ -237,11 +253,16 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         run.started()
         last = run.path / "checkpoints" / "last"
         has_last = last.exists() or last.with_name("last.prev").exists()
+        pending = exp.start_references()     # fitted in a forked process while training runs
         try:
             exp.fit(resume=last if resume_dir is not None and has_last else None,
-                    callbacks=run_callbacks(cfg, run.path))
+                    callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
         except KeyboardInterrupt:
+            pending.close()
             echo(f"Interrupted. Continue with: hakseup train --resume {run.path}")
+            raise
+        except BaseException:
+            pending.close()
             raise
         barrier()
         # Test metrics use the best checkpoint (by the monitored validation metric), if any.
@@ -249,9 +270,10 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         metrics, base_name, base = exp.score()
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
-                           references=exp.references(metrics),
+                           references=exp.references(metrics, pending=pending),
                            data_config=cfg.data)
         write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
+        tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},
                      epochs=len(result.logs))

@@ -8,7 +8,8 @@
 Each trial trains on the training split and is scored on the validation split (or on K folds,
 every transform refitted per fold) by the validation loss; bad trials are pruned by the median
 rule, epoch by epoch. The study lives in ``study.db`` (SQLite) in the run folder, so
-``--resume`` continues it; ``best_config.yaml`` is ready for ``hakseup train``.
+``--resume`` continues it, or in a shared database (``--storage URL``, ``tuning_storage``);
+``best_config.yaml`` is ready for ``hakseup train``.
 
 Example:
     >>> result = tune(cfg, trials=20)                # doctest: +SKIP
@@ -90,13 +91,15 @@ def trial_config(base: RunConfig, space: dict, trial) -> RunConfig:
     return cfg
 
 
-def _objective(base: RunConfig, space: dict, folds: int | None):
+def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | None = None):
     """An experiment per trial (per fold with ``folds``), pruned by the ``Pruning`` callback;
     the value is the best validation loss (the mean held-out loss over folds)."""
     from .crossval import fold_bundles
     from .experiment import Experiment
 
     def objective(trial):
+        if worker is not None:   # a shared study: which worker ran it (its --trials count)
+            trial.set_user_attr("worker", worker)
         cfg = trial_config(base, space, trial)
         if not folds:
             exp = Experiment(cfg).setup()
@@ -114,51 +117,103 @@ def _objective(base: RunConfig, space: dict, folds: int | None):
 
 
 def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | None = None,
-         echo=print) -> dict:
+         echo=print, storage: str | None = None, study: str | None = None) -> dict:
     """Run (or continue) an Optuna study over ``cfg.tune``; returns the best parameters and
-    every trial. Everything is written into one run folder (a ``Run``)."""
-    import optuna
-
-    from .experiment import Experiment
-    from .runs import Run, load_run_config, require_run
+    every trial. Everything is written into one run folder (a ``Run``). With ``storage`` (a
+    database URL) the study is shared with every worker naming the same storage and study;
+    ``trials`` counts the trials this run folder runs (``tuning_storage``)."""
+    from .runs import Run, load_run_config, read_status, require_run
+    from .tracking import RunTracking
 
     if trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {trials}.")
+    saved = {}
     if resume:
         cfg = load_run_config(require_run(resume))
+        saved = read_status(resume).get("study") or {}
     space = parse_space(cfg.tune)
     if not resume:   # the untuned config (and its folds) must be valid before a folder exists
-        untuned = RunConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tune"})
-        if folds:
-            from .crossval import fold_bundles
-
-            _, first = next(fold_bundles(untuned, folds))
-            Experiment(untuned, bundle=first).setup()
-        else:
-            Experiment(untuned).setup()
+        _check_untuned(cfg, folds)
+    shared = _shared_study(cfg, space, saved, storage, study)
     t0 = time.perf_counter()
     with Run(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir, resume=resume,
-             kind="tune") as run:
+             kind="tune", **({"study": shared["record"]} if shared else {})) as run, \
+            RunTracking(cfg, run.path, "tune", resume=bool(resume),
+                        extra_keys=tuple(space)) as tracking:
         if not resume:
             atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
-        # A trial that raises (a user error, a diverged loss) ends the study with that one
-        # error; Optuna's own report of it would print the traceback as well.
-        optuna.logging.set_verbosity(optuna.logging.ERROR)
-        study = optuna.create_study(
-            study_name="hakseup", storage=f"sqlite:///{run.path.resolve() / 'study.db'}",
-            load_if_exists=True, direction="minimize",
-            sampler=optuna.samplers.TPESampler(seed=cfg.train.seed),
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
-        done = len([t for t in study.trials if t.state.is_finished()])
+        optuna_study = shared["study"] if shared else _local_study(run.path, cfg.train.seed)
+        worker = shared["record"]["worker"] if shared else None
+        done = [t for t in optuna_study.trials if t.state.is_finished()
+                and (worker is None or t.user_attrs.get("worker") == worker)]
         # The study has something to keep once a trial has ended: a first trial that fails on
         # the space's own values (a data file it names, say) leaves no folder behind.
-        study.optimize(_objective(cfg, space, folds), n_trials=max(0, trials - done),
-                       show_progress_bar=cfg.train.progress, catch=(),
-                       callbacks=[lambda study, trial: run.started()])
-        result = _write_results(run.path, cfg, space, study)
+        optuna_study.optimize(
+            _objective(cfg, space, folds, worker), n_trials=max(0, trials - len(done)),
+            show_progress_bar=cfg.train.progress, catch=(),
+            callbacks=[_trial_ended(run, tracking, cfg, space)])
+        result = _write_results(run.path, cfg, space, optuna_study)
+        tracking.finish({"tune/best_val_loss": result["best_value"]}, hparams_dir=None)
         run.complete(duration_s=round(time.perf_counter() - t0, 2),
                      best_value=result["best_value"])
     return result
+
+
+def _check_untuned(cfg: RunConfig, folds: int | None) -> None:
+    from .experiment import Experiment
+
+    untuned = RunConfig.from_dict({k: v for k, v in cfg.to_dict().items() if k != "tune"})
+    if folds:
+        from .crossval import fold_bundles
+
+        _, first = next(fold_bundles(untuned, folds))
+        Experiment(untuned, bundle=first).setup()
+    else:
+        Experiment(untuned).setup()
+
+
+def _local_study(run_dir: Path, seed: int):
+    from .tuning_storage import open_study
+
+    return open_study(f"sqlite:///{run_dir.resolve() / 'study.db'}", "hakseup", seed,
+                      shared=False)
+
+
+def _shared_study(cfg: RunConfig, space: dict, saved: dict, storage: str | None,
+                  study: str | None) -> dict | None:
+    """A study in a database (``--storage``, or the one a resumed worker used), opened before
+    any folder exists so that a bad URL leaves nothing behind; None for the local file."""
+    import uuid
+
+    from .tuning_storage import default_study_name, masked_url, open_study
+
+    url = storage or saved.get("storage")
+    if url is None:
+        return None
+    if storage is None and "***" in url:
+        raise ConfigError(f"This run's study is in '{url}', whose password is not saved; pass "
+                          f"--storage URL again (or keep the password in ~/.pgpass).")
+    name = study or saved.get("name") or default_study_name(cfg, space)
+    worker = saved.get("worker") or uuid.uuid4().hex[:12]
+    # Workers must not draw the same samples: the seed is the config's and the worker's.
+    seed = (cfg.train.seed + int(worker, 16)) % 2**32
+    return {"study": open_study(url, name, seed, shared=True),
+            "record": {"storage": masked_url(url), "name": name, "worker": worker}}
+
+
+def _trial_ended(run, tracking, base: RunConfig, space: dict):
+    """After each trial this worker ran: the run has something to keep; the trial's HParams
+    session and tracker run."""
+    def callback(study, trial) -> None:
+        run.started()
+        value = trial.value if trial.value is not None else (
+            trial.intermediate_values[max(trial.intermediate_values)]
+            if trial.intermediate_values else None)
+        metrics = {"tune/val_loss": value} if value is not None else {}
+        tracking.trial(trial.number, trial_config(base, space, trial), metrics,
+                       trial.state.name.lower(), trial.params)
+
+    return callback
 
 
 def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
@@ -183,7 +238,8 @@ def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
         params = {k.rstrip("#"): (space[k.rstrip("#")][1][v] if k.endswith("#") else v)
                   for k, v in t.params.items()}
         rows.append({"trial": t.number, "state": t.state.name.lower(), "value": t.value,
-                     "params": params})
+                     "params": params, **({"worker": t.user_attrs["worker"]}
+                                         if "worker" in t.user_attrs else {})})
     atomic_write_json(run_dir / "trials.json", rows)
     _plot_history(run_dir, study)
     return {"run_dir": str(run_dir), "best_value": best.value,

@@ -57,6 +57,9 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
      "binary: accuracy, f1 or balanced_accuracy (the last two tune the threshold)"),
     ("--references", "evaluation.references", "all|none",
      "classical scikit-learn references beside a table's metrics"),
+    ("--tracker", "output.tracker", "none|mlflow", "log the run to an experiment tracker"),
+    ("--tracking-uri", "output.tracking_uri", "URI",
+     "the tracker's store (default: mlruns/ next to the runs folder)"),
 ]
 SWITCHES: list[tuple[str, str, object, str]] = [
     ("--no-header", "data.header", False, "the CSV has no header row"),

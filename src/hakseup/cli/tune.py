@@ -11,6 +11,8 @@ examples:
   hakseup tune search.yaml --trials 30
   hakseup tune search.yaml --trials 30 --folds 5
   hakseup tune --resume runs/<id> --trials 50        # continue the stored study
+  # one study shared by workers on several machines (run the same line on each):
+  hakseup tune search.yaml --trials 10 --storage postgresql://me@db.lan:5432/hakseup
 
 search.yaml:
   tune:
@@ -26,9 +28,18 @@ def register(sub) -> None:
                                    "trials are pruned; writes best_config.yaml.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
-    p.add_argument("--trials", type=int, default=20, help="total trials (default 20)")
+    p.add_argument("--trials", type=int, default=20,
+                   help="trials this run folder runs, resumes included (default 20; with "
+                        "--storage, this worker's share of the study)")
     p.add_argument("--folds", type=int, metavar="K", help="score each trial on K folds")
     p.add_argument("--resume", metavar="RUN", help="continue a tuning run's study")
+    p.add_argument("--storage", metavar="URL",
+                   help="keep the study in this database (e.g. postgresql://user@host/db), "
+                        "shared with every worker naming it; default: study.db in the run "
+                        "folder. --trials then counts this worker's trials")
+    p.add_argument("--study", metavar="NAME",
+                   help="the study's name in --storage (default: the run name and a digest "
+                        "of the search space)")
     p.set_defaults(func=run)
 
 
@@ -37,13 +48,17 @@ def run(args: argparse.Namespace) -> int:
 
     if args.folds is not None and args.folds < 2:
         raise HakseupError(f"--folds {args.folds} is too few; expected at least 2.")
+    if args.study and not args.storage and not args.resume:
+        raise HakseupError("--study names a study in a shared database; give --storage URL "
+                           "as well (the default study lives in the run folder's study.db).")
     cfg = None if args.resume else config_from_args(args)
     if cfg is not None and args.print_config:
         print(cfg.to_yaml(), end="")
         return 0
     from ..tuning import tune
 
-    r = tune(cfg, args.trials, folds=args.folds, resume=args.resume)
+    r = tune(cfg, args.trials, folds=args.folds, resume=args.resume, storage=args.storage,
+             study=args.study)
     rows = sorted(r["trials"], key=lambda t: (t["value"] is None, t["value"] or 0))
     print_table([(t["trial"], t["state"], f"{t['value']:.4f}" if t["value"] is not None else "—",
                   ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

@@ -1,0 +1,124 @@
+"""The classical references fitted in a forked worker process while the network trains.
+
+HistGradientBoosting on digits takes about two CPU seconds, one thread — as long as the rest
+of a default run's training. Its inputs (the training and test rows, the fitted
+preprocessing) are fixed once the data is loaded, so ``PendingReferences`` forks a child
+right before training: the child fits them (``references.fit_references``, the same call,
+the same numbers) and sends the metrics back as JSON, while the parent trains on its own core.
+Where forking is not safe — not Linux, data on an accelerator, a CUDA context, a process
+group or other threads already running — or the child fails, the references are fitted in process, as before.
+
+Example:
+    >>> pending = PendingReferences(bundle, "all", seed=0)      # doctest: +SKIP
+    >>> history = trainer.fit(model, bundle)                     # doctest: +SKIP
+    >>> refs, notices = pending.result()                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+__all__ = ["PendingReferences"]
+
+
+def _forkable(bundle, names: str) -> bool:
+    if names == "none" or not sys.platform.startswith("linux") or threading.active_count() > 1:
+        return False
+    if bundle.schema.task == "forecast":
+        return False
+    import torch
+
+    # A CUDA context or a process group (their C++ threads) must not be forked.
+    if torch.cuda.is_initialized() or (torch.distributed.is_available()
+                                        and torch.distributed.is_initialized()):
+        return False
+    tensors = [*getattr(bundle.train, "inputs", ()), getattr(bundle.train, "target", None)]
+    return all(getattr(t, "device", None) is None or t.device.type == "cpu" for t in tensors)
+
+
+def _detach(keep: int) -> None:
+    """Close every descriptor the fork copied but ``keep`` and stdio — above all the run
+    folder's lock: a copy held here would keep it locked after the parent is killed — and die
+    with the parent."""
+    import ctypes
+    import os
+
+    for fd in [int(f) for f in os.listdir("/proc/self/fd")]:
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:       # the listing's own descriptor, already closed
+                pass
+    try:
+        ctypes.CDLL(None).prctl(1, 9)   # PR_SET_PDEATHSIG, SIGKILL: no orphan keeps fitting
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(conn, bundle, names, seed) -> None:
+    """In the forked child: fit, send JSON, and nothing else (no run folder, no signals)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is the parent's to handle
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+    _detach(conn.fileno())
+    from .references import fit_references
+
+    try:
+        refs, notices = fit_references(bundle, names, seed)
+        answer = {"refs": refs, "notices": notices}
+    except BaseException as e:                            # the parent fits them itself
+        answer = {"error": f"{type(e).__name__}: {e}"}
+    try:
+        conn.send_bytes(json.dumps(answer).encode())
+        conn.close()
+    except OSError:                                       # the parent is gone
+        pass
+
+
+class PendingReferences:
+    """References being fitted for ``bundle`` (``names``: all or none; ``seed``)."""
+
+    def __init__(self, bundle, names: str = "all", seed: int = 0):
+        self.bundle, self.names, self.seed = bundle, names, seed
+        self.proc = self.conn = None
+        if _forkable(bundle, names):
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork")
+            self.conn, child_end = ctx.Pipe(duplex=False)
+            try:
+                self.proc = ctx.Process(target=_child, args=(child_end, bundle, names, seed),
+                                        daemon=True, name="hakseup-references")
+                self.proc.start()
+            except OSError:                               # no processes left: in process
+                self.proc = None
+            child_end.close()
+
+    def result(self) -> tuple[dict, list]:
+        """(metrics per reference, notices), as ``references.fit_references`` returns them."""
+        from .references import fit_references
+
+        if self.proc is not None:
+            try:
+                data = json.loads(self.conn.recv_bytes().decode())
+            except (EOFError, OSError, ValueError):      # the child died: fit here
+                data = {"error": "no answer"}
+            self.close()
+            if "error" not in data:
+                return data["refs"], data["notices"]
+        return fit_references(self.bundle, self.names, self.seed)
+
+    def close(self) -> None:
+        """Stop the child if it still runs (an interrupted or failed run)."""
+        if self.proc is not None:
+            if self.proc.is_alive():
+                self.proc.terminate()
+            self.proc.join()
+            self.proc = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None

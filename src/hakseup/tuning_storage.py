@@ -1,0 +1,95 @@
+"""Where an Optuna study lives: a SQLite file in the tune run's folder (the default), or a
+relational database named by ``--storage URL`` that several ``hakseup tune`` workers share.
+
+Workers on one or many machines that name the same database and study join one study: the
+database hands out trial numbers (never twice), the median pruner compares each trial with
+every worker's, and a worker's heartbeat lets the others mark its trials failed if it dies.
+Each worker keeps its own run folder; ``run.json`` records the study (the URL without its
+password) and the worker's id, so ``--resume RUN`` rejoins the same study as the same worker.
+
+Example:
+    >>> masked_url("postgresql://me:secret@db.lan:5432/hakseup")
+    'postgresql://me:***@db.lan:5432/hakseup'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .errors import ConfigError
+
+__all__ = ["open_study", "default_study_name", "masked_url", "DB_EXTRA"]
+
+DB_EXTRA = 'pip install "hakseup[tune-db]"'
+HEARTBEAT_S = 30        # a dead worker's running trials are marked failed after 2 beats
+
+
+def masked_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (what is safe to write to run.json)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:   # not a URL at all: open_study reports it
+        return url
+
+
+def default_study_name(cfg, space: dict) -> str:
+    """The run's name and a digest of its search space: the same command on two machines
+    (whose data paths may differ) joins one study; another search space never does."""
+    digest = hashlib.sha256(json.dumps(sorted((k, repr(v)) for k, v in space.items()))
+                            .encode()).hexdigest()[:8]
+    return f"{cfg.run_name()}-{digest}"
+
+
+def _storage(url: str):
+    import optuna
+
+    if url.startswith("sqlite:"):   # a file: no heartbeat thread needed for one machine
+        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
+    import warnings
+
+    with warnings.catch_warnings():   # "heartbeat_interval is an experimental feature"
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url, heartbeat_interval=HEARTBEAT_S, grace_period=2 * HEARTBEAT_S,
+            engine_kwargs={"pool_pre_ping": True})
+
+
+def _explain(url: str, e: BaseException) -> str:
+    text = (str(e).strip().splitlines() or [type(e).__name__])[0][:240]
+    if isinstance(e, ImportError):   # optuna words a missing driver as an ImportError
+        cause = e.__cause__ or e.__context__
+        missing = getattr(cause, "name", None) or text
+        how = DB_EXTRA if url.startswith("postgres") else \
+            "pip install pymysql and write mysql+pymysql://... (or the driver your URL names)"
+        return (f"The database driver for '{masked_url(url)}' is not installed (no module "
+                f"'{missing}'). Install it with: {how}.")
+    return (f"The study storage '{masked_url(url)}' could not be opened ({text}). Expected a "
+            f"reachable database URL such as postgresql://user@host:5432/db or "
+            f"sqlite:///study.db; check --storage.")
+
+
+def open_study(url: str, name: str, seed: int, shared: bool):
+    """Create or load the study ``name`` in the storage at ``url`` (minimising the validation
+    loss, TPE sampling, median pruning). A bad URL, a missing driver or an unreachable
+    database is one ``ConfigError`` line."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        storage = _storage(url)
+        return optuna.create_study(
+            study_name=name, storage=storage, load_if_exists=True, direction="minimize",
+            sampler=optuna.samplers.TPESampler(seed=seed),
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
+    except ValueError as e:   # an existing study of that name optimises the other way
+        if "direction" in str(e).lower():
+            raise ConfigError(f"Study '{name}' in '{masked_url(url)}' exists with another "
+                              f"direction; choose another --study.") from None
+        raise ConfigError(_explain(url, e)) from None
+    except Exception as e:   # sqlalchemy's ArgumentError, OperationalError, a missing driver
+        if not shared:
+            raise
+        raise ConfigError(_explain(url, e)) from None

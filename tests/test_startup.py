@@ -1,0 +1,132 @@
+"""Fast start: a command imports what it needs when it needs it, and the default run's
+references are fitted beside training (a forked worker) with the same numbers."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+HEAVY = ("torch", "matplotlib", "tensorboard", "optuna", "statsmodels", "sklearn", "pandas",
+         "pyarrow", "mlflow", "scipy")
+
+
+def imported_after(code: str, cwd: Path) -> list[str]:
+    """The heavy packages in sys.modules after running ``code`` in a fresh interpreter."""
+    probe = (f"import sys\n{code}\nprint('HEAVY=' + ','.join(sorted(m for m in {HEAVY!r} "
+             f"if m in sys.modules)))")
+    r = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True,
+                       timeout=300, env={"PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1",
+                                         "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg"})
+    line = [ln for ln in r.stdout.splitlines() if ln.startswith("HEAVY=")]
+    assert line, r.stderr[-2000:]
+    return [m for m in line[0][6:].split(",") if m]
+
+
+def test_help_imports_no_heavy_package(tmp_path):
+    code = ("from hakseup.cli.main import main\nfor argv in (['--help'], ['train', '--help'], "
+            "['tune', '--help'], ['cv', '--help']):\n    try:\n        main(argv)\n"
+            "    except SystemExit:\n        pass")
+    assert imported_after(code, tmp_path) == []
+
+
+@pytest.mark.slow   # a whole run in a fresh interpreter
+def test_default_train_imports_only_what_it_uses(tmp_path):
+    code = ("from hakseup.cli.main import main\nassert main(['train', '--epochs', '1', "
+            "'--no-progress', '--references', 'none']) == 0")
+    loaded = imported_after(code, tmp_path)
+    assert {"torch", "sklearn", "matplotlib", "tensorboard"} <= set(loaded)
+    assert not {"optuna", "statsmodels", "mlflow"} & set(loaded), loaded
+
+
+def small_table(path: Path) -> Path:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(240, 3))
+    label = np.where(x[:, 0] + 0.5 * x[:, 1] > 0.3, "a", np.where(x[:, 2] > 0, "b", "c"))
+    pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "x2": x[:, 2], "kind": rng.choice(
+        ["p", "q"], 240), "label": label}).to_csv(path, index=False)
+    return path
+
+
+def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch):
+    import threading
+
+    from hakseup.config import RunConfig
+    from hakseup.evaluation.references import fit_references
+    from hakseup.evaluation.references_worker import PendingReferences
+    from hakseup.experiment import Experiment
+
+    cfg = RunConfig.from_dict({"data": {"path": str(small_table(tmp_path / "t.csv")),
+                                        "target": "label"},
+                               "train": {"epochs": 1, "progress": False}})
+    exp = Experiment(cfg).setup()
+    if threading.active_count() > 1:   # an idle thread an earlier test left in this worker
+        monkeypatch.setattr("hakseup.evaluation.references_worker.threading.active_count",
+                            lambda: 1)
+    pending = PendingReferences(exp.bundle_, "all", seed=3)
+    if sys.platform.startswith("linux"):
+        assert pending.proc is not None            # forked: fitted beside the parent
+    forked = pending.result()
+    assert pending.proc is None and not multiprocessing.active_children()
+    assert json.dumps(forked, sort_keys=True) == \
+        json.dumps(fit_references(exp.bundle_, "all", 3), sort_keys=True)
+    assert set(forked[0]) == {"majority", "logistic", "hgb"}
+
+
+def test_references_off_start_no_worker():
+    from hakseup.config import RunConfig
+    from hakseup.evaluation.references_worker import PendingReferences
+    from hakseup.experiment import Experiment
+
+    cfg = RunConfig.from_dict({"train": {"epochs": 1, "progress": False},
+                               "evaluation": {"references": "none"}})
+    exp = Experiment(cfg).setup()
+    pending = PendingReferences(exp.bundle_, "none")
+    assert pending.proc is None and pending.result() == ({}, [])
+
+
+def test_an_interrupted_run_leaves_no_reference_worker(tmp_path):
+    from conftest import crash_at, quick_config, quiet
+    from hakseup.experiment import train
+
+    with pytest.raises(KeyboardInterrupt):
+        train(quick_config(tmp_path / "run"), echo=quiet, callbacks=[crash_at(epoch=1)])
+    assert not multiprocessing.active_children()
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path):
+    """A forked copy of the lock's descriptor would keep a SIGKILLed run locked."""
+    import os
+    import time
+
+    from hakseup.config import RunConfig
+    from hakseup.evaluation.references_worker import PendingReferences
+    from hakseup.experiment import Experiment
+    from hakseup.runs import Run
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the worker is forked on Linux only")
+    exp = Experiment(RunConfig.from_dict({"train": {"epochs": 1, "progress": False}})).setup()
+    with Run(tmp_path, "x", kind="train") as run:
+        pending = PendingReferences(exp.bundle_, "all")   # digits: ~2 s of fitting
+        assert pending.proc is not None
+        fds = Path(f"/proc/{pending.proc.pid}/fd")
+        deadline = time.time() + 10
+        while time.time() < deadline:      # until the child has closed what it inherited
+            links = {os.readlink(p) for p in fds.iterdir()}
+            if not any(str(run.path) in ln for ln in links):
+                break
+            time.sleep(0.02)
+        assert not any(ln.endswith(".lock") for ln in links), links
+        assert pending.proc.is_alive(), "the worker ended before it could be checked"
+        pending.close()
+    assert not multiprocessing.active_children()
