@@ -114,6 +114,7 @@ class TablePreprocessor:
     # get the table defaults from ``bundle_from_plan`` (robust scaling, a minimum count of 5).
     scaling: str = "standard"                                # standard: mean/std; robust: see fit
     min_count: int = 1                                       # rarer levels share OTHER
+    clip: float = CLIP                                       # robust: smooth clipping bound
     kind: str = "table"
     numeric_: list[str] = field(default_factory=list)        # numeric inputs (incl. date parts)
     medians_: dict[str, float] = field(default_factory=dict)
@@ -269,7 +270,7 @@ class TablePreprocessor:
                 x_num[:, flag_at[c]] = v == self.spikes_[c]
             z = (v - self.means_[c]) / self.stds_[c]
             robust = self.scaling in ("robust", "robust+quantile") and self.normalize
-            x_num[:, j] = smooth_clip(z) if robust else z
+            x_num[:, j] = smooth_clip(z, self.clip) if robust else z
         cats = [c for c, k in self.kinds.items() if k in ("categorical", "boolean")]
         x_cat = np.zeros((n, len(cats)), dtype=np.int64)
         for j, c in enumerate(cats):
