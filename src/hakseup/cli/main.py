@@ -13,6 +13,7 @@ import sys
 import warnings
 
 from ..errors import HakseupError, Interrupted
+from ..i18n import LANGUAGES, t
 
 __all__ = ["main", "build_parser"]
 
@@ -21,10 +22,7 @@ COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", 
             "datasets", "recipes",
             "doctor", "gpu", "bayes", "adjust"]
 
-DESCRIPTION = """\
-hakseup (학습): from data to a trained, evaluated and understood PyTorch model.
-
-examples:
+EXAMPLES = """\
   hakseup train                                  # MLP on the offline digits dataset
   hakseup train --epochs 20 --lr 1e-3 --seed 125 --optimizer adam --scheduler cosine
   hakseup train config.yaml --set train.epochs=5
@@ -37,13 +35,18 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit status 2."""
 
     def error(self, message: str):  # noqa: D401
-        raise HakseupError(f"{message}. See `{self.prog} --help`.")
+        raise HakseupError(t("cli.usage_error", message=message, prog=self.prog))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="hakseup", description=DESCRIPTION,
+    parser = Parser(prog="hakseup",
+                    description=f"{t('cli.description')}\n\n{t('cli.examples')}\n{EXAMPLES}",
                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"hakseup {_version()}")
+    parser.add_argument("--version", action="version", version=f"hakseup {_version()}",
+                        help=t("cli.version_help"))
+    # Read (and taken out of argv) by main() before parsing, wherever it stands; listed here
+    # for --help. The help texts are built with the parser, so the language comes first.
+    parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.lang_help"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         module = importlib.import_module(f".{name.replace('-', '_')}", __package__)
@@ -62,7 +65,7 @@ def _version() -> str:
 
 def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
     text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
-    print(f"hakseup: warning: {text}", file=file or sys.stderr)
+    print(t("cli.warning", message=text), file=file or sys.stderr)
 
 
 def _raise_interrupted(signum, frame):
@@ -100,24 +103,42 @@ def _machine_error(e: BaseException) -> str | None:
     return None
 
 
+def _take_language(argv: list[str] | None) -> list[str]:
+    """Set the language from ``--lang X`` (anywhere before ``--``) and return argv without it."""
+    from ..i18n import language_from_argv, set_language
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = language_from_argv(argv)
+    if lang is None:
+        return argv
+    set_language(lang)
+    i = argv.index("--lang") if "--lang" in argv else argv.index(f"--lang={lang}")
+    del argv[i:i + (2 if argv[i] == "--lang" else 1)]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    parser = build_parser()
+    from .. import i18n
+
+    previous_language = i18n._chosen
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     previous_handlers = _end_like_ctrl_c()
     try:
+        argv = _take_language(argv)
+        parser = build_parser()
         args = parser.parse_args(argv)
         if not args.command:
             parser.print_help()
             return 0
         return int(args.func(args) or 0)
     except HakseupError as e:
-        print(f"hakseup: error: {e}", file=sys.stderr)
+        print(t("cli.error", message=e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:
-        print(f"hakseup: interrupted{f' ({e})' if isinstance(e, Interrupted) else ''}",
+        print(t("cli.interrupted", detail=f" ({e})" if isinstance(e, Interrupted) else ""),
               file=sys.stderr)
         return getattr(e, "exit_code", 130)
     except BrokenPipeError:  # e.g. `hakseup datasets | head`
@@ -127,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         line = _machine_error(e)
         if line is None:
             raise  # anything else is a bug: keep its traceback
-        print(f"hakseup: error: {line}", file=sys.stderr)
+        print(t("cli.error", message=line), file=sys.stderr)
         return 2
     finally:
+        i18n.set_language(previous_language)
         warnings.showwarning = previous_showwarning
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)

@@ -39,21 +39,24 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
-def plot_loss(history: list[dict], path: str | os.PathLike, title: str = "Training curves"):
+def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = None):
     """Training and validation loss per epoch; the best validation epoch marked. A widening
     gap between the curves is overfitting."""
+    from ..i18n import t
+
     plt = pyplot()
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6.4, 4))
-    ax.plot(epochs, [h["train_loss"] for h in history], label="train loss", marker=".")
+    ax.plot(epochs, [h["train_loss"] for h in history], label=t("plot.train_loss"), marker=".")
     if history and "val_loss" in history[0]:
         val = [h["val_loss"] for h in history]
-        ax.plot(epochs, val, label="validation loss", marker=".")
+        ax.plot(epochs, val, label=t("plot.val_loss"), marker=".")
         best = int(np.nanargmin(val))
-        ax.axvline(epochs[best], color="grey", linestyle=":", label=f"best epoch ({epochs[best]})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title(title)
+        ax.axvline(epochs[best], color="grey", linestyle=":",
+                   label=t("plot.best", epoch=epochs[best]))
+    ax.set_xlabel(t("plot.epoch"))
+    ax.set_ylabel(t("plot.loss"))
+    ax.set_title(title or t("plot.loss_title"))
     ax.grid(alpha=0.3)
     ax.legend()
     return save_figure(fig, path)
