@@ -110,7 +110,10 @@ def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
 
 def unknown_choice(what: str, value: object, choices: Iterable[str]) -> str:
     """A Keras-style message: ``Unknown model 'lstn'. Did you mean 'lstm'? Choose one of: ...``."""
+    from .i18n import t, term
+
     choices = sorted(str(c) for c in choices)
     near = closest(str(value), choices, n=1)
-    hint = f" Did you mean '{near[0]}'?" if near else ""
-    return f"Unknown {what} '{value}'.{hint} Choose one of: {', '.join(choices)}."
+    hint = t("error.did_you_mean", names=f"'{near[0]}'") if near else ""
+    return t("error.unknown_choice", what=term("what", what), value=value, hint=hint,
+             choices=", ".join(choices))

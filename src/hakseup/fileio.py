@@ -95,7 +95,9 @@ def check_input_file(path: str | os.PathLike, what: str, error: type = OSError) 
     except OSError as e:
         raise error(_path_problem(path, what, e)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise error(f"{what} '{path}' is a folder; expected a file.")
+        from .i18n import t, term
+
+        raise error(t("error.path_is_folder", what=term("what", what), path=path))
     for test, kind in _KINDS:
         if test(st.st_mode):
             raise error(f"{what} '{path}' is {kind}, not a regular file. Expected a file on "
@@ -111,8 +113,9 @@ def _path_problem(path: Path, what: str, e: OSError) -> str:
         if path.is_symlink():
             return f"{what} '{path}' is a symbolic link to '{os.readlink(path)}', which " \
                    f"does not exist."
-        return (f"{what} '{path}' not found. Check the path (relative paths start from the "
-                f"current folder, or from the config file's folder).")
+        from .i18n import t, term
+
+        return t("error.path_not_found", what=term("what", what), path=path)
     if e.errno == errno.ELOOP:
         return f"{what} '{path}' is a symbolic link loop; point the link at a real file."
     if e.errno == errno.ENOTDIR:

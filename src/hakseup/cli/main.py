@@ -111,6 +111,8 @@ def _take_language(argv: list[str] | None) -> list[str]:
     lang = language_from_argv(argv)
     if lang is None:
         return argv
+    if lang not in LANGUAGES:
+        raise HakseupError(t("error.bad_lang", value=lang, choices=", ".join(LANGUAGES)))
     set_language(lang)
     i = argv.index("--lang") if "--lang" in argv else argv.index(f"--lang={lang}")
     del argv[i:i + (2 if argv[i] == "--lang" else 1)]

@@ -37,10 +37,13 @@ def resolve_target(df: pd.DataFrame, target: str | None, header: bool, path: obj
                 return cols[i]
     if target in cols:
         return target
+    from ..i18n import t
+
     near = closest(target, cols, n=3)
-    hint = f" Did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    hint = t("error.did_you_mean", names=", ".join(repr(n) for n in near)) if near else ""
     shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
-    raise DataError(f"Target column '{target}' is not in '{path}'.{hint} Columns: {shown}.")
+    raise DataError(t("error.target_missing", target=target, path=path, hint=hint,
+                      shown=shown))
 
 
 def _numeric_share(s: pd.Series) -> tuple[float, pd.Series]:
@@ -76,10 +79,12 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
     notices: list[str] = []
     for name in list(cfg.categorical) + list(cfg.numeric) + list(cfg.drop) + list(cfg.features):
         if name not in df.columns:
+            from ..i18n import t
+
             near = closest(name, df.columns)
-            raise DataError(f"Column '{name}' (from --categorical/--numeric/--drop) is not in the "
-                            f"data.{' Did you mean ' + repr(near[0]) + '?' if near else ''} "
-                            f"Columns: {', '.join(map(str, df.columns[:20]))}.")
+            hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
+            raise DataError(t("error.column_missing", name=name, hint=hint,
+                              shown=", ".join(map(str, df.columns[:20]))))
     for col in df.columns:
         if col == target or col in cfg.drop or col == cfg.time_col:
             continue

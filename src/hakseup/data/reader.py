@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 from ..fileio import check_input_file, read_head
 from .charsets import Charset, detect_encoding, guess_encoding
 
@@ -43,13 +44,10 @@ _HEAD = 64 * 1024
 def _check_text(path: Path, name: object, head: bytes, encoding: str | None) -> Charset:
     """The encoding of a text file that looks like text (not binary, decodable)."""
     if not head.strip():
-        raise DataError(f"Data file '{name}' is empty. Expected a CSV with a header row and "
-                        f"at least one data row.")
+        raise DataError(t("error.empty_file", name=name))
     charset = detect_encoding(head, encoding, name)
     if not charset.wide and b"\x00" in head:
-        raise DataError(f"'{name}' contains binary data (NUL bytes), not CSV text. Expected "
-                        f"comma-separated text (UTF-16 without a byte-order mark needs "
-                        f"--encoding utf-16-le or utf-16-be).")
+        raise DataError(t("error.binary_file", name=name))
     if not charset.plain_utf8:
         try:
             head.decode(charset.codec)
@@ -246,8 +244,7 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
     check_input_file(path, "Data file", DataError)
     head = read_head(path, _HEAD, "Data file", DataError)
     if not head.strip():
-        raise DataError(f"Data file '{path}' is empty. Expected a CSV with a header row and "
-                        f"at least one data row.")
+        raise DataError(t("error.empty_file", name=path))
     kind = sniff_format(head, path)
     charset = sep = None
     if kind == "parquet":

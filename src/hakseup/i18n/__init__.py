@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "t", "language", "set_language", "catalog", "Section",
+__all__ = ["LANGUAGES", "t", "term", "language", "set_language", "catalog", "Section",
            "language_from_argv"]
 
 LANGUAGES = ("en", "ko")
@@ -61,14 +61,12 @@ def language() -> str:
 def set_language(lang: str | None) -> None:
     """Choose the language ('en' or 'ko'); None goes back to the environment's choice."""
     global _chosen
-    if lang is not None and lang not in LANGUAGES:
-        from ..errors import ConfigError
-
-        raise ConfigError(t("error.bad_lang", value=lang, choices=", ".join(LANGUAGES)))
+    if lang is not None and lang not in LANGUAGES:   # the CLI has said so in one line already
+        raise ValueError(t("error.bad_lang", value=lang, choices=", ".join(LANGUAGES)))
     _chosen = lang
 
 
-def t(key: str, **fields) -> str:
+def t(key: str, /, **fields) -> str:
     """The message ``key`` in the current language, its ``{placeholders}`` filled. A key
     missing from the Korean catalog falls back to English (the parity test keeps none)."""
     lang = language()
@@ -76,6 +74,13 @@ def t(key: str, **fields) -> str:
     if text is None:
         text = catalog("en")[key]
     return text.format(**fields) if fields else text
+
+
+def term(section: str, word: str) -> str:
+    """``word`` translated through ``section.word`` when the catalog has it (a noun such as
+    'config key' in a message built from parts), else ``word`` itself."""
+    key = f"{section}.{word}"
+    return t(key) if key in catalog("en") else word
 
 
 def language_from_argv(argv: list[str]) -> str | None:
