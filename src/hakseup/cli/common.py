@@ -7,7 +7,7 @@ import argparse
 from ..i18n import t
 
 __all__ = ["add_config_flags", "add_file_flags", "config_from_args", "print_table",
-           "print_wrapped",
+           "print_wrapped", "display_width",
            "EXAMPLES_TRAIN"]
 
 # (flag, config key, metavar or None for a switch, help). The help shown is the catalog's
@@ -136,6 +136,19 @@ def _terminal_width() -> int | None:
     return max(20, shutil.get_terminal_size().columns) if tty else None
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters
+    (Hangul, CJK) take two, combining marks none (the width a terminal gives them)."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
 def print_table(rows: list[tuple], header: tuple | None = None) -> None:
     """A plain aligned text table on stdout. On a terminal narrower than the table, the
     columns are shown in blocks that fit, each repeating the first column (nothing is cut)."""
@@ -144,7 +157,7 @@ def print_table(rows: list[tuple], header: tuple | None = None) -> None:
         rows = [tuple(header)] + rows
     if not rows:
         return
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     limit = _terminal_width()
     blocks = [list(range(len(widths)))]
     if limit and sum(widths) + 2 * (len(widths) - 1) > limit and len(widths) > 2:
@@ -159,7 +172,7 @@ def print_table(rows: list[tuple], header: tuple | None = None) -> None:
         if k:
             print()
         for j, r in enumerate(rows):
-            print("  ".join(r[i].ljust(widths[i]) for i in cols).rstrip())
+            print("  ".join(_pad(r[i], widths[i]) for i in cols).rstrip())
             if header and j == 0:
                 print("  ".join("-" * widths[i] for i in cols))
 
