@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write_text
-from ..i18n import Section, language
+from ..i18n import Section, language, t
 from .metrics import LOWER_IS_BETTER
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
@@ -59,7 +59,7 @@ def metric_rows(metrics: dict, baseline: dict, references: dict | None = None
         if isinstance(b, (int, float)) and not (math.isnan(m) or math.isnan(b)):
             lower = k in LOWER_IS_BETTER
             better = m < b if lower else m > b
-            verdict = "better" if better else ("same" if m == b else "worse")
+            verdict = t("verdict." + ("better" if better else ("same" if m == b else "worse")))
         cols = [format_value(references[n][k]) if isinstance(references[n].get(k), (int, float))
                 else "—" for n in refs]
         rows.append((k, format_value(m), format_value(b) if b is not None else "—", *cols,
@@ -95,8 +95,6 @@ def _sections(ctx: dict) -> list[tuple[str, Any]]:
 
 
 def _metric_header(ctx: dict) -> list[str]:
-    from ..i18n import t
-
     return ([t("table.metric"), t("table.model"), ctx["baseline_name"]]
             + reference_columns(ctx.get("references")) + [HEADINGS["vs_baseline"]])
 
@@ -154,14 +152,16 @@ def _html(run_dir: Path, ctx: dict) -> str:
 
     def table(header, rows, cls_col=None, numbers=None):
         head = "".join(f"<th>{e(h)}</th>" for h in header)
-        numbers = numbers or (range(1, len(header) - 1) if header[0] == "metric" else ())
+        numbers = numbers or (range(1, len(header) - 1) if header[0] == t("table.metric")
+                              else ())
+        verdicts = {t("verdict.better"): "better", t("verdict.worse"): "worse"}  # CSS classes
         body = []
         for r in rows:
             cells = []
             for i, c in enumerate(r):
                 cls = ' class="num"' if i in numbers else ""
-                if cls_col is not None and i == cls_col and c in ("better", "worse"):
-                    cls = f' class="{c}"'
+                if cls_col is not None and i == cls_col and c in verdicts:
+                    cls = f' class="{verdicts[c]}"'
                 cells.append(f"<td{cls}>{e(str(c))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         thead = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
