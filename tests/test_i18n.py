@@ -38,7 +38,10 @@ def test_every_key_in_both_languages():
 
 @pytest.mark.parametrize("key", sorted(catalog("en")))
 def test_placeholders_match(key):
-    assert _fields(catalog("ko")[key]) == _fields(catalog("en")[key])
+    en, ko = catalog("en")[key], catalog("ko")[key]
+    assert _fields(ko) == _fields(en)
+    percent = re.compile(r"%(?:\(\w+\))?[rsd]")     # argparse's own messages
+    assert sorted(percent.findall(ko)) == sorted(percent.findall(en))
 
 
 @pytest.mark.parametrize("key", sorted(catalog("en")))
@@ -116,6 +119,10 @@ def test_korean_errors_and_english_by_default(cli, tmp_path):
     assert code == 2 and "--folds 1" in err and HANGUL.search(err)
     code, _, err = cli("train", "--set", "train.lrr=1", "--lang", "ko")
     assert code == 2 and "train.lr" in err and "설정 키" in err
+    code, _, err = cli("cv", "--lang", "ko", "--no-such-flag")       # argparse's words too
+    assert code == 2 and "알 수 없는 인자: --no-such-flag" in err and "`hakseup cv --help`" in err
+    code, _, err = cli("cv", "--no-such-flag")
+    assert code == 2 and "unrecognized arguments: --no-such-flag" in err
     code, _, err = cli("--lang", "xx", "doctor")
     assert code == 2 and err.count("\n") == 1 and "xx" in err
 

@@ -103,6 +103,17 @@ def _machine_error(e: BaseException) -> str | None:
     return None
 
 
+def _argparse_text(message: str) -> str:
+    """argparse's own words (``usage:``, ``options``, its errors) from our catalog when it has
+    them (``argparse.<English>``), else what gettext gives: Python ships no Korean for them."""
+    import gettext
+
+    from ..i18n import catalog
+
+    key = f"argparse.{message}"
+    return t(key) if key in catalog("en") else gettext.gettext(message)
+
+
 def _take_language(argv: list[str] | None) -> list[str]:
     """Set the language from ``--lang X`` (anywhere before ``--``) and return argv without it."""
     from ..i18n import language_from_argv, set_language
@@ -124,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from .. import i18n
 
-    previous_language = i18n._chosen
+    previous_language, previous_gettext = i18n._chosen, argparse._
+    argparse._ = _argparse_text     # argparse looks ``_`` up when it formats help and errors
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     previous_handlers = _end_like_ctrl_c()
@@ -154,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         i18n.set_language(previous_language)
+        argparse._ = previous_gettext
         warnings.showwarning = previous_showwarning
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
