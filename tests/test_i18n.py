@@ -120,7 +120,7 @@ def test_korean_errors_and_english_by_default(cli, tmp_path):
     code, _, err = cli("train", "--set", "train.lrr=1", "--lang", "ko")
     assert code == 2 and "train.lr" in err and "설정 키" in err
     code, _, err = cli("cv", "--lang", "ko", "--no-such-flag")       # argparse's words too
-    assert code == 2 and "알 수 없는 인자: --no-such-flag" in err and "`hakseup cv --help`" in err
+    assert code == 2 and "알 수 없는 인자: --no-such-flag" in err and "`hakseup --help`" in err
     code, _, err = cli("cv", "--no-such-flag")
     assert code == 2 and "unrecognized arguments: --no-such-flag" in err
     code, _, err = cli("--lang", "xx", "doctor")
