@@ -67,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         title = args.run
     else:
         if not (args.model and args.input_shape):
-            raise HakseupError("summary needs a run folder, or --model NAME with --input-shape "
-                               "S (e.g. --model mlp --input-shape 1,28,28).")
+            raise HakseupError(t("error.summary_needs"))
         from ..config import RunConfig
         from ..config_load import apply_overrides
         from ..models.registry import build_model

@@ -126,8 +126,9 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             else:
                 kinds[col] = "categorical"
     if not kinds:
-        raise DataError(f"No usable feature columns besides the target '{target}'. Expected at "
-                        f"least one column with more than one value.")
+        from ..i18n import t
+
+        raise DataError(t("error.no_features", target=target))
     return kinds, notices
 
 
@@ -166,8 +167,9 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
         if forced in ("binary", "multiclass") and n_unique < 2:
             pass  # reported below as "one class only"
         elif forced == "binary" and n_unique != 2:
-            raise DataError(f"--task binary needs a target with 2 classes; '{y.name}' has "
-                            f"{n_unique}. Use --task multiclass or regression.")
+            from ..i18n import t
+
+            raise DataError(t("error.binary_classes", target=y.name, n=n_unique))
         elif forced == "regression" and not pd.api.types.is_numeric_dtype(y):
             raise DataError(f"--task regression needs a numeric target; '{y.name}' has text "
                             f"values. Use --task auto to classify it.")
