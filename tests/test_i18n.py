@@ -198,3 +198,15 @@ def test_languages_listed():
     for lang in LANGUAGES:
         text = (Path(__file__).parents[1] / "src" / "hakseup" / "i18n" / f"{lang}.json")
         assert json.loads(text.read_text(encoding="utf-8")) == catalog(lang)
+
+
+def test_os_hints_match_the_catalog():
+    import errno
+
+    from hakseup.errors import _OS_HINTS, describe_os_error
+
+    assert {f"oshint.{errno.errorcode[c]}": h for c, h in _OS_HINTS.items()} == {
+        k: v for k, v in catalog("en").items() if k.startswith("oshint.")}
+    set_language("ko")
+    line = describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/x"))
+    assert "'/x'" in line and "--output DIR" in line and HANGUL.search(line)
