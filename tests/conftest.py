@@ -18,7 +18,13 @@ def _isolate(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HAKSEUP_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # English whatever the machine's locale (LANG=ko_KR.UTF-8 would make messages Korean);
+    # tests of the Korean messages set the language themselves.
+    monkeypatch.setenv("HAKSEUP_LANG", "en")
     yield
+    from hakseup.i18n import set_language
+
+    set_language(None)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from typing import Any, Union
 import yaml
 
 from .errors import ConfigError, unknown_choice
+from .i18n import t
 
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
            "RunConfig", "set_key", "resolve_path"]
@@ -277,22 +278,21 @@ def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> An
         return None
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ConfigError(f"Invalid value {value!r} for '{key}'. Choose one of: "
-                          f"{', '.join(map(str, choices))}.")
+        raise ConfigError(t("error.bad_choice_value", value=repr(value), key=key,
+                            choices=", ".join(map(str, choices))))
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             if item != item or item in (float("inf"), float("-inf")):
-                raise ConfigError(f"Invalid value {item!r} for '{key}': expected a finite number.")
+                raise ConfigError(t("error.not_finite", value=repr(item), key=key))
             if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
                 raise ConfigError(f"Invalid value for '{key}': {str(item)[:20]}... is far too "
                                   f"large for any setting.")
             lo, hi = meta.get("min"), meta.get("max")
             if lo is not None and item < lo:
-                raise ConfigError(f"Invalid value {item!r} for '{key}': it must be >= {lo}. "
-                                  f"Fix it in the config or with --set {key}=...")
+                raise ConfigError(t("error.below_min", value=repr(item), key=key, lo=lo))
             if hi is not None and item > hi:
-                raise ConfigError(f"Invalid value {item!r} for '{key}': it must be <= {hi}.")
+                raise ConfigError(t("error.above_max", value=repr(item), key=key, hi=hi))
     if meta.get("path"):
         value = resolve_path(value, base_dir)
     return value
@@ -384,8 +384,7 @@ def set_key(d: dict, dotted: str, value: Any) -> None:
         if parts[0] == "tune" and len(parts) >= 2:
             d.setdefault("tune", {})[".".join(parts[1:])] = value
             return
-        raise ConfigError(f"Invalid config key '{dotted}': expected 'section.key', e.g. "
-                          f"train.lr. Sections: data, model, train, output, evaluation.")
+        raise ConfigError(t("error.bad_key_form", key=dotted))
     section, key = parts
     if section == "tune":
         d.setdefault("tune", {})[key] = value

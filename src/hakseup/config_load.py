@@ -17,6 +17,7 @@ from typing import Any
 from .config import (DataConfig, ModelConfig, OutputConfig, RunConfig, resolve_path,
                      set_key)
 from .errors import ConfigError, unknown_choice
+from .i18n import t
 
 __all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recipe_path",
            "recipe_dir", "DATASET_RECIPES"]
@@ -28,8 +29,7 @@ def read_yaml(path: str | os.PathLike) -> dict:
 
     p = Path(path)
     if not p.exists() and not p.is_symlink():
-        raise ConfigError(f"Config file '{path}' not found. Check the path, or run "
-                          f"`hakseup train` without a config to use the defaults.")
+        raise ConfigError(t("error.config_not_found", path=path))
     check_input_file(p, "Config file", ConfigError)
     from .yamlsafe import MAX_YAML_BYTES
 
@@ -56,8 +56,7 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
     """Apply ``KEY=VALUE`` strings; values are parsed as YAML scalars (``0.01``, ``true``, ``[1,2]``)."""
     for item in overrides:
         if "=" not in item:
-            raise ConfigError(f"Invalid override '{item}': expected KEY=VALUE, "
-                              f"e.g. --set train.lr=0.01.")
+            raise ConfigError(t("error.bad_override", item=item))
         key, raw = item.split("=", 1)
         from .yamlsafe import YAMLSyntaxError, load_yaml_text
 

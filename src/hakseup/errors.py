@@ -75,6 +75,14 @@ _OS_HINTS = {
 }
 
 
+def _hint(code: int) -> str:
+    """What to do about an OS error, in the language chosen (``oshint.<ERRNO NAME>``)."""
+    from .i18n import term
+
+    hint = term("oshint", errno.errorcode.get(code, ""))
+    return _OS_HINTS[code] if hint == errno.errorcode.get(code, "") else hint
+
+
 def describe_os_error(e: BaseException) -> str | None:
     """One line for an ``OSError`` caused by the machine or a path (a full disk, a read-only
     folder, a file where a folder belongs), or ``None`` for any other error.
@@ -90,7 +98,7 @@ def describe_os_error(e: BaseException) -> str | None:
     if isinstance(e, OSError) and e.errno in _OS_HINTS and (
             e.filename or e.errno not in (errno.ENOENT, errno.EEXIST, errno.EISDIR)):
         where = f": '{e.filename}'" if e.filename else ""
-        return f"{e.strerror or 'Error'}{where} ({_OS_HINTS[e.errno]})."
+        return f"{e.strerror or 'Error'}{where} ({_hint(e.errno)})."
     text = str(e)
     for marker, code in (("StorageFull", errno.ENOSPC), ("No space left", errno.ENOSPC),
                          ("PermissionDenied", errno.EACCES), ("Permission denied", errno.EACCES),
@@ -99,7 +107,9 @@ def describe_os_error(e: BaseException) -> str | None:
                          ("database or disk is full", errno.ENOSPC)):  # SQLite (Optuna's study)
         if marker in text and type(e).__name__ in ("SafetensorError", "OSError", "RuntimeError",
                                                    "OperationalError"):
-            return f"Could not write a file ({_OS_HINTS[code]})."
+            from .i18n import t
+
+            return t("error.could_not_write", hint=_hint(code))
     return None
 
 
@@ -110,7 +120,10 @@ def closest(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
 
 def unknown_choice(what: str, value: object, choices: Iterable[str]) -> str:
     """A Keras-style message: ``Unknown model 'lstn'. Did you mean 'lstm'? Choose one of: ...``."""
+    from .i18n import t, term
+
     choices = sorted(str(c) for c in choices)
     near = closest(str(value), choices, n=1)
-    hint = f" Did you mean '{near[0]}'?" if near else ""
-    return f"Unknown {what} '{value}'.{hint} Choose one of: {', '.join(choices)}."
+    hint = t("error.did_you_mean", names=f"'{near[0]}'") if near else ""
+    return t("error.unknown_choice", what=term("what", what), value=value, hint=hint,
+             choices=", ".join(choices))

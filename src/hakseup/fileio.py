@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .i18n import t, term
+
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
            "replace_dir", "check_input_file", "check_output_file", "read_head"]
 
@@ -79,8 +81,9 @@ def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
     fsync_dir(final_dir.parent)
 
 
-_KINDS = [(stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")]
+# (test, catalog key of the words for it)
+_KINDS = [(stat.S_ISFIFO, "words.fifo"), (stat.S_ISCHR, "words.char_device"),
+          (stat.S_ISBLK, "words.block_device"), (stat.S_ISSOCK, "words.socket")]
 
 
 def check_input_file(path: str | os.PathLike, what: str, error: type = OSError) -> Path:
@@ -95,31 +98,27 @@ def check_input_file(path: str | os.PathLike, what: str, error: type = OSError) 
     except OSError as e:
         raise error(_path_problem(path, what, e)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise error(f"{what} '{path}' is a folder; expected a file.")
+        raise error(t("error.path_is_folder", what=term("what", what), path=path))
     for test, kind in _KINDS:
         if test(st.st_mode):
-            raise error(f"{what} '{path}' is {kind}, not a regular file. Expected a file on "
-                        f"disk; copy the data into one first.")
+            raise error(t("error.not_regular", what=term("what", what), path=path,
+                          kind=t(kind)))
     if not os.access(path, os.R_OK):
-        raise error(f"{what} '{path}' is not readable (permission denied). Fix its "
-                    f"permissions (chmod u+r) or copy it somewhere readable.")
+        raise error(t("error.not_readable", what=term("what", what), path=path))
     return path
 
 
 def _path_problem(path: Path, what: str, e: OSError) -> str:
+    what = term("what", what)
     if e.errno == errno.ENOENT:
         if path.is_symlink():
-            return f"{what} '{path}' is a symbolic link to '{os.readlink(path)}', which " \
-                   f"does not exist."
-        return (f"{what} '{path}' not found. Check the path (relative paths start from the "
-                f"current folder, or from the config file's folder).")
-    if e.errno == errno.ELOOP:
-        return f"{what} '{path}' is a symbolic link loop; point the link at a real file."
-    if e.errno == errno.ENOTDIR:
-        return f"{what} '{path}': a part of the path is a file, not a folder."
-    if e.errno == errno.EACCES:
-        return f"{what} '{path}' cannot be reached (permission denied on a folder above it)."
-    return f"{what} '{path}' cannot be read: {e.strerror}."
+            return t("error.dangling_link", what=what, path=path, to=os.readlink(path))
+        return t("error.path_not_found", what=what, path=path)
+    key = {errno.ELOOP: "error.link_loop", errno.ENOTDIR: "error.not_a_folder_above",
+           errno.EACCES: "error.unreachable"}.get(e.errno)
+    if key:
+        return t(key, what=what, path=path)
+    return t("error.unreadable", what=what, path=path, reason=e.strerror)
 
 
 def read_head(path: Path, n: int, what: str, error: type = OSError) -> bytes:

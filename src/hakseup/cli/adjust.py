@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import print_table
 
 EXAMPLES = """\
@@ -13,10 +14,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("adjust", help="crude vs confounder-adjusted effect (Simpson's paradox)",
-                       description="Compare a treatment's crude effect with its effect adjusted "
-                                   "by stratifying on a confounder (standardised over the "
-                                   "confounder's distribution).",
+    p = sub.add_parser("adjust", help=t("cmd.adjust.help"),
+                       description=t("cmd.adjust.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--treatment", required=True, metavar="COL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import print_table
 
 EXAMPLES = """\
@@ -14,10 +15,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("bayes", help="posterior from prevalence, sensitivity, false-positive rate",
-                       description="How likely the condition is after one or more positive "
-                                   "tests (Bayes' theorem), with expected counts per 1,000 "
-                                   "people.",
+    p = sub.add_parser("bayes", help=t("cmd.bayes.help"),
+                       description=t("cmd.bayes.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--prevalence", type=float, required=True, help="share with the condition")
     p.add_argument("--sensitivity", type=float, required=True, help="P(positive | condition)")

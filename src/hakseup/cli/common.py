@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
+
 __all__ = ["add_config_flags", "add_file_flags", "config_from_args", "print_table",
-           "print_wrapped",
+           "print_wrapped", "display_width",
            "EXAMPLES_TRAIN"]
 
-# (flag, config key, metavar or None for a switch, help)
+# (flag, config key, metavar or None for a switch, help). The help shown is the catalog's
+# ``flag.<config key>`` (``flag.<switch>`` for SWITCHES); the English here is the same text
+# (a test keeps them equal) so the table stays readable on its own.
 FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--dataset", "data.dataset", "NAME", "a built-in dataset (see `hakseup datasets`)"),
     ("--data", "data.path", "FILE",
@@ -87,29 +91,27 @@ examples:
 
 
 def add_config_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("config", nargs="?", help="a YAML config file (paths in it are relative to it)")
-    p.add_argument("--recipe", metavar="NAME", help="start from a shipped recipe")
-    g = p.add_argument_group("config flags (each sets one config key)")
-    for flag, key, metavar, help_ in FLAGS:
-        g.add_argument(flag, dest=key, metavar=metavar, default=None, help=f"{help_} [{key}]")
-    for flag, key, value, help_ in SWITCHES:
+    p.add_argument("config", nargs="?", help=t("flag.config"))
+    p.add_argument("--recipe", metavar="NAME", help=t("flag.recipe"))
+    g = p.add_argument_group(t("flag.group"))
+    for flag, key, metavar, _ in FLAGS:
+        g.add_argument(flag, dest=key, metavar=metavar, default=None,
+                       help=f"{t(f'flag.{key}')} [{key}]")
+    for flag, key, value, _ in SWITCHES:
         g.add_argument(flag, dest=key, action="store_const", const=value, default=None,
-                       help=f"{help_} [{key}]")
+                       help=f"{t(f'flag.{flag[2:]}')} [{key}]")
     g.add_argument("--pretrained", dest="pretrained", nargs="?", const=True, default=None,
-                   metavar="FILE", help="start from pretrained weights: a torchvision/timm "
-                   "model's own, or those in FILE [model.pretrained, model.weights]")
+                   metavar="FILE", help=f"{t('flag.pretrained')} [model.pretrained, "
+                                        f"model.weights]")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override any config key, e.g. --set train.lr=0.01 (repeatable)")
-    p.add_argument("--print-config", action="store_true",
-                   help="print the resolved config and exit")
+                   help=t("flag.set"))
+    p.add_argument("--print-config", action="store_true", help=t("flag.print-config"))
 
 
 def add_file_flags(p: argparse.ArgumentParser) -> None:
     """--encoding and --sheet for a command that reads one table file (predict, evaluate)."""
-    p.add_argument("--encoding", metavar="NAME",
-                   help="the file's text encoding, e.g. cp949 or latin-1 (default: detected)")
-    p.add_argument("--sheet", metavar="NAME|N",
-                   help="an Excel workbook's sheet: name or 1-based number (default: the first)")
+    p.add_argument("--encoding", metavar="NAME", help=t("flag.file_encoding"))
+    p.add_argument("--sheet", metavar="NAME|N", help=t("flag.file_sheet"))
 
 
 def config_from_args(args: argparse.Namespace):
@@ -137,6 +139,19 @@ def _terminal_width() -> int | None:
     return max(20, shutil.get_terminal_size().columns) if tty else None
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: East Asian wide and full-width characters
+    (Hangul, CJK) take two, combining marks none (the width a terminal gives them)."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
 def print_table(rows: list[tuple], header: tuple | None = None) -> None:
     """A plain aligned text table on stdout. On a terminal narrower than the table, the
     columns are shown in blocks that fit, each repeating the first column (nothing is cut)."""
@@ -145,7 +160,7 @@ def print_table(rows: list[tuple], header: tuple | None = None) -> None:
         rows = [tuple(header)] + rows
     if not rows:
         return
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     limit = _terminal_width()
     blocks = [list(range(len(widths)))]
     if limit and sum(widths) + 2 * (len(widths) - 1) > limit and len(widths) > 2:
@@ -160,7 +175,7 @@ def print_table(rows: list[tuple], header: tuple | None = None) -> None:
         if k:
             print()
         for j, r in enumerate(rows):
-            print("  ".join(r[i].ljust(widths[i]) for i in cols).rstrip())
+            print("  ".join(_pad(r[i], widths[i]) for i in cols).rstrip())
             if header and j == 0:
                 print("  ".join("-" * widths[i] for i in cols))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import add_config_flags, config_from_args, print_table
 
 EXAMPLES = """\
@@ -15,12 +16,11 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("cv", help="K-fold cross-validation",
-                       description="K-fold cross-validation: every fold refits all "
-                                   "preprocessing on its own training rows.",
+    p = sub.add_parser("cv", help=t("cmd.cv.help"),
+                       description=t("cmd.cv.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
-    p.add_argument("--folds", type=int, default=5, metavar="K", help="number of folds (default 5)")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help=t("flag.folds"))
     p.set_defaults(func=run)
 
 
@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
 
     if args.folds < 2:
-        raise HakseupError(f"--folds {args.folds} is too few; expected at least 2 (5 or 10 "
-                           f"are usual).")
+        raise HakseupError(t("cv.few_folds", k=args.folds))
     cfg = config_from_args(args)
     if args.print_config:
         print(cfg.to_yaml(), end="")
@@ -37,15 +36,15 @@ def run(args: argparse.Namespace) -> int:
     from ..crossval import cross_validate
 
     r = cross_validate(cfg, args.folds)
-    print(f"\n{args.folds}-fold cross-validation:")
+    print("\n" + t("cv.title", k=args.folds))
     refs = [n for n in r.get("references_mean", {}) if n not in ("majority", "mean")]
     print_table([(m, f"{r['mean'][m]:.4f} ± {r['std'][m]:.4f}",
                   f"{r['baseline_mean'].get(m, float('nan')):.4f}",
                   *(f"{r['references_mean'][n][m]:.4f} ± {r['references_std'][n][m]:.4f}"
                     if m in r["references_mean"][n] else "—" for n in refs))
                  for m in r["mean"]],
-                header=("metric", "mean ± std", r["baseline_name"], *refs))
+                header=(t("table.metric"), t("table.mean_std"), r["baseline_name"], *refs))
     if r.get("reference_verdict"):
-        print(f"\n{r['reference_verdict']} (means over the folds)")
-    print(f"\nRun folder: {r['run_dir']}")
+        print("\n" + t("cv.verdict", verdict=r["reference_verdict"]))
+    print("\n" + t("train.run_folder", path=r["run_dir"]))
     return 0

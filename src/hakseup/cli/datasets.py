@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("datasets", help="list built-in datasets",
-                       description="List the built-in datasets.",
+    p = sub.add_parser("datasets", help=t("cmd.datasets.help"),
+                       description=t("cmd.datasets.description"),
                        epilog="example:\n  hakseup datasets",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=run)

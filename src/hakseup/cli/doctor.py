@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("doctor", help="environment check",
-                       description="Python, PyTorch, CUDA/cuDNN/MPS, devices and package "
-                                   "versions, with what to fix.",
+    p = sub.add_parser("doctor", help=t("cmd.doctor.help"),
+                       description=t("cmd.doctor.description"),
                        epilog="example:\n  hakseup doctor",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=run)
@@ -22,10 +22,10 @@ def run(args: argparse.Namespace) -> int:
     checks = doctor_checks()
     marks = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "info": "--"}
     print_table([(marks[s], item, found, fix) for item, s, found, fix in checks],
-                header=("", "check", "found", "to fix"))
+                header=("", t("doctor.check"), t("doctor.found"), t("doctor.fix")))
     failed = [c for c in checks if c[1] == "fail"]
     if failed:
-        print(f"\n{len(failed)} problem(s) to fix before training.")
+        print("\n" + t("doctor.problems", n=len(failed)))
         return 1
-    print("\nReady to train.")
+    print("\n" + t("doctor.ready"))
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import add_file_flags
 
 EXAMPLES = """\
@@ -15,8 +16,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("evaluate", help="re-score a run on its test split",
-                       description="Re-score a saved run's model on its test split.",
+    p = sub.add_parser("evaluate", help=t("cmd.evaluate.help"),
+                       description=t("cmd.evaluate.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--checkpoint", choices=["best", "last"], default="best")

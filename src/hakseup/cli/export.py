@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
+
 EXAMPLES = """\
 examples:
   hakseup export runs/<id> --format torchscript
@@ -12,9 +14,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="export a trained model (TorchScript or ONNX)",
-                       description="Export a run's model and check the exported model's outputs "
-                                   "against the original's.",
+    p = sub.add_parser("export", help=t("cmd.export.help"),
+                       description=t("cmd.export.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN")
     p.add_argument("--format", required=True, choices=["torchscript", "onnx"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
+
 EXAMPLES = """\
 examples:
   hakseup gpu
@@ -13,11 +15,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("gpu", help="GPU status through NVML",
-                       description="What nvidia-smi shows, through NVML: driver and CUDA "
-                                   "version, and per GPU fan, temperature, performance state, "
-                                   "power, memory, utilisation, ECC, compute and MIG mode, and "
-                                   "processes. Exit status 1 when there is no GPU.",
+    p = sub.add_parser("gpu", help=t("cmd.gpu.help"),
+                       description=t("cmd.gpu.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--watch", type=float, metavar="S", help="refresh every S seconds (Ctrl-C stops)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from ..i18n import t
 import json
 
 from .common import print_table
@@ -16,22 +18,20 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("inspect", help="profile a CSV: kinds, missing values, balance, "
-                                       "stationarity",
-                       description="Profile a CSV: column kinds, missing values, statistics, "
-                                   "class balance; for a time series the ADF and KPSS tests and "
-                                   "the season found.",
+    p = sub.add_parser("inspect", help=t("cmd.inspect.help"),
+                       description=t("cmd.inspect.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--target", metavar="COL")
-    p.add_argument("--time-col", metavar="COL")
-    p.add_argument("--no-header", action="store_true")
-    p.add_argument("--encoding", metavar="NAME", help="the file's text encoding (default: "
-                                                      "detected)")
-    p.add_argument("--sheet", metavar="NAME|N", help="an Excel workbook's sheet (default: the "
-                                                     "first)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("file", metavar="FILE", help=t("flag.inspect.file"))
+    p.add_argument("--target", metavar="COL", help=t("flag.inspect.target"))
+    p.add_argument("--time-col", metavar="COL", help=t("flag.inspect.time_col"))
+    p.add_argument("--no-header", action="store_true", help=t("flag.inspect.no_header"))
+    p.add_argument("--encoding", metavar="NAME", help=t("flag.data.encoding"))
+    p.add_argument("--sheet", metavar="NAME|N", help=t("flag.data.sheet"))
+    p.add_argument("--json", action="store_true", help=t("flag.inspect.json"))
     p.set_defaults(func=run)
+
+
+_COLUMNS = ("column", "kind", "missing", "unique", "mean", "std", "min", "max", "top")
 
 
 def _fmt(v) -> str:
@@ -46,27 +46,25 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(r, indent=2, default=str))
         return 0
-    print(f"{r['path']}: {r['rows']:,} rows, {len(r['columns'])} columns\n")
+    print(t("inspect.head", path=r["path"], rows=r["rows"], n=len(r["columns"])) + "\n")
     print_table([(c, i["kind"], i["missing"], i["unique"], _fmt(i.get("mean", "")),
                   _fmt(i.get("std", "")), _fmt(i.get("min", "")), _fmt(i.get("max", "")),
                   ", ".join(f"{k} ({v})" for k, v in i.get("top", {}).items()))
                  for c, i in r["columns"].items()],
-                header=("column", "kind", "missing", "unique", "mean", "std", "min", "max",
-                        "most common"))
+                header=tuple(t(f"inspect.{k}") for k in _COLUMNS))
     if "class_balance" in r:
-        print(f"\nTask: {r['task']}; class balance (largest/smallest = "
-              f"{r['imbalance_ratio']:.2f}):")
-        print_table(list(r["class_balance"].items()), header=("class", "rows"))
+        print("\n" + t("inspect.balance", task=r["task"], ratio=r["imbalance_ratio"]))
+        print_table(list(r["class_balance"].items()),
+                    header=(t("table.class"), t("table.rows")))
     if "series" in r:
         s = r["series"]
         st, sd = s["stationarity"], s["stationarity_after_differencing"]
-        print(f"\nTime series '{s['target']}': {s['start']} … {s['end']}, frequency "
-              f"{s['frequency']}, season found: {s['season'] if s['season'] > 1 else 'none'}")
-        if "adf_p" in st:
-            print(f"  ADF p = {st['adf_p']:.4f}, KPSS p = {st['kpss_p']:.4f} → {st['verdict']}")
-        if "adf_p" in sd:
-            print(f"  after differencing once: ADF p = {sd['adf_p']:.4f}, KPSS p = "
-                  f"{sd['kpss_p']:.4f} → {sd['verdict']}")
+        print("\n" + t("inspect.series", target=s["target"], start=s["start"], end=s["end"],
+                        frequency=s["frequency"],
+                        season=s["season"] if s["season"] > 1 else t("inspect.none")))
+        for key, tests in (("inspect.tests", st), ("inspect.tests_diff", sd)):
+            if "adf_p" in tests:
+                print(t(key, adf=tests["adf_p"], kpss=tests["kpss_p"], verdict=tests["verdict"]))
     for n in r["notices"]:
-        print(f"note: {n}")
+        print(t("inspect.note", text=n))
     return 0

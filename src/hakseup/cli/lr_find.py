@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from ..i18n import t
 import dataclasses
 import shlex
 
@@ -18,10 +20,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("lr-find", help="learning-rate range test",
-                       description="Raise the learning rate exponentially for a few hundred "
-                                   "steps, plot loss against LR, and suggest a value; with "
-                                   "several seeds, show the spread.",
+    p = sub.add_parser("lr-find", help=t("cmd.lr-find.help"),
+                       description=t("cmd.lr-find.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
     p.add_argument("--steps", type=int, default=200, help="steps in the sweep (default 200)")

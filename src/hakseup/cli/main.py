@@ -13,6 +13,7 @@ import sys
 import warnings
 
 from ..errors import HakseupError, Interrupted
+from ..i18n import LANGUAGES, t
 
 __all__ = ["main", "build_parser"]
 
@@ -21,10 +22,7 @@ COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", 
             "datasets", "recipes",
             "doctor", "gpu", "bayes", "adjust"]
 
-DESCRIPTION = """\
-hakseup (학습): from data to a trained, evaluated and understood PyTorch model.
-
-examples:
+EXAMPLES = """\
   hakseup train                                  # MLP on the offline digits dataset
   hakseup train --epochs 20 --lr 1e-3 --seed 125 --optimizer adam --scheduler cosine
   hakseup train config.yaml --set train.epochs=5
@@ -37,13 +35,17 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line and exit status 2."""
 
     def error(self, message: str):  # noqa: D401
-        raise HakseupError(f"{message}. See `{self.prog} --help`.")
+        raise HakseupError(t("cli.usage_error", message=message, prog=self.prog))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="hakseup", description=DESCRIPTION,
+    parser = Parser(prog="hakseup",
+                    description=f"{t('cli.description')}\n\n{t('cli.examples')}\n{EXAMPLES}",
                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=_VersionAction)
+    # Read (and taken out of argv) by main() before parsing, wherever it stands; listed here
+    # for --help. The help texts are built with the parser, so the language comes first.
+    parser.add_argument("--lang", choices=LANGUAGES, help=t("cli.lang_help"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         module = importlib.import_module(f".{name.replace('-', '_')}", __package__)
@@ -56,7 +58,7 @@ class _VersionAction(argparse.Action):
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="show the version and exit")
+                         help=t("cli.version_help"))
 
     def __call__(self, parser, namespace, values, option_string=None):
         print(f"hakseup {_version()}")    # on stdout, like argparse's own version action
@@ -74,7 +76,7 @@ def _version() -> str:
 
 def _one_line_warnings(message, category, filename, lineno, file=None, line=None):
     text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
-    print(f"hakseup: warning: {text}", file=file or sys.stderr)
+    print(t("cli.warning", message=text), file=file or sys.stderr)
 
 
 def _raise_interrupted(signum, frame):
@@ -112,24 +114,56 @@ def _machine_error(e: BaseException) -> str | None:
     return None
 
 
+def _argparse_text(message: str) -> str:
+    """argparse's own words (``usage:``, ``options``, its errors) from our catalog when it has
+    them (``argparse.<English>``), else what gettext gives: Python ships no Korean for them."""
+    import gettext
+
+    from ..i18n import catalog
+
+    key = f"argparse.{message}"
+    return t(key) if key in catalog("en") else gettext.gettext(message)
+
+
+def _take_language(argv: list[str] | None) -> list[str]:
+    """Set the language from ``--lang X`` (anywhere before ``--``) and return argv without it."""
+    from ..i18n import language_from_argv, set_language
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = language_from_argv(argv)
+    if lang is None:
+        return argv
+    if lang not in LANGUAGES:
+        raise HakseupError(t("error.bad_lang", value=lang, choices=", ".join(LANGUAGES)))
+    set_language(lang)
+    i = argv.index("--lang") if "--lang" in argv else argv.index(f"--lang={lang}")
+    del argv[i:i + (2 if argv[i] == "--lang" else 1)]
+    return argv
+
+
 def main(argv: list[str] | None = None) -> int:
     import signal
 
-    parser = build_parser()
+    from .. import i18n
+
+    previous_language, previous_gettext = i18n._chosen, argparse._
+    argparse._ = _argparse_text     # argparse looks ``_`` up when it formats help and errors
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     previous_handlers = _end_like_ctrl_c()
     try:
+        argv = _take_language(argv)
+        parser = build_parser()
         args = parser.parse_args(argv)
         if not args.command:
             parser.print_help()
             return 0
         return int(args.func(args) or 0)
     except HakseupError as e:
-        print(f"hakseup: error: {e}", file=sys.stderr)
+        print(t("cli.error", message=e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:
-        print(f"hakseup: interrupted{f' ({e})' if isinstance(e, Interrupted) else ''}",
+        print(t("cli.interrupted", detail=f" ({e})" if isinstance(e, Interrupted) else ""),
               file=sys.stderr)
         return getattr(e, "exit_code", 130)
     except BrokenPipeError:  # e.g. `hakseup datasets | head`
@@ -139,9 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         line = _machine_error(e)
         if line is None:
             raise  # anything else is a bug: keep its traceback
-        print(f"hakseup: error: {line}", file=sys.stderr)
+        print(t("cli.error", message=line), file=sys.stderr)
         return 2
     finally:
+        i18n.set_language(previous_language)
+        argparse._ = previous_gettext
         warnings.showwarning = previous_showwarning
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import add_file_flags
 
 EXAMPLES = """\
@@ -15,9 +16,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("predict", help="predictions for new data",
-                       description="Predict new rows with a trained run (class and "
-                                   "probabilities, or values), using its saved preprocessing.",
+    p = sub.add_parser("predict", help=t("cmd.predict.help"),
+                       description=t("cmd.predict.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--data", required=True, metavar="FILE",

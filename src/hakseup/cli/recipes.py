@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("recipes", help="list shipped recipes",
-                       description="List the shipped recipes (run one with "
-                                   "`hakseup train --recipe NAME`).",
+    p = sub.add_parser("recipes", help=t("cmd.recipes.help"),
+                       description=t("cmd.recipes.description"),
                        epilog="examples:\n  hakseup recipes\n  hakseup train --recipe digits-mlp",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(func=run)

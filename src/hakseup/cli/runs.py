@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import print_table
 
 EXAMPLES = """\
@@ -15,10 +16,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("runs", help="list and compare runs",
-                       description="List runs (name, date, data, model, main metric, duration), "
-                                   "or compare several: config differences and metrics side by "
-                                   "side.",
+    p = sub.add_parser("runs", help=t("cmd.runs.help"),
+                       description=t("cmd.runs.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("args", nargs="*", metavar="DIR | compare RUN RUN...")
     p.set_defaults(func=run)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+
+from ..i18n import t
 import math
 
 from .common import print_table
@@ -16,9 +18,8 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("summary", help="layer table, parameter counts",
-                       description="Per-layer output shapes and parameter counts (trainable and "
-                                   "not), totals and size, of a run's model or a built-in one.",
+    p = sub.add_parser("summary", help=t("cmd.summary.help"),
+                       description=t("cmd.summary.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", nargs="?", metavar="RUN", help="a run folder")
     p.add_argument("--model", metavar="NAME", help="mlp, cnn, lstm, gru, linear, or FILE.py:Class")
@@ -66,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         title = args.run
     else:
         if not (args.model and args.input_shape):
-            raise HakseupError("summary needs a run folder, or --model NAME with --input-shape "
-                               "S (e.g. --model mlp --input-shape 1,28,28).")
+            raise HakseupError(t("error.summary_needs"))
         from ..config import RunConfig
         from ..config_load import apply_overrides
         from ..models.registry import build_model

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_table,
                      print_wrapped)
 
-DECISIONS = "\nWhat was decided about the data and the model (also in the report):"
-DIAGNOSIS = "\nWhat the run says (also in the report):"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train one model; writes a run folder",
-                       description="Train one model and write a run folder (config, metrics, "
-                                   "checkpoints, plots, TensorBoard logs, report).",
+    p = sub.add_parser("train", help=t("cmd.train.help"),
+                       description=t("cmd.train.description"),
                        epilog=EXAMPLES_TRAIN, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
-    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last "
-                                                   "checkpoint (uses the run's saved config)")
+    p.add_argument("--resume", metavar="RUN", help=t("flag.resume"))
     p.set_defaults(func=run)
 
 
@@ -41,8 +38,8 @@ def run(args: argparse.Namespace) -> int:
         print_decisions(result)
     print_metrics(result)
     print()
-    print_wrapped(f"Run folder: {result.run_dir}")
-    print_wrapped(f"Report:     {result.run_dir / 'report.md'}")
+    print_wrapped(t("train.run_folder", path=result.run_dir))
+    print_wrapped(t("train.report", path=result.run_dir / "report.md"))
     return 0
 
 
@@ -58,10 +55,10 @@ def _quiet(cfg, result) -> bool:
 def print_decisions(result) -> None:
     """The data decisions (columns dropped and why, values imputed, the target and task
     chosen) and the report's plain-words diagnosis, as the report lists them."""
-    for title, lines in ((DECISIONS, getattr(result, "notices", None) or []),
-                         (DIAGNOSIS, getattr(result, "diagnosis", None) or [])):
+    for title, lines in (("train.decisions", getattr(result, "notices", None) or []),
+                         ("train.diagnosis", getattr(result, "diagnosis", None) or [])):
         if lines:
-            print(title)
+            print("\n" + t(title))
         for line in lines:
             print_wrapped(line, first="  - ", rest="    ")
 
@@ -70,10 +67,10 @@ def print_metrics(result) -> None:
     from ..evaluation.report import metric_rows, reference_columns
 
     refs = (getattr(result, "references", None) or {}).get("metrics", {})
-    print(f"\nTest metrics ({result.run_dir.name}):")
+    print("\n" + t("train.test_metrics", name=result.run_dir.name))
     print_table(metric_rows(result.metrics, result.baseline, refs),
-                header=("metric", "model", result.baseline_name, *reference_columns(refs),
-                        "vs baseline"))
+                header=(t("table.metric"), t("table.model"), result.baseline_name,
+                        *reference_columns(refs), t("table.vs_baseline")))
     verdict = (getattr(result, "references", None) or {}).get("verdict")
     if verdict and verdict not in result.summary:   # train's summary has said it already
         print()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..i18n import t
 from .common import add_config_flags, config_from_args, print_table
 
 EXAMPLES = """\
@@ -22,10 +23,8 @@ search.yaml:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("tune", help="hyperparameter search (Optuna)",
-                       description="Search the space in the config's `tune` section; each "
-                                   "trial is scored by validation loss (or over K folds), bad "
-                                   "trials are pruned; writes best_config.yaml.",
+    p = sub.add_parser("tune", help=t("cmd.tune.help"),
+                       description=t("cmd.tune.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
     p.add_argument("--trials", type=int, default=20,

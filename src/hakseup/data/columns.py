@@ -37,10 +37,13 @@ def resolve_target(df: pd.DataFrame, target: str | None, header: bool, path: obj
                 return cols[i]
     if target in cols:
         return target
+    from ..i18n import t
+
     near = closest(target, cols, n=3)
-    hint = f" Did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    hint = t("error.did_you_mean", names=", ".join(repr(n) for n in near)) if near else ""
     shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
-    raise DataError(f"Target column '{target}' is not in '{path}'.{hint} Columns: {shown}.")
+    raise DataError(t("error.target_missing", target=target, path=path, hint=hint,
+                      shown=shown))
 
 
 def _numeric_share(s: pd.Series) -> tuple[float, pd.Series]:
@@ -76,10 +79,12 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
     notices: list[str] = []
     for name in list(cfg.categorical) + list(cfg.numeric) + list(cfg.drop) + list(cfg.features):
         if name not in df.columns:
+            from ..i18n import t
+
             near = closest(name, df.columns)
-            raise DataError(f"Column '{name}' (from --categorical/--numeric/--drop) is not in the "
-                            f"data.{' Did you mean ' + repr(near[0]) + '?' if near else ''} "
-                            f"Columns: {', '.join(map(str, df.columns[:20]))}.")
+            hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
+            raise DataError(t("error.column_missing", name=name, hint=hint,
+                              shown=", ".join(map(str, df.columns[:20]))))
     for col in df.columns:
         if col == target or col in cfg.drop or col == cfg.time_col:
             continue
@@ -121,8 +126,9 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             else:
                 kinds[col] = "categorical"
     if not kinds:
-        raise DataError(f"No usable feature columns besides the target '{target}'. Expected at "
-                        f"least one column with more than one value.")
+        from ..i18n import t
+
+        raise DataError(t("error.no_features", target=target))
     return kinds, notices
 
 
@@ -161,8 +167,9 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
         if forced in ("binary", "multiclass") and n_unique < 2:
             pass  # reported below as "one class only"
         elif forced == "binary" and n_unique != 2:
-            raise DataError(f"--task binary needs a target with 2 classes; '{y.name}' has "
-                            f"{n_unique}. Use --task multiclass or regression.")
+            from ..i18n import t
+
+            raise DataError(t("error.binary_classes", target=y.name, n=n_unique))
         elif forced == "regression" and not pd.api.types.is_numeric_dtype(y):
             raise DataError(f"--task regression needs a numeric target; '{y.name}' has text "
                             f"values. Use --task auto to classify it.")

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 from ..fileio import check_input_file, read_head
 from .charsets import Charset, detect_encoding, guess_encoding
 
@@ -43,13 +44,10 @@ _HEAD = 64 * 1024
 def _check_text(path: Path, name: object, head: bytes, encoding: str | None) -> Charset:
     """The encoding of a text file that looks like text (not binary, decodable)."""
     if not head.strip():
-        raise DataError(f"Data file '{name}' is empty. Expected a CSV with a header row and "
-                        f"at least one data row.")
+        raise DataError(t("error.empty_file", name=name))
     charset = detect_encoding(head, encoding, name)
     if not charset.wide and b"\x00" in head:
-        raise DataError(f"'{name}' contains binary data (NUL bytes), not CSV text. Expected "
-                        f"comma-separated text (UTF-16 without a byte-order mark needs "
-                        f"--encoding utf-16-le or utf-16-be).")
+        raise DataError(t("error.binary_file", name=name))
     if not charset.plain_utf8:
         try:
             head.decode(charset.codec)
@@ -120,8 +118,8 @@ def _check_header(text: str, sep: str, name: object) -> None:
     names = [c.strip() for c in first]
     dups = [n for n, k in Counter(names).items() if k > 1]
     if dups:
-        raise DataError(f"'{name}' has duplicate column names: {', '.join(map(repr, dups))}. "
-                        f"Expected unique names; rename them in the header row.")
+        raise DataError(t("error.duplicate_columns", name=name,
+                          columns=", ".join(map(repr, dups))))
     if any(n == "" for n in names) and len(names) > 1:
         empty = [i for i, n in enumerate(names) if n == ""]
         if empty != [0]:  # a leading unnamed index column (pandas' to_csv) is fine
@@ -140,13 +138,10 @@ def _parse(path: Path, name: object, sep: str, header: bool, codec: str) -> pd.D
         except Exception:  # dialects pyarrow refuses; the C engine says what is wrong
             return pd.read_csv(path, engine="c", low_memory=False, **kwargs)
     except pd.errors.EmptyDataError:
-        raise DataError(f"Data file '{name}' has no columns. Expected a CSV with a header row "
-                        f"and at least one data row.") from None
+        raise DataError(t("error.no_columns", name=name)) from None
     except pd.errors.ParserError as e:
         msg = str(e).strip().splitlines()[-1]
-        raise DataError(f"'{name}' is not a well-formed CSV: {msg}. Expected every row to have "
-                        f"the same number of fields as the header (delimiter {sep!r}); check "
-                        f"quoting, or pass --set data.delimiter=';'.") from None
+        raise DataError(t("error.bad_csv", name=name, detail=msg, sep=repr(sep))) from None
     except UnicodeDecodeError:
         raise
     except ValueError as e:
@@ -219,11 +214,9 @@ def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.D
     if header and len(df.columns) and df.columns[0].startswith("Unnamed: 0"):
         df = df.drop(columns=df.columns[0])
     if df.shape[1] == 0:
-        raise DataError(f"Data file '{name}' has no columns. Expected a table with a header row "
-                        f"and at least one data row.")
+        raise DataError(t("error.no_columns", name=name))
     if len(df) == 0:
-        raise DataError(f"Data file '{name}' has a header but no data rows. Expected at least "
-                        f"one row of values.")
+        raise DataError(t("error.no_rows", name=name))
     if df.shape[1] < 2:
         how = (f" with delimiter {sep!r}" if sep else "")
         fix = ("; if the file uses another delimiter, pass --set data.delimiter=';'"
@@ -246,8 +239,7 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
     check_input_file(path, "Data file", DataError)
     head = read_head(path, _HEAD, "Data file", DataError)
     if not head.strip():
-        raise DataError(f"Data file '{path}' is empty. Expected a CSV with a header row and "
-                        f"at least one data row.")
+        raise DataError(t("error.empty_file", name=path))
     kind = sniff_format(head, path)
     charset = sep = None
     if kind == "parquet":

@@ -14,18 +14,15 @@ import os
 
 import numpy as np
 
+from ..i18n import Section
 from .plots import pyplot, save_figure
 
 __all__ = ["plot_metric", "plot_roc_pr", "plot_confusion_normalized", "per_class_table",
            "PER_CLASS_HEADER", "test_probabilities"]
 
 PER_CLASS_HEADER = ("class", "precision", "recall", "f1", "support")
-LABELS = {"metric_title": "{name} per epoch (validation)", "epoch": "epoch",
-          "best": "best epoch ({epoch})", "roc": "ROC curve (test)", "pr": "Precision-recall (test)",
-          "fpr": "false-positive rate", "tpr": "true-positive rate (recall)",
-          "precision": "precision", "recall": "recall", "chance": "chance",
-          "prevalence": "positives' share ({p:.2f})", "cm_title": "Confusion matrix, share of "
-          "each true class (test)", "predicted": "predicted", "true": "true"}
+# Titles and axis labels, from the message catalog (``plot.*`` in hakseup/i18n/*.json).
+LABELS = Section("plot")
 
 
 def plot_metric(history: list[dict], key: str, path: str | os.PathLike):

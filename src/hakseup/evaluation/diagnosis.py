@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..i18n import Section, t
+
 __all__ = ["Finding", "diagnose", "overfitting", "underfitting", "lr_too_high", "imbalance",
            "too_little_data", "THRESHOLDS", "TEXT"]
 
@@ -29,37 +31,9 @@ THRESHOLDS = {
     "min_epochs": 3,             # fewer epochs tell nothing about a curve's shape
 }
 
-# Every sentence in one place (for a message catalogue).
-TEXT = {
-    "overfitting": ("Overfitting: the validation loss was lowest at epoch {best} ({best_val}) "
-                    "and rose to {last_val} by epoch {last}, while the training loss kept "
-                    "falling ({best_train} → {last_train}). The model began to learn its "
-                    "training rows by heart."),
-    "stopped": ("Early stopping ended training at epoch {last} of {planned}, {patience} "
-                "epochs without improvement after the best; the test metrics use the best "
-                "checkpoint (epoch {best})."),
-    "no_stopping": ("Early stopping was off (--patience N turns it on); the test metrics use "
-                    "the {checkpoint} checkpoint{at}."),
-    "underfitting": ("Still improving at the last epoch: the {what} loss fell from {before} "
-                     "(epoch {before_epoch}) to {after} (epoch {last}). The model has not "
-                     "finished learning; more epochs would likely help, e.g. --epochs "
-                     "{suggest}."),
-    "non_finite": ("The {what} loss became {value} at epoch {epoch}: the learning rate "
-                   "({lr}) is probably too high. Try --lr {lower}, or find one with "
-                   "`hakseup lr-find`."),
-    "spikes": ("The training loss jumped up at epoch(s) {epochs} (to {peak}, from a lowest "
-               "{low} before): a sign of a learning rate too high ({lr}). Try --lr {lower}, "
-               "or find one with `hakseup lr-find`."),
-    "imbalance": ("The classes are imbalanced: '{big}' has {n_big:,} training rows and "
-                  "'{small}' {n_small:,} (ratio {ratio:.1f} to 1). Accuracy flatters a model "
-                  "that favours the large class: read the balanced accuracy{balanced} and "
-                  "each class's recall in the per-class table."),
-    "small_data": ("Little data for the model's size: {params:,} parameters for {rows:,} "
-                   "training rows ({per_row:.0f} per row), enough to memorise them. A smaller "
-                   "model (e.g. --hidden 32), more dropout or weight decay, or more rows "
-                   "help; the classical references show what the rows alone support."),
-    "references": "Next to the classical references: {verdict}",
-}
+# Every sentence, from the message catalog (``diagnosis.*`` in hakseup/i18n/*.json), read
+# when a run is diagnosed so it follows the language chosen.
+TEXT = Section("diagnosis")
 
 
 @dataclass
@@ -101,7 +75,7 @@ def overfitting(history: list[dict], planned_epochs: int | None = None,
         words.append(TEXT["stopped"].format(last=epoch[last], planned=planned_epochs,
                                             patience=patience, best=epoch[b]))
     else:
-        at = f" (epoch {epoch[b]})" if checkpoint == "best" else ""
+        at = t("words.at_epoch", epoch=epoch[b]) if checkpoint == "best" else ""
         words.append(TEXT["no_stopping"].format(checkpoint=checkpoint, at=at))
     return [Finding("overfitting", " ".join(words))]
 
@@ -120,20 +94,21 @@ def underfitting(history: list[dict], planned_epochs: int | None = None) -> list
     epoch = [h.get("epoch", i + 1) for i, h in enumerate(history)]
     suggest = 2 * (planned_epochs or epoch[-1])
     return [Finding("underfitting", TEXT["underfitting"].format(
-        what=what, before=_fmt(before), before_epoch=epoch[-1 - k], after=_fmt(after),
+        what=t(f"words.{what}"), before=_fmt(before), before_epoch=epoch[-1 - k], after=_fmt(after),
         last=epoch[-1], suggest=suggest))]
 
 
 def lr_too_high(history: list[dict], lr: float | None = None) -> list[Finding]:
     """Non-finite losses, or training-loss spikes well above the lowest loss before them."""
-    lr_text = _fmt(lr) if lr else "as set"
-    lower = _fmt(lr / 10) if lr else "a tenth of it"
+    lr_text = _fmt(lr) if lr else t("words.as_set")
+    lower = _fmt(lr / 10) if lr else t("words.a_tenth")
     for what, key in (("training", "train_loss"), ("validation", "val_loss")):
         for i, h in enumerate(history):
             v = h.get(key)
             if isinstance(v, (int, float)) and not math.isfinite(v):
                 return [Finding("lr_too_high", TEXT["non_finite"].format(
-                    what=what, value=v, epoch=h.get("epoch", i + 1), lr=lr_text, lower=lower))]
+                    what=t(f"words.{what}"), value=v, epoch=h.get("epoch", i + 1), lr=lr_text,
+                    lower=lower))]
     train = _series(history, "train_loss")
     if train is None or len(train) < THRESHOLDS["min_epochs"]:
         return []
@@ -165,7 +140,8 @@ def imbalance(class_counts: list[int] | None, class_names: list[str] | None = No
     ratio = class_counts[big] / class_counts[small]
     if ratio < THRESHOLDS["imbalance_ratio"]:
         return []
-    balanced = f" ({balanced_accuracy:.4f} here)" if balanced_accuracy is not None else ""
+    balanced = (t("words.here", value=balanced_accuracy) if balanced_accuracy is not None
+                else "")
     return [Finding("imbalance", TEXT["imbalance"].format(
         big=names[big], n_big=class_counts[big], small=names[small],
         n_small=class_counts[small], ratio=ratio, balanced=balanced))]

@@ -15,7 +15,38 @@ import numpy as np
 from ..fileio import atomic_write
 
 __all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residuals",
-           "save_figure", "pyplot"]
+           "save_figure", "pyplot", "hangul_font"]
+
+HANGUL_FAMILY = "NanumGothic"
+_hangul: list[str | None] = []      # [] until looked for, then [family or None]
+
+
+def hangul_font() -> str | None:
+    """Register NanumGothic (SIL Open Font Licence), shipped by the optional package
+    ``koreanize-matplotlib`` (``pip install hakseup[korean]``), as a fallback after
+    DejaVu Sans: Latin text keeps its font and Hangul gets glyphs instead of empty boxes.
+    The font file is found without importing the package, whose import would make
+    NanumGothic the first font for everything. Returns the family, or None without it."""
+    if _hangul:
+        return _hangul[0]
+    import importlib.util
+
+    import matplotlib
+    from matplotlib import font_manager
+
+    family = None
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is not None and spec.submodule_search_locations:
+        fonts = Path(list(spec.submodule_search_locations)[0]) / "fonts"
+        for ttf in sorted(fonts.glob("NanumGothic*.ttf")):
+            font_manager.fontManager.addfont(str(ttf))
+            family = HANGUL_FAMILY
+    if family and family not in matplotlib.rcParams["font.family"]:
+        # matplotlib falls back along font.family (a generic name such as 'sans-serif' is
+        # one font: DejaVu Sans), so the Hangul font goes after the families set.
+        matplotlib.rcParams["font.family"] = [*matplotlib.rcParams["font.family"], family]
+    _hangul.append(family)
+    return family
 
 
 def pyplot():
@@ -29,6 +60,7 @@ def pyplot():
         matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    hangul_font()
     return plt
 
 
@@ -39,21 +71,24 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
-def plot_loss(history: list[dict], path: str | os.PathLike, title: str = "Training curves"):
+def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = None):
     """Training and validation loss per epoch; the best validation epoch marked. A widening
     gap between the curves is overfitting."""
+    from ..i18n import t
+
     plt = pyplot()
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6.4, 4))
-    ax.plot(epochs, [h["train_loss"] for h in history], label="train loss", marker=".")
+    ax.plot(epochs, [h["train_loss"] for h in history], label=t("plot.train_loss"), marker=".")
     if history and "val_loss" in history[0]:
         val = [h["val_loss"] for h in history]
-        ax.plot(epochs, val, label="validation loss", marker=".")
+        ax.plot(epochs, val, label=t("plot.val_loss"), marker=".")
         best = int(np.nanargmin(val))
-        ax.axvline(epochs[best], color="grey", linestyle=":", label=f"best epoch ({epochs[best]})")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title(title)
+        ax.axvline(epochs[best], color="grey", linestyle=":",
+                   label=t("plot.best", epoch=epochs[best]))
+    ax.set_xlabel(t("plot.epoch"))
+    ax.set_ylabel(t("plot.loss"))
+    ax.set_title(title or t("plot.loss_title"))
     ax.grid(alpha=0.3)
     ax.legend()
     return save_figure(fig, path)

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write_text
+from ..i18n import Section, language, t
 from .metrics import LOWER_IS_BETTER
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
 
-# Headings of the sections that explain a run (one place, for a message catalogue).
-HEADINGS = {"diagnosis": "What the run says", "per_class": "Per class (test)"}
+# The report's headings, from the message catalog (``report.*`` in hakseup/i18n/*.json),
+# read when the report is written so they follow the language chosen.
+HEADINGS = Section("report")
 
 # Scalar metrics in the order they are shown (the rest follow alphabetically).
 _ORDER = ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "pr_auc",
@@ -57,7 +59,7 @@ def metric_rows(metrics: dict, baseline: dict, references: dict | None = None
         if isinstance(b, (int, float)) and not (math.isnan(m) or math.isnan(b)):
             lower = k in LOWER_IS_BETTER
             better = m < b if lower else m > b
-            verdict = "better" if better else ("same" if m == b else "worse")
+            verdict = t("verdict." + ("better" if better else ("same" if m == b else "worse")))
         cols = [format_value(references[n][k]) if isinstance(references[n].get(k), (int, float))
                 else "—" for n in refs]
         rows.append((k, format_value(m), format_value(b) if b is not None else "—", *cols,
@@ -93,17 +95,17 @@ def _sections(ctx: dict) -> list[tuple[str, Any]]:
 
 
 def _metric_header(ctx: dict) -> list[str]:
-    return (["metric", "model", ctx["baseline_name"]]
-            + reference_columns(ctx.get("references")) + ["model vs baseline"])
+    return ([t("table.metric"), t("table.model"), ctx["baseline_name"]]
+            + reference_columns(ctx.get("references")) + [HEADINGS["vs_baseline"]])
 
 
 def _markdown(run_dir: Path, ctx: dict) -> str:
     s = dict(_sections(ctx))
-    out = [f"# Run report: {ctx['name']}", ""]
+    out = [f"# {HEADINGS['title'].format(name=ctx['name'])}", ""]
     out += [f"- {line}" for line in s["summary"]] + [""]
     if s["diagnosis"]:
         out += [f"## {HEADINGS['diagnosis']}", ""] + [f"- {d}" for d in s["diagnosis"]] + [""]
-    out += [f"## Test metrics (baseline: {ctx['baseline_name']})", "",
+    out += [f"## {HEADINGS['test_metrics'].format(name=ctx['baseline_name'])}", "",
             _md_table(_metric_header(ctx), s["metrics"]),
             ""]
     if s["per_class"]:
@@ -113,17 +115,20 @@ def _markdown(run_dir: Path, ctx: dict) -> str:
                 _md_table(list(PER_CLASS_HEADER), s["per_class"]), ""]
     for title, body in s["extra"]:
         out += [f"## {title}", "", body, ""]
-    out += ["## Data", "", _md_table(["", ""], s["data"]), ""]
-    out += ["## Training", "", _md_table(["", ""], s["training"]), ""]
+    out += [f"## {HEADINGS['data']}", "", _md_table(["", ""], s["data"]), ""]
+    out += [f"## {HEADINGS['training']}", "", _md_table(["", ""], s["training"]), ""]
     if s["notices"]:
-        out += ["## Notices", ""] + [f"- {n}" for n in s["notices"]] + [""]
+        out += [f"## {HEADINGS['notices']}", ""] + [f"- {n}" for n in s["notices"]] + [""]
     plots = sorted((run_dir / "plots").glob("*.png")) if (run_dir / "plots").exists() else []
     if plots:
-        out += ["## Plots", ""] + [f"![{p.stem}](plots/{p.name})" for p in plots] + [""]
-    out += ["## Configuration", "", "```yaml", ctx["config_yaml"].rstrip(), "```", ""]
+        out += ([f"## {HEADINGS['plots']}", ""]
+                + [f"![{p.stem}](plots/{p.name})" for p in plots] + [""])
+    out += [f"## {HEADINGS['configuration']}", "", "```yaml", ctx["config_yaml"].rstrip(),
+            "```", ""]
     env = ctx.get("environment", {})
-    out += ["## Environment", "", _md_table(["", ""], [(k, v) for k, v in env.items()
-                                                       if not isinstance(v, (dict, list))]), ""]
+    out += [f"## {HEADINGS['environment']}", "",
+            _md_table(["", ""], [(k, v) for k, v in env.items()
+                                 if not isinstance(v, (dict, list))]), ""]
     return "\n".join(out)
 
 
@@ -147,25 +152,27 @@ def _html(run_dir: Path, ctx: dict) -> str:
 
     def table(header, rows, cls_col=None, numbers=None):
         head = "".join(f"<th>{e(h)}</th>" for h in header)
-        numbers = numbers or (range(1, len(header) - 1) if header[0] == "metric" else ())
+        numbers = numbers or (range(1, len(header) - 1) if header[0] == t("table.metric")
+                              else ())
+        verdicts = {t("verdict.better"): "better", t("verdict.worse"): "worse"}  # CSS classes
         body = []
         for r in rows:
             cells = []
             for i, c in enumerate(r):
                 cls = ' class="num"' if i in numbers else ""
-                if cls_col is not None and i == cls_col and c in ("better", "worse"):
-                    cls = f' class="{c}"'
+                if cls_col is not None and i == cls_col and c in verdicts:
+                    cls = f' class="{verdicts[c]}"'
                 cells.append(f"<td{cls}>{e(str(c))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         thead = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
         return f"<table>{thead}<tbody>{''.join(body)}</tbody></table>"
 
-    parts = [f"<h1>Run report: {e(ctx['name'])}</h1>", "<ul>"]
+    parts = [f"<h1>{e(HEADINGS['title'].format(name=ctx['name']))}</h1>", "<ul>"]
     parts += [f"<li>{e(line)}</li>" for line in s["summary"]] + ["</ul>"]
     if s["diagnosis"]:
         parts += [f"<h2>{e(HEADINGS['diagnosis'])}</h2>", '<ul class="diagnosis">']
         parts += [f"<li>{e(d)}</li>" for d in s["diagnosis"]] + ["</ul>"]
-    parts += [f"<h2>Test metrics (baseline: {e(ctx['baseline_name'])})</h2>",
+    parts += [f"<h2>{e(HEADINGS['test_metrics'].format(name=ctx['baseline_name']))}</h2>",
               table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1)]
     if s["per_class"]:
         from .curves import PER_CLASS_HEADER
@@ -175,21 +182,22 @@ def _html(run_dir: Path, ctx: dict) -> str:
                         numbers=range(1, len(PER_CLASS_HEADER)))]
     for title, body in s["extra"]:
         parts += [f"<h2>{e(title)}</h2>", f"<pre>{e(body)}</pre>"]
-    parts += ["<h2>Data</h2>", table(["", ""], s["data"])]
-    parts += ["<h2>Training</h2>", table(["", ""], s["training"])]
+    parts += [f"<h2>{e(HEADINGS['data'])}</h2>", table(["", ""], s["data"])]
+    parts += [f"<h2>{e(HEADINGS['training'])}</h2>", table(["", ""], s["training"])]
     if s["notices"]:
-        parts += ["<h2>Notices</h2>"] + [f'<div class="notice">{e(n)}</div>' for n in s["notices"]]
+        parts += ([f"<h2>{e(HEADINGS['notices'])}</h2>"]
+                  + [f'<div class="notice">{e(n)}</div>' for n in s["notices"]])
     plots = sorted((run_dir / "plots").glob("*.png")) if (run_dir / "plots").exists() else []
     if plots:
-        parts.append("<h2>Plots</h2>")
+        parts.append(f"<h2>{e(HEADINGS['plots'])}</h2>")
         for p in plots:  # embedded: the page works offline and when moved
             data = base64.b64encode(p.read_bytes()).decode("ascii")
             parts.append(f'<figure><img alt="{e(p.stem)}" src="data:image/png;base64,{data}">'
                          f"<figcaption>{e(p.stem.replace('_', ' '))}</figcaption></figure>")
-    parts += ["<h2>Configuration</h2>", f"<pre>{e(ctx['config_yaml'])}</pre>"]
+    parts += [f"<h2>{e(HEADINGS['configuration'])}</h2>", f"<pre>{e(ctx['config_yaml'])}</pre>"]
     env = ctx.get("environment", {})
-    parts += ["<h2>Environment</h2>",
+    parts += [f"<h2>{e(HEADINGS['environment'])}</h2>",
               table(["", ""], [(k, v) for k, v in env.items() if not isinstance(v, (dict, list))])]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
             f"<title>hakseup report: {e(ctx['name'])}</title><style>{_CSS}</style></head>"
             f"<body>{''.join(parts)}</body></html>\n")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..fileio import atomic_write_json, atomic_write_text
+from ..i18n import t
 
 __all__ = ["write_start_files", "write_run_outputs"]
 
@@ -87,16 +88,17 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
     n_params = sum(p.numel() for p in model.parameters())
     key, value = result.main_metric
     best_epoch = _best_epoch(result.logs)
+    unit = t("summary.classes" if schema.is_classification else "summary.outputs")
+    detail = (t("summary.best_detail", epoch=best_epoch)
+              if result.checkpoint == "best" and best_epoch else "")
     lines = [
-        f"Task: {schema.task} on {cfg.data.path or cfg.data.dataset} "
-        f"({schema.n_outputs} {'classes' if schema.is_classification else 'outputs'})",
-        f"Model: {type(model).__name__} ({cfg.model.name}), {n_params:,} parameters",
-        f"Test {key}: {value:.4f} (baseline {result.baseline_name}: "
-        f"{result.baseline.get(key, float('nan')):.4f})",
-        f"Test metrics from the {result.checkpoint} checkpoint"
-        + (f" (epoch {best_epoch}, lowest validation loss)"
-           if result.checkpoint == "best" and best_epoch else ""),
-        f"Duration: {duration:.1f} s on {device}"]
+        t("summary.task", task=schema.task, data=cfg.data.path or cfg.data.dataset,
+          n=schema.n_outputs, unit=unit),
+        t("summary.model", cls=type(model).__name__, name=cfg.model.name, n=n_params),
+        t("summary.test", key=key, value=value, baseline=result.baseline_name,
+          base=result.baseline.get(key, float("nan"))),
+        t("summary.checkpoint", checkpoint=result.checkpoint, detail=detail),
+        t("summary.duration", seconds=duration, device=device)]
     return lines + _learned_line(model, schema)
 
 
@@ -156,7 +158,7 @@ def _learned_line(model, schema) -> list[str]:
     w = model.linear.weight.detach()[0].tolist()
     b = float(model.linear.bias.detach()[0])
     terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
-    return [f"Learned: {schema.target} = {terms} + {b:.4f}"]
+    return [t("summary.learned", target=schema.target, terms=terms, bias=b)]
 
 
 def _plot_forecasts(run_dir: Path, model, bundle) -> None:
