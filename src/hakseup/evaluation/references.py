@@ -189,18 +189,17 @@ def reference_verdict(metrics: dict, refs: dict[str, dict], task: str, n_test: i
     net, ref = float(metrics[key]), float(refs[best][key])
     noise = _noise(task, ref, n_test)
     diff = (ref - net) if lower else (net - ref)           # > 0: the network is better
+    from ..i18n import t
+
     if task in ("binary", "multiclass"):
-        size = f"{abs(diff) * 100:.1f} points of accuracy ({net:.4f} vs {ref:.4f})"
-        band = f"±{noise * 100:.1f} points"
+        size = t("ref.size_class", diff=f"{abs(diff) * 100:.1f}", net=f"{net:.4f}",
+                 ref=f"{ref:.4f}")
+        band = t("ref.band_class", noise=f"{noise * 100:.1f}")
     else:
-        size = f"{abs(diff):.4g} RMSE ({net:.4g} vs {ref:.4g}, in the target's units)"
+        size = t("ref.size_reg", diff=f"{abs(diff):.4g}", net=f"{net:.4g}", ref=f"{ref:.4g}")
         band = f"±{noise:.3g}"
-    if abs(diff) <= noise:
-        return (f"The network ties with the best classical reference ({best}): a difference "
-                f"of {size}, within the noise of {n_test} test rows ({band}).")
-    word = "beats" if diff > 0 else "loses to"
-    return (f"The network {word} the best classical reference ({best}) by {size}; the noise "
-            f"of {n_test} test rows is {band}.")
+    verdict = "ref.ties" if abs(diff) <= noise else "ref.beats" if diff > 0 else "ref.loses"
+    return t(verdict, best=best, size=size, n=n_test, band=band)
 
 
 def reference_summary(bundle, metrics: dict, names: str = "all", seed: int = 0) -> dict:
