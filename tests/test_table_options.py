@@ -256,3 +256,15 @@ def test_a_zero_inflated_column_gets_a_flag_beside_its_robust_value():
     x = bundle.train.inputs[0].numpy()
     assert set(np.unique(x[:, 3])) == {0.0, 1.0}
     assert bundle.train.inputs[0].shape[1] == len(names)
+
+
+def test_metric_f1_on_a_task_without_two_classes_is_one_line(tmp_path, cli):
+    from conftest import assert_user_error
+
+    df = _rare_table()
+    df["y"] = np.random.default_rng(0).choice(["a", "b", "c"], len(df))
+    df.to_csv(tmp_path / "r.csv", index=False)
+    code, _, err = cli("train", "--data", tmp_path / "r.csv", "--target", "y", *FAST,
+                       "--metric", "f1", "--output", tmp_path / "run")
+    assert_user_error(code, err, "--metric f1 chooses the decision threshold", "multiclass")
+    assert not (tmp_path / "run").exists()

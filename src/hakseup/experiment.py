@@ -50,6 +50,7 @@ class Experiment:
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
         every user error surfaces here, before anything is written."""
         from .data.datasets import load_data
+        from .evaluation.threshold import check_metric
         from .models.auto_train import apply_sequence_defaults, apply_table_epochs
         from .models.registry import build_model, default_model_name
         from .training.device import seed_everything
@@ -65,6 +66,7 @@ class Experiment:
         self.bundle_.info.setdefault("notices", []).extend(
             apply_sequence_defaults(cfg, self.bundle_.schema, len(self.bundle_.train))
             + apply_table_epochs(cfg, self.bundle_.schema, len(self.bundle_.train)))
+        check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)

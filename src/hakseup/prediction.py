@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from .errors import DataError
+from .evaluation.metrics import decide
 
 __all__ = ["table_inputs", "predict_table", "array_frame", "FEATURE_NAME"]
 
@@ -55,9 +56,7 @@ def predict_table(model, schema, pre, df: pd.DataFrame) -> pd.DataFrame:
     if schema.is_classification:
         proba = torch.softmax(torch.as_tensor(out), 1).numpy()
         result = pd.DataFrame({f"prob_{c}": proba[:, i] for i, c in enumerate(schema.class_names)})
-        label = proba.argmax(1)
-        if getattr(schema, "threshold", None) is not None and proba.shape[1] == 2:
-            label = (proba[:, 1] >= schema.threshold).astype(int)    # chosen for --metric
+        label = decide(proba, getattr(schema, "threshold", None))   # --metric's threshold
         result.insert(0, f"predicted_{schema.target}",
                       np.asarray(schema.class_names, dtype=object)[label])
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["classification_metrics", "regression_metrics", "mase", "compute_metrics",
-           "MAIN_METRIC", "LOWER_IS_BETTER", "metric_direction"]
+           "MAIN_METRIC", "LOWER_IS_BETTER", "metric_direction", "decide"]
 
 MAIN_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse",
                "forecast": "mae"}
@@ -41,6 +41,18 @@ def metric_direction(name: str) -> str:
                       f"mode='min'/'max'.")
 
 
+def decide(proba: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Class indices for probabilities (N, classes): argmax, or for two classes with a
+    ``threshold``, 1 where P(class 1) >= it. Metrics and predictions label rows here.
+
+    >>> decide(np.array([[0.7, 0.3], [0.4, 0.6]]), 0.25).tolist()
+    [1, 1]
+    """
+    if threshold is not None and proba.shape[1] == 2:
+        return (proba[:, 1] >= threshold).astype(int)
+    return proba.argmax(1)
+
+
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
                            n_classes: int | None = None, threshold: float | None = None) -> dict:
     """Accuracy, balanced accuracy, precision/recall/F1 (macro, weighted and per class),
@@ -52,9 +64,7 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
     proba = np.asarray(proba, dtype=np.float64)
     n_classes = n_classes or proba.shape[1]
     labels = list(range(n_classes))
-    y_pred = proba.argmax(1)
-    if threshold is not None and n_classes == 2:
-        y_pred = (proba[:, 1] >= threshold).astype(int)
+    y_pred = decide(proba, threshold)
     out = {"accuracy": float(skm.accuracy_score(y_true, y_pred))}
     # The mean recall over the classes present: what accuracy says when classes are balanced.
     present = np.unique(y_true)

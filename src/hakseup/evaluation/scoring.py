@@ -21,7 +21,7 @@ from ..errors import HakseupError
 from .baselines import baseline_metrics
 from .metrics import compute_metrics
 
-__all__ = ["score", "score_outputs"]
+__all__ = ["score", "score_outputs", "split_outputs", "split_targets"]
 
 
 def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.ndarray
@@ -38,8 +38,6 @@ def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.
 
 def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     """(metrics, baseline name, baseline metrics) of ``model`` on a split of ``bundle``."""
-    from ..training.predict import predict, predict_split
-
     part = getattr(bundle, split)
     if bundle.schema.task == "forecast":
         from .forecast import forecast_scores
@@ -50,16 +48,22 @@ def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
                            f"data.{split}_size or more rows.")
     # Values are compared in the data's original units, not the scaled ones the model sees.
     inverse = bundle.preprocessor.inverse_target
-    if is_lazy(part):   # read batch by batch (e.g. a memory-mapped image cache)
-        out_t, target_t = predict_split(model, part)
-        out, target = out_t.numpy(), target_t.numpy()
-    else:
-        out, target = predict(model, part.inputs).numpy(), part.target.numpy()
-    return score_outputs(bundle.schema, inverse(out), inverse(target),
-                         inverse(_targets(bundle.train)))
+    out, target = split_outputs(model, part)
+    return score_outputs(bundle.schema, inverse(out.numpy()), inverse(target.numpy()),
+                         inverse(split_targets(bundle.train)))
 
 
-def _targets(split) -> np.ndarray:
+def split_outputs(model, part):
+    """(model outputs, targets) of a split as CPU tensors: a lazy split (e.g. a
+    memory-mapped image cache) is read batch by batch."""
+    from ..training.predict import predict, predict_split
+
+    if is_lazy(part):
+        return predict_split(model, part)
+    return predict(model, part.inputs), part.target
+
+
+def split_targets(split) -> np.ndarray:
     """A split's targets: its tensor, a lazy dataset's ``labels``, or read batch by batch."""
     if not is_lazy(split):
         return split.target.numpy()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["THRESHOLD_METRICS", "choose_threshold", "threshold_score", "tune_threshold"]
+__all__ = ["THRESHOLD_METRICS", "choose_threshold", "threshold_score", "check_metric", "tune_threshold"]
 
 THRESHOLD_METRICS = ("f1", "balanced_accuracy")
 
@@ -38,16 +38,35 @@ def threshold_score(y: np.ndarray, pred: np.ndarray, metric: str) -> float:
 def choose_threshold(proba1: np.ndarray, y: np.ndarray, metric: str) -> float:
     """The probability of class 1 above which a row is labelled 1 that maximises ``metric``
     on these (validation) rows; among equal scores the one nearest 0.5. Every distinct
-    probability is a candidate (at most 512: quantiles of them past that)."""
+    probability is a candidate: one ROC curve gives each one's true- and false-positive
+    rates, from which F1 and balanced accuracy follow."""
+    from sklearn.metrics import roc_curve
+
     p, y = np.asarray(proba1, dtype=np.float64), np.asarray(y).astype(int)
-    cands = np.unique(p)
-    if len(cands) > 512:
-        cands = np.unique(np.quantile(p, np.linspace(0, 1, 512)))
-    if len(cands) == 0 or len(np.unique(y)) < 2:
+    if len(p) == 0 or len(np.unique(y)) < 2:
         return 0.5               # nothing to learn a threshold from: argmax's
-    scores = np.array([threshold_score(y, (p >= t).astype(int), metric) for t in cands])
+    fpr, tpr, cands = roc_curve(y, p, drop_intermediate=False)
+    fpr, tpr, cands = fpr[1:], tpr[1:], cands[1:]      # the first "threshold" is +inf
+    if metric == "f1":
+        pos, neg = y.sum(), len(y) - y.sum()
+        tp, fp = tpr * pos, fpr * neg
+        scores = np.where(tp > 0, 2 * tp / np.maximum(tp + fp + pos, 1e-12), 0.0)
+    else:
+        scores = (tpr + 1 - fpr) / 2
     best = np.flatnonzero(scores >= scores.max() - 1e-12)
     return float(cands[best[np.argmin(np.abs(cands[best] - 0.5))]])
+
+
+def check_metric(metric: str, schema) -> None:
+    """``--metric f1|balanced_accuracy`` chooses a binary decision threshold: on any other
+    task it would do nothing, so it is one line before training instead of silence."""
+    if metric in THRESHOLD_METRICS and schema.task != "binary":
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--metric {metric} chooses the decision threshold of a binary "
+                          f"target, but this task is {schema.task}. Expected a target with "
+                          f"two classes; leave --metric at accuracy (choices: accuracy, f1, "
+                          f"balanced_accuracy).")
 
 
 def tune_threshold(model, bundle, metric: str) -> float | None:
@@ -58,13 +77,9 @@ def tune_threshold(model, bundle, metric: str) -> float | None:
         return None
     import torch
 
-    from ..data.bundle import is_lazy
-    from ..training.predict import predict, predict_split
+    from .scoring import split_outputs
 
-    if is_lazy(bundle.val):
-        out, target = predict_split(model, bundle.val)
-    else:
-        out, target = predict(model, bundle.val.inputs), bundle.val.target
+    out, target = split_outputs(model, bundle.val)
     proba1 = torch.softmax(out.double(), 1)[:, 1].numpy()
     schema.threshold = choose_threshold(proba1, target.numpy(), metric)
     return schema.threshold

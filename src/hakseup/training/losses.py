@@ -64,9 +64,9 @@ def training_loss(cfg, data, device: torch.device):
 
             raise ConfigError(f"--class-weight balanced needs a classification target, but "
                               f"this task is {schema.task}. Leave it at none.")
-        target = getattr(data.train, "target", None)
-        if target is None:           # a lazy split: read its targets once
-            target = torch.as_tensor([int(item[-1]) for item in data.train.dataset])
+        from ..evaluation.scoring import split_targets
+
+        target = torch.as_tensor(split_targets(data.train))   # a lazy split: its labels
         weight = class_weights(target, schema.n_outputs).to(device)
     return member_mean(loss_function(cfg.loss, schema, cfg.label_smoothing, weight))
 
