@@ -166,3 +166,35 @@ def test_study_without_storage_is_one_line(cli, tmp_path):
     (tmp_path / "search.yaml").write_text(SPACE)
     code, _, err = cli("tune", "search.yaml", "--trials", "2", "--study", "x")
     assert_user_error(code, err, "--storage")
+
+
+def _open_at(url: str, start: float, queue) -> None:
+    import time
+
+    sys.path.insert(0, str(SRC))
+    from hakseup.tuning_storage import open_study
+
+    time.sleep(max(0.0, start - time.time()))   # every process opens at the same instant
+    try:
+        queue.put(open_study(url, "together", seed=0, shared=True).study_name)
+    except BaseException as e:   # noqa: BLE001 - reported to the parent
+        queue.put(f"{type(e).__name__}: {e}")
+
+
+@pytest.mark.slow
+def test_workers_starting_together_all_open_one_study(postgres):
+    """Several workers opening a fresh database at once race to create Optuna's tables and the
+    study; each must still open it (the loser of a race retries)."""
+    import multiprocessing
+    import time
+
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    start = time.time() + 8.0
+    procs = [ctx.Process(target=_open_at, args=(postgres, start, queue)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert results == ["together"] * 4, results

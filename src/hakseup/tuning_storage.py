@@ -71,6 +71,34 @@ def _explain(url: str, e: BaseException) -> str:
             f"sqlite:///study.db; check --storage.")
 
 
+def _is_race(e: BaseException) -> bool:
+    """Whether ``e`` is another worker winning a race to create the same schema or study at
+    the same moment (PostgreSQL: a duplicate key in pg_type, "relation already exists")."""
+    text = f"{type(e).__name__} {e}".lower()
+    return any(k in text for k in ("already exists", "duplicate key", "uniqueviolation",
+                                   "integrityerror"))
+
+
+def _create_retrying(url: str, name: str, seed: int, attempts: int = 6):
+    """Open the storage and create or load the study. Workers started together race to create
+    Optuna's tables and the study row; the loser of such a race retries (the winner's schema
+    and study are then there to load) instead of failing."""
+    import time
+
+    import optuna
+
+    for attempt in range(attempts):
+        try:
+            return optuna.create_study(
+                study_name=name, storage=_storage(url), load_if_exists=True,
+                direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed),
+                pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
+        except Exception as e:
+            if attempt == attempts - 1 or not _is_race(e):
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def open_study(url: str, name: str, seed: int, shared: bool):
     """Create or load the study ``name`` in the storage at ``url`` (minimising the validation
     loss, TPE sampling, median pruning). A bad URL, a missing driver or an unreachable
@@ -79,11 +107,7 @@ def open_study(url: str, name: str, seed: int, shared: bool):
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
-        storage = _storage(url)
-        return optuna.create_study(
-            study_name=name, storage=storage, load_if_exists=True, direction="minimize",
-            sampler=optuna.samplers.TPESampler(seed=seed),
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
+        return _create_retrying(url, name, seed)
     except ValueError as e:   # an existing study of that name optimises the other way
         if "direction" in str(e).lower():
             raise ConfigError(f"Study '{name}' in '{masked_url(url)}' exists with another "
