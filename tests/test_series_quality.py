@@ -196,3 +196,43 @@ def test_a_series_continues_into_its_test_file(tmp_path):
                                   target="value", window=12))
     assert list(bundle.info["series"]["starts"]["test"]) == list(range(80, 100))
     assert bundle.info["series"]["train_end"] <= 80
+
+
+def _growing_season(n=120) -> np.ndarray:
+    """A positive monthly series whose seasonal swing grows with its level (airline-like)."""
+    t = np.arange(n)
+    level = 100 * np.exp(0.02 * t)
+    return level * (1 + 0.3 * np.sin(2 * np.pi * t / 12)) * np.exp(
+        np.random.default_rng(0).normal(0, 0.02, n))
+
+
+def test_log_transform_auto_takes_log_only_where_the_spread_grows_with_the_level():
+    from hakseup.data.series_stats import log_transform
+
+    assert log_transform("auto", _growing_season(), 12) is True
+    assert log_transform("auto", _seasonal_series() + 50, 12) is False     # a steady swing
+    assert log_transform("auto", _growing_season() - 500, 12) is False     # not positive
+    assert log_transform("none", _growing_season(), 12) is False
+    with pytest.raises(DataError, match="positive"):
+        log_transform("log", _growing_season() - 500, 12)
+
+
+def test_a_log_modelled_series_is_forecast_in_original_units(tmp_path):
+    from hakseup.config import DataConfig
+    from hakseup.data.datasets import load_data
+    from hakseup.data.series import to_original
+
+    n = 120
+    y = _growing_season(n)
+    pd.DataFrame({"date": pd.date_range("2000-01-01", periods=n, freq="MS").astype(str),
+                  "value": y}).to_csv(tmp_path / "s.csv", index=False)
+    for diff in ("none", "1"):
+        bundle = load_data(DataConfig(dataset=None, path=str(tmp_path / "s.csv"), time_col="date",
+                                      target="value", window=12, difference=diff))
+        pre, starts = bundle.preprocessor, bundle.info["series"]["starts"]["test"]
+        assert pre.log and bundle.info["summary"]["log transform"] is True
+        assert any("log(value)" in n for n in bundle.info["notices"])
+        # The targets the network is trained on, turned back, are the series itself.
+        back = to_original(pre, bundle.test.target.numpy().astype(np.float64), y, starts)
+        np.testing.assert_allclose(back[:, 0], y[starts], rtol=1e-5)
+        assert pre.from_dict(json.loads(json.dumps(pre.to_dict()))).log is True

@@ -68,10 +68,10 @@ class DataConfig:
                                          "when unset")
     sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
-    window: int | None = _f(None, min=1, help="past steps fed to a forecaster (default: three "
-                                              "seasons, at least 20)")
+    window: int | None = _f(None, min=1, help="past steps a forecaster reads (default 3 seasons)")
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
+    transform: str = _f("auto", choices=["none", "log", "auto"], help="log a positive series")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
     duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
                          help="repeated timestamps: stop, or aggregate them")

@@ -26,8 +26,8 @@ import torch
 from ..config import DataConfig
 from ..errors import DataError, closest
 from .bundle import DataBundle, Schema, Split
-from .series_stats import (auto_window, detect_season, resolve_season, stationarity,
-                           useful_season)
+from .series_stats import (auto_window, detect_season, log_transform, resolve_season,
+                           stationarity, useful_season)
 from .splits import chronological_indices
 
 __all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
@@ -182,6 +182,7 @@ class SeriesPreprocessor:
     horizon: int
     difference: int = 0
     kind: str = "series"
+    log: bool = False            # the target is modelled as log(y) (data.transform)
     means_: list[float] = field(default_factory=list)   # target first, then features
     stds_: list[float] = field(default_factory=list)
 
@@ -195,6 +196,9 @@ class SeriesPreprocessor:
 
     def _differenced(self, values: np.ndarray) -> np.ndarray:
         v = np.asarray(values, dtype=np.float64)
+        if self.log:
+            v = v.copy()
+            v[:, 0] = np.log(np.maximum(v[:, 0], np.finfo(np.float64).tiny))
         if self.difference:
             v = np.vstack([np.full((1, v.shape[1]), np.nan), np.diff(v, axis=0)])
             v = v[1:]
@@ -262,7 +266,8 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
         diff = 0 if test_report.get("stationary") in (True, None) else 1
     else:
         diff = 0 if cfg.difference == "none" else 1
-    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff)
+    log = log_transform(cfg.transform, y[:train_end], season)
+    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log)
     pre.fit(original[:train_end])
     parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows)
     schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
@@ -270,11 +275,13 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                     season=useful_season(y[:train_end], season, window))
     info = {
         "rows": {k: len(v[0]) for k, v in parts.items()},
-        "notices": sf.notices + _difference_notices(sf.target, cfg.difference, diff, test_report),
+        "notices": sf.notices + _difference_notices(sf.target, cfg.difference, diff, test_report)
+        + _log_notice(sf.target, cfg.transform, log),
         "summary": {"series length": n, "frequency": sf.freq or "irregular",
                     "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
                     "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
-                    "values filled": sum(sf.filled.values()), "differenced": bool(diff)},
+                    "values filled": sum(sf.filled.values()), "differenced": bool(diff),
+                    "log transform": log},
         "stationarity": test_report,
         "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
                    "train_end": train_end, "season": season, "difference": diff},
@@ -323,12 +330,21 @@ def _difference_notices(target: str, mode: str, diff: int, report: dict) -> list
     return notes
 
 
+def _log_notice(target: str, mode: str, log: bool) -> list[str]:
+    if not log:
+        return []
+    why = "its spread grows with its level" if mode == "auto" else "asked for"
+    return [f"'{target}' was modelled as log({target}) (data.transform {mode}: {why}); "
+            f"forecasts are turned back into original units."]
+
+
 def to_original(pre: SeriesPreprocessor, scaled_out: np.ndarray, y: np.ndarray,
                 starts: np.ndarray) -> np.ndarray:
     """Model outputs (N, horizon), scaled → original units (integrating differences from the
     last actual value before each forecast)."""
     v = pre.inverse_target(scaled_out)
     if pre.difference:
-        v = y[starts - 1][:, None] + np.cumsum(v, axis=1)
-    return v
+        last = y[starts - 1][:, None]
+        v = (np.log(last) if pre.log else last) + np.cumsum(v, axis=1)
+    return np.exp(v) if pre.log else v
 

@@ -13,7 +13,8 @@ import warnings
 
 import numpy as np
 
-__all__ = ["stationarity", "detect_season", "resolve_season", "useful_season", "auto_window"]
+__all__ = ["stationarity", "detect_season", "resolve_season", "useful_season", "auto_window",
+           "log_transform"]
 
 
 def stationarity(y: np.ndarray) -> dict:
@@ -100,3 +101,33 @@ def useful_season(y_train: np.ndarray, season: int, window: int) -> int:
     if season < 2 or season > window or len(d) < 2 * season + 2 or np.ptp(d) == 0:
         return 1
     return season if acf(d, nlags=season, fft=True)[season] > 0.3 else 1
+
+
+def log_transform(mode: str, y_train: np.ndarray, season: int) -> bool:
+    """Whether to model log(y) (``data.transform``): ``log`` asks for it (the series must be
+    positive); ``auto`` takes it for a positive series whose spread grows with its level —
+    Guerrero's (1993) rule, as in R's forecast package, restricted to the Box-Cox exponents
+    0 (log) and 1 (none): over consecutive blocks of one season (two steps without one), the
+    exponent whose std / mean**(1 - exponent) varies least across blocks."""
+    y = np.asarray(y_train, dtype=np.float64)
+    if mode == "none":
+        return False
+    if not np.all(y > 0):
+        if mode == "log":
+            from ..errors import DataError
+
+            raise DataError(f"data.transform log needs a positive target; the training period "
+                            f"has values down to {y.min():g}. Use data.transform none or auto.")
+        return False
+    if mode == "log":
+        return True
+    size = season if season >= 2 else 2
+    blocks = y[:len(y) // size * size].reshape(-1, size)
+    if len(blocks) < 3:
+        return False
+    means, stds = blocks.mean(1), blocks.std(1, ddof=1)
+
+    def spread(r: np.ndarray) -> float:
+        return float(np.std(r, ddof=1) / np.mean(r)) if np.mean(r) > 0 else np.inf
+
+    return spread(stds / means) < spread(stds)
