@@ -268,3 +268,34 @@ def test_metric_f1_on_a_task_without_two_classes_is_one_line(tmp_path, cli):
                        "--metric", "f1", "--output", tmp_path / "run")
     assert_user_error(code, err, "--metric f1 chooses the decision threshold", "multiclass")
     assert not (tmp_path / "run").exists()
+
+
+# ------------------------------------------------------------------ log target
+
+
+def test_a_log_target_is_learned_as_log_and_reported_in_original_units(tmp_path, cli):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    pd.DataFrame({"x": x, "price": np.exp(3 + x + rng.normal(0, 0.1, 400))}).to_csv(
+        tmp_path / "t.csv", index=False)
+    code, _, err = cli("train", "--data", tmp_path / "t.csv", "--target", "price", *FAST,
+                       "--set", "data.transform=log", "--output", tmp_path / "run")
+    assert code == 0, err
+    pre = json.loads((tmp_path / "run" / "preprocessing.json").read_text())
+    assert pre["log_target"] is True and abs(pre["target_mean_"] - 3) < 0.2   # log scale
+    code, _, err = cli("predict", tmp_path / "run", "--data", tmp_path / "t.csv",
+                       "--output", tmp_path / "p.csv")
+    assert code == 0, err
+    pred = pd.read_csv(tmp_path / "p.csv")["predicted_price"]
+    assert pred.min() > 0 and 10 < pred.median() < 40       # original units (e^3 ≈ 20)
+    code, out, err = cli("evaluate", tmp_path / "run", "--data", tmp_path / "t.csv")
+    assert code == 0, err
+
+
+def test_a_log_target_that_is_not_positive_is_one_line(tmp_path, cli):
+    pd.DataFrame({"x": np.arange(50.0), "y": np.arange(50.0) - 5}).to_csv(
+        tmp_path / "t.csv", index=False)
+    code, _, err = cli("train", "--data", tmp_path / "t.csv", "--target", "y", *FAST,
+                       "--set", "data.transform=log", "--output", tmp_path / "run")
+    assert code == 2 and "positive" in err and "data.transform" in err, err
+    assert not (tmp_path / "run").exists()

@@ -110,7 +110,7 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
     if schema.is_classification:  # the baseline trained on the run's own training rows
         train_target = np.repeat(np.arange(len(pre.class_counts_)), pre.class_counts_)
     else:
-        train_target = np.full((1, 1), pre.target_mean_)
+        train_target = pre.inverse_target(np.zeros((1, 1)))   # the training mean (log: its exp)
     metrics, name, base = score_outputs(schema, out, target, train_target)
     return RunResult(Path(run), metrics, name, base, [], schema, model=model, notices=notices)
 

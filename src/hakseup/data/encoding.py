@@ -128,6 +128,7 @@ class TablePreprocessor:
     class_counts_: list[int] = field(default_factory=list)
     target_mean_: float = 0.0
     target_std_: float = 1.0
+    log_target: bool = False                                 # regression: model log(y)
     fitted_: bool = False
 
     # ---------------------------------------------------------------- fitting
@@ -186,7 +187,7 @@ class TablePreprocessor:
             counts = y.astype(str).value_counts()
             self.class_counts_ = [int(counts.get(c, 0)) for c in self.classes_]
         else:
-            yv = pd.to_numeric(y, errors="coerce").astype("float64")
+            yv = self._target_values(pd.to_numeric(y, errors="coerce").astype("float64"))
             if self.normalize:
                 self.target_mean_ = float(yv.mean())
                 std = float(yv.std(ddof=0))
@@ -302,7 +303,7 @@ class TablePreprocessor:
                                 f"saw: {', '.join(map(repr, unseen))}. Known classes: "
                                 f"{', '.join(self.classes_)}.")
             return torch.tensor(codes.to_numpy(dtype=np.int64))
-        yv = pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64)
+        yv = self._target_values(pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64))
         return torch.tensor((yv - self.target_mean_) / self.target_std_,
                             dtype=torch.float32).reshape(-1, 1)
 
@@ -310,7 +311,18 @@ class TablePreprocessor:
         """Model outputs (scaled) → original units (regression); identity for classes."""
         if self.task in ("binary", "multiclass"):
             return values
-        return np.asarray(values, dtype=np.float64) * self.target_std_ + self.target_mean_
+        v = np.asarray(values, dtype=np.float64) * self.target_std_ + self.target_mean_
+        return np.exp(v) if self.log_target else v
+
+    def _target_values(self, y):
+        """The regression target as the network learns it: log(y) with ``log_target``."""
+        if not self.log_target:
+            return y
+        if np.nanmin(np.asarray(y, dtype=np.float64), initial=np.inf) <= 0:
+            raise DataError(f"data.transform log needs a positive target; '{self.target}' has "
+                            f"values down to {np.nanmin(np.asarray(y, dtype=np.float64)):g}. "
+                            f"Use data.transform none or auto.")
+        return np.log(y)
 
     # ---------------------------------------------------------------- saving
 

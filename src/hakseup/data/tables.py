@@ -210,7 +210,7 @@ def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> Ta
                             scaling=(cfg.scaling if cfg.scaling != "auto" else TABLE_SCALING)
                             if table else "standard",
                             min_count=MIN_CATEGORY_COUNT if table else 1,
-                            clip=TABLE_CLIP)
+                            clip=TABLE_CLIP, log_target=_log_target(plan, cfg, train))
     pre.fit(plan.df, rows=train)
     if plan.classification:
         extra = sorted(set(plan.df[plan.target].astype(str)) - set(pre.classes_))
@@ -219,6 +219,12 @@ def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> Ta
                             f"too few rows to appear in the training split. Expected each class "
                             f"at least a few times; remove those rows or merge rare classes.")
     return pre
+
+
+def _log_target(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> bool:
+    """``data.transform`` for a regression table: ``log`` models log(y) (positive targets
+    only); ``auto`` and ``none`` keep y (auto's log rule is for series: see README)."""
+    return plan.task == "regression" and plan.layout == "table" and cfg.transform == "log"
 
 
 def _transform_splits(plan: TablePlan, pre: TablePreprocessor, tr: np.ndarray, va: np.ndarray,
