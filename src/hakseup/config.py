@@ -71,7 +71,7 @@ class DataConfig:
     window: int | None = _f(None, min=1, help="past steps a forecaster reads (default 3 seasons)")
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
-    transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) of a positive target")
+    transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) (y > 0)")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
     duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
                          help="repeated timestamps: stop, or aggregate them")
