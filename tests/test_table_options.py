@@ -299,3 +299,34 @@ def test_a_log_target_that_is_not_positive_is_one_line(tmp_path, cli):
                        "--set", "data.transform=log", "--output", tmp_path / "run")
     assert code == 2 and "positive" in err and "data.transform" in err, err
     assert not (tmp_path / "run").exists()
+
+
+# ------------------------------------------------------------------ periodic numeric embedding
+
+
+def test_periodic_embedding_learns_its_frequencies_per_column():
+    from hakseup.models.numeric_embedding import PeriodicEmbedding
+
+    torch.manual_seed(0)
+    emb = PeriodicEmbedding(3, frequencies=4, dim=5)
+    x = torch.randn(16, 3)
+    out = emb(x)                                          # (B, n, dim)
+    assert out.shape == (16, 3, 5) and (out >= 0).all()
+    out.sum().backward()
+    assert emb.frequencies.grad.shape == (3, 4) and emb.frequencies.grad.abs().sum() > 0
+    # Each column is embedded on its own: changing column 0 leaves columns 1 and 2 alone.
+    y = x.clone()
+    y[:, 0] += 1.0
+    with torch.no_grad():
+        assert torch.equal(emb(y)[:, 1:], emb(x)[:, 1:])
+
+
+def test_a_periodic_table_run_trains_and_predicts(tmp_path, cli):
+    _rare_table().to_csv(tmp_path / "r.csv", index=False)
+    code, _, err = cli("train", "--data", tmp_path / "r.csv", "--target", "y", *FAST,
+                       "--set", "model.numeric_embedding=periodic", "--output", tmp_path / "run")
+    assert code == 0, err
+    code, _, err = cli("predict", tmp_path / "run", "--data", tmp_path / "r.csv",
+                       "--output", tmp_path / "p.csv")
+    assert code == 0, err
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 600

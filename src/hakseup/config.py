@@ -116,8 +116,8 @@ class ModelConfig:
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
     linear_skip: bool = _f(False, help="tabular: a linear path from inputs to outputs "
                                        "beside the MLP (wide & deep)")
-    ensemble: int = _f(1, min=1, max=64, help="tabular: k MLP members, each with its own "
-                                              "loss; predictions are their mean")
+    ensemble: int = _f(1, min=1, max=64, help="tabular: k MLP members (mean prediction)")
+    numeric_embedding: str = _f("none", choices=["none", "periodic"], help="tabular numbers")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
                                    help="categorical embedding size (rule if unset)")
     lstm_impl: str = _f("scratch", choices=["scratch", "native"], help="our LSTM cell or nn.LSTM")

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..data.encoding import category_width
 from .layers import mlp_stack
+from .numeric_embedding import PeriodicEmbedding
 
 __all__ = ["TabularNet"]
 
@@ -28,7 +29,8 @@ class TabularNet(nn.Module):
     def __init__(self, n_numeric: int, cardinalities: list[int], hidden: list[int],
                  n_outputs: int, embedding_dim: int | None = None, dropout: float = 0.1,
                  activation: str = "relu", batch_norm: bool = True, linear_skip: bool = False,
-                 ensemble: int = 1, classification: bool = True):
+                 ensemble: int = 1, classification: bool = True,
+                 numeric_embedding: str = "none"):
         super().__init__()
         plan = [category_width(n, embedding_dim) for n in cardinalities]
         self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
@@ -39,7 +41,10 @@ class TabularNet(nn.Module):
         self.n_numeric = n_numeric           # a Python int: export traces no shape test
         self.numeric_norm = nn.BatchNorm1d(n_numeric) if batch_norm and n_numeric else None
         self.emb_dropout = nn.Dropout(dropout)
-        width = n_numeric + sum(w for _, w in plan)
+        self.periodic = PeriodicEmbedding(n_numeric) \
+            if numeric_embedding == "periodic" and n_numeric else None
+        numeric_width = n_numeric * (16 if self.periodic is not None else 1)
+        width = numeric_width + sum(w for _, w in plan)
         stacks = [mlp_stack(width, hidden, activation, dropout, batch_norm)
                   for _ in range(max(1, ensemble))]
         self.body, out_width = stacks[0]
@@ -52,7 +57,7 @@ class TabularNet(nn.Module):
         self.classification = classification
         # Wide & deep (Cheng et al. 2016): a linear model of the inputs beside the MLP, so
         # what a ridge/logistic regression finds is one layer away, not learned through two.
-        self.skip = nn.Linear(n_numeric + sum(w for _, w in plan), n_outputs) \
+        self.skip = nn.Linear(width, n_outputs) \
             if linear_skip else None
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
@@ -82,7 +87,9 @@ class TabularNet(nn.Module):
         for i, n in zip(self.one_hot, self.one_hot_sizes):
             parts.append(F.one_hot(x_cat[:, i], n).to(x_num.dtype))    # (B, n)
         if self.n_numeric:
-            parts.append(self.numeric_norm(x_num) if self.numeric_norm is not None else x_num)
+            num = self.numeric_norm(x_num) if self.numeric_norm is not None else x_num
+            # periodic: (B, n) → (B, n, 16) → (B, 16 n)
+            parts.append(self.periodic(num).flatten(1) if self.periodic is not None else num)
         x = torch.cat(parts, dim=1)                                  # (B, width)
         out = self.head(self.body(x))                                # (B, n_outputs)
         if self.members:
@@ -103,4 +110,5 @@ class TabularNet(nn.Module):
                               f"{schema.input_kind} data. Use mlp, cnn, lstm or gru.")
         return cls(len(schema.numeric_features), list(schema.cardinalities), list(cfg.hidden),
                    schema.n_outputs, cfg.embedding_dim, cfg.dropout, cfg.activation,
-                   cfg.batch_norm, cfg.linear_skip, cfg.ensemble, schema.is_classification)
+                   cfg.batch_norm, cfg.linear_skip, cfg.ensemble, schema.is_classification,
+                   cfg.numeric_embedding)
