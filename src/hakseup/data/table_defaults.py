@@ -24,7 +24,7 @@ __all__ = ["TABLE_DEFAULTS", "applies", "with_table_defaults"]
 TABLE_DEFAULTS: dict = {
     "model": {"hidden": [128, 64], "dropout": 0.1, "batch_norm": False, "ensemble": 4},
     "train": {"optimizer": "adamw", "lr": 0.001, "weight_decay": 0.01, "scheduler": "warmup",
-              "warmup_epochs": 2, "epochs": 100, "batch_size": 64},
+              "warmup_epochs": 2, "epochs": 200, "batch_size": 64},
 }
 
 
