@@ -40,6 +40,34 @@ def script_args() -> list[str]:
             "--seed", str(t.seed)]
 
 
+def check_same_job() -> None:
+    """Stop if the default run no longer trains what the script trains: digits, a plain MLP
+    (no batch norm, no ensemble) of the config's widths, the same split sizes."""
+    import math
+
+    from hakseup.config_load import load_config
+    from hakseup.experiment import Experiment
+
+    cfg = load_config(None)
+    exp = Experiment(cfg).setup()
+    model, b = exp.model_, exp.bundle_
+    widths = [math.prod(b.schema.input_shape), *cfg.model.hidden, b.schema.n_outputs]
+    expected = sum(i * o + o for i, o in zip(widths, widths[1:]))
+    kinds = {type(m).__name__ for m in model.modules()}
+    n = len(b.train) + len(b.val) + len(b.test)
+    n_test = round(cfg.data.test_size * n)
+    problems = [msg for bad, msg in [
+        (cfg.data.dataset != "digits" or cfg.data.path, "the default data is not digits"),
+        (type(model).__name__ != "MLP", f"the default model is {type(model).__name__}"),
+        (sum(p.numel() for p in model.parameters()) != expected, "the MLP's size differs"),
+        (bool(kinds & {"BatchNorm1d", "ModuleList"}), f"the MLP has {sorted(kinds)}"),
+        ((len(b.test), len(b.val)) != (n_test, round(cfg.data.val_size * (n - n_test))),
+         "the split sizes differ from the script's")] if bad]
+    if problems:
+        sys.exit("benchmarks/minimal_train.py no longer trains what `hakseup train` trains: "
+                 + "; ".join(problems))
+
+
 def timed(cmd: list[str], cwd: str, env: dict) -> tuple[float, float]:
     """(wall seconds, CPU seconds: user + system of the child) of one run."""
     import resource
@@ -65,6 +93,7 @@ def main() -> int:
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     ours = [sys.executable, "-m", "hakseup.cli.main", "train", *a.extra]
     theirs = [sys.executable, str(HERE / "minimal_train.py"), *script_args()]
+    check_same_job()
     rows = []
     with tempfile.TemporaryDirectory(prefix="hakseup-startup-") as cwd:
         timed(ours, cwd, env), timed(theirs, cwd, env)       # warm-up pair, not counted
