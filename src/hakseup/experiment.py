@@ -139,7 +139,8 @@ class Experiment:
         from .evaluation.references_worker import PendingReferences
 
         return PendingReferences(self.bundle_, self.cfg.evaluation.references,
-                                 self.cfg.train.seed if seed is None else seed)
+                                 self.cfg.train.seed if seed is None else seed,
+                                 cache_dir=self.cfg.data.cache_dir)
 
     @classmethod
     def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
