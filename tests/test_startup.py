@@ -134,3 +134,28 @@ def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch):
         assert pending.proc.is_alive(), "the worker ended before it could be checked"
         pending.close()
     assert not multiprocessing.active_children()
+
+
+def _process(code: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env={"PYTHONPATH": str(SRC),
+                                                      "PATH": "/usr/bin:/bin"})
+
+
+def test_the_process_ends_quickly_with_its_status_output_and_exit_handlers(tmp_path):
+    """``run`` skips the interpreter's teardown, not the atexit handlers nor the output."""
+    ok = _process("import atexit\nfrom hakseup.cli.main import run\n"
+                  "atexit.register(lambda: print('handler ran'))\nrun(['datasets'])", tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "digits" in ok.stdout and ok.stdout.rstrip().endswith("handler ran")
+    bad = _process("from hakseup.cli.main import run\nrun(['train', '--bogus'])", tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("hakseup: error:")
+
+
+def test_a_thread_still_running_is_waited_for_as_in_a_normal_exit(tmp_path):
+    r = _process("import threading, time\nimport hakseup.cli.main as m\n"
+                 "done, real = threading.Event(), m.main\n"
+                 "m.main = lambda argv: (real(argv), done.set())[0]\n"
+                 "threading.Thread(target=lambda: (done.wait(), time.sleep(0.2), "
+                 "print('thread done'))).start()\nm.run(['datasets'])", tmp_path)
+    assert r.returncode == 0 and r.stdout.rstrip().endswith("thread done"), r.stderr

@@ -46,20 +46,35 @@ class Experiment:
                  bundle: DataBundle | None = None, init_seed: int | None = None):
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
-    def setup(self) -> "Experiment":
+    def setup(self, references: bool = False) -> "Experiment":
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
-        every user error surfaces here, before anything is written."""
+        every user error surfaces here, before anything is written. ``references``: start
+        fitting the classical references (``start_references``) as soon as the data is
+        loaded, in ``pending_``; they need nothing else, and fit while the rest is set up
+        and the network trains."""
         from .data.datasets import load_data
-        from .evaluation.threshold import check_metric
-        from .models.auto_train import apply_sequence_defaults, apply_table_epochs
-        from .models.registry import build_model, default_model_name
         from .training.device import seed_everything
-        from .training.trainer import Trainer
 
         cfg = self.cfg
         seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
         self.bundle_ = self.bundle if self.bundle is not None else load_data(
             cfg.data, seed=cfg.train.seed)
+        self.pending_ = self.start_references() if references else None
+        try:
+            self._build()
+        except BaseException:
+            self.close_references()
+            raise
+        return self
+
+    def _build(self) -> None:
+        """The model and trainer for the loaded data, validated (``setup``'s second half)."""
+        from .evaluation.threshold import check_metric
+        from .models.auto_train import apply_sequence_defaults, apply_table_epochs
+        from .models.registry import build_model, default_model_name
+        from .training.trainer import Trainer
+
+        cfg = self.cfg
         if cfg.model.name == "auto":  # the saved config names the model actually trained
             cfg.model.name = default_model_name(self.bundle_.schema)
         # Sequences: epochs, patience and clipping from the data's size where left at "auto".
@@ -71,7 +86,11 @@ class Experiment:
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)
         self.history_: list[dict] = []
-        return self
+
+    def close_references(self) -> None:
+        """Stop the references ``setup`` started, if they are still being fitted."""
+        if getattr(self, "pending_", None) is not None:
+            self.pending_.close()
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
@@ -120,7 +139,8 @@ class Experiment:
         from .evaluation.references_worker import PendingReferences
 
         return PendingReferences(self.bundle_, self.cfg.evaluation.references,
-                                 self.cfg.train.seed if seed is None else seed)
+                                 self.cfg.train.seed if seed is None else seed,
+                                 cache_dir=self.cfg.data.cache_dir)
 
     @classmethod
     def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
@@ -209,12 +229,16 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         cfg = load_run_config(resume_dir)
     cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
+    exp = None
     try:
-        exp = Experiment(cfg, callbacks).setup()   # every user error before a folder exists
+        # Every user error before a folder exists; rank 0 fits the references meanwhile.
+        exp = Experiment(cfg, callbacks).setup(references=rank == 0)
         if rank != 0:
             return _train_other_rank(exp, rank)
         return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
+        if exp is not None:
+            exp.close_references()      # a run that failed before collecting them
         if world > 1:
             shutdown()
 
@@ -255,7 +279,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         run.started()
         last = run.path / "checkpoints" / "last"
         has_last = last.exists() or last.with_name("last.prev").exists()
-        pending = exp.start_references()     # fitted in a forked process while training runs
+        pending = exp.pending_ or exp.start_references()   # fitted in a forked process
         try:
             exp.fit(resume=last if resume_dir is not None and has_last else None,
                     callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)

@@ -2,7 +2,8 @@
 
 A file is written to a temporary file in the same folder, flushed, fsynced and renamed over
 its destination, so a kill or a full disk leaves either the old file or the new one, never half
-of one.
+of one. Inside a live run folder the fsync waits for the run's end (``durability``): the
+rename alone is what protects against a kill.
 
 Example:
     >>> atomic_write_text(path, "hello\\n")          # doctest: +SKIP
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .durability import needs_fsync
 from .i18n import t, term
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
@@ -27,7 +29,10 @@ __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir"
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
-    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
+    """Make a rename inside ``path`` durable (no-op where directories cannot be opened, and
+    inside a live run folder, which is synced once when the run ends)."""
+    if not needs_fsync(path):
+        return
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:  # e.g. Windows
@@ -49,7 +54,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             write(f)
             f.flush()
-            os.fsync(f.fileno())
+            if needs_fsync(path):
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .durability import defer, end_deferred
 from .errors import CheckpointError
 from .fileio import atomic_write_json
 
@@ -176,6 +177,7 @@ class Run:
         if self.resume is not None:
             self.path = require_run(self.resume)
             self._take_lock()
+            defer(self.path)            # fsynced once, when the run ends (durability.py)
             write_status(self.path, "running", resumed=now_iso())
             return self
         self._made = _first_missing(Path(self.explicit) if self.explicit else Path(self.root))
@@ -184,6 +186,7 @@ class Run:
             self._made = self.path if not self.explicit else None
         try:
             self._take_lock()
+            defer(self.path)
             write_status(self.path, "running", name=self.path.name, created=now_iso(),
                          **self.fields)
         except BaseException:
@@ -196,6 +199,7 @@ class Run:
         self._began = True
 
     def complete(self, **fields: Any) -> None:
+        end_deferred(self.path)        # everything on disk before the status says complete
         write_status(self.path, "complete", finished=now_iso(), **fields)
         self._done = True
 
@@ -212,12 +216,17 @@ class Run:
             else:
                 self._status("failed", error=_one_line(exc))
         finally:
+            end_deferred(self.path, sync=False)   # already synced, or nothing to keep
             self._release_lock()
         return False    # the exception goes on; the CLI turns a full disk into one line
 
     # ------------------------------------------------------------------ helpers
 
     def _status(self, status: str, **fields: Any) -> None:
+        try:
+            end_deferred(self.path)    # the checkpoints a resume will read, on disk
+        except OSError:          # the disk's own error is the exception on its way
+            pass
         try:
             write_status(self.path, status, **fields)
         except OSError:          # a full disk may refuse even this; the exception says why
@@ -254,6 +263,8 @@ class Run:
     def _cleanup(self) -> None:
         """Remove what a failed start made: the folders it created, or an explicit
         --output's contents (the folder itself existed before)."""
+        if self.path is not None:
+            end_deferred(self.path, sync=False)
         self._release_lock()
         if self._made is not None:
             shutil.rmtree(self._made, ignore_errors=True)

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from ..i18n import Section
-from .plots import pyplot, save_figure
+from .plots import save_figure, subplots
 
 __all__ = ["plot_metric", "plot_roc_pr", "plot_confusion_normalized", "per_class_table",
            "PER_CLASS_HEADER", "test_probabilities"]
@@ -27,10 +27,9 @@ LABELS = Section("plot")
 
 def plot_metric(history: list[dict], key: str, path: str | os.PathLike):
     """The validation main metric (accuracy, MAE) per epoch, the best epoch marked."""
-    plt = pyplot()
     epochs = [h["epoch"] for h in history]
     values = [h.get(key, np.nan) for h in history]
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig, ax = subplots(figsize=(6.4, 4))
     ax.plot(epochs, values, marker=".", color="tab:green", label=key)
     finite = np.isfinite(np.asarray(values, dtype=float))
     if finite.any():
@@ -66,8 +65,7 @@ def plot_roc_pr(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike,
     the chance level (the diagonal; the positives' share)."""
     from sklearn import metrics as skm
 
-    plt = pyplot()
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (a1, a2) = subplots(1, 2, figsize=(10, 4))
     fpr, tpr, _ = skm.roc_curve(y_true, score)
     a1.plot(fpr, tpr, label=f"AUC {skm.auc(fpr, tpr):.3f}")
     a1.plot([0, 1], [0, 1], color="grey", linestyle=":", label=LABELS["chance"])
@@ -93,12 +91,11 @@ def plot_roc_pr(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike,
 def plot_confusion_normalized(cm: list[list[int]], class_names: list[str],
                               path: str | os.PathLike):
     """Each row (true class) as shares of its test rows: the diagonal is each class's recall."""
-    plt = pyplot()
     cm = np.asarray(cm, dtype=float)
     share = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     n = len(class_names)
     size = min(10, 2.5 + 0.45 * n)
-    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    fig, ax = subplots(figsize=(size, size * 0.85))
     im = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_xticks(range(n), class_names, rotation=45 if n > 6 else 0)

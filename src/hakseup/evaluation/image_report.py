@@ -48,9 +48,8 @@ def plot_misclassified(images: torch.Tensor, true: list[str], pred: list[str],
 
     The grid is one mosaic image on one axes with the titles as text: one axes per image (18
     of them in a digits run) cost half a second to lay out and draw, for the same picture."""
-    from .plots import pyplot, save_figure
+    from .plots import save_figure, subplots
 
-    plt = pyplot()
     n = len(images)
     rows = -(-n // columns)
     x = images.detach().float().cpu().clamp(0, 1).permute(0, 2, 3, 1).numpy()  # (N, H, W, C)
@@ -62,7 +61,7 @@ def plot_misclassified(images: torch.Tensor, true: list[str], pred: list[str],
         r, col = divmod(k, columns)
         y0, x0 = r * cell_h + top, col * cell_w + pad // 2
         mosaic[y0:y0 + h, x0:x0 + w] = x[k]
-    fig, ax = plt.subplots(figsize=(1.9 * columns, 2.45 * rows))
+    fig, ax = subplots(figsize=(1.9 * columns, 2.45 * rows))
     ax.imshow(mosaic[..., 0] if c == 1 else mosaic, cmap="gray" if c == 1 else None,
               vmin=0, vmax=1, interpolation="nearest")
     ax.axis("off")

@@ -7,6 +7,8 @@ right before training: the child fits them (``references.fit_references``, the s
 the same numbers) and sends the metrics back as JSON, while the parent trains on its own core.
 Where forking is not safe — not Linux, data on an accelerator, a CUDA context, a process
 group or other threads already running — or the child fails, the references are fitted in process, as before.
+Where an earlier run fitted them on the same rows, they are read back instead
+(``references_cache``).
 
 Example:
     >>> pending = PendingReferences(bundle, "all", seed=0)      # doctest: +SKIP
@@ -80,12 +82,18 @@ def _child(conn, bundle, names, seed) -> None:
 
 
 class PendingReferences:
-    """References being fitted for ``bundle`` (``names``: all or none; ``seed``)."""
+    """References being fitted for ``bundle`` (``names``: all or none; ``seed``) — or read
+    back from ``references_cache`` (``cache_dir``: ``data.cache_dir``), where an earlier run
+    fitted them on the same rows: then nothing is forked."""
 
-    def __init__(self, bundle, names: str = "all", seed: int = 0):
-        self.bundle, self.names, self.seed = bundle, names, seed
+    def __init__(self, bundle, names: str = "all", seed: int = 0, cache_dir: str | None = None):
+        from . import references_cache
+
+        self.bundle, self.names, self.seed, self.cache_dir = bundle, names, seed, cache_dir
         self.proc = self.conn = None
-        if _forkable(bundle, names):
+        self.key = references_cache.references_key(bundle, names, seed)
+        self.cached = references_cache.load(self.key, cache_dir)
+        if self.cached is None and _forkable(bundle, names):
             import multiprocessing
 
             ctx = multiprocessing.get_context("fork")
@@ -100,6 +108,15 @@ class PendingReferences:
 
     def result(self) -> tuple[dict, list]:
         """(metrics per reference, notices), as ``references.fit_references`` returns them."""
+        from . import references_cache
+
+        if self.cached is not None:
+            return self.cached
+        refs, notices = self._fitted()
+        references_cache.store(self.key, refs, notices, self.cache_dir)
+        return refs, notices
+
+    def _fitted(self) -> tuple[dict, list]:
         from .references import fit_references
 
         if self.proc is not None:
@@ -110,7 +127,8 @@ class PendingReferences:
             self.close()
             if "error" not in data:
                 return data["refs"], data["notices"]
-        return fit_references(self.bundle, self.names, self.seed)
+        # In process: through JSON as from the child, so either way gives the same values.
+        return json.loads(json.dumps(fit_references(self.bundle, self.names, self.seed)))
 
     def close(self) -> None:
         """Stop the child if it still runs (an interrupted or failed run)."""

@@ -7,8 +7,9 @@ A checkpoint is a folder::
     state.json           the rest of the training state, with the tensors' places marked,
                          and the SHA-256 of both safetensors files
 
-It is written into a temporary folder beside its destination, fsynced, and swapped into place;
-the previous checkpoint stays as ``<name>.prev`` until the swap is done. ``load_checkpoint``
+It is written into a temporary folder beside its destination, fsynced (inside a live run
+folder: when the run ends, ``durability``), and swapped into place; the previous checkpoint
+stays as ``<name>.prev`` until the swap is done. ``load_checkpoint``
 verifies the checksums and falls back to ``<name>.prev`` with a warning when the newest one is
 damaged.
 
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..durability import needs_fsync
 from ..errors import CheckpointError
 from ..fileio import atomic_write_json, fsync_dir, replace_dir
 
@@ -93,8 +95,9 @@ def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     from safetensors.torch import save_file
 
     save_file(tensors, str(path))
-    with open(path, "rb") as f:  # safetensors writes in place: make it durable
-        os.fsync(f.fileno())
+    if needs_fsync(path):        # safetensors writes in place: make it durable
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
 
 
 def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor],

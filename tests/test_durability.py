@@ -1,0 +1,92 @@
+"""fsync where crash-safety needs it: a live run folder's per-epoch files are renamed into
+place without waiting for the disk, and the whole folder is fsynced once, before its final
+status is written; every other write is fsynced at once."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import crash_at, quick_config, quiet
+
+
+class FsyncLog:
+    """Which paths were fsynced, and when (os.fsync wrapped; the descriptor's path read
+    from /proc)."""
+
+    def __init__(self, monkeypatch):
+        self.paths: list[str] = []
+        real = os.fsync
+
+        def fsync(fd):
+            self.paths.append(os.readlink(f"/proc/self/fd/{fd}"))
+            return real(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    def written(self, path, since: int = 0) -> bool:
+        """``path`` fsynced (by name, or as the temporary file renamed onto it)."""
+        temp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.")
+        return any(p == str(path) or p.startswith(temp) for p in self.paths[since:])
+
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+
+
+def test_a_run_fsyncs_nothing_per_epoch_and_everything_once_at_the_end(tmp_path, monkeypatch):
+    from hakseup.experiment import train
+    from hakseup.training.callbacks import Callback
+
+    log = FsyncLog(monkeypatch)
+    during: list[int] = []
+
+    class Count(Callback):
+        def on_epoch_end(self, trainer, logs):
+            during.append(len(log.paths))
+
+    run = tmp_path / "run"
+    train(quick_config(run, epochs=3, tensorboard=True), echo=quiet, callbacks=[Count()])
+    assert during[0] == during[-1], "an epoch's checkpoint or metrics line waited for fsync"
+    synced = set(log.paths[during[-1]:])
+    files = [p for p in run.rglob("*") if p.is_file()]
+    assert {"model.safetensors", "state.json", "metrics.jsonl", "report.md"} <= \
+        {p.name for p in files}
+    missing = [str(p) for p in files if str(p) not in synced]
+    assert not missing, missing                        # every file, before the last status
+    assert {str(run), str(run / "checkpoints" / "last")} <= synced   # and the renames
+    # Then the final status, durably: its temporary file, then the folder of the rename.
+    assert log.paths[-1] == str(run) and "/.run.json." in log.paths[-2]
+    assert json.loads((run / "run.json").read_text())["status"] == "complete"
+
+
+def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
+    from hakseup.experiment import train
+
+    log = FsyncLog(monkeypatch)
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(quick_config(run), echo=quiet, callbacks=[crash_at(epoch=2)])
+    assert str(run / "checkpoints" / "last" / "model.safetensors") in log.paths
+    assert json.loads((run / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_writes_outside_a_live_run_are_fsynced_at_once(tmp_path, monkeypatch):
+    from hakseup.durability import defer, end_deferred
+    from hakseup.fileio import atomic_write_text
+
+    log = FsyncLog(monkeypatch)
+    atomic_write_text(tmp_path / "predictions.csv", "a\n1\n")
+    assert log.written(tmp_path / "predictions.csv") and str(tmp_path) in log.paths
+    defer(tmp_path / "run")
+    try:
+        n = len(log.paths)
+        atomic_write_text(tmp_path / "run" / "metrics.jsonl", "{}\n")
+        atomic_write_text(tmp_path / "run-other.csv", "b\n")   # a sibling, not inside
+        assert not log.written(tmp_path / "run" / "metrics.jsonl", n)
+        assert log.written(tmp_path / "run-other.csv", n)
+        n = len(log.paths)
+    finally:
+        end_deferred(tmp_path / "run")
+    assert str(tmp_path / "run" / "metrics.jsonl") in log.paths[n:]
