@@ -51,6 +51,51 @@ def test_series_norm_makes_the_cnn_blind_to_offset_and_scale():
     torch.testing.assert_close(model(x), model(5 * x + 100), rtol=1e-4, atol=1e-4)
 
 
+def test_cnn_ensemble_trains_each_member_and_predicts_their_mean_probability():
+    torch.manual_seed(0)
+    model = SequenceCNN(2, 3, ensemble=3)
+    x = torch.randn(4, 30, 2)
+    assert model.train()(x).shape == (4, 3, 3)             # one output per member in training
+    model.eval()
+    members = [model.head(model.features(x.transpose(1, 2)).mean(2))] + \
+        [m[1](m[0](x.transpose(1, 2)).mean(2)) for m in model.members]
+    mean_prob = torch.stack([m.softmax(1) for m in members]).mean(0)
+    torch.testing.assert_close(model(x).softmax(1), mean_prob)
+    assert not torch.allclose(members[0], members[1])      # members start apart
+    single = SequenceCNN(2, 3)                              # k = 1: the network as before
+    assert set(single.state_dict()) < set(model.state_dict())
+
+
+def test_patched_lstm_equals_nn_lstm_on_the_patched_series():
+    torch.manual_seed(2)
+    ours = RecurrentNet(3, 5, 2, impl="scratch", patch=4).double()
+    ref = ours.like(impl="native").double()
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(2, 10, 3, dtype=torch.float64, requires_grad=True)   # 10 steps → 3 patches
+    torch.testing.assert_close(ours(x), ref(x))
+    g1, = torch.autograd.grad(ours(x).sum(), x)
+    g2, = torch.autograd.grad(ref(x).sum(), x)
+    torch.testing.assert_close(g1, g2)
+    assert ours.rnn.input_size == 12
+    step_by_step = RecurrentNet(12, 5, 2, impl="native").double()
+    step_by_step.load_state_dict(ref.state_dict())
+    padded = torch.cat([x.new_zeros(2, 2, 3), x], 1).reshape(2, 3, 12)
+    torch.testing.assert_close(ref(x), step_by_step(padded))   # zeros first, then the patches
+
+
+def test_auto_patch_shortens_long_sequences_only():
+    from hakseup.models.recurrent import PATCH_TARGET_STEPS, auto_patch, build_recurrent
+
+    cfg = RunConfig.from_dict({"model": {"name": "lstm", "patch": 0}}).model
+    long = build_recurrent(cfg, Schema("binary", "sequence", (150, 1), 2), "lstm")
+    assert long.patch == auto_patch(150) > 1 and 150 / long.patch <= PATCH_TARGET_STEPS
+    assert build_recurrent(cfg, Schema("binary", "sequence", (24, 1), 2), "lstm").patch == 1
+    window = build_recurrent(cfg, Schema("forecast", "series", (150, 1), 1), "lstm")
+    assert window.patch == 1                                # forecasting windows: step by step
+    cfg.patch = 7
+    assert build_recurrent(cfg, Schema("forecast", "series", (150, 1), 1), "lstm").patch == 7
+
+
 def test_our_bidirectional_lstm_equals_nn_lstm_bidirectional():
     torch.manual_seed(1)
     ours = RecurrentNet(3, 5, 2, kind="lstm", impl="scratch", bidirectional=True,
