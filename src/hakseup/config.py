@@ -125,8 +125,7 @@ class ModelConfig:
     readout: str = _f("mean_last", choices=["last", "mean", "mean_last"],
                       help="recurrent readout: last state, mean over steps, or both")
     series_norm: bool = _f(False, help="standardise each sequence per channel (cnn)")
-    patch: int = _f(0, min=0, max=100_000,
-                    help="lstm/gru: steps per patch fed as one step (0: auto, about 30 steps)")
+    patch: int = _f(0, min=0, help="lstm/gru: steps fed as one step (0: auto, to ~30 steps)")
     pretrained: bool = _f(False, help="start from pretrained weights (torchvision/timm models: "
                                       "their download, unless model.weights names a file)")
     weights: str | None = _f(None, path=True,
