@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 from torch import nn
 
 from hakseup.config import RunConfig
@@ -51,6 +52,51 @@ def test_series_norm_makes_the_cnn_blind_to_offset_and_scale():
     torch.testing.assert_close(model(x), model(5 * x + 100), rtol=1e-4, atol=1e-4)
 
 
+def test_cnn_ensemble_trains_each_member_and_predicts_their_mean_probability():
+    torch.manual_seed(0)
+    model = SequenceCNN(2, 3, ensemble=3)
+    x = torch.randn(4, 30, 2)
+    assert model.train()(x).shape == (4, 3, 3)             # one output per member in training
+    model.eval()
+    members = [model.head(model.features(x.transpose(1, 2)).mean(2))] + \
+        [m[1](m[0](x.transpose(1, 2)).mean(2)) for m in model.members]
+    mean_prob = torch.stack([m.softmax(1) for m in members]).mean(0)
+    torch.testing.assert_close(model(x).softmax(1), mean_prob)
+    assert not torch.allclose(members[0], members[1])      # members start apart
+    single = SequenceCNN(2, 3)                              # k = 1: the network as before
+    assert set(single.state_dict()) < set(model.state_dict())
+
+
+def test_patched_lstm_equals_nn_lstm_on_the_patched_series():
+    torch.manual_seed(2)
+    ours = RecurrentNet(3, 5, 2, impl="scratch", patch=4).double()
+    ref = ours.like(impl="native").double()
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(2, 10, 3, dtype=torch.float64, requires_grad=True)   # 10 steps → 3 patches
+    torch.testing.assert_close(ours(x), ref(x))
+    g1, = torch.autograd.grad(ours(x).sum(), x)
+    g2, = torch.autograd.grad(ref(x).sum(), x)
+    torch.testing.assert_close(g1, g2)
+    assert ours.rnn.input_size == 12
+    step_by_step = RecurrentNet(12, 5, 2, impl="native").double()
+    step_by_step.load_state_dict(ref.state_dict())
+    padded = torch.cat([x.new_zeros(2, 2, 3), x], 1).reshape(2, 3, 12)
+    torch.testing.assert_close(ref(x), step_by_step(padded))   # zeros first, then the patches
+
+
+def test_auto_patch_shortens_long_sequences_only():
+    from hakseup.models.recurrent import PATCH_TARGET_STEPS, auto_patch, build_recurrent
+
+    cfg = RunConfig.from_dict({"model": {"name": "lstm", "patch": 0}}).model
+    long = build_recurrent(cfg, Schema("binary", "sequence", (150, 1), 2), "lstm")
+    assert long.patch == auto_patch(150) > 1 and 150 / long.patch <= PATCH_TARGET_STEPS
+    assert build_recurrent(cfg, Schema("binary", "sequence", (24, 1), 2), "lstm").patch == 1
+    window = build_recurrent(cfg, Schema("forecast", "series", (150, 1), 1), "lstm")
+    assert window.patch == 1                                # forecasting windows: step by step
+    cfg.patch = 7
+    assert build_recurrent(cfg, Schema("forecast", "series", (150, 1), 1), "lstm").patch == 7
+
+
 def test_our_bidirectional_lstm_equals_nn_lstm_bidirectional():
     torch.manual_seed(1)
     ours = RecurrentNet(3, 5, 2, kind="lstm", impl="scratch", bidirectional=True,
@@ -90,6 +136,39 @@ def test_training_settings_come_from_the_data_size_unless_set():
     assert apply_sequence_defaults(off, Schema("binary", "sequence", (40, 1), 2), 40) == []
 
 
+def test_small_sequence_problems_get_the_training_loss_checkpoint_an_ensemble_and_a_recurrent_lr():
+    from hakseup.models.auto_train import RECURRENT_LR, SEQUENCE_ENSEMBLE, SMALL_SEQUENCES
+
+    seq = Schema("binary", "sequence", (150, 1), 2)
+    cnn = RunConfig.from_dict({"model": {"name": "cnn"}})
+    notes = apply_sequence_defaults(cnn, seq, 40)
+    assert cnn.train.monitor == "train_loss" and cnn.model.ensemble == SEQUENCE_ENSEMBLE
+    assert "monitor=train_loss" in notes[0] and cnn.train.lr == RunConfig().train.lr
+    lstm = RunConfig.from_dict({"model": {"name": "lstm"}})
+    apply_sequence_defaults(lstm, seq, 40)
+    assert lstm.train.lr == RECURRENT_LR and lstm.model.ensemble == 1
+    own = RunConfig.from_dict({"model": {"name": "cnn", "ensemble": 2},
+                               "train": {"patience": 5, "lr": 0.005}})
+    apply_sequence_defaults(own, seq, 40)          # early stopping watches the validation loss
+    assert own.train.monitor == "val_loss" and own.model.ensemble == 2 and own.train.lr == 0.005
+    large = RunConfig.from_dict({"model": {"name": "cnn"}})
+    apply_sequence_defaults(large, seq, SMALL_SEQUENCES)
+    assert large.train.monitor == "val_loss" and large.model.ensemble == 1
+    window = RunConfig.from_dict({"model": {"name": "lstm"}})     # forecasting: untouched
+    apply_sequence_defaults(window, Schema("forecast", "series", (20, 1), 1), 40)
+    assert window.train.monitor == "val_loss" and window.train.lr == RunConfig().train.lr
+
+
+def test_the_report_names_the_epoch_of_the_monitored_checkpoint():
+    from hakseup.evaluation.run_report import _best_epoch
+
+    logs = [{"train_loss": 0.9, "val_loss": 0.5, "val_accuracy": 0.6},
+            {"train_loss": 0.4, "val_loss": 0.7, "val_accuracy": 0.8},
+            {"train_loss": 0.2, "val_loss": 0.9, "val_accuracy": 0.7}]
+    assert _best_epoch(logs) == 1 and _best_epoch(logs, "train_loss") == 3
+    assert _best_epoch(logs, "val_accuracy") == 2 and _best_epoch(logs, "val_f1") is None
+
+
 def test_test_data_is_the_test_split_and_preprocessing_sees_only_training_rows(cli, tmp_path):
     train, test = _sequences(60, 20, 2, 0), _sequences(25, 20, 2, 1, offset=50.0)
     train.to_csv(tmp_path / "train.csv", index=False)
@@ -105,6 +184,36 @@ def test_test_data_is_the_test_split_and_preprocessing_sees_only_training_rows(c
     assert abs(mean) < 1.0          # the +50 test file never reached the scaler
     text = (run / "report.md").read_text()
     assert "25" in text and "--test-data" in text
+
+
+@pytest.mark.parametrize("model", ["cnn", "lstm"])
+def test_multivariate_sequence_defaults_resume_to_identical_weights(tmp_path, model):
+    """The small-sequence defaults (a cnn ensemble, the training-loss checkpoint, a patched
+    lstm at its own lr) on 30x2 rows: a run stopped after epoch 2 resumes bit-identically."""
+    from conftest import assert_same_weights, crash_at, quiet, run_weights
+    from hakseup.experiment import train
+
+    _sequences(48, 30, 2, 0).to_csv(tmp_path / "seq.csv", index=False)
+
+    def cfg(out):
+        return RunConfig.from_dict({
+            "data": {"path": str(tmp_path / "seq.csv"), "target": "label", "layout": "sequence",
+                     "sequence_shape": "30x2"},
+            "model": {"name": model, "hidden_size": 8, "channels": [4, 8]},
+            "train": {"epochs": 3, "progress": False, "tensorboard": False},
+            "output": {"dir": str(out), "plots": False}})
+
+    full = train(cfg(tmp_path / "full"), echo=quiet)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg(tmp_path / "part"), echo=quiet, callbacks=[crash_at(epoch=2)])
+    resumed = train(None, resume=tmp_path / "part", echo=quiet)
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
+    assert resumed.metrics == full.metrics
+    saved = yaml.safe_load((tmp_path / "part" / "config.yaml").read_text())
+    assert saved["train"]["monitor"] == "train_loss"
+    assert saved["model"]["ensemble"] == (4 if model == "cnn" else 1)
+    if model == "lstm":
+        assert resumed.model.patch == 1 and saved["train"]["lr"] == 0.01   # 30 steps: no patch
 
 
 def test_test_data_missing_a_column_is_one_clean_error(cli, tmp_path):

@@ -116,7 +116,7 @@ class ModelConfig:
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
     linear_skip: bool = _f(False, help="tabular: a linear path from inputs to outputs "
                                        "beside the MLP (wide & deep)")
-    ensemble: int = _f(1, min=1, max=64, help="tabular: k MLP members (mean prediction)")
+    ensemble: int = _f(1, min=1, max=64, help="tabular, cnn: k members (mean prediction)")
     numeric_embedding: str = _f("none", choices=["none", "periodic"], help="tabular numbers")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
                                    help="categorical embedding size (rule if unset)")
@@ -125,6 +125,7 @@ class ModelConfig:
     readout: str = _f("mean_last", choices=["last", "mean", "mean_last"],
                       help="recurrent readout: last state, mean over steps, or both")
     series_norm: bool = _f(False, help="standardise each sequence per channel (cnn)")
+    patch: int = _f(0, min=0, help="lstm/gru: steps fed as one step (0: auto, to ~30 steps)")
     pretrained: bool = _f(False, help="start from pretrained weights (torchvision/timm models: "
                                       "their download, unless model.weights names a file)")
     weights: str | None = _f(None, path=True,

@@ -34,9 +34,13 @@ def run_diagnosis(cfg, result) -> list:
 
     bundle, model = result.bundle, result.model
     n_params = sum(p.numel() for p in model.parameters()) if model is not None else None
+    # The overfitting finding names the lowest-validation-loss epoch as the "best" one; with
+    # another monitor (sequences: the training loss) the best checkpoint is named by it.
+    checkpoint = result.checkpoint if cfg.train.monitor == "val_loss" else \
+        f"{result.checkpoint} ({cfg.train.monitor})"
     found = diagnose(
         list(result.logs), planned_epochs=cfg.train.epochs, patience=cfg.train.patience,
-        checkpoint=result.checkpoint, lr=cfg.train.lr, class_counts=_class_counts(bundle),
+        checkpoint=checkpoint, lr=cfg.train.lr, class_counts=_class_counts(bundle),
         class_names=bundle.schema.class_names,
         balanced_accuracy=result.metrics.get("balanced_accuracy"), n_params=n_params,
         n_rows=len(bundle.train), verdict=(result.references or {}).get("verdict"))

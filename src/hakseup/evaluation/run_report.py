@@ -87,10 +87,12 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
     schema, model = result.schema, result.model
     n_params = sum(p.numel() for p in model.parameters())
     key, value = result.main_metric
-    best_epoch = _best_epoch(result.logs)
+    monitor = cfg.train.monitor
+    best_epoch = _best_epoch(result.logs, monitor)
     unit = t("summary.classes" if schema.is_classification else "summary.outputs")
-    detail = (t("summary.best_detail", epoch=best_epoch)
-              if result.checkpoint == "best" and best_epoch else "")
+    detail = ("" if result.checkpoint != "best" or not best_epoch else
+              t("summary.best_detail", epoch=best_epoch) if monitor == "val_loss" else
+              t("summary.best_detail_monitor", epoch=best_epoch, monitor=monitor))
     lines = [
         t("summary.task", task=schema.task, data=cfg.data.path or cfg.data.dataset,
           n=schema.n_outputs, unit=unit),
@@ -102,10 +104,16 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
     return lines + _learned_line(model, schema)
 
 
-def _best_epoch(history: list[dict]) -> int | None:
-    if history and "val_loss" in history[0]:
-        return int(np.nanargmin([h["val_loss"] for h in history])) + 1
-    return None
+def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
+    """The epoch of the best checkpoint: the lowest ``monitor`` (the highest for a metric
+    that is not a loss or an error, as ``callbacks.MonitorCallback`` decides)."""
+    if not history or monitor not in history[0]:
+        return None
+    values = np.array([h.get(monitor, np.nan) for h in history], dtype=float)
+    from ..training.callbacks import MonitorCallback
+
+    lower = MonitorCallback(monitor).mode == "min"
+    return int(np.nanargmin(values) if lower else np.nanargmax(values)) + 1
 
 
 def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dict:
@@ -117,7 +125,7 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dic
         "summary_lines": _summary_lines(cfg, trainer, result, duration, env.get("device")),
         "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
         "training_summary": {"epochs run": len(history),
-                             "best epoch": _best_epoch(history) or "—",
+                             "best epoch": _best_epoch(history, cfg.train.monitor) or "—",
                              "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
                              "batch size": cfg.train.batch_size,
                              "scheduler": cfg.train.scheduler,

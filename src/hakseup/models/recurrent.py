@@ -6,6 +6,13 @@ all steps: on long series the last state alone has to carry everything through h
 steps, while the mean gives every step a short gradient path to the loss (as in the pooled
 readouts of the time-series classification literature).
 
+``patch`` = k > 1 feeds the recurrent layers non-overlapping patches of k steps, each
+flattened into one step of k·F features (the series padded with zeros at the start to a
+multiple of k): 150 steps become 30 (patching as in PatchTST, Nie et al. 2023, and the
+strided inputs of segment-based RNNs). The gradient then crosses k times fewer steps and a
+step costs about the same, so training is k times faster. It is done around the recurrent
+layers, which stay the plain LSTM/GRU (ours equal to ``nn.LSTM`` on the patched input).
+
 Example:
     >>> RecurrentNet(3, 8, 2)(torch.zeros(4, 10, 3)).shape
     torch.Size([4, 2])
@@ -13,12 +20,15 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-__all__ = ["RecurrentNet", "build_recurrent", "READOUTS"]
+__all__ = ["RecurrentNet", "build_recurrent", "READOUTS", "patches", "auto_patch"]
 
 READOUTS = ["last", "mean", "mean_last"]
+PATCH_TARGET_STEPS = 30     # recurrent steps a long sequence is cut down to by default
 
 
 class _Bidirectional(nn.Module):
@@ -47,15 +57,17 @@ class RecurrentNet(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, n_outputs: int, num_layers: int = 1,
                  dropout: float = 0.0, kind: str = "lstm", impl: str = "scratch",
-                 bidirectional: bool = False, readout: str = "last"):
+                 bidirectional: bool = False, readout: str = "last", patch: int = 1):
         super().__init__()
         from .lstm import GRU, LSTM
 
         self.kind, self.impl, self.readout = kind, impl, readout
-        self.bidirectional = bidirectional
+        self.bidirectional, self.patch = bidirectional, max(1, int(patch))
         self.settings = dict(input_size=input_size, hidden_size=hidden_size,
                              n_outputs=n_outputs, num_layers=num_layers, dropout=dropout,
-                             kind=kind, impl=impl, bidirectional=bidirectional, readout=readout)
+                             kind=kind, impl=impl, bidirectional=bidirectional, readout=readout,
+                             patch=self.patch)
+        input_size = input_size * self.patch     # a step of the recurrence is a patch
         classes = {("lstm", "scratch"): LSTM, ("lstm", "native"): nn.LSTM,
                    ("gru", "scratch"): GRU, ("gru", "native"): nn.GRU}
         cls = classes[(kind, impl)]
@@ -77,6 +89,8 @@ class RecurrentNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 4:                       # (B, 1, H, W) image → (B, H, W): rows as steps
             x = x.flatten(1, 2) if x.shape[1] != 1 else x.squeeze(1)
+        if self.patch > 1:
+            x = patches(x, self.patch)        # (B, T, F) → (B, ceil(T/k), k·F)
         out, h_n = self.rnn(x)                # out: (B, T, H·dirs); h_n: (layers·dirs, B, H)
         if self.readout == "mean":
             return self.head(out.mean(dim=1))
@@ -87,6 +101,31 @@ class RecurrentNet(nn.Module):
         if self.readout == "last":
             return self.head(last)            # (B, n_outputs)
         return self.head(torch.cat([last, out.mean(dim=1)], dim=1))
+
+
+def patches(x: torch.Tensor, k: int) -> torch.Tensor:
+    """(B, T, F) → (B, ceil(T/k), k·F): non-overlapping patches of k steps, zero-padded at the
+    start (the last patch, which the last state reads most recently, holds the last steps).
+
+    Example:
+        >>> patches(torch.arange(5.).view(1, 5, 1), 2).tolist()
+        [[[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]]]
+    """
+    B, T, F_ = x.shape
+    pad = -T % k
+    if pad:
+        x = torch.cat([x.new_zeros(B, pad, F_), x], dim=1)
+    return x.reshape(B, (T + pad) // k, k * F_)
+
+
+def auto_patch(steps: int, target: int = PATCH_TARGET_STEPS) -> int:
+    """The patch length for ``--model lstm/gru`` on sequences of ``steps`` steps: the
+    smallest that leaves at most ``target`` recurrent steps (1 for short series).
+
+    >>> auto_patch(24), auto_patch(150), auto_patch(427)
+    (1, 5, 15)
+    """
+    return max(1, math.ceil(steps / target))
 
 
 def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
@@ -100,4 +139,14 @@ def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
     return RecurrentNet(shape[-1], cfg.hidden_size, schema.n_outputs, cfg.layers, cfg.dropout,
                         kind=kind, impl=cfg.lstm_impl,
                         bidirectional=getattr(cfg, "bidirectional", False),
-                        readout=getattr(cfg, "readout", "mean_last"))
+                        readout=getattr(cfg, "readout", "mean_last"),
+                        patch=_patch_for(cfg, schema))
+
+
+def _patch_for(cfg, schema) -> int:
+    """``model.patch``: 0 (auto) patches sequences (``--layout sequence``) to about
+    ``PATCH_TARGET_STEPS`` steps and leaves forecasting windows and images step by step."""
+    patch = getattr(cfg, "patch", 1)
+    if patch:
+        return patch
+    return auto_patch(schema.input_shape[0]) if schema.input_kind == "sequence" else 1

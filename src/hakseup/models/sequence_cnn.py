@@ -17,10 +17,12 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
-__all__ = ["SequenceCNN", "SeriesStandardize", "ConvBlock"]
+__all__ = ["SequenceCNN", "SeriesStandardize", "ConvBlock", "member_prediction"]
 
 
 class SeriesStandardize(nn.Module):
@@ -67,24 +69,37 @@ class ConvBlock(nn.Module):
 
 
 class SequenceCNN(nn.Module):
-    """(B, T, F) → residual conv blocks → global average pooling → linear → (B, n_outputs)."""
+    """(B, T, F) → residual conv blocks → global average pooling → linear → (B, n_outputs).
+
+    ``ensemble`` = k > 1: k such networks over the same standardised input, each with its own
+    initialisation and, in training, its own loss (the outputs are (B, k, n_outputs);
+    ``training.losses.member_mean`` averages the members' losses); in evaluation the
+    prediction is the members' mean probability (mean value for regression), so the
+    validation loss that picks the best checkpoint is the ensemble's.
+    """
 
     def __init__(self, in_features: int, n_outputs: int, channels: tuple[int, ...] = (32, 64),
-                 residual: bool = True, dropout: float = 0.0, series_norm: bool = False):
+                 residual: bool = True, dropout: float = 0.0, series_norm: bool = False,
+                 ensemble: int = 1, classification: bool = True):
         super().__init__()
         self.norm = SeriesStandardize() if series_norm else nn.Identity()
-        blocks, ch = [], in_features
-        for out in channels:
-            blocks.append(ConvBlock(ch, out, residual=residual))
-            ch = out
-        self.features = nn.Sequential(*blocks)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(ch, n_outputs))
+        self.classification = classification
+        self.features, self.head = _member(in_features, n_outputs, channels, residual, dropout)
+        # The first member keeps the single network's parameter names (runs saved before
+        # ensembles load unchanged); the others follow in ``members``.
+        self.members = nn.ModuleList(
+            nn.Sequential(*_member(in_features, n_outputs, channels, residual, dropout))
+            for _ in range(max(1, ensemble) - 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 2:                         # (B, T): a univariate series
             x = x.unsqueeze(-1)
-        z = self.features(self.norm(x).transpose(1, 2))     # (B, C, T)
-        return self.head(z.mean(dim=2))                      # global average pooling over time
+        x = self.norm(x).transpose(1, 2)                     # (B, F, T)
+        out = self.head(self.features(x).mean(dim=2))        # global average pooling over time
+        if not len(self.members):
+            return out
+        out = torch.stack([out] + [m[1](m[0](x).mean(dim=2)) for m in self.members], 1)
+        return out if self.training else member_prediction(out, self.classification)
 
     @classmethod
     def from_schema(cls, cfg, schema) -> "SequenceCNN":
@@ -94,4 +109,30 @@ class SequenceCNN(nn.Module):
         shape = tuple(schema.input_shape)
         return cls(shape[-1], schema.n_outputs, tuple(cfg.channels), residual=True,
                    dropout=cfg.dropout if schema.is_classification else 0.0,
-                   series_norm=getattr(cfg, "series_norm", False))
+                   series_norm=getattr(cfg, "series_norm", False),
+                   ensemble=getattr(cfg, "ensemble", 1),
+                   classification=schema.is_classification)
+
+
+def _member(in_features: int, n_outputs: int, channels: tuple[int, ...], residual: bool,
+            dropout: float) -> tuple[nn.Sequential, nn.Sequential]:
+    """One network's conv blocks and its head (dropout, linear)."""
+    blocks, ch = [], in_features
+    for out in channels:
+        blocks.append(ConvBlock(ch, out, residual=residual))
+        ch = out
+    return nn.Sequential(*blocks), nn.Sequential(nn.Dropout(dropout), nn.Linear(ch, n_outputs))
+
+
+def member_prediction(out: torch.Tensor, classification: bool) -> torch.Tensor:
+    """An ensemble's prediction from its members' outputs (B, k, n): for classes the log of
+    the mean probability (logits whose softmax is the mean of the members' softmaxes), for
+    values the mean.
+
+    Example:
+        >>> member_prediction(torch.tensor([[[0.0, 0.0], [0.0, 0.0]]]), True).exp()
+        tensor([[0.5000, 0.5000]])
+    """
+    if not classification:
+        return out.mean(dim=1)
+    return torch.logsumexp(torch.log_softmax(out, dim=2), dim=1) - math.log(out.shape[1])
