@@ -213,8 +213,8 @@ class RunConfig:
         """Validate a nested dict; relative paths are resolved against ``base_dir`` (or cwd)."""
         d = d or {}
         if not isinstance(d, dict):
-            raise ConfigError(f"A config must be a mapping of sections, got {type(d).__name__}. "
-                              f"Expected keys: {', '.join(cls.SECTIONS)}.")
+            raise ConfigError(t("error.config.config_must_mapping", kind=type(d).__name__,
+                                names=', '.join(cls.SECTIONS)))
         for key in d:
             if key not in cls.SECTIONS:
                 raise ConfigError(unknown_choice("config section", key, cls.SECTIONS))
@@ -225,8 +225,7 @@ class RunConfig:
             kwargs[name] = _build_section(section_cls, name, d.get(name) or {}, base_dir)
         tune = d.get("tune") or {}
         if not isinstance(tune, dict):
-            raise ConfigError("Config key 'tune' must be a mapping of 'section.key' to a search "
-                              "range, e.g. {train.lr: {low: 1e-4, high: 0.1, log: true}}.")
+            raise ConfigError(t("error.config.config_key_tune"))
         kwargs["tune"] = tune
         cfg = cls(**kwargs)
         from .config_rules import check_together, check_tune
@@ -255,8 +254,7 @@ class RunConfig:
 
 def _build_section(section_cls: type, section: str, values: Any, base_dir: Any) -> Any:
     if not isinstance(values, dict):
-        raise ConfigError(f"Config section '{section}' must be a mapping of keys to values, "
-                          f"got {values!r}.")
+        raise ConfigError(t("error.config.config_section_must", section=section, values=values))
     hints = typing.get_type_hints(section_cls)
     fields = {f.name: f for f in dataclasses.fields(section_cls)}
     out = {}
@@ -286,8 +284,8 @@ def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> An
             if item != item or item in (float("inf"), float("-inf")):
                 raise ConfigError(t("error.not_finite", value=repr(item), key=key))
             if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
-                raise ConfigError(f"Invalid value for '{key}': {str(item)[:20]}... is far too "
-                                  f"large for any setting.")
+                raise ConfigError(t("error.config.invalid_value_far", key=key,
+                                    item=str(item)[:20]))
             lo, hi = meta.get("min"), meta.get("max")
             if lo is not None and item < lo:
                 raise ConfigError(t("error.below_min", value=repr(item), key=key, lo=lo))

@@ -35,20 +35,20 @@ def read_yaml(path: str | os.PathLike) -> dict:
 
     raw = read_head(p, MAX_YAML_BYTES + 1, "Config file", ConfigError)
     if len(raw) > MAX_YAML_BYTES:
-        raise ConfigError(f"Config file '{path}' is larger than {MAX_YAML_BYTES >> 20} MiB; "
-                          f"expected a small YAML file.")
+        raise ConfigError(t("error.config_load.config_file_larger", path=path,
+                            value=MAX_YAML_BYTES >> 20))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"Config file '{path}' is not UTF-8 text; expected a YAML file.") from None
+        raise ConfigError(t("error.config_load.config_file_utf", path=path)) from None
     from .yamlsafe import load_yaml_text
 
     data = load_yaml_text(text, f"Config file '{path}'")
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"Config file '{path}' must hold a mapping (section: keys), "
-                          f"got {type(data).__name__}.")
+        raise ConfigError(t("error.config_load.config_file_must", path=path,
+                            kind=type(data).__name__))
     return data
 
 

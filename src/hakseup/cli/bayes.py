@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     sens = check_probability("sensitivity", args.sensitivity)
     fpr = check_probability("false-positive-rate", args.false_positive_rate)
     if not 1 <= args.positives <= 100:
-        raise HakseupError(f"--positives must be between 1 and 100, got {args.positives}.")
+        raise HakseupError(t("error.cli.bayes.positives_must_between", positives=args.positives))
     c = expected_counts(prev, sens, fpr)
     print("Out of 1,000 people tested once:")
     print_table([("condition", f"{c['true positives']:.1f}", f"{c['false negatives']:.1f}"),

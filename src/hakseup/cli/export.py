@@ -39,7 +39,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"Exported to {path} (not checked: pip install onnxruntime to compare outputs)")
         return 0
     if diff > 1e-4:
-        raise HakseupError(f"The exported model differs from the original by {diff:.2e}; "
-                           f"{path} was written but should not be trusted.")
+        raise HakseupError(t("error.cli.export.exported_model_differs", diff=diff, path=path))
     print(f"Exported to {path}; outputs match the original (max difference {diff:.1e}).")
     return 0

@@ -36,8 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not (10 <= args.steps <= 100_000) or not (0 < args.start_lr < args.end_lr) \
             or not (1 <= args.seeds <= 20):
-        raise HakseupError("lr-find needs 10 <= --steps <= 100000, 0 < --start-lr < --end-lr and "
-                           "1 <= --seeds <= 20.")
+        raise HakseupError(t("error.cli.lr_find.find_needs_steps"))
     cfg = config_from_args(args)
     if args.print_config:
         print(cfg.to_yaml(), end="")

@@ -46,10 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
 
     if args.folds is not None and args.folds < 2:
-        raise HakseupError(f"--folds {args.folds} is too few; expected at least 2.")
+        raise HakseupError(t("error.cli.tune.folds_too_few", folds=args.folds))
     if args.study and not args.storage and not args.resume:
-        raise HakseupError("--study names a study in a shared database; give --storage URL "
-                           "as well (the default study lives in the run folder's study.db).")
+        raise HakseupError(t("error.cli.tune.study_names_study"))
     cfg = None if args.resume else config_from_args(args)
     if cfg is not None and args.print_config:
         print(cfg.to_yaml(), end="")

@@ -65,11 +65,11 @@ def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
     metrics["precision_at_deploy_prevalence"] = precision_at_prevalence(
         metrics["recall"], metrics["false_positive_rate"], prevalence)
     bundle.info.setdefault("notices", []).append(
-        f"At a deployment prevalence of {prevalence:g} (positives "
-        f"'{bundle.schema.class_names[1]}'), the measured recall {metrics['recall']:.3f} and "
-        f"false-positive rate {metrics['false_positive_rate']:.3f} give a precision of "
-        f"{metrics['precision_at_deploy_prevalence']:.3f} (test split: "
-        f"{metrics['precision']:.3f}).")
+        t("notice.evaluation.run_report.deployment_prevalence_positives", prevalence=prevalence,
+          class_names=bundle.schema.class_names[1], recall=metrics['recall'],
+          false_positive_rate=metrics['false_positive_rate'],
+          precision_at_deploy_prevalence=metrics['precision_at_deploy_prevalence'],
+          precision=metrics['precision']))
 
 
 def _write_plots(run_dir: Path, result) -> None:
