@@ -38,8 +38,6 @@ def resolve_target(df: pd.DataFrame, target: str | None, header: bool, path: obj
                 return cols[i]
     if target in cols:
         return target
-    from ..i18n import t
-
     near = closest(target, cols, n=3)
     hint = t("error.did_you_mean", names=", ".join(repr(n) for n in near)) if near else ""
     shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
@@ -80,8 +78,6 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
     notices: list[str] = []
     for name in list(cfg.categorical) + list(cfg.numeric) + list(cfg.drop) + list(cfg.features):
         if name not in df.columns:
-            from ..i18n import t
-
             near = closest(name, df.columns)
             hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
             raise DataError(t("error.column_missing", name=name, hint=hint,
@@ -124,8 +120,6 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             else:
                 kinds[col] = "categorical"
     if not kinds:
-        from ..i18n import t
-
         raise DataError(t("error.no_features", target=target))
     return kinds, notices
 
@@ -165,8 +159,6 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
         if forced in ("binary", "multiclass") and n_unique < 2:
             pass  # reported below as "one class only"
         elif forced == "binary" and n_unique != 2:
-            from ..i18n import t
-
             raise DataError(t("error.binary_classes", target=y.name, n=n_unique))
         elif forced == "regression" and not pd.api.types.is_numeric_dtype(y):
             raise DataError(t("error.data.columns.task_regression_needs", name=y.name))

@@ -191,8 +191,6 @@ def reference_verdict(metrics: dict, refs: dict[str, dict], task: str, n_test: i
     net, ref = float(metrics[key]), float(refs[best][key])
     noise = _noise(task, ref, n_test)
     diff = (ref - net) if lower else (net - ref)           # > 0: the network is better
-    from ..i18n import t
-
     if task in ("binary", "multiclass"):
         size = t("ref.size_class", diff=f"{abs(diff) * 100:.1f}", net=f"{net:.4f}",
                  ref=f"{ref:.4f}")
