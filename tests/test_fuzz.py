@@ -1,21 +1,29 @@
 """Fuzzed bad input: every generated CSV or config ends in success or in one
 `hakseup: error:` line with exit 2 — never a traceback — and no run is marked complete
-unless it succeeded."""
+unless it succeeded. With ``--lang ko`` (the same generated cases, ``slow``) the one line is
+``hakseup: 오류: ...`` and its message is Korean (has Hangul)."""
 
 import io
 import json
+import re
 import string
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hakseup.cli.main import main
 
-COUNTS = {"ok": 0, "user_error": 0}
+COUNTS = {"ok": 0, "user_error": 0, "ko_user_error": 0, "ko_hangul": 0}
+HANGUL = re.compile("[\uac00-\ud7a3]")
+PREFIX = {"en": "hakseup: error: ", "ko": "hakseup: 오류: "}
+# Each fuzz test runs in English and, the same examples (derandomized: the examples depend on
+# the test function, not on its parameters), in Korean.
+LANGS = pytest.mark.parametrize("lang", ["en", pytest.param("ko", marks=pytest.mark.slow)])
 FAST = ["--epochs", "1", "--no-progress", "--no-tensorboard", "--set", "output.plots=false",
         "--set", "data.val_size=0.2", "--set", "data.test_size=0.2"]
 
@@ -65,7 +73,7 @@ def _run(argv):
     return code, err.getvalue()
 
 
-def _check(code, err, run_dir: Path):
+def _check(code, err, run_dir: Path, lang: str = "en"):
     assert "Traceback" not in err, err
     status = json.loads((run_dir / "run.json").read_text())["status"] \
         if (run_dir / "run.json").exists() else None
@@ -73,22 +81,27 @@ def _check(code, err, run_dir: Path):
         COUNTS["ok"] += 1
         assert status == "complete"
     else:
-        COUNTS["user_error"] += 1
-        lines = [ln for ln in err.splitlines() if ln.startswith("hakseup: error:")]
+        COUNTS["user_error" if lang == "en" else "ko_user_error"] += 1
+        lines = [ln for ln in err.splitlines() if ln.startswith(PREFIX[lang])]
         assert code == 2 and len(lines) == 1, (code, err)
         assert status != "complete"
+        if lang == "ko":
+            message = lines[0][len(PREFIX["ko"]):]
+            COUNTS["ko_hangul"] += bool(HANGUL.search(message))
+            assert HANGUL.search(message) and "hakseup: error:" not in err, err
 
 
+@LANGS
 @settings(max_examples=300, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=csv_files())
-def test_fuzzed_csv_files(tmp_path, data):
+def test_fuzzed_csv_files(tmp_path, data, lang):
     content, extra = data
     case = Path(tempfile.mkdtemp(dir=tmp_path))
     (case / "d.csv").write_bytes(content)
-    code, err = _run(["train", "--data", str(case / "d.csv"), *extra, *FAST,
+    code, err = _run(["--lang", lang, "train", "--data", str(case / "d.csv"), *extra, *FAST,
                       "--output", str(case / "run")])
-    _check(code, err, case / "run")
+    _check(code, err, case / "run", lang)
 
 
 config_value = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True),
@@ -101,11 +114,12 @@ config_key = st.sampled_from(["train.epochs", "train.lr", "train.batch_size", "t
                               "train.epocs", "nosection.key", "train", "model.layers"])
 
 
+@LANGS
 @settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(pairs=st.lists(st.tuples(config_key, config_value), min_size=1, max_size=3),
        raw=st.one_of(st.none(), st.text(max_size=40)))
-def test_fuzzed_configs(tmp_path, pairs, raw):
+def test_fuzzed_configs(tmp_path, pairs, raw, lang):
     import yaml
 
     case = Path(tempfile.mkdtemp(dir=tmp_path))
@@ -126,8 +140,9 @@ def test_fuzzed_configs(tmp_path, pairs, raw):
             d["train"]["progress"] = False
             d["train"]["tensorboard"] = False
         (case / "c.yaml").write_text(yaml.safe_dump(d), encoding="utf-8")
-    code, err = _run(["train", str(case / "c.yaml"), "--output", str(case / "run")])
-    _check(code, err, case / "run")
+    code, err = _run(["--lang", lang, "train", str(case / "c.yaml"), "--output",
+                      str(case / "run")])
+    _check(code, err, case / "run", lang)
 
 
 
@@ -135,4 +150,5 @@ def test_fuzzed_configs(tmp_path, pairs, raw):
 def teardown_module(module):
     """How the fuzzed cases ended (shown with `pytest -s`; quoted in the closing notes)."""
     print(f"\nfuzz outcomes: {COUNTS['ok']} trained, {COUNTS['user_error']} one-line user errors, "
-          f"0 tracebacks")
+          f"0 tracebacks; in Korean: {COUNTS['ko_hangul']} of {COUNTS['ko_user_error']} error "
+          f"lines with Hangul")

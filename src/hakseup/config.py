@@ -307,11 +307,12 @@ def resolve_path(value: str, base_dir: str | os.PathLike | None) -> str:
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+        return t("type.or").join(_type_name(a) for a in typing.get_args(tp)
+                                 if a is not type(None))
     if origin is list:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}"
-    return {int: "an integer", float: "a number", str: "a string", bool: "true/false",
-            dict: "a mapping"}.get(tp, str(tp))
+        return t("type.list", of=_type_name(typing.get_args(tp)[0]))
+    words = {int: "integer", float: "number", str: "string", bool: "bool", dict: "mapping"}
+    return t(f"type.{words[tp]}") if tp in words else str(tp)
 
 
 def _coerce(key: str, value: Any, tp: Any) -> Any:
@@ -323,7 +324,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
             return None
         return _coerce(key, value, args[0])
-    bad = ConfigError(f"Invalid value {value!r} for '{key}': expected {_type_name(tp)}.")
+    bad = ConfigError(t("error.config.invalid_value", value=value, key=key,
+                        type_name=_type_name(tp)))
     if origin is list:
         (inner,) = typing.get_args(tp)
         if isinstance(value, str):

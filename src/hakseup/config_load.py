@@ -43,7 +43,7 @@ def read_yaml(path: str | os.PathLike) -> dict:
         raise ConfigError(t("error.config_load.config_file_utf", path=path)) from None
     from .yamlsafe import load_yaml_text
 
-    data = load_yaml_text(text, f"Config file '{path}'")
+    data = load_yaml_text(text, t("where.config_file", path=path))
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -61,7 +61,7 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
         from .yamlsafe import YAMLSyntaxError, load_yaml_text
 
         try:
-            value = load_yaml_text(raw, f"The value of --set {key}") if raw.strip() else None
+            value = load_yaml_text(raw, t("where.set_value", key=key)) if raw.strip() else None
         except YAMLSyntaxError:
             if raw.lstrip().startswith(("[", "{")):
                 raise  # a list or mapping left unclosed

@@ -69,8 +69,9 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
     size(root, 0)
 
 
-def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
+def load_yaml_text(text: str, where: str | None = None) -> Any:
     """PyYAML's safe loader with limits (see ``_yaml_limits``); errors are one line."""
+    where = where or t("where.yaml_text")
     loader = None
     try:
         loader = yaml.SafeLoader(text)     # rejects control characters already
@@ -81,7 +82,7 @@ def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
         return loader.construct_document(node)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        at = t("where.at_line", line=mark.line + 1, column=mark.column + 1) if mark else ""
         problem = getattr(e, "problem", None) or getattr(e, "reason", None) or "invalid syntax"
         raise YAMLSyntaxError(t("error.yamlsafe.valid_yaml_fix", where=where, at=at,
                                 problem=problem)) from None

@@ -86,9 +86,7 @@ def max_unpacked_bytes(packed: int) -> int:
 
 
 def _too_big(path: Path, limit: int) -> DataError:
-    return DataError(f"'{path}' unpacks to more than {limit / (1 << 20):,.0f} MiB: refused as a "
-                     f"possible decompression bomb. If the file is genuine, unpack it yourself "
-                     f"or raise the limit with HAKSEUP_MAX_UNPACKED_MB=N.")
+    return DataError(t("error.data.formats.unpacks_more_than", path=path, value=limit / (1 << 20)))
 
 
 @contextmanager
@@ -115,12 +113,11 @@ def _damaged(path: Path, kind: str, e: BaseException) -> DataError:
     from ..errors import describe_os_error
 
     if isinstance(e, OSError) and e.errno is not None:
-        return DataError(f"'{path}' could not be unpacked into the temporary folder "
-                         f"({tempfile.gettempdir()}): {describe_os_error(e) or e.strerror}. "
-                         f"Free some space or point TMPDIR elsewhere.")
+        return DataError(t("error.data.formats.unpack_failed", path=path,
+                           tmp=tempfile.gettempdir(), reason=describe_os_error(e) or e.strerror))
     reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-    return DataError(f"'{path}' is a damaged {FORMAT_NAMES[kind].removeprefix('a ')} "
-                     f"({reason}). Expected a complete file; download or export it again.")
+    return DataError(t("error.data.formats.damaged_complete_file", path=path,
+                       removeprefix=FORMAT_NAMES[kind].removeprefix('a '), reason=reason))
 
 
 def _copy_bounded(src, out: Path, path: Path, limit: int) -> None:
