@@ -92,8 +92,7 @@ def optimizer_names() -> dict[str, type]:
 
 def tune_values(key: str, spec: Any) -> list:
     """The values to check for one search dimension: its choices, or its two ends."""
-    example = (f"expected a list of choices, e.g. [32, 64], or a range "
-               f"{{low: 1.0e-4, high: 0.1, log: true}} / {{low: 16, high: 128, step: 16}}")
+    example = t("fragment.tune_example")
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(t("error.config_rules.tune_empty_list", key=key))

@@ -146,8 +146,7 @@ def _raise_text_in_numeric(col: str, s: pd.Series, parsed: pd.Series, forced: bo
     bad = s.notna() & parsed.isna()
     rows = list(np.flatnonzero(bad.to_numpy())[:3] + 2)  # 1-based, after the header
     examples = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
-    fix = (f"fix those values, or treat it as text with --categorical {col}" if forced
-           else f"fix those values (or make them empty), or force --categorical {col}")
+    fix = t("fragment.fix_or_text", col=col) if forced else t("fragment.fix_or_force", col=col)
     raise DataError(t("error.data.columns.column_numeric_text", col=col, sum=int(bad.sum()),
                       examples=examples, names=', '.join(map(str, rows)), fix=fix))
 

@@ -52,8 +52,8 @@ def sniff_format(head: bytes, path: Path) -> str:
     """csv | gzip | bz2 | zip | xlsx | parquet, from the first bytes; refuse the rest."""
     for magic, what in _REFUSED:
         if head.startswith(magic):
-            fix = ("open it in Excel and save it as .xlsx (without a password) or CSV"
-                   if magic == b"\xd0\xcf\x11\xe0" else "export the table as CSV")
+            fix = t("fragment.save_as_xlsx") if magic == b"\xd0\xcf\x11\xe0" else \
+                t("fragment.export_csv")
             raise DataError(t("error.data.formats.table_file_csv", path=path, what=what, fix=fix))
     kind = next((k for magic, k in _MAGIC if head.startswith(magic)), "csv")
     if kind == "zip" and _is_workbook(path):
@@ -141,8 +141,8 @@ def _unzip_one(path: Path, out: Path, limit: int) -> None:
         if len(tables) != 1:
             names = [i.filename for i in (tables or members)]
             shown = ", ".join(map(repr, names[:10])) + (", ..." if len(names) > 10 else "")
-            what = f"{len(tables)} CSV files ({shown})" if tables else \
-                f"no CSV file ({shown or 'it is empty'})"
+            what = t("fragment.csv_files", n=len(tables), shown=shown) if tables else \
+                t("fragment.no_csv_file", shown=shown or t("fragment.it_is_empty"))
             raise DataError(t("error.data.formats.holds_zip_archive", path=path, what=what))
         info = tables[0]
         if info.flag_bits & 0x1:

@@ -214,9 +214,8 @@ def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.D
     if len(df) == 0:
         raise DataError(t("error.no_rows", name=name))
     if df.shape[1] < 2:
-        how = (f" with delimiter {sep!r}" if sep else "")
-        fix = ("; if the file uses another delimiter, pass --set data.delimiter=';'"
-               if sep else "")
+        how = t("fragment.with_delimiter", sep=sep) if sep else ""
+        fix = t("fragment.other_delimiter") if sep else ""
         raise DataError(t("error.data.reader.only_one_column", name=name, columns=df.columns[0],
                           how=how, fix=fix))
     return df

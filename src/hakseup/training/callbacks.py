@@ -143,7 +143,8 @@ class NonFiniteGuard(Callback):
     @staticmethod
     def _check(trainer, value: float, first: int, step: int, epoch: int) -> None:
         if not math.isfinite(value):
-            where = f"at step {step}" if first == step else f"within steps {first}-{step}"
+            where = t("fragment.at_step", step=step) if first == step else \
+                t("fragment.within_steps", first=first, step=step)
             raise TrainingDiverged(
                 t("error.training.callbacks.training_loss_became", value=value, where=where,
                   epoch=epoch, lr=trainer.config.lr))
