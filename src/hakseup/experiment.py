@@ -261,7 +261,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                     callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
         except KeyboardInterrupt:
             pending.close()
-            echo(f"Interrupted. Continue with: hakseup train --resume {run.path}")
+            echo(t("train.interrupted", path=run.path))
             raise
         except BaseException:
             pending.close()

@@ -55,11 +55,11 @@ def run(args: argparse.Namespace) -> int:
             "curves": [{"lr": lrs.tolist(), "loss": losses.tolist()}
                        for lrs, losses, _ in curves]})
         run.complete(suggested_lr=median)
-    print(f"Suggested learning rate: {median:.3g}" + (
-        f" (seeds: {', '.join(f'{s:.3g}' for s in suggestions)}; spread x"
-        f"{max(suggestions) / min(suggestions):.1f})" if len(suggestions) > 1 else ""))
-    print(f"Plot: {run.path / 'plots' / 'lr_find.png'}")
-    print(f"Use it: {train_command(args, median)}")
+    print(t("lr_find.suggested", lr=median) + (t(
+        "lr_find.seeds", values=", ".join(f"{s:.3g}" for s in suggestions),
+        spread=max(suggestions) / min(suggestions)) if len(suggestions) > 1 else ""))
+    print(t("lr_find.plot", path=run.path / 'plots' / 'lr_find.png'))
+    print(t("lr_find.use_it", command=train_command(args, median)))
     return 0
 
 

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                      Path(str(r.get("dataset") or "—")).name, r.get("model", "—"), metric,
                      f"{r['duration_s']:.1f} s" if "duration_s" in r else "—", r.get("status")))
     if not rows:
-        print(f"No runs in '{root}'.")
+        print(t("runs.none", root=root))
         return 0
     print_table(rows, header=("run", "created", "data", "model", "main metric", "duration",
                               "status"))

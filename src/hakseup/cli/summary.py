@@ -87,6 +87,6 @@ def run(args: argparse.Namespace) -> int:
     print_table([(r["layer"], r["type"], r["output"], f"{r['parameters']:,}",
                   f"{r['trainable']:,}") for r in rows],
                 header=("layer", "type", "output shape (batch 2)", "parameters", "trainable"))
-    print(f"\nTotal parameters: {totals['parameters']:,} (trainable {totals['trainable']:,}, "
-          f"non-trainable {totals['non_trainable']:,}); size {totals['size_mb']:.2f} MB")
+    print("\n" + t("summary.total", n=totals['parameters'], trainable=totals['trainable'],
+                    frozen=totals['non_trainable'], mb=totals['size_mb']))
     return 0

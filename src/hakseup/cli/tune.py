@@ -62,6 +62,6 @@ def run(args: argparse.Namespace) -> int:
                   ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                             for k, v in t["params"].items())) for t in rows],
                 header=("trial", "state", "val loss", "parameters"))
-    print(f"\nBest: {r['best_value']:.4f} with {r['best_params']} ({r['pruned']} trial(s) pruned)")
-    print(f"Train it: hakseup train {r['run_dir']}/best_config.yaml")
+    print("\n" + t("tune.best", value=r['best_value'], params=r['best_params'], n=r['pruned']))
+    print(t("tune.train_it", path=r['run_dir']))
     return 0
