@@ -345,7 +345,7 @@ def test_hostile_case_in_korean(case: Case, tmp_path: Path, request):
         with open(os.environ["HOSTILE_KO_LOG"], "a") as f:
             f.write(json.dumps({"id": case.id, "code": code, "problem": problem,
                                 "line": next((ln for ln in err.splitlines()
-                                              if ln.startswith("hakseup: ")), None)},
+                                              if ln.startswith(KO_ERROR)), None)},
                                ensure_ascii=False) + "\n")
     assert problem is None, problem
 

@@ -86,8 +86,8 @@ def recipe_names() -> list[str]:
 def recipe_path(name: str) -> Path:
     """A shipped recipe by name: only the names `hakseup recipes` lists (never a path)."""
     if name not in recipe_names():
-        raise ConfigError(unknown_choice("recipe", name, recipe_names()) + " A recipe is a "
-                          "name, not a path; pass your own file as CONFIG instead.")
+        raise ConfigError(unknown_choice("recipe", name, recipe_names()) +
+                          t("error.recipe_not_path"))
     return recipe_dir() / f"{name}.yaml"
 
 

@@ -199,7 +199,7 @@ def _header_shapes(file: Path) -> dict[str, list[int]]:
         with safe_open(str(file), framework="pt") as f:
             return {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
     except SafetensorError as e:
-        raise ValueError(f"not a valid safetensors file ({str(e)[:100]})") from None
+        raise ValueError(t("error.run_check.not_safetensors", reason=str(e)[:100])) from None
 
 
 def run_records(root: str | os.PathLike) -> list[dict]:

@@ -50,7 +50,7 @@ def list_datasets() -> list[DatasetInfo]:
 def get_dataset(name: str) -> DatasetInfo:
     if name not in _REGISTRY:
         raise DataError(unknown_choice("dataset", name, _REGISTRY) +
-                        " Or pass a CSV file with --data FILE.")
+                        t("error.dataset_or_csv"))
     return _REGISTRY[name]
 
 

@@ -264,9 +264,8 @@ def _ready(directory: Path) -> None:
         if not os.access(directory, os.W_OK):
             raise PermissionError(13, "Permission denied", str(directory))
     except OSError as e:
-        raise DataError(f"The download cache folder '{directory}' cannot be used: "
-                        f"{describe_os_error(e) or e}. Choose another with --data-dir DIR "
-                        f"(or HAKSEUP_CACHE).") from None
+        raise DataError(t("error.data.download.cache_unusable", directory=directory,
+                          reason=describe_os_error(e) or e)) from None
 
 
 def fetch(remote: RemoteFile, directory: str | os.PathLike, mirrors: list[str] | None = None,

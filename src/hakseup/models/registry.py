@@ -124,6 +124,5 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
         return build_backbone(name, cfg, schema)
     names = model_names()
     if name not in names:
-        raise ConfigError(unknown_choice("model", name, names) +
-                          " Or FILE.py:Class for your own nn.Module.")
+        raise ConfigError(unknown_choice("model", name, names) + t("error.model_or_file"))
     return _BUILDERS[name](cfg, schema)

@@ -289,7 +289,7 @@ class Trainer:
         monitor = self.config.monitor
         if monitor not in keys and not (monitor.startswith("val_") and len(data.val) == 0):
             raise ConfigError(unknown_choice("train.monitor", monitor, keys) +
-                              " (the metrics this run logs each epoch)")
+                              t("error.monitor_logged"))
 
     def _builtin_callbacks(self) -> list[Callback]:
         cbs: list[Callback] = [NonFiniteGuard()]
