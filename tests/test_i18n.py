@@ -54,6 +54,14 @@ def test_placeholders_match(key):
     assert sorted(percent.findall(ko)) == sorted(percent.findall(en))
 
 
+def test_a_text_without_placeholders_has_no_doubled_braces():
+    """t() returns a text without fields as it is (no str.format), so '{{' would show."""
+    for lang in LANGUAGES:
+        doubled = [k for k, v in catalog(lang).items()
+                   if not _fields(v) and ("{{" in v or "}}" in v)]
+        assert not doubled, (lang, doubled)
+
+
 @pytest.mark.parametrize("key", sorted(catalog("en")))
 def test_korean_keeps_commands_flags_and_keys(key):
     en, ko = catalog("en")[key], catalog("ko")[key]

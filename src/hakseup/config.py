@@ -225,7 +225,8 @@ class RunConfig:
             kwargs[name] = _build_section(section_cls, name, d.get(name) or {}, base_dir)
         tune = d.get("tune") or {}
         if not isinstance(tune, dict):
-            raise ConfigError(t("error.config.config_key_tune"))
+            raise ConfigError(t("error.config.config_key_tune",
+                                    example="{train.lr: {low: 1e-4, high: 0.1, log: true}}"))
         kwargs["tune"] = tune
         cfg = cls(**kwargs)
         from .config_rules import check_together, check_tune

@@ -92,7 +92,8 @@ def optimizer_names() -> dict[str, type]:
 
 def tune_values(key: str, spec: Any) -> list:
     """The values to check for one search dimension: its choices, or its two ends."""
-    example = t("fragment.tune_example")
+    example = t("fragment.tune_example", example="{low: 1.0e-4, high: 0.1, log: true} / "
+                                                 "{low: 16, high: 128, step: 16}")
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(t("error.config_rules.tune_empty_list", key=key))

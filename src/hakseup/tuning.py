@@ -37,7 +37,8 @@ def parse_space(space: dict) -> dict:
     """The ``tune`` section as {key: (kind, spec)}: every key a real config key, every range
     well formed (``config.tune_values``, the same rules the config loader applies)."""
     if not space:
-        raise ConfigError(i18n.t("error.tuning.search_space_empty"))
+        raise ConfigError(i18n.t("error.tuning.search_space_empty", example=(
+            "{train.lr: {low: 1.0e-4, high: 0.1, log: true}, model.hidden: [[64], [128]]}")))
     parsed = {}
     for key, spec in space.items():
         set_key({}, key, None)  # raises for an unknown key, with suggestions
