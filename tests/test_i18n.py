@@ -218,6 +218,13 @@ def test_languages_listed():
         assert json.loads(text.read_text(encoding="utf-8")) == catalog(lang)
 
 
+def test_unsupported_optimizers_match_the_catalog():
+    from hakseup.config_rules import UNSUPPORTED_OPTIMIZERS
+
+    assert {f"unsupported_optimizer.{k}": v for k, v in UNSUPPORTED_OPTIMIZERS.items()} == {
+        k: v for k, v in catalog("en").items() if k.startswith("unsupported_optimizer.")}
+
+
 def test_os_hints_match_the_catalog():
     import errno
 

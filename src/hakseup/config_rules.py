@@ -37,7 +37,8 @@ def check_together(cfg) -> None:
     reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
     if reason:
         raise ConfigError(i18n.t("error.config_rules.optimizer_supported_use",
-                                 optimizer=t.optimizer, reason=reason))
+                                 optimizer=t.optimizer,
+                                 reason=i18n.t(f"unsupported_optimizer.{t.optimizer.lower()}")))
     if d.test_size <= 0:
         raise ConfigError(i18n.t("error.config_rules.invalid_value_data"))
     if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:

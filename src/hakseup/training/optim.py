@@ -32,7 +32,8 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
         raise ConfigError(unknown_choice("optimizer", cfg.optimizer, classes))
     if cfg.optimizer.lower() in UNSUPPORTED_OPTIMIZERS:  # a TrainConfig built in code
         raise ConfigError(t("error.training.optim.optimizer_supported", optimizer=cfg.optimizer,
-                            unsupported_optimizers=UNSUPPORTED_OPTIMIZERS[cfg.optimizer.lower()]))
+                            unsupported_optimizers=t(
+                                f"unsupported_optimizer.{cfg.optimizer.lower()}")))
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {"lr": cfg.lr}
     if cfg.weight_decay and "weight_decay" in accepted:
