@@ -95,18 +95,18 @@ def check_run(run: str | os.PathLike, weights: bool = True):
 def _check_schema(run, d: dict) -> None:
     shape = d.get("input_shape")
     problems = [
-        (d.get("task") not in _TASKS, f"task {d.get('task')!r} is not one of {sorted(_TASKS)}"),
-        (d.get("input_kind") not in _INPUTS, f"input_kind {d.get('input_kind')!r} is not one of "
-                                             f"{sorted(_INPUTS)}"),
+        (d.get("task") not in _TASKS, ("not_one_of", "task", d.get("task"), sorted(_TASKS))),
+        (d.get("input_kind") not in _INPUTS,
+         ("not_one_of", "input_kind", d.get("input_kind"), sorted(_INPUTS))),
         (not (isinstance(shape, list) and 1 <= len(shape) <= 3 and all(
-            _whole(v) and v >= 1 for v in shape)), f"input_shape {shape!r} is not 1 to 3 "
-                                                    f"positive integers"),
+            _whole(v) and v >= 1 for v in shape)), ("not_shape", "input_shape", shape, None)),
         (not (_whole(d.get("n_outputs")) and d["n_outputs"] >= 1),
-         f"n_outputs {d.get('n_outputs')!r} is not a positive integer"),
+         ("not_positive", "n_outputs", d.get("n_outputs"), None)),
     ]
-    for bad, what in problems:
+    for bad, (problem, key, value, choices) in problems:
         if bad:
-            raise DamagedRunError(run, t("error.run_check.schema_json", what=what))
+            raise DamagedRunError(run, t("error.run_check.schema_json", what=t(
+                f"error.run_check.{problem}", key=key, value=value, choices=choices)))
 
 
 def _whole(v: Any) -> bool:
