@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
 # Names printed as values, not words to translate. Kept explicit: the data's own names, the
@@ -91,6 +92,7 @@ def _korean(cli, *argv) -> str:
     return out + err
 
 
+@pytest.mark.slow   # ~7 s: the classical references fitted beside the network
 def test_korean_train_output(cli, tmp_path):
     data = _table(tmp_path / "t.csv")
     text = _korean(cli, "train", "--data", data, "--epochs", "2", "--no-tensorboard",
@@ -106,6 +108,17 @@ def test_korean_cv_output(cli, tmp_path):
                    "--epochs", "1", "--no-tensorboard", "--set", "output.plots=false",
                    "--set", f"output.root={tmp_path}")
     assert "겹 1/2" in text and "교차 검증" in text
+    assert english_lines(text) == []
+
+
+def test_korean_forecast_train_output(cli, tmp_path):
+    """A time series with a missing day: the forecast summary, its baselines and notices."""
+    days = _series(tmp_path / "s.csv").read_text().splitlines()
+    (tmp_path / "gap.csv").write_text("\n".join(days[:30] + days[31:]) + "\n")
+    text = _korean(cli, "train", "--data", tmp_path / "gap.csv", "--time-col", "date",
+                   "--target", "sales", "--epochs", "2", "--no-tensorboard",
+                   "--set", "output.plots=false", "--output", tmp_path / "run")
+    assert "naive 예측보다" in text and "빠진 시각 1개" in text and "정상성" in text
     assert english_lines(text) == []
 
 

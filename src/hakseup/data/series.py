@@ -310,7 +310,7 @@ def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: i
 
 def _difference_notices(target: str, mode: str, diff: int, report: dict) -> list[str]:
     """What the report says about stationarity and differencing."""
-    notes = [f"Stationarity of '{target}' (training period): {report['verdict']}."]
+    notes = [t("notice.data.series.stationarity", target=target, verdict=report['verdict'])]
     if diff:
         notes.append(t("notice.data.series.target_differenced_once", mode=mode))
     elif report.get("stationary") is False:
