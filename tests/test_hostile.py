@@ -7,12 +7,15 @@ with a timeout. Each case must end cleanly: exit 2 with exactly one ``hakseup: e
 (or exit 0 where the input is legitimately usable), never hang, and leave nothing behind — no
 temporary files, no half-made run folder, nothing in the download cache. The whole corpus is
 ``slow`` (``pytest -m slow tests/test_hostile.py``); a representative subset runs by default.
+Every case runs once more with ``HAKSEUP_LANG=ko``: an error is then still one line and exit 2,
+and that line (``hakseup: 오류: ...``) is Korean.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -59,7 +62,16 @@ FAST_IDS = {
 # printing the traceback of a trial that raised a user error.
 # Cases waiting for a fix elsewhere, marked xfail (not strict) until then: none are left.
 PENDING: dict[str, str] = {}
-assert FAST_IDS <= {c.id for c in CASES}, FAST_IDS - {c.id for c in CASES}
+# The Korean run's default subset: one case of each family of FAST_IDS.
+FAST_KO = {"file-fifo-train", "file-bad_utf8_late-inspect", "file-target_overflow-train",
+           "yaml-duplicate_key-train", "flag-seed_2pow32-train", "flag-delimiter_multi-train",
+           "tune-space-low_text", "predict-out-folder", "damaged-weights_truncated-evaluate",
+           "download-badlength-train", "fulldisk-120k-train", "file-zip_encrypted-train",
+           "file-cp949-train"}
+HANGUL = re.compile("[\uac00-\ud7a3]")
+KO_ERROR = "hakseup: 오류: "
+assert FAST_IDS | FAST_KO <= {c.id for c in CASES}, \
+    (FAST_IDS | FAST_KO) - {c.id for c in CASES}
 assert len({c.id for c in CASES}) == len(CASES), "duplicate case ids"
 
 
@@ -291,6 +303,51 @@ def _record(case: Case, problem: str | None) -> None:
     if log:
         with open(log, "a") as f:
             f.write(json.dumps({"id": case.id, "problem": problem}) + "\n")
+
+
+def _korean_problem(case: Case, code, err: str) -> str | None:
+    """None when the Korean run ended as it should: an error is one Korean line, exit 2."""
+    if code is None:
+        return err
+    if "Traceback" in err:
+        return "traceback: " + err.strip().splitlines()[-1][:300]
+    if code == 0 and case.expect in ("ok", "clean") or code in (0, 1) and case.expect == "any":
+        return None
+    if code != 2 or case.expect not in ("error", "clean"):
+        return f"exit {code} (expected {case.expect}): {err.strip()[-300:]}"
+    lines = [ln for ln in err.splitlines() if ln.startswith(KO_ERROR)]
+    if len(lines) != 1 or "hakseup: error:" in err:
+        return f"{len(lines)} Korean error lines: {err.strip()[-300:]}"
+    if not HANGUL.search(lines[0][len(KO_ERROR):]):
+        return f"not Korean: {lines[0][:300]}"
+    return None
+
+
+def _korean_params():
+    for c in CASES:
+        marks = [] if c.id in FAST_KO else [pytest.mark.slow]
+        if c.id in PENDING:
+            marks.append(pytest.mark.xfail(reason=PENDING[c.id], strict=False))
+        yield pytest.param(c, id=c.id, marks=marks)
+
+
+@pytest.mark.parametrize("case", list(_korean_params()))
+def test_hostile_case_in_korean(case: Case, tmp_path: Path, request):
+    """The same case with HAKSEUP_LANG=ko ($HOSTILE_KO_LOG: one JSON line per case)."""
+    tmp = tmp_path / "case"
+    tmp.mkdir()
+    values = _prepare(case, tmp, request)
+    argv = [_fill(a, values) for a in case.argv]
+    env = {**{k: _fill(v, values) for k, v in case.env.items()}, "HAKSEUP_LANG": "ko"}
+    code, out, err = _cli(argv, tmp, env, case.timeout)
+    problem = _korean_problem(case, code, err)
+    if os.environ.get("HOSTILE_KO_LOG"):
+        with open(os.environ["HOSTILE_KO_LOG"], "a") as f:
+            f.write(json.dumps({"id": case.id, "code": code, "problem": problem,
+                                "line": next((ln for ln in err.splitlines()
+                                              if ln.startswith(KO_ERROR)), None)},
+                               ensure_ascii=False) + "\n")
+    assert problem is None, problem
 
 
 def test_the_corpus_is_big_enough_and_covers_every_command():

@@ -12,15 +12,25 @@ from pathlib import Path
 
 import pytest
 
+from hakseup.cli.main import COMMANDS
 from hakseup.i18n import LANGUAGES, catalog, language, set_language, t
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
-# Korean strings that are lists of choices or numbers only: nothing in them to translate.
-NO_HANGUL = {"flag.train.scheduler", "inspect.tests"}
-# What a user types: flags, commands, config keys, and anything quoted in backticks.
-TYPED = [re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*(?:[ =][A-Za-z0-9_.=\[\],-]+)?"),
+# Korean strings that are lists of choices or numbers only, or a prefix before another
+# (translated) message: nothing in them to translate.
+NO_HANGUL = {"flag.train.scheduler", "inspect.tests", "error.config_rules.tune_2",
+             "error.run_check.config_yaml", "error.run_check.schema_json"}
+# Words of the English sentence that may follow a flag ("--watch needs ...", "--keep column(s)
+# ..."): not the flag's value, so not typed.
+_PROSE = ("a", "an", "and", "or", "at", "to", "for", "of", "in", "on", "as", "is", "was", "must",
+          "needs", "takes", "names", "carries", "chooses", "reads", "column", "columns", "those",
+          "out", "with", "again", "before", "forces")
+# What a user types: flags (with their value), commands, config keys, and anything quoted in
+# backticks. A sentence's full stop or comma after a flag's value is not part of it.
+TYPED = [re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*(?:[ =](?!(?:%s)\b)[A-Za-z0-9_.=\[\],-]*"
+                    r"[A-Za-z0-9_=\[\]-])?" % "|".join(_PROSE)),
          re.compile(r"`[^`]+`"),
-         re.compile(r"\bhakseup [a-z-]+"),
+         re.compile(r"\bhakseup (?:%s)\b" % "|".join(COMMANDS)),
          re.compile(r"\b(?:data|model|train|output|evaluation|tune)\.[a-z_]+\b"),
          re.compile(r"\b[a-z_]+\.(?:yaml|json|csv|py)\b")]
 
@@ -42,6 +52,14 @@ def test_placeholders_match(key):
     assert _fields(ko) == _fields(en)
     percent = re.compile(r"%(?:\(\w+\))?[rsd]")     # argparse's own messages
     assert sorted(percent.findall(ko)) == sorted(percent.findall(en))
+
+
+def test_a_text_without_placeholders_has_no_doubled_braces():
+    """t() returns a text without fields as it is (no str.format), so '{{' would show."""
+    for lang in LANGUAGES:
+        doubled = [k for k, v in catalog(lang).items()
+                   if not _fields(v) and ("{{" in v or "}}" in v)]
+        assert not doubled, (lang, doubled)
 
 
 @pytest.mark.parametrize("key", sorted(catalog("en")))
@@ -198,6 +216,13 @@ def test_languages_listed():
     for lang in LANGUAGES:
         text = (Path(__file__).parents[1] / "src" / "hakseup" / "i18n" / f"{lang}.json")
         assert json.loads(text.read_text(encoding="utf-8")) == catalog(lang)
+
+
+def test_unsupported_optimizers_match_the_catalog():
+    from hakseup.config_rules import UNSUPPORTED_OPTIMIZERS
+
+    assert {f"unsupported_optimizer.{k}": v for k, v in UNSUPPORTED_OPTIMIZERS.items()} == {
+        k: v for k, v in catalog("en").items() if k.startswith("unsupported_optimizer.")}
 
 
 def test_os_hints_match_the_catalog():

@@ -114,8 +114,7 @@ class ModelConfig:
     dropout: float = _f(0.1, min=0, max=0.99, help="dropout probability")
     activation: str = _f("relu", choices=["relu", "gelu", "tanh", "sigmoid", "silu"])
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
-    linear_skip: bool = _f(False, help="tabular: a linear path from inputs to outputs "
-                                       "beside the MLP (wide & deep)")
+    linear_skip: bool = _f(False, help="tabular: a linear path beside the MLP (wide & deep)")
     ensemble: int = _f(1, min=1, max=64, help="tabular, cnn: k members (mean prediction)")
     numeric_embedding: str = _f("none", choices=["none", "periodic"], help="tabular numbers")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
@@ -214,8 +213,8 @@ class RunConfig:
         """Validate a nested dict; relative paths are resolved against ``base_dir`` (or cwd)."""
         d = d or {}
         if not isinstance(d, dict):
-            raise ConfigError(f"A config must be a mapping of sections, got {type(d).__name__}. "
-                              f"Expected keys: {', '.join(cls.SECTIONS)}.")
+            raise ConfigError(t("error.config.config_must_mapping", kind=type(d).__name__,
+                                names=', '.join(cls.SECTIONS)))
         for key in d:
             if key not in cls.SECTIONS:
                 raise ConfigError(unknown_choice("config section", key, cls.SECTIONS))
@@ -226,8 +225,8 @@ class RunConfig:
             kwargs[name] = _build_section(section_cls, name, d.get(name) or {}, base_dir)
         tune = d.get("tune") or {}
         if not isinstance(tune, dict):
-            raise ConfigError("Config key 'tune' must be a mapping of 'section.key' to a search "
-                              "range, e.g. {train.lr: {low: 1e-4, high: 0.1, log: true}}.")
+            raise ConfigError(t("error.config.config_key_tune",
+                                    example="{train.lr: {low: 1e-4, high: 0.1, log: true}}"))
         kwargs["tune"] = tune
         cfg = cls(**kwargs)
         from .config_rules import check_together, check_tune
@@ -256,8 +255,7 @@ class RunConfig:
 
 def _build_section(section_cls: type, section: str, values: Any, base_dir: Any) -> Any:
     if not isinstance(values, dict):
-        raise ConfigError(f"Config section '{section}' must be a mapping of keys to values, "
-                          f"got {values!r}.")
+        raise ConfigError(t("error.config.config_section_must", section=section, values=values))
     hints = typing.get_type_hints(section_cls)
     fields = {f.name: f for f in dataclasses.fields(section_cls)}
     out = {}
@@ -287,8 +285,8 @@ def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> An
             if item != item or item in (float("inf"), float("-inf")):
                 raise ConfigError(t("error.not_finite", value=repr(item), key=key))
             if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
-                raise ConfigError(f"Invalid value for '{key}': {str(item)[:20]}... is far too "
-                                  f"large for any setting.")
+                raise ConfigError(t("error.config.invalid_value_far", key=key,
+                                    item=str(item)[:20]))
             lo, hi = meta.get("min"), meta.get("max")
             if lo is not None and item < lo:
                 raise ConfigError(t("error.below_min", value=repr(item), key=key, lo=lo))
@@ -310,11 +308,12 @@ def resolve_path(value: str, base_dir: str | os.PathLike | None) -> str:
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+        return t("type.or").join(_type_name(a) for a in typing.get_args(tp)
+                                 if a is not type(None))
     if origin is list:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}"
-    return {int: "an integer", float: "a number", str: "a string", bool: "true/false",
-            dict: "a mapping"}.get(tp, str(tp))
+        return t("type.list", of=_type_name(typing.get_args(tp)[0]))
+    words = {int: "integer", float: "number", str: "string", bool: "bool", dict: "mapping"}
+    return t(f"type.{words[tp]}") if tp in words else str(tp)
 
 
 def _coerce(key: str, value: Any, tp: Any) -> Any:
@@ -326,7 +325,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
             return None
         return _coerce(key, value, args[0])
-    bad = ConfigError(f"Invalid value {value!r} for '{key}': expected {_type_name(tp)}.")
+    bad = ConfigError(t("error.config.invalid_value", value=value, key=key,
+                        type_name=_type_name(tp)))
     if origin is list:
         (inner,) = typing.get_args(tp)
         if isinstance(value, str):

@@ -35,20 +35,20 @@ def read_yaml(path: str | os.PathLike) -> dict:
 
     raw = read_head(p, MAX_YAML_BYTES + 1, "Config file", ConfigError)
     if len(raw) > MAX_YAML_BYTES:
-        raise ConfigError(f"Config file '{path}' is larger than {MAX_YAML_BYTES >> 20} MiB; "
-                          f"expected a small YAML file.")
+        raise ConfigError(t("error.config_load.config_file_larger", path=path,
+                            value=MAX_YAML_BYTES >> 20))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"Config file '{path}' is not UTF-8 text; expected a YAML file.") from None
+        raise ConfigError(t("error.config_load.config_file_utf", path=path)) from None
     from .yamlsafe import load_yaml_text
 
-    data = load_yaml_text(text, f"Config file '{path}'")
+    data = load_yaml_text(text, t("where.config_file", path=path))
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"Config file '{path}' must hold a mapping (section: keys), "
-                          f"got {type(data).__name__}.")
+        raise ConfigError(t("error.config_load.config_file_must", path=path,
+                            kind=type(data).__name__))
     return data
 
 
@@ -61,7 +61,7 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
         from .yamlsafe import YAMLSyntaxError, load_yaml_text
 
         try:
-            value = load_yaml_text(raw, f"The value of --set {key}") if raw.strip() else None
+            value = load_yaml_text(raw, t("where.set_value", key=key)) if raw.strip() else None
         except YAMLSyntaxError:
             if raw.lstrip().startswith(("[", "{")):
                 raise  # a list or mapping left unclosed
@@ -86,8 +86,8 @@ def recipe_names() -> list[str]:
 def recipe_path(name: str) -> Path:
     """A shipped recipe by name: only the names `hakseup recipes` lists (never a path)."""
     if name not in recipe_names():
-        raise ConfigError(unknown_choice("recipe", name, recipe_names()) + " A recipe is a "
-                          "name, not a path; pass your own file as CONFIG instead.")
+        raise ConfigError(unknown_choice("recipe", name, recipe_names()) +
+                          t("error.recipe_not_path"))
     return recipe_dir() / f"{name}.yaml"
 
 

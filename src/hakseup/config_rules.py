@@ -18,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import t
+from . import i18n
 
 __all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values",
            "optimizer_names"]
@@ -34,15 +36,14 @@ def check_together(cfg) -> None:
     d, t = cfg.data, cfg.train
     reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
     if reason:
-        raise ConfigError(f"Optimizer '{t.optimizer}' is not supported: {reason}. Use adam, "
-                          f"adamw, sgd, rmsprop or another torch.optim optimizer.")
+        raise ConfigError(i18n.t("error.config_rules.optimizer_supported_use",
+                                 optimizer=t.optimizer,
+                                 reason=i18n.t(f"unsupported_optimizer.{t.optimizer.lower()}")))
     if d.test_size <= 0:
-        raise ConfigError("Invalid value 0 for 'data.test_size': a run is scored on its test "
-                          "split, so it needs at least one row; expected a share above 0 (e.g. "
-                          "0.15) or a row count >= 1.")
+        raise ConfigError(i18n.t("error.config_rules.invalid_value_data"))
     if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
-        raise ConfigError(f"data.val_size {d.val_size} + data.test_size {d.test_size} leave no "
-                          f"rows to train on; expected shares that add up to less than 1.")
+        raise ConfigError(i18n.t("error.config_rules.data_val_size", val_size=d.val_size,
+                                 test_size=d.test_size))
     if d.delimiter is not None:
         from .data.reader import check_delimiter
 
@@ -58,7 +59,7 @@ def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Ca
         try:
             set_key({}, str(key), None)
         except ConfigError as e:
-            raise ConfigError(f"tune.{key}: {e}") from None
+            raise ConfigError(t("error.config_rules.tune_2", key=key, e=e)) from None
         for value in tune_values(str(key), spec):
             if key == "train.optimizer":
                 _check_optimizer_name(value)
@@ -67,8 +68,8 @@ def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Ca
             try:
                 build(trial, base_dir)
             except ConfigError as e:
-                raise ConfigError(f"tune.{key}: the value {value!r} it can suggest is not "
-                                  f"usable: {e}") from None
+                raise ConfigError(t("error.config_rules.tune_value_can", key=key, value=value,
+                                    e=e)) from None
 
 
 def _check_optimizer_name(name: Any) -> None:
@@ -92,34 +93,32 @@ def optimizer_names() -> dict[str, type]:
 
 def tune_values(key: str, spec: Any) -> list:
     """The values to check for one search dimension: its choices, or its two ends."""
-    example = (f"expected a list of choices, e.g. [32, 64], or a range "
-               f"{{low: 1.0e-4, high: 0.1, log: true}} / {{low: 16, high: 128, step: 16}}")
+    example = t("fragment.tune_example", example="{low: 1.0e-4, high: 0.1, log: true} / "
+                                                 "{low: 16, high: 128, step: 16}")
     if isinstance(spec, list):
         if not spec:
-            raise ConfigError(f"tune.{key}: an empty list of choices; give at least one.")
+            raise ConfigError(t("error.config_rules.tune_empty_list", key=key))
         return spec
     if not isinstance(spec, dict) or not {"low", "high"} <= set(spec):
-        raise ConfigError(f"tune.{key}: got {spec!r}; {example}.")
+        raise ConfigError(t("error.config_rules.tune", key=key, spec=spec, example=example))
     unknown = set(spec) - {"low", "high", "log", "step"}
     if unknown:
-        raise ConfigError(f"tune.{key}: unknown setting(s) {', '.join(map(str, unknown))}; "
-                          f"expected low, high, log, step.")
+        raise ConfigError(t("error.config_rules.tune_unknown_setting", key=key,
+                            names=', '.join(map(str, unknown))))
     low, high, step, log = spec["low"], spec["high"], spec.get("step"), spec.get("log", False)
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
         and math.isfinite(v)  # noqa: E731
     if not (number(low) and number(high)) or low >= high:
-        raise ConfigError(f"tune.{key}: expected numbers low < high, got low={low!r}, "
-                          f"high={high!r}.")
+        raise ConfigError(t("error.config_rules.tune_numbers_low", key=key, low=low, high=high))
     if not isinstance(log, bool):
-        raise ConfigError(f"tune.{key}: log must be true or false, got {log!r}.")
+        raise ConfigError(t("error.config_rules.tune_log_must", key=key, log=log))
     if log and low <= 0:
-        raise ConfigError(f"tune.{key}: a log range needs low > 0, got {low!r}.")
+        raise ConfigError(t("error.config_rules.tune_log_range", key=key, low=low))
     if step is not None:
         if not number(step) or step <= 0:
-            raise ConfigError(f"tune.{key}: step must be a positive number, got {step!r}.")
+            raise ConfigError(t("error.config_rules.tune_step_must", key=key, step=step))
         if log:
-            raise ConfigError(f"tune.{key}: step and log cannot be combined; drop one.")
+            raise ConfigError(t("error.config_rules.tune_step_log", key=key))
         if all(isinstance(v, int) for v in (low, high)) and not float(step).is_integer():
-            raise ConfigError(f"tune.{key}: an integer range needs an integer step, got "
-                              f"{step!r}.")
+            raise ConfigError(t("error.config_rules.tune_integer_range", key=key, step=step))
     return [low, high]

@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import RunConfig
 from .fileio import atomic_write_json, atomic_write_text
+from .i18n import t
 
 __all__ = ["cross_validate", "fold_bundles"]
 
@@ -91,8 +92,8 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
                              for n, r in refs["metrics"].items()})
             n_test += len(bundle.test)
             tracking.log(scalar_metrics(scalars, "fold"), step=k + 1)
-            echo(f"fold {k + 1}/{folds}: " + ", ".join(f"{m}={v:.4f}" for m, v in
-                                                       list(scalars.items())[:4]))
+            echo(t("cv.fold_line", k=k + 1, folds=folds, metrics=", ".join(
+                f"{m}={v:.4f}" for m, v in list(scalars.items())[:4])))
         result = _summarise(rows, baselines, base_name, run.path)
         result.update(_reference_means(ref_rows, result["mean"], bundle.schema.task, n_test))
         _write_cv_report(run.path, folds, rows, result)

@@ -53,7 +53,9 @@ class DamagedRunError(CheckpointError):
     """A run folder whose files are missing, unreadable or hand-edited into nonsense."""
 
     def __init__(self, run: object, what: str):
-        super().__init__(f"this run is damaged: '{run}': {what}")
+        from .i18n import t
+
+        super().__init__(t("error.damaged_run", run=run, what=what))
 
 
 # What the operating system says, and what the user can do about it. Only conditions of the

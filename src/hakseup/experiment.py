@@ -26,6 +26,7 @@ from .data.bundle import DataBundle
 from .errors import CheckpointError, DamagedRunError
 from .results import RunResult
 from .runs import Run, load_run_config, read_status, require_run
+from .i18n import t
 
 __all__ = ["Experiment", "RunResult", "train", "run_callbacks"]
 
@@ -158,8 +159,8 @@ class Experiment:
             exp.preprocessor_ = load_preprocessor(
                 json.loads((run_dir / "preprocessing.json").read_text()))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            raise DamagedRunError(run, f"schema.json or preprocessing.json is missing or "
-                                       f"unreadable ({e}); train again.") from None
+            raise DamagedRunError(run, t("error.experiment.schema_json_preprocessing",
+                                         e=e)) from None
         exp.cfg.model.pretrained, exp.cfg.model.weights = False, None  # its own weights follow
         exp.model_ = build_model(exp.cfg.model, exp.schema_)
         folder = run_dir / "checkpoints" / checkpoint
@@ -168,8 +169,8 @@ class Experiment:
         try:
             exp.model_.load_state_dict(load_weights(folder))
         except RuntimeError as e:
-            raise DamagedRunError(run, f"the weights in '{folder}' do not fit the model in "
-                                       f"the run's config ({str(e).splitlines()[0]}).") from None
+            raise DamagedRunError(run, t("error.experiment.weights_fit_model", folder=folder,
+                                         e=str(e).splitlines()[0])) from None
         exp.model_.eval()
         exp.run_dir_ = run_dir
         return exp
@@ -224,8 +225,7 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         resume_dir = require_run(resume)
         check_run(resume_dir, weights=False)      # a damaged or hand-edited run: one line
         if read_status(resume_dir).get("status") == "complete":
-            raise CheckpointError(f"Run '{resume}' is already complete; nothing to resume. "
-                                  f"Start a new run, or evaluate it with `hakseup evaluate`.")
+            raise CheckpointError(t("error.experiment.run_already_complete", resume=resume))
         cfg = load_run_config(resume_dir)
     cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
@@ -285,7 +285,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                     callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
         except KeyboardInterrupt:
             pending.close()
-            echo(f"Interrupted. Continue with: hakseup train --resume {run.path}")
+            echo(t("train.interrupted", path=run.path))
             raise
         except BaseException:
             pending.close()

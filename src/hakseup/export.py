@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from .errors import HakseupError
+from .i18n import t
 
 __all__ = ["export_run", "export_model", "FORMATS"]
 
@@ -47,7 +48,8 @@ def export_run(run: str | Path, fmt: str, output: str | Path | None = None) -> t
     from .inference import load_trained
 
     if fmt not in FORMATS:
-        raise HakseupError(f"Unknown export format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+        raise HakseupError(t("error.export.unknown_export_format", fmt=fmt,
+                             names=', '.join(FORMATS)))
     _, schema, _, model = load_trained(run)
     out = Path(output) if output else Path(run) / f"model.{'pt' if fmt == 'torchscript' else 'onnx'}"
     return export_model(model, schema, fmt, out)
@@ -73,7 +75,8 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
     from .fileio import atomic_write
 
     if fmt not in FORMATS:
-        raise HakseupError(f"Unknown export format '{fmt}'. Choose one of: {', '.join(FORMATS)}.")
+        raise HakseupError(t("error.export.unknown_export_format_2", fmt=fmt,
+                             names=', '.join(FORMATS)))
     model = _exportable(model.eval())
     example = _example(schema)
     with torch.no_grad():
@@ -88,8 +91,7 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
     try:
         import onnx  # noqa: F401
     except ImportError:
-        raise HakseupError("ONNX export needs the onnx package: pip install onnx onnxscript "
-                           "(and onnxruntime to check the result).") from None
+        raise HakseupError(t("error.export.onnx_export_needs")) from None
     names = [f"input_{i}" for i in range(len(example))]
     tmp = out.with_name(f".{out.name}.tmp")
     try:

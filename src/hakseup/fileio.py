@@ -142,11 +142,10 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     writable); refuse a folder, a path through a file, and the input file itself."""
     path = Path(path)
     if path.is_dir():
-        raise error(f"{flag} '{path}' is a folder; expected a file name, e.g. "
-                    f"{path / 'predictions.csv'}.")
+        raise error(t("error.fileio.folder_file_name", flag=flag, path=path,
+                      value=path / 'predictions.csv'))
     if not_same_as is not None and _same_file(path, Path(not_same_as)):
-        raise error(f"{flag} '{path}' is the input file itself; writing there would destroy "
-                    f"it. Choose another file name.")
+        raise error(t("error.fileio.input_file_itself", flag=flag, path=path))
     parent = path.absolute().parent
     while not parent.exists() and parent != parent.parent:  # folders made later, on writing
         parent = parent.parent
@@ -159,8 +158,8 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     except OSError as e:
         from .errors import describe_os_error
 
-        raise error(f"{flag} '{path}' cannot be written: "
-                    f"{describe_os_error(e) or e.strerror}") from None
+        raise error(t("error.fileio.cannot_be_written", flag=flag, path=path,
+                      reason=describe_os_error(e) or e.strerror)) from None
     return path
 
 

@@ -20,6 +20,7 @@ import torch
 
 from .errors import DataError, HakseupError
 from .fileio import atomic_write_text
+from .i18n import t
 
 __all__ = ["is_image_run", "image_files_of", "predict_images", "predict_image_files"]
 
@@ -45,8 +46,7 @@ def image_files_of(data: str | Path, image_col: str | None) -> tuple[list[Path],
         files = list_images(p)
         return files, [f.relative_to(p).as_posix() for f in files]
     if not p.exists():
-        raise DataError(f"'{data}' not found; expected a folder of images, an image file, or a "
-                        f"CSV with a column of image paths.")
+        raise DataError(t("error.image_inference.found_folder_images", data=data))
     if is_image_file(p):
         return [p], [p.name]
     files, _, df = scan_table(p, image_col or "path", None, need_target=False)
@@ -69,8 +69,7 @@ def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
     cfg, schema, pre, model = exp.cfg, exp.schema_, exp.preprocessor_, exp.model_
     files, shown = image_files_of(data, cfg.data.image_col)
     if not files:
-        raise DataError(f"No image files in '{data}' (looked for .jpg, .png, .bmp, .webp and "
-                        f"more).")
+        raise DataError(t("error.image_inference.image_files_looked", data=data))
     size, channels, fit = _decode_settings(pre, schema)
     names = [str(f) for f in files]
     images, ok = decode_all(names, size, channels, fit, cache="auto",

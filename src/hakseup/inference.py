@@ -20,6 +20,7 @@ from .experiment import Experiment
 from .fileio import atomic_write_text
 from .results import RunResult
 from .runs import load_run_config
+from .i18n import t
 
 __all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run"]
 
@@ -55,8 +56,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
 
     if is_image_run(run):   # a folder, an image, or a CSV of image paths
         if keep:
-            raise DataError("--keep carries columns of a table into the predictions; this run "
-                            "was trained on images. Leave --keep out.")
+            raise DataError(t("error.inference.keep_carries_columns"))
         return predict_image_files(run, data, output)
 
     cfg = load_run_config(run)
@@ -66,8 +66,8 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
     result = predict_frame(run, df)
     clash = [c for c in kept.columns if c in result.columns]
     if clash:
-        raise DataError(f"--keep column(s) {', '.join(map(repr, clash))} have the name of a "
-                        f"prediction column. Rename them in '{data}', or leave them out.")
+        raise DataError(t("error.inference.keep_column_name", names=', '.join(map(repr, clash)),
+                          data=data))
     result = pd.concat([kept, result], axis=1)
     source = source_info(df)
     bom = excel or source.get("bom") or source.get("format") == "xlsx"
@@ -83,10 +83,10 @@ def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
         from .errors import closest
 
         near = closest(missing[0], list(df.columns), n=1)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
+        hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
         shown = ", ".join(map(str, df.columns[:30])) + (", ..." if df.shape[1] > 30 else "")
-        raise DataError(f"--keep column(s) {', '.join(map(repr, missing))} not in '{data}'."
-                        f"{hint} Columns: {shown}.")
+        raise DataError(t("error.inference.keep_column_columns",
+                          names=', '.join(map(repr, missing)), data=data, hint=hint, shown=shown))
     return df[list(dict.fromkeys(keep))].reset_index(drop=True)
 
 
@@ -101,8 +101,8 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
                   encoding=encoding, sheet=sheet)
     if schema.target not in df.columns:
-        raise DataError(f"'{data}' has no target column '{schema.target}'; evaluate needs "
-                        f"labelled rows (use `hakseup predict` for unlabelled ones).")
+        raise DataError(t("error.inference.target_column_evaluate", data=data,
+                          target=schema.target))
     df = df[df[schema.target].notna()]
     inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())

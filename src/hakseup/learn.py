@@ -29,20 +29,13 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError, DataError
+from .i18n import Section, t
 
 __all__ = ["fit", "setting_key", "SHORT_NAMES"]
 
 # The column name given to arrays' target (their features are x0, x1, ...: prediction.py).
 TARGET_NAME = "y"
-TEXT = {
-    "unknown": "Unknown setting '{name}'. Did you mean {near}? Valid settings: {valid} (or any "
-               "config key, dotted: **{{'train.lr': 0.01}}).",
-    "no_target": "fit(X, y) needs y: the labels or values of X's rows (got X alone). Pass a "
-                 "DataFrame with target='column' for a table.",
-    "lengths": "X has {n_x} rows but y has {n_y}; expected one target per row.",
-    "not_data": "Expected a CSV path, a pandas DataFrame, or a NumPy array/tensor of feature "
-                "rows for data; got {kind}.",
-}
+TEXT = Section("error.learn")   # the messages, in the language chosen (i18n catalogs)
 
 
 def _short_names() -> dict[str, str]:
@@ -84,7 +77,8 @@ def setting_key(name: str) -> str:
         return SHORT_NAMES[name]
     near = closest(name, SHORT_NAMES, n=3)
     raise ConfigError(TEXT["unknown"].format(
-        name=name, near=" or ".join(f"'{n}'" for n in near) if near else "none of them",
+        name=name, near=" or ".join(f"'{n}'" for n in near) if near
+        else t("error.learn.none_of_them"),
         valid=", ".join(sorted(SHORT_NAMES))))
 
 

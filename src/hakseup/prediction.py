@@ -21,21 +21,19 @@ import torch
 
 from .errors import DataError
 from .evaluation.metrics import decide
+from .i18n import t
 
 __all__ = ["table_inputs", "predict_table", "array_frame", "FEATURE_NAME"]
 
 FEATURE_NAME = "x{}"    # the column names given to an array's features
-NOT_A_TABLE = ("This run was trained on a built-in image dataset or a time series; --data takes "
-               "a CSV only for runs trained on a CSV table.")
-UNSEEN = "Categories never seen in training were mapped to 'unknown': {counts}."
-BAD_SHAPE = ("Expected feature rows of shape (rows, features) or (rows, steps, features); got "
-             "an array of shape {shape}.")
+# The messages (i18n catalogs): error.prediction.not_a_table, warn.prediction.unseen,
+# error.prediction.bad_shape.
 
 
 def table_inputs(pre, df: pd.DataFrame, need_target: bool):
     """The model's input tensors for ``df`` (warnings for unseen categories, extra columns)."""
     if getattr(pre, "kind", None) != "table":
-        raise DataError(NOT_A_TABLE)
+        raise DataError(t("error.prediction.not_a_table"))
     for notice in pre.check_columns(df, need_target):
         warnings.warn(notice)
     from .run_check import warn_unusable_numbers  # hook (failures branch): count text/inf
@@ -43,8 +41,8 @@ def table_inputs(pre, df: pd.DataFrame, need_target: bool):
     warn_unusable_numbers(df, pre)
     inputs, stats = pre.transform_inputs(df)
     if stats["unknown"]:
-        warnings.warn(UNSEEN.format(counts=", ".join(f"{c}: {n} row(s)"
-                                                     for c, n in stats["unknown"].items())))
+        warnings.warn(t("warn.prediction.unseen", counts=", ".join(
+            t("warn.prediction.rows", column=c, n=n) for c, n in stats["unknown"].items())))
     return inputs
 
 
@@ -73,7 +71,7 @@ def array_frame(x: Any, columns: list[str] | None = None) -> pd.DataFrame:
     if a.ndim == 1:
         a = a.reshape(-1, 1)
     if a.ndim not in (2, 3):
-        raise DataError(BAD_SHAPE.format(shape=tuple(a.shape)))
+        raise DataError(t("error.prediction.bad_shape", shape=tuple(a.shape)))
     flat = a.reshape(len(a), -1)
     names = columns if columns and len(columns) == flat.shape[1] else [
         FEATURE_NAME.format(i) for i in range(flat.shape[1])]

@@ -20,6 +20,7 @@ from typing import Any
 
 from .data.bundle import DataBundle, Schema
 from .evaluation.metrics import MAIN_METRIC
+from .i18n import t
 
 __all__ = ["RunResult"]
 
@@ -30,8 +31,6 @@ TEXT = {
     "verdict": "verdict", "checkpoint": "weights", "parameters": "{n:,} parameters",
     "says": "What the run says ({n})", "decided": "What was decided about the data ({n})",
     "repr": "RunResult({key}={value}, baseline {name} {base}, {epochs} epochs, run {run})",
-    "no_model": "This result holds no trained model with its fitted preprocessing (a result "
-                "of `evaluate` on a file); load the run with hakseup.Experiment.from_run.",
 }
 _HTML_FONT = "font-family:system-ui,sans-serif;font-size:13px"
 _HTML_STYLE = f"border-collapse:collapse;{_HTML_FONT}"
@@ -88,7 +87,7 @@ class RunResult:
 
         pre = getattr(self.bundle, "preprocessor", None)
         if self.model is None or pre is None or self.schema is None:
-            raise DataError(TEXT["no_model"])
+            raise DataError(t("error.results.no_model"))
         if isinstance(new_data, (str, Path)):
             from .config import DataConfig
             from .data.reader import read_data

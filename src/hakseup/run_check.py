@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DamagedRunError, HakseupError
+from .i18n import t
 
 __all__ = ["check_run", "run_folder", "read_json", "run_records", "read_metrics",
            "warn_unusable_numbers"]
@@ -44,15 +45,16 @@ def read_json(run: Path, name: str, kind: type = dict) -> Any:
 
     p = run / name
     if not p.exists() and not p.is_symlink():
-        raise DamagedRunError(run, f"{name} is missing.")
+        raise DamagedRunError(run, t("error.run_check.missing", name=name))
     try:
         check_input_file(p, name, OSError)
         value = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise DamagedRunError(run, f"{name} cannot be read ({str(e).splitlines()[0]}).") from None
+        raise DamagedRunError(run, t("error.run_check.cannot_read", name=name,
+                                     e=str(e).splitlines()[0])) from None
     if not isinstance(value, kind):
-        raise DamagedRunError(run, f"{name} holds {type(value).__name__}, expected a "
-                                   f"{'mapping' if kind is dict else kind.__name__}.")
+        raise DamagedRunError(run, t("error.run_check.holds", name=name, kind=type(value).__name__,
+                                     value='mapping' if kind is dict else kind.__name__))
     return value
 
 
@@ -69,21 +71,20 @@ def check_run(run: str | os.PathLike, weights: bool = True):
         raw = read_yaml(path / "config.yaml")
         cfg = RunConfig.from_dict(raw)
     except HakseupError as e:
-        raise DamagedRunError(run, f"config.yaml: {e}") from None
+        raise DamagedRunError(run, t("error.run_check.config_yaml", e=e)) from None
     # A run saves its whole resolved config: a missing section or an unresolved model means
     # the file was replaced or cut, and the defaults would silently stand in for it.
     missing = [k for k in ("data", "model", "train", "output")
                if not isinstance(raw.get(k), dict)]
     if missing or cfg.model.name == "auto":
         what = "no " + ", ".join(missing) if missing else "model.name is auto"
-        raise DamagedRunError(run, f"config.yaml is not the resolved config the run saved "
-                                   f"({what}).")
+        raise DamagedRunError(run, t("error.run_check.config_yaml_resolved", what=what))
     d = read_json(path, "schema.json")
     _check_schema(run, d)
     try:
         schema = Schema.from_dict(d)
     except (KeyError, TypeError, ValueError) as e:
-        raise DamagedRunError(run, f"schema.json does not describe a model's data ({e}).") \
+        raise DamagedRunError(run, t("error.run_check.schema_json_does", e=e)) \
             from None
     pre = _preprocessor(run, read_json(path, "preprocessing.json"))
     if weights:
@@ -94,18 +95,18 @@ def check_run(run: str | os.PathLike, weights: bool = True):
 def _check_schema(run, d: dict) -> None:
     shape = d.get("input_shape")
     problems = [
-        (d.get("task") not in _TASKS, f"task {d.get('task')!r} is not one of {sorted(_TASKS)}"),
-        (d.get("input_kind") not in _INPUTS, f"input_kind {d.get('input_kind')!r} is not one of "
-                                             f"{sorted(_INPUTS)}"),
+        (d.get("task") not in _TASKS, ("not_one_of", "task", d.get("task"), sorted(_TASKS))),
+        (d.get("input_kind") not in _INPUTS,
+         ("not_one_of", "input_kind", d.get("input_kind"), sorted(_INPUTS))),
         (not (isinstance(shape, list) and 1 <= len(shape) <= 3 and all(
-            _whole(v) and v >= 1 for v in shape)), f"input_shape {shape!r} is not 1 to 3 "
-                                                    f"positive integers"),
+            _whole(v) and v >= 1 for v in shape)), ("not_shape", "input_shape", shape, None)),
         (not (_whole(d.get("n_outputs")) and d["n_outputs"] >= 1),
-         f"n_outputs {d.get('n_outputs')!r} is not a positive integer"),
+         ("not_positive", "n_outputs", d.get("n_outputs"), None)),
     ]
-    for bad, what in problems:
+    for bad, (problem, key, value, choices) in problems:
         if bad:
-            raise DamagedRunError(run, f"schema.json: {what}.")
+            raise DamagedRunError(run, t("error.run_check.schema_json", what=t(
+                f"error.run_check.{problem}", key=key, value=value, choices=choices)))
 
 
 def _whole(v: Any) -> bool:
@@ -119,23 +120,23 @@ def _preprocessor(run, d: dict):
     try:
         pre = load_preprocessor(d)
     except Exception as e:  # noqa: BLE001 - any nonsense in a hand-edited file lands here
-        raise DamagedRunError(run, f"preprocessing.json cannot be loaded ({type(e).__name__}: "
-                                   f"{str(e)[:120]}).") from None
+        raise DamagedRunError(run, t("error.run_check.preprocessing_json_cannot",
+                                     kind=type(e).__name__, e=str(e)[:120])) from None
     if dataclasses.is_dataclass(pre):
         hints = typing.get_type_hints(type(pre))
         for f in dataclasses.fields(pre):
             value = getattr(pre, f.name)
             if not _fits(value, hints.get(f.name, Any)):
-                raise DamagedRunError(run, f"preprocessing.json: '{f.name}' is {value!r:.60}, "
-                                           f"not {hints[f.name]}.")
+                raise DamagedRunError(run, t("error.run_check.preprocessing_json", name=f.name,
+                                             value=value, hints=hints[f.name]))
     else:
         for name in ("max_value", "mean_", "std_"):   # a number, or one per channel
             value = getattr(pre, name, 1.0)
             values = value if isinstance(value, (list, tuple)) and value else [value]
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                        and math.isfinite(v) for v in values):
-                raise DamagedRunError(run, f"preprocessing.json: '{name}' is {value!r:.60}, "
-                                           f"not a number (or one per channel).")
+                raise DamagedRunError(run, t("error.run_check.preprocessing_json_number",
+                                             name=name, value=value))
     return pre
 
 
@@ -173,19 +174,19 @@ def _check_weights(run, path: Path, cfg, schema) -> None:
         except (OSError, ValueError) as e:
             problems.append(f"{folder.relative_to(path)}: {e}")
     if found is None:
-        raise DamagedRunError(run, f"no readable weights ({'; '.join(problems)}).")
+        raise DamagedRunError(run, t("error.run_check.readable_weights",
+                                     names='; '.join(problems)))
     try:
         model = build_model(cfg.model, schema)
     except HakseupError as e:
-        raise DamagedRunError(run, f"config.yaml and schema.json describe no model: {e}") \
+        raise DamagedRunError(run, t("error.run_check.config_yaml_schema", e=e)) \
             from None
     expected = {k: list(v.shape) for k, v in model.state_dict().items()}
     if expected != found:
         wrong = sorted(set(expected) ^ set(found)) or sorted(
             k for k in expected if expected[k] != found[k])
-        raise DamagedRunError(run, f"the weights in {base.relative_to(path)} do not fit the "
-                                   f"model config.yaml describes (first difference: "
-                                   f"{wrong[0]}); was model.* edited after training?")
+        raise DamagedRunError(run, t("error.run_check.weights_fit_model",
+                                     relative_to=base.relative_to(path), wrong=wrong[0]))
 
 
 def _header_shapes(file: Path) -> dict[str, list[int]]:
@@ -198,7 +199,7 @@ def _header_shapes(file: Path) -> dict[str, list[int]]:
         with safe_open(str(file), framework="pt") as f:
             return {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
     except SafetensorError as e:
-        raise ValueError(f"not a valid safetensors file ({str(e)[:100]})") from None
+        raise ValueError(t("error.run_check.not_safetensors", reason=str(e)[:100])) from None
 
 
 def run_records(root: str | os.PathLike) -> list[dict]:
@@ -224,10 +225,10 @@ def _check_record(run: Path, r: dict) -> None:
               "model": str, "duration_s": (int, float), "main_metric": dict}
     for key, tp in types_.items():
         if key in r and (not isinstance(r[key], tp) or isinstance(r[key], bool)):
-            raise DamagedRunError(run, f"run.json: '{key}' is {r[key]!r:.40}.")
+            raise DamagedRunError(run, t("error.run_check.run_json", key=key, r=r[key]))
     for k, v in r.get("main_metric", {}).items():
         if not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise DamagedRunError(run, f"run.json: main_metric {k!r} is {v!r:.40}.")
+            raise DamagedRunError(run, t("error.run_check.run_json_main", k=k, v=v))
 
 
 def read_metrics(run: str | os.PathLike) -> dict:
@@ -237,7 +238,7 @@ def read_metrics(run: str | os.PathLike) -> dict:
         return {}
     metrics = read_json(path, "metrics.json").get("metrics", {})
     if not isinstance(metrics, dict):
-        raise DamagedRunError(run, "metrics.json: 'metrics' is not a mapping.")
+        raise DamagedRunError(run, t("error.run_check.metrics_json_metrics"))
     return {k: v for k, v in metrics.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
@@ -260,8 +261,8 @@ def warn_unusable_numbers(df, pre) -> None:
         text = int((s.notna().to_numpy() & np.isnan(v)).sum())
         inf = int(np.isinf(v).sum())
         if text or inf:
-            found.append(f"{col}: " + ", ".join(p for p in (f"{text} text" if text else "",
-                                                             f"{inf} inf" if inf else "") if p))
+            found.append(f"{col}: " + ", ".join(p for p in (
+                t("warn.run_check.n_text", n=text) if text else "",
+                t("warn.run_check.n_inf", n=inf) if inf else "") if p))
     if found:
-        warnings.warn("Numeric column(s) with values that are not finite numbers, predicted "
-                      "with the training median in their place: " + "; ".join(found) + ".")
+        warnings.warn(t("warn.run_check.not_finite", found="; ".join(found)))

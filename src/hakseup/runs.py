@@ -34,6 +34,7 @@ from typing import Any
 from .durability import defer, end_deferred
 from .errors import CheckpointError
 from .fileio import atomic_write_json
+from .i18n import t
 
 __all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
            "require_run"]
@@ -44,18 +45,14 @@ def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None)
     if explicit:
         path = Path(explicit)
         if path.exists() and not path.is_dir():
-            raise CheckpointError(f"Output '{path}' is a file, not a folder. Expected a new or "
-                                  f"empty folder for the run; choose another --output.")
+            raise CheckpointError(t("error.runs.output_file_folder", path=path))
         if path.is_dir() and any(path.iterdir()):
-            raise CheckpointError(f"Output folder '{path}' already exists and is not empty. "
-                                  f"Choose another --output, remove it, or continue it with "
-                                  f"--resume {path}.")
+            raise CheckpointError(t("error.runs.output_folder_already", path=path))
         _mkdir(path, exist_ok=True)
         return path
     root = Path(root)
     if root.exists() and not root.is_dir():
-        raise CheckpointError(f"output.root '{root}' is a file, not a folder. Expected a folder "
-                              f"to hold run folders; set --set output.root=DIR.")
+        raise CheckpointError(t("error.runs.output_root_file", root=root))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
     for i in range(1000):
@@ -65,7 +62,7 @@ def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None)
             return path
         except FileExistsError:
             continue
-    raise CheckpointError(f"Could not create a run folder under '{root}'.")
+    raise CheckpointError(t("error.runs.could_create_run", root=root))
 
 
 def _mkdir(path: Path, exist_ok: bool = False) -> None:
@@ -74,9 +71,8 @@ def _mkdir(path: Path, exist_ok: bool = False) -> None:
     except FileExistsError:
         raise
     except OSError as e:
-        raise CheckpointError(f"Cannot create the run folder '{path}': {e.strerror or e}. "
-                              f"Expected a writable place; choose another --output or "
-                              f"--set output.root=DIR.") from None
+        raise CheckpointError(t("error.runs.cannot_create_run", path=path,
+                                value=e.strerror or e)) from None
 
 
 def read_status(run: str | os.PathLike) -> dict:
@@ -106,16 +102,12 @@ def require_run(run: str | os.PathLike) -> Path:
         mode = os.stat(path).st_mode
     except OSError as e:
         if path.is_symlink() and e.errno != 2:
-            raise CheckpointError(f"Run folder '{run}' is a symbolic link loop.") from None
-        raise CheckpointError(f"Run folder '{run}' does not exist. List runs with "
-                              f"`hakseup runs`, or pass the folder a run printed when it "
-                              f"ended.") from None
+            raise CheckpointError(t("error.runs.run_folder_symbolic", run=run)) from None
+        raise CheckpointError(t("error.runs.run_folder_does", run=run)) from None
     if not stat.S_ISDIR(mode):
-        raise CheckpointError(f"'{run}' is a file, not a run folder. Expected a folder made "
-                              f"by `hakseup train`, e.g. runs/<timestamp>-<name>.")
+        raise CheckpointError(t("error.runs.file_run_folder", run=run))
     if not (path / "config.yaml").exists():
-        raise CheckpointError(f"'{run}' is not a hakseup run folder (no config.yaml). Expected "
-                              f"a folder made by `hakseup train`, e.g. runs/<timestamp>-<name>.")
+        raise CheckpointError(t("error.runs.hakseup_run_folder", run=run))
     return path
 
 
@@ -242,9 +234,8 @@ class Run:
             f.seek(0)
             owner = f.read().strip() or "?"
             f.close()
-            raise CheckpointError(f"Run '{self.path}' is being written by another process "
-                                  f"(pid {owner}). Wait for it to finish, or stop it; two "
-                                  f"processes must not write one run.") from None
+            raise CheckpointError(t("error.runs.run_being_written", path=self.path,
+                                    owner=owner)) from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))

@@ -28,6 +28,7 @@ from .config_rules import tune_values
 from .errors import ConfigError
 from .fileio import atomic_write_json, atomic_write_text
 from .training.callbacks import Callback
+from . import i18n
 
 __all__ = ["tune", "parse_space"]
 
@@ -36,9 +37,8 @@ def parse_space(space: dict) -> dict:
     """The ``tune`` section as {key: (kind, spec)}: every key a real config key, every range
     well formed (``config.tune_values``, the same rules the config loader applies)."""
     if not space:
-        raise ConfigError("The search space is empty. Declare one in the config, e.g. "
-                          "tune: {train.lr: {low: 1.0e-4, high: 0.1, log: true}, "
-                          "model.hidden: [[64], [128]]}.")
+        raise ConfigError(i18n.t("error.tuning.search_space_empty", example=(
+            "{train.lr: {low: 1.0e-4, high: 0.1, log: true}, model.hidden: [[64], [128]]}")))
     parsed = {}
     for key, spec in space.items():
         set_key({}, key, None)  # raises for an unknown key, with suggestions
@@ -126,7 +126,7 @@ def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | No
     from .tracking import RunTracking
 
     if trials < 1:
-        raise ConfigError(f"--trials must be at least 1, got {trials}.")
+        raise ConfigError(i18n.t("error.tuning.trials_must_least", trials=trials))
     saved = {}
     if resume:
         cfg = load_run_config(require_run(resume))
@@ -191,8 +191,7 @@ def _shared_study(cfg: RunConfig, space: dict, saved: dict, storage: str | None,
     if url is None:
         return None
     if storage is None and "***" in url:
-        raise ConfigError(f"This run's study is in '{url}', whose password is not saved; pass "
-                          f"--storage URL again (or keep the password in ~/.pgpass).")
+        raise ConfigError(i18n.t("error.tuning.run_study_whose", url=url))
     name = study or saved.get("name") or default_study_name(cfg, space)
     worker = saved.get("worker") or uuid.uuid4().hex[:12]
     # Workers must not draw the same samples: the seed is the config's and the worker's.
@@ -222,8 +221,7 @@ def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
 
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     if not complete:
-        raise ConfigError("No trial completed (all were pruned or failed); widen the search "
-                          "space or raise train.epochs.")
+        raise ConfigError(i18n.t("error.tuning.trial_completed_all"))
     best = study.best_trial
     best_cfg = copy.deepcopy(cfg.to_dict())
     best_cfg.pop("tune", None)

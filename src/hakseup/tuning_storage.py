@@ -18,6 +18,7 @@ import hashlib
 import json
 
 from .errors import ConfigError
+from .i18n import t
 
 __all__ = ["open_study", "default_study_name", "masked_url", "DB_EXTRA"]
 
@@ -62,13 +63,9 @@ def _explain(url: str, e: BaseException) -> str:
     if isinstance(e, ImportError):   # optuna words a missing driver as an ImportError
         cause = e.__cause__ or e.__context__
         missing = getattr(cause, "name", None) or text
-        how = DB_EXTRA if url.startswith("postgres") else \
-            "pip install pymysql and write mysql+pymysql://... (or the driver your URL names)"
-        return (f"The database driver for '{masked_url(url)}' is not installed (no module "
-                f"'{missing}'). Install it with: {how}.")
-    return (f"The study storage '{masked_url(url)}' could not be opened ({text}). Expected a "
-            f"reachable database URL such as postgresql://user@host:5432/db or "
-            f"sqlite:///study.db; check --storage.")
+        how = DB_EXTRA if url.startswith("postgres") else t("error.tuning_storage.mysql_how")
+        return t("error.tuning_storage.no_driver", url=masked_url(url), missing=missing, how=how)
+    return t("error.tuning_storage.not_opened", url=masked_url(url), text=text)
 
 
 def _is_race(e: BaseException) -> bool:
@@ -110,8 +107,8 @@ def open_study(url: str, name: str, seed: int, shared: bool):
         return _create_retrying(url, name, seed)
     except ValueError as e:   # an existing study of that name optimises the other way
         if "direction" in str(e).lower():
-            raise ConfigError(f"Study '{name}' in '{masked_url(url)}' exists with another "
-                              f"direction; choose another --study.") from None
+            raise ConfigError(t("error.tuning_storage.study_exists_another", name=name,
+                                masked_url=masked_url(url))) from None
         raise ConfigError(_explain(url, e)) from None
     except Exception as e:   # sqlalchemy's ArgumentError, OperationalError, a missing driver
         if not shared:

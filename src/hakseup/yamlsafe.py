@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .i18n import t
 
 __all__ = ["load_yaml_text", "YAMLSyntaxError", "MAX_YAML_NODES", "MAX_YAML_DEPTH",
            "MAX_YAML_BYTES"]
@@ -42,9 +43,8 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_YAML_DEPTH:
-            raise ConfigError(f"{where} is nested more than {MAX_YAML_DEPTH} levels deep at "
-                              f"line {node.start_mark.line + 1}; a config is a few levels of "
-                              f"'section: key: value'.")
+            raise ConfigError(t("error.yamlsafe.nested_more_than", where=where,
+                                max_yaml_depth=MAX_YAML_DEPTH, value=node.start_mark.line + 1))
         if id(node) in sizes:
             return sizes[id(node)]
         sizes[id(node)] = 0  # a node that contains itself counts once
@@ -54,25 +54,24 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
                     if k.value in seen:
-                        raise ConfigError(f"{where} repeats the key '{k.value}' at line "
-                                          f"{k.start_mark.line + 1}; YAML would silently keep "
-                                          f"only the last one. Keep one of them.")
+                        raise ConfigError(t("error.yamlsafe.repeats_key_line", where=where,
+                                            value=k.value, value2=k.start_mark.line + 1))
                     seen.add(k.value)
                 total += size(k, depth + 1) + size(v, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             total += sum(size(c, depth + 1) for c in node.value)
         if total > MAX_YAML_NODES:
-            raise ConfigError(f"{where} expands to more than {MAX_YAML_NODES:,} values (YAML "
-                              f"anchors and aliases repeated inside each other); refused. "
-                              f"Write the values out, without nested aliases.")
+            raise ConfigError(t("error.yamlsafe.expands_more_than", where=where,
+                                max_yaml_nodes=MAX_YAML_NODES))
         sizes[id(node)] = total
         return total
 
     size(root, 0)
 
 
-def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
+def load_yaml_text(text: str, where: str | None = None) -> Any:
     """PyYAML's safe loader with limits (see ``_yaml_limits``); errors are one line."""
+    where = where or t("where.yaml_text")
     loader = None
     try:
         loader = yaml.SafeLoader(text)     # rejects control characters already
@@ -83,13 +82,12 @@ def load_yaml_text(text: str, where: str = "The YAML text") -> Any:
         return loader.construct_document(node)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        at = t("where.at_line", line=mark.line + 1, column=mark.column + 1) if mark else ""
         problem = getattr(e, "problem", None) or getattr(e, "reason", None) or "invalid syntax"
-        raise YAMLSyntaxError(f"{where} is not valid YAML{at}: {problem}. Fix the syntax "
-                              f"(indent with spaces, 'key: value').") from None
+        raise YAMLSyntaxError(t("error.yamlsafe.valid_yaml_fix", where=where, at=at,
+                                problem=problem)) from None
     except RecursionError:
-        raise ConfigError(f"{where} is nested too deeply to read; a config is a few levels "
-                          f"of 'section: key: value'.") from None
+        raise ConfigError(t("error.yamlsafe.nested_too_deeply", where=where)) from None
     finally:
         if loader is not None:
             loader.dispose()

@@ -30,17 +30,15 @@ def run(args: argparse.Namespace) -> int:
 
     r = adjust(read_csv(args.file), args.treatment, args.outcome, args.confounder)
     a, b = r["compared"]
-    print(f"Effect of {r['treatment']} = {a} versus {b} on mean {r['outcome']}:\n")
-    print_table([(f"{s['stratum']} ({s['weight']:.0%} of rows)", f"{s['mean'][a]:.4f} "
-                  f"(n={s['n'][a]})", f"{s['mean'][b]:.4f} (n={s['n'][b]})", f"{s['effect']:+.4f}")
-                 for s in r["strata"]],
-                header=(r["confounder"], a, b, "difference"))
-    print(f"\ncrude:    {a} {r['crude'][a]:.4f} vs {b} {r['crude'][b]:.4f} → "
-          f"{r['crude_effect']:+.4f}")
-    print(f"adjusted: {a} {r['adjusted'][a]:.4f} vs {b} {r['adjusted'][b]:.4f} → "
-          f"{r['adjusted_effect']:+.4f}  (standardised over {r['confounder']})")
+    print(t("adjust.effect", treatment=r['treatment'], a=a, b=b, outcome=r['outcome']) + "\n")
+    print_table([(t("adjust.stratum", stratum=s['stratum'], weight=s['weight']),
+                  f"{s['mean'][a]:.4f} (n={s['n'][a]})", f"{s['mean'][b]:.4f} (n={s['n'][b]})",
+                  f"{s['effect']:+.4f}") for s in r["strata"]],
+                header=(r["confounder"], a, b, t("adjust.difference")))
+    print("\n" + t("adjust.crude", a=a, b=b, ma=r['crude'][a], mb=r['crude'][b],
+                    effect=r['crude_effect']))
+    print(t("adjust.adjusted", a=a, b=b, ma=r['adjusted'][a], mb=r['adjusted'][b],
+            effect=r['adjusted_effect'], confounder=r['confounder']))
     if r["simpson"]:
-        print(f"\nWARNING: Simpson's paradox — adjusting for {r['confounder']} reverses the sign "
-              f"of the effect. The crude comparison is confounded: {r['confounder']} differs "
-              f"between the groups and affects {r['outcome']}.")
+        print("\n" + t("adjust.simpson", confounder=r['confounder'], outcome=r['outcome']))
     return 0

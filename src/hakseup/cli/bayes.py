@@ -34,16 +34,16 @@ def run(args: argparse.Namespace) -> int:
     sens = check_probability("sensitivity", args.sensitivity)
     fpr = check_probability("false-positive-rate", args.false_positive_rate)
     if not 1 <= args.positives <= 100:
-        raise HakseupError(f"--positives must be between 1 and 100, got {args.positives}.")
+        raise HakseupError(t("error.cli.bayes.positives_must_between", positives=args.positives))
     c = expected_counts(prev, sens, fpr)
-    print("Out of 1,000 people tested once:")
-    print_table([("condition", f"{c['true positives']:.1f}", f"{c['false negatives']:.1f}"),
-                 ("no condition", f"{c['false positives']:.1f}", f"{c['true negatives']:.1f}")],
-                header=("", "test positive", "test negative"))
+    print(t("bayes.out_of"))
+    print_table([(t("bayes.condition"), f"{c['true positives']:.1f}",
+                  f"{c['false negatives']:.1f}"),
+                 (t("bayes.no_condition"), f"{c['false positives']:.1f}",
+                  f"{c['true negatives']:.1f}")],
+                header=("", t("bayes.test_positive"), t("bayes.test_negative")))
     positives = c["true positives"] + c["false positives"]
-    print(f"\nOf the {positives:.1f} who test positive, {c['true positives']:.1f} have the "
-          f"condition.")
+    print("\n" + t("bayes.of_positives", positives=positives, true=c['true positives']))
     for k, p in enumerate(posteriors(prev, sens, fpr, args.positives), start=1):
-        print(f"After {k} positive test{'s' if k > 1 else ''}: {p:.2%} chance of the condition "
-              f"(before any test: {prev:.2%}).")
+        print(t("bayes.after_one" if k == 1 else "bayes.after_k", k=k, p=p, prior=prev))
     return 0

@@ -36,10 +36,9 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(args.output, "--output", HakseupError)
     path, diff = export_run(args.run, args.format, args.output)
     if math.isnan(diff):
-        print(f"Exported to {path} (not checked: pip install onnxruntime to compare outputs)")
+        print(t("export.unchecked", path=path))
         return 0
     if diff > 1e-4:
-        raise HakseupError(f"The exported model differs from the original by {diff:.2e}; "
-                           f"{path} was written but should not be trusted.")
-    print(f"Exported to {path}; outputs match the original (max difference {diff:.1e}).")
+        raise HakseupError(t("error.cli.export.exported_model_differs", diff=diff, path=path))
+    print(t("export.checked", path=path, diff=diff))
     return 0

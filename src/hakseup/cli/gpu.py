@@ -18,7 +18,8 @@ def register(sub) -> None:
     p = sub.add_parser("gpu", help=t("cmd.gpu.help"),
                        description=t("cmd.gpu.description"),
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--watch", type=float, metavar="S", help="refresh every S seconds (Ctrl-C stops)")
+    p.add_argument("--watch", type=float, metavar="S",
+                   help="refresh every S seconds (Ctrl-C stops)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace, nvml=None) -> int:
     from ..monitor.gpu import changed_fields, format_status, load_nvml, read_gpus
 
     if args.watch is not None and not 0 < args.watch < float("inf"):  # nan is not > 0
-        raise HakseupError(f"--watch needs a positive number of seconds, got {args.watch}.")
+        raise HakseupError(t("error.cli.gpu.watch_needs_positive", watch=args.watch))
     nvml = nvml or load_nvml()
     previous = None
     while True:

@@ -36,8 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not (10 <= args.steps <= 100_000) or not (0 < args.start_lr < args.end_lr) \
             or not (1 <= args.seeds <= 20):
-        raise HakseupError("lr-find needs 10 <= --steps <= 100000, 0 < --start-lr < --end-lr and "
-                           "1 <= --seeds <= 20.")
+        raise HakseupError(t("error.cli.lr_find.find_needs_steps"))
     cfg = config_from_args(args)
     if args.print_config:
         print(cfg.to_yaml(), end="")
@@ -56,11 +55,11 @@ def run(args: argparse.Namespace) -> int:
             "curves": [{"lr": lrs.tolist(), "loss": losses.tolist()}
                        for lrs, losses, _ in curves]})
         run.complete(suggested_lr=median)
-    print(f"Suggested learning rate: {median:.3g}" + (
-        f" (seeds: {', '.join(f'{s:.3g}' for s in suggestions)}; spread x"
-        f"{max(suggestions) / min(suggestions):.1f})" if len(suggestions) > 1 else ""))
-    print(f"Plot: {run.path / 'plots' / 'lr_find.png'}")
-    print(f"Use it: {train_command(args, median)}")
+    print(t("lr_find.suggested", lr=median) + (t(
+        "lr_find.seeds", values=", ".join(f"{s:.3g}" for s in suggestions),
+        spread=max(suggestions) / min(suggestions)) if len(suggestions) > 1 else ""))
+    print(t("lr_find.plot", path=run.path / 'plots' / 'lr_find.png'))
+    print(t("lr_find.use_it", command=train_command(args, median)))
     return 0
 
 

@@ -51,5 +51,5 @@ def run(args: argparse.Namespace) -> int:
     check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
     out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
                        encoding=args.encoding, sheet=args.sheet)
-    print(f"Predictions written to {out}")
+    print(t("predict.written", path=out))
     return 0

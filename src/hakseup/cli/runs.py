@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.args and args.args[0] == "compare":
         paths = args.args[1:]
         if len(paths) < 2:
-            raise HakseupError("runs compare needs at least two run folders, e.g. "
-                               "`hakseup runs compare runs/A runs/B`.")
+            raise HakseupError(t("error.cli.runs.runs_compare_needs"))
         configs = [_flat(check_run(p, weights=False)[0].to_dict()) for p in paths]
         names = [Path(p).name for p in paths]
         keys = sorted(k for k in set().union(*configs)
@@ -61,11 +60,10 @@ def run(args: argparse.Namespace) -> int:
                     header=("metric", *names))
         return 0
     if len(args.args) > 1:
-        raise HakseupError("runs takes one folder (or `compare RUN RUN...`).")
+        raise HakseupError(t("error.cli.runs.runs_takes_one"))
     root = args.args[0] if args.args else "runs"
     if not Path(root).is_dir():
-        raise HakseupError(f"Runs folder '{root}' does not exist (or is not a folder). Train a "
-                           f"model first, or pass the folder that holds your runs.")
+        raise HakseupError(t("error.cli.runs.runs_folder_does", root=root))
     rows = []
     for r in run_records(root):
         main = r.get("main_metric") or {}
@@ -74,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                      Path(str(r.get("dataset") or "—")).name, r.get("model", "—"), metric,
                      f"{r['duration_s']:.1f} s" if "duration_s" in r else "—", r.get("status")))
     if not rows:
-        print(f"No runs in '{root}'.")
+        print(t("runs.none", root=root))
         return 0
     print_table(rows, header=("run", "created", "data", "model", "main metric", "duration",
                               "status"))

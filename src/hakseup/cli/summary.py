@@ -43,11 +43,11 @@ def _schema(shape_text: str, outputs: int):
     except ValueError:
         shape = ()
     if not shape or any(d < 1 for d in shape) or len(shape) > 3 or math.prod(shape) > MAX_INPUT:
-        raise HakseupError(f"Invalid --input-shape '{shape_text}': expected 1 to 3 positive "
-                           f"integers, e.g. 1,28,28 (image), 28,28 (sequence) or 20 (features), "
-                           f"with at most {MAX_INPUT:,} values in all.")
+        raise HakseupError(t("error.cli.summary.invalid_input_shape", shape_text=shape_text,
+                             max_input=MAX_INPUT))
     if not 1 <= outputs <= MAX_INPUT:
-        raise HakseupError(f"Invalid --outputs {outputs}: expected 1 to {MAX_INPUT:,}.")
+        raise HakseupError(t("error.cli.summary.invalid_outputs", outputs=outputs,
+                             max_input=MAX_INPUT))
     kind = {3: "image", 2: "sequence", 1: "table"}[len(shape)]
     return Schema("multiclass", kind, shape, outputs,
                   numeric_features=[f"x{i}" for i in range(shape[0])] if kind == "table" else [])
@@ -87,6 +87,6 @@ def run(args: argparse.Namespace) -> int:
     print_table([(r["layer"], r["type"], r["output"], f"{r['parameters']:,}",
                   f"{r['trainable']:,}") for r in rows],
                 header=("layer", "type", "output shape (batch 2)", "parameters", "trainable"))
-    print(f"\nTotal parameters: {totals['parameters']:,} (trainable {totals['trainable']:,}, "
-          f"non-trainable {totals['non_trainable']:,}); size {totals['size_mb']:.2f} MB")
+    print("\n" + t("summary.total", n=totals['parameters'], trainable=totals['trainable'],
+                    frozen=totals['non_trainable'], mb=totals['size_mb']))
     return 0

@@ -46,10 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
 
     if args.folds is not None and args.folds < 2:
-        raise HakseupError(f"--folds {args.folds} is too few; expected at least 2.")
+        raise HakseupError(t("error.cli.tune.folds_too_few", folds=args.folds))
     if args.study and not args.storage and not args.resume:
-        raise HakseupError("--study names a study in a shared database; give --storage URL "
-                           "as well (the default study lives in the run folder's study.db).")
+        raise HakseupError(t("error.cli.tune.study_names_study"))
     cfg = None if args.resume else config_from_args(args)
     if cfg is not None and args.print_config:
         print(cfg.to_yaml(), end="")
@@ -63,6 +62,6 @@ def run(args: argparse.Namespace) -> int:
                   ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                             for k, v in t["params"].items())) for t in rows],
                 header=("trial", "state", "val loss", "parameters"))
-    print(f"\nBest: {r['best_value']:.4f} with {r['best_params']} ({r['pruned']} trial(s) pruned)")
-    print(f"Train it: hakseup train {r['run_dir']}/best_config.yaml")
+    print("\n" + t("tune.best", value=r['best_value'], params=r['best_params'], n=r['pruned']))
+    print(t("tune.train_it", path=r['run_dir']))
     return 0

@@ -15,6 +15,7 @@ import codecs
 from dataclasses import dataclass
 
 from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["Charset", "detect_encoding", "guess_encoding", "check_encoding", "is_utf8"]
 
@@ -53,12 +54,9 @@ def check_encoding(name: str) -> str:
     try:
         info = codecs.lookup(str(name).strip())
     except LookupError:
-        raise DataError(f"Unknown text encoding {name!r} (--encoding / data.encoding). Expected "
-                        f"a codec name such as utf-8, utf-8-sig, utf-16, cp949, euc-kr, latin-1 "
-                        f"or cp1252; leave it unset to detect it.") from None
+        raise DataError(t("error.data.charsets.unknown_text_encoding", name=name)) from None
     if not getattr(info, "_is_text_encoding", True):   # base64, zlib, rot13: not for text
-        raise DataError(f"{name!r} is not a text encoding (--encoding / data.encoding). "
-                        f"Expected e.g. utf-8, cp949 or latin-1.")
+        raise DataError(t("error.data.charsets.text_encoding_encoding", name=name))
     return info.name
 
 
@@ -94,9 +92,7 @@ def guess_encoding(head: bytes, name: object = "data file") -> str:
 
     best = from_bytes(head).best()
     if best is None:
-        raise DataError(f"'{name}' is not text in any encoding recognised (UTF-8, UTF-16, "
-                        f"cp949/EUC-KR, Latin-1, ...). Export it as CSV, or pass --encoding NAME "
-                        f"if you know its encoding.")
+        raise DataError(t("error.data.charsets.text_any_encoding", name=name))
     codec = codecs.lookup(best.encoding).name.replace("-", "_")
     codec = _SUPERSET.get(codec, codec)
     if codec in _WESTERN:

@@ -23,6 +23,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..i18n import t
+
 __all__ = ["leak_findings", "leak_messages", "balance_message", "warn_all", "LEAK_ACCURACY",
            "LEAK_CORRELATION", "DOMINANT_SHARE"]
 
@@ -108,10 +110,8 @@ def leak_messages(findings: list[tuple[str, str]], target: str, detail: bool = T
     """One message per finding, naming the flag that drops them all. ``detail=False`` leaves
     the figures out (the same line for every fold of a cross-validation)."""
     names = ",".join(c for c, _ in findings)
-    return [f"Possible target leak: column '{col}' alone predicts '{target}' almost perfectly"
-            + (f" ({why})" if detail else "") + ". A feature known only after the outcome "
-            f"makes the model look better than it will be; if so, rerun with --drop {names}."
-            for col, why in findings]
+    return [t("notice.data.checks.leak", col=col, target=target,
+              why=f" ({why})" if detail else "", names=names) for col, why in findings]
 
 
 def balance_message(class_counts: dict[str, int], target: str) -> str | None:
@@ -123,12 +123,8 @@ def balance_message(class_counts: dict[str, int], target: str) -> str | None:
     share = count / total
     if share < DOMINANT_SHARE:
         return None
-    return (f"Class '{name}' holds {share:.1%} of '{target}': always answering '{name}' scores "
-            f"an accuracy of {share:.3f}, so accuracy alone misleads. Read the balanced "
-            f"accuracy, the per-class recall and (two classes) the PR-AUC; to favour the "
-            f"rare classes, train with --class-weight balanced"
-            + (" or --metric f1 (a threshold chosen on validation rows)."
-               if len(class_counts) == 2 else "."))
+    return t("notice.data.checks.dominant_binary" if len(class_counts) == 2 else
+             "notice.data.checks.dominant", name=name, share=share, target=target)
 
 
 def warn_all(messages: list[str]) -> None:

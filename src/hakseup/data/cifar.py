@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["CIFAR10_ARCHIVE", "CIFAR10_MD5", "CIFAR10_MIRRORS", "CIFAR10_CLASSES",
            "read_cifar_bin", "extract_cifar10", "load_cifar10"]
@@ -43,15 +44,14 @@ def read_cifar_bin(files: list[str | os.PathLike]) -> tuple[np.ndarray, np.ndarr
     for f in files:
         raw = np.fromfile(f, dtype=np.uint8)
         if raw.size == 0 or raw.size % _RECORD:
-            raise DataError(f"'{f}' is not a CIFAR-10 binary batch ({raw.size} bytes; expected "
-                            f"a multiple of {_RECORD}). Delete the cached files so that they "
-                            f"are downloaded again.")
+            raise DataError(t("error.data.cifar.cifar_binary_batch", f=f, size=raw.size,
+                              record=_RECORD))
         parts.append(raw.reshape(-1, _RECORD))
     records = np.concatenate(parts)
     labels = records[:, 0].astype(np.int64)
     if labels.max() > 9:
-        raise DataError(f"CIFAR-10 labels must be 0..9; found {int(labels.max())} in "
-                        f"{', '.join(map(str, files))}. Delete the cached files.")
+        raise DataError(t("error.data.cifar.cifar_labels_must", max=int(labels.max()),
+                          names=', '.join(map(str, files))))
     return records[:, 1:].reshape(-1, 3, 32, 32), labels
 
 
@@ -76,9 +76,8 @@ def extract_cifar10(archive: Path, dest: Path) -> Path:
                        if m.isfile() and _plain(m.name)}
             missing = [n for n in wanted if n not in members]
             if missing:
-                raise DataError(f"'{archive}' lacks {', '.join(missing)}; expected the "
-                                f"official CIFAR-10 binary archive. Delete it to download "
-                                f"it again.")
+                raise DataError(t("error.data.cifar.lacks_official_cifar", archive=archive,
+                                  names=', '.join(missing)))
             chosen = [members[n] for n in wanted]
             if hasattr(tarfile, "data_filter"):   # Python 3.12, 3.11.4, 3.10.12 and later
                 tar.extractall(tmp, members=chosen, filter="data")
@@ -86,8 +85,7 @@ def extract_cifar10(archive: Path, dest: Path) -> Path:
                 tar.extractall(tmp, members=chosen)
     except (tarfile.TarError, EOFError, OSError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise DataError(f"Could not extract '{archive}' ({e}); delete it so that it is "
-                        f"downloaded again.") from None
+        raise DataError(t("error.data.cifar.could_extract_delete", archive=archive, e=e)) from None
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp / _FOLDER, folder)
     shutil.rmtree(tmp, ignore_errors=True)

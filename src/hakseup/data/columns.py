@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError, closest
+from ..i18n import t
 
 __all__ = ["infer_kinds", "infer_task", "resolve_target", "datetime_parts", "natural_key",
            "MAX_CLASSES_FROM_INTEGERS"]
@@ -37,8 +38,6 @@ def resolve_target(df: pd.DataFrame, target: str | None, header: bool, path: obj
                 return cols[i]
     if target in cols:
         return target
-    from ..i18n import t
-
     near = closest(target, cols, n=3)
     hint = t("error.did_you_mean", names=", ".join(repr(n) for n in near)) if near else ""
     shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
@@ -79,8 +78,6 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
     notices: list[str] = []
     for name in list(cfg.categorical) + list(cfg.numeric) + list(cfg.drop) + list(cfg.features):
         if name not in df.columns:
-            from ..i18n import t
-
             near = closest(name, df.columns)
             hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
             raise DataError(t("error.column_missing", name=name, hint=hint,
@@ -100,7 +97,7 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             continue
         n_unique = _distinct_count(s)
         if n_unique <= 1:
-            notices.append(f"Column '{col}' has a single value; it is dropped.")
+            notices.append(t("notice.data.columns.column_single_value", col=col))
             continue
         if pd.api.types.is_datetime64_any_dtype(s):  # parsed by the reader already
             kinds[col] = "datetime"
@@ -109,8 +106,7 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             kinds[col] = "boolean"
         elif pd.api.types.is_numeric_dtype(s):
             if _identifier_like(s, col):
-                notices.append(f"Column '{col}' looks like an identifier (unique, increasing "
-                               f"integers); it is dropped. Keep it with --numeric {col}.")
+                notices.append(t("notice.data.columns.column_looks_like", col=col))
                 continue
             kinds[col] = "numeric"
         else:
@@ -120,14 +116,10 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             if _looks_datetime(s):
                 kinds[col] = "datetime"
             elif n_unique > 50 and n_unique > 0.9 * s.notna().sum():
-                notices.append(f"Column '{col}' has a different text in almost every row (an "
-                               f"identifier or free text); it is dropped. Keep it with "
-                               f"--categorical {col}.")
+                notices.append(t("notice.data.columns.column_different_text", col=col))
             else:
                 kinds[col] = "categorical"
     if not kinds:
-        from ..i18n import t
-
         raise DataError(t("error.no_features", target=target))
     return kinds, notices
 
@@ -154,10 +146,9 @@ def _raise_text_in_numeric(col: str, s: pd.Series, parsed: pd.Series, forced: bo
     bad = s.notna() & parsed.isna()
     rows = list(np.flatnonzero(bad.to_numpy())[:3] + 2)  # 1-based, after the header
     examples = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
-    fix = (f"fix those values, or treat it as text with --categorical {col}" if forced
-           else f"fix those values (or make them empty), or force --categorical {col}")
-    raise DataError(f"Column '{col}' is numeric but has text in {int(bad.sum())} row(s) (e.g. "
-                    f"{examples} at line(s) {', '.join(map(str, rows))}). Expected numbers; {fix}.")
+    fix = t("fragment.fix_or_text", col=col) if forced else t("fragment.fix_or_force", col=col)
+    raise DataError(t("error.data.columns.column_numeric_text", col=col, sum=int(bad.sum()),
+                      examples=examples, names=', '.join(map(str, rows)), fix=fix))
 
 
 def infer_task(y: pd.Series, forced: str = "auto") -> str:
@@ -167,12 +158,9 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
         if forced in ("binary", "multiclass") and n_unique < 2:
             pass  # reported below as "one class only"
         elif forced == "binary" and n_unique != 2:
-            from ..i18n import t
-
             raise DataError(t("error.binary_classes", target=y.name, n=n_unique))
         elif forced == "regression" and not pd.api.types.is_numeric_dtype(y):
-            raise DataError(f"--task regression needs a numeric target; '{y.name}' has text "
-                            f"values. Use --task auto to classify it.")
+            raise DataError(t("error.data.columns.task_regression_needs", name=y.name))
         return forced
     if pd.api.types.is_bool_dtype(y) or not pd.api.types.is_numeric_dtype(y):
         return "binary" if n_unique == 2 else "multiclass"

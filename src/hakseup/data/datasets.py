@@ -17,6 +17,7 @@ import numpy as np
 from ..config import DataConfig
 from ..errors import DataError, unknown_choice
 from .bundle import DataBundle, ImageData
+from ..i18n import t
 
 __all__ = ["DatasetInfo", "ImageData", "register_dataset", "list_datasets", "get_dataset",
            "load_data", "load_raw", "image_bundle"]
@@ -49,7 +50,7 @@ def list_datasets() -> list[DatasetInfo]:
 def get_dataset(name: str) -> DatasetInfo:
     if name not in _REGISTRY:
         raise DataError(unknown_choice("dataset", name, _REGISTRY) +
-                        " Or pass a CSV file with --data FILE.")
+                        t("error.dataset_or_csv"))
     return _REGISTRY[name]
 
 
@@ -99,8 +100,7 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
 
         return read_data(cfg.path, cfg), {}, cfg.path
     if not cfg.dataset:
-        raise DataError("No data given: expected --dataset NAME or --data FILE.csv. "
-                        "See `hakseup datasets` for the built-in ones.")
+        raise DataError(t("error.data.datasets.data_given_dataset"))
     info = get_dataset(cfg.dataset)
     return info.loader(cfg), info.defaults, info.name
 
@@ -160,8 +160,8 @@ def _mnist_part(cfg: DataConfig, part: str) -> tuple[np.ndarray, np.ndarray]:
     labels = read_idx(_fetch(cfg, f"{part}-labels-idx1-ubyte.gz", "md5",
                              _MNIST_MD5[f"{part}-labels-idx1-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
     if len(images) != len(labels):
-        raise DataError(f"MNIST {part}: {len(images)} images but {len(labels)} labels. Delete "
-                        f"the cached files so that they are downloaded again.")
+        raise DataError(t("error.data.datasets.mnist_images_labels", part=part,
+                          n_images=len(images), n_labels=len(labels)))
     return images, labels.astype(np.int64)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["parse_dates", "season_from_freq"]
 
@@ -135,10 +136,8 @@ def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> p
     bad = parsed.isna()
     if bad.any() or not len(text):
         examples = list(dict.fromkeys(text[bad].tolist()))[:3] or list(raw.astype(str)[:3])
-        raise DataError(f"Time column '{name}' has {int(bad.sum()) or len(raw)} value(s) that "
-                        f"are not dates, e.g. {', '.join(map(repr, examples))}. Expected dates "
-                        f"like 2020-01-31, 2020-01 (a month), 1949 (a year), 2020Q1 (a quarter) "
-                        f"or 31/01/2020 with --dayfirst; fix them or choose another --time-col.")
+        raise DataError(t("error.data.dates.time_column_value", name=name,
+                          value=int(bad.sum()) or len(raw), names=', '.join(map(repr, examples))))
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     out[present] = parsed.to_numpy()
     return pd.DatetimeIndex(out)

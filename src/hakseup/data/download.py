@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..errors import DataError, describe_os_error
 from ..fileio import atomic_write
+from ..i18n import t
 
 __all__ = ["RemoteFile", "fetch", "cache_dir", "mirror_override", "deadline_seconds"]
 
@@ -104,8 +105,7 @@ def deadline_seconds() -> float:
     except ValueError:
         value = -1.0
     if not value > 0 or value == float("inf"):
-        raise DataError(f"HAKSEUP_DOWNLOAD_DEADLINE={raw!r} is not a positive number of "
-                        f"seconds; unset it or give e.g. 900.")
+        raise DataError(t("error.data.download.hakseup_download_deadline", raw=raw))
     return value
 
 
@@ -264,9 +264,8 @@ def _ready(directory: Path) -> None:
         if not os.access(directory, os.W_OK):
             raise PermissionError(13, "Permission denied", str(directory))
     except OSError as e:
-        raise DataError(f"The download cache folder '{directory}' cannot be used: "
-                        f"{describe_os_error(e) or e}. Choose another with --data-dir DIR "
-                        f"(or HAKSEUP_CACHE).") from None
+        raise DataError(t("error.data.download.cache_unusable", directory=directory,
+                          reason=describe_os_error(e) or e)) from None
 
 
 def fetch(remote: RemoteFile, directory: str | os.PathLike, mirrors: list[str] | None = None,
@@ -280,7 +279,7 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike, mirrors: list[str] |
             return dest
         import warnings
 
-        warnings.warn(f"cached '{dest}' is corrupt (checksum mismatch); downloading it again.")
+        warnings.warn(t("warn.data.download.cached_corrupt_checksum", dest=dest))
         shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
     failures = []
     for base in mirrors or remote.mirrors:
@@ -299,6 +298,6 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike, mirrors: list[str] |
             return dest
         failures.append(f"{url} (checksum mismatch: got {got[:12]}…)")
         dest.unlink()  # corrupt or truncated: never leave it for the next run
-    raise DataError(f"Could not download '{remote.name}' (expected {remote.algorithm.upper()} "
-                    f"{remote.digest}) from any mirror: {'; '.join(failures) or 'none given'}. "
-                    f"Download it by hand and place it at '{dest}', or set HAKSEUP_MIRRORS.")
+    raise DataError(t("error.data.download.could_download_from", name=remote.name,
+                      algorithm=remote.algorithm.upper(), digest=remote.digest,
+                      value='; '.join(failures) or 'none given', dest=dest))

@@ -21,6 +21,7 @@ import torch
 
 from ..errors import DataError
 from .columns import datetime_parts, natural_key
+from ..i18n import t
 
 __all__ = ["TablePreprocessor", "embedding_size", "category_width", "smooth_clip", "OTHER",
            "SCALINGS", "ONE_HOT_MAX", "EMBEDDING_MAX"]
@@ -238,12 +239,11 @@ class TablePreprocessor:
         required = list(self.kinds) + ([self.target] if need_target else [])
         missing = [c for c in required if c not in df.columns]
         if missing:
-            raise DataError(f"The data is missing column(s) the model was trained on: "
-                            f"{', '.join(map(repr, missing))}. Expected columns: "
-                            f"{', '.join(required)}.")
+            raise DataError(t("error.data.encoding.data_missing_column",
+                              names=', '.join(map(repr, missing)), names2=', '.join(required)))
         extra = [c for c in df.columns if c not in required and c != self.target]
-        return [f"Ignored {len(extra)} column(s) the model does not use: "
-                f"{', '.join(extra[:10])}{', ...' if len(extra) > 10 else ''}."] if extra else []
+        return [t("notice.data.encoding.ignored", n=len(extra), names=", ".join(extra[:10])
+                  + (", ..." if len(extra) > 10 else ""))] if extra else []
 
     def transform_inputs(self, df: pd.DataFrame, rows: np.ndarray | None = None
                          ) -> tuple[tuple[torch.Tensor, ...], dict]:
@@ -299,9 +299,9 @@ class TablePreprocessor:
             codes = y.astype(str).map(index)
             if codes.isna().any():
                 unseen = sorted(y[codes.isna()].astype(str).unique())[:5]
-                raise DataError(f"Target column '{self.target}' has class(es) the model never "
-                                f"saw: {', '.join(map(repr, unseen))}. Known classes: "
-                                f"{', '.join(self.classes_)}.")
+                raise DataError(t("error.data.encoding.target_column_class", target=self.target,
+                                  names=', '.join(map(repr, unseen)),
+                                  names2=', '.join(self.classes_)))
             return torch.tensor(codes.to_numpy(dtype=np.int64))
         yv = self._target_values(pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64))
         return torch.tensor((yv - self.target_mean_) / self.target_std_,
@@ -319,9 +319,8 @@ class TablePreprocessor:
         if not self.log_target:
             return y
         if np.nanmin(np.asarray(y, dtype=np.float64), initial=np.inf) <= 0:
-            raise DataError(f"data.transform log needs a positive target; '{self.target}' has "
-                            f"values down to {np.nanmin(np.asarray(y, dtype=np.float64)):g}. "
-                            f"Use data.transform none or auto.")
+            raise DataError(t("error.data.encoding.transform_log_positive", target=self.target,
+                              low=np.nanmin(np.asarray(y, dtype=np.float64))))
         return np.log(y)
 
     # ---------------------------------------------------------------- saving

@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["sniff_format", "unpacked", "read_parquet", "read_excel", "max_unpacked_bytes",
            "FORMAT_NAMES"]
@@ -51,19 +52,17 @@ def sniff_format(head: bytes, path: Path) -> str:
     """csv | gzip | bz2 | zip | xlsx | parquet, from the first bytes; refuse the rest."""
     for magic, what in _REFUSED:
         if head.startswith(magic):
-            fix = ("open it in Excel and save it as .xlsx (without a password) or CSV"
-                   if magic == b"\xd0\xcf\x11\xe0" else "export the table as CSV")
-            raise DataError(f"'{path}' is {what}, not a table file. Expected CSV text, .csv.gz, "
-                            f".zip, Parquet or .xlsx; {fix} and try again.")
+            fix = t("fragment.save_as_xlsx") if magic == b"\xd0\xcf\x11\xe0" else \
+                t("fragment.export_csv")
+            raise DataError(t("error.data.formats.table_file_csv", path=path, what=what, fix=fix))
     kind = next((k for magic, k in _MAGIC if head.startswith(magic)), "csv")
     if kind == "zip" and _is_workbook(path):
         kind = "xlsx"
     named = _SUFFIXES.get(path.suffix.lower())
     if named and named != kind and not (named == "zip" and kind == "xlsx"):
         shown = head[:8].decode("latin-1").encode("unicode_escape").decode()
-        raise DataError(f"'{path}' is named like {FORMAT_NAMES[named]} but is not one (it starts "
-                        f"with '{shown}'): a download cut short or a renamed file? Expected "
-                        f"{FORMAT_NAMES[named]}; re-export it, or rename it to what it is.")
+        raise DataError(t("error.data.formats.named_like_one", path=path,
+                          format_names=FORMAT_NAMES[named], shown=shown))
     return kind
 
 
@@ -82,15 +81,12 @@ def max_unpacked_bytes(packed: int) -> int:
         try:
             return int(float(env) * (1 << 20))
         except ValueError:
-            raise DataError(f"HAKSEUP_MAX_UNPACKED_MB={env!r} is not a number. Expected a size "
-                            f"in MiB, e.g. 4096.") from None
+            raise DataError(t("error.data.formats.hakseup_max_unpacked", env=env)) from None
     return max(1 << 30, 100 * packed)
 
 
 def _too_big(path: Path, limit: int) -> DataError:
-    return DataError(f"'{path}' unpacks to more than {limit / (1 << 20):,.0f} MiB: refused as a "
-                     f"possible decompression bomb. If the file is genuine, unpack it yourself "
-                     f"or raise the limit with HAKSEUP_MAX_UNPACKED_MB=N.")
+    return DataError(t("error.data.formats.unpacks_more_than", path=path, value=limit / (1 << 20)))
 
 
 @contextmanager
@@ -117,12 +113,11 @@ def _damaged(path: Path, kind: str, e: BaseException) -> DataError:
     from ..errors import describe_os_error
 
     if isinstance(e, OSError) and e.errno is not None:
-        return DataError(f"'{path}' could not be unpacked into the temporary folder "
-                         f"({tempfile.gettempdir()}): {describe_os_error(e) or e.strerror}. "
-                         f"Free some space or point TMPDIR elsewhere.")
+        return DataError(t("error.data.formats.unpack_failed", path=path,
+                           tmp=tempfile.gettempdir(), reason=describe_os_error(e) or e.strerror))
     reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-    return DataError(f"'{path}' is a damaged {FORMAT_NAMES[kind].removeprefix('a ')} "
-                     f"({reason}). Expected a complete file; download or export it again.")
+    return DataError(t("error.data.formats.damaged_complete_file", path=path,
+                       removeprefix=FORMAT_NAMES[kind].removeprefix('a '), reason=reason))
 
 
 def _copy_bounded(src, out: Path, path: Path, limit: int) -> None:
@@ -146,14 +141,13 @@ def _unzip_one(path: Path, out: Path, limit: int) -> None:
         if len(tables) != 1:
             names = [i.filename for i in (tables or members)]
             shown = ", ".join(map(repr, names[:10])) + (", ..." if len(names) > 10 else "")
-            what = f"{len(tables)} CSV files ({shown})" if tables else \
-                f"no CSV file ({shown or 'it is empty'})"
-            raise DataError(f"'{path}' holds {what}. Expected a zip archive with exactly one "
-                            f".csv file; unpack it and pass the CSV you mean with --data.")
+            what = t("fragment.csv_files", n=len(tables), shown=shown) if tables else \
+                t("fragment.no_csv_file", shown=shown or t("fragment.it_is_empty"))
+            raise DataError(t("error.data.formats.holds_zip_archive", path=path, what=what))
         info = tables[0]
         if info.flag_bits & 0x1:
-            raise DataError(f"'{path}' is encrypted (password-protected): '{info.filename}' "
-                            f"cannot be read. Unpack it yourself and pass the CSV with --data.")
+            raise DataError(t("error.data.formats.encrypted_password_protected", path=path,
+                              filename=info.filename))
         if info.file_size > limit:
             raise _too_big(path, limit)
         with zf.open(info) as src:
@@ -175,8 +169,8 @@ def read_parquet(path: Path) -> pd.DataFrame:
         return table.to_pandas(self_destruct=True, split_blocks=True)
     except (pa.ArrowException, OSError, ValueError) as e:
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DataError(f"'{path}' is a damaged Parquet file ({reason}). Expected a complete "
-                        f"Parquet file; write it again.") from None
+        raise DataError(t("error.data.formats.damaged_parquet_file", path=path,
+                          reason=reason)) from None
 
 
 def read_excel(path: Path, sheet: str | None, header: bool) -> pd.DataFrame:
@@ -185,8 +179,7 @@ def read_excel(path: Path, sheet: str | None, header: bool) -> pd.DataFrame:
     try:
         import openpyxl
     except ImportError:
-        raise DataError(f"'{path}' is an Excel workbook, and reading one needs openpyxl: "
-                        f"pip install \"hakseup[excel]\" (or save the sheet as CSV).") from None
+        raise DataError(t("error.data.formats.excel_workbook_reading", path=path)) from None
     try:
         with zipfile.ZipFile(path) as zf:               # a workbook is a zip: bound it too
             size, limit = sum(i.file_size for i in zf.infolist()), \
@@ -203,15 +196,14 @@ def read_excel(path: Path, sheet: str | None, header: bool) -> pd.DataFrame:
         raise
     except Exception as e:        # openpyxl's errors have no common base (KeyError, ...)
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise DataError(f"'{path}' could not be read as an Excel workbook ({reason}). Expected "
-                        f"an .xlsx file saved by Excel or LibreOffice; save the sheet as CSV "
-                        f"and try again.") from None
+        raise DataError(t("error.data.formats.could_read_excel", path=path,
+                          reason=reason)) from None
 
 
 def _sheet(path: Path, names: list[str], sheet: str | None) -> str:
     if sheet is None or str(sheet) == "":
         if not names:
-            raise DataError(f"'{path}' has no sheets. Expected a workbook with a table.")
+            raise DataError(t("error.data.formats.sheets_workbook_table", path=path))
         return names[0]
     sheet = str(sheet)
     if sheet in names:
@@ -219,6 +211,5 @@ def _sheet(path: Path, names: list[str], sheet: str | None) -> str:
     if sheet.isdigit() and 1 <= int(sheet) <= len(names):
         return names[int(sheet) - 1]
     shown = ", ".join(f"{i}: {n!r}" for i, n in enumerate(names[:20], 1))
-    raise DataError(f"'{path}' has no sheet {sheet!r} (--sheet / data.sheet). Expected a sheet "
-                    f"name or number; sheets: {shown}.")
+    raise DataError(t("error.data.formats.sheet_sheet_data", path=path, sheet=sheet, shown=shown))
 

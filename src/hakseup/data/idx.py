@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["read_idx"]
 
@@ -30,16 +31,14 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         with opener(path, "rb") as f:
             data = f.read()
     except (OSError, EOFError) as e:
-        raise DataError(f"'{path}' is not a readable IDX file ({e}). Delete it so that it is "
-                        f"downloaded again.") from None
+        raise DataError(t("error.data.idx.readable_idx_file", path=path, e=e)) from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _TYPES:
-        raise DataError(f"'{path}' is not an IDX file (bad magic number). Delete it so that it "
-                        f"is downloaded again.")
+        raise DataError(t("error.data.idx.idx_file_bad", path=path))
     dtype, ndim = np.dtype(_TYPES[data[2]]), data[3]
     dims = np.frombuffer(data, dtype=">i4", count=ndim, offset=4)
     offset = 4 + 4 * ndim
     expected = int(np.prod(dims)) * dtype.itemsize
     if len(data) - offset != expected:
-        raise DataError(f"'{path}' is truncated or padded: {len(data) - offset} data bytes, "
-                        f"expected {expected} for shape {tuple(dims)}.")
+        raise DataError(t("error.data.idx.truncated_padded_data", path=path,
+                          value=len(data) - offset, expected=expected, dims=tuple(dims)))
     return np.frombuffer(data, dtype=dtype, offset=offset).reshape(tuple(int(d) for d in dims))

@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from ..i18n import t
+
 __all__ = ["IMAGE_EXTENSIONS", "decode_image", "probe_images", "decode_all", "is_image_file",
            "available_memory"]
 
@@ -232,5 +234,5 @@ def warn_unreadable(paths: list[str], ok: np.ndarray) -> None:
     bad = [paths[i] for i in np.flatnonzero(~ok)]
     if bad:
         shown = ", ".join(Path(p).name for p in bad[:3]) + (", ..." if len(bad) > 3 else "")
-        warnings.warn(f"Skipped {len(bad)} of {len(paths)} image files that could not be read "
-                      f"(corrupt, truncated or not an image): {shown}.", stacklevel=2)
+        warnings.warn(t("warn.data.image_decode.skipped_image_files", n_bad=len(bad),
+                        n_paths=len(paths), shown=shown), stacklevel=2)

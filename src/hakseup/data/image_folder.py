@@ -25,6 +25,7 @@ from ..config import DataConfig
 from ..errors import DataError
 from .bundle import ImageData
 from .image_decode import decode_all, is_image_file, probe_images, warn_unreadable
+from ..i18n import t
 
 __all__ = ["FolderImages", "is_image_source", "read_image_source", "scan_folder", "scan_table",
            "list_images", "image_settings", "SPLIT_NAMES"]
@@ -81,9 +82,8 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
     subs = _class_folders(root)
     if not subs:
         n = len(list_images(root))
-        raise DataError(f"'{root}' has no sub-folders; expected one sub-folder per class "
-                        f"(e.g. {root}/cat/*.jpg, {root}/dog/*.jpg)" +
-                        (f" - its {n} images have no labels." if n else "."))
+        raise DataError(t("error.data.image_folder.no_sub_folders_images", root=root, n=n) if n
+                        else t("error.data.image_folder.no_sub_folders", root=root))
     names = {SPLIT_NAMES.get(d.name.lower()) for d in subs}
     if None not in names and "train" in names:
         paths, labels, split = [], [], []
@@ -94,15 +94,13 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
         seen = {lab for lab, s in zip(labels, split) if s == "train"}
         extra = sorted({lab for lab, s in zip(labels, split) if s != "train"} - seen)
         if extra:
-            raise DataError(f"Class folder(s) {', '.join(extra)} appear in val/ or test/ of "
-                            f"'{root}' but not in train/; a model can only learn classes it "
-                            f"trains on. Add training images for them, or remove them.")
+            raise DataError(t("error.data.image_folder.class_folder_appear",
+                              names=', '.join(extra), root=root))
     else:
         (paths, labels), split = _scan_classes(root), None
     if not paths:
-        raise DataError(f"No image files under '{root}' (looked for "
-                        f"{', '.join(e.lstrip('.') for e in ('.jpg', '.png', '.bmp', '.webp'))}"
-                        f" and more, below each class folder).")
+        raise DataError(t("error.data.image_folder.image_files_under", root=root, names=', '.join(
+            e.lstrip('.') for e in ('.jpg', '.png', '.bmp', '.webp'))))
     return paths, labels, split
 
 
@@ -121,8 +119,8 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
 
         df = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
     if image_col not in df.columns:
-        raise DataError(f"'{csv}' has no column '{image_col}' (data.image_col). Columns: "
-                        f"{', '.join(map(str, df.columns[:20]))}.")
+        raise DataError(t("error.data.image_folder.column_data_image", csv=csv,
+                          image_col=image_col, names=', '.join(map(str, df.columns[:20]))))
     base = Path(csv).resolve().parent
     paths = [Path(str(v)).expanduser() for v in df[image_col]]
     paths = [p if p.is_absolute() else base / p for p in paths]
@@ -132,11 +130,11 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
         others = [c for c in df.columns if c != image_col]
         target = "label" if "label" in others else (others[0] if len(others) == 1 else None)
         if target is None:
-            raise DataError(f"Which column of '{csv}' holds the labels? Pass --target COL; "
-                            f"columns: {', '.join(map(str, others[:20]))}.")
+            raise DataError(t("error.data.image_folder.which_column_holds", csv=csv,
+                              names=', '.join(map(str, others[:20]))))
     if target not in df.columns:
-        raise DataError(f"'{csv}' has no target column '{target}'. Columns: "
-                        f"{', '.join(map(str, df.columns[:20]))}.")
+        raise DataError(t("error.data.image_folder.target_column_columns", csv=csv, target=target,
+                          names=', '.join(map(str, df.columns[:20]))))
     keep = df[target].notna().to_numpy()
     labels = [_nfc(str(v)) for v in df[target][keep]]
     return [p for p, k in zip(paths, keep) if k], labels, df
@@ -177,8 +175,8 @@ def read_image_source(cfg: DataConfig, progress: bool = True):
         split = None
     classes = _sorted_classes(labels)
     if len(classes) < 2:
-        raise DataError(f"'{cfg.path}' has a single class ({classes[0] if classes else '-'}); "
-                        f"classification needs at least two (one sub-folder per class).")
+        raise DataError(t("error.data.image_folder.single_class_classification", path=cfg.path,
+                          value=classes[0] if classes else '-'))
     size, channels = image_settings(cfg, paths)
     names = [str(p) for p in paths]
     t0 = time.perf_counter()
@@ -188,8 +186,8 @@ def read_image_source(cfg: DataConfig, progress: bool = True):
     seconds = time.perf_counter() - t0
     warn_unreadable(names, ok)
     if not ok.any():
-        raise DataError(f"None of the {len(names)} image files under '{cfg.path}' could be "
-                        f"read; expected JPEG, PNG, BMP or WebP files.")
+        raise DataError(t("error.data.image_folder.none_image_files", n_names=len(names),
+                          path=cfg.path))
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[lab] for lab in labels], dtype=np.int64)
     keep = np.flatnonzero(ok)

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
+from ..i18n import t
 
 __all__ = ["LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
            "fits_on_device", "iterate_split"]
@@ -163,8 +164,7 @@ def choose_loader(split: Split | DatasetSplit, loader: str, device: torch.device
     if loader == "memory" and is_lazy(split):
         from ..errors import ConfigError
 
-        raise ConfigError("train.loader 'memory' needs the data as tensors, but this split is a "
-                          "lazy dataset. Use --loader auto or dataloader.")
+        raise ConfigError(t("error.data.loader.train_loader_memory"))
     if loader == "auto":
         return "memory" if fits_on_device(split, torch.device(device)) else "dataloader"
     return loader

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..i18n import t
+
 __all__ = ["parse_formatted_numbers", "parse_number", "Number"]
 
 _CURRENCY = "$€£¥₩"
@@ -70,13 +72,13 @@ def parse_number(text: str) -> Number | None:
 def _describe(parsed: list[Number]) -> str:
     parts = []
     if any(p.thousands for p in parsed):
-        parts.append("thousands separators")
+        parts.append(t("notice.data.numbers.thousands"))
     if any(p.percent for p in parsed):
-        parts.append("percent signs (12% → 0.12)")
+        parts.append(t("notice.data.numbers.percent"))
     currencies = sorted({p.currency for p in parsed if p.currency})
     if currencies:
-        parts.append(f"a currency symbol ({currencies[0]})")
-    return " and ".join(parts)
+        parts.append(t("notice.data.numbers.currency", symbol=currencies[0]))
+    return t("notice.data.numbers.and").join(parts)
 
 
 def _column(s: pd.Series, name: str) -> tuple[pd.Series | None, str | None]:
@@ -96,26 +98,23 @@ def _column(s: pd.Series, name: str) -> tuple[pd.Series | None, str | None]:
     if _DATE.search(" ".join(map(str, values.iloc[:200]))):
         return None, None                     # 2021-03-01, 03/01, 12:30: dates and times
     bad = [u for u, p in table.items() if p is None]
-    keep = "it is kept as text (fix those values, or make them empty, to read it as numbers)"
     if bad:
         n_bad = int(values.astype(str).isin(bad).sum())
-        return None, (f"Column '{name}' looks like numbers written with {_describe(parsed)}, but "
-                      f"{n_bad} value(s) are not numbers (e.g. {', '.join(map(repr, bad[:3]))}); "
-                      f"{keep}.")
+        return None, t("notice.data.numbers.some_not_numbers", name=name,
+                       how=_describe(parsed), n_bad=n_bad, examples=", ".join(map(repr, bad[:3])))
     currencies = sorted({p.currency for p in parsed if p.currency})
     if len(currencies) > 1:
-        return None, (f"Column '{name}' mixes currencies ({', '.join(currencies)}); amounts in "
-                      f"different currencies are not comparable, so it is kept as text.")
+        return None, t("notice.data.numbers.mixed_currencies", name=name,
+                       currencies=", ".join(currencies))
     if 0 < sum(p.percent for p in parsed) < len(parsed):
-        return None, (f"Column '{name}' mixes percentages with plain numbers (is 5 meant as 5% "
-                      f"or 500%?); it is kept as text.")
+        return None, t("notice.data.numbers.mixed_percent", name=name)
     numbers = s.astype(object).map({u: p.value for u, p in table.items()}).astype("float64")
     if not any(p.percent for p in parsed) and numbers.notna().all() and \
             bool(np.all(np.mod(numbers.to_numpy(), 1) == 0)) and numbers.abs().max() < 2 ** 53:
         numbers = numbers.astype("int64")     # as the CSV reader types whole numbers
     example = next(u for u, p in table.items() if p.formatted)
-    return numbers, (f"Column '{name}' holds numbers written with {_describe(parsed)} (e.g. "
-                     f"{example!r}); it is read as numbers.")
+    return numbers, t("notice.data.numbers.read_as_numbers", name=name, how=_describe(parsed),
+                      example=example)
 
 
 def parse_formatted_numbers(df: pd.DataFrame) -> list[str]:

@@ -53,9 +53,8 @@ def _check_text(path: Path, name: object, head: bytes, encoding: str | None) -> 
             head.decode(charset.codec)
         except UnicodeDecodeError as e:
             if e.start < len(head) - 4:   # not just a character cut at the buffer's end
-                raise DataError(f"'{name}' is not {charset.codec} text (byte {e.start} cannot be "
-                                f"decoded: {e.reason}). Pass the file's encoding with "
-                                f"--encoding NAME, or leave it unset to detect it.") from None
+                raise DataError(t("error.data.reader.text_byte_cannot", name=name,
+                                  codec=charset.codec, start=e.start, reason=e.reason)) from None
     return charset
 
 
@@ -65,9 +64,7 @@ def check_delimiter(delimiter: str | None) -> None:
     if delimiter is None:
         return
     if len(delimiter) != 1 or delimiter in "\r\n\"" or delimiter.isalnum():
-        raise DataError(f"Invalid delimiter {delimiter!r}: expected a single character that is "
-                        f"not a letter, digit, quote or line break, e.g. ',' ';' '|' or a tab. "
-                        f"Leave data.delimiter unset to detect it.")
+        raise DataError(t("error.data.reader.invalid_delimiter_single", delimiter=delimiter))
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -123,8 +120,8 @@ def _check_header(text: str, sep: str, name: object) -> None:
     if any(n == "" for n in names) and len(names) > 1:
         empty = [i for i, n in enumerate(names) if n == ""]
         if empty != [0]:  # a leading unnamed index column (pandas' to_csv) is fine
-            raise DataError(f"'{name}' has an empty column name at position(s) "
-                            f"{', '.join(str(i + 1) for i in empty)}. Name every column.")
+            raise DataError(t("error.data.reader.empty_column_name", name=name,
+                              names=', '.join(str(i + 1) for i in empty)))
 
 
 def _parse(path: Path, name: object, sep: str, header: bool, codec: str) -> pd.DataFrame:
@@ -145,8 +142,8 @@ def _parse(path: Path, name: object, sep: str, header: bool, codec: str) -> pd.D
     except UnicodeDecodeError:
         raise
     except ValueError as e:
-        raise DataError(f"'{name}' could not be read as CSV: {e}. Expected comma-separated "
-                        f"text ({codec}).") from None
+        raise DataError(t("error.data.reader.could_read_csv", name=name, e=e,
+                          codec=codec)) from None
 
 
 def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
@@ -173,9 +170,8 @@ def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
                     return _parse(path, name, sep, header, codec), retry, sep
                 except UnicodeDecodeError:
                     pass
-        raise DataError(f"'{name}' is not {charset.codec} text: byte {bad:#04x} past the "
-                        f"first {len(head):,} bytes cannot be decoded ({e.reason}). Save the "
-                        f"whole file as UTF-8 CSV, or pass its encoding with --encoding NAME."
+        raise DataError(t("error.data.reader.text_byte_past", name=name, codec=charset.codec,
+                          bad=bad, n_head=len(head), reason=e.reason)
                         ) from None
 
 
@@ -218,11 +214,10 @@ def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.D
     if len(df) == 0:
         raise DataError(t("error.no_rows", name=name))
     if df.shape[1] < 2:
-        how = (f" with delimiter {sep!r}" if sep else "")
-        fix = ("; if the file uses another delimiter, pass --set data.delimiter=';'"
-               if sep else "")
-        raise DataError(f"'{name}' has only one column ({df.columns[0]!r}){how}. Expected a "
-                        f"target and at least one feature{fix}.")
+        how = t("fragment.with_delimiter", sep=sep) if sep else ""
+        fix = t("fragment.other_delimiter") if sep else ""
+        raise DataError(t("error.data.reader.only_one_column", name=name, columns=df.columns[0],
+                          how=how, fix=fix))
     return df
 
 
@@ -264,12 +259,13 @@ def _source_notices(path: Path, kind: str, charset: Charset | None, sheet: str |
 
     parts = []
     if kind != "csv":
-        parts.append(FORMAT_NAMES[kind] + (f" (sheet {sheet})" if kind == "xlsx" and sheet
-                                           else ""))
+        parts.append(FORMAT_NAMES[kind] + (t("notice.data.reader.sheet", sheet=sheet)
+                                           if kind == "xlsx" and sheet else ""))
     if charset and (charset.detected or not charset.plain_utf8):
-        how = "detected; --encoding NAME forces another" if charset.detected else "--encoding"
-        parts.append(f"{charset.codec} text ({how})")
-    return [f"Read '{path.name}' as {', '.join(parts)}."] if parts else []
+        how = t("notice.data.reader.detected") if charset.detected else "--encoding"
+        parts.append(t("notice.data.reader.codec_text", codec=charset.codec, how=how))
+    return [t("notice.data.reader.read_as", name=path.name, parts=", ".join(parts))] \
+        if parts else []
 
 
 def source_info(df: pd.DataFrame) -> dict:

@@ -29,6 +29,7 @@ from .bundle import DataBundle, Schema, Split
 from .series_stats import (auto_window, detect_season, log_transform, resolve_season,
                            stationarity, useful_season)
 from .splits import chronological_indices
+from ..i18n import t
 
 __all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
            "prepare_series", "naive_forecasts"]
@@ -80,23 +81,23 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
         values = pd.to_numeric(df[c], errors="coerce")
         text = values.isna() & df[c].notna()
         if text.any():
-            raise DataError(f"Column '{c}' must be numeric for forecasting, but has text such "
-                            f"as {str(df[c][text].iloc[0])!r} ({int(text.sum())} row(s)).")
+            raise DataError(t("error.data.series.column_must_numeric", c=c,
+                              iloc=str(df[c][text].iloc[0]), sum=int(text.sum())))
         if np.isinf(values.to_numpy(dtype=np.float64)).any():
-            raise DataError(f"Column '{c}' contains inf values. Expected finite numbers.")
+            raise DataError(t("error.data.series.column_contains_inf", c=c))
         data[c] = values.astype("float64")
     if data[target].isna().all():
-        raise DataError(f"Target column '{target}' has no values at all. Expected numbers.")
+        raise DataError(t("error.data.series.target_column_values", target=target))
     if times.isna().any():
         data = data[times.notna()]
-        notices.append(f"Dropped {int(times.isna().sum())} row(s) without a timestamp.")
+        notices.append(t("notice.data.series.dropped_row_without", sum=int(times.isna().sum())))
     data = _one_row_per_time(data.sort_values(time_col, kind="stable"), time_col,
                              cfg.duplicates, notices).set_index(time_col)
     freq = _infer_freq(data.index)
     data, filled = _fill_gaps(data, [target] + features, freq, cfg.fill_gaps, notices)
     if np.ptp(data[target].to_numpy()) == 0:
-        raise DataError(f"Target '{target}' is constant ({data[target].iloc[0]}); there is "
-                        f"nothing to forecast. Choose another --target.")
+        raise DataError(t("error.data.series.target_constant_there", target=target,
+                          iloc=data[target].iloc[0]))
     data.index.name = time_col
     return SeriesFrame(data, time_col, target, features, freq, filled, notices)
 
@@ -109,22 +110,23 @@ def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
     cols = list(df.columns)
     if time_col not in cols:
         near = closest(time_col, cols)
-        raise DataError(f"Time column '{time_col}' is not in '{source}'."
-                        f"{' Did you mean ' + repr(near[0]) + '?' if near else ''} Columns: "
-                        f"{', '.join(cols[:20])}.")
+        raise DataError(t("error.data.series.time_column_columns", time_col=time_col,
+                          source=source,
+                          value=t("error.did_you_mean", names=repr(near[0])) if near else '',
+                          names=', '.join(cols[:20])))
     if target is None:
-        raise DataError(f"A time series needs --target COL (the column to forecast). Numeric "
-                        f"columns: {', '.join(c for c in cols if c != time_col)}.")
+        raise DataError(t("error.data.series.time_series_needs",
+                          names=', '.join(c for c in cols if c != time_col)))
     if target not in cols:
         near = closest(target, cols)
-        raise DataError(f"Target column '{target}' is not in '{source}'."
-                        f"{' Did you mean ' + repr(near[0]) + '?' if near else ''} Columns: "
-                        f"{', '.join(cols[:20])}.")
+        raise DataError(t("error.data.series.target_column_columns", target=target, source=source,
+                          value=t("error.did_you_mean", names=repr(near[0])) if near else '',
+                          names=', '.join(cols[:20])))
     features = [f for f in cfg.features if f != target]
     for f in features:
         if f not in cols:
-            raise DataError(f"Feature column '{f}' is not in '{source}'. Columns: "
-                            f"{', '.join(cols[:20])}.")
+            raise DataError(t("error.data.series.feature_column_columns", f=f, source=source,
+                              names=', '.join(cols[:20])))
     return time_col, target, features
 
 
@@ -136,11 +138,11 @@ def _one_row_per_time(data: pd.DataFrame, time_col: str, how: str, notices: list
         return data
     first = data.loc[dup, time_col].iloc[0]
     if how == "error":
-        raise DataError(f"Time column '{time_col}' repeats {int(data[time_col].duplicated().sum())} "
-                        f"timestamp(s), e.g. {first}. Expected one row per time; aggregate "
-                        f"them with --set data.duplicates=mean (or first, last).")
+        raise DataError(t("error.data.series.time_column_repeats", time_col=time_col,
+                          sum=int(data[time_col].duplicated().sum()), first=first))
     agg = data.groupby(time_col, sort=True).agg(how).reset_index()
-    notices.append(f"Aggregated {len(data) - len(agg)} repeated timestamp(s) by {how}.")
+    notices.append(t("notice.data.series.aggregated_repeated_timestamp",
+                     value=len(data) - len(agg), how=how))
     return agg
 
 
@@ -160,12 +162,12 @@ def _fill_gaps(data: pd.DataFrame, cols: list[str], freq, fill_gaps: bool,
             data[c] = data[c].interpolate(method="time", limit_direction="both")
             filled[c] = n_missing
     if filled["timestamps"]:
-        notices.append(f"{filled['timestamps']} missing timestamp(s) at the series' frequency "
-                       f"({freq}) were added and filled by time-aware linear interpolation.")
+        notices.append(t("notice.data.series.missing_timestamp_series",
+                         timestamps=filled['timestamps'], freq=freq))
     values_filled = {c: n for c, n in filled.items() if c != "timestamps"}
     if values_filled:
-        notices.append("Missing values filled by time-aware linear interpolation: "
-                       + ", ".join(f"{c}: {n}" for c, n in values_filled.items()) + ".")
+        notices.append(t("notice.data.series.interpolated", counts=", ".join(
+            f"{c}: {n}" for c, n in values_filled.items())))
     return data, filled
 
 
@@ -250,15 +252,14 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     n = len(original)
     horizon = cfg.horizon
     if cfg.window is not None and n < cfg.window + horizon + 2:
-        raise DataError(f"The series has {n} rows, fewer than window + horizon + 2 = "
-                        f"{cfg.window + horizon + 2}. Use a smaller --window/--horizon or a "
-                        f"longer series.")
+        raise DataError(t("error.data.series.series_rows_fewer", n=n,
+                          value=cfg.window + horizon + 2))
     tr_rows, va_rows, te_rows = chronological_indices(n, cfg.val_size, cfg.test_size)
     train_end = int(tr_rows[-1]) + 1
     y = original[:, 0]
     if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
-        raise DataError(f"data.season {cfg.season} is not shorter than the training period "
-                        f"({train_end} rows); expected a season between 2 and {train_end - 1}.")
+        raise DataError(t("error.data.series.data_season_shorter", season=cfg.season,
+                          train_end=train_end, value=train_end - 1))
     season = resolve_season(cfg.season, sf.freq, y[:train_end])
     window = cfg.window if cfg.window is not None else auto_window(season, train_end)
     test_report = stationarity(y[:train_end])
@@ -307,35 +308,29 @@ def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: i
         X, Y = _windows(scaled, window, horizon, at)
         parts[name] = (Split((torch.from_numpy(X),), torch.from_numpy(Y)), at)
     if len(parts["train"][0]) < 2:
-        raise DataError(f"Only {len(parts['train'][0])} training window(s): the training period "
-                        f"({train_end} rows) must be longer than --window {window}. Use a smaller "
-                        f"window or a smaller test/validation share.")
+        raise DataError(t("error.data.series.only_training_window", n_train=len(parts['train'][0]),
+                          train_end=train_end, window=window))
     if len(parts["test"][0]) == 0:
-        raise DataError(f"No test windows: the test period is shorter than --horizon {horizon}. "
-                        f"Use a larger --set data.test_size or a smaller horizon.")
+        raise DataError(t("error.data.series.test_windows_test", horizon=horizon))
     return parts
 
 
 def _difference_notices(target: str, mode: str, diff: int, report: dict) -> list[str]:
     """What the report says about stationarity and differencing."""
-    notes = [f"Stationarity of '{target}' (training period): {report['verdict']}."]
+    notes = [t("notice.data.series.stationarity", target=target, verdict=report['verdict'])]
     if diff:
-        notes.append(f"The target was differenced once (--difference {mode}); forecasts are "
-                     f"integrated back to original units.")
+        notes.append(t("notice.data.series.target_differenced_once", mode=mode))
     elif report.get("stationary") is False:
-        notes.append(f"Not differenced (--difference {mode}) although the training period is "
-                     f"not stationary: the dlinear and nbeats forecasters model each window "
-                     f"relative to its last value themselves; --difference auto differences the "
-                     f"series first.")
+        notes.append(t("notice.data.series.differenced_difference_although", mode=mode))
     return notes
 
 
 def _log_notice(target: str, mode: str, log: bool) -> list[str]:
     if not log:
         return []
-    why = "its spread grows with its level" if mode == "auto" else "asked for"
-    return [f"'{target}' was modelled as log({target}) (data.transform {mode}: {why}); "
-            f"forecasts are turned back into original units."]
+    why = t("notice.data.series.log_why_auto" if mode == "auto" else
+            "notice.data.series.log_why_asked")
+    return [t("notice.data.series.log_modelled", target=target, mode=mode, why=why)]
 
 
 def to_original(pre: SeriesPreprocessor, scaled_out: np.ndarray, y: np.ndarray,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .bundle import DataBundle
+from ..i18n import t
 
 __all__ = ["rolling_origin_folds", "series_fold_bundles"]
 
@@ -30,13 +31,12 @@ def rolling_origin_folds(n: int, folds: int, test_size: int | None = None, min_t
     rows (default: n // (folds + 1)) at the end; each fold trains on all rows before its
     block."""
     if folds < 1:
-        raise DataError(f"--folds {folds}: expected at least 1 rolling-origin fold.")
+        raise DataError(t("error.data.series_cv.folds_least_rolling", folds=folds))
     size = int(test_size) if test_size else max(1, n // (folds + 1))
     first = n - folds * size
     if first < min_train:
-        raise DataError(f"{folds} rolling-origin folds of {size} step(s) need more than "
-                        f"{folds * size + min_train - 1} rows; the series has {n}. Use fewer "
-                        f"--folds or a shorter test block.")
+        raise DataError(t("error.data.series_cv.rolling_origin_folds", folds=folds, size=size,
+                          value=folds * size + min_train - 1, n=n))
     idx = np.arange(n)
     return [(idx[:first + k * size], idx[first + k * size:first + (k + 1) * size])
             for k in range(folds)]

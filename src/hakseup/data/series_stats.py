@@ -21,25 +21,25 @@ def stationarity(y: np.ndarray) -> dict:
     """ADF and KPSS tests (statsmodels) with a plain-language verdict."""
     from statsmodels.tsa.stattools import adfuller, kpss
 
+    from ..i18n import t
+
     y = np.asarray(y, dtype=np.float64)
     y = y[np.isfinite(y)]
     if len(y) < 12 or np.ptp(y) == 0:
-        return {"verdict": "too short or constant to test", "stationary": None}
+        return {"verdict": t("stationarity.untestable"), "stationary": None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # KPSS warns when p is outside its table
         adf_stat, adf_p = adfuller(y, autolag="AIC")[:2]
         kpss_stat, kpss_p = kpss(y, regression="c", nlags="auto")[:2]
     adf_ok, kpss_ok = adf_p < 0.05, kpss_p >= 0.05
     if adf_ok and kpss_ok:
-        verdict, stationary = "stationary (ADF rejects a unit root, KPSS does not reject " \
-                              "stationarity)", True
+        verdict, stationary = t("stationarity.stationary"), True
     elif not adf_ok and not kpss_ok:
-        verdict, stationary = "not stationary: trend or unit root — consider differencing", False
+        verdict, stationary = t("stationarity.not_stationary"), False
     elif not adf_ok and kpss_ok:
-        verdict, stationary = "trend-stationary: the level drifts — consider differencing " \
-                              "or detrending", False
+        verdict, stationary = t("stationarity.trend_stationary"), False
     else:
-        verdict, stationary = "difference-stationary: consider differencing", False
+        verdict, stationary = t("stationarity.difference_stationary"), False
     return {"adf_statistic": float(adf_stat), "adf_p": float(adf_p),
             "kpss_statistic": float(kpss_stat), "kpss_p": float(kpss_p),
             "stationary": stationary, "verdict": verdict}
@@ -115,9 +115,9 @@ def log_transform(mode: str, y_train: np.ndarray, season: int) -> bool:
     if not np.all(y > 0):
         if mode == "log":
             from ..errors import DataError
+            from ..i18n import t
 
-            raise DataError(f"data.transform log needs a positive target; the training period "
-                            f"has values down to {y.min():g}. Use data.transform none or auto.")
+            raise DataError(t("error.data.series_stats.transform_log_positive", low=y.min()))
         return False
     if mode == "log":
         return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["holdout_indices", "chronological_indices", "kfold_indices", "split_count"]
 
@@ -19,11 +20,9 @@ def split_count(size: float, n: int, what: str) -> int:
     """A share (< 1) or a row count (>= 1) → a row count."""
     count = int(round(size * n)) if size < 1 else int(size)
     if what == "test" and size > 0 and count == 0:  # every run is scored on its test rows
-        raise DataError(f"data.test_size {size:g} of {n} rows is 0 rows: nothing to score the "
-                        f"model on. Use a larger share, a row count (e.g. 1), or more rows.")
+        raise DataError(t("error.data.splits.data_test_size", size=size, n=n))
     if count >= n:
-        raise DataError(f"The {what} split asks for {count} of {n} rows, leaving none to train "
-                        f"on. Use a smaller data.{what}_size (a share below 1 or a row count).")
+        raise DataError(t("error.data.splits.split_asks_rows", what=what, count=count, n=n))
     return count
 
 
@@ -36,8 +35,7 @@ def holdout_indices(n: int, val_size: float, test_size: float, seed: int,
     n_test = split_count(test_size, n, "test")
     n_val = split_count(val_size, n - n_test, "val")
     if n - n_test - n_val < 1:
-        raise DataError(f"Only {n} rows: nothing left to train on after the validation and "
-                        f"test splits. Provide more rows or smaller split sizes.")
+        raise DataError(t("error.data.splits.only_rows_nothing", n=n))
 
     def cut(ix: np.ndarray, k: int, strat: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if k == 0:
@@ -61,8 +59,7 @@ def chronological_indices(n: int, val_size: float, test_size: float) -> tuple[np
     n_val = split_count(val_size, n - n_test, "val")
     n_train = n - n_test - n_val
     if n_train < 1:
-        raise DataError(f"Only {n} time steps: nothing left to train on. Provide a longer "
-                        f"series or smaller split sizes.")
+        raise DataError(t("error.data.splits.only_time_steps", n=n))
     idx = np.arange(n)
     return idx[:n_train], idx[n_train:n_train + n_val], idx[n_train + n_val:]
 
@@ -73,7 +70,7 @@ def kfold_indices(n: int, folds: int, seed: int,
     from sklearn.model_selection import KFold, StratifiedKFold
 
     if folds < 2 or folds > n:
-        raise DataError(f"--folds {folds} is not possible with {n} rows; expected 2..{n}.")
+        raise DataError(t("error.data.splits.folds_possible_rows", folds=folds, n=n))
     if stratify is not None and np.unique(stratify, return_counts=True)[1].min() >= folds:
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
         return list(splitter.split(np.zeros(n), stratify))

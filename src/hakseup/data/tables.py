@@ -23,6 +23,7 @@ from .bundle import DataBundle, Schema, Split
 from .columns import infer_kinds, infer_task, resolve_target
 from .encoding import TablePreprocessor, category_width, embedding_size
 from .splits import holdout_indices
+from ..i18n import t
 
 # infer_kinds, infer_task, resolve_target, TablePreprocessor and embedding_size are re-exported:
 # they lived here before columns.py and encoding.py were split out.
@@ -48,21 +49,18 @@ def _drop_missing_target(df: pd.DataFrame, target: str, path) -> tuple[pd.DataFr
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         values = y.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isinf(values).any():
-            raise DataError(f"Target column '{target}' contains inf values. Expected finite "
-                            f"numbers; fix or remove those rows.")
+            raise DataError(t("error.data.tables.target_column_contains", target=target))
         big = np.abs(values) > np.finfo(np.float32).max  # training computes in float32
         if big.any():
-            raise DataError(f"Target column '{target}' has {int(big.sum())} value(s) beyond "
-                            f"float32's range (±3.4e38), e.g. {values[big][0]:g}. Rescale the "
-                            f"target (e.g. divide by 1e30) so that the model can learn it.")
+            raise DataError(t("error.data.tables.target_column_value", target=target,
+                              sum=int(big.sum()), values=values[big][0]))
     missing_target = int(y.isna().sum())
     if missing_target:
         df = df[y.notna()]
-        notices.append(f"Dropped {missing_target} row(s) with no value in the target "
-                       f"'{target}'.")
+        notices.append(t("notice.data.tables.dropped_row_value", missing_target=missing_target,
+                         target=target))
     if len(df) == 0:
-        raise DataError(f"No rows left in '{path}' after dropping rows with an empty target "
-                        f"'{target}'. Expected at least a few labelled rows.")
+        raise DataError(t("error.data.tables.rows_left_after", path=path, target=target))
     return df, notices
 
 
@@ -73,14 +71,13 @@ def _check_finite(df: pd.DataFrame, kinds: dict[str, str]) -> None:
             n_inf = int(np.isinf(v).sum())
             if n_inf:
                 rows = list(np.flatnonzero(np.isinf(v))[:3] + 2)
-                raise DataError(f"Column '{col}' contains {n_inf} inf value(s) (line(s) "
-                                f"{', '.join(map(str, rows))}). Expected finite numbers; fix "
-                                f"them, make them empty (they will be imputed), or --drop {col}.")
+                raise DataError(t("error.data.tables.column_contains_inf", col=col, n_inf=n_inf,
+                                  names=', '.join(map(str, rows))))
             big = np.abs(v) > np.finfo(np.float32).max  # the model's inputs are float32
             if big.any():
-                raise DataError(f"Column '{col}' has {int(big.sum())} value(s) beyond float32's "
-                                f"range (e.g. {v[big][0]:g} at line {np.flatnonzero(big)[0] + 2}"
-                                f"); rescale it, or --drop {col}.")
+                raise DataError(t("error.data.tables.column_value_beyond", col=col,
+                                  sum=int(big.sum()), v=v[big][0],
+                                  value=np.flatnonzero(big)[0] + 2))
 
 
 def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
@@ -89,12 +86,12 @@ def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
     try:
         dims = tuple(int(v) for v in cfg.sequence_shape.lower().replace("*", "x").split("x"))
     except ValueError:
-        raise DataError(f"Invalid --sequence-shape '{cfg.sequence_shape}': expected STEPSxFEATURES "
-                        f"like 28x28.") from None
+        raise DataError(t("error.data.tables.invalid_sequence_shape",
+                          sequence_shape=cfg.sequence_shape)) from None
     if math.prod(dims) != n_features:
-        raise DataError(f"--sequence-shape {cfg.sequence_shape} needs {math.prod(dims)} feature "
-                        f"columns, but the data has {n_features}. Expected a shape whose product "
-                        f"is {n_features}.")
+        raise DataError(t("error.data.tables.sequence_shape_needs",
+                          sequence_shape=cfg.sequence_shape, prod=math.prod(dims),
+                          n_features=n_features))
     return dims if cfg.layout == "sequence" else (1, *dims)
 
 
@@ -120,21 +117,20 @@ class TablePlan:
 
 
 # What was decided without being asked: said in the terminal summary and the report.
-TARGET_DEFAULTED = ("No target was given: the last column, '{target}', is the target. Choose "
-                    "another with --target COL.")
-TASK_INFERRED = ("Task inferred from '{target}': {task}{detail}. Force another with --task "
-                 "binary|multiclass|regression.")
+# (i18n catalogs: notice.data.tables.target_defaulted, notice.data.tables.task_inferred)
 
 
 def _decision_notices(df: pd.DataFrame, target: str, task: str, cfg: DataConfig,
                       defaults: dict) -> list[str]:
     notices = []
     if cfg.target is None and defaults.get("target") is None:
-        notices.append(TARGET_DEFAULTED.format(target=target))
+        notices.append(t("notice.data.tables.target_defaulted", target=target))
     if cfg.task == "auto":
         n = df[target].nunique()
-        detail = f" ({n} classes)" if task in ("binary", "multiclass") else " (a number)"
-        notices.append(TASK_INFERRED.format(target=target, task=task, detail=detail))
+        detail = t("notice.data.tables.n_classes", n=n) if task in ("binary", "multiclass") \
+            else t("notice.data.tables.a_number")
+        notices.append(t("notice.data.tables.task_inferred", target=target, task=task,
+                         detail=detail))
     return notices
 
 
@@ -153,17 +149,15 @@ def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = Non
     if task in ("binary", "multiclass"):
         counts = df[target].astype(str).value_counts()
         if len(counts) < 2:
-            raise DataError(f"Target '{target}' has only one class ({counts.index[0]!r}). "
-                            f"Expected at least two classes to learn from; check the target "
-                            f"column or use --task regression for a number.")
+            raise DataError(t("error.data.tables.target_only_one", target=target,
+                              index=counts.index[0]))
     layout = cfg.layout if cfg.layout != "auto" else "table"
     seq_shape = None
     if layout in ("sequence", "image"):
         bad = [c for c, k in kinds.items() if k != "numeric"]
         if bad:
-            raise DataError(f"--layout {layout} reads every feature as a number, but "
-                            f"{', '.join(map(repr, bad[:5]))} are not numeric. Drop them with "
-                            f"--drop, or use --layout table.")
+            raise DataError(t("error.data.tables.layout_reads_every", layout=layout,
+                              names=', '.join(map(repr, bad[:5]))))
         seq_shape = _sequence_shape(cfg, len(kinds))
     return TablePlan(df, target, kinds, task, layout, seq_shape, notices + more)
 
@@ -181,8 +175,8 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
     pre = _fit_preprocessor(plan, cfg, tr)
     splits, missing_counts = _transform_splits(plan, pre, tr, va, te)
     if missing_counts:
-        notices.append("Missing values imputed (median for numbers, 'unknown' for categories): "
-                       + ", ".join(f"{c}: {n}" for c, n in missing_counts.items()) + ".")
+        notices.append(t("notice.data.tables.imputed", counts=", ".join(
+            f"{c}: {n}" for c, n in missing_counts.items())))
     cats = [c for c, k in kinds.items() if k in ("categorical", "boolean")]
     cards = [len(pre.vocab_[c]) + 1 for c in cats]
     schema = Schema(task=plan.task, input_kind=plan.layout,
@@ -215,9 +209,8 @@ def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> Ta
     if plan.classification:
         extra = sorted(set(plan.df[plan.target].astype(str)) - set(pre.classes_))
         if extra:  # a class too rare to reach the training rows
-            raise DataError(f"Class(es) {', '.join(map(repr, extra))} of '{plan.target}' have "
-                            f"too few rows to appear in the training split. Expected each class "
-                            f"at least a few times; remove those rows or merge rare classes.")
+            raise DataError(t("error.data.tables.class_too_few", names=', '.join(map(repr, extra)),
+                              target=plan.target))
     return pre
 
 
@@ -258,9 +251,9 @@ def _table_info(plan: TablePlan, pre: TablePreprocessor, splits: dict, notices: 
             for c, n in zip(cats, cards))
         folded = {c: len(v) for c, v in pre.other_.items()}
         if folded:
-            notices.append("Rare levels (seen fewer than " + str(pre.min_count) + " times in "
-                           "the training rows) share one '(other)' level: " + ", ".join(
-                               f"{c}: {n} levels" for c, n in folded.items()) + ".")
+            notices.append(t("notice.data.tables.rare_levels", min_count=pre.min_count,
+                             counts=", ".join(t("notice.data.tables.levels", column=c, n=n)
+                                              for c, n in folded.items())))
     if plan.classification:
         info["class_counts"] = plan.df[plan.target].astype(str).value_counts().to_dict()
     return info

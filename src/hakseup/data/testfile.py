@@ -22,6 +22,7 @@ from ..config import DataConfig
 from ..errors import DataError
 from .bundle import DataBundle
 from .splits import holdout_indices
+from ..i18n import t
 
 __all__ = ["load_with_test_file", "stack_test_file"]
 
@@ -31,12 +32,10 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
     """Training rows then test rows, one frame; the test file must have the training columns."""
     missing = [c for c in train.columns if c not in test.columns]
     if missing:
-        raise DataError(f"The test file '{test_name}' lacks column(s) of the training file "
-                        f"'{train_name}': {', '.join(map(repr, missing[:10]))}. Expected the "
-                        f"same columns in both files.")
+        raise DataError(t("error.data.testfile.test_file_lacks", test_name=test_name,
+                          train_name=train_name, names=', '.join(map(repr, missing[:10]))))
     if len(test) == 0:
-        raise DataError(f"The test file '{test_name}' has no rows. Expected labelled rows to "
-                        f"score on.")
+        raise DataError(t("error.data.testfile.test_file_rows", test_name=test_name))
     out = pd.concat([train, test[list(train.columns)]], ignore_index=True)
     # How each file was read (encodings, formats, parsed numbers): both files' notices.
     from .reader import SOURCE_KEY, source_info
@@ -58,8 +57,7 @@ def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
     """A bundle whose test split is ``cfg.test_path``'s rows, preprocessing fitted on the
     training rows only."""
     if not cfg.path:
-        raise DataError("--test-data needs the training rows as a CSV too: expected --data "
-                        "TRAIN.csv --test-data TEST.csv.")
+        raise DataError(t("error.data.testfile.test_data_needs"))
     train_df, test_df = _read(cfg, cfg.path), _read(cfg, cfg.test_path)
     n_train = len(train_df)
     df = stack_test_file(train_df, test_df, cfg.path, cfg.test_path)
@@ -75,13 +73,13 @@ def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
     is_test = plan.df.index.to_numpy() >= n_train      # labels survive dropped target rows
     train_pos, test_pos = np.flatnonzero(~is_test), np.flatnonzero(is_test)
     if len(test_pos) == 0:
-        raise DataError(f"The test file '{cfg.test_path}' has no row with a value in the "
-                        f"target '{plan.target}'. Expected labelled rows to score on.")
+        raise DataError(t("error.data.testfile.test_file_row", test_path=cfg.test_path,
+                          target=plan.target))
     labels = plan.labels()
     tr, va, _ = holdout_indices(len(train_pos), cfg.val_size, 0, seed,
                                 stratify=None if labels is None else labels[train_pos])
     bundle = bundle_from_plan(plan, cfg, seed, indices=(train_pos[tr], train_pos[va], test_pos))
     bundle.info.setdefault("notices", []).append(
-        f"Test split: the {len(test_pos)} row(s) of '{cfg.test_path}' (--test-data); "
-        f"validation drawn from the training file; preprocessing fitted on training rows only.")
+        t("notice.data.testfile.test_split_row", n_test_pos=len(test_pos),
+          test_path=cfg.test_path))
     return bundle

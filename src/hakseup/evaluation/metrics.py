@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import t
+
 __all__ = ["classification_metrics", "regression_metrics", "mase", "compute_metrics",
            "MAIN_METRIC", "LOWER_IS_BETTER", "metric_direction", "decide"]
 
@@ -36,9 +38,7 @@ def metric_direction(name: str) -> str:
         return "min"
     if base in HIGHER_IS_BETTER:
         return "max"
-    raise ConfigError(f"Cannot tell whether '{name}' should go up or down. Expected a logged "
-                      f"loss or metric, e.g. val_loss, val_accuracy, val_mae; or pass "
-                      f"mode='min'/'max'.")
+    raise ConfigError(t("error.evaluation.metrics.cannot_tell_whether", name=name))
 
 
 def decide(proba: np.ndarray, threshold: float | None) -> np.ndarray:

@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from .metrics import classification_metrics, regression_metrics
+from ..i18n import t
 
 __all__ = ["REFERENCE_NAMES", "fit_references", "reference_verdict", "reference_summary",
            "best_reference", "MAX_ROWS", "MAX_WORK"]
@@ -147,7 +148,8 @@ def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
                     pred = model.predict(xt).reshape(len(xt), -1)
                     m = regression_metrics(inverse(ty), inverse(pred))
         except ValueError as e:   # e.g. HGB refusing a multi-output target: skip, say why
-            notices.append(f"Reference '{name}' could not be fitted: {str(e).splitlines()[0]}")
+            notices.append(t("notice.evaluation.references.reference_could_fitted", name=name,
+                             e=str(e).splitlines()[0]))
             continue
         # No timing in the metrics: metrics.json must be identical for identical runs.
         out[name] = m
@@ -189,8 +191,6 @@ def reference_verdict(metrics: dict, refs: dict[str, dict], task: str, n_test: i
     net, ref = float(metrics[key]), float(refs[best][key])
     noise = _noise(task, ref, n_test)
     diff = (ref - net) if lower else (net - ref)           # > 0: the network is better
-    from ..i18n import t
-
     if task in ("binary", "multiclass"):
         size = t("ref.size_class", diff=f"{abs(diff) * 100:.1f}", net=f"{net:.4f}",
                  ref=f"{ref:.4f}")

@@ -65,11 +65,11 @@ def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
     metrics["precision_at_deploy_prevalence"] = precision_at_prevalence(
         metrics["recall"], metrics["false_positive_rate"], prevalence)
     bundle.info.setdefault("notices", []).append(
-        f"At a deployment prevalence of {prevalence:g} (positives "
-        f"'{bundle.schema.class_names[1]}'), the measured recall {metrics['recall']:.3f} and "
-        f"false-positive rate {metrics['false_positive_rate']:.3f} give a precision of "
-        f"{metrics['precision_at_deploy_prevalence']:.3f} (test split: "
-        f"{metrics['precision']:.3f}).")
+        t("notice.evaluation.run_report.deployment_prevalence_positives", prevalence=prevalence,
+          class_names=bundle.schema.class_names[1], recall=metrics['recall'],
+          false_positive_rate=metrics['false_positive_rate'],
+          precision_at_deploy_prevalence=metrics['precision_at_deploy_prevalence'],
+          precision=metrics['precision']))
 
 
 def _write_plots(run_dir: Path, result) -> None:
@@ -142,13 +142,13 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dic
         ctx["summary_lines"].append(result.references["verdict"])
     ctx["notices"] += result.references.get("notices", [])
     if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
-        lines = [f"{'BEATS' if result.metrics['beats'][name] else 'does NOT beat'} the {name} "
-                 f"forecast: MAE {result.metrics['mae']:.4f} vs {b['mae']:.4f}, "
-                 f"RMSE {result.metrics['rmse']:.4f} vs {b['rmse']:.4f}"
-                 for name, b in result.metrics["baselines"].items()]
-        ctx["extra_sections"].append(("Forecast vs baselines (test, original units)",
-                                      "\n".join(lines)))
-        ctx["summary_lines"] += [f"The model {ln}" for ln in lines]
+        m, beats = result.metrics, result.metrics["beats"]
+        values = [(("beats" if beats[name] else "not"), dict(
+            name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
+            for name, b in m["baselines"].items()]
+        ctx["extra_sections"].append((t("forecast.section"), "\n".join(
+            t(f"forecast.line_{k}", **v) for k, v in values)))
+        ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
     if result.schema.input_kind == "image" and result.schema.is_classification:
         from .image_report import image_sections
 

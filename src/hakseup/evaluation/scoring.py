@@ -20,6 +20,7 @@ from ..data.bundle import is_lazy
 from ..errors import HakseupError
 from .baselines import baseline_metrics
 from .metrics import compute_metrics
+from ..i18n import t
 
 __all__ = ["score", "score_outputs", "split_outputs", "split_targets"]
 
@@ -44,8 +45,7 @@ def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
 
         return forecast_scores(model, bundle, split)
     if len(part) == 0:
-        raise HakseupError(f"The {split} split is empty: nothing to evaluate. Use a larger "
-                           f"data.{split}_size or more rows.")
+        raise HakseupError(t("error.evaluation.scoring.split_empty_nothing", split=split))
     # Values are compared in the data's original units, not the scaled ones the model sees.
     inverse = bundle.preprocessor.inverse_target
     out, target = split_outputs(model, part)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n import t
+
 __all__ = ["THRESHOLD_METRICS", "choose_threshold", "threshold_score", "check_metric", "tune_threshold"]
 
 THRESHOLD_METRICS = ("f1", "balanced_accuracy")
@@ -63,10 +65,8 @@ def check_metric(metric: str, schema) -> None:
     if metric in THRESHOLD_METRICS and schema.task != "binary":
         from ..errors import ConfigError
 
-        raise ConfigError(f"--metric {metric} chooses the decision threshold of a binary "
-                          f"target, but this task is {schema.task}. Expected a target with "
-                          f"two classes; leave --metric at accuracy (choices: accuracy, f1, "
-                          f"balanced_accuracy).")
+        raise ConfigError(t("error.evaluation.threshold.metric_chooses_decision", metric=metric,
+                            task=schema.task))
 
 
 def tune_threshold(model, bundle, metric: str) -> float | None:

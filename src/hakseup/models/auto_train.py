@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import math
 
+from .. import i18n
+
 __all__ = ["sequence_train_settings", "apply_sequence_defaults", "TARGET_STEPS",
            "table_epochs", "apply_table_epochs", "TABLE_STEPS", "SMALL_SEQUENCES",
            "SEQUENCE_ENSEMBLE", "RECURRENT_LR"]
@@ -69,9 +71,8 @@ def apply_sequence_defaults(cfg, schema, n_train: int) -> list[str]:
         changed.update(_small_sequence_choices(cfg, generic))
     if not changed:
         return []
-    return ["Training settings for sequences, from the data size (" + str(n_train) +
-            " training samples): " + ", ".join(f"{k}={v}" for k, v in changed.items()) +
-            " (set them explicitly, or train.sequence_defaults=false, to override)."]
+    return [i18n.t("notice.models.auto_train.sequence_settings", n_train=n_train,
+                   settings=", ".join(f"{k}={v}" for k, v in changed.items()))]
 
 
 def _small_sequence_choices(cfg, generic) -> dict:
@@ -116,6 +117,5 @@ def apply_table_epochs(cfg, schema, n_train: int) -> list[str]:
     if epochs == default:
         return []
     cfg.train.epochs = epochs
-    return [f"Epochs for a table of {n_train} training rows: {epochs} (about {TABLE_STEPS} "
-            f"steps; the table default is {default} for smaller tables). Set --epochs to "
-            f"choose."]
+    return [i18n.t("notice.models.auto_train.table_epochs", n_train=n_train, epochs=epochs,
+                   steps=TABLE_STEPS, default=default)]

@@ -19,6 +19,7 @@ from pathlib import Path
 from torch import nn
 
 from ..errors import ConfigError
+from ..i18n import t
 
 __all__ = ["load_custom_model"]
 
@@ -27,8 +28,7 @@ def load_custom_model(spec: str, schema) -> nn.Module:
     file, _, cls_name = spec.rpartition(":")
     path = Path(file)
     if not path.is_file():
-        raise ConfigError(f"Model file '{file}' not found. Expected --model path/to/file.py:Class "
-                          f"with the path relative to the current folder (or the config file).")
+        raise ConfigError(t("error.models.custom.model_file_found", file=file))
     mod_name = f"hakseup_user_model_{abs(hash(str(path.resolve())))}"
     module_spec = importlib.util.spec_from_file_location(mod_name, path)
     module = importlib.util.module_from_spec(module_spec)
@@ -36,14 +36,14 @@ def load_custom_model(spec: str, schema) -> nn.Module:
     try:
         module_spec.loader.exec_module(module)
     except Exception as e:  # the user's code: report it as their error, in one line
-        raise ConfigError(f"Importing model file '{file}' failed: {type(e).__name__}: {e}. "
-                          f"Fix the file and try again.") from None
+        raise ConfigError(t("error.models.custom.importing_model_file", file=file,
+                            kind=type(e).__name__, e=e)) from None
     classes = [n for n, v in vars(module).items() if isinstance(v, type) and
                issubclass(v, nn.Module) and v.__module__ == mod_name]
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise ConfigError(f"'{cls_name}' is not an nn.Module class in '{file}'. "
-                          f"Choose one of: {', '.join(sorted(classes)) or '(none defined)'}.")
+        raise ConfigError(t("error.models.custom.module_class_choose", cls_name=cls_name,
+                            file=file, value=', '.join(sorted(classes)) or '(none defined)'))
     offered = {"input_shape": tuple(schema.input_shape),
                "in_features": math.prod(schema.input_shape),
                "n_outputs": schema.n_outputs, "n_classes": schema.n_outputs, "schema": schema}
@@ -52,5 +52,6 @@ def load_custom_model(spec: str, schema) -> nn.Module:
     try:
         return cls(**kwargs)
     except Exception as e:
-        raise ConfigError(f"Constructing {cls_name} from '{file}' failed: {type(e).__name__}: "
-                          f"{e}. It may accept any of: {', '.join(offered)}.") from None
+        raise ConfigError(t("error.models.custom.constructing_from_failed", cls_name=cls_name,
+                            file=file, kind=type(e).__name__, e=e,
+                            names=', '.join(offered))) from None

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..i18n import t
+
 __all__ = ["DLinear", "NBeats", "WindowNorm", "MultiWindow", "lookbacks", "build_forecaster"]
 
 
@@ -160,9 +162,8 @@ def build_forecaster(cfg, schema, kind: str) -> nn.Module:
     if schema.input_kind not in ("series", "sequence") or schema.is_classification:
         from ..errors import ConfigError
 
-        raise ConfigError(f"Model '{kind}' forecasts a time series; it needs --time-col (a "
-                          f"series), not {schema.input_kind} {schema.task} data. Use --model "
-                          f"cnn or lstm for sequence classification.")
+        raise ConfigError(t("error.models.forecast.model_forecasts_time", kind=kind,
+                            input_kind=schema.input_kind, task=schema.task))
     window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
     if kind == "dlinear":          # DLinear over three lookbacks, their forecasts averaged
         ws, season = lookbacks(window), getattr(schema, "season", 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..i18n import t
+
 __all__ = ["activation", "mlp_stack", "numeric_only"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
@@ -35,6 +37,5 @@ def numeric_only(schema, name: str) -> None:
     if schema.categorical_features:
         from ..errors import ConfigError
 
-        raise ConfigError(f"Model '{name}' reads numbers only, but the data has categorical "
-                          f"columns ({', '.join(schema.categorical_features[:5])}). Use --model "
-                          f"tabular (embeddings), or --numeric/--drop those columns.")
+        raise ConfigError(t("error.models.layers.model_reads_numbers", name=name,
+                            names=', '.join(schema.categorical_features[:5])))

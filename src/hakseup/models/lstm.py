@@ -191,8 +191,10 @@ class _LSTMRecurrence(torch.autograd.Function):
             except Exception as e:  # as in LSTM._recurrence: fall back to the eager loop
                 import warnings
 
-                warnings.warn(f"Compiling the LSTM backward pass failed ({type(e).__name__}); "
-                              f"running it uncompiled.")
+                from .. import i18n
+
+                warnings.warn(i18n.t("warn.models.lstm.compiling_lstm_backward",
+                                     kind=type(e).__name__))
         d_gates = acts.new_empty(T, B, H4)
         dh, dc = _backward_loop(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh,
                                 d_gates)
@@ -301,8 +303,10 @@ class LSTM(nn.Module):
             except Exception as e:  # no C++ compiler, unsupported platform: run eagerly
                 import warnings
 
-                warnings.warn(f"Compiling the LSTM recurrence failed ({type(e).__name__}); "
-                              f"running it uncompiled.")
+                from .. import i18n
+
+                warnings.warn(i18n.t("warn.models.lstm.compiling_lstm_recurrence",
+                                     kind=type(e).__name__))
                 self.compile_recurrence = False
         return _LSTMRecurrence.apply(x_proj, h0, c0, w_hh)
 

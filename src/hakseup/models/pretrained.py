@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..i18n import t
 
 __all__ = ["build_backbone", "load_start_weights", "read_weights", "EXTRAS"]
 
@@ -30,10 +31,8 @@ def _import(package: str):
     try:
         return __import__(package)
     except ImportError:
-        raise ConfigError(f"--model {package}:... needs the '{package}' package, which is not "
-                          f"installed. Install the optional extra: pip install "
-                          f"'hakseup[{EXTRAS[package]}]' (or pip install {package}); or use "
-                          f"--model resnet.") from None
+        raise ConfigError(t("error.models.pretrained.model_needs_package", package=package,
+                            extras=EXTRAS[package])) from None
 
 
 class _GreyToRGB(nn.Module):
@@ -54,8 +53,7 @@ def _replace_head(net: nn.Module, n_outputs: int) -> nn.Module:
         if isinstance(module, nn.Linear):
             last = name
     if last is None:
-        raise ConfigError("This torchvision model has no linear classifier to replace; choose "
-                          "a classification model (resnet18, mobilenet_v3_small, ...).")
+        raise ConfigError(t("error.models.pretrained.torchvision_model_linear"))
     parent = net.get_submodule(last.rsplit(".", 1)[0]) if "." in last else net
     old = net.get_submodule(last)
     setattr(parent, last.rsplit(".", 1)[-1], nn.Linear(old.in_features, n_outputs))
@@ -79,9 +77,8 @@ def build_backbone(name: str, cfg, schema) -> nn.Module:
             net = _replace_head(net, schema.n_outputs)
             net = _GreyToRGB(net) if channels == 1 else net
     except (ValueError, KeyError, RuntimeError) as e:
-        raise ConfigError(f"{package} has no model '{arch}' (or its weights could not be "
-                          f"loaded: {str(e).splitlines()[0]}). See {package}'s list of "
-                          f"models.") from None
+        raise ConfigError(t("error.models.pretrained.model_weights_could", package=package,
+                            arch=arch, e=str(e).splitlines()[0])) from None
     return load_start_weights(net, cfg, published=True)
 
 
@@ -91,8 +88,7 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     is taken when the file holds one."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"Weights file '{path}' not found (model.weights / --pretrained "
-                          f"FILE). Check the path.")
+        raise ConfigError(t("error.models.pretrained.weights_file_found", path=path))
     try:
         if p.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -101,15 +97,15 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
         else:
             state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unreadable file is the user's to fix
-        raise ConfigError(f"Could not read weights from '{path}' ({type(e).__name__}: "
-                          f"{str(e).splitlines()[0] if str(e) else ''}); expected a "
-                          f".safetensors file or a PyTorch state dict (.pt, .pth).") from None
+        raise ConfigError(t("error.models.pretrained.could_read_weights", path=path,
+                            kind=type(e).__name__,
+                            value=str(e).splitlines()[0] if str(e) else '')) from None
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
                                               for v in state.values()):
-        raise ConfigError(f"'{path}' does not hold a state dict of tensors.")
+        raise ConfigError(t("error.models.pretrained.does_hold_state", path=path))
     return state
 
 
@@ -125,22 +121,20 @@ def load_start_weights(model: nn.Module, cfg, published: bool = False) -> nn.Mod
     ``published``: the model's package has its own weights (already loaded if asked for)."""
     if not cfg.weights:
         if cfg.pretrained and not published:
-            raise ConfigError(f"model.pretrained: '{cfg.name}' has no published weights. Give "
-                              f"a weights file (--pretrained FILE), or a torchvision/timm "
-                              f"model (--model torchvision:resnet18 --pretrained).")
+            raise ConfigError(t("error.models.pretrained.model_pretrained_published",
+                                name=cfg.name))
         return model
     state = {_strip(k): v for k, v in read_weights(cfg.weights).items()}
     own = {_strip(k): k for k in model.state_dict()}
     shapes = {k: v.shape for k, v in model.state_dict().items()}
     fit = {own[k]: v for k, v in state.items() if k in own and shapes[own[k]] == v.shape}
     if not fit:
-        raise ConfigError(f"No layer of '{cfg.weights}' fits the model {type(model).__name__} "
-                          f"(names or shapes differ everywhere); expected weights saved from "
-                          f"the same architecture.")
+        raise ConfigError(t("error.models.pretrained.layer_fits_model", weights=cfg.weights,
+                            kind=type(model).__name__))
     model.load_state_dict(fit, strict=False)
     fresh = sorted({k.rsplit(".", 1)[0] for k in shapes if k not in fit})
     if fresh:
-        warnings.warn(f"Loaded {len(fit)} of {len(shapes)} tensors from '{cfg.weights}'; "
-                      f"{', '.join(fresh[:4])}{', ...' if len(fresh) > 4 else ''} start fresh "
-                      f"(shapes or names differ, e.g. a head for another number of classes).")
+        warnings.warn(t("warn.models.pretrained.loaded_tensors_from", n_fit=len(fit),
+                        n_shapes=len(shapes), weights=cfg.weights, names=', '.join(fresh[:4]),
+                        value=', ...' if len(fresh) > 4 else ''))
     return model

@@ -25,6 +25,8 @@ import math
 import torch
 from torch import nn
 
+from ..i18n import t
+
 __all__ = ["RecurrentNet", "build_recurrent", "READOUTS", "patches", "auto_patch"]
 
 READOUTS = ["last", "mean", "mean_last"]
@@ -133,9 +135,7 @@ def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
     if schema.input_kind == "table":
         from ..errors import ConfigError
 
-        raise ConfigError(f"Model '{kind}' needs sequences. Use --layout sequence (with "
-                          f"--sequence-shape STEPSxFEATURES) to read rows as sequences, or "
-                          f"--model tabular for a table.")
+        raise ConfigError(t("error.models.recurrent.model_needs_sequences", kind=kind))
     return RecurrentNet(shape[-1], cfg.hidden_size, schema.n_outputs, cfg.layers, cfg.dropout,
                         kind=kind, impl=cfg.lstm_impl,
                         bidirectional=getattr(cfg, "bidirectional", False),

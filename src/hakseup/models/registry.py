@@ -15,6 +15,7 @@ from torch import nn
 from ..config import ModelConfig
 from ..data.bundle import Schema
 from ..errors import ConfigError, unknown_choice
+from ..i18n import t
 
 __all__ = ["build_model", "model_names", "default_model_name", "register_model"]
 
@@ -39,9 +40,7 @@ def _register_builtins() -> None:
             return CNN2d.from_schema(cfg, schema)
         if schema.input_kind in ("sequence", "series"):
             return SequenceCNN.from_schema(cfg, schema)
-        raise ConfigError(f"Model 'cnn' needs images or sequences, but this data is a "
-                          f"{schema.input_kind}. Use --model tabular or mlp, or "
-                          f"--layout sequence for rows that are sequences.")
+        raise ConfigError(t("error.models.registry.model_cnn_needs", input_kind=schema.input_kind))
 
     register_model("cnn", cnn)
     _register_image_models()
@@ -71,9 +70,8 @@ def _register_image_models() -> None:
     def image_only(builder, name):
         def build(cfg: ModelConfig, schema: Schema) -> nn.Module:
             if schema.input_kind != "image" or len(schema.input_shape) != 3:
-                raise ConfigError(f"Model '{name}' needs images (channels, height, width), but "
-                                  f"this data is a {schema.input_kind}. Use --model mlp, or "
-                                  f"--data a folder of images.")
+                raise ConfigError(t("error.models.registry.model_needs_images", name=name,
+                                    input_kind=schema.input_kind))
             from .pretrained import load_start_weights
 
             return load_start_weights(builder(cfg, schema), cfg)
@@ -114,8 +112,7 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     name = cfg.name
     if ".py:" in name or name.endswith(".py"):
         if ":" not in name.rsplit(".py", 1)[-1]:
-            raise ConfigError(f"Model '{name}' names a file but no class; expected "
-                              f"FILE.py:ClassName.")
+            raise ConfigError(t("error.models.registry.model_names_file", name=name))
         from .custom import load_custom_model
 
         return load_custom_model(name, schema)
@@ -127,6 +124,5 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
         return build_backbone(name, cfg, schema)
     names = model_names()
     if name not in names:
-        raise ConfigError(unknown_choice("model", name, names) +
-                          " Or FILE.py:Class for your own nn.Module.")
+        raise ConfigError(unknown_choice("model", name, names) + t("error.model_or_file"))
     return _BUILDERS[name](cfg, schema)

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .layers import activation
+from ..i18n import t
 
 __all__ = ["ResNet", "LeNet"]
 
@@ -96,9 +97,8 @@ class LeNet(nn.Module):
         if h < 1 or w < 1:
             from ..errors import ConfigError
 
-            raise ConfigError(f"Model 'lenet' needs images of at least 16x16 (two 5x5 "
-                              f"convolutions and two poolings); these are {size[0]}x{size[1]}. "
-                              f"Use --image-size 32, or --model resnet / mlp.")
+            raise ConfigError(t("error.models.resnet.model_lenet_needs", size=size[0],
+                                size2=size[1]))
         self.flatten = nn.Flatten()
         self.fc = nn.Linear(c2 * h * w, n_outputs)
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..data.encoding import category_width
 from .layers import mlp_stack
+from ..i18n import t
 from .numeric_embedding import PeriodicEmbedding
 
 __all__ = ["TabularNet"]
@@ -106,8 +107,8 @@ class TabularNet(nn.Module):
         if schema.input_kind != "table":
             from ..errors import ConfigError
 
-            raise ConfigError(f"Model 'tabular' needs table data, but this is "
-                              f"{schema.input_kind} data. Use mlp, cnn, lstm or gru.")
+            raise ConfigError(t("error.models.tabular.model_tabular_needs",
+                                input_kind=schema.input_kind))
         return cls(len(schema.numeric_features), list(schema.cardinalities), list(cfg.hidden),
                    schema.n_outputs, cfg.embedding_dim, cfg.dropout, cfg.activation,
                    cfg.batch_norm, cfg.linear_skip, cfg.ensemble, schema.is_classification,

@@ -16,6 +16,8 @@ import platform
 import sys
 from importlib import metadata
 
+from ..i18n import t
+
 __all__ = ["collect_environment", "doctor_checks", "PACKAGES"]
 
 PACKAGES = ["torch", "numpy", "pandas", "pyarrow", "scikit-learn", "matplotlib", "tensorboard",
@@ -62,15 +64,15 @@ def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
     checks = []
     py = sys.version_info
     checks.append(("Python", "ok" if py >= (3, 10) else "fail", platform.python_version(),
-                   "" if py >= (3, 10) else "hakseup needs Python 3.10 or newer"))
+                   "" if py >= (3, 10) else t("doctor.row.python_old")))
     for pkg in PACKAGES:
         v = _version(pkg)
         if v:
             checks.append((pkg, "ok", v, ""))
         else:
             required = pkg in _REQUIRED
-            checks.append((pkg, "fail" if required else "warn", "not installed",
-                           f"pip install {pkg}" + ("" if required else " (optional)")))
+            checks.append((pkg, "fail" if required else "warn", t("doctor.row.not_installed"),
+                           f"pip install {pkg}" + ("" if required else t("doctor.row.optional"))))
     if _version("torch") is None:
         return checks
     env = env or collect_environment()
@@ -78,17 +80,17 @@ def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
         names = ", ".join(g["name"] for g in env["gpus"])
         checks.append(("CUDA", "ok", f"{env['cuda_version']} ({len(env['gpus'])} GPU: {names})", ""))
         checks.append(("cuDNN", "ok" if env["cudnn_version"] else "warn",
-                       str(env["cudnn_version"] or "not available"),
-                       "" if env["cudnn_version"] else "reinstall a CUDA build of PyTorch"))
+                       str(env["cudnn_version"] or t("doctor.row.not_available")),
+                       "" if env["cudnn_version"] else t("doctor.row.reinstall_cuda")))
     else:
-        fix = ("this PyTorch is a CPU-only build; for an NVIDIA GPU install a CUDA build "
-               "(see pytorch.org)" if env["cuda_version"] is None else
-               "PyTorch was built with CUDA but sees no GPU: check the driver with "
-               "`hakseup gpu` or nvidia-smi")
-        checks.append(("CUDA", "warn", "not available", fix))
+        fix = t("doctor.row.cpu_build") if env["cuda_version"] is None else \
+            t("doctor.row.no_gpu_seen")
+        checks.append(("CUDA", "warn", t("doctor.row.not_available"), fix))
     checks.append(("MPS", "ok" if env["mps_available"] else "info",
-                   "available" if env["mps_available"] else "not available", ""))
+                   t("doctor.row.available") if env["mps_available"]
+                   else t("doctor.row.not_available"), ""))
     device = "cuda" if env["cuda_available"] else ("mps" if env["mps_available"] else "cpu")
-    checks.append(("training device", "ok", f"{device} ({env['torch_threads']} CPU threads)",
-                   "" if device != "cpu" else "training runs on the CPU; fine for small data"))
+    checks.append((t("doctor.row.device"), "ok",
+                   t("doctor.row.threads", device=device, n=env['torch_threads']),
+                   "" if device != "cpu" else t("doctor.row.cpu_ok")))
     return checks

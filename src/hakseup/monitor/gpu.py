@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import HakseupError
+from ..i18n import t
 
 __all__ = ["NoGPU", "load_nvml", "read_gpus", "format_status", "changed_fields"]
 
@@ -29,13 +30,11 @@ def load_nvml():
     try:
         import pynvml
     except ImportError:
-        raise NoGPU("NVML is not installed (pip install nvidia-ml-py); no GPU status "
-                    "available.") from None
+        raise NoGPU(t("error.monitor.gpu.nvml_installed_pip")) from None
     try:
         pynvml.nvmlInit()
     except Exception as e:  # NVMLError_LibraryNotFound, DriverNotLoaded, ...
-        raise NoGPU(f"no NVIDIA GPU or driver found ({e}). On a GPU machine, check the driver "
-                    f"with nvidia-smi; `hakseup doctor` shows what PyTorch sees.") from None
+        raise NoGPU(t("error.monitor.gpu.nvidia_gpu_driver", e=e)) from None
     return pynvml
 
 
@@ -55,7 +54,7 @@ def read_gpus(nvml=None) -> dict:
     nvml = nvml or load_nvml()
     count = _get(nvml.nvmlDeviceGetCount, default=0)
     if not count:
-        raise NoGPU("NVML reports no GPU on this machine.")
+        raise NoGPU(t("error.monitor.gpu.nvml_reports_gpu"))
     cuda = _get(nvml.nvmlSystemGetCudaDriverVersion)
     out = {"driver": _text(_get(nvml.nvmlSystemGetDriverVersion)),
            "cuda": f"{cuda // 1000}.{cuda % 1000 // 10}" if isinstance(cuda, int) else NA,

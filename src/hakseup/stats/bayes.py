@@ -10,14 +10,14 @@ Example:
 from __future__ import annotations
 
 from ..errors import HakseupError
+from ..i18n import t
 
 __all__ = ["posteriors", "expected_counts", "precision_at_prevalence", "check_probability"]
 
 
 def check_probability(name: str, value: float) -> float:
     if not (0.0 <= value <= 1.0) or value != value:
-        raise HakseupError(f"--{name} must be a probability between 0 and 1, got {value}. "
-                           f"Write percentages as fractions (10% → 0.1).")
+        raise HakseupError(t("error.stats.bayes.must_probability_between", name=name, value=value))
     return value
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, closest
+from ..i18n import t
+from .. import i18n
 
 __all__ = ["adjust"]
 
@@ -20,9 +22,9 @@ __all__ = ["adjust"]
 def _column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
     if name not in df.columns:
         near = closest(name, df.columns)
-        raise DataError(f"{what} column '{name}' is not in the data."
-                        f"{' Did you mean ' + repr(near[0]) + '?' if near else ''} Columns: "
-                        f"{', '.join(map(str, df.columns[:20]))}.")
+        raise DataError(t("error.stats.causal.column_data_columns", what=what, name=name,
+                          value=t("error.did_you_mean", names=repr(near[0])) if near else '',
+                          names=', '.join(map(str, df.columns[:20]))))
     return df[name]
 
 
@@ -32,14 +34,14 @@ def adjust(df: pd.DataFrame, treatment: str, outcome: str, confounder: str) -> d
     z = _column(df, confounder, "Confounder")
     levels = sorted(t.dropna().astype(str).unique())
     if len(levels) != 2:
-        raise DataError(f"Treatment '{treatment}' must have exactly two values to compare; it has "
-                        f"{len(levels)} ({', '.join(levels[:6])}). Recode it as two groups.")
+        raise DataError(i18n.t("error.stats.causal.treatment_must_exactly", treatment=treatment,
+                               n_levels=len(levels), names=', '.join(levels[:6])))
     y_num = pd.to_numeric(y, errors="coerce")
     if y_num.isna().any():
         values = sorted(y.dropna().astype(str).unique())
         if len(values) != 2:
-            raise DataError(f"Outcome '{outcome}' must be numeric or have two values; it has "
-                            f"{len(values)}. Recode it as 0/1 or a number.")
+            raise DataError(i18n.t("error.stats.causal.outcome_must_numeric", outcome=outcome,
+                                   n_values=len(values)))
         y_num = (y.astype(str) == values[-1]).astype(float)
     data = pd.DataFrame({"t": t.astype(str), "y": y_num, "z": z.astype(str)}).dropna()
     a, b = levels[1], levels[0]          # effect = mean(Y | T=a) - mean(Y | T=b)
@@ -50,8 +52,8 @@ def adjust(df: pd.DataFrame, treatment: str, outcome: str, confounder: str) -> d
         part = data[data.z == zv]
         means = {lvl: part.loc[part.t == lvl, "y"].mean() for lvl in levels}
         if any(np.isnan(v) for v in means.values()):
-            raise DataError(f"Stratum {confounder}={zv!r} has no rows for one treatment group; "
-                            f"stratification needs both groups in every stratum.")
+            raise DataError(i18n.t("error.stats.causal.stratum_rows_one", confounder=confounder,
+                                   zv=zv))
         for lvl in levels:
             standardised[lvl] += w * means[lvl]
         strata.append({"stratum": zv, "weight": float(w),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..training.callbacks import Callback
+from ..i18n import t
 
 __all__ = ["MLflowTracker", "resolve_tracking_uri", "ARTIFACT_SUFFIXES"]
 
@@ -31,8 +32,7 @@ def _mlflow():
         import mlflow  # noqa: F401
         from mlflow.tracking import MlflowClient
     except ImportError:
-        raise ConfigError('--tracker mlflow needs MLflow, which is not installed. Install it '
-                          'with: pip install "hakseup[tracking]" (or use --tracker none).') \
+        raise ConfigError(t("error.tracking.mlflow_tracker.tracker_mlflow_needs")) \
             from None
     import logging
 
@@ -106,9 +106,8 @@ class MLflowTracker(Callback):
         except ConfigError:
             raise
         except Exception as e:  # unreachable server, bad URI, refused database: one line
-            raise ConfigError(f"MLflow tracking store '{uri}' could not be used "
-                              f"({_one_line(e)}). Check --tracking-uri, or use --tracker "
-                              f"none.") from None
+            raise ConfigError(t("error.tracking.mlflow_tracker.mlflow_tracking_store", uri=uri,
+                                one_line=_one_line(e))) from None
         if parent_id is None:
             from ..fileio import atomic_write_json
 

@@ -44,6 +44,7 @@ from pathlib import Path
 import torch
 
 from ..errors import ConfigError, HakseupError
+from ..i18n import t
 
 __all__ = ["Callback", "MonitorCallback", "EarlyStopping", "LRScheduler", "GradientClipping",
            "NonFiniteGuard", "ModelCheckpoint", "BestWeights", "TrainingDiverged"]
@@ -81,8 +82,8 @@ class MonitorCallback(Callback):
         from ..evaluation.metrics import metric_direction
 
         if mode not in ("auto", "min", "max"):
-            raise ConfigError(f"Unknown mode '{mode}' for monitoring {monitor}. Choose one of: "
-                              f"auto, max, min.")
+            raise ConfigError(t("error.training.callbacks.unknown_mode_monitoring", mode=mode,
+                                monitor=monitor))
         self.monitor, self.min_delta = monitor, min_delta
         self.mode = metric_direction(monitor) if mode == "auto" else mode
         self.best: float | None = None
@@ -142,11 +143,11 @@ class NonFiniteGuard(Callback):
     @staticmethod
     def _check(trainer, value: float, first: int, step: int, epoch: int) -> None:
         if not math.isfinite(value):
-            where = f"at step {step}" if first == step else f"within steps {first}-{step}"
+            where = t("fragment.at_step", step=step) if first == step else \
+                t("fragment.within_steps", first=first, step=step)
             raise TrainingDiverged(
-                f"The training loss became {value} {where} (epoch {epoch}). Expected a finite "
-                f"loss. Fix: lower the learning rate (now {trainer.config.lr:g}), set --set "
-                f"train.grad_clip=1.0, or check the data for NaN/inf values.")
+                t("error.training.callbacks.training_loss_became", value=value, where=where,
+                  epoch=epoch, lr=trainer.config.lr))
 
 
 class GradientClipping(Callback):

@@ -35,6 +35,7 @@ import torch
 from ..durability import needs_fsync
 from ..errors import CheckpointError
 from ..fileio import atomic_write_json, fsync_dir, replace_dir
+from ..i18n import t
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state",
            "unflatten_state"]
@@ -133,23 +134,26 @@ def _read(folder: Path) -> tuple[dict, dict, dict]:
 
     manifest_path = folder / "state.json"
     if not manifest_path.is_file():
-        raise CheckpointError(f"'{folder}' has no state.json")
+        raise CheckpointError(t("error.training.checkpoint.state_json", folder=folder))
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(f"'{manifest_path}' is not valid JSON ({e})") from None
+        raise CheckpointError(t("error.training.checkpoint.valid_json",
+                                manifest_path=manifest_path, e=e)) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise CheckpointError(f"'{folder}' is not a hakseup checkpoint (format "
-                              f"{manifest.get('format') if isinstance(manifest, dict) else '?'})")
+        raise CheckpointError(t("error.training.checkpoint.hakseup_checkpoint_format",
+                                folder=folder, value=manifest.get('format')
+                                if isinstance(manifest, dict) else '?'))
     for name, digest in manifest.get("sha256", {}).items():
         f = folder / name
         if not f.is_file() or _sha256(f) != digest:
-            raise CheckpointError(f"'{f}' is missing or damaged (checksum mismatch)")
+            raise CheckpointError(t("error.training.checkpoint.missing_damaged_checksum", f=f))
     try:
         weights = load_file(str(folder / "model.safetensors"))
         tensors = load_file(str(folder / "state.safetensors"))
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"'{folder}' could not be read: {e}") from None
+        raise CheckpointError(t("error.training.checkpoint.could_read", folder=folder,
+                                e=e)) from None
     return weights, unflatten_state(manifest["state"], tensors), manifest.get("meta", {})
 
 
@@ -178,11 +182,11 @@ def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
             errors.append(f"'{cand}' does not fit this model ({first})")
             continue
         if i > 0:
-            warnings.warn(f"checkpoint '{folder}' could not be loaded ({errors[0]}); "
-                          f"using the previous good one, '{cand}'.", stacklevel=2)
+            warnings.warn(t("warn.training.checkpoint.checkpoint_could_loaded", folder=folder,
+                            errors=errors[0], cand=cand), stacklevel=2)
         return weights, state
-    raise CheckpointError(f"No usable checkpoint at '{folder}': {'; '.join(errors)}. "
-                          f"Train again, or point at another run folder.")
+    raise CheckpointError(t("error.training.checkpoint.usable_checkpoint_train", folder=folder,
+                            names='; '.join(errors)))
 
 
 def load_weights(folder: str | os.PathLike) -> dict[str, torch.Tensor]:

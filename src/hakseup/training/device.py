@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import ConfigError
+from ..i18n import t
 
 __all__ = ["resolve_device", "seed_everything", "rng_state", "set_rng_state"]
 
@@ -27,12 +28,10 @@ def resolve_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda was asked for, but PyTorch sees no CUDA GPU. "
-                          "Run `hakseup doctor` to see why, or use --device auto or cpu.")
+        raise ConfigError(t("error.training.device.device_cuda_asked"))
     if name == "mps" and not (getattr(torch.backends, "mps", None)
                               and torch.backends.mps.is_available()):
-        raise ConfigError("--device mps was asked for, but MPS is not available here. "
-                          "Use --device auto or cpu.")
+        raise ConfigError(t("error.training.device.device_mps_asked"))
     return torch.device(name)
 
 

@@ -16,6 +16,8 @@ import os
 import torch
 import torch.distributed as dist
 
+from ..i18n import t
+
 __all__ = ["init_distributed", "rank_and_world", "all_reduce_sum", "barrier", "shutdown"]
 
 
@@ -43,9 +45,8 @@ def init_distributed(device: str = "auto") -> tuple[int, int]:
 
                 procs = os.environ.get("LOCAL_WORLD_SIZE", str(local_rank + 1))
                 raise ConfigError(
-                    f"torchrun started {procs} processes on this machine, but it has {gpus} "
-                    f"GPU(s); NCCL needs one GPU per process. Use --nproc-per-node {gpus} (or "
-                    f"fewer), or train on the CPUs with --device cpu (gloo).")
+                    t("error.training.distributed.torchrun_started_processes", procs=procs,
+                      gpus=gpus))
             torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend)
     return rank_and_world()

@@ -17,6 +17,7 @@ import torch
 
 from .callbacks import Callback
 from .progress import ProgressBar  # the bar and epoch lines live in progress.py
+from ..i18n import t
 
 __all__ = ["ProgressBar", "MetricsLogger", "TensorBoardLogger", "GPUStats"]
 
@@ -167,6 +168,6 @@ class GPUStats(Callback):
             import warnings
 
             self.warned = True
-            warnings.warn(f"GPU {index} memory is {mem.used / mem.total:.0%} full "
-                          f"({mem.used / 2**20:.0f} of {mem.total / 2**20:.0f} MiB). Lower "
-                          f"--batch-size or use --precision bf16 before it runs out.")
+            warnings.warn(t("warn.training.loggers.gpu_memory_full", index=index,
+                            value=mem.used / mem.total, value2=mem.used / 2**20,
+                            value3=mem.total / 2**20))

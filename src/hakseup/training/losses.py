@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data.bundle import Schema
+from ..i18n import t
 
 __all__ = ["loss_function", "class_weights", "training_loss"]
 
@@ -39,16 +40,16 @@ def loss_function(name: str, schema: Schema, label_smoothing: float = 0.0,
     if name in ("cross_entropy", "bce") and not schema.is_classification:
         from ..errors import ConfigError
 
-        raise ConfigError(f"Loss '{name}' needs a classification target, but this task is "
-                          f"{schema.task}. Use mse, mae or huber.")
+        raise ConfigError(t("error.training.losses.loss_needs_classification", name=name,
+                            task=schema.task))
     if name == "cross_entropy":
         return nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
     if name == "bce":
         if schema.n_outputs != 2:
             from ..errors import ConfigError
 
-            raise ConfigError(f"Loss 'bce' needs a binary target; this one has "
-                              f"{schema.n_outputs} classes. Use cross_entropy.")
+            raise ConfigError(t("error.training.losses.loss_bce_needs",
+                                n_outputs=schema.n_outputs))
         # Two logits (l0, l1): BCE on their difference equals 2-class cross-entropy.
         return lambda out, y: F.binary_cross_entropy_with_logits(out[:, 1] - out[:, 0], y.float())
     return {"mse": nn.MSELoss(), "mae": nn.L1Loss(), "huber": nn.HuberLoss()}[name]
@@ -62,8 +63,7 @@ def training_loss(cfg, data, device: torch.device):
         if not schema.is_classification:
             from ..errors import ConfigError
 
-            raise ConfigError(f"--class-weight balanced needs a classification target, but "
-                              f"this task is {schema.task}. Leave it at none.")
+            raise ConfigError(t("error.training.losses.class_weight_balanced", task=schema.task))
         from ..evaluation.scoring import split_targets
 
         target = torch.as_tensor(split_targets(data.train))   # a lazy split: its labels

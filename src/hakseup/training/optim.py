@@ -14,6 +14,7 @@ import torch
 from ..config import TrainConfig
 from ..config_rules import UNSUPPORTED_OPTIMIZERS, optimizer_names
 from ..errors import ConfigError, unknown_choice
+from ..i18n import t
 
 __all__ = ["optimizer_names", "build_optimizer", "build_scheduler", "PER_STEP_SCHEDULERS"]
 
@@ -24,23 +25,23 @@ PER_STEP_SCHEDULERS = {"onecycle", "warmup"}
 def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     params = [p for p in params if p.requires_grad]
     if not params:
-        raise ConfigError("The model has no trainable parameters, so there is nothing to "
-                          "train. Give it layers with parameters (e.g. nn.Linear).")
+        raise ConfigError(t("error.training.optim.model_trainable_parameters"))
     classes = optimizer_names()
     cls = classes.get(cfg.optimizer.lower())
     if cls is None:
         raise ConfigError(unknown_choice("optimizer", cfg.optimizer, classes))
     if cfg.optimizer.lower() in UNSUPPORTED_OPTIMIZERS:  # a TrainConfig built in code
-        raise ConfigError(f"Optimizer '{cfg.optimizer}' is not supported: "
-                          f"{UNSUPPORTED_OPTIMIZERS[cfg.optimizer.lower()]}.")
+        raise ConfigError(t("error.training.optim.optimizer_supported", optimizer=cfg.optimizer,
+                            unsupported_optimizers=t(
+                                f"unsupported_optimizer.{cfg.optimizer.lower()}")))
     accepted = inspect.signature(cls.__init__).parameters
     kwargs = {"lr": cfg.lr}
     if cfg.weight_decay and "weight_decay" in accepted:
         kwargs["weight_decay"] = cfg.weight_decay
     if cfg.momentum is not None:
         if "momentum" not in accepted:
-            raise ConfigError(f"Optimizer '{cfg.optimizer}' has no momentum; remove "
-                              f"train.momentum or use sgd or rmsprop.")
+            raise ConfigError(t("error.training.optim.optimizer_momentum_remove",
+                                optimizer=cfg.optimizer))
         kwargs["momentum"] = cfg.momentum
     if "fused" in accepted and _fusable(params):
         # One kernel for the whole update instead of ~10 per parameter tensor: on small models
@@ -52,7 +53,8 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     try:
         return cls(params, **kwargs)
     except ValueError as e:
-        raise ConfigError(f"Optimizer '{cfg.optimizer}' rejected its settings: {e}.") from None
+        raise ConfigError(t("error.training.optim.optimizer_rejected_settings",
+                            optimizer=cfg.optimizer, e=e)) from None
 
 
 def _fusable(params: list[torch.Tensor]) -> bool:

@@ -25,6 +25,7 @@ import sys
 
 from ..bars import in_notebook, tqdm_class
 from .callbacks import Callback
+from ..i18n import t
 
 __all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_progress",
            "progress_callbacks"]
@@ -52,7 +53,7 @@ def _value(v) -> str:
 def epoch_fields(logs: dict, epochs: int, previous_time: float = 0.0,
                  verbose: bool = False) -> list[str]:
     """The epoch's numbers as ``name value`` fields."""
-    fields = [f"epoch {logs.get('epoch', '?')}/{epochs}"]
+    fields = [t("progress.epoch", epoch=logs.get('epoch', '?'), epochs=epochs)]
     names = [k for k in SHOWN if k in logs]
     if verbose:
         names += [k for k in logs if k not in SHOWN and k not in NOT_SHOWN]
@@ -130,7 +131,8 @@ class ProgressBar(Callback):
             return
         s = trainer.state
         self.bar = tqdm(total=s.steps_per_epoch, initial=s.batch_in_epoch,
-                        desc=f"epoch {s.epoch + 1}/{s.epochs}", file=stream, leave=False,
+                        desc=t("progress.epoch", epoch=s.epoch + 1,
+                               epochs=s.epochs), file=stream, leave=False,
                         dynamic_ncols=True, unit="batch", mininterval=0.2)
 
     def on_train_batch_end(self, trainer, logs):

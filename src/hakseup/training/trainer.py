@@ -35,6 +35,7 @@ from .losses import loss_function, training_loss
 from .optim import build_optimizer
 from .predict import predict, predict_batches, predict_split
 from .progress import progress_callbacks
+from ..i18n import t
 
 __all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
 
@@ -129,10 +130,10 @@ class Trainer:
                 self.loss_fn(out.float(), target)
         except Exception as e:
             shapes = ", ".join(str(tuple(x.shape)) for x in sample)
-            raise ConfigError(f"The model {type(model).__name__} cannot process this data: "
-                              f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
-                              f"(inputs of shape {shapes}; expected output (batch, "
-                              f"{data.schema.n_outputs})).") from None
+            raise ConfigError(t("error.training.trainer.model_cannot_process",
+                                kind=type(model).__name__, kind2=type(e).__name__,
+                                value=str(e).splitlines()[0] if str(e) else '', shapes=shapes,
+                                n_outputs=data.schema.n_outputs)) from None
         finally:
             model.train(was_training)
             with torch.no_grad():
@@ -278,9 +279,8 @@ class Trainer:
 
     def _check_global_batch(self) -> None:
         if self.config.batch_size % self.world_size:
-            raise ConfigError(f"train.batch_size {self.config.batch_size} is the global batch "
-                              f"and must divide evenly among {self.world_size} processes; use "
-                              f"a multiple of {self.world_size}.")
+            raise ConfigError(t("error.training.trainer.train_batch_size",
+                                batch_size=self.config.batch_size, world_size=self.world_size))
 
     def _check_monitor(self, data: DataBundle) -> None:
         from ..errors import unknown_choice
@@ -289,7 +289,7 @@ class Trainer:
         monitor = self.config.monitor
         if monitor not in keys and not (monitor.startswith("val_") and len(data.val) == 0):
             raise ConfigError(unknown_choice("train.monitor", monitor, keys) +
-                              " (the metrics this run logs each epoch)")
+                              t("error.monitor_logged"))
 
     def _builtin_callbacks(self) -> list[Callback]:
         cbs: list[Callback] = [NonFiniteGuard()]
@@ -309,7 +309,7 @@ class Trainer:
             return contextlib.nullcontext, None
         dtype = torch.bfloat16 if p == "bf16" else torch.float16
         if device.type == "cpu" and p == "fp16":
-            raise ConfigError("--precision fp16 needs a CUDA GPU. Use bf16 on the CPU, or 32.")
+            raise ConfigError(t("error.training.trainer.precision_needs_cuda"))
         scaler = torch.amp.GradScaler("cuda") if p == "fp16" else None
         return (lambda: torch.autocast(device.type, dtype=dtype)), scaler
 
@@ -337,7 +337,7 @@ class Trainer:
         except Exception as e:  # compile is an optimisation: never a reason to fail
             import warnings
 
-            warnings.warn(f"torch.compile is not available here ({e}); training uncompiled.")
+            warnings.warn(t("warn.training.trainer.torch_compile_available", e=e))
             return model
 
     # ------------------------------------------------------------------ checkpoints
@@ -369,9 +369,9 @@ class Trainer:
             line = describe_os_error(e)
             if line is None:
                 raise
-            raise CheckpointError(f"{line.rstrip('.')} while writing checkpoint '{folder}' "
-                                  f"(step {s.global_step}); the previous checkpoint is intact. "
-                                  f"Fix that, then continue with --resume.") from None
+            raise CheckpointError(t("error.training.trainer.while_writing_checkpoint",
+                                    line=line.rstrip('.'), folder=folder,
+                                    global_step=s.global_step)) from None
 
     def _restore(self, folder: str | os.PathLike) -> dict:
         """Load weights and counters; a checkpoint that does not fit this model or optimizer
