@@ -211,6 +211,29 @@ def test_hangul_plot_has_no_missing_glyphs(tmp_path):
     assert (tmp_path / "loss.png").stat().st_size > 1000
 
 
+def test_without_a_hangul_font_plots_fall_back_to_english_and_say_so_once(tmp_path,
+                                                                          monkeypatch):
+    import matplotlib
+
+    from hakseup.evaluation import plots
+
+    monkeypatch.setattr(plots, "_hangul", [None])       # as on a machine without the extra
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["DejaVu Sans"])
+    monkeypatch.setattr(plots, "_told_font", [])
+    set_language("ko")
+    assert plots.plot_text("plot.epoch") == "epoch"      # English labels, not empty boxes
+    history = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e} for e in (1, 2, 3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in ("a", "b"):                          # Hangul data names in two figures
+            plots.plot_loss(history, tmp_path / f"{name}.png", title="학습 곡선: 가격 예측")
+    texts = [str(w.message) for w in caught]
+    assert not [m for m in texts if "Glyph" in m], texts[:3]
+    told = [m for m in texts if "hakseup[korean]" in m]
+    assert len(told) == 1 and HANGUL.search(told[0])
+    assert (tmp_path / "b.png").stat().st_size > 1000
+
+
 def test_languages_listed():
     assert LANGUAGES == ("en", "ko")
     for lang in LANGUAGES:

@@ -14,15 +14,23 @@ import os
 
 import numpy as np
 
-from ..i18n import Section
 from .plots import save_figure, subplots
 
 __all__ = ["plot_metric", "plot_roc_pr", "plot_confusion_normalized", "per_class_table",
            "PER_CLASS_HEADER", "test_probabilities"]
 
 PER_CLASS_HEADER = ("class", "precision", "recall", "f1", "support")
-# Titles and axis labels, from the message catalog (``plot.*`` in hakseup/i18n/*.json).
-LABELS = Section("plot")
+class _Labels:
+    """Titles and axis labels, from the message catalog (``plot.*`` in hakseup/i18n/*.json),
+    read when drawn (``plots.plot_text``: English where no font has the language's letters)."""
+
+    def __getitem__(self, key: str) -> str:
+        from .plots import plot_text
+
+        return plot_text(f"plot.{key}")
+
+
+LABELS = _Labels()
 
 
 def plot_metric(history: list[dict], key: str, path: str | os.PathLike):

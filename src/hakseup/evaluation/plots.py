@@ -15,7 +15,7 @@ import numpy as np
 from ..fileio import atomic_write
 
 __all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residuals",
-           "save_figure", "subplots", "pyplot", "hangul_font"]
+           "save_figure", "subplots", "pyplot", "hangul_font", "plot_text"]
 
 HANGUL_FAMILY = "NanumGothic"
 _hangul: list[str | None] = []      # [] until looked for, then [family or None]
@@ -47,6 +47,44 @@ def hangul_font() -> str | None:
         matplotlib.rcParams["font.family"] = [*matplotlib.rcParams["font.family"], family]
     _hangul.append(family)
     return family
+
+
+def plot_text(key: str, /, **fields) -> str:
+    """A plot's title or label from the catalog — in English when the language has letters
+    no installed font can draw (Korean without the ``korean`` extra): a readable English
+    plot rather than empty boxes."""
+    from ..i18n import catalog, language, t
+
+    if language() != "en" and hangul_font() is None:
+        text = catalog("en")[key]
+        return text.format(**fields) if fields else text
+    return t(key, **fields)
+
+
+_told_font: list[bool] = []
+
+
+def _draw(fig, buf) -> None:
+    """``fig.savefig`` into ``buf``; matplotlib's "Glyph … missing from font" warnings (one
+    per letter, per figure: Hangul data without a Hangul font) become one line per process
+    naming the extra that has the font. Other warnings pass through."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    missing = False
+    for w in caught:
+        if "missing from font" in str(w.message):
+            missing = True
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if missing and not _told_font:
+        from ..i18n import t
+
+        _told_font.append(True)
+        warnings.warn(t("warning.plot.no_hangul_font", extra='pip install "hakseup[korean]"'),
+                      stacklevel=2)
 
 
 def pyplot():
@@ -81,7 +119,7 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     import sys
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    _draw(fig, buf)
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None and fig.canvas.manager is not None:   # made by pyplot: release it
         plt.close(fig)
@@ -91,20 +129,19 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
 def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = None):
     """Training and validation loss per epoch; the best validation epoch marked. A widening
     gap between the curves is overfitting."""
-    from ..i18n import t
-
     epochs = [h["epoch"] for h in history]
     fig, ax = subplots(figsize=(6.4, 4))
-    ax.plot(epochs, [h["train_loss"] for h in history], label=t("plot.train_loss"), marker=".")
+    ax.plot(epochs, [h["train_loss"] for h in history], label=plot_text("plot.train_loss"),
+            marker=".")
     if history and "val_loss" in history[0]:
         val = [h["val_loss"] for h in history]
-        ax.plot(epochs, val, label=t("plot.val_loss"), marker=".")
+        ax.plot(epochs, val, label=plot_text("plot.val_loss"), marker=".")
         best = int(np.nanargmin(val))
         ax.axvline(epochs[best], color="grey", linestyle=":",
-                   label=t("plot.best", epoch=epochs[best]))
-    ax.set_xlabel(t("plot.epoch"))
-    ax.set_ylabel(t("plot.loss"))
-    ax.set_title(title or t("plot.loss_title"))
+                   label=plot_text("plot.best", epoch=epochs[best]))
+    ax.set_xlabel(plot_text("plot.epoch"))
+    ax.set_ylabel(plot_text("plot.loss"))
+    ax.set_title(title or plot_text("plot.loss_title"))
     ax.grid(alpha=0.3)
     ax.legend()
     return save_figure(fig, path)

@@ -29,7 +29,7 @@ _chosen: str | None = None
 
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    """The flat key → text catalog of one language."""
+    """The flat key → text catalog of one language (read once; callers never change it)."""
     return json.loads((Path(__file__).with_name(f"{lang}.json")).read_text(encoding="utf-8"))
 
 
