@@ -140,3 +140,20 @@ def test_the_check_finds_the_english_output(cli, tmp_path):
     assert code == 0 and any("identifier" in ln for ln in english_lines(out + err))
     code, out, err = cli("--lang", "en", "doctor")
     assert code in (0, 1) and english_lines(out + err)
+
+
+def test_the_reports_data_and_training_rows_are_named_in_korean():
+    """The report's data and training tables name their rows through the catalog."""
+    from hakseup.evaluation.report import _sections
+    from hakseup.i18n import set_language
+
+    ctx = {"metrics": {}, "baseline_metrics": {}, "data_summary": {"train rows": 10,
+           "series length": 120, "a name the catalog lacks": 1},
+           "training_summary": {"epochs run": 3, "learning rate": 0.001}}
+    set_language("ko")
+    try:
+        sections = dict(_sections(ctx))
+    finally:
+        set_language(None)
+    assert [k for k, _ in sections["data"]] == ["학습 행", "시계열 길이", "a name the catalog lacks"]
+    assert [k for k, _ in sections["training"]] == ["실행한 에포크", "학습률"]

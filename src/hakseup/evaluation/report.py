@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..fileio import atomic_write_text
-from ..i18n import Section, language, t
+from ..i18n import Section, language, t, term
 from .metrics import LOWER_IS_BETTER
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
@@ -86,8 +86,11 @@ def _sections(ctx: dict) -> list[tuple[str, Any]]:
     """The report's content as (heading, payload) pairs shared by both formats."""
     rows = metric_rows(ctx["metrics"], ctx["baseline_metrics"], ctx.get("references"))
     summary = ctx.get("summary_lines", [])
-    data_rows = [(k, format_value(v)) for k, v in ctx.get("data_summary", {}).items()]
-    train_rows = [(k, format_value(v)) for k, v in ctx.get("training_summary", {}).items()]
+    # Row names through the catalog (``summary_key.*``); a name it lacks is shown as it is.
+    data_rows = [(term("summary_key", k), format_value(v))
+                 for k, v in ctx.get("data_summary", {}).items()]
+    train_rows = [(term("summary_key", k), format_value(v))
+                  for k, v in ctx.get("training_summary", {}).items()]
     return [("summary", summary), ("diagnosis", ctx.get("diagnosis", [])),
             ("per_class", ctx.get("per_class", [])), ("metrics", rows), ("data", data_rows),
             ("training", train_rows), ("notices", ctx.get("notices", [])),
