@@ -113,10 +113,8 @@ class RunResult:
     def plot(self):
         """The loss curves and the main metric per epoch, side by side; returns the figure
         (shown inline in a notebook)."""
-        from matplotlib.figure import Figure
-
         frame = self.history
-        fig = Figure(figsize=(10, 3.6), layout="constrained")
+        fig = _shown_figure()(figsize=(10, 3.6), layout="constrained")
         loss_ax, metric_ax = fig.subplots(1, 2)
         for name in [c for c in frame.columns if c.endswith("loss")]:
             loss_ax.plot(frame["epoch"], frame[name], marker=".", label=name)
@@ -172,3 +170,20 @@ class RunResult:
         return TEXT["repr"].format(key=key, value=_num(value), name=self.baseline_name,
                                    base=_num(self.baseline.get(key, float("nan"))),
                                    epochs=len(self.logs), run=self.run_dir)
+
+
+def _shown_figure():
+    """A matplotlib ``Figure`` that Jupyter shows as an image when a cell returns it (its
+    ``_repr_png_``), whatever backend pyplot has — hakseup draws without pyplot, so
+    IPython's inline figure formatter may never have been set up."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    class ShownFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+            return buf.getvalue()
+
+    return ShownFigure
