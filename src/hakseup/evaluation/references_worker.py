@@ -24,6 +24,9 @@ import threading
 
 __all__ = ["PendingReferences"]
 
+STARTED = b"started"     # the child's first message, sent once it runs its own code
+START_S = 20.0           # how long after the results are wanted a silent child is waited for
+
 
 def _forkable(bundle, names: str) -> bool:
     if names == "none" or not sys.platform.startswith("linux") or threading.active_count() > 1:
@@ -67,6 +70,7 @@ def _child(conn, bundle, names, seed) -> None:
     for name in ("SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
     _detach(conn.fileno())
+    conn.send_bytes(STARTED)                              # past the fork: see _fitted
     from .references import fit_references
 
     try:
@@ -121,6 +125,11 @@ class PendingReferences:
 
         if self.proc is not None:
             try:
+                # A child that never got past the fork (a lock another thread of the parent
+                # held at that moment: seen beside a library's thread pool) says nothing:
+                # it is stopped and the references are fitted here instead of waiting forever.
+                if not self.conn.poll(START_S) or self.conn.recv_bytes() != STARTED:
+                    raise EOFError
                 data = json.loads(self.conn.recv_bytes().decode())
             except (EOFError, OSError, ValueError):      # the child died: fit here
                 data = {"error": "no answer"}
@@ -135,7 +144,10 @@ class PendingReferences:
         if self.proc is not None:
             if self.proc.is_alive():
                 self.proc.terminate()
-            self.proc.join()
+            self.proc.join(timeout=5)
+            if self.proc.is_alive():    # stuck before it reset its SIGTERM handler
+                self.proc.kill()
+                self.proc.join()
             self.proc = None
         if self.conn is not None:
             self.conn.close()
