@@ -204,7 +204,7 @@ def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> Ta
                             scaling=(cfg.scaling if cfg.scaling != "auto" else TABLE_SCALING)
                             if table else "standard",
                             min_count=MIN_CATEGORY_COUNT if table else 1,
-                            clip=TABLE_CLIP, log_target=_log_target(plan, cfg, train))
+                            clip=TABLE_CLIP, log_target=_log_target(plan, cfg))
     pre.fit(plan.df, rows=train)
     if plan.classification:
         extra = sorted(set(plan.df[plan.target].astype(str)) - set(pre.classes_))
@@ -214,7 +214,7 @@ def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> Ta
     return pre
 
 
-def _log_target(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> bool:
+def _log_target(plan: TablePlan, cfg: DataConfig) -> bool:
     """``data.transform`` for a regression table: ``log`` models log(y) (positive targets
     only); ``auto`` and ``none`` keep y (auto's log rule is for series: see README)."""
     return plan.task == "regression" and plan.layout == "table" and cfg.transform == "log"

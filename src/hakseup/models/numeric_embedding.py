@@ -24,6 +24,7 @@ class PeriodicEmbedding(nn.Module):
     def __init__(self, n_features: int, frequencies: int = 16, dim: int = 16,
                  sigma: float = 0.1):
         super().__init__()
+        self.dim = dim
         # Small initial frequencies: cos/sin start nearly linear in x (the paper's σ; the
         # reference implementation's default is 0.01, ours reads robust-scaled values in ±6).
         self.frequencies = nn.Parameter(torch.randn(n_features, frequencies) * sigma)

@@ -44,7 +44,7 @@ class TabularNet(nn.Module):
         self.emb_dropout = nn.Dropout(dropout)
         self.periodic = PeriodicEmbedding(n_numeric) \
             if numeric_embedding == "periodic" and n_numeric else None
-        numeric_width = n_numeric * (16 if self.periodic is not None else 1)
+        numeric_width = n_numeric * (self.periodic.dim if self.periodic is not None else 1)
         width = numeric_width + sum(w for _, w in plan)
         stacks = [mlp_stack(width, hidden, activation, dropout, batch_norm)
                   for _ in range(max(1, ensemble))]
