@@ -59,11 +59,33 @@ def test_chronological_windows_and_training_period_scaling():
     cfg = DataConfig(time_col="date", target="value", window=10, horizon=3, val_size=0.1,
                      test_size=0.2, features=["other"])
     b = series_bundle(daily(), cfg, 0, {}, "t")
-    assert b.train.inputs[0].shape[1:] == (10, 2) and b.train.target.shape[1] == 3
+    # target + feature, then the weekly season's 6 cos/sin channels
+    assert b.train.inputs[0].shape[1:] == (10, 2 + 6) and b.train.target.shape[1] == 3
     st = b.info["series"]["starts"]
     assert st["train"].max() < st["val"].min() <= st["val"].max() < st["test"].min()
     train_end = b.info["series"]["train_end"]
     assert b.preprocessor.means_[0] == pytest.approx(daily()["value"][:train_end].mean())
+
+
+def test_season_channels_sit_on_each_windows_last_row():
+    from hakseup.data.series_stats import season_channels
+
+    cfg = DataConfig(time_col="date", target="value", window=14, test_size=0.2)
+    b = series_bundle(daily(), cfg, 0, {}, "t")
+    assert b.schema.season == 7 and b.schema.input_shape == (14, 1 + 6)
+    assert any("position in the season of 7" in n for n in b.info["notices"])
+    x, starts = b.test.inputs[0].numpy(), b.info["series"]["starts"]["test"]
+    assert not x[:, :-1, 1:].any()                      # zero before the last row
+    np.testing.assert_allclose(x[:, -1, 1:], season_channels(200, 7)[starts - 1], atol=1e-6)
+    # one week apart: the same position, the same channels
+    np.testing.assert_allclose(x[7, -1, 1:], x[0, -1, 1:], atol=1e-6)
+    plain = series_bundle(daily(), DataConfig(time_col="date", target="value", window=14,
+                                              test_size=0.2, season_features="none"), 0, {}, "t")
+    assert plain.schema.input_shape == (14, 1)
+    np.testing.assert_array_equal(plain.test.inputs[0].numpy(), x[:, :, :1])
+    # no season (white noise): no channels
+    noise = daily(trend=0.0).assign(value=np.random.default_rng(1).normal(size=200))
+    assert series_bundle(noise, cfg, 0, {}, "t").schema.input_shape == (14, 1)
 
 
 def test_baselines_use_only_the_past():

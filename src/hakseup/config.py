@@ -2,9 +2,9 @@
 
 One ``RunConfig`` describes a whole experiment. It is built (by ``config_load.load_config``)
 from, in increasing priority, the defaults below, a shipped recipe, a YAML file, command-line
-flags and ``--set key=value`` overrides. Unknown keys, wrong types and impossible values are rejected with the valid choices
-listed. Paths in a YAML file are resolved relative to that file; paths from flags relative to the
-current directory; the resolved config is saved into every run folder.
+flags and ``--set key=value`` overrides. Unknown keys, wrong types and impossible values are
+rejected with the valid choices listed. Paths in a YAML file are resolved relative to it, from
+flags relative to the current directory; the resolved config is saved into every run folder.
 
 Example:
     >>> cfg = RunConfig.from_dict({"train": {"epochs": 5}})
@@ -52,9 +52,8 @@ def _f(default: Any = None, *, choices: list | None = None, min: float | None = 
 class DataConfig:
     dataset: str | None = _f("digits", help="built-in dataset (see `hakseup datasets`)")
     path: str | None = _f(None, path=True, help="a CSV file; overrides dataset")
-    test_path: str | None = _f(None, path=True,
-                               help="a CSV used as the test split (preprocessing fitted on "
-                                    "the training file only)")
+    test_path: str | None = _f(None, path=True, help="a CSV used as the test split "
+                                                     "(preprocessing fitted on training rows)")
     target: str | None = _f(None, help="column to predict (name, or index without a header)")
     task: str = _f("auto", choices=TASKS, help="inferred from the target unless forced")
     layout: str = _f("auto", choices=LAYOUTS, help="how a row's features are read")
@@ -64,14 +63,15 @@ class DataConfig:
     drop: list[str] = _f([], help="columns to ignore")
     header: bool = _f(True, help="the CSV has a header row")
     delimiter: str | None = _f(None, help="CSV delimiter; sniffed when unset")
-    encoding: str | None = _f(None, help="text encoding (utf-8, cp949, latin-1, ...); detected "
-                                         "when unset")
+    encoding: str | None = _f(None, help="text encoding (utf-8, cp949, ...); detected if unset")
     sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
     window: int | None = _f(None, min=1, help="past steps a forecaster reads (default 3 seasons)")
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) (y > 0)")
+    season_features: str = _f("auto", choices=["auto", "none"],
+                              help="a seasonal series' windows carry their season position")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
     duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
                          help="repeated timestamps: stop, or aggregate them")

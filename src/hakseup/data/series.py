@@ -27,7 +27,7 @@ from ..config import DataConfig
 from ..errors import DataError, closest
 from .bundle import DataBundle, Schema, Split
 from .series_stats import (auto_window, detect_season, log_transform, resolve_season,
-                           stationarity, useful_season)
+                           season_channels, stationarity, useful_season)
 from .splits import chronological_indices
 from ..i18n import t
 
@@ -270,14 +270,20 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     log = log_transform(cfg.transform, y[:train_end], season)
     pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log)
     pre.fit(original[:train_end])
-    parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows)
-    schema = Schema(task="forecast", input_kind="series", input_shape=(window, len(cols)),
+    useful = useful_season(y[:train_end], season, window)
+    positions = season_channels(n, useful) if useful > 1 and cfg.season_features == "auto" \
+        else None
+    parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows, positions)
+    channels = len(cols) + (0 if positions is None else positions.shape[1])
+    schema = Schema(task="forecast", input_kind="series", input_shape=(window, channels),
                     n_outputs=horizon, target=sf.target, numeric_features=cols,
-                    season=useful_season(y[:train_end], season, window))
+                    season=useful)
     info = {
         "rows": {k: len(v[0]) for k, v in parts.items()},
         "notices": sf.notices + _difference_notices(sf.target, cfg.difference, diff, test_report)
-        + _log_notice(sf.target, cfg.transform, log),
+        + _log_notice(sf.target, cfg.transform, log)
+        + ([] if positions is None else [t("notice.data.series.season_features", season=useful,
+                                           channels=positions.shape[1])]),
         "summary": {"series length": n, "frequency": sf.freq or "irregular",
                     "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
                     "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
@@ -291,9 +297,11 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
 
 
 def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: int,
-                   train_end: int, va_rows: np.ndarray) -> dict[str, tuple[Split, np.ndarray]]:
+                   train_end: int, va_rows: np.ndarray, positions: np.ndarray | None = None
+                   ) -> dict[str, tuple[Split, np.ndarray]]:
     """(windows, their start rows) per split: a window belongs to the split its first forecast
-    step falls in."""
+    step falls in. ``positions`` (T, P): season channels, read at each window's last row
+    (zero on its other rows: the position of one step fixes every other's)."""
     # Scaled (and differenced) values aligned to original rows: row t holds y_t - y_{t-1}.
     scaled = np.full_like(original, np.nan)
     scaled[diff:] = pre.transform(original)
@@ -306,6 +314,10 @@ def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: i
     for k, name in enumerate(("train", "val", "test")):
         at = starts[split_of == k]
         X, Y = _windows(scaled, window, horizon, at)
+        if positions is not None:                       # (N, W, C) → (N, W, C + P)
+            extra = np.zeros((len(X), window, positions.shape[1]), dtype=np.float32)
+            extra[:, -1] = positions[at - 1]
+            X = np.concatenate([X, extra], axis=2)
         parts[name] = (Split((torch.from_numpy(X),), torch.from_numpy(Y)), at)
     if len(parts["train"][0]) < 2:
         raise DataError(t("error.data.series.only_training_window", n_train=len(parts['train'][0]),

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 __all__ = ["stationarity", "detect_season", "resolve_season", "useful_season", "auto_window",
-           "log_transform"]
+           "log_transform", "season_channels", "SEASON_HARMONICS"]
 
 
 def stationarity(y: np.ndarray) -> dict:
@@ -131,3 +131,24 @@ def log_transform(mode: str, y_train: np.ndarray, season: int) -> bool:
         return float(np.std(r, ddof=1) / np.mean(r)) if np.mean(r) > 0 else np.inf
 
     return spread(stds / means) < spread(stds)
+
+
+SEASON_HARMONICS = 6   # cos/sin pairs at most: all of them for 12 months, a smooth curve for 52
+
+
+def season_channels(rows: int, season: int) -> np.ndarray:
+    """(rows, channels) cos and sin of the first harmonics of each row's position in the
+    season, counted from the series' first row (the sine that is zero on every row, at half
+    the season, left out) — Fourier terms, as in Prophet or a regression on calendar terms.
+
+    A linear forecaster reading them at a window's last row adds a learned offset per
+    position in the season to its forecast: a seasonal profile estimated from every year of
+    the training period, where a window of three seasons sees only three values of each.
+
+    >>> season_channels(24, 12).shape, season_channels(8, 4).shape
+    ((24, 11), (8, 3))
+    """
+    k = np.arange(1, min(SEASON_HARMONICS, season // 2) + 1)
+    angle = 2 * np.pi * np.outer(np.arange(rows) % season, k) / season     # (rows, K)
+    sines = np.sin(angle[:, 2 * k != season])
+    return np.hstack([np.cos(angle), sines])
