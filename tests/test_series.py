@@ -171,3 +171,22 @@ def test_inspect_profiles_a_series_and_a_table(cli):
     code, out, _ = cli("inspect", "t.csv", "--target", "y")
     assert code == 0 and "class balance" in out and "3.00" in out
     assert_user_error(*cli("inspect", "nope.csv")[::2], "not found")
+
+
+@pytest.mark.parametrize("freq,season", [("W-SUN", 52), ("W-WED", 52), ("MS", 12), ("ME", 12),
+                                         ("QS-JAN", 4), ("QS-FEB", 4), ("YS-JUL", 1)])
+def test_a_calendar_frequency_survives_missing_dates(freq, season):
+    """pandas infers no frequency once a few dates are missing; a weekly series then got no
+    season of 52 (seen: 7D, the seasonal naive and the season channels lost)."""
+    from hakseup.data.dates import season_from_freq
+    from hakseup.data.series import _infer_freq
+
+    start = "2001-01-31" if freq == "ME" else "2001-01-01"
+    times = pd.date_range(start, periods=150, freq=freq).delete([7, 8, 60])
+    found = _infer_freq(times)
+    assert season_from_freq(found) == season
+    filled = pd.date_range(times[0], times[-1], freq=found)
+    assert len(filled) == 150 and set(times) <= set(filled)
+    # not calendar: ragged days of the month stay irregular
+    ragged = times + pd.to_timedelta(np.arange(len(times)) % 5, unit="D")
+    assert _infer_freq(ragged) is None or season_from_freq(_infer_freq(ragged)) is None

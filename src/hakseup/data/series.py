@@ -60,11 +60,35 @@ def _infer_freq(times: pd.DatetimeIndex) -> str | None:
     mode = steps.mode().iloc[0]
     if mode == pd.Timedelta(days=1) and (times.dayofweek < 5).all():
         return "B"
+    calendar = _calendar_freq(times)
+    if calendar:
+        return calendar
     if (steps == mode).mean() > 0.8:
+        if mode == pd.Timedelta(days=7):     # weekly with gaps: anchored, so its season is 52
+            return "W-" + ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[times[0].dayofweek]
         if mode % pd.Timedelta(days=1) == pd.Timedelta(0):
             return f"{mode.days}D" if mode.days > 1 else "D"
         return pd.tseries.frequencies.to_offset(mode).freqstr
     return None
+
+
+def _calendar_freq(times: pd.DatetimeIndex) -> str | None:
+    """Monthly, quarterly or yearly dates with a few missing (pandas infers no frequency
+    then): the same day of the month (or every month's end) on nearly every step of one
+    month count; None otherwise."""
+    if not (times == times.normalize()).all():
+        return None
+    ends = bool(times.is_month_end.all())
+    if not ends and times.day.nunique() != 1:
+        return None
+    months = np.diff(times.year * 12 + times.month)
+    step = int(pd.Series(months).mode().iloc[0])
+    if step not in (1, 3, 12) or (months % step).any() or (months == step).mean() <= 0.8:
+        return None
+    names = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
+    freq = {1: "M", 3: "Q", 12: "Y"}[step] + ("E" if ends else "S")
+    month = times[0].month - 1               # the anchor: where the quarters or years fall
+    return freq if step == 1 else f"{freq}-{names[month % 3 if step == 3 else month]}"
 
 
 def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> SeriesFrame:
