@@ -190,3 +190,44 @@ def test_a_calendar_frequency_survives_missing_dates(freq, season):
     # not calendar: ragged days of the month stay irregular
     ragged = times + pd.to_timedelta(np.arange(len(times)) % 5, unit="D")
     assert _infer_freq(ragged) is None or season_from_freq(_infer_freq(ragged)) is None
+
+
+def test_a_grid_that_misses_the_dates_adds_no_rows():
+    """Monthly dates on the 15th with two missing: no pandas frequency's grid holds them, so
+    the series stays as it is (an MS grid once interleaved 140 invented rows)."""
+    from hakseup.data.series import _infer_freq
+
+    times = pd.date_range("2001-01-01", periods=60, freq="MS") + pd.Timedelta(days=14)
+    times = times.delete([10, 30])
+    assert _infer_freq(times) is None
+    df = pd.DataFrame({"date": times.strftime("%Y-%m-%d"), "value": np.arange(58.0)})
+    sf = prepare_series(df, DataConfig(time_col="date", target="value"), {}, "t")
+    assert len(sf.df) == 58 and sf.filled["timestamps"] == 0
+    # a Sunday series that starts on a Wednesday: anchored on its usual weekday
+    sundays = pd.date_range("2020-01-05", periods=80, freq="W-SUN").delete([20, 21])
+    assert _infer_freq(sundays.insert(0, pd.Timestamp("2020-01-01"))) == "W-SUN"
+
+
+def test_a_run_saved_before_the_season_channels_is_rebuilt_as_it_trained(cli, tmp_path):
+    """A run whose config.yaml lacks data.season_features (saved before the key existed)
+    evaluates with the input shape it was trained on; a hand-edited config that changes the
+    shape is one line, not a traceback from the model."""
+    import yaml
+
+    t = np.arange(120)
+    pd.DataFrame({"date": pd.date_range("2000-01-01", periods=120, freq="MS").strftime("%Y-%m"),
+                  "value": 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.05 * t}).to_csv("m.csv",
+                                                                                    index=False)
+    code, out, err = cli("train", "--data", "m.csv", "--time-col", "date", "--target", "value",
+                         "--set", "data.season_features=none", *FAST)
+    assert code == 0, err
+    run = sorted(Path("runs").iterdir())[-1]
+    cfg = yaml.safe_load((run / "config.yaml").read_text())
+    del cfg["data"]["season_features"]
+    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+    code, out, err = cli("evaluate", str(run))
+    assert code == 0, err
+    cfg["data"]["season_features"] = "auto"     # the shape the model does not read
+    (run / "config.yaml").write_text(yaml.safe_dump(cfg))
+    code, out, err = cli("evaluate", str(run))
+    assert_user_error(code, err, "inputs of shape")

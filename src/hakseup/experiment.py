@@ -180,6 +180,12 @@ class Experiment:
         from .data.datasets import load_data
 
         self.bundle_ = load_data(self.cfg.data, seed=self.cfg.train.seed)
+        saved = getattr(self, "schema_", None) if getattr(self, "run_dir_", None) else None
+        if saved is not None and tuple(saved.input_shape) != tuple(
+                self.bundle_.schema.input_shape):
+            raise DamagedRunError(self.run_dir_, t(
+                "error.experiment.rebuilt_shape", rebuilt=tuple(self.bundle_.schema.input_shape),
+                saved=tuple(saved.input_shape)))
         return self.bundle_
 
 

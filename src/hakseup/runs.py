@@ -111,13 +111,23 @@ def require_run(run: str | os.PathLike) -> Path:
     return path
 
 
+# Keys added after some runs were saved, with the value those runs were trained with (not
+# today's default): a run saved without one is rebuilt, evaluated and resumed as it trained.
+KEYS_BEFORE = {"data.transform": "none", "data.season_features": "none"}
+
+
 def load_run_config(run: str | os.PathLike):
     """The resolved RunConfig a run was trained with."""
     from .config import RunConfig
     from .config_load import read_yaml
 
     path = require_run(run)
-    return RunConfig.from_dict(read_yaml(path / "config.yaml"))
+    saved = read_yaml(path / "config.yaml")
+    for dotted, value in KEYS_BEFORE.items():
+        section, key = dotted.split(".")
+        if isinstance(saved, dict) and isinstance(saved.get(section), dict):
+            saved[section].setdefault(key, value)
+    return RunConfig.from_dict(saved)
 
 
 def list_runs(root: str | os.PathLike = "runs") -> list[dict]:

@@ -58,14 +58,15 @@ def _infer_freq(times: pd.DatetimeIndex) -> str | None:
         return freq
     steps = pd.Series(times[1:] - times[:-1])
     mode = steps.mode().iloc[0]
-    if mode == pd.Timedelta(days=1) and (times.dayofweek < 5).all():
+    if mode == pd.Timedelta(days=1) and (times.day_of_week < 5).all():
         return "B"
     calendar = _calendar_freq(times)
     if calendar:
         return calendar
     if (steps == mode).mean() > 0.8:
         if mode == pd.Timedelta(days=7):     # weekly with gaps: anchored, so its season is 52
-            return "W-" + ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[times[0].dayofweek]
+            day = int(pd.Series(times.day_of_week).mode().iloc[0])   # the usual weekday
+            return "W-" + ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[day]
         if mode % pd.Timedelta(days=1) == pd.Timedelta(0):
             return f"{mode.days}D" if mode.days > 1 else "D"
         return pd.tseries.frequencies.to_offset(mode).freqstr
@@ -74,12 +75,13 @@ def _infer_freq(times: pd.DatetimeIndex) -> str | None:
 
 def _calendar_freq(times: pd.DatetimeIndex) -> str | None:
     """Monthly, quarterly or yearly dates with a few missing (pandas infers no frequency
-    then): the same day of the month (or every month's end) on nearly every step of one
-    month count; None otherwise."""
+    then): every date a month's first day (or every one its last), nearly every step one
+    month count; None otherwise (a 15th-of-the-month series has no pandas frequency whose
+    grid holds its dates)."""
     if not (times == times.normalize()).all():
         return None
     ends = bool(times.is_month_end.all())
-    if not ends and times.day.nunique() != 1:
+    if not ends and not (times.day == 1).all():
         return None
     months = np.diff(times.year * 12 + times.month)
     step = int(pd.Series(months).mode().iloc[0])
@@ -177,7 +179,8 @@ def _fill_gaps(data: pd.DataFrame, cols: list[str], freq, fill_gaps: bool,
     filled = {"timestamps": 0}
     if fill_gaps and freq:
         full = pd.date_range(data.index[0], data.index[-1], freq=freq)
-        if len(full) > len(data) and len(full) <= 2 * len(data):
+        # only a grid that holds every date: one that does not would interleave invented rows
+        if len(data) < len(full) <= 2 * len(data) and data.index.isin(full).all():
             filled["timestamps"] = len(full) - len(data)
             data = data.reindex(full.union(data.index))
     for c in cols:

@@ -163,6 +163,8 @@ def _learned_line(model, schema) -> list[str]:
 
     if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
         return []
+    if model.linear.in_features != len(schema.numeric_features):   # a series' window steps
+        return []
     w = model.linear.weight.detach()[0].tolist()
     b = float(model.linear.bias.detach()[0])
     terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
