@@ -69,7 +69,7 @@ def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch):
                                "train": {"epochs": 1, "progress": False}})
     exp = Experiment(cfg).setup()
     if threading.active_count() > 1:   # an idle thread an earlier test left in this worker
-        monkeypatch.setattr("hakseup.evaluation.references_worker.threading.active_count",
+        monkeypatch.setattr("hakseup.evaluation.forking.threading.active_count",
                             lambda: 1)
     pending = PendingReferences(exp.bundle_, "all", seed=3)
     if sys.platform.startswith("linux"):
@@ -118,7 +118,7 @@ def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch):
         pytest.skip("the worker is forked on Linux only")
     exp = Experiment(RunConfig.from_dict({"train": {"epochs": 1, "progress": False}})).setup()
     if threading.active_count() > 1:   # an idle thread an earlier test left in this worker
-        monkeypatch.setattr("hakseup.evaluation.references_worker.threading.active_count",
+        monkeypatch.setattr("hakseup.evaluation.forking.threading.active_count",
                             lambda: 1)
     with Run(tmp_path, "x", kind="train") as run:
         pending = PendingReferences(exp.bundle_, "all")   # digits: ~2 s of fitting
