@@ -40,8 +40,11 @@ def test_default_train_imports_only_what_it_uses(tmp_path):
     code = ("from hakseup.cli.main import main\nassert main(['train', '--epochs', '1', "
             "'--no-progress', '--references', 'none']) == 0")
     loaded = imported_after(code, tmp_path)
-    assert {"torch", "sklearn", "matplotlib", "tensorboard"} <= set(loaded)
+    assert {"torch", "sklearn", "tensorboard"} <= set(loaded)
     assert not {"optuna", "statsmodels", "mlflow"} & set(loaded), loaded
+    # The figures are drawn by forked children (evaluation/figure_worker.py, Linux): matplotlib
+    # is imported there, beside the training, not in it.
+    assert ("matplotlib" in loaded) != sys.platform.startswith("linux"), loaded
 
 
 def small_table(path: Path) -> Path:
