@@ -28,7 +28,8 @@ from __future__ import annotations
 import pickle
 import warnings
 
-from .forking import START_S, STARTED, detach, die_with_parent, forkable, stop, usable_cpus
+from .forking import (START_S, STARTED, detach, die_with_parent, forkable, start, stop,
+                      usable_cpus)
 
 __all__ = ["FigureWorker", "MAX_PROCESSES"]
 
@@ -137,7 +138,7 @@ class FigureWorker:
         try:
             self.proc = ctx.Process(target=_child, args=([c for _, c in pairs],), daemon=True,
                                     name="hakseup-figures")
-            self.proc.start()
+            start(self.proc)
             self.conns = [p for p, _ in pairs]
         except OSError:                           # no processes left: in process
             self.proc = None

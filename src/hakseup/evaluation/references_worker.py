@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from .forking import START_S, STARTED, detach, forkable, stop
+from .forking import START_S, STARTED, detach, forkable, start, stop
 
 __all__ = ["PendingReferences"]
 
@@ -67,7 +67,7 @@ class PendingReferences:
             try:
                 self.proc = ctx.Process(target=_child, args=(child_end, bundle, names, seed),
                                         daemon=True, name="hakseup-references")
-                self.proc.start()
+                start(self.proc)
             except OSError:                               # no processes left: in process
                 self.proc = None
             child_end.close()
