@@ -113,6 +113,16 @@ def _child(conns: list) -> None:
         os.waitpid(pid, 0)
 
 
+def _on_cpu(value):
+    """A tensor on an accelerator, copied to the CPU (else as it is)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor) and value.device.type != "cpu":
+        return value.detach().cpu()
+    return value
+
+
 class FigureWorker:
     """Draws figures in forked processes, or in process where there are none.
 
@@ -153,6 +163,7 @@ class FigureWorker:
         if self.proc is not None:
             from .. import durability, i18n
 
+            args = tuple(_on_cpu(a) for a in args)  # a child must not touch an accelerator
             i = min(range(len(self.conns)), key=lambda k: sum(s[0] == k for s in self.sent))
             try:
                 self.conns[i].send_bytes(pickle.dumps(
