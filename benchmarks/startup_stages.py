@@ -10,18 +10,22 @@ CPU column; the process's own children total is printed at the end.
     python benchmarks/startup_stages.py                 # the default run
     python benchmarks/startup_stages.py --epochs 5      # any `hakseup train` flags
     HAKSEUP_CACHE=$(mktemp -d) python benchmarks/startup_stages.py   # cold: references fitted
+    PYTHONPATH=/elsewhere/src python benchmarks/startup_stages.py      # another version
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import os
 import resource
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+# This checkout's package, unless PYTHONPATH names another (an older commit's, to compare).
+if not os.environ.get("PYTHONPATH"):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 STAGES = [
     ("hakseup.cli.common", "config_from_args", "config"),
@@ -42,6 +46,8 @@ STAGES = [
     ("hakseup.evaluation.run_report", "draw_run_figures", "figures handed over"),
     ("hakseup.experiment", "Experiment.references", "references collected"),
     ("hakseup.evaluation.run_report", "write_run_outputs", "metrics.json, report"),
+    ("hakseup.evaluation.run_report", "_write_plots", "  figures (in process)"),
+    ("hakseup.evaluation.explain", "explain_run", "  diagnosis (and, before, more figures)"),
     ("hakseup.evaluation.run_report", "_report_context", "  report context"),
     ("hakseup.evaluation.figure_worker", "FigureWorker.wait", "  waiting for the figures"),
     ("hakseup.evaluation.report", "write_reports", "  report.md, report.html"),
@@ -55,11 +61,15 @@ def _cpu() -> float:
 
 
 def _wrap(module: str, attr: str, label: str, rows: dict) -> None:
-    owner = importlib.import_module(module)
+    """Time ``module.attr`` under ``label`` (skipped where an older version lacks it)."""
     *path, name = attr.split(".")
-    for part in path:
-        owner = getattr(owner, part)
-    original = getattr(owner, name)
+    try:
+        owner = importlib.import_module(module)
+        for part in path:
+            owner = getattr(owner, part)
+        original = getattr(owner, name)
+    except (ImportError, AttributeError):
+        return
 
     @functools.wraps(original)
     def timed(*args, **kwargs):
