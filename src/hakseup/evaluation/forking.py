@@ -82,11 +82,13 @@ def start(proc) -> None:
     figure worker)."""
     import gc
 
+    frozen_before = gc.get_freeze_count()     # frozen by someone else: left so
     gc.freeze()
     try:
         proc.start()
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def usable_cpus() -> int:
