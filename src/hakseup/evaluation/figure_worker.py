@@ -98,13 +98,15 @@ def _child(conns: list) -> None:
             pid = os.fork()
         except OSError:                           # no processes left: the parent redraws
             break
-        if pid == 0:
-            for other in conns[:i] + conns[i + 1:]:
-                other.close()
-            die_with_parent()
-            conn.send_bytes(STARTED)
-            _serve(conn)
-            os._exit(0)
+        if pid == 0:                              # a helper: never back into this loop
+            try:
+                for other in conns[:i] + conns[i + 1:]:
+                    other.close()
+                die_with_parent()
+                conn.send_bytes(STARTED)
+                _serve(conn)
+            finally:
+                os._exit(0)
         helpers.append(pid)
     for conn in conns[1:]:
         conn.close()
