@@ -40,8 +40,11 @@ def test_default_train_imports_only_what_it_uses(tmp_path):
     code = ("from hakseup.cli.main import main\nassert main(['train', '--epochs', '1', "
             "'--no-progress', '--references', 'none']) == 0")
     loaded = imported_after(code, tmp_path)
-    assert {"torch", "sklearn", "matplotlib", "tensorboard"} <= set(loaded)
+    assert {"torch", "sklearn", "tensorboard"} <= set(loaded)
     assert not {"optuna", "statsmodels", "mlflow"} & set(loaded), loaded
+    # The figures are drawn by forked children (evaluation/figure_worker.py, Linux): matplotlib
+    # is imported there, beside the training, not in it.
+    assert ("matplotlib" in loaded) != sys.platform.startswith("linux"), loaded
 
 
 def small_table(path: Path) -> Path:
@@ -69,7 +72,7 @@ def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch):
                                "train": {"epochs": 1, "progress": False}})
     exp = Experiment(cfg).setup()
     if threading.active_count() > 1:   # an idle thread an earlier test left in this worker
-        monkeypatch.setattr("hakseup.evaluation.references_worker.threading.active_count",
+        monkeypatch.setattr("hakseup.evaluation.forking.threading.active_count",
                             lambda: 1)
     pending = PendingReferences(exp.bundle_, "all", seed=3)
     if sys.platform.startswith("linux"):
@@ -118,7 +121,7 @@ def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch):
         pytest.skip("the worker is forked on Linux only")
     exp = Experiment(RunConfig.from_dict({"train": {"epochs": 1, "progress": False}})).setup()
     if threading.active_count() > 1:   # an idle thread an earlier test left in this worker
-        monkeypatch.setattr("hakseup.evaluation.references_worker.threading.active_count",
+        monkeypatch.setattr("hakseup.evaluation.forking.threading.active_count",
                             lambda: 1)
     with Run(tmp_path, "x", kind="train") as run:
         pending = PendingReferences(exp.bundle_, "all")   # digits: ~2 s of fitting
@@ -159,3 +162,60 @@ def test_a_thread_still_running_is_waited_for_as_in_a_normal_exit(tmp_path):
                  "threading.Thread(target=lambda: (done.wait(), time.sleep(0.2), "
                  "print('thread done'))).start()\nm.run(['datasets'])", tmp_path)
     assert r.returncode == 0 and r.stdout.rstrip().endswith("thread done"), r.stderr
+
+
+def test_the_collector_is_off_while_the_libraries_load_and_on_for_training(tmp_path):
+    """``train``'s start-up runs without the cyclic collector; at the start of training what
+    is alive is frozen out of it and it is on; the command leaves it as it found it."""
+    import gc
+
+    from conftest import quick_config, quiet
+    from hakseup.experiment import train
+    from hakseup.startup_gc import collect_after_startup, quiet_start
+    from hakseup.training.callbacks import Callback
+
+    seen = []
+
+    class Probe(Callback):
+        order = 2000             # after collect_after_startup's
+
+        def on_fit_begin(self, trainer):
+            seen.append(("fit", gc.isenabled(), gc.get_freeze_count()))
+
+        def on_epoch_end(self, trainer, logs):
+            seen.append(("epoch", gc.isenabled(), gc.get_freeze_count()))
+
+    @quiet_start
+    def command():
+        seen.append(("start", gc.isenabled(), gc.get_freeze_count()))
+        return train(quick_config(tmp_path / "run", epochs=2), echo=quiet,
+                     callbacks=[collect_after_startup(), Probe()])
+
+    assert gc.isenabled()
+    command()
+    assert seen[0] == ("start", False, 0)
+    assert [s[:2] for s in seen[1:]] == [("fit", True), ("epoch", True), ("epoch", True)]
+    assert seen[1][2] > 100_000          # torch, scikit-learn, ... frozen, never walked again
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_failing_command_leaves_the_collector_as_it_was():
+    import gc
+
+    from hakseup.startup_gc import quiet_start
+
+    @quiet_start
+    def failing():
+        gc.freeze()
+        raise ValueError("user error")
+
+    with pytest.raises(ValueError):
+        failing()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        with pytest.raises(ValueError):
+            failing()
+        assert not gc.isenabled()        # it was off before: it stays off
+    finally:
+        gc.enable()

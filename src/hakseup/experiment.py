@@ -47,12 +47,13 @@ class Experiment:
                  bundle: DataBundle | None = None, init_seed: int | None = None):
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
-    def setup(self, references: bool = False) -> "Experiment":
+    def setup(self, references: bool = False, figures: bool = False) -> "Experiment":
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
         every user error surfaces here, before anything is written. ``references``: start
         fitting the classical references (``start_references``) as soon as the data is
         loaded, in ``pending_``; they need nothing else, and fit while the rest is set up
-        and the network trains."""
+        and the network trains. ``figures``: start the ``FigureWorker`` that will draw the
+        run's figures (``figures_``; it imports matplotlib meanwhile)."""
         from .data.datasets import load_data
         from .training.device import seed_everything
 
@@ -61,6 +62,11 @@ class Experiment:
         self.bundle_ = self.bundle if self.bundle is not None else load_data(
             cfg.data, seed=cfg.train.seed)
         self.pending_ = self.start_references() if references else None
+        self.figures_ = None
+        if figures and cfg.output.plots:
+            from .evaluation.figure_worker import FigureWorker
+
+            self.figures_ = FigureWorker(self.bundle_)
         try:
             self._build()
         except BaseException:
@@ -89,9 +95,12 @@ class Experiment:
         self.history_: list[dict] = []
 
     def close_references(self) -> None:
-        """Stop the references ``setup`` started, if they are still being fitted."""
+        """Stop the references ``setup`` started, if they are still being fitted, and its
+        figure worker."""
         if getattr(self, "pending_", None) is not None:
             self.pending_.close()
+        if getattr(self, "figures_", None) is not None:
+            self.figures_.close()
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
@@ -238,7 +247,7 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     exp = None
     try:
         # Every user error before a folder exists; rank 0 fits the references meanwhile.
-        exp = Experiment(cfg, callbacks).setup(references=rank == 0)
+        exp = Experiment(cfg, callbacks).setup(references=rank == 0, figures=rank == 0)
         if rank != 0:
             return _train_other_rank(exp, rank)
         return _train_in_run(exp, resume_dir, echo, t0, stage_data)
@@ -269,7 +278,8 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
 
 def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                   stage_data: Path | None = None) -> RunResult:
-    from .evaluation.run_report import write_run_outputs, write_start_files
+    from .evaluation.figure_worker import FigureWorker
+    from .evaluation.run_report import draw_run_figures, write_run_outputs, write_start_files
     from .tracking import RunTracking, scalar_metrics
     from .training.distributed import barrier
 
@@ -302,9 +312,13 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         metrics, base_name, base = exp.score()
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
-                           references=exp.references(metrics, pending=pending),
                            data_config=cfg.data)
-        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
+        figures = exp.figures_ or FigureWorker()     # drawn while the references are collected
+        if cfg.output.plots:
+            draw_run_figures(run.path, result, figures)
+        result.references = exp.references(metrics, pending=pending)
+        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0,
+                          figures)
         tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},

@@ -3,6 +3,7 @@ the per-class table, and the plots beyond the loss curve (main metric per epoch,
 curves for two classes, the normalised confusion matrix).
 
 Example:
+    >>> explain_figures(run_dir, result, draw=FigureWorker().draw)     # doctest: +SKIP
     >>> explain_run(run_dir, cfg, result)        # doctest: +SKIP
     {'diagnosis': ['Overfitting: ...'], 'per_class': [('0', '0.9800', ...)]}
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["explain_run"]
+__all__ = ["explain_run", "explain_figures"]
 
 
 def _class_counts(bundle) -> list[int] | None:
@@ -47,30 +48,31 @@ def run_diagnosis(cfg, result) -> list:
     return found
 
 
-def _plots(run_dir: Path, result) -> None:
+def explain_figures(run_dir: Path, result, draw) -> None:
+    """The plots beyond the loss curve, each handed to ``draw(plot_function, *args)``."""
     from .curves import (plot_confusion_normalized, plot_metric, plot_roc_pr,
                          test_probabilities)
 
     plots, logs, schema = Path(run_dir) / "plots", list(result.logs), result.schema
     key = next((k for k in ("val_accuracy", "val_mae") if logs and k in logs[0]), None)
     if key is not None:
-        plot_metric(logs, key, plots / "metric.png")
+        draw(plot_metric, logs, key, plots / "metric.png")
     cm = result.metrics.get("confusion_matrix")
     if cm:
-        plot_confusion_normalized(cm, schema.class_names, plots / "confusion_matrix_normalized.png")
+        draw(plot_confusion_normalized, cm, schema.class_names,
+             plots / "confusion_matrix_normalized.png")
     if schema.task == "binary" and len(result.bundle.test):
         y, proba = test_probabilities(result.model, result.bundle)
         if len(np.unique(y)) == 2:           # a curve needs both classes among the test rows
-            plot_roc_pr(y, proba[:, 1], plots / "roc_pr.png", positive=schema.class_names[1])
+            draw(plot_roc_pr, y, proba[:, 1], plots / "roc_pr.png",
+                 positive=schema.class_names[1])
 
 
 def explain_run(run_dir: Path, cfg, result) -> dict:
     """{'diagnosis': sentences, 'diagnosis_terminal': those the terminal adds, 'per_class':
-    table rows}; writes the extra plots."""
+    table rows} (the extra plots: ``explain_figures``)."""
     from .curves import per_class_table
 
-    if cfg.output.plots:
-        _plots(run_dir, result)
     found = run_diagnosis(cfg, result)
     return {"diagnosis": [f.text for f in found],
             # the terminal has printed the references' verdict already

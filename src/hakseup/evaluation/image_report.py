@@ -74,6 +74,10 @@ def plot_misclassified(images: torch.Tensor, true: list[str], pred: list[str],
     return save_figure(fig, path)
 
 
+def _call(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
 def per_class_rows(cm: np.ndarray, names: list[str]) -> list[tuple]:
     """(class, test images, accuracy, most often predicted instead) per class."""
     rows = []
@@ -99,8 +103,9 @@ def images_per_second(history: list[dict], n_train: int) -> tuple[float, float] 
 
 
 def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[dict],
-                   plots: bool = True, max_images: int = 24) -> list[tuple[str, str]]:
-    """The report's image sections (and plots/misclassified.png)."""
+                   plots: bool = True, max_images: int = 24, draw=None) -> list[tuple[str, str]]:
+    """The report's image sections (and plots/misclassified.png, handed to
+    ``draw(plot_function, *args)`` when given: a ``FigureWorker``'s)."""
     names = bundle.schema.class_names
     out, target = _test_outputs(model, bundle)
     proba = torch.softmax(out.float(), 1)
@@ -110,9 +115,10 @@ def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[di
     wrong = wrong[torch.argsort(conf[wrong], descending=True)][:max_images].numpy()
     sections = []
     if plots and len(wrong):
-        plot_misclassified(_test_images(bundle, wrong), [names[int(target[i])] for i in wrong],
-                           [names[int(pred[i])] for i in wrong], [float(conf[i]) for i in wrong],
-                           Path(run_dir) / "plots" / "misclassified.png")
+        (draw or _call)(plot_misclassified, _test_images(bundle, wrong),
+                        [names[int(target[i])] for i in wrong],
+                        [names[int(pred[i])] for i in wrong], [float(conf[i]) for i in wrong],
+                        Path(run_dir) / "plots" / "misclassified.png")
     cm = np.asarray(metrics.get("confusion_matrix", []))
     if cm.size:
         from .report import _md_table

@@ -19,57 +19,19 @@ Example:
 from __future__ import annotations
 
 import json
-import sys
-import threading
+
+from .forking import START_S, STARTED, detach, forkable, start, stop
 
 __all__ = ["PendingReferences"]
 
-STARTED = b"started"     # the child's first message, sent once it runs its own code
-START_S = 20.0           # how long after the results are wanted a silent child is waited for
-
 
 def _forkable(bundle, names: str) -> bool:
-    if names == "none" or not sys.platform.startswith("linux") or threading.active_count() > 1:
-        return False
-    if bundle.schema.task == "forecast":
-        return False
-    import torch
-
-    # A CUDA context or a process group (their C++ threads) must not be forked.
-    if torch.cuda.is_initialized() or (torch.distributed.is_available()
-                                        and torch.distributed.is_initialized()):
-        return False
-    tensors = [*getattr(bundle.train, "inputs", ()), getattr(bundle.train, "target", None)]
-    return all(getattr(t, "device", None) is None or t.device.type == "cpu" for t in tensors)
-
-
-def _detach(keep: int) -> None:
-    """Close every descriptor the fork copied but ``keep`` and stdio — above all the run
-    folder's lock: a copy held here would keep it locked after the parent is killed — and die
-    with the parent."""
-    import ctypes
-    import os
-
-    for fd in [int(f) for f in os.listdir("/proc/self/fd")]:
-        if fd > 2 and fd != keep:
-            try:
-                os.close(fd)
-            except OSError:       # the listing's own descriptor, already closed
-                pass
-    try:
-        ctypes.CDLL(None).prctl(1, 9)   # PR_SET_PDEATHSIG, SIGKILL: no orphan keeps fitting
-    except (OSError, AttributeError):
-        pass
+    return names != "none" and forkable(bundle)
 
 
 def _child(conn, bundle, names, seed) -> None:
     """In the forked child: fit, send JSON, and nothing else (no run folder, no signals)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is the parent's to handle
-    for name in ("SIGTERM", "SIGHUP"):
-        signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _detach(conn.fileno())
+    detach(conn.fileno())                                 # signals, descriptors: forking
     conn.send_bytes(STARTED)                              # past the fork: see _fitted
     from .references import fit_references
 
@@ -105,7 +67,7 @@ class PendingReferences:
             try:
                 self.proc = ctx.Process(target=_child, args=(child_end, bundle, names, seed),
                                         daemon=True, name="hakseup-references")
-                self.proc.start()
+                start(self.proc)
             except OSError:                               # no processes left: in process
                 self.proc = None
             child_end.close()
@@ -142,12 +104,7 @@ class PendingReferences:
     def close(self) -> None:
         """Stop the child if it still runs (an interrupted or failed run)."""
         if self.proc is not None:
-            if self.proc.is_alive():
-                self.proc.terminate()
-            self.proc.join(timeout=5)
-            if self.proc.is_alive():    # stuck before it reset its SIGTERM handler
-                self.proc.kill()
-                self.proc.join()
+            stop(self.proc)
             self.proc = None
         if self.conn is not None:
             self.conn.close()

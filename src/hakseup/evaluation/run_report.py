@@ -17,7 +17,7 @@ import numpy as np
 from ..fileio import atomic_write_json, atomic_write_text
 from ..i18n import t
 
-__all__ = ["write_start_files", "write_run_outputs"]
+__all__ = ["write_start_files", "write_run_outputs", "draw_run_figures"]
 
 
 def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
@@ -30,10 +30,19 @@ def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
     atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
 
 
-def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> None:
-    """metrics.json, plots and reports; fills ``result.summary``."""
+def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float,
+                      figures=None) -> None:
+    """metrics.json, plots and reports; fills ``result.summary``. ``figures``: the
+    ``figure_worker.FigureWorker`` that ``draw_run_figures`` handed the run's figures to
+    (waited for before the reports, which list and embed them); None: drawn here."""
     from .report import write_reports
 
+    if figures is None:
+        from .figure_worker import FigureWorker
+
+        figures = FigureWorker()                 # in process
+        if cfg.output.plots:
+            draw_run_figures(run_dir, result, figures)
     bundle = result.bundle
     _deploy_prevalence(cfg, bundle, result.metrics)
     if result.schema is not None and result.schema.threshold is not None:   # chosen after fit
@@ -42,16 +51,33 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
         "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
         "baseline": {"name": result.baseline_name, "metrics": result.baseline},
         "references": result.references})
-    if cfg.output.plots:
-        _write_plots(run_dir, result)
-    ctx = _report_context(run_dir, cfg, trainer, result, duration)
+    ctx = _report_context(run_dir, cfg, trainer, result, duration, figures.draw)
     from .explain import explain_run
 
-    ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table, more plots
+    ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table
+    figures.wait()
     write_reports(run_dir, ctx)
     result.summary = list(ctx["summary_lines"])
     result.diagnosis = list(ctx["diagnosis_terminal"])
     result.notices = list(ctx["notices"])
+
+
+def draw_run_figures(run_dir: Path, result, figures) -> None:
+    """Hand the run's figures to ``figures`` (a ``FigureWorker``): the loss curve, the
+    forecast, the confusion matrices, the main metric per epoch, ROC and PR curves. They need
+    the scored model, not the references: ``train`` sends them before it waits for those.
+    (The misclassified images follow with the report's image sections.)"""
+    from .explain import explain_figures
+    from .plots import plot_confusion_matrix, plot_loss
+
+    draw = figures.draw
+    draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png")
+    if result.schema.task == "forecast":
+        _plot_forecasts(run_dir, result.model, result.bundle, draw)
+    if "confusion_matrix" in result.metrics:
+        draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
+             result.schema.class_names, run_dir / "plots" / "confusion_matrix.png")
+    explain_figures(run_dir, result, draw)
 
 
 def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
@@ -70,17 +96,6 @@ def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
           false_positive_rate=metrics['false_positive_rate'],
           precision_at_deploy_prevalence=metrics['precision_at_deploy_prevalence'],
           precision=metrics['precision']))
-
-
-def _write_plots(run_dir: Path, result) -> None:
-    from .plots import plot_confusion_matrix, plot_loss
-
-    plot_loss(result.logs, run_dir / "plots" / "loss.png")
-    if result.schema.task == "forecast":
-        _plot_forecasts(run_dir, result.model, result.bundle)
-    if "confusion_matrix" in result.metrics:
-        plot_confusion_matrix(result.metrics["confusion_matrix"], result.schema.class_names,
-                              run_dir / "plots" / "confusion_matrix.png")
 
 
 def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[str]:
@@ -116,7 +131,8 @@ def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
     return int(np.nanargmin(values) if lower else np.nanargmax(values)) + 1
 
 
-def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dict:
+def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
+                    draw=None) -> dict:
     bundle, history = result.bundle, result.logs
     env = json.loads((run_dir / "environment.json").read_text())
     ctx = {
@@ -153,7 +169,7 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float) -> dic
         from .image_report import image_sections
 
         ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
-                                                history, cfg.output.plots)
+                                                history, cfg.output.plots, draw=draw)
     return ctx
 
 
@@ -171,7 +187,7 @@ def _learned_line(model, schema) -> list[str]:
     return [t("summary.learned", target=schema.target, terms=terms, bias=b)]
 
 
-def _plot_forecasts(run_dir: Path, model, bundle) -> None:
+def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
     from .forecast import forecast_predictions
     from .plots import plot_forecast, plot_residuals
 
@@ -184,7 +200,7 @@ def _plot_forecasts(run_dir: Path, model, bundle) -> None:
             if split == "test":
                 residuals, test_baselines = actual[:, 0] - pred[:, 0], base
     times = s["times"]
-    plot_forecast(times, s["y"], starts, preds, s["train_end"], run_dir / "plots" / "forecast.png",
-                  bundle.schema.target, baselines=test_baselines)
-    plot_residuals(times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
-                   bundle.schema.target)
+    draw(plot_forecast, times, s["y"], starts, preds, s["train_end"],
+         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines)
+    draw(plot_residuals, times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
+         bundle.schema.target)
