@@ -162,3 +162,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def new_children():
+    """The multiprocessing children started since the test began and still alive: what a
+    test's own workers left (a process an earlier test left behind is not this test's)."""
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    return lambda: [p for p in multiprocessing.active_children() if p.pid not in before]

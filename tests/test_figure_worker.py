@@ -4,7 +4,6 @@ or dies costs nothing but time; warnings come back to the parent, each once."""
 
 from __future__ import annotations
 
-import multiprocessing
 import subprocess
 import sys
 import warnings
@@ -52,13 +51,13 @@ def _draw_all(figures, folder: Path) -> None:
 
 
 @pytest.mark.skipif(not LINUX, reason="the figure worker forks on Linux only")
-def test_forked_figures_are_the_files_drawn_in_process(tmp_path, one_thread):
+def test_forked_figures_are_the_files_drawn_in_process(tmp_path, one_thread, new_children):
     from hakseup.evaluation.figure_worker import FigureWorker
 
     forked = FigureWorker(_bundle(), processes=2)
     assert forked.proc is not None
     _draw_all(forked, tmp_path / "forked")
-    assert forked.proc is None and not multiprocessing.active_children()
+    assert forked.proc is None and not new_children()
     here = FigureWorker()
     assert here.proc is None
     _draw_all(here, tmp_path / "here")
@@ -69,7 +68,7 @@ def test_forked_figures_are_the_files_drawn_in_process(tmp_path, one_thread):
 
 
 @pytest.mark.skipif(not LINUX, reason="the figure worker forks on Linux only")
-def test_a_dead_child_s_figures_are_drawn_in_process(tmp_path, one_thread):
+def test_a_dead_child_s_figures_are_drawn_in_process(tmp_path, one_thread, new_children):
     from hakseup.evaluation.figure_worker import FigureWorker
     from hakseup.evaluation.plots import plot_loss
 
@@ -79,7 +78,7 @@ def test_a_dead_child_s_figures_are_drawn_in_process(tmp_path, one_thread):
     figures.draw(plot_loss, HISTORY, tmp_path / "loss.png")
     figures.wait()
     assert (tmp_path / "loss.png").stat().st_size > 1000
-    assert not multiprocessing.active_children()
+    assert not new_children()
 
 
 def failing_plot(path) -> None:
@@ -93,7 +92,7 @@ def warning_plot(path) -> None:
 
 @pytest.mark.skipif(not LINUX, reason="the figure worker forks on Linux only")
 def test_an_error_in_the_child_is_raised_by_the_parent_and_warnings_come_back_once(
-        tmp_path, one_thread):
+        tmp_path, one_thread, new_children):
     from hakseup.evaluation.figure_worker import FigureWorker
 
     figures = FigureWorker(_bundle(), processes=2)
@@ -108,7 +107,7 @@ def test_an_error_in_the_child_is_raised_by_the_parent_and_warnings_come_back_on
         figures.wait()
     assert [str(w.message) for w in caught] == ["a figure's warning"]
     assert all((tmp_path / n).read_text() == "drawn" for n in ("a", "b", "c"))
-    assert not multiprocessing.active_children()
+    assert not new_children()
 
 
 def test_no_fork_for_a_forecast_or_beside_another_thread(tmp_path):

@@ -114,6 +114,24 @@ def test_loader_choice_and_worker_defaults():
     assert [y.tolist() for *_, y in iterate_split(lazy, 3, "cpu")] == [[0, 0, 0], [0]]
 
 
+def test_a_dropped_loader_leaves_no_worker_process(new_children):
+    """Its worker processes end when the batcher is dropped, not when the garbage collector
+    happens to run (a batcher ↔ sampler cycle once kept them alive until then)."""
+    import gc
+
+    lazy = DatasetSplit(torch.utils.data.TensorDataset(torch.zeros(7, 2), torch.zeros(7)))
+    gc.disable()                          # no collection may rescue it
+    try:
+        assert [len(y) for *_, y in iterate_split(lazy, 3, "cpu", workers=2)] == [3, 3, 1]
+        assert not new_children()
+        batcher = LoaderBatcher(lazy, 3, workers=1)
+        assert len(list(batcher.batches(0))) == 2 and new_children()   # persistent (3 + 4)
+        del batcher
+        assert not new_children()
+    finally:
+        gc.enable()
+
+
 @pytest.mark.slow   # two whole CLI runs (37 s); the in-process path tests stay fast
 def test_cli_dataloader_path_matches_the_in_memory_run(tmp_path):
     base = ["train", "--epochs", "2", "--no-progress", "--no-tensorboard"]

@@ -4,7 +4,6 @@ references are fitted beside training (a forked worker) with the same numbers.""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +58,7 @@ def small_table(path: Path) -> Path:
     return path
 
 
-def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch):
+def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch, new_children):
     import threading
 
     from hakseup.config import RunConfig
@@ -78,7 +77,7 @@ def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch):
     if sys.platform.startswith("linux"):
         assert pending.proc is not None            # forked: fitted beside the parent
     forked = pending.result()
-    assert pending.proc is None and not multiprocessing.active_children()
+    assert pending.proc is None and not new_children()
     assert json.dumps(forked, sort_keys=True) == \
         json.dumps(fit_references(exp.bundle_, "all", 3), sort_keys=True)
     assert set(forked[0]) == {"majority", "logistic", "hgb"}
@@ -96,17 +95,17 @@ def test_references_off_start_no_worker():
     assert pending.proc is None and pending.result() == ({}, [])
 
 
-def test_an_interrupted_run_leaves_no_reference_worker(tmp_path):
+def test_an_interrupted_run_leaves_no_reference_worker(tmp_path, new_children):
     from conftest import crash_at, quick_config, quiet
     from hakseup.experiment import train
 
     with pytest.raises(KeyboardInterrupt):
         train(quick_config(tmp_path / "run"), echo=quiet, callbacks=[crash_at(epoch=1)])
-    assert not multiprocessing.active_children()
+    assert not new_children()
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "interrupted"
 
 
-def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch):
+def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch, new_children):
     """A forked copy of the lock's descriptor would keep a SIGKILLed run locked."""
     import os
     import threading
@@ -136,7 +135,7 @@ def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch):
         assert not any(ln.endswith(".lock") for ln in links), links
         assert pending.proc.is_alive(), "the worker ended before it could be checked"
         pending.close()
-    assert not multiprocessing.active_children()
+    assert not new_children()
 
 
 def _process(code: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator, Sequence
 
 import torch
@@ -69,7 +70,10 @@ class _EpochBatches(Sampler):
     be reused."""
 
     def __init__(self, batcher: "LoaderBatcher"):
-        self.batcher = batcher
+        # A weak reference: batcher → DataLoader → sampler → batcher would be a cycle, and a
+        # persistent DataLoader's worker processes would then live until the garbage
+        # collector happened to run, not end when the batcher is dropped.
+        self.batcher = weakref.proxy(batcher)
         self.epoch = self.start = 0
 
     def __len__(self) -> int:
