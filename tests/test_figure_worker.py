@@ -81,6 +81,44 @@ def test_a_dead_child_s_figures_are_drawn_in_process(tmp_path, one_thread, new_c
     assert not new_children()
 
 
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+@pytest.mark.skipif(not LINUX, reason="the figure worker forks on Linux only")
+def test_a_process_forked_later_does_not_keep_the_worker_waiting(tmp_path, one_thread,
+                                                                  new_children):
+    """A DataLoader worker forked after the figure worker holds a copy of the parent's end
+    of its pipes, so closing them sends the child no EOF: the run once waited forever in
+    ``close`` (CI's --loader dataloader test). The parent now says STOP, and waits for the
+    child by polling, not on a sentinel the child had closed."""
+    import multiprocessing
+    import time
+
+    from hakseup.evaluation.figure_worker import FigureWorker
+    from hakseup.evaluation.plots import plot_loss
+
+    figures = FigureWorker(_bundle(), processes=2)
+    later = multiprocessing.get_context("fork").Process(target=_sleep, args=(60,), daemon=True)
+    later.start()                                   # inherits the parent's pipe ends
+    try:
+        t0 = time.monotonic()
+        figures.draw(plot_loss, HISTORY, tmp_path / "loss.png")
+        figures.wait()
+        assert (tmp_path / "loss.png").stat().st_size > 1000
+        assert figures.proc is None and time.monotonic() - t0 < 15
+        idle = FigureWorker(_bundle(), processes=1)  # nothing drawn: closed at once
+        t0 = time.monotonic()
+        idle.close()
+        assert time.monotonic() - t0 < 5
+    finally:
+        later.kill()
+        later.join()
+    assert not new_children()
+
+
 def failing_plot(path) -> None:
     raise ValueError(f"cannot draw {Path(path).name}")
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import pickle
 import warnings
 
-from .forking import (START_S, STARTED, detach, die_with_parent, forkable, start, stop,
+from .forking import (START_S, STARTED, STOP, detach, die_with_parent, forkable, start, stop,
                       usable_cpus)
 
 __all__ = ["FigureWorker", "MAX_PROCESSES"]
@@ -73,7 +73,9 @@ def _serve(conn) -> None:
     while True:
         try:
             data = conn.recv_bytes()
-        except (EOFError, OSError):               # the parent is done (or gone)
+        except (EOFError, OSError):               # the parent is gone
+            return
+        if data == STOP:                          # the parent is done
             return
         try:
             conn.send_bytes(_draw_job(data))
@@ -217,11 +219,13 @@ class FigureWorker:
     def close(self) -> None:
         """Stop the children if they still run (a failed or interrupted run)."""
         for conn in self.conns:
-            conn.close()                          # an idle child's recv ends: it returns
+            try:
+                conn.send_bytes(STOP)             # an idle child returns on it
+            except OSError:                       # it is gone
+                pass
+            conn.close()
         self.conns = []
         if self.proc is not None:
-            if not self.sent:
-                self.proc.join(timeout=1)
-            stop(self.proc)                       # one still drawing: stopped at once
+            stop(self.proc, grace=0 if self.sent else 1)   # one still drawing: at once
             self.proc = None
         self.sent = []

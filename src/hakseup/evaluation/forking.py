@@ -19,10 +19,13 @@ from __future__ import annotations
 import sys
 import threading
 
-__all__ = ["forkable", "detach", "die_with_parent", "start", "stop", "usable_cpus",
-           "STARTED", "START_S"]
+__all__ = ["forkable", "detach", "die_with_parent", "start", "stop", "ended", "usable_cpus",
+           "STARTED", "STOP", "START_S"]
 
 STARTED = b"started"     # a child's first message, sent once it runs its own code
+STOP = b"stop"           # the parent's last message to a serving child (an EOF may never
+                         # come: a process forked later, a DataLoader worker, holds a copy
+                         # of the parent's end of the pipe)
 START_S = 20.0           # how long after its answer is wanted a silent child is waited for
 
 
@@ -101,12 +104,27 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def stop(proc) -> None:
-    """End a child that may still run: SIGTERM, then SIGKILL if it did not stop (stuck before
-    it reset its SIGTERM handler)."""
-    if proc.is_alive():
-        proc.terminate()
-    proc.join(timeout=5)
-    if proc.is_alive():
+def ended(proc, timeout: float) -> bool:
+    """Whether ``proc`` ends within ``timeout`` s (reaped if so). Not ``proc.join(timeout)``:
+    that waits on the process's sentinel pipe, whose other end ``detach`` closed in the child
+    — the sentinel then reads as ended at once and join blocks in ``waitpid`` until the child
+    really ends (seen: a run waiting forever on a figure worker that still served)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while proc.is_alive():                     # waitpid(WNOHANG): never blocks
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def stop(proc, grace: float = 0.0) -> None:
+    """End a child that may still run: ``grace`` s to end by itself, then SIGTERM, then
+    SIGKILL if it did not stop (stuck before it reset its SIGTERM handler)."""
+    if ended(proc, grace):
+        return
+    proc.terminate()
+    if not ended(proc, 5):
         proc.kill()
-        proc.join()
+        proc.join()          # SIGKILL cannot be ignored: this wait ends
