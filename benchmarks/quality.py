@@ -85,7 +85,7 @@ def default_cv(table: Table, folds: int, root: str, overrides: list[str] | None 
     The only call into hakseup's orchestration layer; kept here, small, so that a change of
     ``cross_validate``'s signature is fixed in one place."""
     from hakseup.config_load import load_config
-    from hakseup.crossval import cross_validate
+    from hakseup.experiment.crossval import cross_validate
 
     flags = {"train.progress": False, "train.tensorboard": False, "output.root": root}
     if table.dataset:
@@ -121,7 +121,7 @@ def load_problem(table: Table):
 
     from hakseup.config import DataConfig
     from hakseup.data.datasets import ImageData, load_raw
-    from hakseup.data.tables import prepare_table
+    from hakseup.data.table.prepare import prepare_table
 
     cfg = DataConfig(dataset=table.dataset, path=str(SHARED / table.path) if table.path else None,
                      target=table.target)

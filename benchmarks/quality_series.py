@@ -53,7 +53,7 @@ __all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run"]
 def _quiet_train(cfg_dict: dict):
     """hakseup.train on a config dict, silently, in a throw-away folder."""
     from hakseup.config import RunConfig
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
 
     tmp = tempfile.mkdtemp(prefix="hq-")
     cfg_dict.setdefault("train", {}).update(progress=False, tensorboard=False)
@@ -90,7 +90,7 @@ def ucr_default_run(name: str, seed: int, model: dict | None = None) -> tuple[fl
     """(test accuracy, seconds) of hakseup on one UCR problem, as a user would run it: train on
     the train file, score on the test file (``--test-data`` where it exists, else `evaluate
     --data` on a run trained with the default splits)."""
-    from hakseup.inference import evaluate_file
+    from hakseup.predict import evaluate_file
 
     train_csv, test_csv = DATA / f"ucr_{name}_train.csv", DATA / f"ucr_{name}_test.csv"
     data = {"path": str(train_csv), "target": "label", "layout": "sequence"}
@@ -197,7 +197,7 @@ def series_default_run(name: str, seed: int = 0, extra: dict | None = None):
     """(the run's test metrics, seconds, the prepared series values) of the default forecaster
     on one series with the last 20 % as the test period, one step ahead."""
     from hakseup.data.datasets import load_raw
-    from hakseup.data.series import prepare_series
+    from hakseup.data.series.prepare import prepare_series
 
     data = {"path": str(DATA / f"{name}.csv"), "time_col": "date", "target": "value",
             "test_size": 0.2, "horizon": 1}

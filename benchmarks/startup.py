@@ -48,7 +48,7 @@ def check_same_job() -> None:
     import math
 
     from hakseup.config_load import load_config
-    from hakseup.experiment import Experiment
+    from hakseup.experiment.experiment import Experiment
 
     cfg = load_config(None)
     exp = Experiment(cfg).setup()

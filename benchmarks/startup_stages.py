@@ -30,28 +30,28 @@ if not os.environ.get("PYTHONPATH"):
 STAGES = [
     ("hakseup.cli.common", "config_from_args", "config"),
     ("hakseup.data.datasets", "load_data", "data load"),
-    ("hakseup.experiment", "Experiment.start_references", "references worker (fork)"),
+    ("hakseup.experiment.experiment", "Experiment.start_references", "references worker (fork)"),
     ("hakseup.evaluation.figure_worker", "FigureWorker.__init__", "figure worker (fork)"),
-    ("hakseup.experiment", "Experiment._build", "model, trainer, dry run"),
+    ("hakseup.experiment.experiment", "Experiment._build", "model, trainer, dry run"),
     ("hakseup.training.optim", "build_optimizer", "  optimiser (torch._dynamo's import)"),
-    ("hakseup.evaluation.run_report", "write_start_files", "start files"),
-    ("hakseup.experiment", "Experiment.fit", "fit loop"),
+    ("hakseup.run.report", "write_start_files", "start files"),
+    ("hakseup.experiment.experiment", "Experiment.fit", "fit loop"),
     ("hakseup.training.trainer", "Trainer.train_step", "  training steps"),
     ("hakseup.training.trainer", "Trainer.evaluate", "  validation"),
     ("hakseup.training.loggers", "TensorBoardLogger.on_fit_begin", "  TensorBoard: writer, graph"),
     ("hakseup.training.loggers", "TensorBoardLogger.on_epoch_end", "  TensorBoard per epoch"),
     ("hakseup.training.callbacks", "ModelCheckpoint.on_epoch_end", "  checkpoints"),
     ("hakseup.training.loggers", "MetricsLogger.on_epoch_end", "  metrics.jsonl"),
-    ("hakseup.experiment", "Experiment.score", "score (test)"),
-    ("hakseup.evaluation.run_report", "draw_run_figures", "figures handed over"),
-    ("hakseup.experiment", "Experiment.references", "references collected"),
-    ("hakseup.evaluation.run_report", "write_run_outputs", "metrics.json, report"),
-    ("hakseup.evaluation.run_report", "_write_plots", "  figures (in process)"),
+    ("hakseup.experiment.experiment", "Experiment.score", "score (test)"),
+    ("hakseup.run.report", "draw_run_figures", "figures handed over"),
+    ("hakseup.experiment.experiment", "Experiment.references", "references collected"),
+    ("hakseup.run.report", "write_run_outputs", "metrics.json, report"),
+    ("hakseup.run.report", "_write_plots", "  figures (in process)"),
     ("hakseup.evaluation.explain", "explain_run", "  diagnosis (and, before, more figures)"),
-    ("hakseup.evaluation.run_report", "_report_context", "  report context"),
+    ("hakseup.run.report", "_report_context", "  report context"),
     ("hakseup.evaluation.figure_worker", "FigureWorker.wait", "  waiting for the figures"),
     ("hakseup.evaluation.report", "write_reports", "  report.md, report.html"),
-    ("hakseup.runs", "Run.complete", "run complete (fsync of the folder)"),
+    ("hakseup.run.folder", "Run.complete", "run complete (fsync of the folder)"),
 ]
 
 
@@ -89,7 +89,7 @@ def main() -> int:
     start, rows = time.perf_counter(), {}
     wall, cpu = time.perf_counter(), _cpu()
     import hakseup.cli.main as cli
-    import hakseup.experiment  # noqa: F401
+    import hakseup.experiment.experiment  # noqa: F401
 
     rows["imports (torch, hakseup)"] = [time.perf_counter() - wall, _cpu() - cpu, 1]
     for module, attr, label in STAGES:

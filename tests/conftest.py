@@ -110,7 +110,7 @@ def add_callbacks(monkeypatch, *callbacks) -> None:
     through the CLI, which has no callbacks flag (the library takes
     ``train(cfg, callbacks=[...])``). The one place tests reach into
     ``experiment.run_callbacks``."""
-    import hakseup.experiment as exp
+    import hakseup.experiment.experiment as exp
 
     original = exp.run_callbacks
     monkeypatch.setattr(exp, "run_callbacks",
@@ -121,7 +121,7 @@ def crash_at_step_then_resume(tmp_path: Path, monkeypatch, cfg_for, step: int) -
     """Train ``full`` without a break; train ``part`` until a simulated crash at the end of
     global ``step``; then resume ``part``. ``cfg_for(folder)`` gives each run's config.
     Returns the trainer state in the checkpoint the crash left behind."""
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
     from hakseup.training.checkpoint import load_checkpoint
 
     train(cfg_for(tmp_path / "full"), echo=quiet)

@@ -121,7 +121,7 @@ def main() -> None:
     import torch  # noqa: F401
 
     import hakseup.cli.main  # noqa: F401
-    import hakseup.experiment  # noqa: F401
+    import hakseup.experiment.experiment  # noqa: F401
 
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:

@@ -169,7 +169,7 @@ def test_state_dict_round_trip_through_a_checkpoint(name, kind, tmp_path):
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 @pytest.mark.parametrize("name,kind", ACCEPTED, ids=ids)
 def test_export_matches_pytorch_at_another_batch_size(name, kind, fmt, tmp_path):
-    from hakseup.export import export_model
+    from hakseup.experiment.export import export_model
 
     schema, model = KINDS[kind], build(name, kind)
     Trainer(epochs=1, batch_size=BATCH, progress=False, device="cpu").fit(model, bundle(kind))

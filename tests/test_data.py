@@ -14,10 +14,10 @@ import torch
 from conftest import FAST, assert_user_error, run_weights
 from hakseup.config import DataConfig
 from hakseup.data.batches import InMemoryBatcher, epoch_permutation
-from hakseup.data.download import RemoteFile, fetch
-from hakseup.data.idx import read_idx
+from hakseup.data.io.download import RemoteFile, fetch
+from hakseup.data.io.idx import read_idx
 from hakseup.data.splits import chronological_indices, holdout_indices, kfold_indices
-from hakseup.data.tables import TablePreprocessor, infer_task, prepare_table, bundle_from_plan
+from hakseup.data.table.prepare import TablePreprocessor, infer_task, prepare_table, bundle_from_plan
 from hakseup.errors import DataError
 
 
@@ -63,7 +63,7 @@ def test_task_inference(values, task):
 def test_preprocessing_is_fitted_on_training_rows_only(tmp_path, monkeypatch):
     # Standard scaling, whose statistics are easy to recompute (robust scaling, the table
     # default: tests/test_tables_quality.py).
-    monkeypatch.setattr("hakseup.data.tables.TABLE_SCALING", "standard")
+    monkeypatch.setattr("hakseup.data.table.prepare.TABLE_SCALING", "standard")
     df = write_mixed_csv(tmp_path / "m.csv")
     cfg = DataConfig(target="label")
     plan = prepare_table(df, cfg)
@@ -349,7 +349,7 @@ def test_users_own_model_from_a_file(cli):
 
 
 def test_augmentations_keep_shape_and_change_pixels():
-    from hakseup.data.images import Augmenter
+    from hakseup.data.image.prepare import Augmenter
 
     torch.manual_seed(0)
     x = torch.rand(8, 1, 8, 8)
@@ -384,7 +384,7 @@ def test_training_with_augmentation_changes_what_is_learned(cli):
 def test_distinct_count_is_exact_where_the_kind_rules_look(values):
     """A numeric column's distinct count may stop at "3 or more" (all the kind rules ask);
     below that, and for text, it is exact."""
-    from hakseup.data.columns import _distinct_count
+    from hakseup.data.table.columns import _distinct_count
 
     s = pd.Series(values)
     exact = s.nunique(dropna=True)

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="need
 
 
 def test_a_run_fsyncs_nothing_per_epoch_and_everything_once_at_the_end(tmp_path, monkeypatch):
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
     from hakseup.training.callbacks import Callback
 
     log = FsyncLog(monkeypatch)
@@ -62,7 +62,7 @@ def test_a_run_fsyncs_nothing_per_epoch_and_everything_once_at_the_end(tmp_path,
 
 
 def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
 
     log = FsyncLog(monkeypatch)
     run = tmp_path / "run"
@@ -73,8 +73,8 @@ def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
 
 
 def test_writes_outside_a_live_run_are_fsynced_at_once(tmp_path, monkeypatch):
-    from hakseup.durability import defer, end_deferred
-    from hakseup.fileio import atomic_write_text
+    from hakseup.data.io.durable import defer, end_deferred
+    from hakseup.data.io.files import atomic_write_text
 
     log = FsyncLog(monkeypatch)
     atomic_write_text(tmp_path / "predictions.csv", "a\n1\n")

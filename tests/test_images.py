@@ -21,7 +21,7 @@ from hakseup.config import DataConfig, ModelConfig, RunConfig
 from hakseup.data.augment import AUGMENTATIONS, Augmenter
 from hakseup.data.bundle import Schema, is_lazy
 from hakseup.data.datasets import load_data
-from hakseup.data.image_decode import decode_image
+from hakseup.data.image.decode import decode_image
 from hakseup.errors import ConfigError, DataError
 
 SHAPES = ["circle", "square", "세모"]          # a Korean class name among them
@@ -178,7 +178,7 @@ def test_disk_cache_is_read_lazily_and_reused_without_decoding(tmp_path, monkeyp
     x = torch.stack([lazy.test.dataset[i][0] for i in range(len(lazy.test))])
     assert torch.allclose(x, memory.test.inputs[0], atol=1e-5)   # same numbers either way
 
-    import hakseup.data.image_decode as dec
+    import hakseup.data.image.decode as dec
 
     def no_decoding(*a, **k):
         raise AssertionError("decoded again")
@@ -311,7 +311,7 @@ def cifar_server(tmp_path, monkeypatch):
     import threading
     from functools import partial
 
-    import hakseup.data.cifar as cifar
+    import hakseup.data.image.cifar as cifar
 
     root = tmp_path / "served"
     root.mkdir()
@@ -348,7 +348,7 @@ def test_cifar10_downloads_verifies_and_reads_the_binary_format(cifar_server, tm
 
 
 def test_cifar10_corrupt_download_is_an_error(cifar_server, tmp_path, monkeypatch):
-    import hakseup.data.cifar as cifar
+    import hakseup.data.image.cifar as cifar
 
     cifar_server(_cifar_archive())
     monkeypatch.setattr(cifar, "CIFAR10_MD5", "0" * 32)
@@ -437,7 +437,7 @@ def test_resume_on_a_folder_equals_an_uninterrupted_run(tmp_path, monkeypatch):
 
 
 def _mnist_pngs(shared: Path, out: Path, n_train: int, n_test: int) -> Path:
-    from hakseup.data.idx import read_idx
+    from hakseup.data.io.idx import read_idx
 
     x = read_idx(shared / "mnist-t10k" / "t10k-images-idx3-ubyte.gz")
     y = read_idx(shared / "mnist-t10k" / "t10k-labels-idx1-ubyte.gz")

@@ -14,8 +14,8 @@ import torch
 from conftest import FAST, assert_same_weights, assert_user_error, quick_config, quiet, run_weights
 from hakseup.config import RunConfig
 from hakseup.errors import CheckpointError, ConfigError
-from hakseup.experiment import Experiment, train
-from hakseup.runs import Run, read_status
+from hakseup.experiment.experiment import Experiment, train
+from hakseup.run.folder import Run, read_status
 from hakseup.training.callbacks import Callback, EarlyStopping, ModelCheckpoint
 from hakseup.training.checkpoint import load_checkpoint, save_checkpoint
 

@@ -55,7 +55,7 @@ def test_fit_dataframe_predicts_like_the_run_folder():
     assert "<details" in result._repr_html_() and "What was decided" in result._repr_html_()
     new = df.drop(columns="kind").head(5)
     mine = result.predict(new)
-    from hakseup.inference import predict_frame
+    from hakseup.predict import predict_frame
 
     pd.testing.assert_frame_equal(mine, predict_frame(result.run_dir, new), atol=1e-6)
     assert list(mine.columns) == ["predicted_kind", "prob_big", "prob_small"]
@@ -97,7 +97,7 @@ def test_notebook_progress_needs_no_ipywidgets(monkeypatch):
     import importlib.util
     import sys
 
-    from hakseup import bars
+    from hakseup.monitor import bars
     from hakseup.training import progress
 
     monkeypatch.setattr(progress, "in_notebook", lambda: True)

@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(scope="module")
 def digits():
     from hakseup.config import RunConfig
-    from hakseup.experiment import Experiment
+    from hakseup.experiment.experiment import Experiment
 
     return Experiment(RunConfig.from_dict({"train": {"epochs": 1, "progress": False}})
                       ).setup().bundle_

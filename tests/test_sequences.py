@@ -160,7 +160,7 @@ def test_small_sequence_problems_get_the_training_loss_checkpoint_an_ensemble_an
 
 
 def test_the_report_names_the_epoch_of_the_monitored_checkpoint():
-    from hakseup.evaluation.run_report import _best_epoch
+    from hakseup.run.report import _best_epoch
 
     logs = [{"train_loss": 0.9, "val_loss": 0.5, "val_accuracy": 0.6},
             {"train_loss": 0.4, "val_loss": 0.7, "val_accuracy": 0.8},
@@ -191,7 +191,7 @@ def test_multivariate_sequence_defaults_resume_to_identical_weights(tmp_path, mo
     """The small-sequence defaults (a cnn ensemble, the training-loss checkpoint, a patched
     lstm at its own lr) on 30x2 rows: a run stopped after epoch 2 resumes bit-identically."""
     from conftest import assert_same_weights, crash_at, quiet, run_weights
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
 
     _sequences(48, 30, 2, 0).to_csv(tmp_path / "seq.csv", index=False)
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FAST, assert_user_error
 from hakseup.config import DataConfig
-from hakseup.data.series import (SeriesPreprocessor, detect_season, naive_forecasts,
+from hakseup.data.series.prepare import (SeriesPreprocessor, detect_season, naive_forecasts,
                                  prepare_series, series_bundle, stationarity, to_original)
 
 
@@ -68,7 +68,7 @@ def test_chronological_windows_and_training_period_scaling():
 
 
 def test_season_channels_sit_on_each_windows_last_row():
-    from hakseup.data.series_stats import season_channels
+    from hakseup.data.series.stats import season_channels
 
     cfg = DataConfig(time_col="date", target="value", window=14, test_size=0.2)
     b = series_bundle(daily(), cfg, 0, {}, "t")
@@ -178,8 +178,8 @@ def test_inspect_profiles_a_series_and_a_table(cli):
 def test_a_calendar_frequency_survives_missing_dates(freq, season):
     """pandas infers no frequency once a few dates are missing; a weekly series then got no
     season of 52 (seen: 7D, the seasonal naive and the season channels lost)."""
-    from hakseup.data.dates import season_from_freq
-    from hakseup.data.series import _infer_freq
+    from hakseup.data.series.dates import season_from_freq
+    from hakseup.data.series.prepare import _infer_freq
 
     start = "2001-01-31" if freq == "ME" else "2001-01-01"
     times = pd.date_range(start, periods=150, freq=freq).delete([7, 8, 60])
@@ -195,7 +195,7 @@ def test_a_calendar_frequency_survives_missing_dates(freq, season):
 def test_a_grid_that_misses_the_dates_adds_no_rows():
     """Monthly dates on the 15th with two missing: no pandas frequency's grid holds them, so
     the series stays as it is (an MS grid once interleaved 140 invented rows)."""
-    from hakseup.data.series import _infer_freq
+    from hakseup.data.series.prepare import _infer_freq
 
     times = pd.date_range("2001-01-01", periods=60, freq="MS") + pd.Timedelta(days=14)
     times = times.delete([10, 30])

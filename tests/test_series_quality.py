@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import torch
 
-from hakseup.data.dates import parse_dates, season_from_freq
-from hakseup.data.series import resolve_season
-from hakseup.data.series_cv import rolling_origin_folds
+from hakseup.data.series.dates import parse_dates, season_from_freq
+from hakseup.data.series.prepare import resolve_season
+from hakseup.data.series.cv import rolling_origin_folds
 from hakseup.errors import DataError
 from hakseup.models.forecast import DLinear, NBeats
 from hakseup.models.forecast_classical import ets_forecasts, theta_forecasts
@@ -130,7 +130,7 @@ def test_rolling_origin_folds_expand_and_never_train_on_the_future():
 
 def test_series_fold_bundles_test_on_each_block(tmp_path):
     from hakseup.config import DataConfig
-    from hakseup.data.series_cv import series_fold_bundles
+    from hakseup.data.series.cv import series_fold_bundles
 
     n = 120
     df = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=n, freq="MS").astype(str),
@@ -207,7 +207,7 @@ def _growing_season(n=120) -> np.ndarray:
 
 
 def test_log_transform_auto_takes_log_only_where_the_spread_grows_with_the_level():
-    from hakseup.data.series_stats import log_transform
+    from hakseup.data.series.stats import log_transform
 
     assert log_transform("auto", _growing_season(), 12) is True
     assert log_transform("auto", _seasonal_series() + 50, 12) is False     # a steady swing
@@ -220,7 +220,7 @@ def test_log_transform_auto_takes_log_only_where_the_spread_grows_with_the_level
 def test_a_log_modelled_series_is_forecast_in_original_units(tmp_path):
     from hakseup.config import DataConfig
     from hakseup.data.datasets import load_data
-    from hakseup.data.series import to_original
+    from hakseup.data.series.prepare import to_original
 
     n = 120
     y = _growing_season(n)

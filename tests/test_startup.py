@@ -64,7 +64,7 @@ def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch, new_chil
     from hakseup.config import RunConfig
     from hakseup.evaluation.references import fit_references
     from hakseup.evaluation.references_worker import PendingReferences
-    from hakseup.experiment import Experiment
+    from hakseup.experiment.experiment import Experiment
 
     cfg = RunConfig.from_dict({"data": {"path": str(small_table(tmp_path / "t.csv")),
                                         "target": "label"},
@@ -86,7 +86,7 @@ def test_forked_references_equal_in_process_ones(tmp_path, monkeypatch, new_chil
 def test_references_off_start_no_worker():
     from hakseup.config import RunConfig
     from hakseup.evaluation.references_worker import PendingReferences
-    from hakseup.experiment import Experiment
+    from hakseup.experiment.experiment import Experiment
 
     cfg = RunConfig.from_dict({"train": {"epochs": 1, "progress": False},
                                "evaluation": {"references": "none"}})
@@ -97,7 +97,7 @@ def test_references_off_start_no_worker():
 
 def test_an_interrupted_run_leaves_no_reference_worker(tmp_path, new_children):
     from conftest import crash_at, quick_config, quiet
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
 
     with pytest.raises(KeyboardInterrupt):
         train(quick_config(tmp_path / "run"), echo=quiet, callbacks=[crash_at(epoch=1)])
@@ -113,8 +113,8 @@ def test_the_worker_keeps_no_copy_of_the_run_lock(tmp_path, monkeypatch, new_chi
 
     from hakseup.config import RunConfig
     from hakseup.evaluation.references_worker import PendingReferences
-    from hakseup.experiment import Experiment
-    from hakseup.runs import Run
+    from hakseup.experiment.experiment import Experiment
+    from hakseup.run.folder import Run
 
     if not sys.platform.startswith("linux"):
         pytest.skip("the worker is forked on Linux only")
@@ -169,7 +169,7 @@ def test_the_collector_is_off_while_the_libraries_load_and_on_for_training(tmp_p
     import gc
 
     from conftest import quick_config, quiet
-    from hakseup.experiment import train
+    from hakseup.experiment.experiment import train
     from hakseup.startup_gc import collect_after_startup, quiet_start
     from hakseup.training.callbacks import Callback
 

@@ -12,9 +12,9 @@ import torch
 from conftest import FAST
 from hakseup.config import DataConfig
 from hakseup.data.bundle import Schema
-from hakseup.data.encoding import TablePreprocessor, quantile_knots
-from hakseup.data.tables import bundle_from_plan, prepare_table
-from hakseup.evaluation.metrics import classification_metrics
+from hakseup.data.table.preprocess import TablePreprocessor, quantile_knots
+from hakseup.data.table.prepare import bundle_from_plan, prepare_table
+from hakseup.metrics import classification_metrics
 from hakseup.evaluation.threshold import choose_threshold, threshold_score
 from hakseup.models.tabular import TabularNet
 from hakseup.training.callbacks import BestWeights
@@ -169,7 +169,7 @@ def test_best_weights_restores_the_best_epoch_when_the_fit_ends():
 def test_cv_folds_are_scored_with_their_best_epoch(tmp_path, monkeypatch):
     """When a fold's fit ends, its model holds the weights of the epoch with the lowest
     validation loss (as train scores its best checkpoint), not the last epoch's."""
-    from hakseup import crossval
+    from hakseup.experiment import crossval
     from hakseup.config import RunConfig
     from hakseup.training.callbacks import Callback
 

@@ -11,9 +11,9 @@ import torch
 from conftest import FAST
 from hakseup.config import DataConfig
 from hakseup.config_load import load_config
-from hakseup.data.encoding import (EMBEDDING_MAX, OTHER, TablePreprocessor, category_width,
+from hakseup.data.table.preprocess import (EMBEDDING_MAX, OTHER, TablePreprocessor, category_width,
                                    smooth_clip)
-from hakseup.data.tables import bundle_from_plan, prepare_table
+from hakseup.data.table.prepare import bundle_from_plan, prepare_table
 from hakseup.evaluation import references as R
 from hakseup.evaluation.references import (best_reference, fit_references, reference_summary,
                                            reference_verdict)
@@ -239,7 +239,7 @@ def test_cv_scores_references_on_every_fold(tmp_path, cli):
 
 
 def test_a_feature_that_alone_predicts_the_target_is_named_with_the_drop_flag():
-    from hakseup.data.checks import leak_findings, leak_messages
+    from hakseup.data.table.checks import leak_findings, leak_messages
 
     df = _linear_table(n=400)
     rng = np.random.default_rng(1)
@@ -253,7 +253,7 @@ def test_a_feature_that_alone_predicts_the_target_is_named_with_the_drop_flag():
 
 
 def test_regression_leak_is_a_near_perfect_correlation():
-    from hakseup.data.checks import leak_findings
+    from hakseup.data.table.checks import leak_findings
 
     df = _linear_table(n=300, regression=True)
     df["copy"] = df["y"] * 2 + np.random.default_rng(0).normal(scale=0.01, size=len(df))
@@ -281,8 +281,8 @@ def test_no_leak_is_reported_for_honest_features(shared_data):
 def test_a_dominant_class_gets_a_notice_and_balanced_metrics():
     from sklearn.metrics import average_precision_score, balanced_accuracy_score
 
-    from hakseup.data.checks import balance_message
-    from hakseup.evaluation.metrics import classification_metrics
+    from hakseup.data.table.checks import balance_message
+    from hakseup.metrics import classification_metrics
 
     assert balance_message({"no": 85, "yes": 15}, "y").startswith("Class 'no' holds 85.0%")
     assert balance_message({"no": 70, "yes": 30}, "y") is None

@@ -16,7 +16,7 @@ from conftest import (assert_same_weights, crash_at, crash_at_step_then_resume,
 from hakseup.config import RunConfig
 from hakseup.data.datasets import load_data
 from hakseup.errors import CheckpointError
-from hakseup.experiment import train
+from hakseup.experiment.experiment import train
 from hakseup.models.registry import build_model
 from hakseup.training.callbacks import Callback, EarlyStopping
 from hakseup.training.checkpoint import load_checkpoint, save_checkpoint

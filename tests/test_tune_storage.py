@@ -172,7 +172,7 @@ def _open_at(url: str, start: float, queue) -> None:
     import time
 
     sys.path.insert(0, str(SRC))
-    from hakseup.tuning_storage import open_study
+    from hakseup.experiment.tuning_storage import open_study
 
     time.sleep(max(0.0, start - time.time()))   # every process opens at the same instant
     try:

@@ -30,17 +30,16 @@ _LAZY = {
     "DatasetSplit": "data.bundle",
     "InMemoryBatcher": "data.batches", "LoaderBatcher": "data.loader",
     "build_model": "models.registry",
-    "Trainer": "training.trainer", "predict": "training.trainer",
-    "predict_split": "training.trainer",
+    "Trainer": "training.trainer", "predict_split": "models.forward",
     "TrainState": "training.trainer", "History": "training.history",
     "Callback": "training.callbacks", "MonitorCallback": "training.callbacks",
     "EarlyStopping": "training.callbacks", "ModelCheckpoint": "training.callbacks",
     "ProgressBar": "training.loggers", "MetricsLogger": "training.loggers",
     "TensorBoardLogger": "training.loggers",
     "save_checkpoint": "training.checkpoint", "load_checkpoint": "training.checkpoint",
-    "fit": "learn", "train": "experiment", "Experiment": "experiment", "RunResult": "results",
-    "evaluate_run": "inference", "predict_frame": "inference",
-    "list_runs": "runs", "Run": "runs",
+    "fit": "learn", "train": "experiment", "Experiment": "experiment", "RunResult": "run.result",
+    "evaluate_run": "predict", "predict_frame": "predict",
+    "list_runs": "run.folder", "Run": "run.folder",
 }
 
 __all__ = sorted(_LAZY)

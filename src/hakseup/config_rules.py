@@ -45,7 +45,7 @@ def check_together(cfg) -> None:
         raise ConfigError(i18n.t("error.config_rules.data_val_size", val_size=d.val_size,
                                  test_size=d.test_size))
     if d.delimiter is not None:
-        from .data.reader import check_delimiter
+        from .data.io.reader import check_delimiter
 
         check_delimiter(d.delimiter)
 

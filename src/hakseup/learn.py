@@ -33,7 +33,7 @@ from .i18n import Section, t
 
 __all__ = ["fit", "setting_key", "SHORT_NAMES"]
 
-# The column name given to arrays' target (their features are x0, x1, ...: prediction.py).
+# The column name given to arrays' target (their features are x0, x1, ...: models/forward.py).
 TARGET_NAME = "y"
 TEXT = Section("error.learn")   # the messages, in the language chosen (i18n catalogs)
 
@@ -122,7 +122,7 @@ def _array_table(x: Any, y: Any, flags: dict):
     if a.ndim == 3 and "data.layout" not in flags:   # (rows, steps, features): a sequence
         flags["data.layout"] = "sequence"
         flags.setdefault("data.sequence_shape", f"{a.shape[1]}x{a.shape[2]}")
-    from .prediction import array_frame
+    from .models.forward import array_frame
 
     frame = array_frame(a)
     frame[TARGET_NAME] = y[:, 0] if y.shape[1] == 1 else list(y)
@@ -143,7 +143,7 @@ def fit(data: Any = "digits", target: Any = None, *, callbacks: list | None = No
             ``quiet=True`` / ``verbose=True`` set ``train.verbosity``.
     """
     from .config_load import load_config
-    from .experiment import train
+    from .experiment.experiment import train
 
     for switch in ("quiet", "verbose"):        # fit(..., quiet=True): train.verbosity
         if settings.pop(switch, False):

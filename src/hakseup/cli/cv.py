@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print(cfg.to_yaml(), end="")
         return 0
-    from ..crossval import cross_validate
+    from ..experiment.crossval import cross_validate
 
     r = cross_validate(cfg, args.folds)
     print("\n" + t("cv.title", k=args.folds))

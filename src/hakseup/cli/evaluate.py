@@ -31,14 +31,14 @@ ABOUT_THE_DATA = "\nWhat the run's preprocessing did to these rows:"
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..inference import evaluate_run
-    from ..run_check import check_run
+    from ..predict import evaluate_run
+    from ..run.check import check_run
     from .common import print_wrapped
     from .train import print_metrics
 
     check_run(args.run)
     if args.data:
-        from ..inference import evaluate_file
+        from ..predict import evaluate_file
 
         result = evaluate_file(args.run, args.data, encoding=args.encoding, sheet=args.sheet)
     else:

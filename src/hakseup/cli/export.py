@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     import math
 
     from ..errors import HakseupError
-    from ..export import export_run
-    from ..fileio import check_output_file
-    from ..run_check import check_run
+    from ..experiment.export import export_run
+    from ..data.io.files import check_output_file
+    from ..run.check import check_run
 
     check_run(args.run)
     if args.output:

@@ -8,8 +8,8 @@ from ..i18n import t
 import dataclasses
 import shlex
 
-from ..fileio import atomic_write_json
-from ..runs import Run
+from ..data.io.files import atomic_write_json
+from ..run.folder import Run
 from .common import FLAGS, SWITCHES, add_config_flags, config_from_args
 
 EXAMPLES = """\
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _sweep(cfg, args) -> list[tuple]:
     """One sweep per seed, each an Experiment whose one fit carries the LRSweep callback."""
-    from ..experiment import Experiment
+    from ..experiment.experiment import Experiment
     from ..training.lr_finder import LRSweep, suggest_lr, sweep_config
 
     curves = []

@@ -42,9 +42,9 @@ def _columns(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
-    from ..fileio import check_output_file
-    from ..inference import predict_file
-    from ..run_check import check_run
+    from ..data.io.files import check_output_file
+    from ..predict import predict_file
+    from ..run.check import check_run
 
     check_run(args.run)
     # Before any work: a folder, an unwritable place or the input itself is refused.

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import HakseupError
-    from ..run_check import check_run, read_metrics, run_records
+    from ..run.check import check_run, read_metrics, run_records
 
     if args.args and args.args[0] == "compare":
         paths = args.args[1:]

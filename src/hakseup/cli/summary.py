@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
 
     if args.run:
-        from ..inference import load_trained
-        from ..run_check import check_run
+        from ..predict import load_trained
+        from ..run.check import check_run
 
         check_run(args.run)
         cfg, schema, _, model = load_trained(args.run)

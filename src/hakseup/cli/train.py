@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         if args.print_config:
             print(cfg.to_yaml(), end="")
             return 0
-    from ..experiment import train
+    from ..experiment.experiment import train
 
     result = train(cfg, resume=args.resume, callbacks=[collect_after_startup()])
     if result.rank != 0:  # other ranks of a torchrun launch: rank 0 reports
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 def _quiet(cfg, result) -> bool:
     """train.verbosity of the run (a resumed run's own, from its folder)."""
     if cfg is None:
-        from ..runs import load_run_config
+        from ..run.folder import load_run_config
 
         cfg = load_run_config(result.run_dir)
     return cfg.train.verbosity == "quiet"

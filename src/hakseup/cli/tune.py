@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if cfg is not None and args.print_config:
         print(cfg.to_yaml(), end="")
         return 0
-    from ..tuning import tune
+    from ..experiment.tuning import tune
 
     r = tune(cfg, args.trials, folds=args.folds, resume=args.resume, storage=args.storage,
              study=args.study)

@@ -86,7 +86,7 @@ def image_bundle(raw: ImageData, cfg: DataConfig, seed: int,
     """Stratified split (or the official test set, a folder tree's splits, or given
     ``indices``), per-channel normalisation fitted on the training images only (see
     ``images.image_bundle``)."""
-    from .images import image_bundle as build
+    from .image.prepare import image_bundle as build
 
     return build(raw, cfg, seed, indices)
 
@@ -96,7 +96,7 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
     if _is_image_source(cfg):
         return _read_images(cfg), {}, cfg.path
     if cfg.path:
-        from .reader import read_data
+        from .io.reader import read_data
 
         return read_data(cfg.path, cfg), {}, cfg.path
     if not cfg.dataset:
@@ -106,14 +106,14 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
 
 
 def _is_image_source(cfg: DataConfig) -> bool:
-    """A folder of class sub-folders, or a CSV with a column of image paths (image_folder.py)."""
-    from .image_folder import is_image_source
+    """A folder of class sub-folders, or a CSV with a column of image paths (image/folder.py)."""
+    from .image.folder import is_image_source
 
     return is_image_source(cfg)
 
 
 def _read_images(cfg: DataConfig) -> ImageData:
-    from .image_folder import read_image_source
+    from .image.folder import read_image_source
 
     return read_image_source(cfg)
 
@@ -127,9 +127,8 @@ def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
     raw, defaults, source = load_raw(cfg)
     if isinstance(raw, ImageData):
         return image_bundle(raw, cfg, seed)
-    from .tables import table_bundle
 
-    return table_bundle(raw, cfg, seed, defaults=defaults, source=source)
+    return _table_bundle(raw, cfg, seed, defaults=defaults, source=source)
 
 
 # --------------------------------------------------------------------------- downloadable data
@@ -146,14 +145,14 @@ _MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
 
 def _fetch(cfg: DataConfig, name: str, algorithm: str, digest: str, mirrors: list[str],
            subdir: str):
-    from .download import RemoteFile, cache_dir, fetch, mirror_override
+    from .io.download import RemoteFile, cache_dir, fetch, mirror_override
 
     return fetch(RemoteFile(name, algorithm, digest, mirrors),
                  cache_dir(cfg.cache_dir) / subdir, mirror_override(cfg.mirrors))
 
 
 def _mnist_part(cfg: DataConfig, part: str) -> tuple[np.ndarray, np.ndarray]:
-    from .idx import read_idx
+    from .io.idx import read_idx
 
     images = read_idx(_fetch(cfg, f"{part}-images-idx3-ubyte.gz", "md5",
                              _MNIST_MD5[f"{part}-images-idx3-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
@@ -178,7 +177,7 @@ def _load_mnist_t10k(cfg: DataConfig) -> ImageData:
 
 def _csv_loader(name: str, path: str, digest: str):
     def load(cfg: DataConfig):
-        from .reader import read_csv
+        from .io.reader import read_csv
 
         return read_csv(_fetch(cfg, name, "sha256", digest, [_GILBUT + path], name.split(".")[0]))
 
@@ -210,7 +209,7 @@ register_dataset(DatasetInfo(
 # --------------------------------------------------------------------------- CIFAR-10 (cifar.py)
 
 def _load_cifar10(cfg: DataConfig) -> ImageData:
-    from . import cifar
+    from .image import cifar
 
     archive = _fetch(cfg, cifar.CIFAR10_ARCHIVE, "md5", cifar.CIFAR10_MD5,
                      cifar.CIFAR10_MIRRORS, "cifar10")
@@ -222,3 +221,18 @@ register_dataset(DatasetInfo(
     name="cifar10", kind="image", loader=_load_cifar10, size="60,000 images",
     description="32x32 colour images, 10 classes; official 10,000-image test set",
     source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)"))
+
+
+def _table_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict | None = None,
+                 source: object = "data") -> DataBundle:
+    """A time series (with a time column) or a table, split and preprocessed."""
+    defaults = defaults or {}
+    if cfg.time_col or (defaults.get("time_col") and cfg.layout == "auto"):
+        from .series.prepare import series_bundle
+
+        return series_bundle(df, cfg, seed, defaults, source)
+    from .table.prepare import bundle_from_plan, prepare_table
+
+    return bundle_from_plan(prepare_table(df, cfg, defaults, source), cfg, seed)
+
+

@@ -20,6 +20,7 @@ import os
 import weakref
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
@@ -27,7 +28,7 @@ from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
 from ..i18n import t
 
-__all__ = ["LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
+__all__ = ["split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
            "fits_on_device", "iterate_split"]
 
 
@@ -201,3 +202,15 @@ def iterate_split(split: Split | DatasetSplit, batch_size: int, device: torch.de
         return
     yield from LoaderBatcher(split, batch_size, shuffle=False, workers=workers, device=device,
                              merge_last=False).batches(0)
+
+
+def split_targets(split) -> np.ndarray:
+    """A split's targets: its tensor, a lazy dataset's ``labels``, or read batch by batch."""
+    if not is_lazy(split):
+        return split.target.numpy()
+    labels = getattr(split.dataset, "labels", None)
+    if labels is None:
+        import torch
+
+        labels = torch.cat([b[-1] for b in iterate_split(split, 4096, "cpu")])
+    return np.asarray(labels)

@@ -10,12 +10,12 @@ __all__ = ["load_preprocessor"]
 
 
 def load_preprocessor(d: dict):
-    from .images import ImagePreprocessor
-    from .tables import TablePreprocessor
+    from .image.prepare import ImagePreprocessor
+    from .table.prepare import TablePreprocessor
 
     kinds = {"image": ImagePreprocessor, "table": TablePreprocessor}
     try:
-        from .series import SeriesPreprocessor
+        from .series.prepare import SeriesPreprocessor
 
         kinds["series"] = SeriesPreprocessor
     except ImportError:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DataConfig
-from .reader import read_csv
+from .io.reader import read_csv
 
 __all__ = ["profile_csv"]
 
@@ -21,7 +21,7 @@ __all__ = ["profile_csv"]
 def profile_csv(path: str, target: str | None = None, time_col: str | None = None,
                 header: bool = True, encoding: str | None = None, sheet: str | None = None
                 ) -> dict:
-    from .tables import infer_kinds, infer_task, resolve_target
+    from .table.prepare import infer_kinds, infer_task, resolve_target
 
     df = read_csv(path, header=header, encoding=encoding, sheet=sheet)
     read = list(df.attrs.get("hakseup_source", {}).get("notices", []))
@@ -58,7 +58,7 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
             out["class_balance"] = {k: int(v) for k, v in counts.items()}
             out["imbalance_ratio"] = float(counts.max() / counts.min())
     if time_col:
-        from .series import detect_season, prepare_series, stationarity
+        from .series.prepare import detect_season, prepare_series, stationarity
 
         sf = prepare_series(df, DataConfig(path=path, time_col=time_col, target=tgt), {}, path)
         y = sf.df[sf.target].to_numpy(dtype=np.float64)

@@ -38,7 +38,7 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
         raise DataError(t("error.data.testfile.test_file_rows", test_name=test_name))
     out = pd.concat([train, test[list(train.columns)]], ignore_index=True)
     # How each file was read (encodings, formats, parsed numbers): both files' notices.
-    from .reader import SOURCE_KEY, source_info
+    from .io.reader import SOURCE_KEY, source_info
 
     a, b = source_info(train), source_info(test)
     seen = list(a.get("notices", []))
@@ -48,7 +48,7 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
 
 
 def _read(cfg: DataConfig, path: str) -> pd.DataFrame:
-    from .reader import read_data
+    from .io.reader import read_data
 
     return read_data(path, cfg)
 
@@ -62,12 +62,12 @@ def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
     n_train = len(train_df)
     df = stack_test_file(train_df, test_df, cfg.path, cfg.test_path)
     if cfg.time_col:
-        from .series import series_bundle
+        from .series.prepare import series_bundle
 
         # The test period is exactly the test file's rows, after the training file's.
         return series_bundle(df, dataclasses.replace(cfg, test_size=float(len(test_df))), seed,
                              {}, cfg.path)
-    from .tables import bundle_from_plan, prepare_table
+    from .table.prepare import bundle_from_plan, prepare_table
 
     plan = prepare_table(df, cfg, {}, cfg.path)
     is_test = plan.df.index.to_numpy() >= n_train      # labels survive dropped target rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import classification_metrics, regression_metrics
+from ..metrics import classification_metrics, regression_metrics
 
 __all__ = ["majority_class_proba", "baseline_metrics"]
 

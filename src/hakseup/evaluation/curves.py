@@ -57,7 +57,7 @@ def test_probabilities(model, bundle) -> tuple[np.ndarray, np.ndarray]:
     import torch
 
     from ..data.bundle import is_lazy
-    from ..training.predict import predict, predict_split
+    from ..models.forward import predict, predict_split
 
     part = bundle.test
     if is_lazy(part):

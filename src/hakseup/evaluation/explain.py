@@ -23,7 +23,7 @@ def _class_counts(bundle) -> list[int] | None:
     counts = getattr(bundle.preprocessor, "class_counts_", None)
     if counts:
         return [int(c) for c in counts]
-    from .scoring import split_targets
+    from ..data.loader import split_targets
 
     labels = np.asarray(split_targets(bundle.train)).astype(int).ravel()
     return np.bincount(labels, minlength=bundle.schema.n_outputs).tolist()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import mase, regression_metrics
+from ..metrics import mase, regression_metrics
 
 __all__ = ["forecast_scores", "forecast_predictions"]
 
@@ -18,8 +18,8 @@ __all__ = ["forecast_scores", "forecast_predictions"]
 def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
     """(starts, predictions, actuals, baselines) in original units for a split; ETS and Theta
     are among the baselines for the test split (or when ``classical``)."""
-    from ..data.series import naive_forecasts, to_original
-    from ..training.predict import predict
+    from ..data.series.prepare import naive_forecasts, to_original
+    from ..models.forward import predict
 
     s = bundle.info["series"]
     y, starts = s["y"], s["starts"][split]

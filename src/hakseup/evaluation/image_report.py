@@ -22,7 +22,7 @@ __all__ = ["image_sections", "plot_misclassified", "per_class_rows", "images_per
 
 def _test_outputs(model, bundle) -> tuple[torch.Tensor, torch.Tensor]:
     from ..data.bundle import is_lazy
-    from ..training.trainer import predict, predict_split
+    from ..models.forward import predict, predict_split
 
     part = bundle.test
     if is_lazy(part):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..fileio import atomic_write
+from ..data.io.files import atomic_write
 
 __all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residuals",
            "save_figure", "subplots", "pyplot", "hangul_font", "plot_text"]
@@ -92,7 +92,7 @@ def pyplot():
     in a notebook, whose inline backend stays (the run's figures are closed once saved)."""
     import matplotlib
 
-    from ..bars import in_notebook
+    from ..monitor.bars import in_notebook
 
     if not in_notebook():
         matplotlib.use("Agg", force=True)

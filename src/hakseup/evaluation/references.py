@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from .metrics import classification_metrics, regression_metrics
+from ..metrics import classification_metrics, regression_metrics
 from ..i18n import t
 
 __all__ = ["REFERENCE_NAMES", "fit_references", "reference_verdict", "reference_summary",

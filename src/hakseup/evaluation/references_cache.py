@@ -33,7 +33,7 @@ _LIBRARIES = (("sklearn", "scikit_learn"), ("numpy", "numpy"), ("scipy", "scipy"
 
 
 def _folder(configured: str | None = None) -> Path:
-    from ..data.download import cache_dir
+    from ..data.io.download import cache_dir
 
     return cache_dir(configured) / "references"
 
@@ -65,7 +65,8 @@ def _version(module: str, dist: str) -> str:
 
 def _code_and_libraries() -> str:
     """The sources that compute the numbers, and the versions of what they call."""
-    from . import metrics, references
+    from . import references
+    from .. import metrics
 
     parts = [Path(m.__file__).read_text(encoding="utf-8") for m in (references, metrics)]
     parts += [_version(module, dist) for module, dist in _LIBRARIES]
@@ -109,7 +110,7 @@ def store(key: str | None, refs: dict, notices: list, configured: str | None = N
     """Keep an answer (a cache that cannot be written is no error: the next run refits)."""
     if key is None:
         return
-    from ..fileio import atomic_write_json
+    from ..data.io.files import atomic_write_json
 
     folder = _folder(configured)
     try:

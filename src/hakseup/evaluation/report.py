@@ -15,9 +15,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..fileio import atomic_write_text
+from ..data.io.files import atomic_write_text
 from ..i18n import Section, language, t, term
-from .metrics import LOWER_IS_BETTER
+from ..metrics import LOWER_IS_BETTER
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
 

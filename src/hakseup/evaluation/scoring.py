@@ -19,10 +19,11 @@ import numpy as np
 from ..data.bundle import is_lazy
 from ..errors import HakseupError
 from .baselines import baseline_metrics
-from .metrics import compute_metrics
+from ..metrics import compute_metrics
 from ..i18n import t
+from ..data.loader import split_targets
 
-__all__ = ["score", "score_outputs", "split_outputs", "split_targets"]
+__all__ = ["score", "score_outputs", "split_outputs"]
 
 
 def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.ndarray
@@ -56,22 +57,9 @@ def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
 def split_outputs(model, part):
     """(model outputs, targets) of a split as CPU tensors: a lazy split (e.g. a
     memory-mapped image cache) is read batch by batch."""
-    from ..training.predict import predict, predict_split
+    from ..models.forward import predict, predict_split
 
     if is_lazy(part):
         return predict_split(model, part)
     return predict(model, part.inputs), part.target
 
-
-def split_targets(split) -> np.ndarray:
-    """A split's targets: its tensor, a lazy dataset's ``labels``, or read batch by batch."""
-    if not is_lazy(split):
-        return split.target.numpy()
-    labels = getattr(split.dataset, "labels", None)
-    if labels is None:
-        import torch
-
-        from ..data.loader import iterate_split
-
-        labels = torch.cat([b[-1] for b in iterate_split(split, 4096, "cpu")])
-    return np.asarray(labels)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.encoding import category_width
+from ..data.table.preprocess import category_width
 from .layers import mlp_stack
 from ..i18n import t
 from .numeric_embedding import PeriodicEmbedding

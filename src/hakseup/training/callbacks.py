@@ -79,7 +79,7 @@ class MonitorCallback(Callback):
     """
 
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", min_delta: float = 0.0):
-        from ..evaluation.metrics import metric_direction
+        from ..metrics import metric_direction
 
         if mode not in ("auto", "min", "max"):
             raise ConfigError(t("error.training.callbacks.unknown_mode_monitoring", mode=mode,

@@ -64,7 +64,7 @@ def training_loss(cfg, data, device: torch.device):
             from ..errors import ConfigError
 
             raise ConfigError(t("error.training.losses.class_weight_balanced", task=schema.task))
-        from ..evaluation.scoring import split_targets
+        from ..data.loader import split_targets
 
         target = torch.as_tensor(split_targets(data.train))   # a lazy split: its labels
         weight = class_weights(target, schema.n_outputs).to(device)

@@ -23,7 +23,7 @@ import math
 import shutil
 import sys
 
-from ..bars import in_notebook, tqdm_class
+from ..monitor.bars import in_notebook, tqdm_class
 from .callbacks import Callback
 from ..i18n import t
 

@@ -33,7 +33,7 @@ from .device import resolve_device, rng_state, seed_everything, set_rng_state
 from .history import History
 from .losses import loss_function, training_loss
 from .optim import build_optimizer
-from .predict import predict, predict_batches, predict_split
+from ..models.forward import predict, predict_batches, predict_split
 from .progress import progress_callbacks
 from ..i18n import t
 

@@ -1,0 +1,332 @@
+"""One experiment, start to finish: config → data → model → trainer → evaluation → run folder.
+
+``Experiment`` owns one config, its data, its model and one ``Trainer``: it resolves the
+``auto`` choices once, seeds, loads the data, validates, fits and scores. ``train`` puts one
+in a ``Run`` (the run folder's lifecycle); ``cv`` uses one per fold, ``tune`` one per trial,
+``lr-find`` one with a sweep callback, ``evaluate`` and ``predict`` one rebuilt from a run.
+
+Example:
+    >>> from hakseup.config import RunConfig
+    >>> cfg = RunConfig.from_dict({"train": {"epochs": 2, "progress": False}})
+    >>> exp = Experiment(cfg).setup()
+    >>> history = exp.fit()
+    >>> metrics, baseline_name, _ = exp.score()
+    >>> len(history), metrics["accuracy"] > 0.8, baseline_name
+    (2, True, 'majority class')
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from ..config import RunConfig
+from ..data.bundle import DataBundle
+from ..errors import CheckpointError, DamagedRunError
+from ..run.result import RunResult
+from ..run.folder import Run, load_run_config, read_status, require_run
+from ..i18n import t
+
+__all__ = ["Experiment", "RunResult", "train", "run_callbacks", "load_trained"]
+
+
+class Experiment:
+    """One config, its data, its model and one trainer.
+
+    Args:
+        cfg: the run's config (its ``auto`` model name is resolved by ``setup``).
+        callbacks: the user's callbacks, added to every ``fit``.
+        bundle: data already loaded (a cross-validation fold); else ``setup`` loads it.
+        init_seed: the seed the model's weights are drawn with (default ``cfg.train.seed``).
+
+    Fitted state ends in ``_``: ``bundle_``, ``model_``, ``trainer_``, ``history_``.
+    """
+
+    def __init__(self, cfg: RunConfig, callbacks: list | None = None,
+                 bundle: DataBundle | None = None, init_seed: int | None = None):
+        self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
+
+    def setup(self, references: bool = False, figures: bool = False) -> "Experiment":
+        """Seed, load the data, build the model and trainer, and validate them (a dry run):
+        every user error surfaces here, before anything is written. ``references``: start
+        fitting the classical references (``start_references``) as soon as the data is
+        loaded, in ``pending_``; they need nothing else, and fit while the rest is set up
+        and the network trains. ``figures``: start the ``FigureWorker`` that will draw the
+        run's figures (``figures_``; it imports matplotlib meanwhile)."""
+        from ..data.datasets import load_data
+        from ..training.device import seed_everything
+
+        cfg = self.cfg
+        seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
+        self.bundle_ = self.bundle if self.bundle is not None else load_data(
+            cfg.data, seed=cfg.train.seed)
+        self.pending_ = self.start_references() if references else None
+        self.figures_ = None
+        if figures and cfg.output.plots:
+            from ..evaluation.figure_worker import FigureWorker
+
+            self.figures_ = FigureWorker(self.bundle_)
+        try:
+            self._build()
+        except BaseException:
+            self.close_references()
+            raise
+        return self
+
+    def _build(self) -> None:
+        """The model and trainer for the loaded data, validated (``setup``'s second half)."""
+        from ..evaluation.threshold import check_metric
+        from ..models.auto_train import apply_sequence_defaults, apply_table_epochs
+        from ..models.registry import build_model, default_model_name
+        from ..training.trainer import Trainer
+
+        cfg = self.cfg
+        if cfg.model.name == "auto":  # the saved config names the model actually trained
+            cfg.model.name = default_model_name(self.bundle_.schema)
+        # Sequences: epochs, patience and clipping from the data's size where left at "auto".
+        self.bundle_.info.setdefault("notices", []).extend(
+            apply_sequence_defaults(cfg, self.bundle_.schema, len(self.bundle_.train))
+            + apply_table_epochs(cfg, self.bundle_.schema, len(self.bundle_.train)))
+        check_metric(cfg.evaluation.metric, self.bundle_.schema)
+        self.model_ = build_model(cfg.model, self.bundle_.schema)
+        self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
+        self.trainer_.validate(self.model_, self.bundle_)
+        self.history_: list[dict] = []
+
+    def close_references(self) -> None:
+        """Stop the references ``setup`` started, if they are still being fitted, and its
+        figure worker."""
+        if getattr(self, "pending_", None) is not None:
+            self.pending_.close()
+        if getattr(self, "figures_", None) is not None:
+            self.figures_.close()
+
+    def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
+        """Train (continuing from the checkpoint folder ``resume``); returns the history."""
+        self.history_ = self.trainer_.fit(self.model_, self.bundle_, resume=resume,
+                                          callbacks=callbacks)
+        return self.history_
+
+    def restore_best(self, checkpoints: Path) -> str:
+        """Load the best checkpoint's weights when there is one; which weights are in use."""
+        from ..training.checkpoint import load_weights
+
+        best = Path(checkpoints) / "best"
+        if not best.exists():
+            return "last"
+        self.model_.load_state_dict(load_weights(best))
+        return "best"
+
+    def score(self, split: str = "test") -> tuple[dict, str, dict]:
+        """(metrics, baseline name, baseline metrics) on a split, in original units. For a
+        binary task with ``evaluation.metric`` f1 or balanced_accuracy, the decision threshold
+        is first chosen on the validation rows (``evaluation.threshold``)."""
+        from ..evaluation.scoring import score
+        from ..evaluation.threshold import tune_threshold
+
+        tune_threshold(self.model_, self.bundle_, self.cfg.evaluation.metric)
+        return score(self.model_, self.bundle_, split)
+
+    def references(self, metrics: dict, seed: int | None = None, pending=None) -> dict:
+        """The classical references (majority/mean, linear, gradient-boosted trees) fitted on
+        exactly this experiment's training rows and preprocessing, scored on its test rows,
+        with the verdict on ``metrics`` (``evaluation.references.reference_summary``).
+        ``pending``: those ``start_references`` set fitting while the network trained."""
+        from ..evaluation.references import reference_summary, reference_verdict
+
+        if pending is None:
+            return reference_summary(self.bundle_, metrics, self.cfg.evaluation.references,
+                                     self.cfg.train.seed if seed is None else seed)
+        refs, notices = pending.result()
+        verdict = reference_verdict(metrics, refs, self.bundle_.schema.task,
+                                    len(self.bundle_.test)) if refs else ""
+        return {"metrics": refs, "verdict": verdict, "notices": notices}
+
+    def start_references(self, seed: int | None = None):
+        """Start fitting the references in a forked process (they need only the data, fixed
+        by now), to be collected by ``references(..., pending=...)`` after training."""
+        from ..evaluation.references_worker import PendingReferences
+
+        return PendingReferences(self.bundle_, self.cfg.evaluation.references,
+                                 self.cfg.train.seed if seed is None else seed,
+                                 cache_dir=self.cfg.data.cache_dir)
+
+    @classmethod
+    def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
+        """The experiment a run folder holds: its config, schema, fitted preprocessing and
+        trained weights (the data is loaded only when asked for: ``load_data()``)."""
+        from ..data.bundle import Schema
+        from ..data.preprocessing import load_preprocessor
+        from ..models.registry import build_model
+        from ..training.checkpoint import load_weights
+
+        run_dir = require_run(run)
+        exp = cls(load_run_config(run_dir))
+        try:
+            exp.schema_ = Schema.from_dict(json.loads((run_dir / "schema.json").read_text()))
+            exp.preprocessor_ = load_preprocessor(
+                json.loads((run_dir / "preprocessing.json").read_text()))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise DamagedRunError(run, t("error.experiment.schema_json_preprocessing",
+                                         e=e)) from None
+        exp.cfg.model.pretrained, exp.cfg.model.weights = False, None  # its own weights follow
+        exp.model_ = build_model(exp.cfg.model, exp.schema_)
+        folder = run_dir / "checkpoints" / checkpoint
+        if not folder.exists() and checkpoint == "best":
+            folder = run_dir / "checkpoints" / "last"
+        try:
+            exp.model_.load_state_dict(load_weights(folder))
+        except RuntimeError as e:
+            raise DamagedRunError(run, t("error.experiment.weights_fit_model", folder=folder,
+                                         e=str(e).splitlines()[0])) from None
+        exp.model_.eval()
+        exp.run_dir_ = run_dir
+        return exp
+
+    def load_data(self) -> DataBundle:
+        """The data of the config (rebuilt from its saved settings and seed)."""
+        from ..data.datasets import load_data
+
+        self.bundle_ = load_data(self.cfg.data, seed=self.cfg.train.seed)
+        saved = getattr(self, "schema_", None) if getattr(self, "run_dir_", None) else None
+        if saved is not None and tuple(saved.input_shape) != tuple(
+                self.bundle_.schema.input_shape):
+            raise DamagedRunError(self.run_dir_, t(
+                "error.experiment.rebuilt_shape", rebuilt=tuple(self.bundle_.schema.input_shape),
+                saved=tuple(saved.input_shape)))
+        return self.bundle_
+
+
+def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
+    """The callbacks a run folder needs, chosen by the config (only rank 0 writes; the
+    trainer adds the progress bar itself)."""
+    from ..training.callbacks import EarlyStopping, ModelCheckpoint
+    from ..training.loggers import GPUStats, MetricsLogger, TensorBoardLogger
+
+    t = cfg.train
+    if rank != 0:  # other ranks take the same decisions, and write nothing
+        return [EarlyStopping(t.monitor, t.patience)] if t.patience else []
+    cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
+           ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
+                           every_n_steps=t.checkpoint_every)]
+    if t.tensorboard:
+        cbs.append(TensorBoardLogger(run_dir / "tb"))
+    if t.patience:
+        cbs.append(EarlyStopping(t.monitor, t.patience))
+    if t.device in ("auto", "cuda"):
+        cbs.append(GPUStats())  # does nothing unless training runs on CUDA
+    return cbs
+
+
+def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=print,
+          callbacks: list | None = None, stage_data: Path | None = None) -> RunResult:
+    """Train and evaluate one model, writing a complete run folder.
+
+    With ``resume`` (a run folder), the run's saved config is used and training continues
+    from its last checkpoint; the result equals an uninterrupted run's. ``callbacks`` are
+    added to the run's own (checkpoints, metrics, progress...). The result holds the trained
+    ``model``, the data ``bundle`` and the ``history``. ``stage_data``: the CSV that
+    ``cfg.data.path`` names was made for this run (``hakseup.fit`` of a DataFrame or arrays):
+    it moves into the run folder as ``data.csv`` and the saved config points there.
+    """
+    from ..training.distributed import init_distributed, shutdown
+
+    t0 = time.perf_counter()
+    resume_dir = None
+    if resume is not None:   # the saved run's config: it also names the device (the backend)
+        from ..run.check import check_run
+
+        resume_dir = require_run(resume)
+        check_run(resume_dir, weights=False)      # a damaged or hand-edited run: one line
+        if read_status(resume_dir).get("status") == "complete":
+            raise CheckpointError(t("error.experiment.run_already_complete", resume=resume))
+        cfg = load_run_config(resume_dir)
+    cfg = cfg if cfg is not None else RunConfig()
+    rank, world = init_distributed(cfg.train.device)
+    exp = None
+    try:
+        # Every user error before a folder exists; rank 0 fits the references meanwhile.
+        exp = Experiment(cfg, callbacks).setup(references=rank == 0, figures=rank == 0)
+        if rank != 0:
+            return _train_other_rank(exp, rank)
+        return _train_in_run(exp, resume_dir, echo, t0, stage_data)
+    finally:
+        if exp is not None:
+            exp.close_references()      # a run that failed before collecting them
+        if world > 1:
+            shutdown()
+
+
+def _train_other_rank(exp: Experiment, rank: int) -> RunResult:
+    from ..training.distributed import barrier
+
+    exp.fit(callbacks=run_callbacks(exp.cfg, None, rank))
+    barrier()
+    return RunResult(Path(exp.cfg.output.dir or "."), {}, "", {}, exp.history_,
+                     exp.bundle_.schema, rank=rank, model=exp.model_, bundle=exp.bundle_)
+
+
+def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
+    """Move a CSV made for this run into its folder; the config then names it there."""
+    import shutil
+
+    dest = run_dir / "data.csv"
+    shutil.move(str(staged), dest)
+    cfg.data.path = str(dest.resolve())
+
+
+def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
+                  stage_data: Path | None = None) -> RunResult:
+    from ..evaluation.figure_worker import FigureWorker
+    from ..run.report import draw_run_figures, write_run_outputs, write_start_files
+    from ..tracking import RunTracking, scalar_metrics
+    from ..training.distributed import barrier
+
+    cfg, bundle = exp.cfg, exp.bundle_
+    with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
+             dataset="data.csv" if stage_data else cfg.data.path or cfg.data.dataset,
+             model=cfg.model.name, task=bundle.schema.task) as run, \
+            RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
+        if stage_data is not None and resume_dir is None:
+            _adopt_data(run.path, cfg, stage_data)
+        if resume_dir is None:
+            write_start_files(run.path, cfg, bundle, exp.trainer_.device)
+        run.started()
+        last = run.path / "checkpoints" / "last"
+        has_last = last.exists() or last.with_name("last.prev").exists()
+        pending = exp.pending_ or exp.start_references()   # fitted in a forked process
+        try:
+            exp.fit(resume=last if resume_dir is not None and has_last else None,
+                    callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
+        except KeyboardInterrupt:
+            pending.close()
+            echo(t("train.interrupted", path=run.path))
+            raise
+        except BaseException:
+            pending.close()
+            raise
+        barrier()
+        # Test metrics use the best checkpoint (by the monitored validation metric), if any.
+        used = exp.restore_best(run.path / "checkpoints")
+        metrics, base_name, base = exp.score()
+        result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
+                           model=exp.model_, bundle=bundle, checkpoint=used,
+                           data_config=cfg.data)
+        figures = exp.figures_ or FigureWorker()     # drawn while the references are collected
+        if cfg.output.plots:
+            draw_run_figures(run.path, result, figures)
+        result.references = exp.references(metrics, pending=pending)
+        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0,
+                          figures)
+        tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
+        key, value = result.main_metric
+        run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},
+                     epochs=len(result.logs))
+    return result
+
+
+def load_trained(run: str | Path, checkpoint: str = "best"):
+    """(config, schema, preprocessor, model with trained weights) of a run folder."""
+    exp = Experiment.from_run(run, checkpoint)
+    return exp.cfg, exp.schema_, exp.preprocessor_, exp.model_

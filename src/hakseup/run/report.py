@@ -1,0 +1,206 @@
+"""What a finished training run writes into its folder: the start files, ``metrics.json``,
+the plots, and the Markdown/HTML reports with their summary lines.
+
+Example:
+    >>> write_run_outputs(run_dir, cfg, trainer, result, duration=12.5)   # doctest: +SKIP
+    >>> result.summary[0]                                                 # doctest: +SKIP
+    'Task: multiclass on digits (10 classes)'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..data.io.files import atomic_write_json, atomic_write_text
+from ..i18n import t
+
+__all__ = ["write_start_files", "write_run_outputs", "draw_run_figures"]
+
+
+def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
+    """config.yaml, environment.json, schema.json and preprocessing.json of a new run."""
+    from ..monitor.environment import collect_environment
+
+    atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
+    atomic_write_json(run_dir / "environment.json", collect_environment(str(device)))
+    atomic_write_json(run_dir / "schema.json", bundle.schema.to_dict())
+    atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
+
+
+def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float,
+                      figures=None) -> None:
+    """metrics.json, plots and reports; fills ``result.summary``. ``figures``: the
+    ``figure_worker.FigureWorker`` that ``draw_run_figures`` handed the run's figures to
+    (waited for before the reports, which list and embed them); None: drawn here."""
+    from ..evaluation.report import write_reports
+
+    if figures is None:
+        from ..evaluation.figure_worker import FigureWorker
+
+        figures = FigureWorker()                 # in process
+        if cfg.output.plots:
+            draw_run_figures(run_dir, result, figures)
+    bundle = result.bundle
+    _deploy_prevalence(cfg, bundle, result.metrics)
+    if result.schema is not None and result.schema.threshold is not None:   # chosen after fit
+        atomic_write_json(run_dir / "schema.json", result.schema.to_dict())
+    atomic_write_json(run_dir / "metrics.json", {
+        "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
+        "baseline": {"name": result.baseline_name, "metrics": result.baseline},
+        "references": result.references})
+    ctx = _report_context(run_dir, cfg, trainer, result, duration, figures.draw)
+    from ..evaluation.explain import explain_run
+
+    ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table
+    figures.wait()
+    write_reports(run_dir, ctx)
+    result.summary = list(ctx["summary_lines"])
+    result.diagnosis = list(ctx["diagnosis_terminal"])
+    result.notices = list(ctx["notices"])
+
+
+def draw_run_figures(run_dir: Path, result, figures) -> None:
+    """Hand the run's figures to ``figures`` (a ``FigureWorker``): the loss curve, the
+    forecast, the confusion matrices, the main metric per epoch, ROC and PR curves. They need
+    the scored model, not the references: ``train`` sends them before it waits for those.
+    (The misclassified images follow with the report's image sections.)"""
+    from ..evaluation.explain import explain_figures
+    from ..evaluation.plots import plot_confusion_matrix, plot_loss
+
+    draw = figures.draw
+    draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png")
+    if result.schema.task == "forecast":
+        _plot_forecasts(run_dir, result.model, result.bundle, draw)
+    if "confusion_matrix" in result.metrics:
+        draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
+             result.schema.class_names, run_dir / "plots" / "confusion_matrix.png")
+    explain_figures(run_dir, result, draw)
+
+
+def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
+    """Precision measured on the test split reflects the test split's class balance; where
+    positives are rarer, the same recall and false-positive rate give a lower precision."""
+    prevalence = cfg.output.deploy_prevalence
+    if prevalence is None or bundle.schema.task != "binary":
+        return
+    from ..stats.bayes import precision_at_prevalence
+
+    metrics["precision_at_deploy_prevalence"] = precision_at_prevalence(
+        metrics["recall"], metrics["false_positive_rate"], prevalence)
+    bundle.info.setdefault("notices", []).append(
+        t("notice.evaluation.run_report.deployment_prevalence_positives", prevalence=prevalence,
+          class_names=bundle.schema.class_names[1], recall=metrics['recall'],
+          false_positive_rate=metrics['false_positive_rate'],
+          precision_at_deploy_prevalence=metrics['precision_at_deploy_prevalence'],
+          precision=metrics['precision']))
+
+
+def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[str]:
+    schema, model = result.schema, result.model
+    n_params = sum(p.numel() for p in model.parameters())
+    key, value = result.main_metric
+    monitor = cfg.train.monitor
+    best_epoch = _best_epoch(result.logs, monitor)
+    unit = t("summary.classes" if schema.is_classification else "summary.outputs")
+    detail = ("" if result.checkpoint != "best" or not best_epoch else
+              t("summary.best_detail", epoch=best_epoch) if monitor == "val_loss" else
+              t("summary.best_detail_monitor", epoch=best_epoch, monitor=monitor))
+    lines = [
+        t("summary.task", task=schema.task, data=cfg.data.path or cfg.data.dataset,
+          n=schema.n_outputs, unit=unit),
+        t("summary.model", cls=type(model).__name__, name=cfg.model.name, n=n_params),
+        t("summary.test", key=key, value=value, baseline=result.baseline_name,
+          base=result.baseline.get(key, float("nan"))),
+        t("summary.checkpoint", checkpoint=result.checkpoint, detail=detail),
+        t("summary.duration", seconds=duration, device=device)]
+    return lines + _learned_line(model, schema)
+
+
+def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
+    """The epoch of the best checkpoint: the lowest ``monitor`` (the highest for a metric
+    that is not a loss or an error, as ``callbacks.MonitorCallback`` decides)."""
+    if not history or monitor not in history[0]:
+        return None
+    values = np.array([h.get(monitor, np.nan) for h in history], dtype=float)
+    from ..training.callbacks import MonitorCallback
+
+    lower = MonitorCallback(monitor).mode == "min"
+    return int(np.nanargmin(values) if lower else np.nanargmax(values)) + 1
+
+
+def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
+                    draw=None) -> dict:
+    bundle, history = result.bundle, result.logs
+    env = json.loads((run_dir / "environment.json").read_text())
+    ctx = {
+        "name": run_dir.name, "metrics": result.metrics, "baseline_metrics": result.baseline,
+        "baseline_name": result.baseline_name,
+        "summary_lines": _summary_lines(cfg, trainer, result, duration, env.get("device")),
+        "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
+        "training_summary": {"epochs run": len(history),
+                             "best epoch": _best_epoch(history, cfg.train.monitor) or "—",
+                             "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
+                             "batch size": cfg.train.batch_size,
+                             "scheduler": cfg.train.scheduler,
+                             "final train loss": history[-1]["train_loss"] if history else "—",
+                             "training time (s)": trainer.elapsed},
+        "notices": list(bundle.info.get("notices", [])),
+        "extra_sections": list(bundle.info.get("report_sections", [])),
+        "config_yaml": cfg.to_yaml(), "environment": env,
+    }
+    ctx["data_summary"].update(bundle.info.get("summary", {}))
+    # The classical references: a column each in the report, the verdict in the summary.
+    ctx["references"] = result.references.get("metrics", {})
+    if result.references.get("verdict"):
+        ctx["summary_lines"].append(result.references["verdict"])
+    ctx["notices"] += result.references.get("notices", [])
+    if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
+        m, beats = result.metrics, result.metrics["beats"]
+        values = [(("beats" if beats[name] else "not"), dict(
+            name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
+            for name, b in m["baselines"].items()]
+        ctx["extra_sections"].append((t("forecast.section"), "\n".join(
+            t(f"forecast.line_{k}", **v) for k, v in values)))
+        ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
+    if result.schema.input_kind == "image" and result.schema.is_classification:
+        from ..evaluation.image_report import image_sections
+
+        ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
+                                                history, cfg.output.plots, draw=draw)
+    return ctx
+
+
+def _learned_line(model, schema) -> list[str]:
+    """For a linear model on a few numeric inputs: the fitted equation, in the model's units."""
+    from ..models.linear import Linear
+
+    if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
+        return []
+    if model.linear.in_features != len(schema.numeric_features):   # a series' window steps
+        return []
+    w = model.linear.weight.detach()[0].tolist()
+    b = float(model.linear.bias.detach()[0])
+    terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
+    return [t("summary.learned", target=schema.target, terms=terms, bias=b)]
+
+
+def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
+    from ..evaluation.forecast import forecast_predictions
+    from ..evaluation.plots import plot_forecast, plot_residuals
+
+    s = bundle.info["series"]
+    starts, preds = {}, {}
+    for split in ("train", "val", "test"):
+        if len(getattr(bundle, split)):
+            st, pred, actual, base = forecast_predictions(model, bundle, split)
+            starts[split], preds[split] = st, pred
+            if split == "test":
+                residuals, test_baselines = actual[:, 0] - pred[:, 0], base
+    times = s["times"]
+    draw(plot_forecast, times, s["y"], starts, preds, s["train_end"],
+         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines)
+    draw(plot_residuals, times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
+         bundle.schema.target)

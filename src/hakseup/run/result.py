@@ -1,0 +1,189 @@
+"""What a run gives back: ``RunResult`` — the metrics next to the baselines and the classical
+references, the trained model, the data, the history (a DataFrame), ``predict`` on new data
+with the run's preprocessing, ``plot()`` of the curves, and a compact HTML view in Jupyter.
+
+Example:
+    >>> r = RunResult(Path("runs/x"), {"accuracy": 0.9}, "majority class", {"accuracy": 0.1})
+    >>> r.main_metric
+    ('accuracy', 0.9)
+    >>> r
+    RunResult(accuracy=0.9000, baseline majority class 0.1000, 0 epochs, run runs/x)
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..data.bundle import DataBundle, Schema
+from ..metrics import MAIN_METRIC
+from ..i18n import t
+
+__all__ = ["RunResult"]
+
+# The words of the HTML view and the repr (one place, for a message catalogue).
+TEXT = {
+    "title": "hakseup run", "task": "task", "model": "model", "epochs": "epochs",
+    "run": "run folder", "metric": "test {key}", "baseline": "baseline ({name})",
+    "verdict": "verdict", "checkpoint": "weights", "parameters": "{n:,} parameters",
+    "says": "What the run says ({n})", "decided": "What was decided about the data ({n})",
+    "repr": "RunResult({key}={value}, baseline {name} {base}, {epochs} epochs, run {run})",
+}
+_HTML_FONT = "font-family:system-ui,sans-serif;font-size:13px"
+_HTML_STYLE = f"border-collapse:collapse;{_HTML_FONT}"
+_CELL = "padding:2px 10px;border-bottom:1px solid #e5e5e5;text-align:left"
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float):
+        return "n/a" if math.isnan(v) else f"{v:.4f}"
+    return str(v)
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    metrics: dict
+    baseline_name: str
+    baseline: dict
+    logs: list[dict] = field(default_factory=list)   # per-epoch logs (a training.History)
+    schema: Schema | None = None
+    summary: list[str] = field(default_factory=list)
+    rank: int = 0                     # in a distributed run, only rank 0 holds the results
+    model: Any = None                 # the trained nn.Module (best checkpoint when there is one)
+    bundle: DataBundle | None = None  # the data it was trained and scored on
+    checkpoint: str = "last"          # which weights the metrics come from
+    references: dict = field(default_factory=dict)   # evaluation.references.reference_summary
+    notices: list[str] = field(default_factory=list)  # the data decisions and warnings
+    diagnosis: list[str] = field(default_factory=list)  # what the curves say, in plain words
+    data_config: Any = None           # how a file given to predict() is read (as in training)
+
+    @property
+    def main_metric(self) -> tuple[str, float]:
+        key = MAIN_METRIC.get(self.schema.task if self.schema else "multiclass", "accuracy")
+        return key, self.metrics.get(key, float("nan"))
+
+    @property
+    def history(self):
+        """One row per epoch (train/validation loss, main metric, lr, time): a DataFrame."""
+        from ..training.history import History
+
+        return History(self.logs).to_frame()
+
+    # ------------------------------------------------------------------ using the model
+
+    def predict(self, new_data):
+        """Predictions for new rows through the run's saved preprocessing (never refitted):
+        a CSV path, a pandas DataFrame, or an array/tensor of feature rows (the columns in
+        the order the run was trained on). Returns a DataFrame: the class and each class's
+        probability, or the predicted value."""
+        import pandas as pd
+
+        from ..errors import DataError
+        from ..models.forward import array_frame, predict_table
+
+        pre = getattr(self.bundle, "preprocessor", None)
+        if self.model is None or pre is None or self.schema is None:
+            raise DataError(t("error.results.no_model"))
+        if isinstance(new_data, (str, Path)):
+            from ..config import DataConfig
+            from ..data.io.reader import read_data
+
+            frame = read_data(new_data, self.data_config or DataConfig())
+        elif isinstance(new_data, pd.DataFrame):
+            frame = new_data
+        else:
+            frame = array_frame(new_data, self._feature_columns())
+        was_training = self.model.training
+        try:
+            return predict_table(self.model.eval(), self.schema, pre, frame)
+        finally:
+            self.model.train(was_training)
+
+    def _feature_columns(self) -> list[str]:
+        pre = getattr(self.bundle, "preprocessor", None)
+        kinds = getattr(pre, "kinds", None)
+        return list(kinds) if kinds else []
+
+    # ------------------------------------------------------------------ showing it
+
+    def plot(self):
+        """The loss curves and the main metric per epoch, side by side; returns the figure
+        (shown inline in a notebook)."""
+        frame = self.history
+        fig = _shown_figure()(figsize=(10, 3.6), layout="constrained")
+        loss_ax, metric_ax = fig.subplots(1, 2)
+        for name in [c for c in frame.columns if c.endswith("loss")]:
+            loss_ax.plot(frame["epoch"], frame[name], marker=".", label=name)
+        metric = next((c for c in frame.columns if c in ("val_accuracy", "val_mae")), None)
+        if metric is not None:
+            metric_ax.plot(frame["epoch"], frame[metric], marker=".", color="tab:green",
+                           label=metric)
+        for ax, label in ((loss_ax, "loss"), (metric_ax, metric or "")):
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(label)
+            ax.grid(alpha=0.3)
+            if ax.lines:
+                ax.legend()
+        return fig
+
+    def _rows(self) -> list[tuple[str, str]]:
+        key, value = self.main_metric
+        rows = []
+        if self.schema is not None:
+            rows.append((TEXT["task"], f"{self.schema.task} ({self.schema.input_kind})"))
+        if self.model is not None:
+            n = sum(p.numel() for p in self.model.parameters())
+            rows.append((TEXT["model"], f"{type(self.model).__name__}, "
+                                        + TEXT["parameters"].format(n=n)))
+        rows.append((TEXT["metric"].format(key=key), _num(value)))
+        rows.append((TEXT["baseline"].format(name=self.baseline_name),
+                     _num(self.baseline.get(key, float("nan")))))
+        references = dict((self.references or {}).get("metrics", {}))
+        references.update(self.metrics.get("baselines", {}))   # a forecast's classical ones
+        for name, m in references.items():
+            if isinstance(m, dict) and key in m and name not in ("majority", "mean"):
+                rows.append((name, _num(m[key])))
+        if (self.references or {}).get("verdict"):
+            rows.append((TEXT["verdict"], self.references["verdict"]))
+        rows.append((TEXT["epochs"], str(len(self.logs))))
+        rows.append((TEXT["checkpoint"], self.checkpoint))
+        rows.append((TEXT["run"], str(self.run_dir)))
+        return rows
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        body = "".join(f'<tr><th style="{_CELL}">{e(k)}</th><td style="{_CELL}">{e(v)}</td>'
+                       f"</tr>" for k, v in self._rows())
+        folded = "".join(  # folded away: the view stays compact
+            f'<details style="{_HTML_FONT}"><summary>{e(TEXT[key].format(n=len(lines)))}'
+            f'</summary><ul>{"".join(f"<li>{e(x)}</li>" for x in lines)}</ul></details>'
+            for key, lines in (("says", self.diagnosis), ("decided", self.notices)) if lines)
+        return (f'<table style="{_HTML_STYLE}"><caption style="text-align:left;'
+                f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>{folded}')
+
+    def __repr__(self) -> str:
+        key, value = self.main_metric
+        return TEXT["repr"].format(key=key, value=_num(value), name=self.baseline_name,
+                                   base=_num(self.baseline.get(key, float("nan"))),
+                                   epochs=len(self.logs), run=self.run_dir)
+
+
+def _shown_figure():
+    """A matplotlib ``Figure`` that Jupyter shows as an image when a cell returns it (its
+    ``_repr_png_``), whatever backend pyplot has — hakseup draws without pyplot, so
+    IPython's inline figure formatter may never have been set up."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    class ShownFigure(Figure):
+        def _repr_png_(self) -> bytes:
+            buf = io.BytesIO()
+            self.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+            return buf.getvalue()
+
+    return ShownFigure
