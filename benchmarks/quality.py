@@ -84,7 +84,7 @@ def default_cv(table: Table, folds: int, root: str, overrides: list[str] | None 
 
     The only call into hakseup's orchestration layer; kept here, small, so that a change of
     ``cross_validate``'s signature is fixed in one place."""
-    from hakseup.config_load import load_config
+    from hakseup.config.load import load_config
     from hakseup.experiment.crossval import cross_validate
 
     flags = {"train.progress": False, "train.tensorboard": False, "output.root": root}

@@ -32,7 +32,7 @@ SRC = HERE.parent / "src"
 def script_args() -> list[str]:
     """The minimal script's flags from the default config (what `hakseup train` trains)."""
     sys.path.insert(0, str(SRC))
-    from hakseup.config_load import load_config
+    from hakseup.config.load import load_config
 
     cfg = load_config(None)
     t, m = cfg.train, cfg.model
@@ -47,7 +47,7 @@ def check_same_job() -> None:
     (no batch norm, no ensemble) of the config's widths, the same split sizes."""
     import math
 
-    from hakseup.config_load import load_config
+    from hakseup.config.load import load_config
     from hakseup.experiment.experiment import Experiment
 
     cfg = load_config(None)

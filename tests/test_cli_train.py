@@ -147,7 +147,7 @@ def test_doctor_reports_torch_and_devices(cli):
 
 
 def test_datasets_and_recipes_list_every_one(cli):
-    from hakseup.config_load import recipe_names
+    from hakseup.config.load import recipe_names
     from hakseup.data.datasets import list_datasets
 
     code, out, _ = cli("datasets")

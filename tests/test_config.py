@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from hakseup.config import RunConfig
-from hakseup.config_load import apply_overrides, load_config
+from hakseup.config.load import apply_overrides, load_config
 from hakseup.errors import ConfigError
 
 

@@ -242,7 +242,7 @@ def test_languages_listed():
 
 
 def test_unsupported_optimizers_match_the_catalog():
-    from hakseup.config_rules import UNSUPPORTED_OPTIMIZERS
+    from hakseup.config.rules import UNSUPPORTED_OPTIMIZERS
 
     assert {f"unsupported_optimizer.{k}": v for k, v in UNSUPPORTED_OPTIMIZERS.items()} == {
         k: v for k, v in catalog("en").items() if k.startswith("unsupported_optimizer.")}

@@ -213,7 +213,7 @@ def test_augmentations_keep_shapes_and_replay_with_the_seed():
 
 
 def test_cifar10_cnn_recipe_is_the_curriculum_network_layer_for_layer():
-    from hakseup.config_load import load_config
+    from hakseup.config.load import load_config
     from hakseup.models.registry import build_model
     from hakseup.models.summary import summarize
 

@@ -14,7 +14,7 @@ from torch import nn
 
 from hakseup.config import RunConfig
 from hakseup.data.bundle import Schema
-from hakseup.models.auto_train import apply_sequence_defaults, sequence_train_settings
+from hakseup.config.resolve import apply_sequence_defaults, sequence_train_settings
 from hakseup.models.recurrent import RecurrentNet
 from hakseup.models.registry import default_model_name
 from hakseup.models.sequence_cnn import SequenceCNN
@@ -137,7 +137,7 @@ def test_training_settings_come_from_the_data_size_unless_set():
 
 
 def test_small_sequence_problems_get_the_training_loss_checkpoint_an_ensemble_and_a_recurrent_lr():
-    from hakseup.models.auto_train import RECURRENT_LR, SEQUENCE_ENSEMBLE, SMALL_SEQUENCES
+    from hakseup.config.resolve import RECURRENT_LR, SEQUENCE_ENSEMBLE, SMALL_SEQUENCES
 
     seq = Schema("binary", "sequence", (150, 1), 2)
     cnn = RunConfig.from_dict({"model": {"name": "cnn"}})

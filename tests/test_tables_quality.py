@@ -10,7 +10,7 @@ import torch
 
 from conftest import FAST
 from hakseup.config import DataConfig
-from hakseup.config_load import load_config
+from hakseup.config.load import load_config
 from hakseup.data.table.preprocess import (EMBEDDING_MAX, OTHER, TablePreprocessor, category_width,
                                    smooth_clip)
 from hakseup.data.table.prepare import bundle_from_plan, prepare_table
@@ -181,7 +181,7 @@ def test_tabular_net_mixes_one_hot_and_embedded_columns():
 
 
 def test_a_csv_table_starts_from_the_table_defaults_and_flags_still_win(tmp_path):
-    from hakseup.data.table_defaults import TABLE_DEFAULTS
+    from hakseup.config.resolve import TABLE_DEFAULTS
 
     cfg = load_config(flags={"data.path": str(tmp_path / "t.csv")})
     for key, value in TABLE_DEFAULTS["train"].items():
@@ -196,7 +196,7 @@ def test_a_csv_table_starts_from_the_table_defaults_and_flags_still_win(tmp_path
                                    {"data.path": "s.csv", "model.name": "mlp"},
                                    {"data.dataset": "line"}])
 def test_table_defaults_leave_series_other_models_and_datasets_alone(flags):
-    from hakseup.data.table_defaults import TABLE_DEFAULTS
+    from hakseup.config.resolve import TABLE_DEFAULTS
 
     cfg = load_config(flags=flags)
     assert (cfg.train.optimizer, cfg.train.scheduler) != (

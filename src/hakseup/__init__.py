@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "RunConfig": "config", "DataConfig": "config", "ModelConfig": "config",
-    "TrainConfig": "config", "OutputConfig": "config", "load_config": "config_load",
+    "TrainConfig": "config", "OutputConfig": "config", "load_config": "config.load",
     "HakseupError": "errors",
     "load_data": "data.datasets", "list_datasets": "data.datasets",
     "DataBundle": "data.bundle", "Schema": "data.bundle", "Split": "data.bundle",

@@ -142,7 +142,7 @@ def fit(data: Any = "digits", target: Any = None, *, callbacks: list | None = No
         settings: config keys by short name (``epochs=5, lr=0.01, model="tabular"``);
             ``quiet=True`` / ``verbose=True`` set ``train.verbosity``.
     """
-    from .config_load import load_config
+    from .config.load import load_config
     from .experiment.experiment import train
 
     for switch in ("quiet", "verbose"):        # fit(..., quiet=True): train.verbosity

@@ -115,7 +115,7 @@ def add_file_flags(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    from ..config_load import load_config
+    from ..config.load import load_config
 
     keys = [k for _, k, _, _ in FLAGS] + [k for _, k, _, _ in SWITCHES]
     flags = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}

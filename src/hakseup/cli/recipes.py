@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config_load import read_yaml, recipe_names, recipe_path
+    from ..config.load import read_yaml, recipe_names, recipe_path
 
     rows = []
     for name in recipe_names():

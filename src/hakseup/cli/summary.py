@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         if not (args.model and args.input_shape):
             raise HakseupError(t("error.summary_needs"))
         from ..config import RunConfig
-        from ..config_load import apply_overrides
+        from ..config.load import apply_overrides
         from ..models.registry import build_model
 
         cfg = RunConfig.from_dict(apply_overrides({"model": {"name": args.model}},

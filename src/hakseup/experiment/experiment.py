@@ -77,7 +77,7 @@ class Experiment:
     def _build(self) -> None:
         """The model and trainer for the loaded data, validated (``setup``'s second half)."""
         from ..evaluation.threshold import check_metric
-        from ..models.auto_train import apply_sequence_defaults, apply_table_epochs
+        from ..config.resolve import apply_sequence_defaults, apply_table_epochs
         from ..models.registry import build_model, default_model_name
         from ..training.trainer import Trainer
 

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from ..config import RunConfig, set_key
-from ..config_rules import tune_values
+from ..config.rules import tune_values
 from ..errors import ConfigError
 from ..data.io.files import atomic_write_json, atomic_write_text
 from ..training.callbacks import Callback

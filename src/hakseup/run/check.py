@@ -62,7 +62,7 @@ def check_run(run: str | os.PathLike, weights: bool = True):
     else one CheckpointError line. With ``weights``, the newest usable weights must fit the
     model that the config and schema describe."""
     from ..config import RunConfig
-    from ..config_load import read_yaml
+    from ..config.load import read_yaml
     from ..data.bundle import Schema
 
     path = run_folder(run)

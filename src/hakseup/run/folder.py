@@ -119,7 +119,7 @@ KEYS_BEFORE = {"data.transform": "none", "data.season_features": "none"}
 def load_run_config(run: str | os.PathLike):
     """The resolved RunConfig a run was trained with."""
     from ..config import RunConfig
-    from ..config_load import read_yaml
+    from ..config.load import read_yaml
 
     path = require_run(run)
     saved = read_yaml(path / "config.yaml")

@@ -12,7 +12,7 @@ import math
 import torch
 
 from ..config import TrainConfig
-from ..config_rules import UNSUPPORTED_OPTIMIZERS, optimizer_names
+from ..config.rules import UNSUPPORTED_OPTIMIZERS, optimizer_names
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
 

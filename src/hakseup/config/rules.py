@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ConfigError
-from .i18n import t
-from . import i18n
+from ..errors import ConfigError
+from ..i18n import t
+from .. import i18n
 
 __all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values",
            "optimizer_names"]
@@ -45,7 +45,7 @@ def check_together(cfg) -> None:
         raise ConfigError(i18n.t("error.config_rules.data_val_size", val_size=d.val_size,
                                  test_size=d.test_size))
     if d.delimiter is not None:
-        from .data.io.reader import check_delimiter
+        from ..data.io.reader import check_delimiter
 
         check_delimiter(d.delimiter)
 
@@ -75,7 +75,7 @@ def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Ca
 def _check_optimizer_name(name: Any) -> None:
     """A trial fails late (after others ran) on an optimizer torch does not have; tune's
     choices are checked up front (a plain config is checked when the optimizer is built)."""
-    from .errors import unknown_choice
+    from ..errors import unknown_choice
 
     names = optimizer_names()
     if str(name).lower() not in names:

@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
-from .i18n import t
+from ..errors import ConfigError
+from ..i18n import t
 
 __all__ = ["load_yaml_text", "YAMLSyntaxError", "MAX_YAML_NODES", "MAX_YAML_DEPTH",
            "MAX_YAML_BYTES"]

@@ -1,6 +1,6 @@
 """The run configuration: typed dataclasses, their validation, and dotted keys.
 
-One ``RunConfig`` describes a whole experiment. It is built (by ``config_load.load_config``)
+One ``RunConfig`` describes a whole experiment. It is built (by ``config.load.load_config``)
 from, in increasing priority, the defaults below, a shipped recipe, a YAML file, command-line
 flags and ``--set key=value`` overrides. Unknown keys, wrong types and impossible values are
 rejected with the valid choices listed. Paths in a YAML file are resolved relative to it, from
@@ -26,8 +26,8 @@ from typing import Any, Union
 
 import yaml
 
-from .errors import ConfigError, unknown_choice
-from .i18n import t
+from ..errors import ConfigError, unknown_choice
+from ..i18n import t
 
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
            "RunConfig", "set_key", "resolve_path"]
@@ -229,7 +229,7 @@ class RunConfig:
                                     example="{train.lr: {low: 1e-4, high: 0.1, log: true}}"))
         kwargs["tune"] = tune
         cfg = cls(**kwargs)
-        from .config_rules import check_together, check_tune
+        from .rules import check_together, check_tune
 
         check_together(cfg)
         if tune:

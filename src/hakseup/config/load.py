@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .config import (DataConfig, ModelConfig, OutputConfig, RunConfig, resolve_path,
+from .schema import (DataConfig, ModelConfig, OutputConfig, RunConfig, resolve_path,
                      set_key)
-from .errors import ConfigError, unknown_choice
-from .i18n import t
+from ..errors import ConfigError, unknown_choice
+from ..i18n import t
 
 __all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recipe_path",
            "recipe_dir", "DATASET_RECIPES"]
@@ -25,13 +25,13 @@ __all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recip
 
 def read_yaml(path: str | os.PathLike) -> dict:
     """Read a YAML config file (safe loader, with limits); errors become one clear line."""
-    from .data.io.files import check_input_file, read_head
+    from ..data.io.files import check_input_file, read_head
 
     p = Path(path)
     if not p.exists() and not p.is_symlink():
         raise ConfigError(t("error.config_not_found", path=path))
     check_input_file(p, "Config file", ConfigError)
-    from .yamlsafe import MAX_YAML_BYTES
+    from .safe_yaml import MAX_YAML_BYTES
 
     raw = read_head(p, MAX_YAML_BYTES + 1, "Config file", ConfigError)
     if len(raw) > MAX_YAML_BYTES:
@@ -41,7 +41,7 @@ def read_yaml(path: str | os.PathLike) -> dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(t("error.config_load.config_file_utf", path=path)) from None
-    from .yamlsafe import load_yaml_text
+    from .safe_yaml import load_yaml_text
 
     data = load_yaml_text(text, t("where.config_file", path=path))
     if data is None:
@@ -58,7 +58,7 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
         if "=" not in item:
             raise ConfigError(t("error.bad_override", item=item))
         key, raw = item.split("=", 1)
-        from .yamlsafe import YAMLSyntaxError, load_yaml_text
+        from .safe_yaml import YAMLSyntaxError, load_yaml_text
 
         try:
             value = load_yaml_text(raw, t("where.set_value", key=key)) if raw.strip() else None
@@ -76,7 +76,7 @@ DATASET_RECIPES = {"car-evaluation": "car-evaluation", "sbux": "sbux-lstm",
 
 
 def recipe_dir() -> Path:
-    return Path(__file__).parent / "recipes"
+    return Path(__file__).parents[1] / "recipes"   # hakseup/recipes/ (package data)
 
 
 def recipe_names() -> list[str]:
@@ -142,8 +142,8 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
         set_key(merged, key, value)
     apply_overrides(merged, overrides or [])
     # Issue 13: a CSV table without a recipe starts from the table defaults (underneath
-    # everything the user set; see data/table_defaults.py).
-    from .data.table_defaults import applies, with_table_defaults
+    # everything the user set; see config/resolve.py).
+    from .resolve import applies, with_table_defaults
 
     if recipe is None and applies(merged):
         merged = with_table_defaults(merged)
