@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,18 @@ def _isolate(tmp_path, monkeypatch):
     # English whatever the machine's locale (LANG=ko_KR.UTF-8 would make messages Korean);
     # tests of the Korean messages set the language themselves.
     monkeypatch.setenv("HAKSEUP_LANG", "en")
+    handlers = _signal_handlers()
     yield
     from hakseup.i18n import set_language
 
     set_language(None)
+    # No test may leave a signal handler behind: a suite once ended up ignoring SIGTERM.
+    assert _signal_handlers() == handlers, "a signal handler was left installed"
+
+
+def _signal_handlers() -> dict:
+    return {name: signal.getsignal(getattr(signal, name))
+            for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
 
 @pytest.fixture
