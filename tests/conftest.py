@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The hostile corpora's case modules (tests/hostile/) serve the run/ tests' servers too.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 
 # Quick settings for runs inside tests: tiny, silent, deterministic.
 FAST = ["--epochs", "2", "--no-progress", "--no-tensorboard"]
@@ -159,18 +162,6 @@ def http_dir(tmp_path):
     yield root, f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-# Files whose tests are long as a whole (each fuzz test trains hundreds of times): marked
-# ``slow`` here, so they run in .ci/run's second pass (``-m slow``), not in the README's command.
-SLOW_FILES = {"test_fuzz.py"}
-
-
-@pytest.hookimpl(tryfirst=True)              # before -m deselects by marker
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name in SLOW_FILES:
-            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
