@@ -10,7 +10,7 @@ import shlex
 
 from ..fileio import atomic_write_json
 from ..runs import Run
-from .common import FLAGS, SWITCHES, add_config_flags, config_from_args
+from .common import FLAGS, SWITCHES, add_config_flags, config_from_args, print_config
 
 EXAMPLES = """\
 examples:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         raise HakseupError(t("error.cli.lr_find.find_needs_steps"))
     cfg = config_from_args(args)
     if args.print_config:
-        print(cfg.to_yaml(), end="")
+        print_config(cfg)
         return 0
     import numpy as np
 
