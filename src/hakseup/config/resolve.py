@@ -223,8 +223,9 @@ def _table_epochs_choice(cfg: RunConfig, facts: DataFacts) -> int | None:
         return None
     if facts.input_kind != "table":
         return TABLE_EPOCHS
-    batch = cfg.train.batch_size if cfg.train.batch_size != AUTO else GENERIC["train.batch_size"]
-    return table_epochs(facts.n_train, batch, TABLE_EPOCHS)
+    batch = cfg.train.batch_size
+    return table_epochs(facts.n_train, batch if isinstance(batch, int) else
+                        GENERIC["train.batch_size"], TABLE_EPOCHS)
 
 
 def sequence_train_settings(n_train: int) -> dict:

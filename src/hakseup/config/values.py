@@ -15,6 +15,7 @@ import math
 import os
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -35,7 +36,7 @@ def resolve_path(value: str, base_dir: str | os.PathLike | None) -> str:
     return str(p.resolve())
 
 
-def check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> Any:
+def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> Any:
     if meta.get("auto") and isinstance(value, str) and value.strip().lower() == AUTO:
         # A key whose unset value (None) already means "from the data" reads auto as None.
         return None if meta["auto"] == "none" else AUTO
