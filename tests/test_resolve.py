@@ -233,3 +233,16 @@ def test_the_config_package_imports_no_lower_layer():
             for name in names:
                 top = name.removeprefix("hakseup.").split(".")[0]
                 assert top not in banned, f"{path.name} imports {name}"
+
+
+def test_cv_and_lr_find_name_their_folder_after_the_resolved_model(tmp_path, cli):
+    """The base config is no longer written into by the first fold: the folder name and the
+    saved config come from the fold's resolved config."""
+    code, _, err = cli("cv", "--folds", "2", "--epochs", "1", *TINY)
+    assert code == 0, err
+    (folder,) = (tmp_path / "runs").iterdir()
+    assert folder.name.endswith("cv2-digits-mlp")
+    assert yaml.safe_load((folder / "config.yaml").read_text())["model"]["name"] == "mlp"
+    code, _, err = cli("lr-find", "--steps", "10", *TINY[:2])
+    assert code == 0, err
+    assert any(p.name.endswith("lrfind-digits-mlp") for p in (tmp_path / "runs").iterdir())
