@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...config.rules import valid_delimiter   # the one rule, shared with the config
 from ...errors import DataError
 from ...i18n import t
 from .files import check_input_file, read_head
@@ -63,7 +64,7 @@ def check_delimiter(delimiter: str | None) -> None:
     as a regular expression, with its slow Python engine)."""
     if delimiter is None:
         return
-    if len(delimiter) != 1 or delimiter in "\r\n\"" or delimiter.isalnum():
+    if not valid_delimiter(delimiter):
         raise DataError(t("error.data.reader.invalid_delimiter_single", delimiter=delimiter))
 
 
