@@ -8,7 +8,7 @@ from ..i18n import t
 import dataclasses
 import shlex
 
-from ..data.io.files import atomic_write_json
+from ..io.files import atomic_write_json
 from ..run.folder import Run
 from .common import FLAGS, SWITCHES, add_config_flags, config_from_args, print_config
 

@@ -25,7 +25,7 @@ __all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recip
 
 def read_yaml(path: str | os.PathLike) -> dict:
     """Read a YAML config file (safe loader, with limits); errors become one clear line."""
-    from ..data.io.files import check_input_file, read_head
+    from ..io.files import check_input_file, read_head
 
     p = Path(path)
     if not p.exists() and not p.is_symlink():

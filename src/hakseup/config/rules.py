@@ -22,7 +22,7 @@ from ..i18n import t
 from .. import i18n
 
 __all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values",
-           "optimizer_names", "valid_delimiter"]
+           "optimizer_names"]
 
 # Optimizers whose step() cannot be driven by a plain training loop.
 UNSUPPORTED_OPTIMIZERS = {
@@ -44,20 +44,13 @@ def check_together(cfg) -> None:
     if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
         raise ConfigError(i18n.t("error.config_rules.data_val_size", val_size=d.val_size,
                                  test_size=d.test_size))
+    # Imported here: the reader imports pandas, which a config alone does not need at start-up.
+    from ..io.reader import valid_delimiter   # the one rule, shared with the readers
+
     if d.delimiter is not None and not valid_delimiter(d.delimiter):
         raise ConfigError(i18n.t("error.data.reader.invalid_delimiter_single",
                                  delimiter=d.delimiter))
 
-
-def valid_delimiter(delimiter: str) -> bool:
-    """A delimiter the CSV readers can use: one character, not a letter, digit, quote or line
-    break (pandas would silently read a longer one as a regular expression, with its slow
-    Python engine). ``data.reader.check_delimiter`` applies the same rule to a file's reader.
-
-    >>> valid_delimiter(";"), valid_delimiter("::"), valid_delimiter("a")
-    (True, False, False)
-    """
-    return len(delimiter) == 1 and delimiter not in "\r\n\"" and not delimiter.isalnum()
 
 
 def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Callable) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import RunConfig
-from ..data.io.files import atomic_write_json, atomic_write_text
+from ..io.files import atomic_write_json, atomic_write_text
 from ..i18n import t
 
 __all__ = ["cross_validate", "fold_bundles"]

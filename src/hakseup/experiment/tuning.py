@@ -26,7 +26,7 @@ from pathlib import Path
 from ..config import RunConfig, set_key
 from ..config.rules import tune_values
 from ..errors import ConfigError
-from ..data.io.files import atomic_write_json, atomic_write_text
+from ..io.files import atomic_write_json, atomic_write_text
 from ..training.callbacks import Callback
 from .. import i18n
 

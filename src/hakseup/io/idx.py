@@ -16,8 +16,8 @@ import os
 
 import numpy as np
 
-from ...errors import DataError
-from ...i18n import t
+from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["read_idx"]
 
