@@ -26,9 +26,9 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import math
 
+    from ..data.io.files import check_output_file
     from ..errors import HakseupError
     from ..experiment.export import export_run
-    from ..data.io.files import check_output_file
     from ..run.check import check_run
 
     check_run(args.run)

@@ -15,8 +15,16 @@ Example:
 
 from __future__ import annotations
 
-from .schema import (DataConfig, EvaluationConfig, ModelConfig, OutputConfig, RunConfig,
-                     TrainConfig, resolve_path, set_key)
+from .schema import (
+                     DataConfig,
+                     EvaluationConfig,
+                     ModelConfig,
+                     OutputConfig,
+                     RunConfig,
+                     TrainConfig,
+                     resolve_path,
+                     set_key,
+)
 
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
            "RunConfig", "set_key", "resolve_path"]

@@ -44,7 +44,7 @@ class CNN2d(nn.Module):
         return self.head(self.features(x))    # (B, C, H, W) → (B, n_outputs)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "CNN2d":
+    def from_schema(cls, cfg, schema) -> CNN2d:
         return cls(schema.input_shape[0], list(cfg.channels), schema.n_outputs, cfg.activation,
                    cfg.dropout, cfg.batch_norm)
 
@@ -64,6 +64,6 @@ class CNN1d(nn.Module):
         return self.head(self.features(x.transpose(1, 2)))   # (B, T, F) → (B, F, T) → (B, n)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "CNN1d":
+    def from_schema(cls, cfg, schema) -> CNN1d:
         return cls(schema.input_shape[-1], list(cfg.channels), schema.n_outputs, cfg.activation,
                    cfg.dropout, cfg.batch_norm)
