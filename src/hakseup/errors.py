@@ -6,8 +6,10 @@ The command line prints ``hakseup: error: <message>`` and exits with status 2.
 
 Example:
     >>> raise HakseupError(unknown_choice("model", "lstn", ["mlp", "lstm"]))
+    ... # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
-    hakseup.errors.HakseupError: Unknown model 'lstn'. Did you mean 'lstm'? Choose one of: lstm, mlp.
+    hakseup.errors.HakseupError: Unknown model 'lstn'. Did you mean 'lstm'?
+    Choose one of: lstm, mlp.
 """
 
 from __future__ import annotations

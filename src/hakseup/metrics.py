@@ -8,6 +8,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .i18n import t
@@ -65,7 +67,7 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
     n_classes = n_classes or proba.shape[1]
     labels = list(range(n_classes))
     y_pred = decide(proba, threshold)
-    out = {"accuracy": float(skm.accuracy_score(y_true, y_pred))}
+    out: dict[str, Any] = {"accuracy": float(skm.accuracy_score(y_true, y_pred))}
     # The mean recall over the classes present: what accuracy says when classes are balanced.
     present = np.unique(y_true)
     out["balanced_accuracy"] = float(np.mean([np.mean(y_pred[y_true == c] == c)
@@ -73,7 +75,8 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
     for avg in ("macro", "weighted"):
         p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
                                                          average=avg, zero_division=0)
-        out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = float(p), float(r), float(f)
+        out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = \
+            float(p), float(r), float(f)
     p, r, _, support = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
                                                            average=None, zero_division=0)
     out["per_class_precision"] = [float(v) for v in p]       # lists: not in scalar tables
@@ -108,7 +111,8 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     mse = float(skm.mean_squared_error(t, p))
     out = {"mse": mse, "rmse": float(np.sqrt(mse)), "mae": float(skm.mean_absolute_error(t, p))}
     nz = t != 0
-    out["mape"] = float(np.mean(np.abs((t[nz] - p[nz]) / t[nz])) * 100) if nz.any() else float("nan")
+    out["mape"] = float(np.mean(np.abs((t[nz] - p[nz]) / t[nz])) * 100) if nz.any() \
+        else float("nan")
     out["r2"] = float(skm.r2_score(t, p)) if len(t) > 1 else float("nan")
     return out
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-
-from ..i18n import t
 import math
 
+from ..i18n import t
 from .common import print_table
 
 EXAMPLES = """\

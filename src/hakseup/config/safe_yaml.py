@@ -9,9 +9,10 @@ graph first, measures it, and only then constructs the values.
 Example:
     >>> load_yaml_text("train: {epochs: 3}")
     {'train': {'epochs': 3}}
-    >>> load_yaml_text("a: 1\na: 2")
+    >>> load_yaml_text("a: 1\na: 2")          # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
-    hakseup.errors.ConfigError: The YAML text repeats the key 'a' at line 2; YAML would silently keep only the last one. Keep one of them.
+    hakseup.errors.ConfigError: The YAML text repeats the key 'a' at line 2; YAML would
+    silently keep only the last one. Keep one of them.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,7 +45,7 @@ class Schema:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Schema":
+    def from_dict(cls, d: dict) -> Schema:
         d = dict(d)
         d["input_shape"] = tuple(d["input_shape"])
         return cls(**d)
@@ -60,7 +61,7 @@ class Split:
     def __len__(self) -> int:
         return int(self.target.shape[0])
 
-    def to(self, device: torch.device | str) -> "Split":
+    def to(self, device: torch.device | str) -> Split:
         return Split(tuple(x.to(device) for x in self.inputs), self.target.to(device))
 
 
@@ -81,7 +82,7 @@ class DatasetSplit:
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def to(self, device: torch.device | str) -> "DatasetSplit":
+    def to(self, device: torch.device | str) -> DatasetSplit:
         return self                             # read on demand; batches move, not the data
 
 
@@ -93,7 +94,7 @@ def is_lazy(split: Split | DatasetSplit) -> bool:
 def first_samples(split: Split | DatasetSplit, k: int = 2
                   ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     """(inputs, target) of the first ``k`` samples, batched: for dry runs and graph tracing."""
-    if not is_lazy(split):
+    if isinstance(split, Split):
         return tuple(x[:k] for x in split.inputs), split.target[:k]
     from torch.utils.data import default_collate
 

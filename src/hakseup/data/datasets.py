@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..config import DataConfig
 from ..errors import DataError, unknown_choice
-from .bundle import DataBundle, ImageData
 from ..i18n import t
+from .bundle import DataBundle, ImageData
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DatasetInfo", "ImageData", "register_dataset", "list_datasets", "get_dataset",
            "load_data", "load_raw", "image_bundle"]
@@ -93,9 +96,9 @@ def image_bundle(raw: ImageData, cfg: DataConfig, seed: int,
 
 def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
     """(ImageData or DataFrame, dataset defaults, a name for messages) — before any split."""
-    if _is_image_source(cfg):
-        return _read_images(cfg), {}, cfg.path
     if cfg.path:
+        if _is_image_source(cfg):
+            return _read_images(cfg), {}, cfg.path
         from ..io.reader import read_data
 
         return read_data(cfg.path, cfg), {}, cfg.path

@@ -9,6 +9,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -49,7 +51,8 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
             top = s.astype(str).value_counts().head(3)
             info["top"] = {str(k): int(v) for k, v in top.items()}
         columns[col] = info
-    out = {"path": str(path), "rows": len(df), "columns": columns, "notices": read + notices}
+    out: dict[str, Any] = {"path": str(path), "rows": len(df), "columns": columns,
+                           "notices": read + notices}
     if tgt and not time_col:
         task = infer_task(df[tgt].dropna())
         out["task"] = task

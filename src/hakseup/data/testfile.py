@@ -20,9 +20,9 @@ import pandas as pd
 
 from ..config import DataConfig
 from ..errors import DataError
+from ..i18n import t
 from .bundle import DataBundle
 from .splits import holdout_indices
-from ..i18n import t
 
 __all__ = ["load_with_test_file", "stack_test_file"]
 
@@ -58,6 +58,7 @@ def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
     training rows only."""
     if not cfg.path:
         raise DataError(t("error.data.testfile.test_data_needs"))
+    assert cfg.test_path is not None   # load_data comes here only with --test-data
     train_df, test_df = _read(cfg, cfg.path), _read(cfg, cfg.test_path)
     n_train = len(train_df)
     df = stack_test_file(train_df, test_df, cfg.path, cfg.test_path)

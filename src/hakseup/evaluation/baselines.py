@@ -26,6 +26,8 @@ def baseline_metrics(task: str, train_target: np.ndarray, test_target: np.ndarra
                      n_classes: int | None = None) -> tuple[str, dict]:
     """(name, metrics) of the simplest honest predictor for ``task``, fitted on training rows."""
     if task in ("binary", "multiclass"):
+        if n_classes is None:
+            raise ValueError("baseline_metrics: a classification baseline needs n_classes")
         proba = majority_class_proba(train_target, len(test_target), n_classes)
         return "majority class", classification_metrics(test_target, proba, n_classes)
     mean = np.asarray(train_target, dtype=np.float64).mean(0)

@@ -99,8 +99,8 @@ def plot_roc_pr(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike,
 def plot_confusion_normalized(cm: list[list[int]], class_names: list[str],
                               path: str | os.PathLike):
     """Each row (true class) as shares of its test rows: the diagonal is each class's recall."""
-    cm = np.asarray(cm, dtype=float)
-    share = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    counts = np.asarray(cm, dtype=float)
+    share = counts / np.maximum(counts.sum(1, keepdims=True), 1)
     n = len(class_names)
     size = min(10, 2.5 + 0.45 * n)
     fig, ax = subplots(figsize=(size, size * 0.85))
@@ -126,7 +126,7 @@ def per_class_table(metrics: dict, class_names: list[str]) -> list[tuple[str, ..
     support = metrics.get("per_class_support")
     if not (p and r and support):
         return []
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for name, pi, ri, si in zip(class_names, p, r, support):
         f1 = 2 * pi * ri / (pi + ri) if pi + ri else 0.0
         rows.append((str(name), f"{pi:.4f}", f"{ri:.4f}", f"{f1:.4f}", str(si)))

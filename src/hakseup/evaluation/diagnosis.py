@@ -52,7 +52,9 @@ def _finite(values: list) -> bool:
 
 def _series(history: list[dict], key: str) -> list[float] | None:
     values = [h.get(key) for h in history]
-    return values if history and all(v is not None for v in values) else None
+    if not history or any(v is None for v in values):
+        return None
+    return [v for v in values if v is not None]
 
 
 def overfitting(history: list[dict], planned_epochs: int | None = None,

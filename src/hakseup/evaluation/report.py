@@ -49,6 +49,7 @@ def reference_columns(references: dict | None) -> list[str]:
 def metric_rows(metrics: dict, baseline: dict, references: dict | None = None
                 ) -> list[tuple[str, ...]]:
     """(metric, model, baseline, [one per classical reference,] verdict) per scalar metric."""
+    references = references or {}
     keys = [k for k in _ORDER if k in metrics] + sorted(
         k for k, v in metrics.items() if k not in _ORDER and isinstance(v, (int, float)))
     refs = reference_columns(references)

@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.bundle import is_lazy
-from ..errors import HakseupError
-from .baselines import baseline_metrics
-from ..metrics import compute_metrics
-from ..i18n import t
 from ..data.loader import split_targets
+from ..errors import HakseupError
+from ..i18n import t
+from ..metrics import compute_metrics
+from .baselines import baseline_metrics
 
 __all__ = ["score", "score_outputs", "split_outputs"]
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..i18n import t
 
-__all__ = ["THRESHOLD_METRICS", "choose_threshold", "threshold_score", "check_metric", "tune_threshold"]
+__all__ = ["THRESHOLD_METRICS", "choose_threshold", "threshold_score", "check_metric",
+           "tune_threshold"]
 
 THRESHOLD_METRICS = ("f1", "balanced_accuracy")
 

@@ -51,7 +51,8 @@ def export_run(run: str | Path, fmt: str, output: str | Path | None = None) -> t
         raise HakseupError(t("error.export.unknown_export_format", fmt=fmt,
                              names=', '.join(FORMATS)))
     _, schema, _, model = load_trained(run)
-    out = Path(output) if output else Path(run) / f"model.{'pt' if fmt == 'torchscript' else 'onnx'}"
+    suffix = "pt" if fmt == "torchscript" else "onnx"
+    out = Path(output) if output else Path(run) / f"model.{suffix}"
     return export_model(model, schema, fmt, out)
 
 

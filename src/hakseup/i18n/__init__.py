@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = ["LANGUAGES", "t", "term", "language", "set_language", "catalog", "Section",
@@ -27,7 +27,7 @@ LANGUAGES = ("en", "ko")
 _chosen: str | None = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """The flat key → text catalog of one language (read once; callers never change it)."""
     return json.loads((Path(__file__).with_name(f"{lang}.json")).read_text(encoding="utf-8"))

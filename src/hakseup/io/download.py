@@ -4,9 +4,10 @@ A cached file is verified before use; a corrupt or truncated file is deleted and
 from the next mirror. A whole download has a deadline (``HAKSEUP_DOWNLOAD_DEADLINE`` seconds,
 not a per-read timeout that a trickling server never trips); a redirect may only lead to
 HTTPS (or loopback HTTP); a malformed response or mirror URL is one line in the final error,
-and nothing but a verified file is ever left in the cache. When every mirror fails, the error names the file, its checksum and where
-to place it by hand. ``HAKSEUP_MIRRORS`` (base URLs separated by commas or spaces) or the
-``data.mirrors`` config key replace the built-in mirrors (tests serve files from 127.0.0.1).
+and nothing but a verified file is ever left in the cache. When every mirror fails, the error
+names the file, its checksum and where to place it by hand. ``HAKSEUP_MIRRORS`` (base URLs
+separated by commas or spaces) or the ``data.mirrors`` config key replace the built-in mirrors
+(tests serve files from 127.0.0.1).
 
 Example:
     >>> path = fetch(RemoteFile("SBUX.csv", "sha256", "4293b10a..."), cache_dir)   # doctest: +SKIP

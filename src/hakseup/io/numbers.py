@@ -102,17 +102,18 @@ def _column(s: pd.Series, name: str) -> tuple[pd.Series | None, str | None]:
         n_bad = int(values.astype(str).isin(bad).sum())
         return None, t("notice.data.numbers.some_not_numbers", name=name,
                        how=_describe(parsed), n_bad=n_bad, examples=", ".join(map(repr, bad[:3])))
+    found = {u: p for u, p in table.items() if p is not None}   # all of them, by now
     currencies = sorted({p.currency for p in parsed if p.currency})
     if len(currencies) > 1:
         return None, t("notice.data.numbers.mixed_currencies", name=name,
                        currencies=", ".join(currencies))
     if 0 < sum(p.percent for p in parsed) < len(parsed):
         return None, t("notice.data.numbers.mixed_percent", name=name)
-    numbers = s.astype(object).map({u: p.value for u, p in table.items()}).astype("float64")
+    numbers = s.astype(object).map({u: p.value for u, p in found.items()}).astype("float64")
     if not any(p.percent for p in parsed) and numbers.notna().all() and \
             bool(np.all(np.mod(numbers.to_numpy(), 1) == 0)) and numbers.abs().max() < 2 ** 53:
         numbers = numbers.astype("int64")     # as the CSV reader types whole numbers
-    example = next(u for u, p in table.items() if p.formatted)
+    example = next(u for u, p in found.items() if p.formatted)
     return numbers, t("notice.data.numbers.read_as_numbers", name=name, how=_describe(parsed),
                       example=example)
 

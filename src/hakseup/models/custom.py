@@ -31,6 +31,9 @@ def load_custom_model(spec: str, schema) -> nn.Module:
         raise ConfigError(t("error.models.custom.model_file_found", file=file))
     mod_name = f"hakseup_user_model_{abs(hash(str(path.resolve())))}"
     module_spec = importlib.util.spec_from_file_location(mod_name, path)
+    if module_spec is None or module_spec.loader is None:   # no loader for this file's suffix
+        raise ConfigError(t("error.models.custom.importing_model_file", file=file,
+                            kind="ImportError", e="not a Python source file (.py)"))
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[mod_name] = module
     try:

@@ -105,17 +105,18 @@ class NBeats(nn.Module):
         super().__init__()
         self.norm = WindowNorm() if normalize else None
         size = window * channels
-        self.blocks = nn.ModuleList(_Block(size, horizon, width, layers) for _ in range(blocks))
-        for b in self.blocks:                   # start from "the last value persists"
+        made = [_Block(size, horizon, width, layers) for _ in range(blocks)]
+        for b in made:                          # start from "the last value persists"
             nn.init.zeros_(b.forecast.weight)
             nn.init.zeros_(b.forecast.bias)
+        self.blocks = nn.ModuleList(made)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         level = None
         if self.norm is not None:
             x, level = self.norm(x)
         residual = x.flatten(1)
-        out = 0
+        out = residual.new_zeros(())           # the blocks' forecasts add up (broadcast)
         for block in self.blocks:
             back, fore = block(residual)
             residual = residual - back

@@ -24,7 +24,7 @@ __all__ = ["ets_forecasts", "theta_forecasts", "classical_forecasts", "fit_ets"]
 def _ets_specs(y: np.ndarray, season: int) -> list[dict]:
     """The candidate ETS forms: additive errors; no/damped trend; no/additive/multiplicative
     season (multiplicative only for a positive series, and only when two seasons fit)."""
-    seasonal = [None]
+    seasonal: list[str | None] = [None]
     if season > 1 and len(y) >= 2 * season + 2:
         seasonal.append("add")
         if np.all(y > 0):

@@ -27,6 +27,6 @@ class Linear(nn.Module):
         return self.linear(x.flatten(1))      # (B, F) → (B, n_outputs)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "Linear":
+    def from_schema(cls, cfg, schema) -> Linear:
         _numeric_only(schema, "linear")
         return cls(math.prod(schema.input_shape), schema.n_outputs)

@@ -26,6 +26,7 @@ Example:
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -119,7 +120,9 @@ def _forward_steps(x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, h: torch
         c = f * c + i * g
         tanh_c = torch.tanh(c)
         h = o * tanh_c
-        hs.append(h), cs.append(c), tanh_cs.append(tanh_c)
+        hs.append(h)
+        cs.append(c)
+        tanh_cs.append(tanh_c)
         acts.append(torch.cat([i, f, g, o], 1))
     return torch.stack(hs), torch.stack(cs), torch.stack(tanh_cs), torch.stack(acts)
 
@@ -353,7 +356,8 @@ class GRU(nn.Module):
             x = x.transpose(0, 1)                                         # (T, B, I)
         T, B, _ = x.shape
         h_n = []
-        for k, cell in enumerate(self.cells):
+        for k, module in enumerate(self.cells):
+            cell = cast(GRUCell, module)       # a ModuleList yields nn.Module: all GRUCells
             h = x.new_zeros(B, self.hidden_size) if h0 is None else h0[k]
             x_proj = F.linear(x, cell.weight_ih, cell.bias_ih)            # (T, B, 3H)
             outs = []

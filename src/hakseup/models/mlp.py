@@ -32,7 +32,7 @@ class MLP(nn.Module):
         return self.head(self.body(x))        # (B, n_outputs)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "MLP":
+    def from_schema(cls, cfg, schema) -> MLP:
         _numeric_only(schema, "mlp")
         return cls(math.prod(schema.input_shape), list(cfg.hidden), schema.n_outputs,
                    cfg.activation, cfg.dropout)

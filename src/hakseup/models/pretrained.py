@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -48,14 +49,14 @@ class _GreyToRGB(nn.Module):
 
 def _replace_head(net: nn.Module, n_outputs: int) -> nn.Module:
     """The network's last ``nn.Linear`` replaced by one with ``n_outputs`` outputs."""
-    last = None
+    found: tuple[str, nn.Linear] | None = None
     for name, module in net.named_modules():
         if isinstance(module, nn.Linear):
-            last = name
-    if last is None:
+            found = (name, module)
+    if found is None:
         raise ConfigError(t("error.models.pretrained.torchvision_model_linear"))
+    last, old = found
     parent = net.get_submodule(last.rsplit(".", 1)[0]) if "." in last else net
-    old = net.get_submodule(last)
     setattr(parent, last.rsplit(".", 1)[-1], nn.Linear(old.in_features, n_outputs))
     return net
 
@@ -89,6 +90,7 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(t("error.models.pretrained.weights_file_found", path=path))
+    state: Any                                  # a file's contents: checked below
     try:
         if p.suffix == ".safetensors":
             from safetensors.torch import load_file

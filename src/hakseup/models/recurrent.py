@@ -84,7 +84,7 @@ class RecurrentNet(nn.Module):
         width = hidden_size * (2 if bidirectional else 1)
         self.head = nn.Linear(width * (2 if readout == "mean_last" else 1), n_outputs)
 
-    def like(self, **changes) -> "RecurrentNet":
+    def like(self, **changes) -> RecurrentNet:
         """A new, untrained network with the same settings except ``changes``."""
         return RecurrentNet(**{**self.settings, **changes})
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .layers import activation
 from ..i18n import t
+from .layers import activation
 
 __all__ = ["ResNet", "LeNet"]
 
@@ -72,7 +72,7 @@ class ResNet(nn.Module):
         return self.head(self.features(x)) * self.scale     # (B, n_outputs)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "ResNet":
+    def from_schema(cls, cfg, schema) -> ResNet:
         width = cfg.channels[0] if cfg.channels else 32
         return cls(schema.input_shape[0], schema.n_outputs, width, cfg.activation,
                    cfg.dropout)
@@ -108,7 +108,7 @@ class LeNet(nn.Module):
         return self.fc(self.flatten(x))                 # (B, n_outputs)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "LeNet":
+    def from_schema(cls, cfg, schema) -> LeNet:
         channels = tuple(cfg.channels[:2]) if len(cfg.channels) >= 2 else (64, 30)
         return cls(schema.input_shape[0], schema.n_outputs, tuple(schema.input_shape[1:3]),
                    channels, cfg.activation)

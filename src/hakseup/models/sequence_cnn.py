@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import torch
 from torch import nn
@@ -98,11 +99,15 @@ class SequenceCNN(nn.Module):
         out = self.head(self.features(x).mean(dim=2))        # global average pooling over time
         if not len(self.members):
             return out
-        out = torch.stack([out] + [m[1](m[0](x).mean(dim=2)) for m in self.members], 1)
+        outs = [out]
+        for member in self.members:
+            features, head = cast(nn.Sequential, member)   # Sequential(features, head)
+            outs.append(head(features(x).mean(dim=2)))
+        out = torch.stack(outs, 1)
         return out if self.training else member_prediction(out, self.classification)
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "SequenceCNN":
+    def from_schema(cls, cfg, schema) -> SequenceCNN:
         from .layers import numeric_only
 
         numeric_only(schema, "cnn")

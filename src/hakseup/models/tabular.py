@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data.table.preprocess import category_width
-from .layers import mlp_stack
 from ..i18n import t
+from .layers import mlp_stack
 from .numeric_embedding import PeriodicEmbedding
 
 __all__ = ["TabularNet"]
@@ -103,7 +103,7 @@ class TabularNet(nn.Module):
         return out
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "TabularNet":
+    def from_schema(cls, cfg, schema) -> TabularNet:
         if schema.input_kind != "table":
             from ..errors import ConfigError
 

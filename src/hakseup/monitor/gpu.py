@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from ..errors import HakseupError
@@ -80,7 +81,8 @@ def read_gpus(nvml=None) -> dict:
             "fan_percent": _get(nvml.nvmlDeviceGetFanSpeed, h),
             "temperature_c": _get(nvml.nvmlDeviceGetTemperature, h, 0),
             "performance_state": f"P{pstate}" if isinstance(pstate, int) else NA,
-            "persistence_mode": {1: "On", 0: "Off"}.get(_get(nvml.nvmlDeviceGetPersistenceMode, h), NA),
+            "persistence_mode": {1: "On", 0: "Off"}.get(
+                _get(nvml.nvmlDeviceGetPersistenceMode, h), NA),
             "power_w": power / 1000 if isinstance(power, (int, float)) else NA,
             "power_cap_w": cap / 1000 if isinstance(cap, (int, float)) else NA,
             "bus_id": _text(pci.busId) if pci is not None else NA,
@@ -91,7 +93,8 @@ def read_gpus(nvml=None) -> dict:
             "memory_utilization_percent": util.memory if util is not None else NA,
             "ecc_errors": ecc,
             "compute_mode": {0: "Default", 1: "Exclusive Thread", 2: "Prohibited",
-                             3: "Exclusive Process"}.get(_get(nvml.nvmlDeviceGetComputeMode, h), NA),
+                             3: "Exclusive Process"}.get(
+                _get(nvml.nvmlDeviceGetComputeMode, h), NA),
             "mig_mode": ({1: "Enabled", 0: "Disabled"}.get(mig[0], NA)
                          if isinstance(mig, (tuple, list)) else NA),
             "processes": procs})
@@ -124,7 +127,7 @@ def changed_fields(old: dict | None, new: dict) -> set[tuple[int, str]]:
     return out
 
 
-def format_status(status: dict, changed: set[tuple[int, str]] = frozenset(),
+def format_status(status: dict, changed: AbstractSet[tuple[int, str]] = frozenset(),
                   highlight: bool = False) -> str:
     """An nvidia-smi-like text table; changed values in reverse video when ``highlight``."""
     lines = [f"Driver {status['driver']}   CUDA {status['cuda']}", ""]

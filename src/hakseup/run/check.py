@@ -220,8 +220,9 @@ def run_records(root: str | os.PathLike) -> list[dict]:
 
 
 def _check_record(run: Path, r: dict) -> None:
-    types_ = {"name": str, "created": str, "status": str, "dataset": (str, type(None)),
-              "model": str, "duration_s": (int, float), "main_metric": dict}
+    types_: dict[str, type | tuple[type, ...]] = {
+        "name": str, "created": str, "status": str, "dataset": (str, type(None)),
+        "model": str, "duration_s": (int, float), "main_metric": dict}
     for key, tp in types_.items():
         if key in r and (not isinstance(r[key], tp) or isinstance(r[key], bool)):
             raise DamagedRunError(run, t("error.run_check.run_json", key=key, r=r[key]))

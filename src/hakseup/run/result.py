@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..data.bundle import DataBundle, Schema
-from ..metrics import MAIN_METRIC
 from ..i18n import t
+from ..metrics import MAIN_METRIC
 
 __all__ = ["RunResult"]
 

@@ -2,8 +2,9 @@
 confounder's distribution), with a warning when adjusting reverses the sign (Simpson's paradox).
 
 Example:
-    >>> r = adjust(df, treatment="treatment", outcome="success", confounder="stone_size")  # doctest: +SKIP
-    >>> r["simpson"]                                                                       # doctest: +SKIP
+    >>> r = adjust(df, treatment="treatment", outcome="success",
+    ...            confounder="stone_size")                               # doctest: +SKIP
+    >>> r["simpson"]                                                      # doctest: +SKIP
     True
 """
 
@@ -12,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import i18n
 from ..errors import DataError, closest
 from ..i18n import t
-from .. import i18n
 
 __all__ = ["adjust"]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from .hparams import HPARAM_KEYS, hparams_of, scalar_metrics, write_hparams
 
@@ -50,7 +51,7 @@ class RunTracking:
     def callbacks(self) -> list:
         return [self.tracker] if self.tracker is not None else []
 
-    def __enter__(self) -> "RunTracking":
+    def __enter__(self) -> RunTracking:
         if self.tracker is not None:
             self.tracker.start(resume=self.resume)
         return self
@@ -85,10 +86,11 @@ class RunTracking:
                 parent_id=self.tracker.run_id, name=f"{self.run_dir.name}-trial-{number}",
                 params={**params, "trial": number})
             child.log_metrics(metrics)
-            child.client.set_tag(child.run_id, "hakseup.trial_state", status)
+            client, run_id = child._live()
+            client.set_tag(run_id, "hakseup.trial_state", status)
             child.end("FINISHED" if status == "complete" else "KILLED")
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind, exc, tb) -> Literal[False]:
         if self.tracker is not None and self.tracker.run_id is not None and exc is not None:
             try:
                 self.tracker.end("KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")

@@ -87,8 +87,10 @@ def write_hparams(log_dir: str | os.PathLike, hparams: dict, metrics: dict[str, 
     staging = Path(tempfile.mkdtemp(prefix=".hparams-", dir=log_dir))
     try:
         writer = SummaryWriter(str(staging))
+        file_writer = writer.file_writer
+        assert file_writer is not None   # SummaryWriter opens its file writer in __init__
         for summary in (exp, ssi, sei):
-            writer.file_writer.add_summary(summary)
+            file_writer.add_summary(summary)
         for tag, value in metrics.items():
             writer.add_scalar(tag, value, 0)
         writer.close()

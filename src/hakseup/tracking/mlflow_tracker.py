@@ -16,18 +16,22 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..training.callbacks import Callback
 from ..i18n import t
+from ..training.callbacks import Callback
 
 __all__ = ["MLflowTracker", "resolve_tracking_uri", "ARTIFACT_SUFFIXES"]
 
 ARTIFACT_SUFFIXES = (".md", ".html", ".json", ".yaml", ".png")
 SKIPPED = {"run.json", "mlflow.json"}      # the status file changes after logging; ours
 
+if TYPE_CHECKING:   # an optional dependency: imported when a run is tracked, not before
+    from mlflow.tracking import MlflowClient
 
-def _mlflow():
+
+def _mlflow() -> type[MlflowClient]:
     try:
         import mlflow  # noqa: F401
         from mlflow.tracking import MlflowClient
@@ -48,7 +52,7 @@ def resolve_tracking_uri(uri: str | None, runs_root: str | os.PathLike) -> tuple
 
     None: ``<runs_root>/../mlruns`` (a SQLite store and an artifacts folder). A plain path: the
     same layout in that folder. A ``file:`` URI: MLflow's file store, as asked."""
-    if uri and "://" in uri or (uri or "").startswith(("sqlite:", "file:", "databricks")):
+    if uri and ("://" in uri or uri.startswith(("sqlite:", "file:", "databricks"))):
         if uri.startswith("file:"):   # asked for explicitly: allow MLflow's legacy file store
             os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         return uri, None
@@ -76,10 +80,18 @@ class MLflowTracker(Callback):
 
     def __init__(self, cfg, run_dir: str | os.PathLike, kind: str):
         self.cfg, self.run_dir, self.kind = cfg, Path(run_dir), kind
-        self.client, self.run_id, self.experiment_id = None, None, None
+        self.client: MlflowClient | None = None
+        self.run_id: str | None = None
+        self.experiment_id: str | None = None
+
+    def _live(self) -> tuple[MlflowClient, str]:
+        """The client and the id of the open run (``start`` opens it, ``end`` closes it)."""
+        if self.client is None or self.run_id is None:
+            raise RuntimeError("MLflowTracker: no open run (call start() first)")
+        return self.client, self.run_id
 
     def start(self, resume: bool = False, parent_id: str | None = None,
-              name: str | None = None, params: dict | None = None) -> "MLflowTracker":
+              name: str | None = None, params: dict | None = None) -> MLflowTracker:
         """Connect and open (or, resuming, reopen) the MLflow run; log the params."""
         client_cls = _mlflow()
         out = self.cfg.output
@@ -87,20 +99,19 @@ class MLflowTracker(Callback):
         # MLflow's own variable names the experiment (as for `mlflow run`); else "hakseup".
         experiment = os.environ.get("MLFLOW_EXPERIMENT_NAME") or "hakseup"
         try:
-            self.client = client_cls(tracking_uri=uri)
-            found = self.client.get_experiment_by_name(experiment)
-            self.experiment_id = found.experiment_id if found is not None else \
-                self.client.create_experiment(experiment, artifact_location=artifacts)
+            self.client = client = client_cls(tracking_uri=uri)
+            found = client.get_experiment_by_name(experiment)
+            self.experiment_id = experiment_id = found.experiment_id if found is not None else \
+                client.create_experiment(experiment, artifact_location=artifacts)
             saved = self._saved_id() if resume else None
             if saved:
                 self.run_id = saved
-                self.client.update_run(saved, status="RUNNING")
+                client.update_run(saved, status="RUNNING")
                 return self
             tags = {"hakseup.kind": self.kind, "hakseup.run_dir": str(self.run_dir)}
             if parent_id:
                 tags["mlflow.parentRunId"] = parent_id
-            run = self.client.create_run(self.experiment_id, run_name=name or self.run_dir.name,
-                                         tags=tags)
+            run = client.create_run(experiment_id, run_name=name or self.run_dir.name, tags=tags)
             self.run_id = run.info.run_id
             self.log_params(params if params is not None else _flat_params(self.cfg))
         except ConfigError:
@@ -125,9 +136,10 @@ class MLflowTracker(Callback):
     def log_params(self, params: dict) -> None:
         from mlflow.entities import Param
 
+        client, run_id = self._live()
         items = [Param(k, str(v)[:6000]) for k, v in params.items()]
         for i in range(0, len(items), 100):   # MLflow takes at most 100 params per batch
-            self.client.log_batch(self.run_id, params=items[i:i + 100])
+            client.log_batch(run_id, params=items[i:i + 100])
 
     def log_metrics(self, metrics: dict, step: int = 0) -> None:
         import math
@@ -135,28 +147,30 @@ class MLflowTracker(Callback):
 
         from mlflow.entities import Metric
 
+        client, run_id = self._live()
         now = int(time.time() * 1000)
         items = [Metric(k, float(v), now, step) for k, v in metrics.items()
                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
         for i in range(0, len(items), 1000):
-            self.client.log_batch(self.run_id, metrics=items[i:i + 1000])
+            client.log_batch(run_id, metrics=items[i:i + 1000])
 
     def on_epoch_end(self, trainer, logs):
         self.log_metrics({k: v for k, v in logs.items() if k != "epoch"}, step=logs["epoch"])
 
     def log_artifacts(self, folder: Path | None = None) -> None:
         """The run folder's reports, metrics, config and plots (not checkpoints or events)."""
+        client, run_id = self._live()
         folder = folder or self.run_dir
         for path in sorted(folder.iterdir()):
             if path.is_file() and path.suffix in ARTIFACT_SUFFIXES and path.name not in SKIPPED:
-                self.client.log_artifact(self.run_id, str(path))
+                client.log_artifact(run_id, str(path))
         if (folder / "plots").is_dir():
-            self.client.log_artifacts(self.run_id, str(folder / "plots"), "plots")
+            client.log_artifacts(run_id, str(folder / "plots"), "plots")
 
     def end(self, status: str = "FINISHED") -> None:
         """FINISHED, FAILED or KILLED (interrupted)."""
         if self.run_id is not None:
-            self.client.set_terminated(self.run_id, status=status)
+            self._live()[0].set_terminated(self.run_id, status=status)
             self.run_id = None
 
 

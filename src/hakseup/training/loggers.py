@@ -1,5 +1,6 @@
-"""Loggers: callbacks that report a run — progress bars (``progress.py``), the metrics file, TensorBoard and GPU
-statistics. They use only the trainer's documented surface (see ``callbacks.py``).
+"""Loggers: callbacks that report a run — progress bars (``progress.py``), the metrics file,
+TensorBoard and GPU statistics. They use only the trainer's documented surface (see
+``callbacks.py``).
 
 Example:
     >>> MetricsLogger("runs/x/metrics.jsonl").path.name
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import torch
 
+from ..i18n import t
 from .callbacks import Callback
 from .progress import ProgressBar  # the bar and epoch lines live in progress.py
-from ..i18n import t
 
 __all__ = ["ProgressBar", "MetricsLogger", "TensorBoardLogger", "GPUStats"]
 

@@ -1,7 +1,8 @@
 """Optimisers (any ``torch.optim`` class by name) and learning-rate schedules.
 
 Example:
-    >>> opt = build_optimizer(model.parameters(), TrainConfig(optimizer="sgd", lr=0.1))  # doctest: +SKIP
+    >>> opt = build_optimizer(model.parameters(),
+    ...                       TrainConfig(optimizer="sgd", lr=0.1))       # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
         raise ConfigError(t("error.training.optim.optimizer_supported", optimizer=cfg.optimizer,
                             unsupported_optimizers=t(
                                 f"unsupported_optimizer.{cfg.optimizer.lower()}")))
-    accepted = inspect.signature(cls.__init__).parameters
+    accepted = inspect.signature(cls).parameters      # the constructor's, without self
     kwargs = {"lr": cfg.lr}
     if cfg.weight_decay and "weight_decay" in accepted:
         kwargs["weight_decay"] = cfg.weight_decay

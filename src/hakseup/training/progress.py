@@ -23,9 +23,9 @@ import math
 import shutil
 import sys
 
+from ..i18n import t
 from ..monitor.bars import in_notebook, tqdm_class
 from .callbacks import Callback
-from ..i18n import t
 
 __all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_progress",
            "progress_callbacks"]

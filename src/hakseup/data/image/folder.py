@@ -23,9 +23,9 @@ import numpy as np
 
 from ...config import DataConfig
 from ...errors import DataError
+from ...i18n import t
 from ..bundle import ImageData
 from .decode import decode_all, is_image_file, probe_images, warn_unreadable
-from ...i18n import t
 
 __all__ = ["FolderImages", "is_image_source", "read_image_source", "scan_folder", "scan_table",
            "list_images", "image_settings", "SPLIT_NAMES"]
@@ -53,7 +53,9 @@ def _nfc(name: str) -> str:
 
 def is_image_source(cfg: DataConfig) -> bool:
     """Whether ``data.path`` names images: a folder, or a table with ``data.image_col``."""
-    return bool(cfg.path) and (Path(cfg.path).is_dir() or bool(cfg.image_col))
+    if not cfg.path:
+        return False
+    return Path(cfg.path).is_dir() or bool(cfg.image_col)
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -85,6 +87,9 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
         raise DataError(t("error.data.image_folder.no_sub_folders_images", root=root, n=n) if n
                         else t("error.data.image_folder.no_sub_folders", root=root))
     names = {SPLIT_NAMES.get(d.name.lower()) for d in subs}
+    paths: list[Path]
+    labels: list[str]
+    split: list[str] | None
     if None not in names and "train" in names:
         paths, labels, split = [], [], []
         for d in subs:
@@ -106,7 +111,7 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
 
 def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool = True,
                delimiter: str | None = None, need_target: bool = True
-               ) -> tuple[list[Path], list[str] | None, "object"]:
+               ) -> tuple[list[Path], list[str] | None, object]:
     """(files, label per file or None, the table) of a CSV with a column of image paths."""
     from ...io.reader import read_csv
 
@@ -115,7 +120,7 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
     except DataError as e:
         if need_target or "only one column" not in str(e):
             raise
-        import pandas as pd   # a bare list of paths (one column) is fine for predicting
+        import pandas as pd  # a bare list of paths (one column) is fine for predicting
 
         df = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
     if image_col not in df.columns:
@@ -165,14 +170,20 @@ def _sorted_classes(labels: list[str]) -> list[str]:
         return sorted(names)
 
 
-def read_image_source(cfg: DataConfig, progress: bool = True):
+def read_image_source(cfg: DataConfig, progress: bool = True) -> FolderImages:
     """The images of ``data.path`` (folder or table), decoded once, as ``ImageData``."""
+    if not cfg.path:
+        raise DataError(t("error.data.datasets.data_given_dataset"))
+    split: list[str] | None = None
     if Path(cfg.path).is_dir():
         paths, labels, split = scan_folder(cfg.path)
     else:
-        paths, labels, _ = scan_table(cfg.path, cfg.image_col, cfg.target, cfg.header,
-                                      cfg.delimiter)
-        split = None
+        # is_image_source chose this: a path that is not a folder is a table with image_col
+        assert cfg.image_col is not None
+        paths, table_labels, _ = scan_table(cfg.path, cfg.image_col, cfg.target, cfg.header,
+                                            cfg.delimiter)
+        assert table_labels is not None   # need_target (the default): a label per file
+        labels = table_labels
     classes = _sorted_classes(labels)
     if len(classes) < 2:
         raise DataError(t("error.data.image_folder.single_class_classification", path=cfg.path,

@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -32,6 +34,8 @@ class ImagePreprocessor:
     given to ``predict`` are decoded the same way."""
 
     kind = "image"
+    mean_: list[float]      # per channel, on the [0, 1] scale; set by fit / from_dict
+    std_: list[float]
 
     def __init__(self, max_value: float = 255.0, normalize: bool = True,
                  decode: dict | None = None):
@@ -39,7 +43,7 @@ class ImagePreprocessor:
         self.normalize = normalize
         self.decode = dict(decode or {})
 
-    def fit(self, images: np.ndarray, chunk: int = 4096) -> "ImagePreprocessor":
+    def fit(self, images: np.ndarray | _RowView, chunk: int = 4096) -> ImagePreprocessor:
         """Per-channel mean and std of ``images`` ((N, H, W) or (N, C, H, W)), summed in chunks
         in float64 so a memory-mapped array is never loaded whole."""
         n = len(images)
@@ -94,7 +98,7 @@ class ImagePreprocessor:
                 "mean": self.mean_, "std": self.std_, "decode": self.decode}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ImagePreprocessor":
+    def from_dict(cls, d: dict) -> ImagePreprocessor:
         self = cls(d["max_value"], d["normalize"], d.get("decode"))
         # Runs saved before per-channel statistics hold one number for all channels.
         self.mean_ = d["mean"] if isinstance(d["mean"], list) else [d["mean"]]
@@ -167,7 +171,7 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
                             decode=getattr(raw, "decode", None))
     train_rows = parts["train"] if rows is None else rows[parts["train"]]
     pre.fit(raw.images[np.sort(train_rows)] if not lazy else _RowView(raw.images, train_rows))
-    splits = {}
+    splits: dict[str, Split | DatasetSplit] = {}
     for k, ix in parts.items():
         rix = ix if rows is None else rows[ix]
         if lazy:
@@ -184,9 +188,10 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
     schema = Schema(task="binary" if n_classes == 2 else "multiclass", input_kind="image",
                     input_shape=shape, n_outputs=n_classes, target="label",
                     class_names=list(raw.class_names))
-    info = {"rows": {k: len(v) for k, v in splits.items()},
-            "class_counts": {raw.class_names[c]: int(n) for c, n in
-                             zip(*np.unique(labels[parts["train"]], return_counts=True))}}
+    info: dict[str, Any] = {
+        "rows": {k: len(v) for k, v in splits.items()},
+        "class_counts": {raw.class_names[c]: int(n) for c, n in
+                         zip(*np.unique(labels[parts["train"]], return_counts=True))}}
     if getattr(raw, "paths", None):
         info["paths"] = {k: [raw.paths[i] for i in ix] for k, ix in parts.items()}
         d = pre.decode

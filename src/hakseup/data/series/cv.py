@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError
-from ..bundle import DataBundle
 from ...i18n import t
+from ..bundle import DataBundle
 
 __all__ = ["rolling_origin_folds", "series_fold_bundles"]
 
@@ -52,7 +52,7 @@ def series_fold_bundles(df: pd.DataFrame, cfg, seed: int, folds: int, defaults: 
     sf = prepare_series(df, cfg, defaults, source)       # parsed, sorted, gaps filled once
     frame = sf.df.rename_axis(sf.time_col).reset_index()
     plain = dataclasses.replace(cfg, time_col=sf.time_col, target=sf.target, fill_gaps=False)
-    for k, (train_rows, test_rows) in enumerate(rolling_origin_folds(len(frame), folds)):
+    for k, (_train_rows, test_rows) in enumerate(rolling_origin_folds(len(frame), folds)):
         end = int(test_rows[-1]) + 1
         fold_cfg = dataclasses.replace(plain, test_size=float(len(test_rows)))
         yield k, series_bundle(frame.iloc[:end], fold_cfg, seed + k, defaults, source)

@@ -2,10 +2,11 @@
 
 ``parse_dates`` accepts, for a whole column: real datetimes; year-only (``1821``); year-month
 (``2020-01``, ``2020/1``); a year without its century and a month (``1-01``, ``49-12``: a
-two-digit year is taken in the latest century that does not put it in the future); month names with or without a year
-(``Jan-49``, ``January 2020``, ``Jan`` … counted forward from year 2000 in row order); quarters
-(``2020Q1``, ``2020-Q1``, ``Q1 2020``); and anything pandas parses (day first with
-``dayfirst``). A column that does not parse is one ``DataError`` naming a few of the values.
+two-digit year is taken in the latest century that does not put it in the future); month
+names with or without a year (``Jan-49``, ``January 2020``, ``Jan`` … counted forward from
+year 2000 in row order); quarters (``2020Q1``, ``2020-Q1``, ``Q1 2020``); and anything pandas
+parses (day first with ``dayfirst``). A column that does not parse is one ``DataError``
+naming a few of the values.
 
 Example:
     >>> list(parse_dates(pd.Series(["1-01", "1-02"])).strftime("%Y-%m"))
@@ -29,7 +30,8 @@ __all__ = ["parse_dates", "season_from_freq"]
 
 _MONTHS = {m.lower(): i + 1 for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
-_QUARTER = [re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$"), re.compile(r"^[Qq]([1-4])\s*-?\s*(\d{4})$")]
+_QUARTER = [re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$"),
+            re.compile(r"^[Qq]([1-4])\s*-?\s*(\d{4})$")]
 
 
 def _century(yy: np.ndarray) -> np.ndarray:

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...config import DataConfig
 from ...errors import DataError
+from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
+from ..splits import holdout_indices
 from .columns import infer_kinds, infer_task, resolve_target
 from .preprocess import TablePreprocessor, category_width, embedding_size
-from ..splits import holdout_indices
-from ...i18n import t
 
 # infer_kinds, infer_task, resolve_target, TablePreprocessor and embedding_size are re-exported:
 # they lived here before columns.py and preprocess.py were split out.
@@ -169,9 +170,10 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
     df, target, kinds = plan.df, plan.target, plan.kinds
     notices = list(plan.notices)
     if indices is None:
-        indices = holdout_indices(len(df), cfg.val_size, cfg.test_size, seed,
-                                  stratify=plan.labels())
-    tr, va, te = indices
+        tr, va, te = holdout_indices(len(df), cfg.val_size, cfg.test_size, seed,
+                                     stratify=plan.labels())
+    else:
+        tr, va, te = indices
     pre = _fit_preprocessor(plan, cfg, tr)
     splits, missing_counts = _transform_splits(plan, pre, tr, va, te)
     if missing_counts:
@@ -241,10 +243,11 @@ def _transform_splits(plan: TablePlan, pre: TablePreprocessor, tr: np.ndarray, v
 def _table_info(plan: TablePlan, pre: TablePreprocessor, splits: dict, notices: list[str],
                 missing_counts: dict, cats: list[str], cards: list[int]) -> dict:
     """Rows, notices and the data summary the report shows."""
-    info = {"rows": {k: len(v) for k, v in splits.items()}, "notices": notices,
-            "summary": {"columns used": len(plan.kinds),
-                        "numeric / categorical": f"{len(pre.numeric_)} / {len(cats)}",
-                        "missing values imputed": sum(missing_counts.values())}}
+    info: dict[str, Any] = {
+        "rows": {k: len(v) for k, v in splits.items()}, "notices": notices,
+        "summary": {"columns used": len(plan.kinds),
+                    "numeric / categorical": f"{len(pre.numeric_)} / {len(cats)}",
+                    "missing values imputed": sum(missing_counts.values())}}
     if cats:
         info["summary"]["categorical encoding (tabular model)"] = ", ".join(
             f"{c}: {n} levels → {' '.join(map(str, reversed(category_width(n))))}"

@@ -6,8 +6,9 @@ vocabularies (index 0 is "unknown or missing"; levels rarer than a minimum count
 validation, test and new data, so training, cross-validation and prediction agree.
 
 Example:
-    >>> pre = TablePreprocessor(kinds, target="output", task="multiclass").fit(train_df)  # doctest: +SKIP
-    >>> (x_num, x_cat), y = pre.transform_inputs(test_df)                               # doctest: +SKIP
+    >>> pre = TablePreprocessor(kinds, target="output",
+    ...                         task="multiclass").fit(train_df)          # doctest: +SKIP
+    >>> (x_num, x_cat), counts = pre.transform_inputs(test_df)           # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pandas as pd
 import torch
 
 from ...errors import DataError
-from .columns import datetime_parts, natural_key
 from ...i18n import t
+from .columns import datetime_parts, natural_key
 
 __all__ = ["TablePreprocessor", "embedding_size", "category_width", "smooth_clip", "OTHER",
            "SCALINGS", "ONE_HOT_MAX", "EMBEDDING_MAX"]
@@ -45,9 +46,10 @@ def smooth_clip(z: np.ndarray, bound: float = CLIP) -> np.ndarray:
 
 def _spike(filled: np.ndarray) -> float | None:
     """The floor or ceiling value that at least ``SPIKE_SHARE`` of a many-valued column's rows
-    hold (a zero-inflated amount: "spent nothing"; a censored one), or None. Robust scaling maps it and its neighbours to nearly the
-    same number, so the step at its edge — which trees find at once — would be a sliver for
-    the network; a 0/1 flag beside the scaled value keeps it (creditcard: +3.5 points)."""
+    hold (a zero-inflated amount: "spent nothing"; a censored one), or None. Robust scaling
+    maps it and its neighbours to nearly the same number, so the step at its edge — which
+    trees find at once — would be a sliver for the network; a 0/1 flag beside the scaled
+    value keeps it (creditcard: +3.5 points)."""
     if len(filled) < 20:
         return None
     values, counts = np.unique(filled, return_counts=True)
@@ -148,7 +150,7 @@ class TablePreprocessor:
                 for part, values in datetime_parts(df[col]).items():
                     yield f"{col}.{part}", values.to_numpy(dtype=np.float64, na_value=np.nan)
 
-    def fit(self, df: pd.DataFrame, rows: np.ndarray | None = None) -> "TablePreprocessor":
+    def fit(self, df: pd.DataFrame, rows: np.ndarray | None = None) -> TablePreprocessor:
         """Learn every statistic from ``df`` (only its ``rows``, when given: the training rows,
         without copying them out of the frame)."""
         self.numeric_ = []
@@ -251,7 +253,7 @@ class TablePreprocessor:
         was imputed or unknown."""
         if not self.fitted_:
             raise RuntimeError("TablePreprocessor is not fitted; call fit() on training rows.")
-        stats = {"imputed": {}, "unknown": {}}
+        stats: dict[str, dict[str, int]] = {"imputed": {}, "unknown": {}}
         n = len(df) if rows is None else len(rows)
         both = self.scaling == "robust+quantile"
         x_num = np.empty((n, len(self.numeric_features())), dtype=np.float32)
@@ -289,6 +291,7 @@ class TablePreprocessor:
             x_cat[:, j] = codes
         xn = torch.from_numpy(x_num)
         if self.layout in ("sequence", "image"):
+            assert self.sequence_shape is not None   # prepare_table sets it for these layouts
             return (xn.reshape(n, *self.sequence_shape),), stats
         return (xn, torch.from_numpy(x_cat)), stats
 
@@ -331,7 +334,7 @@ class TablePreprocessor:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TablePreprocessor":
+    def from_dict(cls, d: dict) -> TablePreprocessor:
         d = dict(d)
         if d.get("sequence_shape"):
             d["sequence_shape"] = tuple(d["sequence_shape"])
