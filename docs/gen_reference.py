@@ -33,6 +33,9 @@ __all__ = ["config_keys", "cli_commands", "config_page", "cli_page", "packages_p
            "package_graph"]
 
 SECTIONS = ("data", "model", "train", "output", "evaluation")
+# Front matter of the wide reference pages: Material hides the left navigation, so that the
+# tables get the width.
+WIDE = ["---", "hide:", "  - navigation", "---", ""]
 
 WORDS = {
     "en": {
@@ -43,16 +46,17 @@ WORDS = {
             "set in a YAML file (`section: {key: value}`), with its flag where it has one, "
             "or with `--set section.key=VALUE` on any command that takes a config; "
             "priority: defaults < recipe < config file < flags < `--set`. "
-            "`hakseup train --print-config` prints every key with its value."),
+            "`hakseup train --print-config` prints every key with its value. A path in a config "
+            "file is relative to that file; a path given as a flag, to the current folder."),
         "tune_intro": (
             "The optional `tune` section is a search space for `hakseup tune`: a mapping "
             "of `section.key` to a range (`{low, high, log, step}`) or a list of choices; "
             "see [Tuning](../tuning.md)."),
         "section": "Section",
-        "head_config": ("key", "type", "default", "allowed", "flag", "meaning"),
+        "head_config": ("key", "meaning", "type", "default", "allowed", "flag"),
         "keys": "{n} keys.",
         "null": "unset",
-        "path": "a path (relative to the config file, or to the current folder for a flag)",
+        "path": "a path",
         "any": "any",
         "cli_title": "Command-line reference",
         "cli_intro": (
@@ -65,6 +69,7 @@ WORDS = {
             "129 SIGHUP)."),
         "global": "Options of `hakseup` itself",
         "head_cli": ("flag", "value", "default", "meaning"),
+        "head_commands": ("command", "does"),
         "positional": "argument",
         "usage": "Usage",
         "switch": "switch",
@@ -84,17 +89,18 @@ WORDS = {
             "(`src/hakseup/config/schema.py`)의 필드 메타데이터에서 만들어집니다. 키는 YAML "
             "파일(`section: {key: value}`), 해당 플래그, 또는 설정을 받는 모든 명령의 "
             "`--set section.key=VALUE`로 정합니다. 우선순위: 기본값 < 레시피 < 설정 파일 < "
-            "플래그 < `--set`. `hakseup train --print-config`는 모든 키와 값을 출력합니다. "
+            "플래그 < `--set`. `hakseup train --print-config`는 모든 키와 값을 출력합니다. 설정 "
+            "파일 안의 경로는 그 파일 기준, 플래그로 준 경로는 현재 폴더 기준입니다. "
             "설명은 한국어 카탈로그에 있는 것은 한국어로, 없는 것은 영어로 보입니다."),
         "tune_intro": (
             "선택 항목인 `tune` 섹션은 `hakseup tune`의 탐색 공간입니다. `section.key`를 범위"
             "(`{low, high, log, step}`)나 선택지 목록에 대응시킵니다. "
             "[튜닝](../tuning.md)을 보세요."),
         "section": "섹션",
-        "head_config": ("키", "타입", "기본값", "허용 값", "플래그", "설명"),
+        "head_config": ("키", "설명", "타입", "기본값", "허용 값", "플래그"),
         "keys": "키 {n}개.",
         "null": "없음",
-        "path": "경로 (설정 파일 기준, 플래그는 현재 폴더 기준)",
+        "path": "경로",
         "any": "아무 값",
         "cli_title": "명령줄 참조",
         "cli_intro": (
@@ -106,6 +112,7 @@ WORDS = {
             "130 중단(SIGTERM 143, SIGHUP 129)."),
         "global": "`hakseup` 자체의 옵션",
         "head_cli": ("플래그", "값", "기본값", "설명"),
+        "head_commands": ("명령", "하는 일"),
         "positional": "인자",
         "usage": "사용법",
         "switch": "스위치",
@@ -265,7 +272,7 @@ def config_page(lang: str = "en") -> str:
     set_language(lang)
     try:
         keys = config_keys()
-        out = [f"# {w['config_title']}", "", w["config_intro"], ""]
+        out = [*WIDE, f"# {w['config_title']}", "", w["config_intro"], ""]
         for section in SECTIONS:
             rows = [k for k in keys if k["section"] == section]
             out += [f"## `{section}`", "", w["keys"].format(n=len(rows)), "",
@@ -283,9 +290,8 @@ def config_page(lang: str = "en") -> str:
                 anchor = f'<a id="{k["key"]}"></a>'
                 flag = ", ".join(_code(f) for f in flags.get(k["key"], []))
                 out.append("| " + " | ".join(_cell(c) for c in (
-                    f"{anchor}{_code(k['key'])}", _type_text(k["type"]),
-                    _value(k["default"], lang), "; ".join(allowed) or w["any"], flag,
-                    _help(k, lang))) + " |")
+                    f"{anchor}{_code(k['key'])}", _help(k, lang), _type_text(k["type"]),
+                    _value(k["default"], lang), "; ".join(allowed) or w["any"], flag)) + " |")
             out.append("")
         out += ["## `tune`", "", w["tune_intro"], ""]
         return "\n".join(out)
@@ -327,14 +333,13 @@ def cli_page(lang: str = "en") -> str:
     set_language(lang)
     try:
         parser, commands = cli_commands()
-        out = [f"# {w['cli_title']}", "", w["cli_intro"], "",
-               "| | |", "|---|---|"]
+        out = [*WIDE, f"# {w['cli_title']}", "", w["cli_intro"], "",
+               "| " + " | ".join(w["head_commands"]) + " |", "|---|---|"]
         out += [f"| [`hakseup {name}`](#hakseup-{name}) | {_cell(help_)} |"
                 for name, _, help_ in commands]
         out += ["", f"## {w['global']}", ""] + _option_rows(parser, lang) + [""]
         for name, sub, help_ in commands:
-            usage = sub.format_usage().strip()
-            usage = usage.split(":", 1)[1].strip() if ":" in usage else usage
+            usage = sub.format_usage().rstrip()    # as --help prints it (the indent fits "usage:")
             out += [f"## `hakseup {name}` {{#hakseup-{name}}}", "",
                     _cell(sub.description or help_), "", f"**{w['usage']}**", "",
                     "```text", usage, "```", ""]

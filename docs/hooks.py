@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import re
 import sys
@@ -50,7 +51,7 @@ def _language(page, config) -> str:
 
 
 def message_block(key: str, lang: str) -> str:
-    """The message as the command line shows it, in a text block."""
+    """The message as the command line shows it, in a block that wraps."""
     from hakseup.i18n import catalog
 
     text = catalog(lang).get(key) or catalog("en").get(key)
@@ -60,7 +61,11 @@ def message_block(key: str, lang: str) -> str:
         text = catalog(lang)["cli.error"].replace("{message}", text)
     elif key.startswith(("warn.", "warning.")):
         text = catalog(lang)["cli.warning"].replace("{message}", text)
-    return "```text\n" + text + "\n```"
+    # ``{value!r}``, ``{diff:.2e}``: the reader needs the name of what is filled in, not its format.
+    text = re.sub(r"\{(\w+)[!:][^{}]*\}", r"{\1}", text)
+    # A wrapped block, not a fenced one: a one-line message is long, and the fix is at its end.
+    return f'<pre class="hakseup-msg"><code>{html.escape(text)}</code></pre>'
+
 
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
