@@ -29,8 +29,15 @@ SRC = ROOT / "src"
 if str(SRC) not in sys.path:      # the build works from a checkout without an install
     sys.path.insert(0, str(SRC))
 
-__all__ = ["config_keys", "cli_commands", "config_page", "cli_page", "packages_page", "pages",
-           "package_graph"]
+__all__ = [
+    "cli_commands",
+    "cli_page",
+    "config_keys",
+    "config_page",
+    "package_graph",
+    "packages_page",
+    "pages",
+]
 
 SECTIONS = ("data", "model", "train", "output", "evaluation")
 # Front matter of the wide reference pages: Material hides the left navigation, so that the
