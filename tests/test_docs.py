@@ -169,3 +169,14 @@ def test_mkdocs_build_strict(tmp_path):
         assert (tmp_path / "site" / page).is_file(), page
     html = (tmp_path / "site" / "ko" / "troubleshooting" / "index.html").read_text("utf-8")
     assert "hakseup: 오류:" in html
+
+
+def test_the_hand_written_pages_exist_in_both_languages():
+    english = {p.relative_to(DOCS) for p in DOCS.rglob("*.md") if not p.name.endswith(".ko.md")}
+    korean = {p.relative_to(DOCS).with_name(p.name.replace(".ko.md", ".md"))
+              for p in DOCS.rglob("*.ko.md")}
+    assert korean <= english                      # no Korean page without its English one
+    generated = {Path("reference", f"{n}.md") for n in ("config", "cli", "packages")}
+    # The Python API is rendered from the (English) docstrings.
+    missing = english - korean - generated - {Path("reference", "api.md")}
+    assert not missing, f"pages without a Korean translation: {sorted(map(str, missing))}"
