@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The hostile corpora's case modules (tests/hostile/) serve the run/ tests' servers too.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
 
 # Quick settings for runs inside tests: tiny, silent, deterministic.
 FAST = ["--epochs", "2", "--no-progress", "--no-tensorboard"]
@@ -21,10 +25,18 @@ def _isolate(tmp_path, monkeypatch):
     # English whatever the machine's locale (LANG=ko_KR.UTF-8 would make messages Korean);
     # tests of the Korean messages set the language themselves.
     monkeypatch.setenv("HAKSEUP_LANG", "en")
+    handlers = _signal_handlers()
     yield
     from hakseup.i18n import set_language
 
     set_language(None)
+    # No test may leave a signal handler behind: a suite once ended up ignoring SIGTERM.
+    assert _signal_handlers() == handlers, "a signal handler was left installed"
+
+
+def _signal_handlers() -> dict:
+    return {name: signal.getsignal(getattr(signal, name))
+            for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
 
 @pytest.fixture
@@ -150,18 +162,6 @@ def http_dir(tmp_path):
     yield root, f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-# Files whose tests are long as a whole (each fuzz test trains hundreds of times): marked
-# ``slow`` here, so they run in .ci/run's second pass (``-m slow``), not in the README's command.
-SLOW_FILES = {"test_fuzz.py"}
-
-
-@pytest.hookimpl(tryfirst=True)              # before -m deselects by marker
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name in SLOW_FILES:
-            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

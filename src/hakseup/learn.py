@@ -41,7 +41,7 @@ TEXT = Section("error.learn")   # the messages, in the language chosen (i18n cat
 def _short_names() -> dict[str, str]:
     """Short name → dotted key: the CLI flags' names first (``model`` is model.name,
     ``name`` output.name, ``data`` data.path), then every key whose name is unique."""
-    from .cli.common import FLAGS, SWITCHES
+    from .config.flags import FLAGS, SWITCHES
     from .config import RunConfig
 
     names: dict[str, str] = {}

@@ -18,7 +18,7 @@ import torch
 
 from .errors import DataError
 from .experiment.experiment import Experiment, load_trained
-from .data.io.files import atomic_write_text
+from .io.files import atomic_write_text
 from .run.result import RunResult
 from .run.folder import load_run_config
 from .i18n import t
@@ -47,7 +47,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
     """Write ``output``: the ``keep`` input columns (identifiers, pass-through), then the
     predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
     text — when ``excel`` is set or the input had one (or was an Excel workbook)."""
-    from .data.io.reader import read_csv, source_info
+    from .io.reader import read_csv, source_info
     from .predict import is_image_run, predict_image_files
 
     if is_image_run(run):   # a folder, an image, or a CSV of image paths
@@ -89,7 +89,7 @@ def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
 def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None,
                   sheet: str | None = None) -> RunResult:
     """Metrics (next to the training-set baseline) of a run on a labelled table file."""
-    from .data.io.reader import read_csv
+    from .io.reader import read_csv
     from .evaluation.scoring import score_outputs
     from .models.forward import predict
 

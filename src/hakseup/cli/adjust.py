@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.io.reader import read_csv
+    from ..io.reader import read_csv
     from ..stats.causal import adjust
 
     r = adjust(read_csv(args.file), args.treatment, args.outcome, args.confounder)

@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..errors import HakseupError
     from ..experiment.export import export_run
-    from ..data.io.files import check_output_file
+    from ..io.files import check_output_file
     from ..run.check import check_run
 
     check_run(args.run)

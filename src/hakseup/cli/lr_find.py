@@ -8,9 +8,9 @@ from ..i18n import t
 import dataclasses
 import shlex
 
-from ..data.io.files import atomic_write_json
+from ..io.files import atomic_write_json
 from ..run.folder import Run
-from .common import FLAGS, SWITCHES, add_config_flags, config_from_args
+from .common import FLAGS, SWITCHES, add_config_flags, config_from_args, print_config
 
 EXAMPLES = """\
 examples:
@@ -39,14 +39,14 @@ def run(args: argparse.Namespace) -> int:
         raise HakseupError(t("error.cli.lr_find.find_needs_steps"))
     cfg = config_from_args(args)
     if args.print_config:
-        print(cfg.to_yaml(), end="")
+        print_config(cfg)
         return 0
     import numpy as np
 
-    curves = _sweep(cfg, args)
+    curves, name = _sweep(cfg, args)
     suggestions = [s for _, _, s in curves]
     median = float(np.median(suggestions))
-    with Run(cfg.output.root, f"lrfind-{cfg.run_name()}", cfg.output.dir,
+    with Run(cfg.output.root, f"lrfind-{name}", cfg.output.dir,
              kind="lr-find") as run:
         run.started()
         _plot(curves, cfg.train.seed, run.path / "plots" / "lr_find.png")
@@ -63,9 +63,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep(cfg, args) -> list[tuple]:
-    """One sweep per seed, each an Experiment whose one fit carries the LRSweep callback."""
-    from ..experiment.experiment import Experiment
+def _sweep(cfg, args) -> tuple[list[tuple], str]:
+    """One sweep per seed, each an Experiment whose one fit carries the LRSweep callback;
+    with the run name of the resolved config (the model ``auto`` chose)."""
+    from ..experiment import Experiment
     from ..training.lr_finder import LRSweep, suggest_lr, sweep_config
 
     curves = []
@@ -74,9 +75,10 @@ def _sweep(cfg, args) -> list[tuple]:
         cfg_k = dataclasses.replace(cfg, train=dataclasses.replace(train,
                                                                    seed=cfg.train.seed + k))
         sweep = LRSweep(args.start_lr, args.end_lr, args.steps)
-        Experiment(cfg_k).setup().fit(callbacks=[sweep])
+        exp = Experiment(cfg_k).setup()
+        exp.fit(callbacks=[sweep])
         curves.append((sweep.lrs, sweep.losses, suggest_lr(sweep.lrs, sweep.losses)))
-    return curves
+    return curves, exp.cfg.run_name()
 
 
 def _plot(curves: list[tuple], seed: int, path) -> None:

@@ -42,7 +42,7 @@ def _columns(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
-    from ..data.io.files import check_output_file
+    from ..io.files import check_output_file
     from ..predict import predict_file
     from ..run.check import check_run
 

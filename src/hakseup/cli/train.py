@@ -6,8 +6,8 @@ import argparse
 
 from ..i18n import t
 from ..startup_gc import collect_after_startup, quiet_start
-from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_table,
-                     print_wrapped)
+from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_config,
+                     print_table, print_wrapped)
 
 
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         cfg = config_from_args(args)
         if args.print_config:
-            print(cfg.to_yaml(), end="")
+            print_config(cfg)
             return 0
     from ..experiment.experiment import train
 

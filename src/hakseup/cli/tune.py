@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import add_config_flags, config_from_args, print_table
+from .common import add_config_flags, config_from_args, print_config, print_table
 
 EXAMPLES = """\
 examples:
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise HakseupError(t("error.cli.tune.study_names_study"))
     cfg = None if args.resume else config_from_args(args)
     if cfg is not None and args.print_config:
-        print(cfg.to_yaml(), end="")
+        print_config(cfg)
         return 0
     from ..experiment.tuning import tune
 

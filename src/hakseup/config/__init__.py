@@ -15,8 +15,31 @@ Example:
 
 from __future__ import annotations
 
-from .schema import (DataConfig, EvaluationConfig, ModelConfig, OutputConfig, RunConfig,
-                     TrainConfig, resolve_path, set_key)
+from .resolve import DataFacts, generic_model, generic_train, resolve
+from .schema import (
+                     AUTO,
+                     DataConfig,
+                     EvaluationConfig,
+                     ModelConfig,
+                     OutputConfig,
+                     RunConfig,
+                     TrainConfig,
+                     resolve_path,
+                     set_key,
+)
 
-__all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
-           "RunConfig", "set_key", "resolve_path"]
+__all__ = [
+                     "AUTO",
+                     "DataConfig",
+                     "DataFacts",
+                     "EvaluationConfig",
+                     "ModelConfig",
+                     "OutputConfig",
+                     "RunConfig",
+                     "TrainConfig",
+                     "generic_model",
+                     "generic_train",
+                     "resolve",
+                     "resolve_path",
+                     "set_key",
+]

@@ -14,8 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .schema import (DataConfig, ModelConfig, OutputConfig, RunConfig, resolve_path,
-                     set_key)
+from .schema import (DataConfig, ModelConfig, OutputConfig, RunConfig, given_keys,
+                     resolve_path, set_key)
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
 
@@ -25,7 +25,7 @@ __all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recip
 
 def read_yaml(path: str | os.PathLike) -> dict:
     """Read a YAML config file (safe loader, with limits); errors become one clear line."""
-    from ..data.io.files import check_input_file, read_head
+    from ..io.files import check_input_file, read_head
 
     p = Path(path)
     if not p.exists() and not p.is_symlink():
@@ -145,6 +145,7 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
     # everything the user set; see config/resolve.py).
     from .resolve import applies, with_table_defaults
 
+    given = given_keys(merged)        # what the user gave, before any default is added
     if recipe is None and applies(merged):
         merged = with_table_defaults(merged)
-    return RunConfig.from_dict(merged)
+    return RunConfig.from_dict(merged, given=given)

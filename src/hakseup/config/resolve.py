@@ -1,14 +1,33 @@
-"""Training settings resolved from the data, for sequence models.
+"""The one resolution of defaults: the values left at ``auto`` become values chosen from the
+data, once, in ``Experiment.setup`` (and for ``--print-config``), by ``resolve``.
+
+``resolve(config, facts)`` returns a new ``RunConfig`` in which no key is ``auto``; the config
+it was given is left as it was. What it needs about the data comes in as ``DataFacts`` (the
+kind of input, the number of training samples, the model ``model.name: auto`` picks), so this
+package never imports ``data`` or ``models``. A value the user gave is never replaced, even
+when it equals a generic default: only ``auto`` is resolved (``--epochs 30`` stays 30 on a
+sequence problem; ``--epochs auto`` asks for the data's choice). A key no one set is ``auto``
+by default. The resolved config is what the run folder saves and ``--print-config`` shows, so
+a saved run holds numbers and resolving it again changes nothing.
+
+What ``auto`` becomes (``GENERIC`` unless a rule below applies):
+
+- ``model.name``: the registry's choice for the data (``DataFacts.model``).
+- Sequences and series (``train.sequence_defaults``, on by default): batch size, epochs,
+  a cosine schedule and gradient clipping from the number of training samples
+  (``sequence_train_settings``).
+- A table run that starts from ``TABLE_DEFAULTS`` (a CSV, no recipe, model ``auto`` or
+  ``tabular``; applied under the user's keys by ``config.load``): epochs from the number of
+  rows (``table_epochs``).
 
 The generic defaults (30 epochs, batch 64, a constant learning rate, no clipping) suit a few
 thousand table rows; a UCR problem has 30-200 training series, where batch 64 means one step
-per epoch and 30 epochs means 30 steps. For sequence data, every training key still at its
-generic default is resolved here from the number of training samples — a few hundred
-optimizer steps in batches of 16-64, a cosine schedule and gradient clipping (recurrent
-networks need it; it costs a convolutional network nothing), the best-validation checkpoint
-scored — and the choice is
-written into the run's saved config and reported. Keys set to any other value are kept;
-``train.sequence_defaults: false`` keeps every generic default.
+per epoch and 30 epochs means 30 steps. For sequence data, every training key left at
+``auto`` is resolved from the number of training samples — a few hundred optimizer steps in
+batches of 16-64, a cosine schedule and gradient clipping (recurrent networks need it; it
+costs a convolutional network nothing), the best-validation checkpoint scored — and the
+choice is written into the run's saved config and reported. Keys set to any other value are
+kept; ``train.sequence_defaults: false`` keeps every generic default.
 
 For sequences (``--layout sequence``, not forecasting windows) with fewer than
 ``SMALL_SEQUENCES`` training series, two more choices, from the UCR benchmark
@@ -29,20 +48,184 @@ Example:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from .. import i18n
+from .schema import ModelConfig, RunConfig, TrainConfig
+from .values import AUTO
 
-__all__ = ["sequence_train_settings", "apply_sequence_defaults", "TARGET_STEPS",
-           "table_epochs", "apply_table_epochs", "TABLE_STEPS", "SMALL_SEQUENCES",
-           "SEQUENCE_ENSEMBLE", "RECURRENT_LR", "TABLE_DEFAULTS", "applies",
-           "with_table_defaults"]
+__all__ = [
+    "GENERIC",
+    "RECURRENT_LR",
+    "SEQUENCE_ENSEMBLE",
+    "SMALL_SEQUENCES",
+    "TABLE_DEFAULTS",
+    "TABLE_EPOCHS",
+    "TABLE_STEPS",
+    "TARGET_STEPS",
+    "DataFacts",
+    "applies",
+    "generic_model",
+    "generic_train",
+    "resolution_notices",
+    "resolve",
+    "sequence_train_settings",
+    "table_epochs",
+    "with_table_defaults",
+]
 
 TARGET_STEPS = 300          # optimizer steps a small sequence problem gets by default
 TABLE_STEPS = 4000          # optimizer steps past which a large table gets fewer epochs
+TABLE_EPOCHS = 200          # a table run's epochs (fewer for a large table: table_epochs)
 SMALL_SEQUENCES = 1000      # training series below which the choices above are made
 SEQUENCE_ENSEMBLE = 4       # cnn members for a small sequence problem
 RECURRENT_LR = 0.01         # lstm/gru learning rate for a small sequence problem
+
+# What ``auto`` means where the data says nothing more (the digits MLP's settings).
+GENERIC: dict[str, Any] = {
+    "train.epochs": 30, "train.batch_size": 64, "train.lr": 1e-3, "train.scheduler": "none",
+    "train.grad_clip": None, "train.monitor": "val_loss", "model.ensemble": 1,
+}
+SEQUENCE_KINDS = ("sequence", "series")
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What ``resolve`` reads about the loaded data.
+
+    Args:
+        input_kind: ``table``, ``sequence``, ``series`` or ``image`` (``Schema.input_kind``).
+        n_train: training samples (rows, series or windows).
+        model: the model ``model.name: auto`` picks for this data (the registry's
+            ``default_model_name``: the registry knows which models exist).
+        window, season: a series' window and season, as the data layer chose them for
+            ``data.window`` and ``data.season`` left unset (saved, so that the run is rebuilt
+            with the same inputs from other rows).
+    """
+
+    input_kind: str
+    n_train: int
+    model: str = "mlp"
+    window: int | None = None
+    season: int | None = None
+
+    @classmethod
+    def of(cls, bundle: Any, model: str) -> DataFacts:
+        """The facts of a ``DataBundle`` (read by duck typing: ``schema``, ``train`` and, for
+        a series, the window its inputs span and the season ``info`` records)."""
+        schema = bundle.schema
+        if schema.input_kind != "series":
+            return cls(schema.input_kind, len(bundle.train), model)
+        season = (getattr(bundle, "info", None) or {}).get("series", {}).get("season")
+        return cls(schema.input_kind, len(bundle.train), model, window=schema.input_shape[0],
+                   season=None if season is None else int(season))
+
+
+def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
+    """A new config with every ``auto`` value chosen from ``facts`` (see the module doc).
+
+    >>> cfg = RunConfig.from_dict({"train": {"epochs": 30}})
+    >>> out = resolve(cfg, DataFacts("sequence", 40, model="cnn"))
+    >>> out.train.epochs, out.train.batch_size, out.train.scheduler, out.model.name
+    (30, 16, 'cosine', 'cnn')
+    >>> cfg.train.batch_size                    # the config given is left as it was
+    'auto'
+    """
+    model = facts.model if cfg.model.name == AUTO else cfg.model.name
+    chosen = {**GENERIC, **_choices(cfg, facts, model)}
+    values: dict[str, dict[str, Any]] = {"train": {}, "model": {"name": model}, "data": {}}
+    for key in ("window", "season"):              # None: the data layer's choice, recorded
+        if getattr(cfg.data, key) is None and getattr(facts, key) is not None:
+            values["data"][key] = getattr(facts, key)
+    for key, value in chosen.items():
+        section, name = key.split(".")
+        if getattr(getattr(cfg, section), name) == AUTO:
+            values[section][name] = value
+    new = copy.deepcopy(cfg)              # shares no list or mapping with the config given
+    return dataclasses.replace(new, train=dataclasses.replace(new.train, **values["train"]),
+                               model=dataclasses.replace(new.model, **values["model"]),
+                               data=dataclasses.replace(new.data, **values["data"]))
+
+
+def resolution_notices(cfg: RunConfig, facts: DataFacts) -> list[str]:
+    """The report's lines on what the data chose for ``cfg`` (its ``auto`` keys), or none."""
+    model = facts.model if cfg.model.name == AUTO else cfg.model.name
+    auto = lambda key: getattr(getattr(cfg, key.split(".")[0]), key.split(".")[1]) == AUTO
+    notes = []
+    sequence = {k: v for k, v in _sequence_choices(cfg, facts, model).items() if auto(k)}
+    if sequence:
+        notes.append(i18n.t("notice.models.auto_train.sequence_settings", n_train=facts.n_train,
+                            settings=", ".join(f"{k.removeprefix('train.')}={v}"
+                                               for k, v in sequence.items())))
+    epochs = _table_epochs_choice(cfg, facts)
+    if auto("train.epochs") and epochs is not None and epochs != TABLE_EPOCHS \
+            and facts.input_kind == "table":
+        notes.append(i18n.t("notice.models.auto_train.table_epochs", n_train=facts.n_train,
+                            epochs=epochs, steps=TABLE_STEPS, default=TABLE_EPOCHS))
+    return notes
+
+
+def generic_train(train: TrainConfig) -> TrainConfig:
+    """``train`` with its ``auto`` values at the generic ones: what a ``Trainer`` built
+    without an ``Experiment`` (no data known yet) uses.
+
+    >>> generic_train(TrainConfig()).epochs, generic_train(TrainConfig(epochs=3)).epochs
+    (30, 3)
+    """
+    return dataclasses.replace(train, **_generic(train, "train"))
+
+
+def generic_model(model: ModelConfig) -> ModelConfig:
+    """``model`` with its ``auto`` values but the name at the generic ones (a model built
+    from a config no data resolved)."""
+    return dataclasses.replace(model, **_generic(model, "model"))
+
+
+def _generic(section: Any, name: str) -> dict[str, Any]:
+    return {key.split(".")[1]: value for key, value in GENERIC.items()
+            if key.startswith(name + ".") and getattr(section, key.split(".")[1]) == AUTO}
+
+
+def _choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str, Any]:
+    """The data's choice for each key it decides (applied where the key is ``auto``)."""
+    out = _sequence_choices(cfg, facts, model)
+    epochs = _table_epochs_choice(cfg, facts)
+    if epochs is not None:
+        out["train.epochs"] = epochs
+    return out
+
+
+def _sequence_choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str, Any]:
+    """Sequences and series: batch size, epochs, schedule and clipping from the data size;
+    for a small sequence problem the checkpoint by the training loss (unless early
+    stopping, which needs the validation loss, is on), a cnn ensemble and the recurrent
+    learning rate."""
+    t = cfg.train
+    if facts.input_kind not in SEQUENCE_KINDS or not t.sequence_defaults:
+        return {}
+    out = {f"train.{k}": v for k, v in sequence_train_settings(facts.n_train).items()}
+    if facts.input_kind == "sequence" and facts.n_train < SMALL_SEQUENCES:
+        if t.patience is None:
+            out["train.monitor"] = "train_loss"
+        if model == "cnn":
+            out["model.ensemble"] = SEQUENCE_ENSEMBLE
+        if model in ("lstm", "gru"):
+            out["train.lr"] = RECURRENT_LR
+    return out
+
+
+def _table_epochs_choice(cfg: RunConfig, facts: DataFacts) -> int | None:
+    """A run that started from ``TABLE_DEFAULTS``: its epochs, scaled to a table's rows."""
+    if facts.input_kind in SEQUENCE_KINDS or not applies(cfg.to_dict()):
+        return None
+    if facts.input_kind != "table":
+        return TABLE_EPOCHS
+    batch = cfg.train.batch_size
+    return table_epochs(facts.n_train, batch if isinstance(batch, int) else
+                        GENERIC["train.batch_size"], TABLE_EPOCHS)
 
 
 def sequence_train_settings(n_train: int) -> dict:
@@ -54,42 +237,6 @@ def sequence_train_settings(n_train: int) -> dict:
     # what gets scored, and stopping after epochs // 3 without improvement (on 8-10 validation
     # series) cut our LSTM on GunPoint from 0.853 to 0.493 (benchmarks/quality_series.py).
     return {"batch_size": batch, "epochs": epochs, "scheduler": "cosine", "grad_clip": 1.0}
-
-
-def apply_sequence_defaults(cfg, schema, n_train: int) -> list[str]:
-    """Set the train keys still at their generic defaults (sequence data only); returns a
-    notice for the report, or nothing."""
-    t = cfg.train
-    if schema.input_kind not in ("sequence", "series") or not getattr(t, "sequence_defaults",
-                                                                      True):
-        return []
-    generic = type(t)()
-    changed = {}
-    for key, value in sequence_train_settings(n_train).items():
-        if getattr(t, key) == getattr(generic, key):
-            setattr(t, key, value)
-            changed[key] = value
-    if schema.input_kind == "sequence" and n_train < SMALL_SEQUENCES:
-        changed.update(_small_sequence_choices(cfg, generic))
-    if not changed:
-        return []
-    return [i18n.t("notice.models.auto_train.sequence_settings", n_train=n_train,
-                   settings=", ".join(f"{k}={v}" for k, v in changed.items()))]
-
-
-def _small_sequence_choices(cfg, generic) -> dict:
-    """The checkpoint by the training loss (unless early stopping is on, which needs the
-    validation loss), a cnn ensemble and the recurrent learning rate, for keys still at
-    their generic defaults."""
-    changed = {}
-    t, m = cfg.train, cfg.model
-    if t.monitor == generic.monitor and t.patience is None:
-        t.monitor = changed["monitor"] = "train_loss"
-    if m.name == "cnn" and m.ensemble == type(m)().ensemble:
-        m.ensemble = changed["model.ensemble"] = SEQUENCE_ENSEMBLE
-    if m.name in ("lstm", "gru") and t.lr == generic.lr:
-        t.lr = changed["lr"] = RECURRENT_LR
-    return changed
 
 
 def table_epochs(n_train: int, batch_size: int, epochs: int) -> int:
@@ -107,25 +254,11 @@ def table_epochs(n_train: int, batch_size: int, epochs: int) -> int:
     return int(min(epochs, max(20, math.ceil(TABLE_STEPS / steps_per_epoch))))
 
 
-def apply_table_epochs(cfg, schema, n_train: int) -> list[str]:
-    """Scale the table default's epochs to the data (tables only, the epochs still the
-    table default's); returns a notice for the report, or nothing."""
-    default = TABLE_DEFAULTS["train"]["epochs"]
-    if schema.input_kind != "table" or cfg.train.epochs != default:
-        return []
-    epochs = table_epochs(n_train, cfg.train.batch_size, default)
-    if epochs == default:
-        return []
-    cfg.train.epochs = epochs
-    return [i18n.t("notice.models.auto_train.table_epochs", n_train=n_train, epochs=epochs,
-                   steps=TABLE_STEPS, default=default)]
-
-
 # ------------------------------------------------------------ the defaults a CSV table gets
 # The defaults a CSV table gets: what ``hakseup train --data FILE --target COL`` trains when
 # the user sets nothing else.
 #
-# The plain defaults in ``config.py`` were chosen for the offline digits MLP; on small real tables
+# The plain defaults in ``config/schema.py`` were chosen for the offline digits MLP; on small real tables
 # they lost to a logistic regression. A run on a table (a CSV, no time column, no recipe, the
 # model ``auto`` or ``tabular``) starts from ``TABLE_DEFAULTS`` instead, *underneath* the config
 # file, flags and ``--set``: whatever the user sets still wins, and ``--print-config`` shows every
@@ -141,7 +274,7 @@ def apply_table_epochs(cfg, schema, n_train: int) -> list[str]:
 TABLE_DEFAULTS: dict = {
     "model": {"hidden": [128, 64], "dropout": 0.1, "batch_norm": False, "ensemble": 4},
     "train": {"optimizer": "adamw", "lr": 0.001, "weight_decay": 0.01, "scheduler": "warmup",
-              "warmup_epochs": 2, "epochs": 200, "batch_size": 64},
+              "warmup_epochs": 2, "batch_size": 64},   # epochs: auto (TABLE_EPOCHS, scaled)
 }
 
 

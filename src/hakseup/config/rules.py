@@ -44,10 +44,13 @@ def check_together(cfg) -> None:
     if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
         raise ConfigError(i18n.t("error.config_rules.data_val_size", val_size=d.val_size,
                                  test_size=d.test_size))
-    if d.delimiter is not None:
-        from ..data.io.reader import check_delimiter
+    # Imported here: the reader imports pandas, which a config alone does not need at start-up.
+    from ..io.reader import valid_delimiter   # the one rule, shared with the readers
 
-        check_delimiter(d.delimiter)
+    if d.delimiter is not None and not valid_delimiter(d.delimiter):
+        raise ConfigError(i18n.t("error.data.reader.invalid_delimiter_single",
+                                 delimiter=d.delimiter))
+
 
 
 def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Callable) -> None:

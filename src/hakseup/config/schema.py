@@ -16,23 +16,24 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
+from .values import AUTO, Auto, check_value, resolve_path
 
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
-           "RunConfig", "set_key", "resolve_path"]
+           "RunConfig", "set_key", "resolve_path", "given_keys", "AUTO"]
 
-SCHEDULERS = ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
+SCHEDULERS = ["auto", "none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
 TASKS = ["auto", "binary", "multiclass", "regression"]
 LAYOUTS = ["auto", "table", "sequence", "image"]
 MODELS_HELP = "mlp, cnn, lstm, gru, tabular, linear, auto, or FILE.py:Class"
@@ -40,9 +41,13 @@ MAX_WIDTH = 65536          # a layer wider than this is a typo (10**9 would need
 
 
 def _f(default: Any = None, *, choices: list | None = None, min: float | None = None,
-       max: float | None = None, path: bool = False, help: str = "") -> Any:
-    """A config field; metadata drives validation and path resolution."""
-    meta = {"choices": choices, "min": min, "max": max, "path": path, "help": help}
+       max: float | None = None, path: bool = False, auto: bool | str = False,
+       help: str = "") -> Any:
+    """A config field; metadata drives validation and path resolution. ``auto``: the key
+    also takes ``auto``, a value ``config.resolve`` chooses from the data (``"none"``: kept
+    as None, which the data layer reads as "choose")."""
+    meta = {"choices": choices, "min": min, "max": max, "path": path, "auto": auto,
+            "help": help}
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -66,7 +71,8 @@ class DataConfig:
     encoding: str | None = _f(None, help="text encoding (utf-8, cp949, ...); detected if unset")
     sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
-    window: int | None = _f(None, min=1, help="past steps a forecaster reads (default 3 seasons)")
+    window: int | None = _f(None, min=1, auto="none",
+                            help="past steps a forecaster reads (auto: 3 seasons)")
     horizon: int = _f(1, min=1, help="future steps predicted")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) (y > 0)")
@@ -76,8 +82,9 @@ class DataConfig:
     duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
                          help="repeated timestamps: stop, or aggregate them")
     fill_gaps: bool = _f(True, help="add missing timestamps of a regular series (interpolated)")
-    season: int | None = _f(None, min=1, help="season length (default: from the frequency, "
-                                              "or the autocorrelation when irregular)")
+    season: int | None = _f(None, min=1, auto="none",
+                            help="season length (auto: from the frequency, or the "
+                                 "autocorrelation when irregular)")
     dayfirst: bool = _f(False, help="dates are written day first (31/01/2020)")
     val_size: float = _f(0.15, min=0, help="validation share (<1) or row count (>=1)")
     test_size: float = _f(0.15, min=0, help="test share (<1) or row count (>=1)")
@@ -115,7 +122,9 @@ class ModelConfig:
     activation: str = _f("relu", choices=["relu", "gelu", "tanh", "sigmoid", "silu"])
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
     linear_skip: bool = _f(False, help="tabular: a linear path beside the MLP (wide & deep)")
-    ensemble: int = _f(1, min=1, max=64, help="tabular, cnn: k members (mean prediction)")
+    ensemble: int | Auto = _f(AUTO, min=1, max=64, auto=True,
+                              help="tabular, cnn: k members (mean prediction; auto: 1, or 4 "
+                                   "for a table or a small sequence problem)")
     numeric_embedding: str = _f("none", choices=["none", "periodic"], help="tabular numbers")
     embedding_dim: int | None = _f(None, min=1, max=MAX_WIDTH,
                                    help="categorical embedding size (rule if unset)")
@@ -133,13 +142,20 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    epochs: int = _f(30, min=1, max=1_000_000, help="passes over the training data")
-    batch_size: int = _f(64, min=1)
-    lr: float = _f(1e-3, min=0, max=1e4, help="learning rate")
+    epochs: int | Auto = _f(AUTO, min=1, max=1_000_000, auto=True,
+                            help="passes over the training data (auto: 30, or from the data's "
+                                 "size for a table or sequences)")
+    batch_size: int | Auto = _f(AUTO, min=1, auto=True,
+                                help="samples per step (auto: 64, or from the data's size "
+                                     "for sequences)")
+    lr: float | Auto = _f(AUTO, min=0, max=1e4, auto=True,
+                          help="learning rate (auto: 0.001; 0.01 for lstm/gru on a small "
+                               "sequence problem)")
     optimizer: str = _f("adam", help="any torch.optim optimizer, e.g. adam, adamw, sgd")
     momentum: float | None = _f(None, min=0, max=1, help="momentum (sgd, rmsprop)")
     weight_decay: float = _f(0.0, min=0, max=1e4)
-    scheduler: str = _f("none", choices=SCHEDULERS)
+    scheduler: str = _f(AUTO, choices=SCHEDULERS,
+                        help="auto: none, or cosine for sequences (warmup for a table)")
     step_size: int = _f(10, min=1, help="epochs between decays (step)")
     gamma: float = _f(0.1, min=0, max=1e4,
                       help="decay factor (step, multistep, exponential, plateau)")
@@ -150,8 +166,11 @@ class TrainConfig:
     class_weight: str = _f("none", choices=["none", "balanced"],
                            help="weigh classes by inverse frequency in the loss")
     patience: int | None = _f(None, min=1, help="early stopping: epochs without improvement")
-    monitor: str = _f("val_loss", help="metric watched by early stopping and best checkpoint")
-    grad_clip: float | None = _f(None, min=0, max=1e30, help="clip gradient norm")
+    monitor: str = _f(AUTO, help="metric watched by early stopping and best checkpoint "
+                                 "(auto: val_loss; train_loss on a small sequence problem)")
+    grad_clip: float | None | Auto = _f(AUTO, min=0, max=1e30, auto=True,
+                                        help="clip gradient norm (auto: none; 1.0 for "
+                                             "sequences)")
     seed: int = _f(0, min=0, max=2**32 - 1, help="random seed (0..2**32-1, NumPy's range)")
     deterministic: bool = _f(False, help="torch deterministic algorithms")
     device: str = _f("auto", choices=["auto", "cpu", "cuda", "mps"])
@@ -171,8 +190,9 @@ class TrainConfig:
     verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],
                         help="quiet: only the final summary and errors; verbose: every logged "
                              "value each epoch")
-    sequence_defaults: bool = _f(True, help="sequence data: train keys left at their defaults "
-                                            "are resolved from the data size")
+    sequence_defaults: bool = _f(True, help="sequence data: train keys left at auto are "
+                                            "resolved from the data size (false: the generic "
+                                            "values)")
 
 
 @dataclass
@@ -204,13 +224,19 @@ class RunConfig:
     output: OutputConfig = field(default_factory=OutputConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     tune: dict = field(default_factory=dict)  # search space: {"train.lr": {low, high, log}, ...}
+    # The dotted keys the user gave (flags, a YAML file or recipe, --set, hakseup.fit's
+    # settings): kept apart from the defaults, never saved; ``config.resolve`` replaces no
+    # given value but ``auto``.
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     SECTIONS: typing.ClassVar[tuple[str, ...]] = ("data", "model", "train", "output",
                                                   "evaluation", "tune")
 
     @classmethod
-    def from_dict(cls, d: dict | None, base_dir: str | os.PathLike | None = None) -> "RunConfig":
-        """Validate a nested dict; relative paths are resolved against ``base_dir`` (or cwd)."""
+    def from_dict(cls, d: dict | None, base_dir: str | os.PathLike | None = None,
+                  given: set[str] | frozenset[str] | None = None) -> "RunConfig":
+        """Validate a nested dict; relative paths are resolved against ``base_dir`` (or cwd).
+        ``given``: the keys the user typed (default: every key ``d`` holds)."""
         d = d or {}
         if not isinstance(d, dict):
             raise ConfigError(t("error.config.config_must_mapping", kind=type(d).__name__,
@@ -228,7 +254,7 @@ class RunConfig:
             raise ConfigError(t("error.config.config_key_tune",
                                     example="{train.lr: {low: 1e-4, high: 0.1, log: true}}"))
         kwargs["tune"] = tune
-        cfg = cls(**kwargs)
+        cfg = cls(**kwargs, given=frozenset(given if given is not None else given_keys(d)))
         from .rules import check_together, check_tune
 
         check_together(cfg)
@@ -237,7 +263,14 @@ class RunConfig:
         return cfg
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The sections as plain values (what ``config.yaml`` holds; ``given`` is not saved)."""
+        return {name: copy.deepcopy(dataclasses.asdict(getattr(self, name)))
+                if name != "tune" else copy.deepcopy(self.tune) for name in self.SECTIONS}
+
+    def typed(self, key: str) -> bool:
+        """Whether the user gave the dotted ``key`` with a value other than ``auto``."""
+        section, name = key.split(".", 1)
+        return key in self.given and getattr(getattr(self, section), name) != AUTO
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
@@ -263,116 +296,12 @@ def _build_section(section_cls: type, section: str, values: Any, base_dir: Any) 
         if key not in fields:
             raise ConfigError(unknown_choice("config key", f"{section}.{key}",
                                              [f"{section}.{n}" for n in fields]))
-        out[key] = _check_value(f"{section}.{key}", value, hints[key], fields[key].metadata,
+        out[key] = check_value(f"{section}.{key}", value, hints[key], fields[key].metadata,
                                 base_dir)
     for name, f in fields.items():  # defaults of path keys are resolved too (e.g. runs/)
         if f.metadata.get("path") and name not in out and isinstance(f.default, str):
             out[name] = resolve_path(f.default, base_dir)
     return section_cls(**out)
-
-
-def _check_value(key: str, value: Any, tp: Any, meta: dict, base_dir: Any) -> Any:
-    value = _coerce(key, value, tp)
-    if value is None:
-        return None
-    choices = meta.get("choices")
-    if choices and value not in choices:
-        raise ConfigError(t("error.bad_choice_value", value=repr(value), key=key,
-                            choices=", ".join(map(str, choices))))
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if isinstance(item, (int, float)) and not isinstance(item, bool):
-            if item != item or item in (float("inf"), float("-inf")):
-                raise ConfigError(t("error.not_finite", value=repr(item), key=key))
-            if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
-                raise ConfigError(t("error.config.invalid_value_far", key=key,
-                                    item=str(item)[:20]))
-            lo, hi = meta.get("min"), meta.get("max")
-            if lo is not None and item < lo:
-                raise ConfigError(t("error.below_min", value=repr(item), key=key, lo=lo))
-            if hi is not None and item > hi:
-                raise ConfigError(t("error.above_max", value=repr(item), key=key, hi=hi))
-    if meta.get("path"):
-        value = resolve_path(value, base_dir)
-    return value
-
-
-def resolve_path(value: str, base_dir: str | os.PathLike | None) -> str:
-    """Expand ``~`` and make a relative path absolute against ``base_dir`` (default: cwd)."""
-    p = Path(os.path.expanduser(str(value)))
-    if not p.is_absolute():
-        p = Path(base_dir or os.getcwd()) / p
-    return str(p.resolve())
-
-
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        return t("type.or").join(_type_name(a) for a in typing.get_args(tp)
-                                 if a is not type(None))
-    if origin is list:
-        return t("type.list", of=_type_name(typing.get_args(tp)[0]))
-    words = {int: "integer", float: "number", str: "string", bool: "bool", dict: "mapping"}
-    return t(f"type.{words[tp]}") if tp in words else str(tp)
-
-
-def _coerce(key: str, value: Any, tp: Any) -> Any:
-    """Check ``value`` against the annotation ``tp``; accept the obvious spellings
-    (``1e-3`` as a string — YAML 1.1 reads it so — ``5`` for a float, ``a,b`` for a list)."""
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            return None
-        return _coerce(key, value, args[0])
-    bad = ConfigError(t("error.config.invalid_value", value=value, key=key,
-                        type_name=_type_name(tp)))
-    if origin is list:
-        (inner,) = typing.get_args(tp)
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        elif not isinstance(value, (list, tuple)):
-            value = [value]
-        return [_coerce(key, v, inner) for v in value]
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
-            return value.lower() in ("true", "yes", "1")
-        raise bad
-    if tp is int:
-        if isinstance(value, bool):
-            raise bad
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                pass
-        raise bad
-    if tp is float:
-        if isinstance(value, bool):
-            raise bad
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise bad
-    if tp is str:
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value)
-        raise bad
-    if tp is dict:
-        if isinstance(value, dict):
-            return value
-        raise bad
-    return value
 
 
 # --------------------------------------------------------------------------- files and overrides
@@ -398,3 +327,18 @@ def set_key(d: dict, dotted: str, value: Any) -> None:
     if key not in names:
         raise ConfigError(unknown_choice("config key", dotted, [f"{section}.{n}" for n in names]))
     d.setdefault(section, {})[key] = value
+
+
+def given_keys(d: dict) -> set[str]:
+    """The dotted keys a config mapping sets (``tune`` as one key).
+
+    >>> sorted(given_keys({"train": {"epochs": 3, "lr": 0.1}, "tune": {"train.lr": [1]}}))
+    ['train.epochs', 'train.lr', 'tune']
+    """
+    keys = set()
+    for section, values in d.items():
+        if isinstance(values, dict) and section != "tune":
+            keys |= {f"{section}.{k}" for k in values}
+        else:
+            keys.add(str(section))
+    return keys

@@ -96,7 +96,7 @@ def load_raw(cfg: DataConfig) -> tuple[Any, dict, str]:
     if _is_image_source(cfg):
         return _read_images(cfg), {}, cfg.path
     if cfg.path:
-        from .io.reader import read_data
+        from ..io.reader import read_data
 
         return read_data(cfg.path, cfg), {}, cfg.path
     if not cfg.dataset:
@@ -145,14 +145,14 @@ _MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
 
 def _fetch(cfg: DataConfig, name: str, algorithm: str, digest: str, mirrors: list[str],
            subdir: str):
-    from .io.download import RemoteFile, cache_dir, fetch, mirror_override
+    from ..io.download import RemoteFile, cache_dir, fetch, mirror_override
 
     return fetch(RemoteFile(name, algorithm, digest, mirrors),
                  cache_dir(cfg.cache_dir) / subdir, mirror_override(cfg.mirrors))
 
 
 def _mnist_part(cfg: DataConfig, part: str) -> tuple[np.ndarray, np.ndarray]:
-    from .io.idx import read_idx
+    from ..io.idx import read_idx
 
     images = read_idx(_fetch(cfg, f"{part}-images-idx3-ubyte.gz", "md5",
                              _MNIST_MD5[f"{part}-images-idx3-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
@@ -177,7 +177,7 @@ def _load_mnist_t10k(cfg: DataConfig) -> ImageData:
 
 def _csv_loader(name: str, path: str, digest: str):
     def load(cfg: DataConfig):
-        from .io.reader import read_csv
+        from ..io.reader import read_csv
 
         return read_csv(_fetch(cfg, name, "sha256", digest, [_GILBUT + path], name.split(".")[0]))
 

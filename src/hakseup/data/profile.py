@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DataConfig
-from .io.reader import read_csv
+from ..io.reader import read_csv
 
 __all__ = ["profile_csv"]
 

@@ -38,7 +38,7 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
         raise DataError(t("error.data.testfile.test_file_rows", test_name=test_name))
     out = pd.concat([train, test[list(train.columns)]], ignore_index=True)
     # How each file was read (encodings, formats, parsed numbers): both files' notices.
-    from .io.reader import SOURCE_KEY, source_info
+    from ..io.reader import SOURCE_KEY, source_info
 
     a, b = source_info(train), source_info(test)
     seen = list(a.get("notices", []))
@@ -48,7 +48,7 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
 
 
 def _read(cfg: DataConfig, path: str) -> pd.DataFrame:
-    from .io.reader import read_data
+    from ..io.reader import read_data
 
     return read_data(path, cfg)
 

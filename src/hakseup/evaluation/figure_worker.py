@@ -50,7 +50,7 @@ def _draw_job(data: bytes) -> bytes:
     """One figure: the parent's language and deferred-fsync folders, the call, the warnings
     it raised; an error is sent back for the parent to draw that figure itself."""
     from .. import i18n
-    from ..data.io import durable as durability
+    from ..io import durable as durability
 
     answer = {"error": None, "warnings": []}
     with warnings.catch_warnings(record=True) as caught:
@@ -167,7 +167,7 @@ class FigureWorker:
         to the drawing process given the fewest so far, or called now."""
         if self.proc is not None:
             from .. import i18n
-            from ..data.io import durable as durability
+            from ..io import durable as durability
 
             args = tuple(_on_cpu(a) for a in args)  # a child must not touch an accelerator
             i = min(range(len(self.conns)), key=lambda k: sum(s[0] == k for s in self.sent))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.io.files import atomic_write
+from ..io.files import atomic_write
 
 __all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residuals",
            "save_figure", "subplots", "pyplot", "hangul_font", "plot_text"]

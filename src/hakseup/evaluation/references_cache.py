@@ -33,7 +33,7 @@ _LIBRARIES = (("sklearn", "scikit_learn"), ("numpy", "numpy"), ("scipy", "scipy"
 
 
 def _folder(configured: str | None = None) -> Path:
-    from ..data.io.download import cache_dir
+    from ..io.download import cache_dir
 
     return cache_dir(configured) / "references"
 
@@ -110,7 +110,7 @@ def store(key: str | None, refs: dict, notices: list, configured: str | None = N
     """Keep an answer (a cache that cannot be written is no error: the next run refits)."""
     if key is None:
         return
-    from ..data.io.files import atomic_write_json
+    from ..io.files import atomic_write_json
 
     folder = _folder(configured)
     try:

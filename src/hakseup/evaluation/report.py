@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..data.io.files import atomic_write_text
+from ..io.files import atomic_write_text
 from ..i18n import Section, language, t, term
 from ..metrics import LOWER_IS_BETTER
 

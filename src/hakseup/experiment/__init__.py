@@ -5,6 +5,6 @@ Example:
     >>> from hakseup.experiment import Experiment   # doctest: +SKIP
 """
 
-from .experiment import Experiment, train
+from .experiment import Experiment, resolve_config, train
 
-__all__ = ["Experiment", "train"]
+__all__ = ["Experiment", "resolve_config", "train"]

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import RunConfig
-from ..data.io.files import atomic_write_json, atomic_write_text
+from ..io.files import atomic_write_json, atomic_write_text
 from ..i18n import t
 
 __all__ = ["cross_validate", "fold_bundles"]
@@ -77,12 +77,13 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
         for k, bundle in fold_bundles(cfg, folds):
             exp = Experiment(cfg, callbacks, bundle=bundle, init_seed=cfg.train.seed + k).setup()
             if run is None:  # created only once the first fold's data and model are valid
-                run = stack.enter_context(Run(cfg.output.root, f"cv{folds}-{cfg.run_name()}",
-                                              cfg.output.dir, kind="cv", folds=folds))
-                atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
+                name = f"cv{folds}-{exp.cfg.run_name()}"     # the model auto chose
+                run = stack.enter_context(Run(cfg.output.root, name, cfg.output.dir,
+                                              kind="cv", folds=folds))
+                atomic_write_text(run.path / "config.yaml", exp.cfg.to_yaml())   # resolved
                 tracking = stack.enter_context(RunTracking(cfg, run.path, "cv"))
                 run.started()
-            exp.fit(callbacks=_fold_callbacks(cfg))
+            exp.fit(callbacks=_fold_callbacks(exp.cfg))
             metrics, base_name, base = exp.score()
             scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
             rows.append(scalars)

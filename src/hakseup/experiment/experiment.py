@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -28,14 +29,15 @@ from ..run.result import RunResult
 from ..run.folder import Run, load_run_config, read_status, require_run
 from ..i18n import t
 
-__all__ = ["Experiment", "RunResult", "train", "run_callbacks", "load_trained"]
+__all__ = ["Experiment", "RunResult", "train", "run_callbacks", "resolve_config", "load_trained"]
 
 
 class Experiment:
     """One config, its data, its model and one trainer.
 
     Args:
-        cfg: the run's config (its ``auto`` model name is resolved by ``setup``).
+        cfg: the run's config; ``setup`` replaces it by the resolved config (every ``auto``
+            value chosen from the data: ``config.resolve``), a new object.
         callbacks: the user's callbacks, added to every ``fit``.
         bundle: data already loaded (a cross-validation fold); else ``setup`` loads it.
         init_seed: the seed the model's weights are drawn with (default ``cfg.train.seed``).
@@ -61,6 +63,10 @@ class Experiment:
         seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
         self.bundle_ = self.bundle if self.bundle is not None else load_data(
             cfg.data, seed=cfg.train.seed)
+        # The one resolution of the config's ``auto`` values, now that the data is known: a
+        # new config, used (and saved) from here on; nothing writes into it afterwards.
+        self.cfg, notices = resolve_config(cfg, self.bundle_)
+        self.bundle_.info.setdefault("notices", []).extend(notices)
         self.pending_ = self.start_references() if references else None
         self.figures_ = None
         if figures and cfg.output.plots:
@@ -77,17 +83,10 @@ class Experiment:
     def _build(self) -> None:
         """The model and trainer for the loaded data, validated (``setup``'s second half)."""
         from ..evaluation.threshold import check_metric
-        from ..config.resolve import apply_sequence_defaults, apply_table_epochs
-        from ..models.registry import build_model, default_model_name
+        from ..models.registry import build_model
         from ..training.trainer import Trainer
 
         cfg = self.cfg
-        if cfg.model.name == "auto":  # the saved config names the model actually trained
-            cfg.model.name = default_model_name(self.bundle_.schema)
-        # Sequences: epochs, patience and clipping from the data's size where left at "auto".
-        self.bundle_.info.setdefault("notices", []).extend(
-            apply_sequence_defaults(cfg, self.bundle_.schema, len(self.bundle_.train))
-            + apply_table_epochs(cfg, self.bundle_.schema, len(self.bundle_.train)))
         check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
@@ -170,7 +169,9 @@ class Experiment:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise DamagedRunError(run, t("error.experiment.schema_json_preprocessing",
                                          e=e)) from None
-        exp.cfg.model.pretrained, exp.cfg.model.weights = False, None  # its own weights follow
+        # Its own weights follow (not the pretrained ones it started from).
+        exp.cfg = dataclasses.replace(exp.cfg, model=dataclasses.replace(
+            exp.cfg.model, pretrained=False, weights=None))
         exp.model_ = build_model(exp.cfg.model, exp.schema_)
         folder = run_dir / "checkpoints" / checkpoint
         if not folder.exists() and checkpoint == "best":
@@ -196,6 +197,17 @@ class Experiment:
                 "error.experiment.rebuilt_shape", rebuilt=tuple(self.bundle_.schema.input_shape),
                 saved=tuple(saved.input_shape)))
         return self.bundle_
+
+
+def resolve_config(cfg: RunConfig, bundle: DataBundle) -> tuple[RunConfig, list[str]]:
+    """The config with every ``auto`` value chosen from ``bundle`` (a new object), and the
+    report's lines on those choices: ``config.resolve`` told about the data and about the
+    model ``model.name: auto`` picks for it."""
+    from ..config.resolve import DataFacts, resolution_notices, resolve
+    from ..models.registry import default_model_name
+
+    facts = DataFacts.of(bundle, default_model_name(bundle.schema))
+    return resolve(cfg, facts), resolution_notices(cfg, facts)
 
 
 def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
@@ -267,13 +279,14 @@ def _train_other_rank(exp: Experiment, rank: int) -> RunResult:
                      exp.bundle_.schema, rank=rank, model=exp.model_, bundle=exp.bundle_)
 
 
-def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
-    """Move a CSV made for this run into its folder; the config then names it there."""
+def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> RunConfig:
+    """Move a CSV made for this run into its folder; the config returned names it there."""
     import shutil
 
     dest = run_dir / "data.csv"
     shutil.move(str(staged), dest)
-    cfg.data.path = str(dest.resolve())
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data,
+                                                             path=str(dest.resolve())))
 
 
 def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
@@ -289,7 +302,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
              model=cfg.model.name, task=bundle.schema.task) as run, \
             RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
         if stage_data is not None and resume_dir is None:
-            _adopt_data(run.path, cfg, stage_data)
+            exp.cfg = cfg = _adopt_data(run.path, cfg, stage_data)
         if resume_dir is None:
             write_start_files(run.path, cfg, bundle, exp.trainer_.device)
         run.started()

@@ -72,7 +72,7 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
         >>> path == out, diff < 1e-6
         (True, True)
     """
-    from ..data.io.files import atomic_write
+    from ..io.files import atomic_write
 
     if fmt not in FORMATS:
         raise HakseupError(t("error.export.unknown_export_format_2", fmt=fmt,

@@ -26,7 +26,7 @@ from pathlib import Path
 from ..config import RunConfig, set_key
 from ..config.rules import tune_values
 from ..errors import ConfigError
-from ..data.io.files import atomic_write_json, atomic_write_text
+from ..io.files import atomic_write_json, atomic_write_text
 from ..training.callbacks import Callback
 from .. import i18n
 
@@ -86,9 +86,9 @@ def trial_config(base: RunConfig, space: dict, trial) -> RunConfig:
     d.pop("tune", None)
     for key, (kind, spec) in space.items():
         set_key(d, key, _suggest(trial, key, kind, spec))
-    cfg = RunConfig.from_dict(d)
-    cfg.train = dataclasses.replace(cfg.train, progress=False, tensorboard=False)
-    return cfg
+    cfg = RunConfig.from_dict(d, given=base.given | set(space))
+    return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, progress=False,
+                                                              tensorboard=False))
 
 
 def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | None = None):
@@ -109,7 +109,7 @@ def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | No
         losses = []
         for k, bundle in fold_bundles(cfg, folds):
             exp = Experiment(cfg, bundle=bundle, init_seed=cfg.train.seed + k).setup()
-            exp.fit(callbacks=[Pruning(trial, k * cfg.train.epochs)])
+            exp.fit(callbacks=[Pruning(trial, k * exp.cfg.train.epochs)])
             losses.append(exp.trainer_.evaluate(bundle.test)["loss"])
         return sum(losses) / len(losses)
 

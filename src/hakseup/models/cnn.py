@@ -29,41 +29,46 @@ def _blocks(conv: type, bn: type, pool: type, in_ch: int, channels: list[int], a
     return nn.Sequential(*layers)
 
 
-class CNN2d(nn.Module):
-    """Conv-BN-act-pool blocks, global average pooling, dropout, linear head."""
+# The layers of each kind of convolution: (conv, batch norm, max pool, global average pool).
+_PARTS = {1: (nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d, nn.AdaptiveAvgPool1d),
+          2: (nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, nn.AdaptiveAvgPool2d)}
+
+
+class _ConvNet(nn.Module):
+    """Conv-BN-act-pool blocks, global average pooling, dropout, linear head; ``dims`` picks
+    1-D or 2-D layers."""
+
+    dims = 2
 
     def __init__(self, in_channels: int, channels: list[int], n_outputs: int,
                  activation: str = "relu", dropout: float = 0.1, batch_norm: bool = True):
         super().__init__()
-        self.features = _blocks(nn.Conv2d, nn.BatchNorm2d, nn.MaxPool2d, in_channels, channels,
-                                activation, batch_norm)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout),
+        conv, bn, pool, global_pool = _PARTS[self.dims]
+        self.features = _blocks(conv, bn, pool, in_channels, channels, activation, batch_norm)
+        self.head = nn.Sequential(global_pool(1), nn.Flatten(), nn.Dropout(dropout),
                                   nn.Linear(channels[-1], n_outputs))
+
+    @classmethod
+    def from_schema(cls, cfg, schema):
+        # 2-D inputs are (C, H, W): channels first; 1-D ones are (T, F): features last.
+        in_channels = schema.input_shape[0] if cls.dims == 2 else schema.input_shape[-1]
+        return cls(in_channels, list(cfg.channels), schema.n_outputs, cfg.activation,
+                   cfg.dropout, cfg.batch_norm)
+
+
+class CNN2d(_ConvNet):
+    """Conv-BN-act-pool blocks, global average pooling, dropout, linear head."""
+
+    dims = 2
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))    # (B, C, H, W) → (B, n_outputs)
 
-    @classmethod
-    def from_schema(cls, cfg, schema) -> "CNN2d":
-        return cls(schema.input_shape[0], list(cfg.channels), schema.n_outputs, cfg.activation,
-                   cfg.dropout, cfg.batch_norm)
 
-
-class CNN1d(nn.Module):
+class CNN1d(_ConvNet):
     """The 1-D counterpart for sequences given batch-first as (B, T, F)."""
 
-    def __init__(self, in_features: int, channels: list[int], n_outputs: int,
-                 activation: str = "relu", dropout: float = 0.1, batch_norm: bool = True):
-        super().__init__()
-        self.features = _blocks(nn.Conv1d, nn.BatchNorm1d, nn.MaxPool1d, in_features, channels,
-                                activation, batch_norm)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Dropout(dropout),
-                                  nn.Linear(channels[-1], n_outputs))
+    dims = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x.transpose(1, 2)))   # (B, T, F) → (B, F, T) → (B, n)
-
-    @classmethod
-    def from_schema(cls, cfg, schema) -> "CNN1d":
-        return cls(schema.input_shape[-1], list(cfg.channels), schema.n_outputs, cfg.activation,
-                   cfg.dropout, cfg.batch_norm)

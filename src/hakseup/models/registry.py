@@ -13,6 +13,7 @@ from collections.abc import Callable
 from torch import nn
 
 from ..config import ModelConfig
+from ..config.resolve import generic_model
 from ..data.bundle import Schema
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
@@ -109,6 +110,7 @@ def default_model_name(schema: Schema) -> str:
 
 def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     """Build the configured model for data described by ``schema``."""
+    cfg = generic_model(cfg)     # a config no Experiment resolved: ``auto`` sizes are generic
     name = cfg.name
     if ".py:" in name or name.endswith(".py"):
         if ":" not in name.rsplit(".py", 1)[-1]:

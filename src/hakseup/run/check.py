@@ -40,7 +40,7 @@ def run_folder(run: str | os.PathLike) -> Path:
 
 def read_json(run: Path, name: str, kind: type = dict) -> Any:
     """``run/name`` parsed as JSON of type ``kind``, or DamagedRunError saying what is wrong."""
-    from ..data.io.files import check_input_file
+    from ..io.files import check_input_file
 
     p = run / name
     if not p.exists() and not p.is_symlink():

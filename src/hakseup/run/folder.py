@@ -31,9 +31,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..data.io.durable import defer, end_deferred
+from ..io.durable import defer, end_deferred
 from ..errors import CheckpointError
-from ..data.io.files import atomic_write_json
+from ..io.files import atomic_write_json
 from ..i18n import t
 
 __all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
@@ -179,7 +179,7 @@ class Run:
         if self.resume is not None:
             self.path = require_run(self.resume)
             self._take_lock()
-            defer(self.path)            # fsynced once, when the run ends (data/io/durable.py)
+            defer(self.path)            # fsynced once, when the run ends (io/durable.py)
             write_status(self.path, "running", resumed=now_iso())
             return self
         self._made = _first_missing(Path(self.explicit) if self.explicit else Path(self.root))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.io.files import atomic_write_json, atomic_write_text
+from ..io.files import atomic_write_json, atomic_write_text
 from ..i18n import t
 
 __all__ = ["write_start_files", "write_run_outputs", "draw_run_figures"]

@@ -90,7 +90,7 @@ class RunResult:
             raise DataError(t("error.results.no_model"))
         if isinstance(new_data, (str, Path)):
             from ..config import DataConfig
-            from ..data.io.reader import read_data
+            from ..io.reader import read_data
 
             frame = read_data(new_data, self.data_config or DataConfig())
         elif isinstance(new_data, pd.DataFrame):

@@ -77,7 +77,7 @@ def write_hparams(log_dir: str | os.PathLike, hparams: dict, metrics: dict[str, 
     from torch.utils.tensorboard import SummaryWriter
     from torch.utils.tensorboard.summary import hparams as hparams_summary
 
-    from ..data.io.files import atomic_write
+    from ..io.files import atomic_write
 
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -109,7 +109,7 @@ class MLflowTracker(Callback):
             raise ConfigError(t("error.tracking.mlflow_tracker.mlflow_tracking_store", uri=uri,
                                 one_line=_one_line(e))) from None
         if parent_id is None:
-            from ..data.io.files import atomic_write_json
+            from ..io.files import atomic_write_json
 
             atomic_write_json(self.run_dir / "mlflow.json",
                               {"run_id": self.run_id, "tracking_uri": uri,

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data.io.durable import needs_fsync
+from ..io.durable import needs_fsync
 from ..errors import CheckpointError
-from ..data.io.files import atomic_write_json, fsync_dir, replace_dir
+from ..io.files import atomic_write_json, fsync_dir, replace_dir
 from ..i18n import t
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state",

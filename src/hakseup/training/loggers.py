@@ -39,12 +39,12 @@ class MetricsLogger(Callback):
             self.lines = [ln for ln in self.path.read_text(encoding="utf-8").splitlines()
                           if ln.strip() and _epoch_of(ln) is not None
                           and _epoch_of(ln) <= trainer.state.epoch]
-        from ..data.io.files import atomic_write_text
+        from ..io.files import atomic_write_text
 
         atomic_write_text(self.path, "".join(ln + "\n" for ln in self.lines))
 
     def on_epoch_end(self, trainer, logs):
-        from ..data.io.files import atomic_write_text
+        from ..io.files import atomic_write_text
 
         self.lines.append(json.dumps(logs))
         atomic_write_text(self.path, "".join(ln + "\n" for ln in self.lines))
@@ -126,7 +126,7 @@ class TensorBoardLogger(Callback):
             shutil.rmtree(self.staging_dir, ignore_errors=True)
 
     def _publish(self) -> None:
-        from ..data.io.files import atomic_write
+        from ..io.files import atomic_write
 
         for src in self.staging_dir.iterdir():
             with open(src, "rb") as f:

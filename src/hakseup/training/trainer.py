@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import TrainConfig
+from ..config import TrainConfig, generic_train
 from ..data.bundle import DataBundle, DatasetSplit, Split, first_samples, is_lazy
 from ..data.loader import LoaderBatcher, choose_loader, make_batcher
 from ..errors import ConfigError
@@ -46,7 +46,6 @@ HOOKS = ("on_fit_begin", "on_epoch_begin", "on_before_optimizer_step", "on_train
 @dataclasses.dataclass
 class TrainState:
     """Where training stands — what callbacks read (and ``stop_training``, what they set)."""
-
     epoch: int = 0                  # epochs finished
     global_step: int = 0            # optimizer steps taken
     batch_in_epoch: int = 0         # batches of the current epoch done
@@ -68,7 +67,8 @@ class Trainer:
 
     def __init__(self, config: TrainConfig | None = None,
                  callbacks: list[Callback] | None = None, **overrides: Any):
-        self.config = dataclasses.replace(config or TrainConfig(), **overrides)
+        # Unresolved (no Experiment, no data): ``auto`` values are the generic ones.
+        self.config = generic_train(dataclasses.replace(config or TrainConfig(), **overrides))
         self.callbacks = list(callbacks or [])
         self._ready: tuple[int, int] | None = None      # (id(model), id(data)) set up for
 

@@ -201,7 +201,7 @@ def decode_all(paths: list[str], size: tuple[int, int], channels: int, fit: str 
         out, ok = np.zeros(shape, np.uint8), np.zeros(n, bool)
         _fill(out, ok, paths, size, channels, fit, workers, progress)
         return out, ok
-    from ..io.download import cache_dir
+    from ...io.download import cache_dir
 
     folder = Path(cache_root or cache_dir()) / "image-cache"
     folder.mkdir(parents=True, exist_ok=True)

@@ -108,7 +108,7 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
                delimiter: str | None = None, need_target: bool = True
                ) -> tuple[list[Path], list[str] | None, "object"]:
     """(files, label per file or None, the table) of a CSV with a column of image paths."""
-    from ..io.reader import read_csv
+    from ...io.reader import read_csv
 
     try:
         df = read_csv(csv, header=header, delimiter=delimiter)

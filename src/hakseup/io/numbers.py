@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...i18n import t
+from ..i18n import t
 
 __all__ = ["parse_formatted_numbers", "parse_number", "Number"]
 

@@ -19,6 +19,9 @@ from hypothesis import strategies as st
 
 from hakseup.cli.main import main
 
+# Each fuzz test trains hundreds of times: the whole file runs in the slow pass (-m slow).
+pytestmark = pytest.mark.slow
+
 COUNTS = {"ok": 0, "user_error": 0, "ko_ok": 0, "ko_user_error": 0, "ko_hangul": 0}
 HANGUL = re.compile("[\uac00-\ud7a3]")
 PREFIX = {"en": "hakseup: error: ", "ko": "hakseup: 오류: "}

@@ -14,7 +14,8 @@ from torch import nn
 
 from hakseup.config import RunConfig
 from hakseup.data.bundle import Schema
-from hakseup.config.resolve import apply_sequence_defaults, sequence_train_settings
+from hakseup.config.resolve import (DataFacts, GENERIC, resolution_notices, resolve,
+                                    sequence_train_settings)
 from hakseup.models.recurrent import RecurrentNet
 from hakseup.models.registry import default_model_name
 from hakseup.models.sequence_cnn import SequenceCNN
@@ -126,37 +127,40 @@ def test_training_settings_come_from_the_data_size_unless_set():
     small, large = sequence_train_settings(40), sequence_train_settings(5000)
     assert small["batch_size"] < large["batch_size"] and small["epochs"] > large["epochs"]
     assert small["grad_clip"] and small["scheduler"] == "cosine"
+    seq = DataFacts("sequence", 40, model="cnn")
     cfg = RunConfig.from_dict({"train": {"epochs": 7}})
-    notes = apply_sequence_defaults(cfg, Schema("binary", "sequence", (40, 1), 2), 40)
-    assert cfg.train.epochs == 7 and cfg.train.batch_size == small["batch_size"] and notes
-    table = RunConfig()
-    assert apply_sequence_defaults(table, Schema("binary", "table", (4,), 2), 40) == []
-    assert table.train.epochs == RunConfig().train.epochs
+    out = resolve(cfg, seq)
+    assert out.train.epochs == 7 and out.train.batch_size == small["batch_size"]
+    assert resolution_notices(cfg, seq)
+    table = DataFacts("table", 40, model="tabular")
+    assert resolution_notices(RunConfig(), table) == []
+    assert resolve(RunConfig(), table).train.epochs == GENERIC["train.epochs"]
     off = RunConfig.from_dict({"train": {"sequence_defaults": False}})
-    assert apply_sequence_defaults(off, Schema("binary", "sequence", (40, 1), 2), 40) == []
+    assert resolution_notices(off, seq) == []
+    assert resolve(off, seq).train.batch_size == GENERIC["train.batch_size"]
 
 
 def test_small_sequence_problems_get_the_training_loss_checkpoint_an_ensemble_and_a_recurrent_lr():
     from hakseup.config.resolve import RECURRENT_LR, SEQUENCE_ENSEMBLE, SMALL_SEQUENCES
 
-    seq = Schema("binary", "sequence", (150, 1), 2)
-    cnn = RunConfig.from_dict({"model": {"name": "cnn"}})
-    notes = apply_sequence_defaults(cnn, seq, 40)
+    seq = DataFacts("sequence", 40)
+    cnn_cfg = RunConfig.from_dict({"model": {"name": "cnn"}})
+    cnn = resolve(cnn_cfg, seq)
     assert cnn.train.monitor == "train_loss" and cnn.model.ensemble == SEQUENCE_ENSEMBLE
-    assert "monitor=train_loss" in notes[0] and cnn.train.lr == RunConfig().train.lr
-    lstm = RunConfig.from_dict({"model": {"name": "lstm"}})
-    apply_sequence_defaults(lstm, seq, 40)
+    notes = resolution_notices(cnn_cfg, seq)
+    assert "monitor=train_loss" in notes[0] and cnn.train.lr == GENERIC["train.lr"]
+    lstm = resolve(RunConfig.from_dict({"model": {"name": "lstm"}}), seq)
     assert lstm.train.lr == RECURRENT_LR and lstm.model.ensemble == 1
-    own = RunConfig.from_dict({"model": {"name": "cnn", "ensemble": 2},
-                               "train": {"patience": 5, "lr": 0.005}})
-    apply_sequence_defaults(own, seq, 40)          # early stopping watches the validation loss
+    own = resolve(RunConfig.from_dict({"model": {"name": "cnn", "ensemble": 2},
+                                       "train": {"patience": 5, "lr": 0.005}}), seq)
+    # early stopping watches the validation loss
     assert own.train.monitor == "val_loss" and own.model.ensemble == 2 and own.train.lr == 0.005
-    large = RunConfig.from_dict({"model": {"name": "cnn"}})
-    apply_sequence_defaults(large, seq, SMALL_SEQUENCES)
+    large = resolve(RunConfig.from_dict({"model": {"name": "cnn"}}),
+                    DataFacts("sequence", SMALL_SEQUENCES))
     assert large.train.monitor == "val_loss" and large.model.ensemble == 1
-    window = RunConfig.from_dict({"model": {"name": "lstm"}})     # forecasting: untouched
-    apply_sequence_defaults(window, Schema("forecast", "series", (20, 1), 1), 40)
-    assert window.train.monitor == "val_loss" and window.train.lr == RunConfig().train.lr
+    window = resolve(RunConfig.from_dict({"model": {"name": "lstm"}}),  # forecasting: untouched
+                     DataFacts("series", 40))
+    assert window.train.monitor == "val_loss" and window.train.lr == GENERIC["train.lr"]
 
 
 def test_the_report_names_the_epoch_of_the_monitored_checkpoint():

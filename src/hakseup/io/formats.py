@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...errors import DataError
-from ...i18n import t
+from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["sniff_format", "unpacked", "read_parquet", "read_excel", "max_unpacked_bytes",
            "FORMAT_NAMES"]
@@ -110,7 +110,7 @@ def unpacked(path: Path, kind: str) -> Iterator[Path]:
 
 
 def _damaged(path: Path, kind: str, e: BaseException) -> DataError:
-    from ...errors import describe_os_error
+    from ..errors import describe_os_error
 
     if isinstance(e, OSError) and e.errno is not None:
         return DataError(t("error.data.formats.unpack_failed", path=path,

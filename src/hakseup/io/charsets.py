@@ -14,8 +14,8 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from ...errors import DataError
-from ...i18n import t
+from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["Charset", "detect_encoding", "guess_encoding", "check_encoding", "is_utf8"]
 

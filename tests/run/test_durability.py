@@ -73,8 +73,8 @@ def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
 
 
 def test_writes_outside_a_live_run_are_fsynced_at_once(tmp_path, monkeypatch):
-    from hakseup.data.io.durable import defer, end_deferred
-    from hakseup.data.io.files import atomic_write_text
+    from hakseup.io.durable import defer, end_deferred
+    from hakseup.io.files import atomic_write_text
 
     log = FsyncLog(monkeypatch)
     atomic_write_text(tmp_path / "predictions.csv", "a\n1\n")

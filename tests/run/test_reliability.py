@@ -126,7 +126,7 @@ def hostile_url():
 
 
 def _fetch(url, tmp_path, monkeypatch, deadline="2"):
-    from hakseup.data.io.download import RemoteFile, fetch
+    from hakseup.io.download import RemoteFile, fetch
 
     monkeypatch.setenv("HAKSEUP_DOWNLOAD_DEADLINE", deadline)
     return fetch(RemoteFile("f.csv", "sha256", "0" * 64), tmp_path / "cache", [url],
@@ -177,7 +177,7 @@ def test_download_deadline_setting_is_checked(tmp_path, monkeypatch):
 
 
 def test_a_cache_folder_that_is_a_file_is_one_line(tmp_path, monkeypatch):
-    from hakseup.data.io.download import RemoteFile, fetch
+    from hakseup.io.download import RemoteFile, fetch
     from hakseup.errors import DataError
 
     (tmp_path / "f").write_text("x")

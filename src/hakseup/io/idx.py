@@ -16,13 +16,14 @@ import os
 
 import numpy as np
 
-from ...errors import DataError
-from ...i18n import t
+from ..errors import DataError
+from ..i18n import t
 
 __all__ = ["read_idx"]
 
-_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-          0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_TYPES: dict[int, np.dtype] = {
+    0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -34,7 +35,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise DataError(t("error.data.idx.readable_idx_file", path=path, e=e)) from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _TYPES:
         raise DataError(t("error.data.idx.idx_file_bad", path=path))
-    dtype, ndim = np.dtype(_TYPES[data[2]]), data[3]
+    dtype, ndim = _TYPES[data[2]], data[3]
     dims = np.frombuffer(data, dtype=">i4", count=ndim, offset=4)
     offset = 4 + 4 * ndim
     expected = int(np.prod(dims)) * dtype.itemsize

@@ -19,7 +19,7 @@ from conftest import assert_user_error
 from files_table import FORMATS, korean_table, write_formats
 from hakseup.cli.main import main
 from hakseup.config import DataConfig
-from hakseup.data.io.reader import read_csv, source_info
+from hakseup.io.reader import read_csv, source_info
 from hakseup.data.table.prepare import prepare_table
 
 QUICK = ["--epochs", "3", "--seed", "0", "--no-progress", "--no-tensorboard",

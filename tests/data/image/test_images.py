@@ -437,7 +437,7 @@ def test_resume_on_a_folder_equals_an_uninterrupted_run(tmp_path, monkeypatch):
 
 
 def _mnist_pngs(shared: Path, out: Path, n_train: int, n_test: int) -> Path:
-    from hakseup.data.io.idx import read_idx
+    from hakseup.io.idx import read_idx
 
     x = read_idx(shared / "mnist-t10k" / "t10k-images-idx3-ubyte.gz")
     y = read_idx(shared / "mnist-t10k" / "t10k-labels-idx1-ubyte.gz")

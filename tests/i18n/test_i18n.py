@@ -237,7 +237,7 @@ def test_without_a_hangul_font_plots_fall_back_to_english_and_say_so_once(tmp_pa
 def test_languages_listed():
     assert LANGUAGES == ("en", "ko")
     for lang in LANGUAGES:
-        text = (Path(__file__).parents[1] / "src" / "hakseup" / "i18n" / f"{lang}.json")
+        text = (Path(__file__).parents[2] / "src" / "hakseup" / "i18n" / f"{lang}.json")
         assert json.loads(text.read_text(encoding="utf-8")) == catalog(lang)
 
 

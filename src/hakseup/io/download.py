@@ -27,9 +27,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...errors import DataError, describe_os_error
+from ..errors import DataError, describe_os_error
 from .files import atomic_write
-from ...i18n import t
+from ..i18n import t
 
 __all__ = ["RemoteFile", "fetch", "cache_dir", "mirror_override", "deadline_seconds"]
 
@@ -188,7 +188,7 @@ def _stream(url: str, dest: Path, algorithm: str, progress: bool, deadline: _Dea
         if raw is not None and not raw.strip().isdigit():
             raise ValueError(f"the server sent an invalid Content-Length {raw!r}")
         total = int(raw) if raw else None
-        from ...monitor.bars import tqdm_class  # no IProgress warning
+        from ..monitor.bars import tqdm_class  # no IProgress warning
         tqdm = tqdm_class()
 
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {dest.name}",

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import assert_user_error
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 SPACE = ("train: {epochs: 2, progress: false}\nevaluation: {references: none}\n"
          "tune:\n  train.lr: {low: 1.0e-4, high: 0.1, log: true}\n"
          "  model.hidden: [[16], [32], [64, 32]]\n")

@@ -29,12 +29,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...errors import DataError
-from ...i18n import t
+from ..errors import DataError
+from ..i18n import t
 from .files import check_input_file, read_head
 from .charsets import Charset, detect_encoding, guess_encoding
 
-__all__ = ["read_csv", "read_data", "sniff_delimiter", "check_delimiter", "source_info",
+__all__ = ["valid_delimiter", "read_csv", "read_data", "sniff_delimiter", "check_delimiter", "source_info",
            "blank_to_missing", "SOURCE_KEY"]
 
 SOURCE_KEY = "hakseup_source"
@@ -63,7 +63,7 @@ def check_delimiter(delimiter: str | None) -> None:
     as a regular expression, with its slow Python engine)."""
     if delimiter is None:
         return
-    if len(delimiter) != 1 or delimiter in "\r\n\"" or delimiter.isalnum():
+    if not valid_delimiter(delimiter):
         raise DataError(t("error.data.reader.invalid_delimiter_single", delimiter=delimiter))
 
 
@@ -277,3 +277,14 @@ def read_data(path: str | os.PathLike, cfg) -> pd.DataFrame:
     """``read_csv`` with a ``DataConfig``'s reading options."""
     return read_csv(path, header=cfg.header, delimiter=cfg.delimiter,
                     encoding=getattr(cfg, "encoding", None), sheet=getattr(cfg, "sheet", None))
+
+
+def valid_delimiter(delimiter: str) -> bool:
+    """A delimiter the CSV readers can use: one character, not a letter, digit, quote or line
+    break (pandas would silently read a longer one as a regular expression, with its slow
+    Python engine). ``check_delimiter`` raises its error, and the config checks ``data.delimiter`` with it.
+
+    >>> valid_delimiter(";"), valid_delimiter("::"), valid_delimiter("a")
+    (True, False, False)
+    """
+    return len(delimiter) == 1 and delimiter not in "\r\n\"" and not delimiter.isalnum()

@@ -1,6 +1,6 @@
 """One generated table (a Korean text column and Korean column names) written in every format
 the reader takes: UTF-8, cp949, UTF-16, .csv.gz, .csv.bz2, .zip, Parquet and .xlsx. Used by
-tests/test_files.py; nothing here touches the network."""
+tests/io/test_files.py; nothing here touches the network."""
 
 from __future__ import annotations
 

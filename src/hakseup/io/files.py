@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .durable import needs_fsync
-from ...i18n import t, term
+from ..i18n import t, term
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
            "replace_dir", "check_input_file", "check_output_file", "read_head"]
@@ -156,7 +156,7 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
-        from ...errors import describe_os_error
+        from ..errors import describe_os_error
 
         raise error(t("error.fileio.cannot_be_written", flag=flag, path=path,
                       reason=describe_os_error(e) or e.strerror)) from None

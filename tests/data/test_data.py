@@ -14,8 +14,8 @@ import torch
 from conftest import FAST, assert_user_error, run_weights
 from hakseup.config import DataConfig
 from hakseup.data.batches import InMemoryBatcher, epoch_permutation
-from hakseup.data.io.download import RemoteFile, fetch
-from hakseup.data.io.idx import read_idx
+from hakseup.io.download import RemoteFile, fetch
+from hakseup.io.idx import read_idx
 from hakseup.data.splits import chronological_indices, holdout_indices, kfold_indices
 from hakseup.data.table.prepare import TablePreprocessor, infer_task, prepare_table, bundle_from_plan
 from hakseup.errors import DataError

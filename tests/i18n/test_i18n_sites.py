@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "hakseup"
+SRC = Path(__file__).resolve().parents[2] / "src" / "hakseup"
 ERRORS = {"HakseupError", "ConfigError", "DataError", "CheckpointError", "DamagedRunError",
           "TrainingDiverged", "YAMLSyntaxError", "NoGPU"}
 CATALOG = {"t", "term", "unknown_choice", "describe_os_error"}
