@@ -53,8 +53,12 @@ WORDS = {
             "set in a YAML file (`section: {key: value}`), with its flag where it has one, "
             "or with `--set section.key=VALUE` on any command that takes a config; "
             "priority: defaults < recipe < config file < flags < `--set`. "
-            "`hakseup train --print-config` prints every key with its value. A path in a config "
-            "file is relative to that file; a path given as a flag, to the current folder."),
+            "`hakseup train --print-config` prints every key with the value the run will use "
+            "(the data is read for it: a key left at `auto` shows what the data chose). A key "
+            "that allows `auto` defaults to it; `auto` is resolved once, when the data is "
+            "loaded (`src/hakseup/config/resolve.py`), and a value you typed is never "
+            "replaced. A path in a config file is relative to that file; a path given as a "
+            "flag, to the current folder."),
         "tune_intro": (
             "The optional `tune` section is a search space for `hakseup tune`: a mapping "
             "of `section.key` to a range (`{low, high, log, step}`) or a list of choices; "
@@ -64,6 +68,8 @@ WORDS = {
         "keys": "{n} keys.",
         "null": "unset",
         "path": "a path",
+        "auto": "`auto` (chosen from the data)",
+        "auto_none": "`auto` (kept unset: chosen from the data)",
         "any": "any",
         "cli_title": "Command-line reference",
         "cli_intro": (
@@ -96,7 +102,10 @@ WORDS = {
             "(`src/hakseup/config/schema.py`)의 필드 메타데이터에서 만들어집니다. 키는 YAML "
             "파일(`section: {key: value}`), 해당 플래그, 또는 설정을 받는 모든 명령의 "
             "`--set section.key=VALUE`로 정합니다. 우선순위: 기본값 < 레시피 < 설정 파일 < "
-            "플래그 < `--set`. `hakseup train --print-config`는 모든 키와 값을 출력합니다. 설정 "
+            "플래그 < `--set`. `hakseup train --print-config`는 모든 키를 run이 쓸 값과 함께 "
+            "출력합니다(이를 위해 데이터를 읽음: `auto`로 남은 키는 데이터가 고른 값이 보임). "
+            "`auto`를 받는 키는 기본값이 `auto`이며, 데이터를 읽을 때 한 번 정해지고"
+            "(`src/hakseup/config/resolve.py`), 직접 입력한 값은 절대 바뀌지 않습니다. 설정 "
             "파일 안의 경로는 그 파일 기준, 플래그로 준 경로는 현재 폴더 기준입니다. "
             "설명은 한국어 카탈로그에 있는 것은 한국어로, 없는 것은 영어로 보입니다."),
         "tune_intro": (
@@ -108,6 +117,8 @@ WORDS = {
         "keys": "키 {n}개.",
         "null": "없음",
         "path": "경로",
+        "auto": "`auto` (데이터에서 정함)",
+        "auto_none": "`auto` (비워 둠: 데이터에서 정함)",
         "any": "아무 값",
         "cli_title": "명령줄 참조",
         "cli_intro": (
@@ -159,7 +170,7 @@ def config_keys() -> list[dict[str, Any]]:
 
 def _flag_of_key() -> dict[str, list[str]]:
     """config key → the flags of ``train``/``cv``/``tune``/``lr-find`` that set it."""
-    from hakseup.cli.common import FLAGS, SWITCHES
+    from hakseup.config.flags import FLAGS, SWITCHES
 
     out: dict[str, list[str]] = {}
     for flag, key, *_ in FLAGS + SWITCHES:
@@ -249,9 +260,15 @@ def _value(value: Any, lang: str) -> str:
     return _code(value)
 
 
+def _number(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
 def _type_text(tp: Any) -> str:
     """The annotation as Python writes it: ``int``, ``list[str]``, ``float | None``."""
     origin = typing.get_origin(tp)
+    if origin is typing.Literal:                           # Auto = Literal["auto"]
+        return " | ".join(f'"{a}"' for a in typing.get_args(tp))
     if origin is not None and origin is not list:          # a union
         return " | ".join(_type_text(a) for a in typing.get_args(tp))
     if origin is list:
@@ -286,12 +303,16 @@ def config_page(lang: str = "en") -> str:
                     "| " + " | ".join(w["head_config"]) + " |", "|---" * 6 + "|"]
             for k in rows:
                 allowed = []
+                if k.get("auto") is True:    # a value config.resolve chooses from the data
+                    allowed.append(w["auto"])
+                elif k.get("auto"):          # "none": left unset, the data layer chooses
+                    allowed.append(w["auto_none"])
                 if k.get("choices"):
                     allowed.append(", ".join(_code(c) for c in k["choices"]))
                 if k.get("min") is not None:
-                    allowed.append(f"≥ {k['min']:g}")
+                    allowed.append(f"≥ {_number(k['min'])}")
                 if k.get("max") is not None:
-                    allowed.append(f"≤ {k['max']:g}")
+                    allowed.append(f"≤ {_number(k['max'])}")
                 if k.get("path"):
                     allowed.append(w["path"])
                 anchor = f'<a id="{k["key"]}"></a>'

@@ -42,12 +42,12 @@ def _config_keys() -> list[tuple[str, tuple]]:
 
     from hakseup.config import RunConfig
 
+    sections = {f.name: f.default_factory for f in dataclasses.fields(RunConfig)
+                if f.name in RunConfig.SECTIONS and f.name != "tune"}
     out = []
-    for section in dataclasses.fields(RunConfig):
-        if section.name == "tune":
-            continue
-        for f in dataclasses.fields(section.default_factory):
-            out.append((f"{section.name}.{f.name}", tuple(f.metadata.get("choices") or ())))
+    for name, cls in sections.items():
+        for f in dataclasses.fields(cls):
+            out.append((f"{name}.{f.name}", tuple(f.metadata.get("choices") or ())))
     return out
 
 
