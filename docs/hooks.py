@@ -1,0 +1,74 @@
+"""MkDocs hooks (``hooks:`` in mkdocs.yml): generated pages and messages quoted from the catalogs.
+
+- ``on_pre_build`` writes the reference pages that ``gen_reference.py`` makes from the code
+  (config keys, CLI flags, package imports, each in English and Korean) into
+  ``docs/reference/`` before MkDocs collects the files; they are ignored by git (never
+  stored), so they cannot drift from the code. (They are written as files rather than added
+  as in-memory pages because mkdocs-static-i18n sorts pages by their file on disk.)
+- ``on_page_markdown`` replaces a line ``!msg KEY`` with the message ``KEY`` of the catalog
+  of the page's language (``src/hakseup/i18n/en.json`` / ``ko.json``), as the command line
+  prints it (``hakseup: error: ...``); a key the catalogs lack fails the build.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MSG = re.compile(r"^!msg ([A-Za-z0-9_.\-]+)\s*$", re.MULTILINE)
+
+
+def _generator():
+    """``gen_reference`` loaded by path (the docs folder is not a package)."""
+    name = "hakseup_docs_gen_reference"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, HERE / "gen_reference.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def on_pre_build(config, **kwargs):
+    docs = Path(config.docs_dir)
+    for rel, text in _generator().pages().items():
+        path = docs / rel
+        # Written only when changed: ``mkdocs serve`` would otherwise rebuild forever.
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+
+def _language(page, config) -> str:
+    if page.file.src_uri.endswith(".ko.md"):
+        return "ko"
+    lang = getattr(page.file, "locale", None) or config.theme.get("language") or "en"
+    return "ko" if str(lang).startswith("ko") else "en"
+
+
+def message_block(key: str, lang: str) -> str:
+    """The message as the command line shows it, in a block that wraps."""
+    from hakseup.i18n import catalog
+
+    text = catalog(lang).get(key) or catalog("en").get(key)
+    if text is None:
+        raise KeyError(f"!msg {key}: no such key in src/hakseup/i18n/en.json")
+    if key.startswith("error."):
+        text = catalog(lang)["cli.error"].replace("{message}", text)
+    elif key.startswith(("warn.", "warning.")):
+        text = catalog(lang)["cli.warning"].replace("{message}", text)
+    # ``{value!r}``, ``{diff:.2e}``: the reader needs the name of what is filled in, not its format.
+    text = re.sub(r"\{(\w+)[!:][^{}]*\}", r"{\1}", text)
+    # A wrapped block, not a fenced one: a one-line message is long, and the fix is at its end.
+    return f'<pre class="hakseup-msg"><code>{html.escape(text)}</code></pre>'
+
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    _generator()                     # puts src/ on sys.path for the catalogs
+    lang = _language(page, config)
+    return MSG.sub(lambda m: message_block(m.group(1), lang), markdown)
