@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,8 +42,8 @@ SRC = ROOT / "src"
 # Each part's own wall-clock limit on a GPU machine (seconds); the sum of what they usually
 # take is well under the 8-minute budget, the limits only bound a hang.
 TIMEOUTS = {"pytest_gpu": 170, "doctor": 30, "gpu_json": 30, "trainer_vs_hand": 45,
-            "precision": 45, "image_pipeline": 90, "cli_runs": 90, "ddp_nccl": 60,
-            "lstm_step": 110}
+            "precision": 45, "image_pipeline": 90, "cli_runs": 90, "ddp_nccl": 75,
+            "lstm_step": 120}
 CUDA_PARTS = {"pytest_gpu", "trainer_vs_hand", "precision", "image_pipeline", "cli_runs",
               "ddp_nccl", "lstm_step"}
 NO_CUDA = "no CUDA device"
@@ -56,19 +57,27 @@ def child_env() -> dict[str, str]:
 
 
 def run_cmd(cmd: list[str], timeout: float, cwd: Path | None = None) -> dict:
-    """Run ``cmd``; its exit status, wall time and output tail (never raises on a timeout)."""
+    """Run ``cmd``; its exit status, wall time and output tail (never raises on a timeout).
+
+    The command gets a process group of its own and a timeout kills the whole group: a plain
+    ``subprocess.run(timeout=)`` kills only the child, then waits for pipes that its own
+    children (torchrun's ranks, pytest's subprocesses) may hold open."""
     t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=child_env(), cwd=cwd, start_new_session=True)
+    timed_out = False
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                           env=child_env(), cwd=cwd)
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"")
-        out = out.decode(errors="replace") if isinstance(out, bytes) else out
-        return {"rc": None, "timed_out": True, "seconds": round(time.perf_counter() - t0, 2),
-                "stdout": out[-1500:], "stderr": ""}
-    return {"rc": r.returncode, "timed_out": False,
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+    return {"rc": None if timed_out else proc.returncode, "timed_out": timed_out,
             "seconds": round(time.perf_counter() - t0, 2),
-            "stdout": r.stdout[-1500:], "stderr": r.stderr[-1500:]}
+            "stdout": (out or "")[-1500:], "stderr": (err or "")[-1500:]}
 
 
 def hakseup(*args: str) -> list[str]:
@@ -128,17 +137,22 @@ def device_for(args) -> str:
 
 
 def part_pytest_gpu(args) -> dict:
-    """Every test marked ``gpu`` (slow ones too: ``-m gpu`` replaces the default filter)."""
-    r = run_cmd([sys.executable, "-m", "pytest", "-m", "gpu", "-q", "-p", "no:cacheprovider",
-                 "tests"], args.timeout, cwd=ROOT)
-    tail = r["stdout"].splitlines()[-1] if r["stdout"].strip() else ""
+    """Every test marked ``gpu``, slow ones too; ok when some passed and none failed."""
+    # addopts (-q, -m 'not slow') replaced: one -q keeps pytest's summary line, parsed below.
+    r = run_cmd([sys.executable, "-m", "pytest", "-o", "addopts=", "-m", "gpu", "-q", "-rfE",
+                 "-p", "no:cacheprovider", "tests"], args.timeout, cwd=ROOT)
+    lines = [ln for ln in r["stdout"].splitlines() if ln.strip()]
+    tail = lines[-1] if lines else ""
     counts = {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|skipped|errors?)", tail)}
     counts["errors"] = counts.pop("error", 0) + counts.pop("errors", 0)
     ok = r["rc"] == 0 and counts.get("passed", 0) > 0 and not counts.get("failed")
     return {"status": "ok" if ok else "fail", "passed": counts.get("passed", 0),
             "failed": counts.get("failed", 0), "skipped": counts.get("skipped", 0),
             "errors": counts["errors"], "seconds": r["seconds"], "summary": tail,
-            **({} if ok else {"reason": "timed out" if r["timed_out"] else "tests failed",
+            **({} if ok else {"reason": "timed out" if r["timed_out"] else
+                              f"{counts.get('failed', 0)} failed, {counts['errors']} errors"
+                              if counts.get("failed") or counts["errors"] else
+                              "none passed (does PyTorch see the GPU?)",
                               "output_tail": r["stdout"][-1500:] + r["stderr"][-500:]})}
 
 
@@ -490,8 +504,9 @@ def part_ddp_nccl(args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "ddp_rank.py"
         script.write_text(DDP_RANK)
+        deadline = time.monotonic() + args.timeout - 3
         r = run_cmd([*torchrun, "--nproc-per-node", "1", str(script), backend],
-                    args.timeout / 2, cwd=Path(tmp))
+                    args.timeout * 0.4, cwd=Path(tmp))
         found = [ln for ln in r["stdout"].splitlines() if ln.startswith("DDP_RESULT ")]
         if r["rc"] != 0 or not found:
             return {**out, "status": "fail", "reason": "timed out" if r["timed_out"]
@@ -499,13 +514,14 @@ def part_ddp_nccl(args) -> dict:
         out["rank_script"] = json.loads(found[0].split(" ", 1)[1])
         ok = out["rank_script"]["max_abs_diff_vs_alone"] < 1e-5
         gpus = torch.cuda.device_count()
-        plans = [("hakseup_train_1proc", 1)] if not args.small else []
+        plans = [("hakseup_train_1proc", 1)] if not args.quick else []
         plans += [("hakseup_train_ddp_2proc", 2)] if gpus >= 2 else []
-        for name, procs in plans:
+        for i, (name, procs) in enumerate(plans):
+            left = (deadline - time.monotonic()) / (len(plans) - i)
             r = run_cmd([*torchrun, "--nproc-per-node", str(procs), "-m", "hakseup", "train",
                          "--device", dev, "--epochs", "2", "--no-progress", "--no-tensorboard",
                          "--references", "none", "--output", str(Path(tmp) / name)],
-                        args.timeout / 3, cwd=Path(tmp))
+                        max(left, 1.0), cwd=Path(tmp))
             out[name] = {"rc": r["rc"], "wall_s": r["seconds"],
                          **({} if r["rc"] == 0 else {"stderr": r["stderr"][-800:]})}
             ok = ok and r["rc"] == 0
@@ -572,14 +588,19 @@ def part_lstm_step(args) -> dict:
     x = torch.randn(batch, 28, 28, device=dev)
     y = torch.randint(0, 10, (batch,), device=dev)
     variants = {"native": ("native", False, ""), "scratch": ("scratch", False, "")}
-    if dev == "cuda":
-        variants.update({"native+compile": ("native", True, ""),
-                         "scratch+compile": ("scratch", True, ""),
-                         "native+graph_step": ("native", False, "step"),
+    if dev == "cuda":                # cheap first: a compile may take a minute
+        variants.update({"native+graph_step": ("native", False, "step"),
                          "scratch+graph_step": ("scratch", False, "step"),
-                         "scratch+graph_module": ("scratch", False, "module")})
+                         "scratch+graph_module": ("scratch", False, "module"),
+                         "scratch+compile": ("scratch", True, ""),
+                         "native+compile": ("native", True, "")})
     steps, notes, build_s = {}, {}, {}
+    deadline = time.monotonic() + args.timeout
     for name, (impl, compiled, graphed) in variants.items():
+        # Keep time to measure what was built: a compile is not started with < 60 s left.
+        if deadline - time.monotonic() < (60 if compiled else 20):
+            notes[name] = "not built: the part's time limit was near"
+            continue
         t0 = time.perf_counter()
         try:
             step, _ = lstm_step_fn(impl, x, y, compiled, graphed)
@@ -620,11 +641,14 @@ def graph_vs_eager(x, y, n: int = 5) -> float:
 # --------------------------------------------------------------------------- orchestration
 
 
+# In order of what the issue's targets need most, so that a short budget cuts the least
+# important: the GPU commands, the two targets (LSTM step, trainer vs hand loop), then the rest;
+# the CUDA test suite last, with what is left (up to its own limit).
 PARTS: dict[str, Callable[[argparse.Namespace], dict]] = {
-    "pytest_gpu": part_pytest_gpu, "doctor": part_doctor, "gpu_json": part_gpu_json,
+    "doctor": part_doctor, "gpu_json": part_gpu_json, "lstm_step": part_lstm_step,
     "trainer_vs_hand": part_trainer_vs_hand, "precision": part_precision,
-    "image_pipeline": part_image_pipeline, "cli_runs": part_cli_runs,
-    "ddp_nccl": part_ddp_nccl, "lstm_step": part_lstm_step}
+    "image_pipeline": part_image_pipeline, "ddp_nccl": part_ddp_nccl,
+    "cli_runs": part_cli_runs, "pytest_gpu": part_pytest_gpu}
 
 
 def environment() -> dict:
