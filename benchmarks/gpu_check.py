@@ -14,6 +14,10 @@ and what it found is kept under the part's ``dry_run`` key (the part stays ``ski
 run proves the script works, not the GPU path). Speed figures are ratios against a reference
 measured in the same process; medians of interleaved rounds (see benchmarks/run.py).
 
+Parts run in the order of ``PARTS`` (the issue's two targets early, the CUDA test suite last
+with what the budget leaves, up to its own limit); a part cut short is rerun alone, e.g.
+``--parts pytest_gpu --out pytest_gpu.json``.
+
 Setup on a fresh machine: a CUDA build of PyTorch, then ``pip install -e .`` (or put ``src``
 on PYTHONPATH, which this script does for its children).
 """
@@ -447,7 +451,7 @@ def part_cli_runs(args) -> dict:
 
 # One rank of a DDP run: joins the process group (NCCL on a GPU, gloo on the CPU), trains a
 # model in DistributedDataParallel and the same model alone from the same weights on the same
-# batches, all-reduces through hakseup's helper, and prints what it found as one JSON line.
+# batches, runs an all-reduce, and prints what it found as one JSON line.
 DDP_RANK = r'''
 import json, os, sys, time
 import torch, torch.distributed as dist
@@ -478,7 +482,9 @@ for step in range(50):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(m(x), y).backward()
         opt.step()
-total = all_reduce_sum(torch.ones(1, device=dev))
+total = torch.ones(1, device=dev)
+dist.all_reduce(total)                              # a collective on the backend itself
+all_reduce_sum(total)                               # hakseup's helper (a no-op at world 1)
 if dev.type == "cuda":
     torch.cuda.synchronize()
 diff = max(float((a - b).abs().max()) for a, b in zip(alone.state_dict().values(),
