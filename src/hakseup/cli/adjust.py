@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 EXAMPLES = """\
 examples:
@@ -14,9 +14,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("adjust", help=t("cmd.adjust.help"),
-                       description=t("cmd.adjust.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "adjust", EXAMPLES)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--treatment", required=True, metavar="COL")
     p.add_argument("--outcome", required=True, metavar="COL")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 EXAMPLES = """\
 examples:
@@ -15,9 +15,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("bayes", help=t("cmd.bayes.help"),
-                       description=t("cmd.bayes.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "bayes", EXAMPLES)
     p.add_argument("--prevalence", type=float, required=True, help="share with the condition")
     p.add_argument("--sensitivity", type=float, required=True, help="P(positive | condition)")
     p.add_argument("--false-positive-rate", type=float, required=True,

@@ -7,7 +7,7 @@ import argparse
 from ..config.flags import FLAGS, SWITCHES
 from ..i18n import t
 
-__all__ = ["add_config_flags", "add_file_flags", "config_from_args", "print_config",
+__all__ = ["command_parser", "add_config_flags", "add_file_flags", "config_from_args", "print_config",
            "print_table",
            "print_wrapped", "display_width",
            "EXAMPLES_TRAIN", "FLAGS", "SWITCHES"]
@@ -31,10 +31,10 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help=t("flag.config"))
     p.add_argument("--recipe", metavar="NAME", help=t("flag.recipe"))
     g = p.add_argument_group(t("flag.group"))
-    for flag, key, metavar, _ in FLAGS:
+    for flag, key, metavar in FLAGS:
         g.add_argument(flag, dest=key, metavar=metavar, default=None,
                        help=f"{t(f'flag.{key}')} [{key}]")
-    for flag, key, value, _ in SWITCHES:
+    for flag, key, value in SWITCHES:
         g.add_argument(flag, dest=key, action="store_const", const=value, default=None,
                        help=f"{t(f'flag.{flag[2:]}')} [{key}]")
     g.add_argument("--pretrained", dest="pretrained", nargs="?", const=True, default=None,
@@ -43,6 +43,14 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help=t("flag.set"))
     p.add_argument("--print-config", action="store_true", help=t("flag.print-config"))
+
+
+def command_parser(sub, name: str, epilog: str) -> argparse.ArgumentParser:
+    """A subcommand's parser: its help and description from the catalogs (``cmd.<name>.*``),
+    its examples shown as written."""
+    return sub.add_parser(name, help=t(f"cmd.{name}.help"),
+                          description=t(f"cmd.{name}.description"), epilog=epilog,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def add_file_flags(p: argparse.ArgumentParser) -> None:
@@ -54,7 +62,7 @@ def add_file_flags(p: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace):
     from ..config.load import load_config
 
-    keys = [k for _, k, _, _ in FLAGS] + [k for _, k, _, _ in SWITCHES]
+    keys = [k for _, k, _ in FLAGS] + [k for _, k, _ in SWITCHES]
     flags = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     pretrained = getattr(args, "pretrained", None)
     if pretrained is not None:   # --pretrained alone, or --pretrained FILE

@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("datasets", help=t("cmd.datasets.help"),
-                       description=t("cmd.datasets.description"),
-                       epilog="example:\n  hakseup datasets",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "datasets", "example:\n  hakseup datasets")
     p.set_defaults(func=run)
 
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("doctor", help=t("cmd.doctor.help"),
-                       description=t("cmd.doctor.description"),
-                       epilog="example:\n  hakseup doctor",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "doctor", "example:\n  hakseup doctor")
     p.set_defaults(func=run)
 
 

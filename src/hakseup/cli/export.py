@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
+from .common import command_parser
 
 EXAMPLES = """\
 examples:
@@ -14,9 +15,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help=t("cmd.export.help"),
-                       description=t("cmd.export.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "export", EXAMPLES)
     p.add_argument("run", metavar="RUN")
     p.add_argument("--format", required=True, choices=["torchscript", "onnx"])
     p.add_argument("--output", metavar="FILE", help="default: RUN/model.pt or RUN/model.onnx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
+from .common import command_parser
 
 EXAMPLES = """\
 examples:
@@ -15,9 +16,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("gpu", help=t("cmd.gpu.help"),
-                       description=t("cmd.gpu.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "gpu", EXAMPLES)
     p.add_argument("--watch", type=float, metavar="S",
                    help="refresh every S seconds (Ctrl-C stops)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

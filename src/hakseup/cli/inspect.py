@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 EXAMPLES = """\
 examples:
@@ -17,9 +17,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("inspect", help=t("cmd.inspect.help"),
-                       description=t("cmd.inspect.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "inspect", EXAMPLES)
     p.add_argument("file", metavar="FILE", help=t("flag.inspect.file"))
     p.add_argument("--target", metavar="COL", help=t("flag.inspect.target"))
     p.add_argument("--time-col", metavar="COL", help=t("flag.inspect.time_col"))

@@ -106,11 +106,11 @@ def train_command(args: argparse.Namespace, lr: float) -> str:
         words.append(args.config)
     if args.recipe:
         words += ["--recipe", args.recipe]
-    for flag, key, _, _ in FLAGS:
+    for flag, key, _ in FLAGS:
         value = getattr(args, key, None)
         if value is not None and key != "train.lr":
             words += [flag, str(value)]
-    for flag, key, _, _ in SWITCHES:
+    for flag, key, _ in SWITCHES:
         if getattr(args, key, None) is not None:
             words.append(flag)
     for override in args.overrides:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import add_file_flags
+from .common import add_file_flags, command_parser
 
 EXAMPLES = """\
 examples:
@@ -16,9 +16,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("predict", help=t("cmd.predict.help"),
-                       description=t("cmd.predict.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "predict", EXAMPLES)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--data", required=True, metavar="FILE",
                    help="a table with the feature columns (CSV in any common encoding, .gz, "

@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 
 def register(sub) -> None:
-    p = sub.add_parser("recipes", help=t("cmd.recipes.help"),
-                       description=t("cmd.recipes.description"),
-                       epilog="examples:\n  hakseup recipes\n  hakseup train --recipe digits-mlp",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "recipes", "examples:\n  hakseup recipes\n  hakseup train --recipe digits-mlp")
     p.set_defaults(func=run)
 
 

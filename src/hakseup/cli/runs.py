@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 EXAMPLES = """\
 examples:
@@ -16,9 +16,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("runs", help=t("cmd.runs.help"),
-                       description=t("cmd.runs.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "runs", EXAMPLES)
     p.add_argument("args", nargs="*", metavar="DIR | compare RUN RUN...")
     p.set_defaults(func=run)
 

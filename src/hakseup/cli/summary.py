@@ -6,7 +6,7 @@ import argparse
 import math
 
 from ..i18n import t
-from .common import print_table
+from .common import command_parser, print_table
 
 EXAMPLES = """\
 examples:
@@ -17,9 +17,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("summary", help=t("cmd.summary.help"),
-                       description=t("cmd.summary.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = command_parser(sub, "summary", EXAMPLES)
     p.add_argument("run", nargs="?", metavar="RUN", help="a run folder")
     p.add_argument("--model", metavar="NAME", help="mlp, cnn, lstm, gru, linear, or FILE.py:Class")
     p.add_argument("--input-shape", metavar="S", help="one sample's shape, e.g. 1,28,28 (image), "

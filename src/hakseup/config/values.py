@@ -103,30 +103,8 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
             return value.lower() in ("true", "yes", "1")
         raise bad
-    if tp is int:
-        if isinstance(value, bool):
-            raise bad
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                pass
-        raise bad
-    if tp is float:
-        if isinstance(value, bool):
-            raise bad
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise bad
+    if tp is int or tp is float:
+        return _number(value, tp, bad)
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
@@ -136,3 +114,22 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
             return value
         raise bad
     return value
+
+
+def _number(value: Any, tp: type, bad: Exception) -> int | float:
+    """An int or a float from a number or its text; a bool is neither, and an int must be
+    whole (``3.0`` is 3, ``3.5`` is refused)."""
+    if isinstance(value, bool):
+        raise bad
+    if isinstance(value, str):
+        try:
+            return int(value) if tp is int else float(value)
+        except ValueError:
+            raise bad from None
+    if tp is float and isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise bad
