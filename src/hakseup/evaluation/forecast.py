@@ -1,6 +1,8 @@
-"""Forecast evaluation in original units, next to naive, seasonal-naive, drift, ETS and Theta
-forecasts (the classical references, fitted on the training period only); with a horizon
-above one, every step is also scored on its own (``metrics["per_step"]``).
+"""Forecast evaluation in original units, next to the naive, seasonal-naive and drift forecasts
+and the statistical references (statsforecast's AutoETS, AutoTheta, AutoARIMA and their mean,
+``forecast_references``; fitted on the values before the split's first origin); with a horizon
+above one, every step is also scored on its own (``metrics["per_step"]``: MAE and MASE of the
+model and of every reference).
 
 Example:
     >>> metrics, best_baseline, baseline = forecast_scores(model, bundle)   # doctest: +SKIP
@@ -10,14 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forecast_references import best_reference, reference_verdict
 from .metrics import mase, regression_metrics
 
 __all__ = ["forecast_scores", "forecast_predictions"]
 
 
 def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
-    """(starts, predictions, actuals, baselines) in original units for a split; ETS and Theta
-    are among the baselines for the test split (or when ``classical``)."""
+    """(starts, predictions, actuals, baselines) in original units for a split; the statistical
+    references are among the baselines for the test split (or when ``classical``)."""
     from ..data.series import naive_forecasts, to_original
     from ..training.predict import predict
 
@@ -34,15 +37,18 @@ def forecast_predictions(model, bundle, split: str = "test", classical: bool | N
 
 
 def _classical(bundle, split: str) -> dict:
-    """ETS and Theta forecasts of a split, computed once per bundle (they are refitted per
-    origin, so the report and the plot share them)."""
-    from ..models.forecast_classical import classical_forecasts
+    """The statistical references' forecasts of a split, computed once per bundle (the report
+    and the plot share them); their notices (a model that failed, statsforecast missing) go
+    to the report once."""
+    from .forecast_references import reference_forecasts
 
     s = bundle.info["series"]
     cache = s.setdefault("classical", {})
     if split not in cache:
-        cache[split] = classical_forecasts(s["y"], s["starts"][split], bundle.schema.n_outputs,
-                                           s["season"], s["train_end"])
+        cache[split], notices = reference_forecasts(
+            s["y"], s["starts"][split], bundle.schema.n_outputs, s["season"], s["train_end"])
+        if split == "test":
+            bundle.info.setdefault("notices", []).extend(notices)
     return dict(cache[split])
 
 
@@ -63,6 +69,11 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table
     metrics["beats"] = {name: bool(metrics["mae"] < b["mae"]) for name, b in table.items()}
+    strongest = best_reference(table)
+    if strongest is not None:
+        metrics["best_reference"] = {"name": strongest, "mase": table[strongest]["mase"],
+                                     "beaten": bool(metrics["mase"] < table[strongest]["mase"])}
+        metrics["reference_verdict"] = reference_verdict(metrics, table)
     if actual.shape[1] > 1:
         metrics["per_step"] = per_step_scores(actual, pred, baselines, y_train)
     return metrics, f"{best} forecast", table[best]
@@ -78,5 +89,6 @@ def per_step_scores(actual: np.ndarray, pred: np.ndarray, baselines: dict, y_tra
                "mase": mase(actual[:, h:h + 1], pred[:, h:h + 1], y_train, 1)}
         for name, b in baselines.items():
             row[f"{name} mae"] = float(np.mean(np.abs(actual[:, h] - b[:, h])))
+            row[f"{name} mase"] = mase(actual[:, h:h + 1], b[:, h:h + 1], y_train, 1)
         rows.append(row)
     return rows

@@ -162,15 +162,33 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         values = [(("beats" if beats[name] else "not"), dict(
             name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
             for name, b in m["baselines"].items()]
-        ctx["extra_sections"].append((t("forecast.section"), "\n".join(
-            t(f"forecast.line_{k}", **v) for k, v in values)))
-        ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
+        lines = [t(f"forecast.line_{k}", **v) for k, v in values]
+        if m.get("reference_verdict"):   # one sentence: the best statistical reference
+            lines.insert(0, m["reference_verdict"])
+            ctx["summary_lines"].append(m["reference_verdict"])
+        else:
+            ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
+        ctx["extra_sections"].append((t("forecast.section"), "\n".join(lines)
+                                      + _per_step_table(m)))
     if result.schema.input_kind == "image" and result.schema.is_classification:
         from .image_report import image_sections
 
         ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
                                                 history, cfg.output.plots, draw=draw)
     return ctx
+
+
+def _per_step_table(m: dict) -> str:
+    """MASE per forecast step of the model and each reference, as a Markdown table."""
+    rows = m.get("per_step")
+    if not rows:
+        return ""
+    names = [n for n in m["baselines"] if f"{n} mase" in rows[0]]
+    head = "| step | model | " + " | ".join(names) + " |"
+    sep = "|---" * (len(names) + 2) + "|"
+    body = [f"| {r['step']} | {r['mase']:.3f} | "
+            + " | ".join(f"{r[n + ' mase']:.3f}" for n in names) + " |" for r in rows]
+    return "\n\n" + t("forecast.per_step_heading") + "\n\n" + "\n".join([head, sep] + body)
 
 
 def _learned_line(model, schema) -> list[str]:
