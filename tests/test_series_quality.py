@@ -135,7 +135,7 @@ def test_series_fold_bundles_test_on_each_block(tmp_path):
     n = 120
     df = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=n, freq="MS").astype(str),
                        "value": _seasonal_series(n)})
-    cfg = DataConfig(dataset=None, time_col="date", target="value", window=12)
+    cfg = DataConfig(dataset=None, time_col="date", target="value", window=12, horizon=1)
     bundles = list(series_fold_bundles(df, cfg, 0, 3))
     blocks = [b.info["series"]["starts"]["test"] for _, b in bundles]
     assert [len(b) for b in blocks] == [30, 30, 30]
@@ -196,7 +196,7 @@ def test_a_series_continues_into_its_test_file(tmp_path):
     df.iloc[80:].to_csv(tmp_path / "test.csv", index=False)
     bundle = load_data(DataConfig(dataset=None, path=str(tmp_path / "train.csv"),
                                   test_path=str(tmp_path / "test.csv"), time_col="date",
-                                  target="value", window=12))
+                                  target="value", window=12, horizon=1))
     assert list(bundle.info["series"]["starts"]["test"]) == list(range(80, 100))
     assert bundle.info["series"]["train_end"] <= 80
 

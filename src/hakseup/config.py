@@ -67,7 +67,8 @@ class DataConfig:
     sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
     window: int | None = _f(None, min=1, help="past steps a forecaster reads (default 3 seasons)")
-    horizon: int = _f(1, min=1, help="future steps predicted")
+    horizon: int | None = _f(None, min=1, help="future steps predicted (default: from the "
+                             "frequency: monthly 12, quarterly 8, yearly 6, daily 7, ...)")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) (y > 0)")
     season_features: str = _f("auto", choices=["auto", "none"],
