@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forecast_references import best_reference, reference_verdict
+from .forecast_combine import MIN_VAL_ORIGINS, NETWORK, candidates, choose, combine
+from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 from .metrics import mase, regression_metrics
 
-__all__ = ["forecast_scores", "forecast_predictions"]
+__all__ = ["default_rule", "forecast_predictions", "forecast_scores"]
 
 
-def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
-    """(starts, predictions, actuals, baselines) in original units for a split; the statistical
-    references are among the baselines for the test split (or when ``classical``)."""
-    from ..data.series import naive_forecasts, to_original
+def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, the network's forecasts, actuals) of a split, in original units."""
+    from ..data.series import to_original
     from ..training.predict import predict
 
     s = bundle.info["series"]
@@ -29,11 +29,49 @@ def forecast_predictions(model, bundle, split: str = "test", classical: bool | N
     horizon = bundle.schema.n_outputs
     out = predict(model, getattr(bundle, split).inputs).numpy()
     pred = to_original(bundle.preprocessor, out, y, starts)
-    actual = np.stack([y[t:t + horizon] for t in starts])
-    baselines = naive_forecasts(y, starts, horizon, s["season"])
+    actual = np.stack([y[t:t + horizon] for t in starts]) if len(starts) else \
+        np.empty((0, horizon))
+    return starts, pred, actual
+
+
+def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
+    """(starts, predictions, actuals, baselines) in original units for a split; the statistical
+    references are among the baselines for the test split (or when ``classical``). The test
+    split's predictions are the default forecast (``default_rule``: the network, the
+    statistical ensemble or their mean, chosen on the validation windows)."""
+    from ..data.series import naive_forecasts
+
+    s = bundle.info["series"]
+    starts, pred, actual = _network(model, bundle, split)
+    baselines = naive_forecasts(s["y"], starts, bundle.schema.n_outputs, s["season"])
     if classical if classical is not None else split == "test":
         baselines.update(_classical(bundle, split))
+    if split == "test":
+        pred = combine(default_rule(model, bundle)["name"], pred, _classical(bundle, split))
     return starts, pred, actual, baselines
+
+
+def default_rule(model, bundle) -> dict:
+    """Which forecast the run gives (cached in the bundle): ``{"name", "reason",
+    "validation_mase", "val_origins"}``; reason ``validation`` (chosen on the validation
+    windows), ``short`` (no validation window: the statistical ensemble) or ``no_ensemble``
+    (fewer than two references could be fitted: the network)."""
+    s = bundle.info["series"]
+    if "rule" in s:
+        return s["rule"]
+    val_starts = s["starts"].get("val", np.empty(0, dtype=int))
+    rule = {"name": NETWORK, "reason": "no_ensemble", "validation_mase": {},
+            "val_origins": len(val_starts)}
+    if ENSEMBLE in _classical(bundle, "test"):
+        if len(val_starts) < MIN_VAL_ORIGINS:
+            rule.update(name=ENSEMBLE, reason="short")
+        else:
+            _, net, actual = _network(model, bundle, "val")
+            name, scores = choose(candidates(net, _classical(bundle, "val")), actual,
+                                  s["y"][:s["train_end"]])
+            rule.update(name=name, reason="validation", validation_mase=scores)
+    s["rule"] = rule
+    return rule
 
 
 def _classical(bundle, split: str) -> dict:
@@ -65,6 +103,10 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
     y_train = s["y"][:s["train_end"]]
     starts, pred, actual, baselines = forecast_predictions(model, bundle, split)
     metrics = _metrics(actual, pred, y_train, s["season"])
+    if split == "test":   # the default forecast above; the network's own figures beside it
+        metrics["network"] = _metrics(actual, _network(model, bundle, split)[1], y_train,
+                                      s["season"])
+        metrics["forecast_rule"] = default_rule(model, bundle)
     table = {name: _metrics(actual, b, y_train, s["season"]) for name, b in baselines.items()}
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table

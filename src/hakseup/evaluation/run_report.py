@@ -166,6 +166,9 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         if m.get("reference_verdict"):   # one sentence: the best statistical reference
             lines.insert(0, m["reference_verdict"])
             ctx["summary_lines"].append(m["reference_verdict"])
+        if m.get("forecast_rule"):       # which forecast the run gives, and why
+            lines.insert(0, _rule_line(m["forecast_rule"]))
+            ctx["summary_lines"].append(lines[0])
         else:
             ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
         ctx["extra_sections"].append((t("forecast.section"), "\n".join(lines)
@@ -176,6 +179,14 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
                                                 history, cfg.output.plots, draw=draw)
     return ctx
+
+
+def _rule_line(rule: dict) -> str:
+    """One sentence: the default forecast (network, statistical ensemble or their mean), and
+    why — chosen on the validation windows, or the series is too short for them."""
+    scores = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("validation_mase", {}).items())
+    return t(f"forecast.rule_{rule['reason']}", name=rule["name"], n=rule["val_origins"],
+             scores=scores)
 
 
 def _per_step_table(m: dict) -> str:
