@@ -4,15 +4,19 @@ Two sections, each a function returning ``{"rows": [...], "markdown": str}`` (im
 ``benchmarks/quality.py``) and runnable alone:
 
     python benchmarks/quality_series.py --section ucr      # five UCR problems
-    python benchmarks/quality_series.py --section series   # six public series
+    python benchmarks/quality_series.py --section series   # nine public series
     python benchmarks/quality_series.py --quick            # fewer seeds / problems
 
 (a) UCR: train on the official ``*_train.csv``, score on ``*_test.csv``; the default sequence
 model (``--layout sequence``, ``--model auto``), our from-scratch LSTM and ``nn.LSTM``, next to
 1-NN (Euclidean), logistic regression and HistGradientBoosting on the raw values.
-(b) Series: the last 20 % of each series is the test period, one-step-ahead forecasts; MAE and
-MASE (scaled by the in-sample naive MAE of everything before the test period) for the default
-forecaster and for naive, seasonal naive, ETS and Theta fitted on the same history.
+(b) Series: the nine single series of the suite (``SUITE``), each at one step and at the
+frequency's default horizon, as ``hakseup train`` runs them with no tuning flags (15 %
+validation, 15 % test, widened to one horizon): h-step forecasts from every origin of the test
+period; MASE (scaled by the in-sample naive MAE of the training period) of the default
+forecast, the network alone, statsforecast's AutoETS, AutoTheta, AutoARIMA, their mean (the
+statistical ensemble), naive and seasonal naive; the 80 % / 95 % conformal intervals'
+coverage; seconds per run and per reference.
 
 Data: ``../shared/data/quality`` (benchmarks only; never a dependency of the package).
 """
@@ -259,7 +263,8 @@ def suite_run(name: str, horizon: int | None, seed: int = 0) -> dict:
     from hakseup.evaluation.metrics import mase
 
     file, time_col, target = SUITE[name]
-    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target}
+    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target,
+            "interval": [0.8, 0.95]}
     if horizon:
         data["horizon"] = horizon
     t0 = time.perf_counter()
@@ -283,6 +288,7 @@ def suite_run(name: str, horizon: int | None, seed: int = 0) -> dict:
             "candidates": {k: mase(actual, f, y_train, 1) for k, f in cands.items()},
             "references": {k: v["mase"] for k, v in m["baselines"].items()},
             "per_step_default": [r["mase"] for r in m.get("per_step", [])],
+            "intervals": m.get("intervals", {}),
             "seconds": seconds, "reference_seconds": ref_seconds}
 
 
@@ -340,6 +346,15 @@ def _series_markdown(rows: list[dict]) -> str:
         best = min(STAT, key=lambda c: means[c])
         worse = [n for n, d, sn in zip(dict.fromkeys(r["series"] for r in part), table["default"],
                                        table["(seasonal) naive"]) if d > sn]
+        cov = {lv: [r["intervals"][lv]["coverage"] for r in part if lv in r.get("intervals", {})]
+               for lv in ("0.8", "0.95")}
+        msis = {lv: [r["intervals"][lv]["msis"] for r in part if lv in r.get("intervals", {})]
+                for lv in ("0.8", "0.95")}
+        if cov["0.8"]:
+            out += ["", "Interval coverage on the test periods (mean over series): "
+                    + ", ".join(f"{float(lv):.0%} nominal → {np.mean(c):.1%} (MSIS "
+                                f"{np.mean(msis[lv]):.2f}, {len(c)} series)"
+                                for lv, c in cov.items() if c) + "."]
         out += ["", f"Mean MASE: default {means['default']:.3f} vs the best single model "
                 f"({best}) {means[best]:.3f} and the statistical ensemble "
                 f"{means['statistical ensemble']:.3f}; series worse than the (seasonal) naive: "

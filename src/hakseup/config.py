@@ -69,6 +69,8 @@ class DataConfig:
     window: int | None = _f(None, min=1, help="past steps a forecaster reads (default 3 seasons)")
     horizon: int | None = _f(None, min=1, help="future steps predicted (default: from the "
                              "frequency: monthly 12, quarterly 8, yearly 6, daily 7, ...)")
+    interval: list[float] = _f([], min=0.5, max=0.999,
+                               help="forecast prediction intervals, e.g. 0.8,0.95 (conformal)")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) (y > 0)")
     season_features: str = _f("auto", choices=["auto", "none"],

@@ -25,6 +25,7 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--time-col", "data.time_col", "COL", "date/time column: a time-series task"),
     ("--window", "data.window", "N", "past steps in"),
     ("--horizon", "data.horizon", "N", "future steps out"),
+    ("--interval", "data.interval", "L,L", "forecast prediction intervals, e.g. 0.8,0.95"),
     ("--difference", "data.difference", "MODE", "none, auto or 1"),
     ("--layout", "data.layout", "L", "table, sequence or image"),
     ("--sequence-shape", "data.sequence_shape", "TxF", "e.g. 28x28 for --layout sequence"),

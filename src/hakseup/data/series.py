@@ -321,7 +321,8 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                     "log transform": log},
         "stationarity": test_report,
         "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
-                   "train_end": train_end, "season": season, "difference": diff},
+                   "train_end": train_end, "season": season, "difference": diff,
+                   "interval": list(getattr(cfg, "interval", []) or [])},
     }
     return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forecast_intervals import conformal_widths, interval_scores
 from .forecast_combine import MIN_VAL_ORIGINS, NETWORK, candidates, choose, combine
 from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 from .metrics import mase, regression_metrics
 
-__all__ = ["default_rule", "forecast_predictions", "forecast_scores"]
+__all__ = ["default_rule", "forecast_predictions", "forecast_scores", "test_widths"]
 
 
 def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,9 +68,13 @@ def default_rule(model, bundle) -> dict:
             rule.update(name=ENSEMBLE, reason="short")
         else:
             _, net, actual = _network(model, bundle, "val")
-            name, scores = choose(candidates(net, _classical(bundle, "val")), actual,
-                                  s["y"][:s["train_end"]])
+            cands = candidates(net, _classical(bundle, "val"))
+            name, scores = choose(cands, actual, s["y"][:s["train_end"]])
             rule.update(name=name, reason="validation", validation_mase=scores)
+            s["val_residuals"] = actual - cands[name]      # for the conformal intervals
+    elif len(val_starts) >= MIN_VAL_ORIGINS:
+        _, net, actual = _network(model, bundle, "val")
+        s["val_residuals"] = actual - net
     s["rule"] = rule
     return rule
 
@@ -90,6 +95,18 @@ def _classical(bundle, split: str) -> dict:
     return dict(cache[split])
 
 
+def test_widths(bundle) -> dict[float, np.ndarray]:
+    """{level: half-width per step} of the run's conformal intervals ({} without them)."""
+    s = bundle.info["series"]
+    if not s.get("interval") or "val_residuals" not in s:
+        return {}
+    return conformal_widths(s["val_residuals"], s["interval"])
+
+
+def _mase_scale(y_train: np.ndarray) -> float:
+    return float(np.mean(np.abs(np.diff(np.asarray(y_train, dtype=np.float64)))))
+
+
 def _metrics(actual, pred, y_train, season) -> dict:
     m = regression_metrics(actual, pred)
     m["mase"] = mase(actual, pred, y_train, 1)
@@ -107,6 +124,9 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
         metrics["network"] = _metrics(actual, _network(model, bundle, split)[1], y_train,
                                       s["season"])
         metrics["forecast_rule"] = default_rule(model, bundle)
+        if s.get("interval") and "val_residuals" in s:
+            metrics["intervals"] = interval_scores(actual, pred, test_widths(bundle),
+                                                   _mase_scale(y_train))
     table = {name: _metrics(actual, b, y_train, s["season"]) for name, b in baselines.items()}
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table

@@ -166,6 +166,9 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         if m.get("reference_verdict"):   # one sentence: the best statistical reference
             lines.insert(0, m["reference_verdict"])
             ctx["summary_lines"].append(m["reference_verdict"])
+        for level, v in m.get("intervals", {}).items():   # conformal intervals, scored
+            lines.insert(0, t("forecast.interval_line", level=float(level) * 100,
+                              coverage=v["coverage"] * 100, msis=v["msis"]))
         if m.get("forecast_rule"):       # which forecast the run gives, and why
             lines.insert(0, _rule_line(m["forecast_rule"]))
             ctx["summary_lines"].append(lines[0])
@@ -229,7 +232,11 @@ def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
             if split == "test":
                 residuals, test_baselines = actual[:, 0] - pred[:, 0], base
     times = s["times"]
+    from .forecast import test_widths
+
+    bands = {level: w[0] for level, w in test_widths(bundle).items()}   # step 1's half-width
     draw(plot_forecast, times, s["y"], starts, preds, s["train_end"],
-         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines)
+         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines,
+         bands=bands)
     draw(plot_residuals, times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
          bundle.schema.target)
