@@ -47,8 +47,8 @@ def default_horizon(freq: str | None) -> int:
     """
     if not freq:
         return 1
-    m = re.match(r"^(\d*)(.*)$", str(freq))
-    mult, unit = int(m.group(1) or 1), m.group(2)
+    digits = re.match(r"^\d*", str(freq)).group(0)   # type: ignore[union-attr]  # always matches
+    mult, unit = int(digits or 1), str(freq)[len(digits):]
     base = _calendar_base(unit)
     if base in HORIZONS:
         return max(1, HORIZONS[base] // mult)
