@@ -331,7 +331,7 @@ def _horizon_and_splits(cfg: DataConfig, freq: str | None, n: int) -> tuple[int,
     """(horizon, validation size, test size): the horizon given, else the frequency's default
     (``series_horizon.default_horizon``; at most a sixth of the series, so that training keeps
     most of it), with the validation and test periods widened to hold one horizon each."""
-    from .series_horizon import default_horizon, split_rows
+    from hakseup.data.series_horizon import default_horizon, split_rows  # same path in the new layout
 
     if cfg.horizon:
         return int(cfg.horizon), cfg.val_size, cfg.test_size

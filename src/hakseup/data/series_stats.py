@@ -67,7 +67,7 @@ def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> 
     weekly 52, monthly 12, quarterly 4, yearly none; a day of steps below an hour, e.g.
     half-hourly 48), else the autocorrelation's peak."""
     from .dates import season_from_freq
-    from .series_horizon import steps_per_day
+    from hakseup.data.series_horizon import steps_per_day  # same path in the new layout
 
     if given:
         return int(given)
