@@ -27,7 +27,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 
 import numpy as np
@@ -54,8 +53,14 @@ MAX_FIT = 1000   # values a model is fitted on at most (the latest): AutoARIMA w
 
 
 def statsforecast_available() -> bool:
-    """Whether statsforecast can be imported (the ``forecast`` extra)."""
-    return importlib.util.find_spec("statsforecast") is not None
+    """Whether statsforecast's models can be imported (the ``forecast`` extra). Imported, not
+    just found: a broken install falls back like a missing one. Called only when a forecast
+    is scored, which imports them anyway."""
+    try:
+        import statsforecast.models  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _model(name: str, season: int):
