@@ -4,15 +4,19 @@ Two sections, each a function returning ``{"rows": [...], "markdown": str}`` (im
 ``benchmarks/quality.py``) and runnable alone:
 
     python benchmarks/quality_series.py --section ucr      # five UCR problems
-    python benchmarks/quality_series.py --section series   # six public series
+    python benchmarks/quality_series.py --section series   # nine public series
     python benchmarks/quality_series.py --quick            # fewer seeds / problems
 
 (a) UCR: train on the official ``*_train.csv``, score on ``*_test.csv``; the default sequence
 model (``--layout sequence``, ``--model auto``), our from-scratch LSTM and ``nn.LSTM``, next to
 1-NN (Euclidean), logistic regression and HistGradientBoosting on the raw values.
-(b) Series: the last 20 % of each series is the test period, one-step-ahead forecasts; MAE and
-MASE (scaled by the in-sample naive MAE of everything before the test period) for the default
-forecaster and for naive, seasonal naive, ETS and Theta fitted on the same history.
+(b) Series: the nine single series of the suite (``SUITE``), each at one step and at the
+frequency's default horizon, as ``hakseup train`` runs them with no tuning flags (15 %
+validation, 15 % test, widened to one horizon): h-step forecasts from every origin of the test
+period; MASE (scaled by the in-sample naive MAE of the training period) of the default
+forecast, the network alone, statsforecast's AutoETS, AutoTheta, AutoARIMA, their mean (the
+statistical ensemble), naive and seasonal naive; the 80 % / 95 % conformal intervals'
+coverage; seconds per run and per reference.
 
 Data: ``../shared/data/quality`` (benchmarks only; never a dependency of the package).
 """
@@ -239,46 +243,123 @@ def _classical_series(y: np.ndarray, test: np.ndarray, season: int) -> dict[str,
     return out, scale
 
 
+SUITE = {  # name: (file, time column, target) — the single series of the quality suite
+    "airpassengers": ("airpassengers", "date", "value"), "nottem": ("nottem", "date", "value"),
+    "ukgas": ("ukgas", "date", "value"), "lynx": ("lynx", "date", "value"),
+    "nile": ("nile", "date", "value"), "sunspot_month": ("sunspot_month", "date", "value"),
+    "uschange": ("uschange", "Quarter", "Consumption"),
+    "pbs_scripts": ("pbs_scripts", "Month", "Scripts"),
+    "solar_halfhourly": ("solar_halfhourly", "datetime_gmt", "solar_gen")}
+STAT = ("AutoETS", "AutoTheta", "AutoARIMA")
+
+
+def suite_run(name: str, horizon: int | None, seed: int = 0) -> dict:
+    """One default run (``hakseup train`` with no tuning flags; ``horizon`` None: the
+    frequency's default) on a suite series: test MASE of the default forecast, of the network
+    alone, of each candidate and reference; the rule and its validation MASEs; seconds."""
+    from hakseup.evaluation.forecast import _classical, _network
+    from hakseup.evaluation.forecast_combine import candidates
+    from hakseup.evaluation.forecast_references import statsforecast_forecasts
+    from hakseup.metrics import mase
+
+    file, time_col, target = SUITE[name]
+    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target,
+            "interval": [0.8, 0.95]}
+    if horizon:
+        data["horizon"] = horizon
+    t0 = time.perf_counter()
+    result, cfg = _quiet_train({"data": data, "train": {"seed": seed}})
+    seconds = time.perf_counter() - t0
+    m, bundle = result.metrics, result.bundle
+    s = bundle.info["series"]
+    y_train = s["y"][:s["train_end"]]
+    starts, net, actual = _network(result.model, bundle, "test")
+    cands = candidates(net, _classical(bundle, "test"))
+    ref_seconds = {}
+    for ref in STAT:        # the references again, one at a time, for their seconds
+        t1 = time.perf_counter()
+        statsforecast_forecasts(s["y"], starts, bundle.schema.n_outputs, s["season"], (ref,))
+        ref_seconds[ref] = time.perf_counter() - t1
+    return {"series": name, "horizon": bundle.schema.n_outputs, "seed": seed,
+            "season": s["season"], "test_origins": len(starts),
+            "val_origins": m["forecast_rule"]["val_origins"], "default": m["mase"],
+            "rule": m["forecast_rule"]["name"], "reason": m["forecast_rule"]["reason"],
+            "validation": m["forecast_rule"]["validation_mase"],
+            "candidates": {k: mase(actual, f, y_train, 1) for k, f in cands.items()},
+            "references": {k: v["mase"] for k, v in m["baselines"].items()},
+            "per_step_default": [r["mase"] for r in m.get("per_step", [])],
+            "intervals": m.get("intervals", {}),
+            "seconds": seconds, "reference_seconds": ref_seconds}
+
+
 def run_series(quick: bool = False, seeds: list[int] | None = None) -> dict:
-    """MAE and MASE of one-step-ahead forecasts over the last 20 % of each series."""
-    names = list(SERIES)
-    seeds = seeds or ([0] if quick else [0, 1, 2])
+    """The nine single series at one step and at the frequency's default horizon."""
+    seeds = seeds or [0]
+    names = list(SUITE)[:3] if quick else list(SUITE)
     rows = []
-    for name in names:
-        runs = [series_default_run(name, seed) for seed in seeds]
-        y, cfg = runs[0][2], runs[0][3]
-        test = _test_rows(len(y), cfg.data.val_size, cfg.data.test_size)
-        classical, scale = _classical_series(y, test, SERIES[name])
-        maes = [r[0]["mae"] for r in runs]
-        rows.append({"series": name, "model": "default", "mae": maes,
-                     "mase": [m / scale for m in maes], "seconds": [r[1] for r in runs],
-                     "model_name": cfg.model.name})
-        for label, (m, sec) in classical.items():
-            rows.append({"series": name, "model": label, "mae": [m["mae"]], "mase": [m["mase"]],
-                         "seconds": [sec]})
-        print(f"  series {name:14s} default MASE {_mean_std(rows[-len(classical) - 1]['mase'])}"
-              f" | " + ", ".join(f"{k} {v[0]['mase']:.3f}" for k, v in classical.items()),
-              flush=True)
-    return {"rows": rows, "markdown": _series_markdown(rows, names)}
+    for horizon in (1, None):
+        for name in names:
+            for seed in seeds:
+                r = suite_run(name, horizon, seed)
+                rows.append(r)
+                print(f"  h={r['horizon']:<3d} {name:17s} default {r['default']:.3f} ({r['rule']})"
+                      f" | " + ", ".join(f"{k} {v:.3f}" for k, v in r["references"].items())
+                      + f" | {r['seconds']:.0f} s", flush=True)
+    return {"rows": rows, "markdown": _series_markdown(rows)}
 
 
-def _series_markdown(rows: list[dict], names: list[str]) -> str:
-    lines = ["| series | model | MAE | MASE | s/run |", "|---|---|---|---|---|"]
-    verdicts = []
-    for name in names:
-        mine = [r for r in rows if r["series"] == name]
-        d = statistics.mean(mine[0]["mase"])
-        snaive = [r for r in mine if r["model"].startswith("seasonal naive")]
-        ref = snaive[0] if snaive else [r for r in mine if r["model"] == "naive"][0]
-        ets = [r for r in mine if r["model"].startswith("ETS")][0]
-        verdicts.append(f"{name}: default MASE {d:.3f} vs {ref['model']} "
-                        f"{ref['mase'][0]:.3f} ({'≤' if d <= ref['mase'][0] else 'LOSES'}), "
-                        f"vs ETS {ets['mase'][0]:.3f} ({'≤' if d <= ets['mase'][0] else 'LOSES'})")
-        for r in mine:
-            label = r["model"] + (f" ({r['model_name']})" if "model_name" in r else "")
-            lines.append(f"| {name} | {label} | {_mean_std(r['mae'])} | {_mean_std(r['mase'])} "
-                         f"| {statistics.mean(r['seconds']):.2f} |")
-    return "\n".join(verdicts + [""] + lines)
+def _snaive(r: dict) -> tuple[str, float]:
+    """The seasonal naive reference (the naive for a series without a season)."""
+    for k, v in r["references"].items():
+        if k.startswith("seasonal naive"):
+            return "seasonal naive", v
+    return "naive", r["references"]["naive"]
+
+
+def _series_markdown(rows: list[dict]) -> str:
+    """Per horizon: a row per series (MASE of the default, the network, each reference), the
+    means, and the targets' verdicts."""
+    out = []
+    for one_step in (True, False):
+        part = [r for r in rows if (r["horizon"] == 1) == one_step]
+        if not part:
+            continue
+        cols = ["default", "network", *STAT, "statistical ensemble", "(seasonal) naive"]
+        out += [f"### {'One step ahead' if one_step else 'Default horizon'}", "",
+                "| series | h | " + " | ".join(cols) + " | rule | s/run |",
+                "|---" * (len(cols) + 4) + "|"]
+        table = {c: [] for c in cols}
+        for name in dict.fromkeys(r["series"] for r in part):
+            rs = [r for r in part if r["series"] == name]
+            vals = {"default": statistics.mean(r["default"] for r in rs),
+                    "network": statistics.mean(r["candidates"]["network"] for r in rs),
+                    "(seasonal) naive": _snaive(rs[0])[1]}
+            for c in (*STAT, "statistical ensemble"):
+                vals[c] = rs[0]["references"].get(c, float("nan"))
+            for c in cols:
+                table[c].append(vals[c])
+            out.append(f"| {name} | {rs[0]['horizon']} | "
+                       + " | ".join(f"{vals[c]:.3f}" for c in cols)
+                       + f" | {rs[0]['rule']} | {statistics.mean(r['seconds'] for r in rs):.0f} |")
+        means = {c: float(np.nanmean(v)) for c, v in table.items()}
+        out.append("| **mean** | | " + " | ".join(f"**{means[c]:.3f}**" for c in cols) + " | | |")
+        best = min(STAT, key=lambda c: means[c])
+        worse = [n for n, d, sn in zip(dict.fromkeys(r["series"] for r in part), table["default"],
+                                       table["(seasonal) naive"]) if d > sn]
+        cov = {lv: [r["intervals"][lv]["coverage"] for r in part if lv in r.get("intervals", {})]
+               for lv in ("0.8", "0.95")}
+        msis = {lv: [r["intervals"][lv]["msis"] for r in part if lv in r.get("intervals", {})]
+                for lv in ("0.8", "0.95")}
+        if cov["0.8"]:
+            out += ["", "Interval coverage on the test periods (mean over series): "
+                    + ", ".join(f"{float(lv):.0%} nominal → {np.mean(c):.1%} (MSIS "
+                                f"{np.mean(msis[lv]):.2f}, {len(c)} series)"
+                                for lv, c in cov.items() if c) + "."]
+        out += ["", f"Mean MASE: default {means['default']:.3f} vs the best single model "
+                f"({best}) {means[best]:.3f} and the statistical ensemble "
+                f"{means['statistical ensemble']:.3f}; series worse than the (seasonal) naive: "
+                f"{', '.join(worse) or 'none'}.", ""]
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## UCR (accuracy on the official test files)\n\n" + out["ucr"]["markdown"])
     if args.section in ("series", "all"):
         out["series"] = run_series(args.quick, seeds)
-        print("\n## Series (one step ahead, last 20 % as test)\n\n" + out["series"]["markdown"])
+        print("\n## Series (the last 15 % as test, h-step forecasts from every origin)\n\n"
+              + out["series"]["markdown"])
     if args.json:
         Path(args.json).write_text(json.dumps({k: v["rows"] for k, v in out.items()}, indent=1))
     return 0

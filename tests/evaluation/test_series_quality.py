@@ -135,7 +135,7 @@ def test_series_fold_bundles_test_on_each_block(tmp_path):
     n = 120
     df = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=n, freq="MS").astype(str),
                        "value": _seasonal_series(n)})
-    cfg = DataConfig(dataset=None, time_col="date", target="value", window=12)
+    cfg = DataConfig(dataset=None, time_col="date", target="value", window=12, horizon=1)
     bundles = list(series_fold_bundles(df, cfg, 0, 3))
     blocks = [b.info["series"]["starts"]["test"] for _, b in bundles]
     assert [len(b) for b in blocks] == [30, 30, 30]
@@ -153,7 +153,10 @@ def test_forecast_run_with_year_month_dates_and_a_bom_reports_ets_and_theta(cli,
                          "--window", "12", "--output", tmp_path / "run")
     assert code == 0, err
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())["metrics"]
-    assert {"ETS", "Theta"} <= set(metrics["baselines"])
+    from hakseup.evaluation.forecast_references import statsforecast_available
+
+    refs = {"AutoETS", "AutoTheta", "AutoARIMA"} if statsforecast_available() else {"ETS", "Theta"}
+    assert refs | {"statistical ensemble"} <= set(metrics["baselines"])
     assert any(k.startswith("seasonal naive (season 12)") for k in metrics["baselines"])
     assert (tmp_path / "run" / "plots" / "forecast.png").stat().st_size > 0
     config = (tmp_path / "run" / "config.yaml").read_text()
@@ -170,7 +173,7 @@ def test_multi_step_forecasts_are_scored_per_step(cli, tmp_path):
     assert code == 0, err
     per_step = json.loads((tmp_path / "run" / "metrics.json").read_text())["metrics"]["per_step"]
     assert [r["step"] for r in per_step] == [1, 2, 3]
-    assert all("naive mae" in r and "ETS mae" in r for r in per_step)
+    assert all("naive mae" in r and "statistical ensemble mase" in r for r in per_step)
 
 
 def test_bad_dates_end_as_one_clean_error(cli, tmp_path):
@@ -193,7 +196,7 @@ def test_a_series_continues_into_its_test_file(tmp_path):
     df.iloc[80:].to_csv(tmp_path / "test.csv", index=False)
     bundle = load_data(DataConfig(dataset=None, path=str(tmp_path / "train.csv"),
                                   test_path=str(tmp_path / "test.csv"), time_col="date",
-                                  target="value", window=12))
+                                  target="value", window=12, horizon=1))
     assert list(bundle.info["series"]["starts"]["test"]) == list(range(80, 100))
     assert bundle.info["series"]["train_end"] <= 80
 

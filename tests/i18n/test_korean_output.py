@@ -118,7 +118,7 @@ def test_korean_forecast_train_output(cli, tmp_path):
     text = _korean(cli, "train", "--data", tmp_path / "gap.csv", "--time-col", "date",
                    "--target", "sales", "--epochs", "2", "--no-tensorboard",
                    "--set", "output.plots=false", "--output", tmp_path / "run")
-    assert "naive 예측보다" in text and "빠진 시각 1개" in text and "정상성" in text
+    assert "통계 기준 모델" in text and "빠진 시각 1개" in text and "정상성" in text
     assert english_lines(text) == []
 
 

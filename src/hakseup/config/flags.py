@@ -30,6 +30,7 @@ _FLAGS = """
 --time-col           data.time_col             COL
 --window             data.window               N
 --horizon            data.horizon              N
+--interval           data.interval             L,L
 --difference         data.difference           MODE
 --layout             data.layout               L
 --sequence-shape     data.sequence_shape       TxF

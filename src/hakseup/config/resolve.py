@@ -101,9 +101,9 @@ class DataFacts:
         n_train: training samples (rows, series or windows).
         model: the model ``model.name: auto`` picks for this data (the registry's
             ``default_model_name``: the registry knows which models exist).
-        window, season: a series' window and season, as the data layer chose them for
-            ``data.window`` and ``data.season`` left unset (saved, so that the run is rebuilt
-            with the same inputs from other rows).
+        window, season, horizon: a series' window, season and horizon, as the data layer
+            chose them for ``data.window``, ``data.season`` and ``data.horizon`` left unset
+            (saved, so that the run is rebuilt with the same inputs from other rows).
     """
 
     input_kind: str
@@ -111,6 +111,7 @@ class DataFacts:
     model: str = "mlp"
     window: int | None = None
     season: int | None = None
+    horizon: int | None = None
 
     @classmethod
     def of(cls, bundle: Any, model: str) -> DataFacts:
@@ -121,7 +122,8 @@ class DataFacts:
             return cls(schema.input_kind, len(bundle.train), model)
         season = (getattr(bundle, "info", None) or {}).get("series", {}).get("season")
         return cls(schema.input_kind, len(bundle.train), model, window=schema.input_shape[0],
-                   season=None if season is None else int(season))
+                   season=None if season is None else int(season),
+                   horizon=int(schema.n_outputs))
 
 
 def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
@@ -137,7 +139,7 @@ def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
     model = facts.model if cfg.model.name == AUTO else cfg.model.name
     chosen = {**GENERIC, **_choices(cfg, facts, model)}
     values: dict[str, dict[str, Any]] = {"train": {}, "model": {"name": model}, "data": {}}
-    for key in ("window", "season"):              # None: the data layer's choice, recorded
+    for key in ("window", "season", "horizon"):   # None: the data layer's choice, recorded
         if getattr(cfg.data, key) is None and getattr(facts, key) is not None:
             values["data"][key] = getattr(facts, key)
     for key, value in chosen.items():

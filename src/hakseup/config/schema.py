@@ -73,7 +73,11 @@ class DataConfig:
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
     window: int | None = _f(None, min=1, auto="none",
                             help="past steps a forecaster reads (auto: 3 seasons)")
-    horizon: int = _f(1, min=1, help="future steps predicted")
+    horizon: int | None = _f(None, min=1, auto="none",
+                             help="future steps predicted (auto: from the frequency: monthly "
+                                  "12, quarterly 8, yearly 6, daily 7, ...)")
+    interval: list[float] = _f([], min=0.5, max=0.999,
+                               help="forecast prediction intervals, e.g. 0.8,0.95 (conformal)")
     difference: str = _f("none", choices=["none", "auto", "1"], help="difference the series")
     transform: str = _f("auto", choices=["none", "log", "auto"], help="model log(y) (y > 0)")
     season_features: str = _f("auto", choices=["auto", "none"],

@@ -1,6 +1,8 @@
-"""Forecast evaluation in original units, next to naive, seasonal-naive, drift, ETS and Theta
-forecasts (the classical references, fitted on the training period only); with a horizon
-above one, every step is also scored on its own (``metrics["per_step"]``).
+"""Forecast evaluation in original units, next to the naive, seasonal-naive and drift forecasts
+and the statistical references (statsforecast's AutoETS, AutoTheta, AutoARIMA and their mean,
+``forecast_references``; fitted on the values before the split's first origin); with a horizon
+above one, every step is also scored on its own (``metrics["per_step"]``: MAE and MASE of the
+model and of every reference).
 
 Example:
     >>> metrics, best_baseline, baseline = forecast_scores(model, bundle)   # doctest: +SKIP
@@ -10,15 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from .forecast_intervals import conformal_widths, interval_scores
+from .forecast_combine import MIN_VAL_ORIGINS, NETWORK, candidates, choose, combine
+from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 from ..metrics import mase, regression_metrics
 
-__all__ = ["forecast_scores", "forecast_predictions"]
+__all__ = ["default_rule", "forecast_predictions", "forecast_scores", "test_widths"]
 
 
-def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
-    """(starts, predictions, actuals, baselines) in original units for a split; ETS and Theta
-    are among the baselines for the test split (or when ``classical``)."""
-    from ..data.series.prepare import naive_forecasts, to_original
+def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, the network's forecasts, actuals) of a split, in original units."""
+    from ..data.series.prepare import to_original
     from ..models.forward import predict
 
     s = bundle.info["series"]
@@ -26,24 +30,81 @@ def forecast_predictions(model, bundle, split: str = "test", classical: bool | N
     horizon = bundle.schema.n_outputs
     out = predict(model, getattr(bundle, split).inputs).numpy()
     pred = to_original(bundle.preprocessor, out, y, starts)
-    actual = np.stack([y[t:t + horizon] for t in starts])
-    baselines = naive_forecasts(y, starts, horizon, s["season"])
+    actual = np.stack([y[t:t + horizon] for t in starts]) if len(starts) else \
+        np.empty((0, horizon))
+    return starts, pred, actual
+
+
+def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
+    """(starts, predictions, actuals, baselines) in original units for a split; the statistical
+    references are among the baselines for the test split (or when ``classical``). The test
+    split's predictions are the default forecast (``default_rule``: the network, the
+    statistical ensemble or their mean, chosen on the validation windows)."""
+    from ..data.series.prepare import naive_forecasts
+
+    s = bundle.info["series"]
+    starts, pred, actual = _network(model, bundle, split)
+    baselines = naive_forecasts(s["y"], starts, bundle.schema.n_outputs, s["season"])
     if classical if classical is not None else split == "test":
         baselines.update(_classical(bundle, split))
+    if split == "test":
+        pred = combine(default_rule(model, bundle)["name"], pred, _classical(bundle, split))
     return starts, pred, actual, baselines
 
 
+def default_rule(model, bundle) -> dict:
+    """Which forecast the run gives (cached in the bundle): ``{"name", "reason",
+    "validation_mase", "val_origins"}``; reason ``validation`` (chosen on the validation
+    windows), ``short`` (no validation window: the statistical ensemble) or ``no_ensemble``
+    (fewer than two references could be fitted: the network)."""
+    s = bundle.info["series"]
+    if "rule" in s:
+        return s["rule"]
+    val_starts = s["starts"].get("val", np.empty(0, dtype=int))
+    rule = {"name": NETWORK, "reason": "no_ensemble", "validation_mase": {},
+            "val_origins": len(val_starts)}
+    if ENSEMBLE in _classical(bundle, "test"):
+        if len(val_starts) < MIN_VAL_ORIGINS:
+            rule.update(name=ENSEMBLE, reason="short")
+        else:
+            _, net, actual = _network(model, bundle, "val")
+            cands = candidates(net, _classical(bundle, "val"))
+            name, scores = choose(cands, actual, s["y"][:s["train_end"]])
+            rule.update(name=name, reason="validation", validation_mase=scores)
+            s["val_residuals"] = actual - cands[name]      # for the conformal intervals
+    elif len(val_starts) >= MIN_VAL_ORIGINS:
+        _, net, actual = _network(model, bundle, "val")
+        s["val_residuals"] = actual - net
+    s["rule"] = rule
+    return rule
+
+
 def _classical(bundle, split: str) -> dict:
-    """ETS and Theta forecasts of a split, computed once per bundle (they are refitted per
-    origin, so the report and the plot share them)."""
-    from ..models.forecast_classical import classical_forecasts
+    """The statistical references' forecasts of a split, computed once per bundle (the report
+    and the plot share them); their notices (a model that failed, statsforecast missing) go
+    to the report once."""
+    from .forecast_references import reference_forecasts
 
     s = bundle.info["series"]
     cache = s.setdefault("classical", {})
     if split not in cache:
-        cache[split] = classical_forecasts(s["y"], s["starts"][split], bundle.schema.n_outputs,
-                                           s["season"], s["train_end"])
+        cache[split], notices = reference_forecasts(
+            s["y"], s["starts"][split], bundle.schema.n_outputs, s["season"], s["train_end"])
+        if split == "test":
+            bundle.info.setdefault("notices", []).extend(notices)
     return dict(cache[split])
+
+
+def test_widths(bundle) -> dict[float, np.ndarray]:
+    """{level: half-width per step} of the run's conformal intervals ({} without them)."""
+    s = bundle.info["series"]
+    if not s.get("interval") or "val_residuals" not in s:
+        return {}
+    return conformal_widths(s["val_residuals"], s["interval"])
+
+
+def _mase_scale(y_train: np.ndarray) -> float:
+    return float(np.mean(np.abs(np.diff(np.asarray(y_train, dtype=np.float64)))))
 
 
 def _metrics(actual, pred, y_train, season) -> dict:
@@ -59,10 +120,22 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
     y_train = s["y"][:s["train_end"]]
     starts, pred, actual, baselines = forecast_predictions(model, bundle, split)
     metrics = _metrics(actual, pred, y_train, s["season"])
+    if split == "test":   # the default forecast above; the network's own figures beside it
+        metrics["network"] = _metrics(actual, _network(model, bundle, split)[1], y_train,
+                                      s["season"])
+        metrics["forecast_rule"] = default_rule(model, bundle)
+        if s.get("interval") and "val_residuals" in s:
+            metrics["intervals"] = interval_scores(actual, pred, test_widths(bundle),
+                                                   _mase_scale(y_train))
     table = {name: _metrics(actual, b, y_train, s["season"]) for name, b in baselines.items()}
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table
     metrics["beats"] = {name: bool(metrics["mae"] < b["mae"]) for name, b in table.items()}
+    strongest = best_reference(table)
+    if strongest is not None:
+        metrics["best_reference"] = {"name": strongest, "mase": table[strongest]["mase"],
+                                     "beaten": bool(metrics["mase"] < table[strongest]["mase"])}
+        metrics["reference_verdict"] = reference_verdict(metrics, table)
     if actual.shape[1] > 1:
         metrics["per_step"] = per_step_scores(actual, pred, baselines, y_train)
     return metrics, f"{best} forecast", table[best]
@@ -78,5 +151,6 @@ def per_step_scores(actual: np.ndarray, pred: np.ndarray, baselines: dict, y_tra
                "mase": mase(actual[:, h:h + 1], pred[:, h:h + 1], y_train, 1)}
         for name, b in baselines.items():
             row[f"{name} mae"] = float(np.mean(np.abs(actual[:, h] - b[:, h])))
+            row[f"{name} mase"] = mase(actual[:, h:h + 1], b[:, h:h + 1], y_train, 1)
         rows.append(row)
     return rows

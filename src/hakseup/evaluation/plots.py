@@ -183,7 +183,8 @@ def _time_axis(times, n: int):
 
 
 def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_end: int,
-                  path, target: str = "value", baselines: dict | None = None):
+                  path, target: str = "value", baselines: dict | None = None,
+                  bands: dict | None = None):
     """Actual series with one-step-ahead forecasts, in original units; the test period's
     baseline forecasts (naive, seasonal naive, ETS, Theta, ...) as thin lines; a dashed vertical
     line marks where the test period begins (and a dotted one the validation period)."""
@@ -196,6 +197,11 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
             ax.plot(times[starts], preds_by_split[split][:, 0], color=colors[split],
                     linewidth=1, alpha=0.9, label=f"forecast ({split})")
     test_starts = starts_by_split.get("test")
+    for level, half in sorted((bands or {}).items(), reverse=True):   # the wider one first
+        if test_starts is not None and len(test_starts):
+            mid = preds_by_split["test"][:, 0]
+            ax.fill_between(times[test_starts], mid - half, mid + half, color="tab:red",
+                            alpha=0.12, linewidth=0, label=f"{level:.0%} interval")
     styles = ["--", ":", "-.", (0, (3, 1, 1, 1)), (0, (5, 2)), (0, (1, 1))]
     if baselines and test_starts is not None and len(test_starts):
         for k, (name, b) in enumerate(baselines.items()):

@@ -162,15 +162,47 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         values = [(("beats" if beats[name] else "not"), dict(
             name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
             for name, b in m["baselines"].items()]
-        ctx["extra_sections"].append((t("forecast.section"), "\n".join(
-            t(f"forecast.line_{k}", **v) for k, v in values)))
-        ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
+        lines = [t(f"forecast.line_{k}", **v) for k, v in values]
+        if m.get("reference_verdict"):   # one sentence: the best statistical reference
+            lines.insert(0, m["reference_verdict"])
+            ctx["summary_lines"].append(m["reference_verdict"])
+        for level, v in m.get("intervals", {}).items():   # conformal intervals, scored
+            lines.insert(0, t("forecast.interval_line", level=float(level) * 100,
+                              coverage=v["coverage"] * 100, msis=v["msis"]))
+        if m.get("forecast_rule"):       # which forecast the run gives, and why
+            lines.insert(0, _rule_line(m["forecast_rule"]))
+            ctx["summary_lines"].append(lines[0])
+        else:
+            ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
+        ctx["extra_sections"].append((t("forecast.section"), "\n".join(lines)
+                                      + _per_step_table(m)))
     if result.schema.input_kind == "image" and result.schema.is_classification:
         from ..evaluation.image_report import image_sections
 
         ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
                                                 history, cfg.output.plots, draw=draw)
     return ctx
+
+
+def _rule_line(rule: dict) -> str:
+    """One sentence: the default forecast (network, statistical ensemble or their mean), and
+    why — chosen on the validation windows, or the series is too short for them."""
+    scores = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("validation_mase", {}).items())
+    return t(f"forecast.rule_{rule['reason']}", name=rule["name"], n=rule["val_origins"],
+             scores=scores)
+
+
+def _per_step_table(m: dict) -> str:
+    """MASE per forecast step of the model and each reference, as a Markdown table."""
+    rows = m.get("per_step")
+    if not rows:
+        return ""
+    names = [n for n in m["baselines"] if f"{n} mase" in rows[0]]
+    head = "| step | model | " + " | ".join(names) + " |"
+    sep = "|---" * (len(names) + 2) + "|"
+    body = [f"| {r['step']} | {r['mase']:.3f} | "
+            + " | ".join(f"{r[n + ' mase']:.3f}" for n in names) + " |" for r in rows]
+    return "\n\n" + t("forecast.per_step_heading") + "\n\n" + "\n".join([head, sep] + body)
 
 
 def _learned_line(model, schema) -> list[str]:
@@ -200,7 +232,11 @@ def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
             if split == "test":
                 residuals, test_baselines = actual[:, 0] - pred[:, 0], base
     times = s["times"]
+    from ..evaluation.forecast import test_widths
+
+    bands = {level: w[0] for level, w in test_widths(bundle).items()}   # step 1's half-width
     draw(plot_forecast, times, s["y"], starts, preds, s["train_end"],
-         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines)
+         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines,
+         bands=bands)
     draw(plot_residuals, times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
          bundle.schema.target)

@@ -277,11 +277,11 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     cols = [sf.target] + sf.features
     original = sf.df[cols].to_numpy(dtype=np.float64)            # (T, C)
     n = len(original)
-    horizon = cfg.horizon
+    horizon, val_size, test_size = _horizon_and_splits(cfg, sf.freq, n)
     if cfg.window is not None and n < cfg.window + horizon + 2:
         raise DataError(t("error.data.series.series_rows_fewer", n=n,
                           value=cfg.window + horizon + 2))
-    tr_rows, va_rows, te_rows = chronological_indices(n, cfg.val_size, cfg.test_size)
+    tr_rows, va_rows, te_rows = chronological_indices(n, val_size, test_size)
     train_end = int(tr_rows[-1]) + 1
     y = original[:, 0]
     if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
@@ -307,7 +307,10 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                     season=useful)
     info = {
         "rows": {k: len(v[0]) for k, v in parts.items()},
-        "notices": sf.notices + _difference_notices(sf.target, cfg.difference, diff, test_report)
+        "notices": sf.notices + ([] if cfg.horizon else [t(
+            "notice.data.series.horizon_from_frequency", horizon=horizon,
+            freq=sf.freq or "irregular")])
+        + _difference_notices(sf.target, cfg.difference, diff, test_report)
         + _log_notice(sf.target, cfg.transform, log)
         + ([] if positions is None else [t("notice.data.series.season_features", season=useful,
                                            channels=positions.shape[1])]),
@@ -318,9 +321,24 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                     "log transform": log},
         "stationarity": test_report,
         "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
-                   "train_end": train_end, "season": season, "difference": diff},
+                   "train_end": train_end, "season": season, "difference": diff,
+                   "interval": list(getattr(cfg, "interval", []) or [])},
     }
     return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
+
+
+def _horizon_and_splits(cfg: DataConfig, freq: str | None, n: int) -> tuple[int, float, float]:
+    """(horizon, validation size, test size): the horizon given, else the frequency's default
+    (``horizon.default_horizon``; at most a sixth of the series, so that training keeps
+    most of it), with the validation and test periods widened to hold one horizon each."""
+    from .horizon import default_horizon, split_rows
+
+    if cfg.horizon:
+        return int(cfg.horizon), cfg.val_size, cfg.test_size
+    horizon = max(1, min(default_horizon(freq), n // 6))
+    test_size = split_rows(n, cfg.test_size, horizon)
+    n_test = int(round(test_size * n)) if test_size < 1 else int(test_size)
+    return horizon, split_rows(n - n_test, cfg.val_size, horizon), test_size
 
 
 def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: int,
@@ -333,10 +351,14 @@ def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: i
     scaled = np.full_like(original, np.nan)
     scaled[diff:] = pre.transform(original)
     starts = np.arange(window + diff, len(original) - horizon + 1)   # forecast starts
-    if len(va_rows):
-        split_of = np.where(starts < train_end, 0, np.where(starts <= int(va_rows[-1]), 1, 2))
-    else:
-        split_of = np.where(starts < train_end, 0, 2)
+    # A window belongs to the split its first step falls in, and only when its last step
+    # does too: a training target inside the validation period (or a validation target
+    # inside the test period) would leak the held-out values into early stopping.
+    ends = starts + horizon                                           # one past the last step
+    val_end = int(va_rows[-1]) + 1 if len(va_rows) else train_end
+    split_of = np.where(ends <= train_end, 0,
+                        np.where((starts >= train_end) & (ends <= val_end), 1,
+                                 np.where(starts >= val_end, 2, -1)))
     parts = {}
     for k, name in enumerate(("train", "val", "test")):
         at = starts[split_of == k]

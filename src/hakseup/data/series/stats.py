@@ -64,12 +64,14 @@ def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
 
 def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> int:
     """The season: given, else the calendar season of the frequency (hourly 24, daily 7,
-    weekly 52, monthly 12, quarterly 4, yearly none), else the autocorrelation's peak."""
+    weekly 52, monthly 12, quarterly 4, yearly none; a day of steps below an hour, e.g.
+    half-hourly 48), else the autocorrelation's peak."""
     from .dates import season_from_freq
+    from .horizon import steps_per_day
 
     if given:
         return int(given)
-    season = season_from_freq(freq)
+    season = season_from_freq(freq) or steps_per_day(freq)   # sub-daily: one day
     if season is not None:
         return season if len(y_train) >= 2 * season else 1
     return detect_season(y_train)
