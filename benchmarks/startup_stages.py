@@ -1,11 +1,11 @@
 """Where a default ``hakseup train`` spends its time: wall and CPU seconds per stage, in process.
 
-Wraps the functions that make up a run (config, data, the forked workers, model and trainer,
+Wraps the functions that make up a run (config, data, the references, model and trainer,
 the fit loop and its callbacks, scoring, the figures, the report, the run folder) with
 timers — no profiler, so the figures are what the run costs — runs the command, and prints
 one row per stage (a stage called several times: the sum and the count). Indented rows are
-parts of the row above them. The forked children's CPU (references, figures) is not in the
-CPU column; the process's own children total is printed at the end.
+parts of the row above them. A process pool's CPU (references, figures, where ``Jobs`` has
+one) is not in the CPU column; the process's own children total is printed at the end.
 
     python benchmarks/startup_stages.py                 # the default run
     python benchmarks/startup_stages.py --epochs 5      # any `hakseup train` flags
@@ -30,8 +30,7 @@ if not os.environ.get("PYTHONPATH"):
 STAGES = [
     ("hakseup.cli.common", "config_from_args", "config"),
     ("hakseup.data.datasets", "load_data", "data load"),
-    ("hakseup.experiment", "Experiment.start_references", "references worker (fork)"),
-    ("hakseup.evaluation.figure_worker", "FigureWorker.__init__", "figure worker (fork)"),
+    ("hakseup.experiment", "Experiment.start_references", "references (cache, or a job)"),
     ("hakseup.experiment", "Experiment._build", "model, trainer, dry run"),
     ("hakseup.training.optim", "build_optimizer", "  optimiser (torch._dynamo's import)"),
     ("hakseup.evaluation.run_report", "write_start_files", "start files"),
@@ -49,7 +48,8 @@ STAGES = [
     ("hakseup.evaluation.run_report", "_write_plots", "  figures (in process)"),
     ("hakseup.evaluation.explain", "explain_run", "  diagnosis (and, before, more figures)"),
     ("hakseup.evaluation.run_report", "_report_context", "  report context"),
-    ("hakseup.evaluation.figure_worker", "FigureWorker.wait", "  waiting for the figures"),
+    ("hakseup.evaluation.jobs", "Jobs.draw", "  figures drawn (or submitted)"),
+    ("hakseup.evaluation.jobs", "Jobs.wait", "  waiting for the figures"),
     ("hakseup.evaluation.report", "write_reports", "  report.md, report.html"),
     ("hakseup.runs", "Run.complete", "run complete (fsync of the folder)"),
 ]

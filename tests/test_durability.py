@@ -1,6 +1,7 @@
 """fsync where crash-safety needs it: a live run folder's per-epoch files are renamed into
 place without waiting for the disk, and the whole folder is fsynced once, before its final
-status is written; every other write is fsynced at once."""
+status is written — but a checkpoint is never deleted before the one replacing it is on disk;
+every other write is fsynced at once."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class FsyncLog:
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
 
 
-def test_a_run_fsyncs_nothing_per_epoch_and_everything_once_at_the_end(tmp_path, monkeypatch):
+def test_a_run_fsyncs_no_epoch_file_and_everything_once_at_the_end(tmp_path, monkeypatch):
     from hakseup.experiment import train
     from hakseup.training.callbacks import Callback
 
@@ -48,7 +49,10 @@ def test_a_run_fsyncs_nothing_per_epoch_and_everything_once_at_the_end(tmp_path,
 
     run = tmp_path / "run"
     train(quick_config(run, epochs=3, tensorboard=True), echo=quiet, callbacks=[Count()])
-    assert during[0] == during[-1], "an epoch's checkpoint or metrics line waited for fsync"
+    # During the epochs only checkpoints about to become the fallback copy (and the folder
+    # that holds them) are fsynced: never metrics.jsonl, TensorBoard or the report.
+    checkpoints = str(run / "checkpoints")
+    assert all(p.startswith(checkpoints) for p in log.paths[:during[-1]]), log.paths
     synced = set(log.paths[during[-1]:])
     files = [p for p in run.rglob("*") if p.is_file()]
     assert {"model.safetensors", "state.json", "metrics.jsonl", "report.md"} <= \
@@ -59,6 +63,34 @@ def test_a_run_fsyncs_nothing_per_epoch_and_everything_once_at_the_end(tmp_path,
     # Then the final status, durably: its temporary file, then the folder of the rename.
     assert log.paths[-1] == str(run) and "/.run.json." in log.paths[-2]
     assert json.loads((run / "run.json").read_text())["status"] == "complete"
+
+
+def test_a_checkpoint_is_deleted_only_once_its_successor_is_on_disk(tmp_path, monkeypatch):
+    """A machine crash mid-run must leave a durable checkpoint: before ``last.prev`` goes,
+    ``last`` (the copy that becomes the fallback) is fsynced, files and folders."""
+    import shutil
+
+    from hakseup import fileio
+    from hakseup.experiment import train
+
+    log = FsyncLog(monkeypatch)
+    deleted: list[tuple[str, list[str]]] = []
+    real_rmtree = shutil.rmtree
+
+    def rmtree(path, *args, **kwargs):
+        deleted.append((str(path), list(log.paths)))
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(fileio.shutil, "rmtree", rmtree)
+    run = tmp_path / "run"
+    train(quick_config(run, epochs=4), echo=quiet)
+    last = run / "checkpoints" / "last"
+    prevs = [synced for path, synced in deleted if path == str(last) + ".prev"]
+    assert len(prevs) >= 2                  # epochs 3 and 4 each replaced one
+    for synced in prevs:
+        assert {str(last / name) for name in ("model.safetensors", "state.safetensors",
+                                              "state.json")} <= set(synced)
+        assert {str(last), str(run / "checkpoints")} <= set(synced)
 
 
 def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
@@ -73,13 +105,12 @@ def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
 
 
 def test_writes_outside_a_live_run_are_fsynced_at_once(tmp_path, monkeypatch):
-    from hakseup.durability import defer, end_deferred
-    from hakseup.fileio import atomic_write_text
+    from hakseup.fileio import atomic_write_text, defer_fsync, end_fsync
 
     log = FsyncLog(monkeypatch)
     atomic_write_text(tmp_path / "predictions.csv", "a\n1\n")
     assert log.written(tmp_path / "predictions.csv") and str(tmp_path) in log.paths
-    defer(tmp_path / "run")
+    defer_fsync(tmp_path / "run")
     try:
         n = len(log.paths)
         atomic_write_text(tmp_path / "run" / "metrics.jsonl", "{}\n")
@@ -88,5 +119,5 @@ def test_writes_outside_a_live_run_are_fsynced_at_once(tmp_path, monkeypatch):
         assert log.written(tmp_path / "run-other.csv", n)
         n = len(log.paths)
     finally:
-        end_deferred(tmp_path / "run")
+        end_fsync(tmp_path / "run")
     assert str(tmp_path / "run" / "metrics.jsonl") in log.paths[n:]

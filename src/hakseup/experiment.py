@@ -47,13 +47,12 @@ class Experiment:
                  bundle: DataBundle | None = None, init_seed: int | None = None):
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
-    def setup(self, references: bool = False, figures: bool = False) -> "Experiment":
+    def setup(self, jobs=None) -> "Experiment":
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
-        every user error surfaces here, before anything is written. ``references``: start
-        fitting the classical references (``start_references``) as soon as the data is
-        loaded, in ``pending_``; they need nothing else, and fit while the rest is set up
-        and the network trains. ``figures``: start the ``FigureWorker`` that will draw the
-        run's figures (``figures_``; it imports matplotlib meanwhile)."""
+        every user error surfaces here, before anything is written. ``jobs`` (an
+        ``evaluation.jobs.Jobs``): the references are handed to it as soon as the data is
+        loaded, in ``pending_`` (they need nothing else: with a pool, they are fitted while
+        the network trains)."""
         from .data.datasets import load_data
         from .training.device import seed_everything
 
@@ -61,17 +60,8 @@ class Experiment:
         seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
         self.bundle_ = self.bundle if self.bundle is not None else load_data(
             cfg.data, seed=cfg.train.seed)
-        self.pending_ = self.start_references() if references else None
-        self.figures_ = None
-        if figures and cfg.output.plots:
-            from .evaluation.figure_worker import FigureWorker
-
-            self.figures_ = FigureWorker(self.bundle_)
-        try:
-            self._build()
-        except BaseException:
-            self.close_references()
-            raise
+        self.pending_ = self.start_references(jobs=jobs) if jobs is not None else None
+        self._build()
         return self
 
     def _build(self) -> None:
@@ -93,14 +83,6 @@ class Experiment:
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)
         self.history_: list[dict] = []
-
-    def close_references(self) -> None:
-        """Stop the references ``setup`` started, if they are still being fitted, and its
-        figure worker."""
-        if getattr(self, "pending_", None) is not None:
-            self.pending_.close()
-        if getattr(self, "figures_", None) is not None:
-            self.figures_.close()
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
@@ -143,14 +125,14 @@ class Experiment:
                                     len(self.bundle_.test)) if refs else ""
         return {"metrics": refs, "verdict": verdict, "notices": notices}
 
-    def start_references(self, seed: int | None = None):
-        """Start fitting the references in a forked process (they need only the data, fixed
-        by now), to be collected by ``references(..., pending=...)`` after training."""
-        from .evaluation.references_worker import PendingReferences
+    def start_references(self, seed: int | None = None, jobs=None):
+        """The references as a job of ``jobs`` (they need only the data, fixed by now), or
+        read back from the cache, to be collected by ``references(..., pending=...)``."""
+        from .evaluation.references_cache import PendingReferences
 
         return PendingReferences(self.bundle_, self.cfg.evaluation.references,
                                  self.cfg.train.seed if seed is None else seed,
-                                 cache_dir=self.cfg.data.cache_dir)
+                                 cache_dir=self.cfg.data.cache_dir, jobs=jobs)
 
     @classmethod
     def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
@@ -230,6 +212,7 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     ``cfg.data.path`` names was made for this run (``hakseup.fit`` of a DataFrame or arrays):
     it moves into the run folder as ``data.csv`` and the saved config points there.
     """
+    from .evaluation.jobs import Jobs
     from .training.distributed import init_distributed, shutdown
 
     t0 = time.perf_counter()
@@ -244,16 +227,14 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         cfg = load_run_config(resume_dir)
     cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
-    exp = None
     try:
-        # Every user error before a folder exists; rank 0 fits the references meanwhile.
-        exp = Experiment(cfg, callbacks).setup(references=rank == 0, figures=rank == 0)
         if rank != 0:
-            return _train_other_rank(exp, rank)
-        return _train_in_run(exp, resume_dir, echo, t0, stage_data)
+            return _train_other_rank(Experiment(cfg, callbacks).setup(), rank)
+        with Jobs() as jobs:
+            # Every user error before a folder exists.
+            exp = Experiment(cfg, callbacks).setup(jobs=jobs)
+            return _train_in_run(exp, jobs, resume_dir, echo, t0, stage_data)
     finally:
-        if exp is not None:
-            exp.close_references()      # a run that failed before collecting them
         if world > 1:
             shutdown()
 
@@ -276,9 +257,8 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
     cfg.data.path = str(dest.resolve())
 
 
-def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
+def _train_in_run(exp: Experiment, jobs, resume_dir: Path | None, echo, t0: float,
                   stage_data: Path | None = None) -> RunResult:
-    from .evaluation.figure_worker import FigureWorker
     from .evaluation.run_report import draw_run_figures, write_run_outputs, write_start_files
     from .tracking import RunTracking, scalar_metrics
     from .training.distributed import barrier
@@ -295,16 +275,11 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         run.started()
         last = run.path / "checkpoints" / "last"
         has_last = last.exists() or last.with_name("last.prev").exists()
-        pending = exp.pending_ or exp.start_references()   # fitted in a forked process
         try:
             exp.fit(resume=last if resume_dir is not None and has_last else None,
                     callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
         except KeyboardInterrupt:
-            pending.close()
             echo(t("train.interrupted", path=run.path))
-            raise
-        except BaseException:
-            pending.close()
             raise
         barrier()
         # Test metrics use the best checkpoint (by the monitored validation metric), if any.
@@ -313,12 +288,11 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
                            data_config=cfg.data)
-        figures = exp.figures_ or FigureWorker()     # drawn while the references are collected
         if cfg.output.plots:
-            draw_run_figures(run.path, result, figures)
-        result.references = exp.references(metrics, pending=pending)
+            draw_run_figures(run.path, result, jobs)
+        result.references = exp.references(metrics, pending=exp.pending_)
         write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0,
-                          figures)
+                          jobs)
         tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},

@@ -1,9 +1,14 @@
 """Crash-safe file writing: every file a run writes goes through here.
 
-A file is written to a temporary file in the same folder, flushed, fsynced and renamed over
-its destination, so a kill or a full disk leaves either the old file or the new one, never half
-of one. Inside a live run folder the fsync waits for the run's end (``durability``): the
-rename alone is what protects against a kill.
+A file is written to a temporary file in the same folder, flushed and renamed over its
+destination (``os.replace``), so a kill or a full disk leaves either the old file or the new
+one, never half of one: the page cache survives a killed process. Only a crash of the machine
+itself (power, kernel) can lose what was renamed into place but not yet written to disk, and
+only an fsync protects against that. A write outside a run is fsynced at once. A live run
+(``runs.Run``) rewrites its checkpoints, ``metrics.jsonl`` and TensorBoard files every epoch;
+it registers its folder (``defer_fsync``) and fsyncs everything under it once, when it ends
+(``end_fsync``), before its final status is written. The one write fsynced during a run:
+before a checkpoint is deleted, the one that replaces it is made durable (``replace_dir``).
 
 Example:
     >>> atomic_write_text(path, "hello\\n")          # doctest: +SKIP
@@ -21,28 +26,80 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .durability import needs_fsync
 from .i18n import t, term
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
-           "replace_dir", "check_input_file", "check_output_file", "read_head"]
+           "replace_dir", "defer_fsync", "end_fsync", "sync_tree", "make_durable", "check_input_file",
+           "check_output_file", "read_head"]
+
+_live_runs: list[str] = []     # absolute folders of the live runs (a stack: tune nests runs)
 
 
-def fsync_dir(path: str | os.PathLike) -> None:
-    """Make a rename inside ``path`` durable (no-op where directories cannot be opened, and
-    inside a live run folder, which is synced once when the run ends)."""
-    if not needs_fsync(path):
-        return
+def defer_fsync(root: str | os.PathLike) -> None:
+    """Writes under ``root`` (a live run folder) skip their fsync until ``end_fsync``."""
+    _live_runs.append(os.path.abspath(root))
+
+
+def end_fsync(root: str | os.PathLike, sync: bool = True) -> None:
+    """Stop deferring ``root``; with ``sync``, fsync everything under it first (an OSError of
+    the disk propagates: the run must not be marked complete on data that may be lost)."""
+    r = os.path.abspath(root)
+    try:
+        if sync and r in _live_runs and os.path.isdir(r):
+            sync_tree(r)
+    finally:
+        if r in _live_runs:
+            _live_runs.remove(r)
+
+
+def _deferred(path: str | os.PathLike) -> bool:
+    """Whether ``path`` lies in a live run folder (its fsync waits for the run's end)."""
+    p = os.path.abspath(path)
+    return any(p == r or p.startswith(r + os.sep) for r in _live_runs)
+
+
+def _fsync(path: str | os.PathLike) -> None:
+    """fsync a file or folder by name (a folder that cannot be opened or fsynced: Windows,
+    some file systems, is skipped; a file's error propagates)."""
     try:
         fd = os.open(path, os.O_RDONLY)
-    except OSError:  # e.g. Windows
-        return
+    except OSError:
+        if os.path.isdir(path):
+            return
+        raise
     try:
         os.fsync(fd)
     except OSError:
-        pass
+        if not os.path.isdir(path):
+            raise
     finally:
         os.close(fd)
+
+
+def sync_tree(root: str | os.PathLike) -> None:
+    """fsync every regular file under ``root``, then each folder (deepest first), so that
+    the contents and the renames that put them there are on disk."""
+    for folder, _dirs, files in os.walk(root, topdown=False):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                try:
+                    _fsync(path)
+                except FileNotFoundError:      # removed meanwhile (a stale temporary file)
+                    pass
+        _fsync(folder)
+
+
+def make_durable(root: str | os.PathLike) -> None:
+    """``sync_tree(root)``, except inside a live run (synced once, when it ends)."""
+    if not _deferred(root):
+        sync_tree(root)
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """Make a rename inside ``path`` durable (not inside a live run: done when it ends)."""
+    if not _deferred(path):
+        _fsync(path)
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: str = "wb") -> Path:
@@ -54,7 +111,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             write(f)
             f.flush()
-            if needs_fsync(path):
+            if not _deferred(path):
                 os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -77,9 +134,17 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
 
 def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
     """Swap a fully written folder into place; the previous one survives as ``<name>.prev``
-    until the new one is in place, so some complete copy always exists."""
+    until the next swap, so some complete copy always exists (``tmp_dir`` is durable already
+    outside a live run)."""
     prev = final_dir.with_name(final_dir.name + ".prev")
     if prev.exists():
+        # ``prev`` may be the only copy on disk: inside a live run nothing is fsynced before
+        # the run ends, so ``final_dir`` (which becomes the fallback now) is made durable
+        # before ``prev`` is deleted. A machine crash then leaves a durable checkpoint: the
+        # new one is complete, or its checksums fail and this one is used.
+        if _deferred(final_dir):
+            sync_tree(final_dir)
+            _fsync(final_dir.parent)
         shutil.rmtree(prev)
     if final_dir.exists():
         os.replace(final_dir, prev)

@@ -33,14 +33,14 @@ def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
 def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float,
                       figures=None) -> None:
     """metrics.json, plots and reports; fills ``result.summary``. ``figures``: the
-    ``figure_worker.FigureWorker`` that ``draw_run_figures`` handed the run's figures to
-    (waited for before the reports, which list and embed them); None: drawn here."""
+    ``jobs.Jobs`` that ``draw_run_figures`` handed the run's figures to (waited for before
+    the reports, which list and embed them); None: drawn here."""
     from .report import write_reports
 
     if figures is None:
-        from .figure_worker import FigureWorker
+        from .jobs import Jobs
 
-        figures = FigureWorker()                 # in process
+        figures = Jobs()                         # in process
         if cfg.output.plots:
             draw_run_figures(run_dir, result, figures)
     bundle = result.bundle
@@ -63,7 +63,7 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float,
 
 
 def draw_run_figures(run_dir: Path, result, figures) -> None:
-    """Hand the run's figures to ``figures`` (a ``FigureWorker``): the loss curve, the
+    """Hand the run's figures to ``figures`` (a ``jobs.Jobs``): the loss curve, the
     forecast, the confusion matrices, the main metric per epoch, ROC and PR curves. They need
     the scored model, not the references: ``train`` sends them before it waits for those.
     (The misclassified images follow with the report's image sections.)"""
