@@ -65,15 +65,12 @@ def test_a_run_fsyncs_no_epoch_file_and_everything_once_at_the_end(tmp_path, mon
     assert json.loads((run / "run.json").read_text())["status"] == "complete"
 
 
-def test_a_checkpoint_is_deleted_only_once_its_successor_is_on_disk(tmp_path, monkeypatch):
-    """A machine crash mid-run must leave a durable checkpoint: before ``last.prev`` goes,
-    ``last`` (the copy that becomes the fallback) is fsynced, files and folders."""
+def _deletions(monkeypatch, log):
+    """(folder deleted, the paths fsynced by then) for each shutil.rmtree in fileio."""
     import shutil
 
     from hakseup import fileio
-    from hakseup.experiment import train
 
-    log = FsyncLog(monkeypatch)
     deleted: list[tuple[str, list[str]]] = []
     real_rmtree = shutil.rmtree
 
@@ -82,15 +79,40 @@ def test_a_checkpoint_is_deleted_only_once_its_successor_is_on_disk(tmp_path, mo
         return real_rmtree(path, *args, **kwargs)
 
     monkeypatch.setattr(fileio.shutil, "rmtree", rmtree)
+    return deleted
+
+
+def _on_disk(folder, synced) -> bool:
+    return {str(folder / name) for name in ("model.safetensors", "state.safetensors",
+                                            "state.json")} | {str(folder)} <= set(synced)
+
+
+@pytest.mark.parametrize("every", [0.0, 30.0])
+def test_a_checkpoint_on_disk_is_deleted_only_once_a_newer_one_is(tmp_path, monkeypatch,
+                                                                   every):
+    """A machine crash mid-run must leave a checkpoint on disk: ``last.prev`` is deleted only
+    after ``last`` (which takes its place) was fsynced, files and folders; between two such
+    rotations (``DURABLE_EVERY_S``) only the never-fsynced ``last`` is replaced."""
+    from hakseup import fileio
+    from hakseup.experiment import train
+
+    monkeypatch.setattr(fileio, "DURABLE_EVERY_S", every)
+    log = FsyncLog(monkeypatch)
+    deleted = _deletions(monkeypatch, log)
     run = tmp_path / "run"
-    train(quick_config(run, epochs=4), echo=quiet)
+    train(quick_config(run, epochs=5), echo=quiet)
     last = run / "checkpoints" / "last"
     prevs = [synced for path, synced in deleted if path == str(last) + ".prev"]
-    assert len(prevs) >= 2                  # epochs 3 and 4 each replaced one
-    for synced in prevs:
-        assert {str(last / name) for name in ("model.safetensors", "state.safetensors",
-                                              "state.json")} <= set(synced)
-        assert {str(last), str(run / "checkpoints")} <= set(synced)
+    replaced = [path for path, _ in deleted if "/.last.old-" in path]
+    for synced in prevs:     # the copy that becomes the fallback was on disk first
+        assert _on_disk(last, synced) and str(run / "checkpoints") in synced
+    if every == 0:           # a rotation at every save from the third on
+        assert len(prevs) == 3 and not replaced
+    else:                    # one rotation (the second save), then only `last` replaced
+        assert not prevs and len(replaced) == 3
+        fsynced = [p for p in log.paths if p.startswith(f"{last}/") and "safetensors" in p]
+        assert len(fsynced) == 4          # the second save's two files, then the run's end
+    assert json.loads((run / "run.json").read_text())["status"] == "complete"
 
 
 def test_an_interrupted_run_is_synced_before_it_says_so(tmp_path, monkeypatch):
