@@ -55,22 +55,37 @@ def small_table(path: Path) -> Path:
     return path
 
 
-def test_references_off_submit_nothing():
+def test_references_off_fit_nothing(monkeypatch):
+    import hakseup.evaluation.references as references
     from hakseup.config import RunConfig
-    from hakseup.evaluation.jobs import Jobs
     from hakseup.evaluation.references_cache import PendingReferences
     from hakseup.experiment import Experiment
 
     cfg = RunConfig.from_dict({"train": {"epochs": 1, "progress": False},
                                "evaluation": {"references": "none"}})
     exp = Experiment(cfg).setup()
-    with Jobs(1) as jobs:
-        pending = PendingReferences(exp.bundle_, "none", jobs=jobs)
-        assert pending.result() == ({}, [])
-        assert not jobs.pool._processes            # nothing was started
+    monkeypatch.setattr(references, "fit_reference_numbers", None)   # never called
+    assert PendingReferences(exp.bundle_, "none").result() == ({}, [])
 
 
-def test_an_interrupted_run_leaves_no_reference_worker(tmp_path, new_children):
+def test_a_run_starts_no_process(tmp_path, new_children):
+    """Figures and references are drawn and fitted in the run's own process."""
+    from conftest import quick_config, quiet
+    from hakseup.experiment import train
+    from hakseup.training.callbacks import Callback
+
+    seen = []
+
+    class Children(Callback):
+        def on_epoch_end(self, trainer, logs):
+            seen.append(len(new_children()))
+
+    train(quick_config(tmp_path / "run", epochs=2), echo=quiet, callbacks=[Children()])
+    assert seen == [0, 0] and not new_children()
+    assert (tmp_path / "run" / "plots" / "loss.png").stat().st_size > 1000
+
+
+def test_an_interrupted_run_leaves_no_process(tmp_path, new_children):
     from conftest import crash_at, quick_config, quiet
     from hakseup.experiment import train
 
@@ -78,24 +93,6 @@ def test_an_interrupted_run_leaves_no_reference_worker(tmp_path, new_children):
         train(quick_config(tmp_path / "run"), echo=quiet, callbacks=[crash_at(epoch=1)])
     assert not new_children()
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "interrupted"
-
-
-def test_the_pool_s_workers_keep_no_copy_of_the_run_lock(tmp_path, new_children):
-    """A worker holding a copy of the lock's descriptor would keep a SIGKILLed run locked
-    (spawned workers inherit no descriptor but their own pipes)."""
-    import os
-
-    from hakseup.evaluation.jobs import Jobs
-    from hakseup.runs import Run
-
-    if not os.path.isdir("/proc/self/fd"):
-        pytest.skip("needs /proc")
-    with Run(tmp_path, "x", kind="train") as run, Jobs(1) as jobs:
-        assert jobs.submit(os.getpid).result() != os.getpid()
-        (worker,) = new_children()
-        links = {os.readlink(p) for p in Path(f"/proc/{worker.pid}/fd").iterdir()}
-        assert not any(str(run.path) in ln for ln in links), links
-    assert not new_children()
 
 
 def _process(code: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -47,12 +47,9 @@ class Experiment:
                  bundle: DataBundle | None = None, init_seed: int | None = None):
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
-    def setup(self, jobs=None) -> "Experiment":
+    def setup(self) -> "Experiment":
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
-        every user error surfaces here, before anything is written. ``jobs`` (an
-        ``evaluation.jobs.Jobs``): the references are handed to it as soon as the data is
-        loaded, in ``pending_`` (they need nothing else: with a pool, they are fitted while
-        the network trains)."""
+        every user error surfaces here, before anything is written."""
         from .data.datasets import load_data
         from .training.device import seed_everything
 
@@ -60,7 +57,6 @@ class Experiment:
         seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
         self.bundle_ = self.bundle if self.bundle is not None else load_data(
             cfg.data, seed=cfg.train.seed)
-        self.pending_ = self.start_references(jobs=jobs) if jobs is not None else None
         self._build()
         return self
 
@@ -125,14 +121,14 @@ class Experiment:
                                     len(self.bundle_.test)) if refs else ""
         return {"metrics": refs, "verdict": verdict, "notices": notices}
 
-    def start_references(self, seed: int | None = None, jobs=None):
-        """The references as a job of ``jobs`` (they need only the data, fixed by now), or
-        read back from the cache, to be collected by ``references(..., pending=...)``."""
+    def start_references(self, seed: int | None = None):
+        """The references read back from the cache, or to be fitted when
+        ``references(..., pending=...)`` collects them."""
         from .evaluation.references_cache import PendingReferences
 
         return PendingReferences(self.bundle_, self.cfg.evaluation.references,
                                  self.cfg.train.seed if seed is None else seed,
-                                 cache_dir=self.cfg.data.cache_dir, jobs=jobs)
+                                 cache_dir=self.cfg.data.cache_dir)
 
     @classmethod
     def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
@@ -212,7 +208,6 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     ``cfg.data.path`` names was made for this run (``hakseup.fit`` of a DataFrame or arrays):
     it moves into the run folder as ``data.csv`` and the saved config points there.
     """
-    from .evaluation.jobs import Jobs
     from .training.distributed import init_distributed, shutdown
 
     t0 = time.perf_counter()
@@ -228,12 +223,10 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
     try:
+        exp = Experiment(cfg, callbacks).setup()   # every user error before a folder exists
         if rank != 0:
-            return _train_other_rank(Experiment(cfg, callbacks).setup(), rank)
-        with Jobs() as jobs:
-            # Every user error before a folder exists.
-            exp = Experiment(cfg, callbacks).setup(jobs=jobs)
-            return _train_in_run(exp, jobs, resume_dir, echo, t0, stage_data)
+            return _train_other_rank(exp, rank)
+        return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
         if world > 1:
             shutdown()
@@ -257,9 +250,9 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> None:
     cfg.data.path = str(dest.resolve())
 
 
-def _train_in_run(exp: Experiment, jobs, resume_dir: Path | None, echo, t0: float,
+def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                   stage_data: Path | None = None) -> RunResult:
-    from .evaluation.run_report import draw_run_figures, write_run_outputs, write_start_files
+    from .evaluation.run_report import write_run_outputs, write_start_files
     from .tracking import RunTracking, scalar_metrics
     from .training.distributed import barrier
 
@@ -288,11 +281,8 @@ def _train_in_run(exp: Experiment, jobs, resume_dir: Path | None, echo, t0: floa
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
                            data_config=cfg.data)
-        if cfg.output.plots:
-            draw_run_figures(run.path, result, jobs)
-        result.references = exp.references(metrics, pending=exp.pending_)
-        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0,
-                          jobs)
+        result.references = exp.references(metrics, pending=exp.start_references())
+        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
         tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},

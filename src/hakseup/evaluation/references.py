@@ -136,7 +136,7 @@ def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
     tn, tc, ty = _design(bundle.test)
     per_round = schema.n_outputs if classification and schema.n_outputs > 2 else 1
     keep, notice = _subsample(len(y), xn.shape[1] + xc.shape[1], per_round, seed)
-    notices = [notice] if notice else []
+    notes = [notice] if notice else []
     if keep is not None:
         xn, xc, y = xn[keep], xc[keep], y[keep]
     x, xt = np.hstack([xn, xc]), np.hstack([tn, tc])
@@ -161,12 +161,12 @@ def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
                     pred = model.predict(xt).reshape(len(xt), -1)
                     m = regression_metrics(inverse(ty), inverse(pred))
         except ValueError as e:   # e.g. HGB refusing a multi-output target: skip, say why
-            notices.append(["notice.evaluation.references.reference_could_fitted",
+            notes.append(["notice.evaluation.references.reference_could_fitted",
                             {"name": name, "e": str(e).splitlines()[0]}])
             continue
         # No timing in the metrics: metrics.json must be identical for identical runs.
         out[name] = m
-    return out, notices
+    return out, notes
 
 
 def best_reference(refs: dict[str, dict], task: str) -> str | None:

@@ -131,39 +131,26 @@ def store(key: str | None, refs: dict, notes: list, configured: str | None = Non
         pass
 
 
-def _rows(bundle):
-    """What fitting reads of a bundle (for a worker process: no loaders, no lazy readers)."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(schema=bundle.schema, train=bundle.train, test=bundle.test,
-                           preprocessor=bundle.preprocessor)
-
-
 class PendingReferences:
     """The references of ``bundle`` (``names``: all or none; ``seed``): read back from the
-    cache (``cache_dir``: ``data.cache_dir``), else fitted as a job of ``jobs`` (an
-    ``evaluation.jobs.Jobs``: in process when asked for, or in its pool meanwhile)."""
+    cache (``cache_dir``: ``data.cache_dir``), else fitted when ``result()`` asks for them."""
 
     def __init__(self, bundle, names: str = "all", seed: int = 0,
-                 cache_dir: str | None = None, jobs=None):
-        from .jobs import Jobs
-        from .references import fit_reference_numbers
-
-        self.cache_dir, self.key = cache_dir, references_key(bundle, names, seed)
+                 cache_dir: str | None = None):
+        self.bundle, self.names, self.seed, self.cache_dir = bundle, names, seed, cache_dir
+        self.key = references_key(bundle, names, seed)
         self.cached = load(self.key, cache_dir)
         if names == "none" or bundle.schema.task == "forecast":
             self.cached = ({}, [])                    # nothing to fit
-        self.job = None
-        if self.cached is None:
-            self.job = (jobs or Jobs()).submit(fit_reference_numbers, _rows(bundle), names, seed)
 
     def result(self) -> tuple[dict, list[str]]:
         """(metrics per reference, notices in the current language)."""
-        from .references import render_notes
+        from .references import fit_reference_numbers, render_notes
 
         if self.cached is None:
+            fitted = fit_reference_numbers(self.bundle, self.names, self.seed)
             # Through JSON, as read back from the cache: the same values either way.
-            self.cached = json.loads(json.dumps(self.job.result()))
+            self.cached = json.loads(json.dumps(fitted))
             store(self.key, *self.cached, self.cache_dir)
         refs, notes = self.cached
         return refs, render_notes(notes)
