@@ -110,7 +110,7 @@ class Experiment:
         """The classical references (majority/mean, linear, gradient-boosted trees) fitted on
         exactly this experiment's training rows and preprocessing, scored on its test rows,
         with the verdict on ``metrics`` (``evaluation.references.reference_summary``).
-        ``pending``: those ``start_references`` set fitting while the network trained."""
+        ``pending``: ``start_references``' (read back from the cache when it holds them)."""
         from .evaluation.references import reference_summary, reference_verdict
 
         if pending is None:
