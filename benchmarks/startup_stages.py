@@ -1,11 +1,11 @@
 """Where a default ``hakseup train`` spends its time: wall and CPU seconds per stage, in process.
 
-Wraps the functions that make up a run (config, data, the forked workers, model and trainer,
+Wraps the functions that make up a run (config, data, the references, model and trainer,
 the fit loop and its callbacks, scoring, the figures, the report, the run folder) with
 timers — no profiler, so the figures are what the run costs — runs the command, and prints
 one row per stage (a stage called several times: the sum and the count). Indented rows are
-parts of the row above them. The forked children's CPU (references, figures) is not in the
-CPU column; the process's own children total is printed at the end.
+parts of the row above them (an older version's forked children's CPU is not in the CPU
+column; the process's own children total is printed at the end).
 
     python benchmarks/startup_stages.py                 # the default run
     python benchmarks/startup_stages.py --epochs 5      # any `hakseup train` flags
@@ -30,8 +30,7 @@ if not os.environ.get("PYTHONPATH"):
 STAGES = [
     ("hakseup.cli.common", "config_from_args", "config"),
     ("hakseup.data.datasets", "load_data", "data load"),
-    ("hakseup.experiment.experiment", "Experiment.start_references", "references worker (fork)"),
-    ("hakseup.evaluation.figure_worker", "FigureWorker.__init__", "figure worker (fork)"),
+    ("hakseup.experiment.experiment", "Experiment.start_references", "references (cache lookup)"),
     ("hakseup.experiment.experiment", "Experiment._build", "model, trainer, dry run"),
     ("hakseup.training.optim", "build_optimizer", "  optimiser (torch._dynamo's import)"),
     ("hakseup.run.report", "write_start_files", "start files"),
@@ -43,13 +42,12 @@ STAGES = [
     ("hakseup.training.callbacks", "ModelCheckpoint.on_epoch_end", "  checkpoints"),
     ("hakseup.training.loggers", "MetricsLogger.on_epoch_end", "  metrics.jsonl"),
     ("hakseup.experiment.experiment", "Experiment.score", "score (test)"),
-    ("hakseup.run.report", "draw_run_figures", "figures handed over"),
-    ("hakseup.experiment.experiment", "Experiment.references", "references collected"),
-    ("hakseup.run.report", "write_run_outputs", "metrics.json, report"),
+    ("hakseup.experiment.experiment", "Experiment.references", "references (read back, or fitted)"),
+    ("hakseup.run.report", "write_run_outputs", "figures, metrics.json, report"),
+    ("hakseup.run.report", "draw_run_figures", "  figures"),
     ("hakseup.run.report", "_write_plots", "  figures (in process)"),
     ("hakseup.evaluation.explain", "explain_run", "  diagnosis (and, before, more figures)"),
     ("hakseup.run.report", "_report_context", "  report context"),
-    ("hakseup.evaluation.figure_worker", "FigureWorker.wait", "  waiting for the figures"),
     ("hakseup.evaluation.report", "write_reports", "  report.md, report.html"),
     ("hakseup.run.folder", "Run.complete", "run complete (fsync of the folder)"),
 ]
@@ -101,7 +99,7 @@ def main() -> int:
     for label, (w, c, n) in rows.items():
         print(f"{label:40s} {w:7.3f} {c:7.3f}  {n}", file=sys.stderr)
     print(f"{'the whole command, in process':40s} {total:7.3f} {own:7.3f}", file=sys.stderr)
-    print(f"{'forked children (references, figures)':40s} {'':7s} "
+    print(f"{'child processes (none since this round)':40s} {'':7s} "
           f"{children.ru_utime + children.ru_stime:7.3f}", file=sys.stderr)
     return code
 

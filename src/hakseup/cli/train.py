@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from ..startup_gc import collect_after_startup, quiet_start
 from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_config,
-                     print_table, print_wrapped)
+                     print_table,
+                     print_wrapped)
 
 
 
@@ -20,7 +20,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-@quiet_start       # no garbage collection over the libraries' objects while they load
 def run(args: argparse.Namespace) -> int:
     if args.resume:
         cfg = None
@@ -31,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
     from ..experiment.experiment import train
 
-    result = train(cfg, resume=args.resume, callbacks=[collect_after_startup()])
+    result = train(cfg, resume=args.resume)
     if result.rank != 0:  # other ranks of a torchrun launch: rank 0 reports
         return 0
     for line in result.summary:

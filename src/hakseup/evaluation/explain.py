@@ -3,7 +3,7 @@ the per-class table, and the plots beyond the loss curve (main metric per epoch,
 curves for two classes, the normalised confusion matrix).
 
 Example:
-    >>> explain_figures(run_dir, result, draw=FigureWorker().draw)     # doctest: +SKIP
+    >>> explain_figures(run_dir, result, draw=lambda fn, *a: fn(*a))     # doctest: +SKIP
     >>> explain_run(run_dir, cfg, result)        # doctest: +SKIP
     {'diagnosis': ['Overfitting: ...'], 'per_class': [('0', '0.9800', ...)]}
 """

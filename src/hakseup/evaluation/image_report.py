@@ -105,7 +105,7 @@ def images_per_second(history: list[dict], n_train: int) -> tuple[float, float] 
 def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[dict],
                    plots: bool = True, max_images: int = 24, draw=None) -> list[tuple[str, str]]:
     """The report's image sections (and plots/misclassified.png, handed to
-    ``draw(plot_function, *args)`` when given: a ``FigureWorker``'s)."""
+    ``draw(plot_function, *args)`` when given)."""
     names = bundle.schema.class_names
     out, target = _test_outputs(model, bundle)
     proba = torch.softmax(out.float(), 1)

@@ -25,7 +25,8 @@ import numpy as np
 from ..metrics import classification_metrics, regression_metrics
 from ..i18n import t
 
-__all__ = ["REFERENCE_NAMES", "fit_references", "reference_verdict", "reference_summary",
+__all__ = ["REFERENCE_NAMES", "fit_references", "fit_reference_numbers", "render_notes",
+           "reference_verdict", "reference_summary",
            "best_reference", "MAX_ROWS", "MAX_WORK"]
 
 REFERENCE_NAMES = {"classification": ["majority", "logistic", "hgb"],
@@ -49,15 +50,14 @@ def _design(split) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _subsample(n: int, width: int, per_round: int, seed: int
-               ) -> tuple[np.ndarray | None, str | None]:
+               ) -> tuple[np.ndarray | None, list | None]:
     """Rows to keep when the training set is past the limits (None: keep all). ``per_round``:
     trees per boosting round (one per class past two classes)."""
     limit = min(MAX_ROWS, max(1_000, MAX_WORK // max(width * per_round, 1)))
     if n <= limit:
         return None, None
     keep = np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
-    return keep, (f"Classical references were fitted on a random {limit:,} of the {n:,} training "
-                  f"rows, to bound their time.")
+    return keep, ["notice.evaluation.references.subsampled", {"limit": limit, "n": n}]
 
 
 def _models(classification: bool, n_num: int, cat_cards: list[int], seed: int) -> dict:
@@ -104,6 +104,19 @@ def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
     Metrics are computed like the network's (``classification_metrics``: the same keys;
     regression in the target's original units). Returns ({}, [reason]) where references do
     not apply (forecasts, lazy datasets, an empty test split) or ``names`` is ``"none"``."""
+    refs, notes = fit_reference_numbers(bundle, names, seed)
+    return refs, render_notes(notes)
+
+
+def render_notes(notes: list) -> list[str]:
+    """The sentences of ``fit_reference_numbers``' notes, in the current language (notes are
+    kept as [catalog key, fields]: numbers, stored and cached, never translated text)."""
+    return [t(key, **fields) for key, fields in notes]
+
+
+def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
+                          ) -> tuple[dict[str, dict], list]:
+    """``fit_references``' metrics, with its notices as [catalog key, fields] pairs."""
     from threadpoolctl import threadpool_limits
 
     from ..data.bundle import is_lazy
@@ -112,7 +125,7 @@ def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
     if names == "none" or schema.task == "forecast":
         return {}, []
     if is_lazy(bundle.train) or is_lazy(bundle.test):
-        return {}, ["Classical references skipped: the data is read lazily, not held in memory."]
+        return {}, [["notice.evaluation.references.lazy_data", {}]]
     if len(bundle.test) == 0 or len(bundle.train) < 2:
         return {}, []
     classification = schema.is_classification
@@ -123,7 +136,7 @@ def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
     tn, tc, ty = _design(bundle.test)
     per_round = schema.n_outputs if classification and schema.n_outputs > 2 else 1
     keep, notice = _subsample(len(y), xn.shape[1] + xc.shape[1], per_round, seed)
-    notices = [notice] if notice else []
+    notes = [notice] if notice else []
     if keep is not None:
         xn, xc, y = xn[keep], xc[keep], y[keep]
     x, xt = np.hstack([xn, xc]), np.hstack([tn, tc])
@@ -148,12 +161,12 @@ def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
                     pred = model.predict(xt).reshape(len(xt), -1)
                     m = regression_metrics(inverse(ty), inverse(pred))
         except ValueError as e:   # e.g. HGB refusing a multi-output target: skip, say why
-            notices.append(t("notice.evaluation.references.reference_could_fitted", name=name,
-                             e=str(e).splitlines()[0]))
+            notes.append(["notice.evaluation.references.reference_could_fitted",
+                            {"name": name, "e": str(e).splitlines()[0]}])
             continue
         # No timing in the metrics: metrics.json must be identical for identical runs.
         out[name] = m
-    return out, notices
+    return out, notes
 
 
 def best_reference(refs: dict[str, dict], task: str) -> str | None:

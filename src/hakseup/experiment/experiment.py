@@ -49,13 +49,9 @@ class Experiment:
                  bundle: DataBundle | None = None, init_seed: int | None = None):
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
-    def setup(self, references: bool = False, figures: bool = False) -> "Experiment":
+    def setup(self) -> "Experiment":
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
-        every user error surfaces here, before anything is written. ``references``: start
-        fitting the classical references (``start_references``) as soon as the data is
-        loaded, in ``pending_``; they need nothing else, and fit while the rest is set up
-        and the network trains. ``figures``: start the ``FigureWorker`` that will draw the
-        run's figures (``figures_``; it imports matplotlib meanwhile)."""
+        every user error surfaces here, before anything is written."""
         from ..data.datasets import load_data
         from ..training.device import seed_everything
 
@@ -67,17 +63,7 @@ class Experiment:
         # new config, used (and saved) from here on; nothing writes into it afterwards.
         self.cfg, notices = resolve_config(cfg, self.bundle_)
         self.bundle_.info.setdefault("notices", []).extend(notices)
-        self.pending_ = self.start_references() if references else None
-        self.figures_ = None
-        if figures and cfg.output.plots:
-            from ..evaluation.figure_worker import FigureWorker
-
-            self.figures_ = FigureWorker(self.bundle_)
-        try:
-            self._build()
-        except BaseException:
-            self.close_references()
-            raise
+        self._build()
         return self
 
     def _build(self) -> None:
@@ -92,14 +78,6 @@ class Experiment:
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)
         self.history_: list[dict] = []
-
-    def close_references(self) -> None:
-        """Stop the references ``setup`` started, if they are still being fitted, and its
-        figure worker."""
-        if getattr(self, "pending_", None) is not None:
-            self.pending_.close()
-        if getattr(self, "figures_", None) is not None:
-            self.figures_.close()
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
@@ -131,7 +109,7 @@ class Experiment:
         """The classical references (majority/mean, linear, gradient-boosted trees) fitted on
         exactly this experiment's training rows and preprocessing, scored on its test rows,
         with the verdict on ``metrics`` (``evaluation.references.reference_summary``).
-        ``pending``: those ``start_references`` set fitting while the network trained."""
+        ``pending``: ``start_references``' (read back from the cache when it holds them)."""
         from ..evaluation.references import reference_summary, reference_verdict
 
         if pending is None:
@@ -143,9 +121,9 @@ class Experiment:
         return {"metrics": refs, "verdict": verdict, "notices": notices}
 
     def start_references(self, seed: int | None = None):
-        """Start fitting the references in a forked process (they need only the data, fixed
-        by now), to be collected by ``references(..., pending=...)`` after training."""
-        from ..evaluation.references_worker import PendingReferences
+        """The references read back from the cache, or to be fitted when
+        ``references(..., pending=...)`` collects them."""
+        from ..evaluation.references_cache import PendingReferences
 
         return PendingReferences(self.bundle_, self.cfg.evaluation.references,
                                  self.cfg.train.seed if seed is None else seed,
@@ -256,16 +234,12 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         cfg = load_run_config(resume_dir)
     cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
-    exp = None
     try:
-        # Every user error before a folder exists; rank 0 fits the references meanwhile.
-        exp = Experiment(cfg, callbacks).setup(references=rank == 0, figures=rank == 0)
+        exp = Experiment(cfg, callbacks).setup()   # every user error before a folder exists
         if rank != 0:
             return _train_other_rank(exp, rank)
         return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
-        if exp is not None:
-            exp.close_references()      # a run that failed before collecting them
         if world > 1:
             shutdown()
 
@@ -291,8 +265,7 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> RunConfig:
 
 def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                   stage_data: Path | None = None) -> RunResult:
-    from ..evaluation.figure_worker import FigureWorker
-    from ..run.report import draw_run_figures, write_run_outputs, write_start_files
+    from ..run.report import write_run_outputs, write_start_files
     from ..tracking import RunTracking, scalar_metrics
     from ..training.distributed import barrier
 
@@ -308,16 +281,11 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         run.started()
         last = run.path / "checkpoints" / "last"
         has_last = last.exists() or last.with_name("last.prev").exists()
-        pending = exp.pending_ or exp.start_references()   # fitted in a forked process
         try:
             exp.fit(resume=last if resume_dir is not None and has_last else None,
                     callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
         except KeyboardInterrupt:
-            pending.close()
             echo(t("train.interrupted", path=run.path))
-            raise
-        except BaseException:
-            pending.close()
             raise
         barrier()
         # Test metrics use the best checkpoint (by the monitored validation metric), if any.
@@ -326,12 +294,8 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,
                            data_config=cfg.data)
-        figures = exp.figures_ or FigureWorker()     # drawn while the references are collected
-        if cfg.output.plots:
-            draw_run_figures(run.path, result, figures)
-        result.references = exp.references(metrics, pending=pending)
-        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0,
-                          figures)
+        result.references = exp.references(metrics, pending=exp.start_references())
+        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
         tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},

@@ -31,9 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..io.durable import defer, end_deferred
 from ..errors import CheckpointError
-from ..io.files import atomic_write_json
+from ..io.files import atomic_write_json, defer_fsync, end_fsync
 from ..i18n import t
 
 __all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
@@ -179,7 +178,7 @@ class Run:
         if self.resume is not None:
             self.path = require_run(self.resume)
             self._take_lock()
-            defer(self.path)            # fsynced once, when the run ends (io/durable.py)
+            defer_fsync(self.path)      # fsynced once, when the run ends (io/files.py)
             write_status(self.path, "running", resumed=now_iso())
             return self
         self._made = _first_missing(Path(self.explicit) if self.explicit else Path(self.root))
@@ -188,7 +187,7 @@ class Run:
             self._made = self.path if not self.explicit else None
         try:
             self._take_lock()
-            defer(self.path)
+            defer_fsync(self.path)
             write_status(self.path, "running", name=self.path.name, created=now_iso(),
                          **self.fields)
         except BaseException:
@@ -201,7 +200,7 @@ class Run:
         self._began = True
 
     def complete(self, **fields: Any) -> None:
-        end_deferred(self.path)        # everything on disk before the status says complete
+        end_fsync(self.path)        # everything on disk before the status says complete
         write_status(self.path, "complete", finished=now_iso(), **fields)
         self._done = True
 
@@ -218,7 +217,7 @@ class Run:
             else:
                 self._status("failed", error=_one_line(exc))
         finally:
-            end_deferred(self.path, sync=False)   # already synced, or nothing to keep
+            end_fsync(self.path, sync=False)   # already synced, or nothing to keep
             self._release_lock()
         return False    # the exception goes on; the CLI turns a full disk into one line
 
@@ -226,7 +225,7 @@ class Run:
 
     def _status(self, status: str, **fields: Any) -> None:
         try:
-            end_deferred(self.path)    # the checkpoints a resume will read, on disk
+            end_fsync(self.path)    # the checkpoints a resume will read, on disk
         except OSError:          # the disk's own error is the exception on its way
             pass
         try:
@@ -265,7 +264,7 @@ class Run:
         """Remove what a failed start made: the folders it created, or an explicit
         --output's contents (the folder itself existed before)."""
         if self.path is not None:
-            end_deferred(self.path, sync=False)
+            end_fsync(self.path, sync=False)
         self._release_lock()
         if self._made is not None:
             shutil.rmtree(self._made, ignore_errors=True)

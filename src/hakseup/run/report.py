@@ -30,19 +30,13 @@ def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
     atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
 
 
-def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float,
-                      figures=None) -> None:
-    """metrics.json, plots and reports; fills ``result.summary``. ``figures``: the
-    ``figure_worker.FigureWorker`` that ``draw_run_figures`` handed the run's figures to
-    (waited for before the reports, which list and embed them); None: drawn here."""
+def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> None:
+    """Plots, metrics.json and reports (which list and embed the plots); fills
+    ``result.summary``."""
     from ..evaluation.report import write_reports
 
-    if figures is None:
-        from ..evaluation.figure_worker import FigureWorker
-
-        figures = FigureWorker()                 # in process
-        if cfg.output.plots:
-            draw_run_figures(run_dir, result, figures)
+    if cfg.output.plots:
+        draw_run_figures(run_dir, result)
     bundle = result.bundle
     _deploy_prevalence(cfg, bundle, result.metrics)
     if result.schema is not None and result.schema.threshold is not None:   # chosen after fit
@@ -51,26 +45,27 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float,
         "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
         "baseline": {"name": result.baseline_name, "metrics": result.baseline},
         "references": result.references})
-    ctx = _report_context(run_dir, cfg, trainer, result, duration, figures.draw)
+    ctx = _report_context(run_dir, cfg, trainer, result, duration)
     from ..evaluation.explain import explain_run
 
     ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table
-    figures.wait()
     write_reports(run_dir, ctx)
     result.summary = list(ctx["summary_lines"])
     result.diagnosis = list(ctx["diagnosis_terminal"])
     result.notices = list(ctx["notices"])
 
 
-def draw_run_figures(run_dir: Path, result, figures) -> None:
-    """Hand the run's figures to ``figures`` (a ``FigureWorker``): the loss curve, the
-    forecast, the confusion matrices, the main metric per epoch, ROC and PR curves. They need
-    the scored model, not the references: ``train`` sends them before it waits for those.
-    (The misclassified images follow with the report's image sections.)"""
+def _call(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
+def draw_run_figures(run_dir: Path, result, draw=_call) -> None:
+    """The run's figures, each through ``draw(plot_function, *args)`` (default: drawn now):
+    the loss curve, the forecast, the confusion matrices, the main metric per epoch, ROC and
+    PR curves. (The misclassified images follow with the report's image sections.)"""
     from ..evaluation.explain import explain_figures
     from ..evaluation.plots import plot_confusion_matrix, plot_loss
 
-    draw = figures.draw
     draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png")
     if result.schema.task == "forecast":
         _plot_forecasts(run_dir, result.model, result.bundle, draw)

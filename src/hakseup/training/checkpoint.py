@@ -8,8 +8,9 @@ A checkpoint is a folder::
                          and the SHA-256 of both safetensors files
 
 It is written into a temporary folder beside its destination, fsynced (inside a live run
-folder: when the run ends, ``durability``), and swapped into place; the previous checkpoint
-stays as ``<name>.prev`` until the swap is done. ``load_checkpoint``
+folder: when the run ends, or before the checkpoint that it replaced is deleted:
+``fileio.replace_dir``), and swapped into place; the previous checkpoint stays as
+``<name>.prev`` until the next swap. ``load_checkpoint``
 verifies the checksums and falls back to ``<name>.prev`` with a warning when the newest one is
 damaged.
 
@@ -32,9 +33,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..io.durable import needs_fsync
 from ..errors import CheckpointError
-from ..io.files import atomic_write_json, fsync_dir, replace_dir
+from ..io.files import atomic_write_json, make_durable, replace_dir
 from ..i18n import t
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state",
@@ -96,9 +96,6 @@ def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     from safetensors.torch import save_file
 
     save_file(tensors, str(path))
-    if needs_fsync(path):        # safetensors writes in place: make it durable
-        with open(path, "rb") as f:
-            os.fsync(f.fileno())
 
 
 def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor],
@@ -120,7 +117,7 @@ def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor
             "format": FORMAT, "meta": meta or {}, "state": skeleton,
             "sha256": {"model.safetensors": _sha256(tmp / "model.safetensors"),
                        "state.safetensors": _sha256(tmp / "state.safetensors")}})
-        fsync_dir(tmp)
+        make_durable(tmp)        # safetensors writes in place: on disk before the swap
         replace_dir(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
