@@ -132,16 +132,13 @@ def _as_list(batch):
 
 
 def available_memory() -> int:
-    """Bytes of memory available to this process (MemAvailable), or 4 GiB when unknown."""
+    """Bytes of memory available to this process without swapping (psutil's ``available``:
+    free memory plus what the kernel can reclaim), or 4 GiB when unknown."""
+    import psutil  # here: only a decoded-image cache asks, once per run
+
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        return int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError):
         return 4 << 30
 
 
