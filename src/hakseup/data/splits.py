@@ -13,7 +13,8 @@ import numpy as np
 from ..errors import DataError
 from ..i18n import t
 
-__all__ = ["holdout_indices", "chronological_indices", "kfold_indices", "split_count"]
+__all__ = ["holdout_indices", "chronological_indices", "kfold_indices", "split_count",
+           "merge_validation"]
 
 
 def split_count(size: float, n: int, what: str) -> int:
@@ -76,3 +77,32 @@ def kfold_indices(n: int, folds: int, seed: int,
         return list(splitter.split(np.zeros(n), stratify))
     splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros(n)))
+
+
+def merge_validation(bundle):
+    """The bundle with its validation rows moved into the training rows (none left to
+    validate on), for runs where nothing reads the validation split; lazy splits and an
+    empty validation split are returned unchanged.
+
+    Example:
+        >>> import torch
+        >>> from hakseup.data.bundle import DataBundle, Schema, Split
+        >>> s = lambda n: Split((torch.zeros(n, 3),), torch.zeros(n, dtype=torch.long))
+        >>> b = merge_validation(DataBundle(s(8), s(2), s(4), Schema("binary", "table", (3,), 2),
+        ...                                 None))
+        >>> len(b.train), len(b.val)
+        (10, 0)
+    """
+    import dataclasses
+
+    import torch
+
+    from .bundle import Split, is_lazy
+
+    tr, va = bundle.train, bundle.val
+    if is_lazy(tr) or is_lazy(va) or len(va) == 0:
+        return bundle
+    merged = Split(tuple(torch.cat([a, b]) for a, b in zip(tr.inputs, va.inputs)),
+                   torch.cat([tr.target, va.target]))
+    empty = Split(tuple(x[:0] for x in va.inputs), va.target[:0])
+    return dataclasses.replace(bundle, train=merged, val=empty)

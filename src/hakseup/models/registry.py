@@ -52,6 +52,9 @@ def _register_builtins() -> None:
         pass
     from .forecast import build_forecaster
 
+    from .rocket import build_rocket
+
+    register_model("rocket", build_rocket)
     register_model("dlinear", lambda c, s: build_forecaster(c, s, "dlinear"))
     register_model("nbeats", lambda c, s: build_forecaster(c, s, "nbeats"))
     try:

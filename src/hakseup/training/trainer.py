@@ -104,6 +104,11 @@ class Trainer:
         self.state.steps_per_epoch = len(self.batcher)
         self._eval_batchers: dict[int, LoaderBatcher] = {}
         self.augment = data.augment
+        # A model with a fixed stage fitted to the data (``--model rocket``'s biases) fits it
+        # once on the training data, before training; a fitted one (resumed, loaded) keeps it.
+        fit_features = getattr(model, "fit_features", None)
+        if callable(fit_features):
+            fit_features(data.train)
         self.model = model.to(device)
         self.optimizer = build_optimizer(self.model.parameters(), cfg)
         self._forward = self._wrap(self.model)     # compiled and/or DDP: what the step calls
