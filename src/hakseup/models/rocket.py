@@ -40,8 +40,16 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["RocketNet", "MiniRocketFeatures", "FeatureCache", "ridge_head", "fit_dilations",
-           "build_rocket", "KERNEL_LENGTH", "N_FEATURES"]
+__all__ = [
+    "KERNEL_LENGTH",
+    "N_FEATURES",
+    "FeatureCache",
+    "MiniRocketFeatures",
+    "RocketNet",
+    "build_rocket",
+    "fit_dilations",
+    "ridge_head",
+]
 
 KERNEL_LENGTH = 9
 N_FEATURES = 10_000              # MiniRocket's default number of features
@@ -282,7 +290,7 @@ class RocketNet(nn.Module):
             self.head.bias.copy_(b.to(self.head.bias))
 
     @classmethod
-    def from_schema(cls, cfg, schema) -> "RocketNet":
+    def from_schema(cls, cfg, schema) -> RocketNet:
         shape = tuple(schema.input_shape)
         steps, channels = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
         # The transform's random choices (channel subsets, the series biases come from)
