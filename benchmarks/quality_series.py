@@ -149,6 +149,8 @@ def _classical_ucr(name: str) -> dict[str, tuple[float, float]]:
 
 
 UCR_MODELS = {"default (--model auto)": {},
+              "rocket": {"name": "rocket"},
+              "cnn (residual FCN)": {"name": "cnn"},
               "LSTM (ours, scratch)": {"name": "lstm", "lstm_impl": "scratch"},
               "LSTM (nn.LSTM, native)": {"name": "lstm", "lstm_impl": "native"}}
 
@@ -167,35 +169,48 @@ def run_ucr(quick: bool = False, seeds: list[int] | None = None) -> dict:
         for label, (acc, sec) in _classical_ucr(name).items():
             rows.append({"problem": name, "model": label, "accuracy": [acc], "seconds": [sec]})
         for label, model in UCR_MODELS.items():
-            accs, secs = [], []
+            accs, secs, cpus = [], [], []
             for seed in seeds:
-                acc, sec = ucr_default_run(name, seed, model)
+                acc, sec = ucr_default_run(name, seed, model, cpus)
                 accs.append(acc)
                 secs.append(sec)
-            rows.append({"problem": name, "model": label, "accuracy": accs, "seconds": secs})
+            rows.append({"problem": name, "model": label, "accuracy": accs, "seconds": secs,
+                         "cpu_seconds": cpus})
             print(f"  ucr {name:18s} {label:26s} {_mean_std(accs)}  "
-                  f"({statistics.mean(secs):.1f} s/run)", flush=True)
-    return {"rows": rows, "markdown": _ucr_markdown(rows, problems)}
+                  f"({statistics.mean(secs):.1f} s/run, {statistics.mean(cpus):.1f} CPU s)",
+                  flush=True)
+    aeon = minirocket_aeon(problems, len(seeds))
+    for name in problems if aeon else []:
+        mine = [r for r in aeon["rows"] if r["problem"] == name]
+        rows.append({"problem": name, "model": "MiniRocket (aeon)",
+                     "accuracy": [r["accuracy"] for r in mine],
+                     "seconds": [r["cpu_seconds"] for r in mine],
+                     "cpu_seconds": [r["cpu_seconds"] for r in mine]})
+    return {"rows": rows, "markdown": _ucr_markdown(rows, problems),
+            "minirocket_aeon": {k: v for k, v in (aeon or {}).items() if k != "rows"}}
 
 
 def _ucr_markdown(rows: list[dict], problems: list[str]) -> str:
     models = list(dict.fromkeys(r["model"] for r in rows))
     cell = {(r["problem"], r["model"]): r for r in rows}
-    head = "| model | " + " | ".join(problems) + " | mean | s/run |"
-    lines = [head, "|" + "---|" * (len(problems) + 3)]
+    head = "| model | " + " | ".join(problems) + " | mean | s/run | CPU s/run |"
+    lines = [head, "|" + "---|" * (len(problems) + 4)]
     for m in models:
         accs = [statistics.mean(cell[(p, m)]["accuracy"]) for p in problems if (p, m) in cell]
         secs = [statistics.mean(cell[(p, m)]["seconds"]) for p in problems if (p, m) in cell]
+        cpus = [statistics.mean(cell[(p, m)]["cpu_seconds"]) for p in problems
+                if (p, m) in cell and cell[(p, m)].get("cpu_seconds")]
         cells = [_mean_std(cell[(p, m)]["accuracy"]) if (p, m) in cell else "—" for p in problems]
+        cpu = f"{statistics.mean(cpus):.2f}" if cpus else "—"
         lines.append(f"| {m} | " + " | ".join(cells) +
-                     f" | {statistics.mean(accs):.3f} | {statistics.mean(secs):.1f} |")
+                     f" | {statistics.mean(accs):.3f} | {statistics.mean(secs):.1f} | {cpu} |")
     default = "default (--model auto)"
     verdict = []
+    peer = "MiniRocket (aeon)" if (problems[0], "MiniRocket (aeon)") in cell else "1-NN Euclidean"
     for p in problems:
         d = statistics.mean(cell[(p, default)]["accuracy"])
-        nn1 = cell[(p, "1-NN Euclidean")]["accuracy"][0]
-        verdict.append(f"{p}: default {d:.3f} {'beats' if d > nn1 else 'does NOT beat'} "
-                       f"1-NN {nn1:.3f}")
+        ref = statistics.mean(cell[(p, peer)]["accuracy"])
+        verdict.append(f"{p}: default {d:.3f} vs {peer} {ref:.3f} ({(d - ref) * 100:+.1f} pts)")
     return "\n".join(["; ".join(verdict), ""] + lines)
 
 
@@ -237,7 +252,7 @@ def minirocket_aeon(problems: list[str], seeds: int) -> dict | None:
     c0 = _cpu()
     proc = subprocess.run([sys.executable, str(HERE / "minirocket_aeon.py"), "--json", str(out),
                            "--problems", ",".join(problems), "--seeds", str(seeds)],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0 or not out.exists():
         print(f"  MiniRocket (aeon) not run: {proc.stderr.strip().splitlines()[-1:]}",
               file=sys.stderr)

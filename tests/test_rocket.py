@@ -202,3 +202,27 @@ def test_a_rocket_run_uses_every_training_row_exports_and_predicts(cli, tmp_path
     assert code == 0 and "outputs match" in out, err
     code, out, err = cli("evaluate", "r", "--data", tmp_path / "test.csv")
     assert code == 0, err
+
+
+def test_a_stopped_rocket_run_resumes_to_identical_weights(tmp_path):
+    """Buffers fitted before training, the ridge start and a fine-tuning lr: a run stopped
+    after epoch 2 resumes bit-identically (and keeps every training row both times)."""
+    from conftest import assert_same_weights, crash_at, quiet, run_weights
+    from hakseup.experiment import train
+
+    _csv(tmp_path / "seq.csv", 48, 8)
+
+    def cfg(out):
+        return RunConfig.from_dict({
+            "data": {"path": str(tmp_path / "seq.csv"), "target": "label", "layout": "sequence",
+                     "sequence_shape": "40x2"},
+            "model": {"name": "rocket"},
+            "train": {"epochs": 3, "lr": 0.001, "progress": False, "tensorboard": False},
+            "output": {"dir": str(out), "plots": False}})
+
+    full = train(cfg(tmp_path / "full"), echo=quiet)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg(tmp_path / "part"), echo=quiet, callbacks=[crash_at(epoch=2)])
+    resumed = train(None, resume=tmp_path / "part", echo=quiet)
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "part"))
+    assert resumed.metrics == full.metrics

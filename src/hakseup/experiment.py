@@ -85,12 +85,10 @@ class Experiment:
         if cfg.model.name == "auto":  # the saved config names the model actually trained
             cfg.model.name = default_model_name(self.bundle_.schema)
         # Sequences: epochs, patience and clipping from the data's size where left at "auto".
-        monitor = cfg.train.monitor
         self.bundle_.info.setdefault("notices", []).extend(
             apply_sequence_defaults(cfg, self.bundle_.schema, len(self.bundle_.train))
             + apply_table_epochs(cfg, self.bundle_.schema, len(self.bundle_.train)))
-        if monitor != cfg.train.monitor == "train_loss":
-            self._use_unread_validation()
+        self._use_unread_validation()
         check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
@@ -105,7 +103,11 @@ class Experiment:
         from .config import DataConfig
         from .data.splits import merge_validation
 
-        if self.cfg.data.val_size != DataConfig().val_size or not len(self.bundle_.val):
+        cfg = self.cfg
+        # Decided from the (saved) config alone, so that a resumed run decides the same.
+        unread = (self.bundle_.schema.input_kind == "sequence" and cfg.train.sequence_defaults
+                  and cfg.train.monitor == "train_loss" and cfg.train.patience is None)
+        if not unread or cfg.data.val_size != DataConfig().val_size or not len(self.bundle_.val):
             return
         n_val = len(self.bundle_.val)
         self.bundle_ = merge_validation(self.bundle_)
