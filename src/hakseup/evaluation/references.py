@@ -113,7 +113,11 @@ class _Adapter:
         self.model, self.convert = model, convert
 
     def fit(self, x, y):
-        self.model.fit(self.convert(x), y)
+        try:
+            self.model.fit(self.convert(x), y)
+        except Exception as e:  # each peer has its own error class
+            # (CatBoostError, LightGBMError): a reference that cannot fit is skipped, named.
+            raise ValueError(str(e) or type(e).__name__) from e
         return self
 
     def predict(self, x):
@@ -198,6 +202,17 @@ def _full_proba(model, x: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
+def _add_peers(models: dict, wanted: list[str], notices: list[str], schema, n_num: int,
+               cards: list[int], seed: int) -> list[str]:
+    """Put the installed peers into ``models``; the names to fit; a notice for the others."""
+    peers, missing = peer_models(schema.is_classification, schema.input_kind, n_num, cards,
+                                 seed, tuple(schema.input_shape))
+    models.update(peers)
+    if missing:
+        notices.append(t("notice.evaluation.references.peers_not_run", names=", ".join(missing)))
+    return wanted + [n for n in peers if n not in wanted]
+
+
 def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
                    ) -> tuple[dict[str, dict], list[str]]:
     """({reference: test metrics}, notices) for a table/sequence/image bundle.
@@ -232,13 +247,7 @@ def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
     inverse = bundle.preprocessor.inverse_target
     models = _models(classification, xn.shape[1], cards, seed)
     if names == "all":
-        peers, missing = peer_models(classification, schema.input_kind, xn.shape[1], cards,
-                                     seed, tuple(schema.input_shape))
-        wanted = wanted + [n for n in peers if n not in wanted]
-        models.update(peers)
-        if missing:
-            notices.append(t("notice.evaluation.references.peers_not_run",
-                             names=", ".join(missing)))
+        wanted = _add_peers(models, wanted, notices, schema, xn.shape[1], cards, seed)
     out: dict[str, dict] = {}
     for name in wanted:
         model = models[name]

@@ -73,7 +73,7 @@ def fit_dilations(length: int, n_features: int, max_dilations: int = MAX_DILATIO
     """(dilations, features per kernel at each dilation), as MiniRocket spreads them.
 
     >>> fit_dilations(150, 10_000)[0]
-    [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 14, 16, 18]
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 18]
     """
     per_kernel = max(1, n_features // 84)
     true_max = min(per_kernel, max_dilations)
