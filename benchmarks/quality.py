@@ -6,6 +6,8 @@ with scikit-learn on exactly the same fold's training rows and scored on the sam
 
     classification: majority class, LogisticRegression, HistGradientBoostingClassifier
     regression:     training mean,  Ridge,              HistGradientBoostingRegressor
+    and, where installed (``pip install 'hakseup[peers]'``), LightGBM and CatBoost (their
+    defaults, one thread, native categories), with the CPU seconds of every reference.
 
 The references use their own standard scikit-learn preprocessing of the raw columns (median
 imputation, standardisation, one-hot; ordinal codes for the trees), so they stay the same
@@ -41,6 +43,7 @@ sys.path.insert(0, os.environ.get("QUALITY_SRC") or str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
+from sklearn.base import BaseEstimator, TransformerMixin  # noqa: E402
 
 SHARED = Path(os.environ.get("HAKSEUP_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
 FOLDS = 5
@@ -181,11 +184,60 @@ def reference_models(task: str, n_num: int, n_cat: int) -> dict:
         return {"mean": DummyRegressor(),
                 "ridge": make_pipeline(linear_pre, Ridge()),
                 "hgb": make_pipeline(tree_pre, HistGradientBoostingRegressor(
-                    categorical_features=is_cat, random_state=SEED))}
+                    categorical_features=is_cat, random_state=SEED)),
+                **peer_models(True, n_num, n_cat)}
     return {"majority": DummyClassifier(strategy="most_frequent"),
             "logistic": make_pipeline(linear_pre, LogisticRegression(max_iter=2000)),
             "hgb": make_pipeline(tree_pre, HistGradientBoostingClassifier(
-                categorical_features=is_cat, random_state=SEED))}
+                categorical_features=is_cat, random_state=SEED)),
+            **peer_models(False, n_num, n_cat)}
+
+
+class CategoriesStep(TransformerMixin, BaseEstimator):
+    """The text columns (after the first ``n_num``) as pandas categories with the training
+    rows' levels, what LightGBM reads as categorical; the numbers as they are."""
+
+    def __init__(self, n_num: int = 0):
+        self.n_num = n_num
+
+    def fit(self, x, y=None):
+        self.levels_ = {c: sorted(x[c].unique()) for c in x.columns[self.n_num:]}
+        return self
+
+    def transform(self, x):
+        import pandas as pd
+
+        x = x.copy()
+        for c, levels in self.levels_.items():
+            x[c] = pd.Categorical(x[c], categories=levels)
+        return x
+
+
+def peer_models(regression: bool, n_num: int, n_cat: int) -> dict:
+    """LightGBM and CatBoost, where installed (``pip install 'hakseup[peers]'``): their
+    defaults, one thread, native categories (CatBoost: the text columns; LightGBM: pandas
+    categories)."""
+    from sklearn.pipeline import make_pipeline
+
+    out = {}
+    try:
+        import lightgbm
+
+        cls = lightgbm.LGBMRegressor if regression else lightgbm.LGBMClassifier
+        out["lightgbm"] = make_pipeline(CategoriesStep(n_num),
+                                        cls(num_threads=1, random_state=SEED, verbose=-1))
+    except ImportError:
+        pass
+    try:
+        import catboost
+
+        cls = catboost.CatBoostRegressor if regression else catboost.CatBoostClassifier
+        out["catboost"] = cls(thread_count=1, random_seed=SEED, verbose=0,
+                              cat_features=list(range(n_num, n_num + n_cat)),
+                              allow_writing_files=False)
+    except ImportError:
+        pass
+    return out
 
 
 def reference_scores(x, y: np.ndarray, task: str, kinds, folds) -> dict[str, list[dict]]:
@@ -201,13 +253,14 @@ def reference_scores(x, y: np.ndarray, task: str, kinds, folds) -> dict[str, lis
     out: dict[str, list[dict]] = {}
     for tr, te in folds:
         for name, model in reference_models(task, num.shape[1], cat.shape[1]).items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             with warnings.catch_warnings(), threadpool_limits(1):
                 warnings.simplefilter("ignore")
                 model.fit(frame.iloc[tr], y[tr])
-                pred = model.predict(frame.iloc[te])
+                pred = np.asarray(model.predict(frame.iloc[te])).reshape(len(te))
             m = score(task, y[te], pred)
             m["seconds"] = time.perf_counter() - t0
+            m["cpu_seconds"] = time.process_time() - c0
             out.setdefault(name, []).append(m)
     return out
 
@@ -272,13 +325,13 @@ def _fmt(d: dict | None) -> str:
 
 def tables_markdown(rows: list[dict]) -> str:
     head = ("| table | task | rows | metric | hakseup (default) | majority / mean | logistic / "
-            "ridge | HGB | hakseup − best | balanced acc. hakseup / best ref. | s per run "
-            "(CPU s) | target met |")
-    lines = [head, "|" + "---|" * 12]
+            "ridge | HGB | LightGBM | CatBoost | hakseup − best | balanced acc. hakseup / best "
+            "ref. | s per run (CPU s) | target met |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         if "failed" in r:
             lines.append(f"| {r['name']} | the default run FAILED: {r['failed'][:120]} |"
-                         + " |" * 10)
+                         + " |" * 12)
             continue
         refs, main = r["references"], r["main"]
         trivial, linear = (("mean", "ridge") if r["task"] == "regression"
@@ -290,7 +343,9 @@ def tables_markdown(rows: list[dict]) -> str:
         lines.append(
             f"| {r['name']} | {r['task']} | {r['rows']} | {main} | {_fmt(r['hakseup'][main])} | "
             f"{_fmt(refs[trivial][main])} | {_fmt(refs[linear][main])} | "
-            f"{_fmt(refs['hgb'][main])} | {r['gap_to_best']:+.3f} ({r['best_reference']}) | "
+            f"{_fmt(refs['hgb'][main])} | {_fmt(refs.get('lightgbm', {}).get(main))} | "
+            f"{_fmt(refs.get('catboost', {}).get(main))} | "
+            f"{r['gap_to_best']:+.3f} ({r['best_reference']}) | "
             f"{bal} | {r['seconds_per_run']:.1f} ({r.get('cpu_seconds_per_run', float('nan')):.1f})"
             f" | {'yes' if r['target_met'] else 'NO'} |")
     return "\n".join(lines)

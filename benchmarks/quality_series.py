@@ -48,7 +48,8 @@ UCR = {"gunpoint": None, "italypowerdemand": None, "arrowhead": None, "basicmoti
        "osuleaf": None}
 SERIES = {"airpassengers": 12, "nottem": 12, "ukgas": 4, "lynx": 1, "nile": 1,
           "sunspot_month": 12}
-__all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run"]
+__all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run", "run_ucr_choice",
+           "inner_cv", "minirocket_aeon"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -90,7 +91,18 @@ def _ucr_frames(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.read_csv(DATA / f"ucr_{name}_test.csv"))
 
 
-def ucr_default_run(name: str, seed: int, model: dict | None = None) -> tuple[float, float]:
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have ended (the references'
+    and figures' worker processes), user + system."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def ucr_default_run(name: str, seed: int, model: dict | None = None,
+                    cpu: list | None = None) -> tuple[float, float]:
     """(test accuracy, seconds) of hakseup on one UCR problem, as a user would run it: train on
     the train file, score on the test file (``--test-data`` where it exists, else `evaluate
     --data` on a run trained with the default splits)."""
@@ -102,8 +114,10 @@ def ucr_default_run(name: str, seed: int, model: dict | None = None) -> tuple[fl
         data["sequence_shape"] = UCR[name]
     if _supports_test_path():
         data["test_path"] = str(test_csv)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     result, _ = _quiet_train({"data": data, "model": dict(model or {}), "train": {"seed": seed}})
+    if cpu is not None:
+        cpu.append(_cpu() - c0)
     if _supports_test_path():
         acc = result.metrics["accuracy"]
     else:
@@ -138,6 +152,8 @@ def _classical_ucr(name: str) -> dict[str, tuple[float, float]]:
 
 
 UCR_MODELS = {"default (--model auto)": {},
+              "rocket": {"name": "rocket"},
+              "cnn (residual FCN)": {"name": "cnn"},
               "LSTM (ours, scratch)": {"name": "lstm", "lstm_impl": "scratch"},
               "LSTM (nn.LSTM, native)": {"name": "lstm", "lstm_impl": "native"}}
 
@@ -156,36 +172,139 @@ def run_ucr(quick: bool = False, seeds: list[int] | None = None) -> dict:
         for label, (acc, sec) in _classical_ucr(name).items():
             rows.append({"problem": name, "model": label, "accuracy": [acc], "seconds": [sec]})
         for label, model in UCR_MODELS.items():
-            accs, secs = [], []
+            accs, secs, cpus = [], [], []
             for seed in seeds:
-                acc, sec = ucr_default_run(name, seed, model)
+                acc, sec = ucr_default_run(name, seed, model, cpus)
                 accs.append(acc)
                 secs.append(sec)
-            rows.append({"problem": name, "model": label, "accuracy": accs, "seconds": secs})
+            rows.append({"problem": name, "model": label, "accuracy": accs, "seconds": secs,
+                         "cpu_seconds": cpus})
             print(f"  ucr {name:18s} {label:26s} {_mean_std(accs)}  "
-                  f"({statistics.mean(secs):.1f} s/run)", flush=True)
-    return {"rows": rows, "markdown": _ucr_markdown(rows, problems)}
+                  f"({statistics.mean(secs):.1f} s/run, {statistics.mean(cpus):.1f} CPU s)",
+                  flush=True)
+    aeon = minirocket_aeon(problems, len(seeds))
+    for name in problems if aeon else []:
+        mine = [r for r in aeon["rows"] if r["problem"] == name]
+        rows.append({"problem": name, "model": "MiniRocket (aeon)",
+                     "accuracy": [r["accuracy"] for r in mine],
+                     "seconds": [r["cpu_seconds"] for r in mine],
+                     "cpu_seconds": [r["cpu_seconds"] for r in mine]})
+    return {"rows": rows, "markdown": _ucr_markdown(rows, problems),
+            "minirocket_aeon": {k: v for k, v in (aeon or {}).items() if k != "rows"}}
 
 
 def _ucr_markdown(rows: list[dict], problems: list[str]) -> str:
     models = list(dict.fromkeys(r["model"] for r in rows))
     cell = {(r["problem"], r["model"]): r for r in rows}
-    head = "| model | " + " | ".join(problems) + " | mean | s/run |"
-    lines = [head, "|" + "---|" * (len(problems) + 3)]
+    head = "| model | " + " | ".join(problems) + " | mean | s/run | CPU s/run |"
+    lines = [head, "|" + "---|" * (len(problems) + 4)]
     for m in models:
         accs = [statistics.mean(cell[(p, m)]["accuracy"]) for p in problems if (p, m) in cell]
         secs = [statistics.mean(cell[(p, m)]["seconds"]) for p in problems if (p, m) in cell]
+        cpus = [statistics.mean(cell[(p, m)]["cpu_seconds"]) for p in problems
+                if (p, m) in cell and cell[(p, m)].get("cpu_seconds")]
         cells = [_mean_std(cell[(p, m)]["accuracy"]) if (p, m) in cell else "—" for p in problems]
+        cpu = f"{statistics.mean(cpus):.2f}" if cpus else "—"
         lines.append(f"| {m} | " + " | ".join(cells) +
-                     f" | {statistics.mean(accs):.3f} | {statistics.mean(secs):.1f} |")
+                     f" | {statistics.mean(accs):.3f} | {statistics.mean(secs):.1f} | {cpu} |")
     default = "default (--model auto)"
     verdict = []
+    peer = "MiniRocket (aeon)" if (problems[0], "MiniRocket (aeon)") in cell else "1-NN Euclidean"
     for p in problems:
         d = statistics.mean(cell[(p, default)]["accuracy"])
-        nn1 = cell[(p, "1-NN Euclidean")]["accuracy"][0]
-        verdict.append(f"{p}: default {d:.3f} {'beats' if d > nn1 else 'does NOT beat'} "
-                       f"1-NN {nn1:.3f}")
+        ref = statistics.mean(cell[(p, peer)]["accuracy"])
+        verdict.append(f"{p}: default {d:.3f} vs {peer} {ref:.3f} ({(d - ref) * 100:+.1f} pts)")
     return "\n".join(["; ".join(verdict), ""] + lines)
+
+
+CANDIDATES = {"rocket": {"name": "rocket"}, "cnn": {"name": "cnn"}}
+
+
+def inner_cv(name: str, model: dict, folds: int = 5, seed: int = 0) -> list[float]:
+    """Accuracy per fold of ``hakseup cv --folds K`` on the problem's *training* file only:
+    the data the default is chosen on (the test file is never read)."""
+    from hakseup.config import RunConfig
+    from hakseup.experiment.crossval import cross_validate
+
+    data = {"path": str(DATA / f"ucr_{name}_train.csv"), "target": "label",
+            "layout": "sequence"}
+    if UCR[name]:
+        data["sequence_shape"] = UCR[name]
+    with tempfile.TemporaryDirectory() as root:
+        cfg = RunConfig.from_dict({"data": data, "model": dict(model),
+                                   "train": {"seed": seed, "progress": False,
+                                             "tensorboard": False},
+                                   "output": {"root": root, "plots": False}})
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            result = cross_validate(cfg, folds, echo=lambda *a, **k: None)
+    return [float(f["accuracy"]) for f in result["folds"]]
+
+
+def minirocket_aeon(problems: list[str], seeds: int) -> dict | None:
+    """MiniRocket (aeon) on the same official splits, in a subprocess: aeon's numba needs
+    NumPy < 2.4, so aeon may live apart (``HAKSEUP_AEON_PATH``: a folder put first on its
+    PYTHONPATH, e.g. ``pip install --target DIR aeon numba numpy==2.3.5``). None without it."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    if os.environ.get("HAKSEUP_AEON_PATH"):
+        env["PYTHONPATH"] = os.environ["HAKSEUP_AEON_PATH"]
+    out = Path(tempfile.mkdtemp(prefix="hq-aeon-")) / "aeon.json"
+    c0 = _cpu()
+    proc = subprocess.run([sys.executable, str(HERE / "minirocket_aeon.py"), "--json", str(out),
+                           "--problems", ",".join(problems), "--seeds", str(seeds)],
+                          env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not out.exists():
+        print(f"  MiniRocket (aeon) not run: {proc.stderr.strip().splitlines()[-1:]}",
+              file=sys.stderr)
+        return None
+    result = json.loads(out.read_text())
+    result["process_cpu_seconds"] = _cpu() - c0      # import + numba compilation + all fits
+    return result
+
+
+def run_ucr_choice(seeds: int = 3, folds: int = 5, problems: list[str] | None = None,
+                   candidates: dict | None = None, out: Path | None = None) -> dict:
+    """The choice of the default for ``--layout sequence``: each candidate's inner
+    cross-validation accuracy on the training files (what the choice reads), then its test
+    accuracy and CPU seconds on the official test files over ``seeds`` seeds, beside
+    MiniRocket (aeon) on the same splits (what the choice is measured against)."""
+    problems = problems or list(UCR)
+    candidates = candidates or CANDIDATES
+    result: dict = {"inner_cv": {}, "test": {}, "cpu": {}}
+
+    def save():
+        if out is not None:
+            out.write_text(json.dumps(result, indent=1))
+
+    for label, model in candidates.items():
+        for name in problems:
+            accs = inner_cv(name, model, folds)
+            result["inner_cv"].setdefault(label, {})[name] = accs
+            print(f"  inner cv {name:18s} {label:8s} {_mean_std(accs)}", flush=True)
+            save()
+    for label, model in candidates.items():
+        for name in problems:
+            accs, cpus = [], []
+            for seed in range(seeds):
+                accs.append(ucr_default_run(name, seed, model, cpus)[0])
+            result["test"].setdefault(label, {})[name] = accs
+            result["cpu"].setdefault(label, {})[name] = cpus
+            print(f"  test {name:18s} {label:8s} {_mean_std(accs)}  "
+                  f"({statistics.mean(cpus):.1f} CPU s/run)", flush=True)
+            save()
+    aeon = minirocket_aeon(problems, seeds)
+    if aeon is not None:
+        result["minirocket_aeon"] = aeon
+        for row in aeon["rows"]:
+            result["test"].setdefault("MiniRocket (aeon)", {}).setdefault(
+                row["problem"], []).append(row["accuracy"])
+            result["cpu"].setdefault("MiniRocket (aeon)", {}).setdefault(
+                row["problem"], []).append(row["cpu_seconds"])
+    save()
+    return result
 
 
 # --------------------------------------------------------------------------- series

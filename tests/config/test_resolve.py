@@ -156,7 +156,7 @@ def test_auto_values_resolve_to_numbers_and_the_config_given_is_untouched(tmp_pa
         value = getattr(getattr(out, section), name)
         assert value != AUTO, key
     assert isinstance(out.train.epochs, int) and isinstance(out.train.lr, float)
-    assert out.model.name == "cnn" and out.model.ensemble == 4
+    assert out.model.name == "rocket" and out.model.ensemble == 1      # the sequence default
 
 
 def test_print_config_shows_the_resolved_config(tmp_path, cli):
@@ -166,7 +166,7 @@ def test_print_config_shows_the_resolved_config(tmp_path, cli):
     shown = yaml.safe_load(out)
     expected = _setup([*data, "--epochs", "30"]).cfg.to_dict()
     assert shown == expected
-    assert shown["model"]["name"] == "cnn" and shown["train"]["epochs"] == 30
+    assert shown["model"]["name"] == "rocket" and shown["train"]["epochs"] == 30
     assert all(shown[k.split(".")[0]][k.split(".")[1]] != AUTO for k in GENERIC)
     assert shown["train"]["scheduler"] == "cosine"       # the data's choice, not 'auto'
 

@@ -35,8 +35,8 @@ def _sequences(n: int, steps: int, channels: int, seed: int, offset: float = 0.0
     return pd.DataFrame({**cols, "label": np.where(y == 0, "early", "late")})
 
 
-def test_default_model_for_sequences_is_the_residual_cnn_and_for_series_dlinear():
-    assert default_model_name(Schema("binary", "sequence", (40, 1), 2)) == "cnn"
+def test_default_model_for_sequences_is_rocket_and_for_series_dlinear():
+    assert default_model_name(Schema("binary", "sequence", (40, 1), 2)) == "rocket"
     assert default_model_name(Schema("forecast", "series", (20, 1), 1)) == "dlinear"
 
 

@@ -36,7 +36,7 @@ __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "Evaluati
 SCHEDULERS = ["auto", "none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
 TASKS = ["auto", "binary", "multiclass", "regression"]
 LAYOUTS = ["auto", "table", "sequence", "image"]
-MODELS_HELP = "mlp, cnn, lstm, gru, tabular, linear, auto, or FILE.py:Class"
+MODELS_HELP = "mlp, cnn, rocket, lstm, gru, tabular, linear, auto, or FILE.py:Class"
 MAX_WIDTH = 65536          # a layer wider than this is a typo (10**9 would need terabytes)
 
 

@@ -35,6 +35,8 @@ def run_diagnosis(cfg, result) -> list:
 
     bundle, model = result.bundle, result.model
     n_params = sum(p.numel() for p in model.parameters()) if model is not None else None
+    if getattr(model, "regularised_fit", False):
+        n_params = None     # a penalised closed-form fit (rocket's ridge) does not memorise
     # The overfitting finding names the lowest-validation-loss epoch as the "best" one; with
     # another monitor (sequences: the training loss) the best checkpoint is named by it.
     checkpoint = result.checkpoint if cfg.train.monitor == "val_loss" else \

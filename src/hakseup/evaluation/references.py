@@ -25,12 +25,16 @@ import numpy as np
 from ..metrics import classification_metrics, regression_metrics
 from ..i18n import t
 
-__all__ = ["REFERENCE_NAMES", "fit_references", "fit_reference_numbers", "render_notes",
-           "reference_verdict", "reference_summary",
-           "best_reference", "MAX_ROWS", "MAX_WORK"]
+__all__ = ["MAX_ROWS", "MAX_WORK", "PEERS", "REFERENCE_NAMES", "best_reference",
+           "fit_reference_numbers", "fit_references", "peer_models", "reference_summary",
+           "reference_verdict", "render_notes"]
 
 REFERENCE_NAMES = {"classification": ["majority", "logistic", "hgb"],
                    "regression": ["mean", "ridge", "hgb"]}
+# The strongest free peers, fitted where installed (``pip install 'hakseup[peers]'``): boosted
+# trees with categories for tables, MiniRocket beside 1-NN for sequences. One thread each.
+PEERS = {"table": ["lightgbm", "catboost"], "sequence": ["1nn", "minirocket"]}
+PEER_PACKAGES = {"lightgbm": "lightgbm", "catboost": "catboost", "minirocket": "aeon"}
 TRIVIAL = {"majority", "mean"}
 MAX_ROWS = 20_000          # training rows the references see at most
 MAX_WORK = 2_000_000       # rows × features × trees per boosting round, at most (one
@@ -63,7 +67,10 @@ def _subsample(n: int, width: int, per_round: int, seed: int
 def _models(classification: bool, n_num: int, cat_cards: list[int], seed: int) -> dict:
     from sklearn.compose import ColumnTransformer
     from sklearn.dummy import DummyClassifier, DummyRegressor
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+    )
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -89,12 +96,113 @@ def _models(classification: bool, n_num: int, cat_cards: list[int], seed: int) -
                                                  random_state=seed)}
 
 
+class _Adapter:
+    """A peer behind scikit-learn's fit/predict on the references' design matrix: rebuilds
+    what the peer reads (a frame with categorical columns; sequences as (N, C, T))."""
+
+    def __init__(self, model, convert):
+        self.model, self.convert = model, convert
+
+    def fit(self, x, y):
+        try:
+            self.model.fit(self.convert(x), y)
+        except Exception as e:  # each peer has its own error class
+            # (CatBoostError, LightGBMError): a reference that cannot fit is skipped, named.
+            raise ValueError(str(e) or type(e).__name__) from e
+        return self
+
+    def predict(self, x):
+        return np.asarray(self.model.predict(self.convert(x)))
+
+    def predict_proba(self, x):
+        return self.model.predict_proba(self.convert(x))
+
+    @property
+    def classes_(self):
+        return self.model.classes_
+
+
+def _frame(n_num: int, cat_cards: list[int], category_dtype: bool):
+    """numpy [numbers | codes] → a DataFrame whose code columns are categorical."""
+    import pandas as pd
+
+    def convert(x):
+        df = pd.DataFrame(x[:, :n_num], columns=[f"x{i}" for i in range(n_num)])
+        for j, card in enumerate(cat_cards):
+            codes = x[:, n_num + j].astype(np.int64)
+            df[f"c{j}"] = (pd.Categorical(codes, categories=range(max(card, 1)))
+                           if category_dtype else codes)
+        return df
+    return convert
+
+
+def peer_models(classification: bool, input_kind: str, n_num: int, cat_cards: list[int],
+                seed: int, shape: tuple[int, ...] = ()) -> tuple[dict, list[str]]:
+    """({peer: model} for the peers that are installed, [peers not installed]) for this kind
+    of data (tables: LightGBM, CatBoost; sequences: 1-NN, MiniRocket)."""
+    import importlib.util
+
+    kind = "sequence" if input_kind in ("sequence", "series") else input_kind
+    models, missing = {}, []
+    for name in PEERS.get(kind, []):
+        package = PEER_PACKAGES.get(name)
+        if package and importlib.util.find_spec(package) is None:
+            missing.append(name)
+            continue
+        try:
+            models[name] = _peer(name, classification, n_num, cat_cards, seed, shape)
+        except (ImportError, AttributeError, OSError, RuntimeError):   # installed, not
+            # importable here (e.g. aeon's numba refusing a newer NumPy)
+            missing.append(name)
+    return models, missing
+
+
+def _peer(name: str, classification: bool, n_num: int, cat_cards: list[int], seed: int,
+          shape: tuple[int, ...]):
+    if name == "1nn":
+        from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+        return KNeighborsClassifier(1) if classification else KNeighborsRegressor(1)
+    if name == "minirocket":
+        from aeon.classification.convolution_based import MiniRocketClassifier
+        from aeon.regression.convolution_based import MiniRocketRegressor
+
+        cls = MiniRocketClassifier if classification else MiniRocketRegressor
+        steps, channels = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
+        return _Adapter(cls(random_state=seed, n_jobs=1),
+                        lambda x: x.reshape(len(x), steps, channels).transpose(0, 2, 1).copy())
+    if name == "lightgbm":
+        import lightgbm
+
+        cls = lightgbm.LGBMClassifier if classification else lightgbm.LGBMRegressor
+        return _Adapter(cls(num_threads=1, random_state=seed, verbose=-1),
+                        _frame(n_num, cat_cards, True))
+    import catboost
+
+    cls = catboost.CatBoostClassifier if classification else catboost.CatBoostRegressor
+    cats = list(range(n_num, n_num + len(cat_cards)))
+    return _Adapter(cls(thread_count=1, random_seed=seed, verbose=0, cat_features=cats,
+                        allow_writing_files=False), _frame(n_num, cat_cards, False))
+
+
 def _full_proba(model, x: np.ndarray, n_classes: int) -> np.ndarray:
     """predict_proba with a column for every class, also those absent from the training rows."""
     p = model.predict_proba(x)
     out = np.zeros((len(x), n_classes))
     out[:, np.asarray(model.classes_, dtype=int)] = p
     return out
+
+
+def _add_peers(models: dict, wanted: list[str], notes: list, schema, n_num: int,
+               cards: list[int], seed: int) -> list[str]:
+    """Put the installed peers into ``models``; the names to fit; a note (catalog key, fields)
+    for the others."""
+    peers, missing = peer_models(schema.is_classification, schema.input_kind, n_num, cards,
+                                 seed, tuple(schema.input_shape))
+    models.update(peers)
+    if missing:
+        notes.append(["notice.evaluation.references.peers_not_run", {"names": ", ".join(missing)}])
+    return wanted + [n for n in peers if n not in wanted]
 
 
 def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
@@ -143,6 +251,8 @@ def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
     cards = list(schema.cardinalities) if xc.shape[1] else []
     inverse = bundle.preprocessor.inverse_target
     models = _models(classification, xn.shape[1], cards, seed)
+    if names == "all":
+        wanted = _add_peers(models, wanted, notes, schema, xn.shape[1], cards, seed)
     out: dict[str, dict] = {}
     for name in wanted:
         model = models[name]

@@ -62,6 +62,12 @@ class Experiment:
         # The one resolution of the config's ``auto`` values, now that the data is known: a
         # new config, used (and saved) from here on; nothing writes into it afterwards.
         self.cfg, notices = resolve_config(cfg, self.bundle_)
+        if self.cfg.data.val_size != cfg.data.val_size and self.bundle is None:
+            # Resolution gave the validation rows to training (nothing would read them): the
+            # data is split again as the resolved config says, so a resumed run splits alike.
+            n_val = len(self.bundle_.val)
+            self.bundle_ = load_data(self.cfg.data, seed=cfg.train.seed)
+            notices.append(t("notice.experiment.validation_rows_train", n_val=n_val))
         self.bundle_.info.setdefault("notices", []).extend(notices)
         self._build()
         return self

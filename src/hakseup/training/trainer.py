@@ -104,6 +104,7 @@ class Trainer:
         self.state.steps_per_epoch = len(self.batcher)
         self._eval_batchers: dict[int, LoaderBatcher] = {}
         self.augment = data.augment
+        getattr(model, "fit_features", lambda split: None)(data.train)  # rocket: its biases
         self.model = model.to(device)
         self.optimizer = build_optimizer(self.model.parameters(), cfg)
         self._forward = self._wrap(self.model)     # compiled and/or DDP: what the step calls
@@ -149,8 +150,7 @@ class Trainer:
 
     def fit(self, model: nn.Module, data: DataBundle, resume: str | os.PathLike | None = None,
             callbacks: list[Callback] | None = None) -> History:
-        """Train ``model``; returns the history (one dict of logs per epoch).
-        With ``resume`` (a checkpoint folder), continue exactly where it stopped."""
+        """Train ``model`` (``resume``: from a checkpoint folder, exactly); the history."""
         self.setup(model, data)
         cfg, s = self.config, self.state
         # Ranks agree on the data order (the batcher's seed) but not on dropout/augmentation.
