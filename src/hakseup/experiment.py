@@ -56,23 +56,40 @@ class Experiment:
         run's figures (``figures_``; it imports matplotlib meanwhile)."""
         from .data.datasets import load_data
         from .training.device import seed_everything
+        from .training.threads import ThreadPolicy
 
         cfg = self.cfg
-        seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
-        self.bundle_ = self.bundle if self.bundle is not None else load_data(
-            cfg.data, seed=cfg.train.seed)
-        self.pending_ = self.start_references() if references else None
-        self.figures_ = None
-        if figures and cfg.output.plots:
-            from .evaluation.figure_worker import FigureWorker
-
-            self.figures_ = FigureWorker(self.bundle_)
+        # Before the first operator: loading the data and the forked helpers get one thread
+        # (or the user's); ``_build`` refines it once the model's size is known.
+        self.threads_ = ThreadPolicy(cfg.train.threads).start()
+        self.pending_ = self.figures_ = None
         try:
+            seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
+            self.bundle_ = self.bundle if self.bundle is not None else load_data(
+                cfg.data, seed=cfg.train.seed)
+            self.pending_ = self.start_references() if references else None
+            if figures and cfg.output.plots:
+                from .evaluation.figure_worker import FigureWorker
+
+                self.figures_ = FigureWorker(self.bundle_)
             self._build()
         except BaseException:
-            self.close_references()
+            self.close()
             raise
         return self
+
+    def _choose_threads(self):
+        """The run's threads from its model and batch (``training.threads``), applied before
+        training; the DataLoader workers, ``train.workers`` unless left to the rule."""
+        from .data.bundle import first_samples, is_lazy
+        from .training.threads import measure_work
+
+        inputs, _ = first_samples(self.bundle_.train)
+        work = measure_work(self.model_, inputs, self.cfg.train.batch_size)
+        choice = self.threads_.refine(work, lazy=is_lazy(self.bundle_.train))
+        if self.cfg.train.workers is not None:
+            choice.workers = self.cfg.train.workers
+        return choice
 
     def _build(self) -> None:
         """The model and trainer for the loaded data, validated (``setup``'s second half)."""
@@ -90,6 +107,7 @@ class Experiment:
             + apply_table_epochs(cfg, self.bundle_.schema, len(self.bundle_.train)))
         check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
+        self.threads_choice_ = self._choose_threads()
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)
         self.history_: list[dict] = []
@@ -101,6 +119,19 @@ class Experiment:
             self.pending_.close()
         if getattr(self, "figures_", None) is not None:
             self.figures_.close()
+
+    def close(self) -> None:
+        """Stop what ``setup`` started (``close_references``) and give the process back its
+        thread count (a notebook is left as it was). ``with Experiment(cfg) as exp:`` closes."""
+        self.close_references()
+        if getattr(self, "threads_", None) is not None:
+            self.threads_.restore()
+
+    def __enter__(self) -> "Experiment":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
@@ -253,7 +284,7 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
         if exp is not None:
-            exp.close_references()      # a run that failed before collecting them
+            exp.close()     # references of a run that failed before collecting them; threads
         if world > 1:
             shutdown()
 
@@ -290,8 +321,13 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
             RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
         if stage_data is not None and resume_dir is None:
             _adopt_data(run.path, cfg, stage_data)
+        threads = exp.threads_choice_
         if resume_dir is None:
-            write_start_files(run.path, cfg, bundle, exp.trainer_.device)
+            write_start_files(run.path, cfg, bundle, exp.trainer_.device,
+                              threads=threads.to_dict())
+        if cfg.train.verbosity == "verbose":
+            echo(t("train.threads", intra=threads.intra_op, inter=threads.applied["inter_op"],
+                   workers=threads.workers, reason=threads.reason))
         run.started()
         last = run.path / "checkpoints" / "last"
         has_last = last.exists() or last.with_name("last.prev").exists()

@@ -52,6 +52,8 @@ FLAGS: list[tuple[str, str, str | None, str]] = [
     ("--precision", "train.precision", "P", "32, bf16 or fp16"),
     ("--loader", "train.loader", "L", "auto, memory (whole-tensor batches) or dataloader"),
     ("--workers", "train.workers", "N", "DataLoader worker processes"),
+    ("--threads", "train.threads", "auto|N",
+     "CPU threads per operator (auto: from the model's size and the free CPUs)"),
     ("--checkpoint-every", "train.checkpoint_every", "N", "steps between checkpoints"),
     ("--output", "output.dir", "DIR", "the run folder"),
     ("--name", "output.name", "NAME", "run name"),

@@ -18,7 +18,7 @@ from importlib import metadata
 
 from ..i18n import t
 
-__all__ = ["collect_environment", "doctor_checks", "PACKAGES"]
+__all__ = ["collect_environment", "doctor_checks", "thread_checks", "PACKAGES"]
 
 PACKAGES = ["torch", "numpy", "pandas", "pyarrow", "scikit-learn", "matplotlib", "tensorboard",
             "safetensors", "tqdm", "PyYAML", "statsmodels", "optuna", "nvidia-ml-py"]
@@ -33,8 +33,12 @@ def _version(pkg: str) -> str | None:
         return None
 
 
-def collect_environment(device: str | None = None) -> dict:
+def collect_environment(device: str | None = None, threads: dict | None = None) -> dict:
+    """What this machine offers; ``threads``: a run's thread choice (with its reason), saved
+    beside the CPUs it was made from (usable, cgroup quota, load)."""
     import torch
+
+    from ..training.threads import read_cpus
 
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(),
@@ -56,7 +60,50 @@ def collect_environment(device: str | None = None) -> dict:
     env["packages"] = {p: _version(p) for p in PACKAGES}
     env["hakseup"] = _version("hakseup")
     env["executable"] = sys.executable
+    cpus = read_cpus()
+    env["cpus"] = {"usable": cpus.usable, "affinity": cpus.affinity, "quota": cpus.quota,
+                   "load_1min": None if cpus.load is None else round(cpus.load, 2),
+                   "user_threads": cpus.user, "user_var": cpus.user_var}
+    if threads is not None:
+        env["threads"] = threads
     return env
+
+
+def _default_run_macs() -> float:
+    """The largest operator of the default run's step: the digits MLP (64 inputs, the
+    default config's widths, 10 classes) on one batch — known without loading anything."""
+    from ..config_load import load_config
+
+    cfg = load_config(None)
+    widths = [64, *cfg.model.hidden, 10]
+    return float(cfg.train.batch_size * max(a * b for a, b in zip(widths, widths[1:], strict=False)))
+
+
+def thread_checks(cpus=None) -> list[tuple[str, str, str, str]]:
+    """``doctor``'s rows about CPU threads: the usable CPUs and quota, the load, and the
+    threads a default run (a small model) and a large CNN would get now."""
+    from ..training.threads import LARGE_OP_MACS, Work, choose_threads, read_cpus
+
+    cpus = cpus or read_cpus()
+    quota = t("doctor.row.no_quota") if cpus.quota is None else f"{cpus.quota:g}"
+    rows = [(t("doctor.row.cpus"), "ok", t("doctor.row.cpus_found", usable=cpus.usable,
+                                           affinity=cpus.affinity, count=cpus.cpu_count,
+                                           quota=quota), "")]
+    if cpus.load is None:
+        rows.append((t("doctor.row.load"), "info", t("doctor.row.unknown"), ""))
+    else:
+        busy = cpus.free < cpus.usable
+        rows.append((t("doctor.row.load"), "info", t("doctor.row.load_found",
+                                                     load=f"{cpus.load:.2f}",
+                                                     usable=cpus.usable),
+                     t("doctor.row.load_busy") if busy else ""))
+    fix = t("doctor.row.threads_env", var=cpus.user_var) if cpus.user is not None else ""
+    for key, macs in (("doctor.row.threads_default", _default_run_macs()),
+                      ("doctor.row.threads_large", 10 * LARGE_OP_MACS)):
+        choice = choose_threads(Work(0, 64, "linear" if not macs else "conv", macs), cpus)
+        rows.append((t(key), "info", t("doctor.row.threads_found", n=choice.intra_op,
+                                       reason=choice.reason), fix))
+    return rows
 
 
 def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
@@ -93,4 +140,4 @@ def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
     checks.append((t("doctor.row.device"), "ok",
                    t("doctor.row.threads", device=device, n=env['torch_threads']),
                    "" if device != "cpu" else t("doctor.row.cpu_ok")))
-    return checks
+    return checks + thread_checks()
