@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 CAR = Path("/work/shared/data/car_evaluation.csv")
 HOG_LIFE_S = 900           # a competing process ends by itself after this, whatever happens
-RUN_LIMIT_S = 600          # one training process
+RUN_LIMIT_S = 240          # one training process (--limit): a longer run is recorded censored
 
 
 # --------------------------------------------------------------------------- the data
@@ -74,16 +74,17 @@ def make_series(folder: Path) -> list[str]:
     y = 50 + 0.02 * days + 5 * np.sin(2 * np.pi * days / 7) + rng.normal(0, 1, len(days))
     dates = np.datetime64("2020-01-01") + days
     path = folder / "series.csv"
-    path.write_text("date,value\n" + "".join(f"{d},{v:.4f}\n" for d, v in zip(dates, y, strict=True)))
+    rows = "".join(f"{d},{v:.4f}\n" for d, v in zip(dates, y, strict=True))
+    path.write_text("date,value\n" + rows)
     return ["--data", str(path), "--time-col", "date", "--target", "value"]
 
 
-def make_sequences(folder: Path, steps: int = 60) -> list[str]:
-    """1,200 sequences of 60 steps, 3 classes (a sine, a square wave, noise)."""
+def make_sequences(folder: Path, steps: int = 40, n: int = 600) -> list[str]:
+    """600 sequences of 40 steps, 3 classes (a sine, a square wave, noise)."""
     rng = np.random.default_rng(2)
     t = np.linspace(0, 4 * np.pi, steps)
     rows = []
-    for i in range(1200):
+    for i in range(n):
         k = i % 3
         phase = rng.uniform(0, 2 * np.pi)
         x = [np.sin(t + phase), np.sign(np.sin(t + phase)), np.zeros(steps)][k]
@@ -96,7 +97,7 @@ def make_sequences(folder: Path, steps: int = 60) -> list[str]:
             "--sequence-shape", f"{steps}x1"]
 
 
-def make_images(folder: Path, per_class: int = 150, size: int = 28) -> list[str] | None:
+def make_images(folder: Path, per_class: int = 80, size: int = 28) -> list[str] | None:
     """An image folder: 3 classes of grey 28x28 PNGs (a bar, a ring, a blob); None without
     Pillow."""
     try:
@@ -164,8 +165,11 @@ def settings() -> dict[str, tuple[dict, list[str]]]:
             "default": ({}, ["--threads", str(cpus())])}
 
 
-def run_train(flags: list[str], env_changes: dict, out: Path, epochs: int | None) -> dict:
-    """One whole ``hakseup train`` process: wall and CPU seconds, the threads it chose."""
+def run_train(flags: list[str], env_changes: dict, out: Path, epochs: int | None,
+              limit: float = RUN_LIMIT_S) -> dict:
+    """One whole ``hakseup train`` process: wall and CPU seconds, the threads it chose. A run
+    still going after ``limit`` s is killed and recorded with ``censored`` (its wall time is a
+    lower bound): PyTorch's default threads beside busy cores can take 10-60x longer."""
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS",
                                                            "MKL_NUM_THREADS")}
     env.update(env_changes, PYTHONPATH=os.pathsep.join(
@@ -177,7 +181,13 @@ def run_train(flags: list[str], env_changes: dict, out: Path, epochs: int | None
     load = os.getloadavg()[0]
     before = os.times()
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=RUN_LIMIT_S)
+    try:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=limit,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        after = os.times()
+        return {"wall_s": round(limit, 3), "censored": True, "load_before": round(load, 2),
+                "cpu_s": None, "intra_op": None, "reason": None}
     wall = time.perf_counter() - t0
     after = os.times()
     if proc.returncode != 0:
@@ -186,12 +196,13 @@ def run_train(flags: list[str], env_changes: dict, out: Path, epochs: int | None
     return {"wall_s": round(wall, 3),
             "cpu_s": round(after.children_user + after.children_system
                            - before.children_user - before.children_system, 3),
-            "load_before": round(load, 2), "intra_op": threads.get("intra_op"),
+            "load_before": round(load, 2), "censored": False,
+            "intra_op": threads.get("intra_op"),
             "reason": threads.get("reason")}
 
 
 def measure(kind_flags: dict[str, list[str]], rounds: int, epochs: int | None,
-            work: Path) -> dict:
+            work: Path, limit: float = RUN_LIMIT_S) -> dict:
     """{condition: {kind: {setting: [runs]}}} over ``rounds`` rounds."""
     out: dict = {}
     n = 0
@@ -201,17 +212,19 @@ def measure(kind_flags: dict[str, list[str]], rounds: int, epochs: int | None,
                 for kind, flags in kind_flags.items():
                     for setting, (env, extra) in settings().items():
                         n += 1
-                        res = run_train(flags + extra, env, work / f"run{n}", epochs)
+                        res = run_train(flags + extra, env, work / f"run{n}", epochs, limit)
                         out.setdefault(condition, {}).setdefault(kind, {}).setdefault(
                             setting, []).append(res)
-                        print(f"{condition:5} r{r} {kind:9} {setting:8} {res['wall_s']:7.2f} s "
-                              f"(cpu {res['cpu_s']:6.2f}, load {res['load_before']:.2f}, "
+                        print(f"{condition:5} r{r} {kind:9} {setting:8} "
+                              f"{'>' if res['censored'] else ' '}{res['wall_s']:7.2f} s "
+                              f"(cpu {res['cpu_s']}, load {res['load_before']:.2f}, "
                               f"{res['intra_op']} thr)", flush=True)
     return out
 
 
 def summarise(raw: dict) -> dict:
-    """Median wall seconds and the ratios per kind."""
+    """Median wall seconds and the ratios per kind; ``censored`` lists the figures that are
+    lower bounds (a run stopped at the limit), ``load`` the median load before the runs."""
     med = {c: {k: {s: statistics.median(r["wall_s"] for r in runs) for s, runs in ks.items()}
                for k, ks in kinds_.items()} for c, kinds_ in raw.items()}
     out = {}
@@ -223,9 +236,16 @@ def summarise(raw: dict) -> dict:
                                                                  idle["default"]), 3)}
         if busy:
             row.update(busy_over_idle_policy=round(busy["policy"] / idle["policy"], 3),
+                       busy_over_idle_one=round(busy["one"] / idle["one"], 3),
                        busy_over_idle_default=round(busy["default"] / idle["default"], 3),
                        busy_policy_vs_one=round(busy["policy"] / busy["one"], 3),
                        busy_default_vs_policy=round(busy["default"] / busy["policy"], 3))
+        row["censored"] = sorted(f"{c}/{s}" for c in raw for s, runs in raw[c][kind].items()
+                                 if any(r.get("censored") for r in runs))
+        row["load"] = {c: statistics.median(r["load_before"] for runs in raw[c][kind].values()
+                                            for r in runs) for c in raw}
+        row["policy_threads"] = {c: [r["intra_op"] for r in raw[c][kind]["policy"]]
+                                 for c in raw}
         out[kind] = row
     return out
 
@@ -289,8 +309,11 @@ def kernels(folder: Path, epochs: int, rounds: int) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--quick", action="store_true", help="1 round, 10 epochs per run")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--limit", type=float, default=RUN_LIMIT_S,
+                   help="seconds one training process may take (longer: censored)")
+    p.add_argument("--quick", action="store_true",
+                   help="1 round, 10 epochs per run, 120 s per run at most")
     p.add_argument("--epochs", type=int, default=None, help="override every kind's epochs")
     p.add_argument("--only", default="", help="kinds to run, e.g. table,series")
     p.add_argument("--kernels", action="store_true", help="time the training loops only")
@@ -299,7 +322,7 @@ def main() -> None:
     # SIGTERM ends the benchmark like Ctrl-C: the competing processes are killed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:
-        args.rounds, args.epochs = 1, args.epochs or 10
+        args.rounds, args.epochs, args.limit = 1, args.epochs or 10, min(args.limit, 120)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         meta = {"machine": platform.platform(), "cpus": cpus(), "cpu_count": os.cpu_count(),
@@ -313,9 +336,10 @@ def main() -> None:
         kf = kinds(folder)
         if args.only:
             kf = {k: v for k, v in kf.items() if k in args.only.split(",")}
-        raw = measure(kf, args.rounds, args.epochs, folder)
+        raw = measure(kf, args.rounds, args.epochs, folder, args.limit)
         meta["load_end"] = os.getloadavg()
-        result = {"meta": {**meta, "rounds": args.rounds, "epochs": args.epochs},
+        result = {"meta": {**meta, "rounds": args.rounds, "epochs": args.epochs,
+                           "limit_s": args.limit},
                   "summary": summarise(raw), "runs": raw}
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["summary"], indent=1))

@@ -63,6 +63,12 @@ def test_a_busy_machine_gets_one_thread():
     assert choose_threads(LARGE, cpus(affinity=4, load=9.0)).intra_op == 1
 
 
+def test_jobs_started_just_now_count_before_the_load_average_sees_them():
+    just_started = CpuInfo(2, None, load=0.1, cpu_count=2, running=2)
+    assert choose_threads(LARGE, just_started).reason_key == "threads.reason.busy"
+    assert choose_threads(LARGE, CpuInfo(2, None, 0.1, 2, running=0)).intra_op == 2
+
+
 def test_affinity_and_quota_bound_the_usable_cpus():
     assert choose_threads(LARGE, cpus(affinity=1)).reason_key == "threads.reason.one_cpu"
     assert choose_threads(LARGE, cpus(affinity=8, quota=2.0)).intra_op == 2

@@ -63,6 +63,7 @@ def collect_environment(device: str | None = None, threads: dict | None = None) 
     cpus = read_cpus()
     env["cpus"] = {"usable": cpus.usable, "affinity": cpus.affinity, "quota": cpus.quota,
                    "load_1min": None if cpus.load is None else round(cpus.load, 2),
+                   "others_running": cpus.running,
                    "user_threads": cpus.user, "user_var": cpus.user_var}
     if threads is not None:
         env["threads"] = threads
@@ -76,7 +77,8 @@ def _default_run_macs() -> float:
 
     cfg = load_config(None)
     widths = [64, *cfg.model.hidden, 10]
-    return float(cfg.train.batch_size * max(a * b for a, b in zip(widths, widths[1:], strict=False)))
+    pairs = zip(widths, widths[1:], strict=False)
+    return float(cfg.train.batch_size * max(a * b for a, b in pairs))
 
 
 def thread_checks(cpus=None) -> list[tuple[str, str, str, str]]:
@@ -95,7 +97,9 @@ def thread_checks(cpus=None) -> list[tuple[str, str, str, str]]:
         busy = cpus.free < cpus.usable
         rows.append((t("doctor.row.load"), "info", t("doctor.row.load_found",
                                                      load=f"{cpus.load:.2f}",
-                                                     usable=cpus.usable),
+                                                     usable=cpus.usable,
+                                                     running="?" if cpus.running is None
+                                                     else cpus.running),
                      t("doctor.row.load_busy") if busy else ""))
     fix = t("doctor.row.threads_env", var=cpus.user_var) if cpus.user is not None else ""
     for key, macs in (("doctor.row.threads_default", _default_run_macs()),

@@ -59,7 +59,9 @@ class CpuInfo:
     ``affinity``: CPUs in its affinity mask; ``quota``: the cgroup CPU quota in CPUs (None:
     none); ``load``: the 1-minute load average of the machine (None: unknown); ``cpu_count``:
     the machine's CPUs (the load average counts all of them); ``user``: threads the user fixed
-    with ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` (None: not set)."""
+    with ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` (None: not set); ``running``: other tasks
+    runnable right now (``procs_running`` of ``/proc/stat`` less this one) — the load average
+    lags a minute behind jobs that have just started."""
 
     affinity: int
     quota: float | None
@@ -67,6 +69,7 @@ class CpuInfo:
     cpu_count: int
     user: int | None = None
     user_var: str | None = None
+    running: int | None = None
 
     @property
     def usable(self) -> int:
@@ -80,9 +83,10 @@ class CpuInfo:
     def others_load(self) -> float | None:
         """The load average's share on this process's CPUs: the machine's load scaled to the
         usable CPUs (a container's quota on a large host sees the host's load)."""
-        if self.load is None:
+        loads = [x for x in (self.load, self.running) if x is not None]
+        if not loads:
             return None
-        return self.load * self.usable / max(1, self.cpu_count, self.usable)
+        return max(loads) * self.usable / max(1, self.cpu_count, self.usable)
 
     @property
     def free(self) -> int:
@@ -213,7 +217,20 @@ def read_cpus(environ: dict | None = None, root: str | os.PathLike = "/sys/fs/cg
         load = None
     user, var = user_threads(environ)
     return CpuInfo(affinity=max(1, affinity), quota=cgroup_quota(root), load=load,
-                   cpu_count=os.cpu_count() or affinity, user=user, user_var=var)
+                   cpu_count=os.cpu_count() or affinity, user=user, user_var=var,
+                   running=_others_running())
+
+
+def _others_running() -> int | None:
+    """Tasks runnable now besides this thread (Linux ``/proc/stat``), else None."""
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                if line.startswith("procs_running"):
+                    return max(0, int(line.split()[1]) - 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 # --------------------------------------------------------------------------- the work
@@ -306,8 +323,8 @@ def choose_threads(work: Work | None, cpus: CpuInfo, requested: str | int = "aut
         return ThreadChoice(int(requested), 1, None, "config", "threads.reason.config",
                             {"n": int(requested)})
     usable, free = cpus.usable, cpus.free
-    base = {"usable": usable, "free": free,
-            "load": "?" if cpus.load is None else f"{cpus.load:.1f}"}
+    busy = cpus.others_load
+    base = {"usable": usable, "free": free, "load": "?" if busy is None else f"{busy:.1f}"}
     if usable == 1:
         return ThreadChoice(1, 1, None, "auto", "threads.reason.one_cpu", base)
     if work is None or work.op_macs < LARGE_OP_MACS:
