@@ -240,6 +240,9 @@ def summarise(raw: dict) -> dict:
                        busy_over_idle_default=round(busy["default"] / idle["default"], 3),
                        busy_policy_vs_one=round(busy["policy"] / busy["one"], 3),
                        busy_default_vs_policy=round(busy["default"] / busy["policy"], 3))
+        row["cpu_s"] = {c: {s: statistics.median(r["cpu_s"] for r in runs)
+                            for s, runs in raw[c][kind].items()
+                            if all(r["cpu_s"] is not None for r in runs)} for c in raw}
         row["censored"] = sorted(f"{c}/{s}" for c in raw for s, runs in raw[c][kind].items()
                                  if any(r.get("censored") for r in runs))
         row["load"] = {c: statistics.median(r["load_before"] for runs in raw[c][kind].values()
@@ -318,7 +321,15 @@ def main() -> None:
     p.add_argument("--only", default="", help="kinds to run, e.g. table,series")
     p.add_argument("--kernels", action="store_true", help="time the training loops only")
     p.add_argument("--out", type=Path, default=HERE / "threads.json")
+    p.add_argument("--summarise", type=Path, metavar="JSON",
+                   help="recompute the summary of a results file's runs (into --out)")
     args = p.parse_args()
+    if args.summarise:
+        result = json.loads(args.summarise.read_text())
+        result["summary"] = summarise(result["runs"])
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+        print(json.dumps(result["summary"], indent=1))
+        return
     # SIGTERM ends the benchmark like Ctrl-C: the competing processes are killed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.quick:

@@ -163,12 +163,9 @@ class TrainConfig:
     loader: str = _f("auto", choices=["auto", "memory", "dataloader"],
                      help="batches from whole tensors in memory, or through a DataLoader "
                           "(auto: in memory when the data fits on the device)")
-    workers: int | None = _f(None, min=0, max=256,
-                             help="DataLoader worker processes (default: 0 for tensors, the free "
-                                  "CPUs the training threads leave for a lazy dataset)")
-    threads: str = _f("auto", help="CPU threads per operator: auto (one for small models and "
-                                   "on a busy machine, the free CPUs for large convolutions) "
-                                   "or a number; OMP_NUM_THREADS wins")
+    workers: int | None = _f(None, min=0, max=256, help="DataLoader worker processes (default: "
+                             "0 for tensors, the CPUs training threads leave for lazy data)")
+    threads: str = _f("auto", help="auto or N CPU threads per operator (OMP_NUM_THREADS wins)")
     tensorboard: bool = _f(True)
     progress: bool = _f(True, help="progress bars")
     verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],
@@ -233,9 +230,6 @@ class RunConfig:
         kwargs["tune"] = tune
         cfg = cls(**kwargs)
         from .config_rules import check_together, check_tune
-        from .training.threads import parse_threads
-
-        cfg.train.threads = parse_threads(cfg.train.threads)   # auto, or a positive number
 
         check_together(cfg)
         if tune:

@@ -33,7 +33,10 @@ UNSUPPORTED_OPTIMIZERS = {
 
 def check_together(cfg) -> None:
     """Rules about one key that a single field's type and range cannot say."""
+    from .training.threads import parse_threads
+
     d, t = cfg.data, cfg.train
+    t.threads = parse_threads(t.threads)       # auto, or a positive whole number (as text)
     reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
     if reason:
         raise ConfigError(i18n.t("error.config_rules.optimizer_supported_use",

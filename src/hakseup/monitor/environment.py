@@ -38,7 +38,7 @@ def collect_environment(device: str | None = None, threads: dict | None = None) 
     beside the CPUs it was made from (usable, cgroup quota, load)."""
     import torch
 
-    from ..training.threads import read_cpus
+    from .cpus import read_cpus
 
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(),

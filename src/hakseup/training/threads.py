@@ -1,24 +1,20 @@
 """How many threads a run uses: chosen per run from the work's size and the CPUs it may use.
 
-PyTorch starts as many intra-op (OpenMP) threads as the machine has cores. Those threads
-spin while they wait for each other at the end of every parallel operator; when another
-process holds one of the cores, each operator waits for the thread that is not running, and a
-small model's steps — thousands of tiny operators — became up to 26x slower on a busy 2-core
-machine (issue 25). Tiny models gain nothing from intra-op threads even on an idle machine:
-an operator on a 64-row batch is over before a second thread has woken up.
-
-The rule (``choose_threads``), measured with ``benchmarks/threads.py``:
+PyTorch starts one intra-op (OpenMP) thread per core. The threads spin while they wait for
+each other at the end of every parallel operator; when another process holds one of the cores,
+every operator waits for the thread that is not running, and a small model's steps became up
+to 26x slower on a busy 2-core machine (issue 25). Tiny models gain nothing from intra-op
+threads even on an idle machine: an operator on a 64-row batch is over before a second thread
+has woken up. The rule (``choose_threads``; measured with ``benchmarks/threads.py``):
 
 * ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` set by the user always win, then ``train.threads``
   when it is a number; otherwise (``auto``):
-* the CPUs this process may really use: its affinity mask, lowered to a container's cgroup CPU
-  quota (``cpu.max`` of cgroup v2, ``cpu.cfs_quota_us`` of v1);
-* minus what the 1-minute load average says other processes take of them: a CPU that someone
-  else is running on makes every parallel operator wait for it;
-* one thread unless the largest operator of a training step is large (convolutions over
-  images, wide matrix products: ``LARGE_OP_MACS``), then as many as the free CPUs.
+* the CPUs this process may use: its affinity mask, lowered to a container's cgroup CPU quota;
+* less those other processes keep busy (the load average, or the tasks running right now);
+* one thread unless the largest operator of a training step is large (``LARGE_OP_MACS``:
+  convolutions over images, wide products), then as many as the free CPUs.
 
-DataLoader workers follow the same share (``dataloader_workers``): never cores x processes.
+DataLoader workers take the same share (``dataloader_workers``): never cores x processes.
 
 Example:
     >>> cpus = CpuInfo(affinity=8, quota=None, load=0.2, cpu_count=8, user=None)
@@ -32,69 +28,22 @@ Example:
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..i18n import t
+from ..monitor.cpus import CpuInfo, cgroup_quota, read_cpus, user_threads
 
 __all__ = ["CpuInfo", "Work", "ThreadChoice", "ThreadPolicy", "read_cpus", "cgroup_quota",
            "user_threads", "measure_work", "choose_threads", "dataloader_workers",
            "parse_threads", "LARGE_OP_MACS", "MAX_WORKERS"]
 
-# Multiply-accumulates of one operator of a training step (forward) above which a second
-# intra-op thread pays for waking it: measured with benchmarks/threads.py --kernels (a LeNet
-# convolution on 64 28x28 images, ~2e7-6e8 MACs an operator, gained 1.3-1.6x from 2 threads on
-# an idle machine; the table, digits, series and LSTM models, 1e4-1e6 MACs, gained nothing).
+# Multiply-accumulates of a training step's largest operator from which a second thread may
+# pay (benchmarks/threads.py --kernels): the default table, digits, series and LSTM models
+# (1e4-4e6) lost with 2 threads; the sequence FCN (8e7) and the LeNet on 28x28 images (2e8)
+# lie above. Only an idle machine with free CPUs ever gets more than one thread.
 LARGE_OP_MACS = 2e7
 MAX_WORKERS = 8           # DataLoader workers beyond this only add memory
-
-
-@dataclass(frozen=True)
-class CpuInfo:
-    """The CPUs a process may use and how busy they are.
-
-    ``affinity``: CPUs in its affinity mask; ``quota``: the cgroup CPU quota in CPUs (None:
-    none); ``load``: the 1-minute load average of the machine (None: unknown); ``cpu_count``:
-    the machine's CPUs (the load average counts all of them); ``user``: threads the user fixed
-    with ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` (None: not set); ``running``: other tasks
-    runnable right now (``procs_running`` of ``/proc/stat`` less this one) — the load average
-    lags a minute behind jobs that have just started."""
-
-    affinity: int
-    quota: float | None
-    load: float | None
-    cpu_count: int
-    user: int | None = None
-    user_var: str | None = None
-    running: int | None = None
-
-    @property
-    def usable(self) -> int:
-        """CPUs this process can keep busy: the affinity mask, lowered to the quota."""
-        n = self.affinity
-        if self.quota is not None:
-            n = min(n, max(1, int(self.quota)))      # 1.5 CPUs: a second thread is throttled
-        return max(1, n)
-
-    @property
-    def others_load(self) -> float | None:
-        """The load average's share on this process's CPUs: the machine's load scaled to the
-        usable CPUs (a container's quota on a large host sees the host's load)."""
-        loads = [x for x in (self.load, self.running) if x is not None]
-        if not loads:
-            return None
-        return max(loads) * self.usable / max(1, self.cpu_count, self.usable)
-
-    @property
-    def free(self) -> int:
-        """Usable CPUs that other processes do not already keep busy (at least 1)."""
-        load = self.others_load
-        if load is None:
-            return self.usable
-        return max(1, min(self.usable, math.floor(self.usable - load + 0.5)))
 
 
 @dataclass(frozen=True)
@@ -129,108 +78,6 @@ class ThreadChoice:
         d = asdict(self)
         d["reason"] = self.reason
         return d
-
-
-# --------------------------------------------------------------------------- the machine
-
-
-def _first_int(text: str) -> int | None:
-    try:
-        return int(text.split()[0])
-    except (ValueError, IndexError):
-        return None
-
-
-def _cgroup_dirs(root: Path, controller: str | None, proc_cgroup: str) -> list[Path]:
-    """The folders of this process's cgroup and its ancestors (innermost first)."""
-    rel = None
-    for line in proc_cgroup.splitlines():
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        if (controller is None and parts[0] == "0" and parts[1] == "") or \
-                (controller is not None and controller in parts[1].split(",")):
-            rel = parts[2]
-    if rel is None:
-        rel = "/"
-    out, p = [], Path(rel.strip("/"))
-    while True:
-        out.append(root / p)
-        if str(p) in ("", "."):
-            return out
-        p = p.parent
-
-
-def cgroup_quota(root: str | os.PathLike = "/sys/fs/cgroup",
-                 proc_cgroup: str | None = None) -> float | None:
-    """The CPU quota of this process's cgroup (the tightest along its ancestors) in CPUs, or
-    None when there is none: cgroup v2's ``cpu.max`` (``max 100000`` or ``200000 100000``),
-    else v1's ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1: none)."""
-    root = Path(root)
-    if proc_cgroup is None:
-        try:
-            proc_cgroup = Path("/proc/self/cgroup").read_text()
-        except OSError:
-            proc_cgroup = ""
-    quotas = []
-    for d in _cgroup_dirs(root, None, proc_cgroup):                      # v2
-        try:
-            quota, period = (d / "cpu.max").read_text().split()[:2]
-        except (OSError, ValueError):
-            continue
-        if quota != "max" and int(period) > 0:
-            quotas.append(int(quota) / int(period))
-    for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):                # v1
-        for d in _cgroup_dirs(root / mount, "cpu", proc_cgroup):
-            try:
-                quota = _first_int((d / "cpu.cfs_quota_us").read_text())
-                period = _first_int((d / "cpu.cfs_period_us").read_text())
-            except OSError:
-                continue
-            if quota is not None and period and quota > 0:
-                quotas.append(quota / period)
-    return min(quotas) if quotas else None
-
-
-def user_threads(environ: dict | None = None) -> tuple[int | None, str | None]:
-    """(threads, variable) the user fixed with ``OMP_NUM_THREADS`` (or else
-    ``MKL_NUM_THREADS``); (None, None) when neither holds a positive number. OpenMP reads
-    ``4,2`` as nested levels: the first counts."""
-    environ = os.environ if environ is None else environ
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        raw = str(environ.get(var, "")).split(",")[0].strip()
-        if raw.isdigit() and int(raw) > 0:
-            return int(raw), var
-    return None, None
-
-
-def read_cpus(environ: dict | None = None, root: str | os.PathLike = "/sys/fs/cgroup"
-              ) -> CpuInfo:
-    """The CPUs this process may use now (``CpuInfo``)."""
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):           # macOS, Windows: no affinity masks
-        affinity = os.cpu_count() or 1
-    try:
-        load: float | None = os.getloadavg()[0]
-    except (AttributeError, OSError):           # Windows
-        load = None
-    user, var = user_threads(environ)
-    return CpuInfo(affinity=max(1, affinity), quota=cgroup_quota(root), load=load,
-                   cpu_count=os.cpu_count() or affinity, user=user, user_var=var,
-                   running=_others_running())
-
-
-def _others_running() -> int | None:
-    """Tasks runnable now besides this thread (Linux ``/proc/stat``), else None."""
-    try:
-        with open("/proc/stat") as f:
-            for line in f:
-                if line.startswith("procs_running"):
-                    return max(0, int(line.split()[1]) - 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 # --------------------------------------------------------------------------- the work
