@@ -22,6 +22,7 @@ rule (``hakseup.training.threads``) was designed from.
     python benchmarks/threads.py              # 3 rounds; writes benchmarks/threads.json
     python benchmarks/threads.py --quick      # 1 round, fewer epochs
     python benchmarks/threads.py --kernels
+    python benchmarks/threads.py --recipes --out recipes.json
 """
 
 from __future__ import annotations
@@ -307,6 +308,38 @@ def kernels(folder: Path, epochs: int, rounds: int) -> dict:
     return out
 
 
+# --------------------------------------------------------------------------- the recipes
+
+
+def recipes(folder: Path, limit: float) -> dict:
+    """README's car-evaluation and scratch-LSTM (``mnist-lstm`` on ``mnist-t10k``) recipes
+    with the defaults a user gets, idle and busy; offline from a cache made of
+    ``/work/shared/data`` (skipped when the files are not there)."""
+    import shutil
+
+    cache = folder / "cache"
+    shared = CAR.parent
+    wanted = {"car_evaluation/car_evaluation.csv": shared / "car_evaluation.csv",
+              **{f"mnist/t10k-{p}": shared / "mnist-t10k" / f"t10k-{p}"
+                 for p in ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz")}}
+    for dest, src in wanted.items():
+        if src.exists():
+            (cache / dest).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, cache / dest)
+    runs = {"car-evaluation": ["--recipe", "car-evaluation"],
+            "mnist-lstm (mnist-t10k)": ["--recipe", "mnist-lstm", "--dataset", "mnist-t10k"]}
+    out: dict = {}
+    for condition, hogs in (("idle", 0), ("busy", 2)):
+        with competing(hogs):
+            for name, flags in runs.items():
+                res = run_train(flags + ["--data-dir", str(cache)], {}, folder / f"{name}-"
+                                f"{condition}".replace(" ", "_"), None, limit)
+                out.setdefault(name, {})[condition] = res
+                print(f"{condition:5} {name:24} {res['wall_s']:7.2f} s (cpu {res['cpu_s']}, "
+                      f"load {res['load_before']:.2f}, {res['intra_op']} thr)", flush=True)
+    return out
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -320,6 +353,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=None, help="override every kind's epochs")
     p.add_argument("--only", default="", help="kinds to run, e.g. table,series")
     p.add_argument("--kernels", action="store_true", help="time the training loops only")
+    p.add_argument("--recipes", action="store_true",
+                   help="README's car-evaluation and mnist-lstm recipes, idle and busy")
     p.add_argument("--out", type=Path, default=HERE / "threads.json")
     p.add_argument("--summarise", type=Path, metavar="JSON",
                    help="recompute the summary of a results file's runs (into --out)")
@@ -340,6 +375,10 @@ def main() -> None:
                 "python": platform.python_version(), "load_start": os.getloadavg(),
                 "note": "a shared machine: 'idle' means no competing processes started by "
                         "the benchmark; other jobs may run (see each run's load_before)"}
+        if args.recipes:
+            res = {"meta": meta, "recipes": recipes(folder, args.limit)}
+            args.out.write_text(json.dumps(res, indent=1) + "\n")
+            return
         if args.kernels:
             res = {"meta": meta, "kernels": kernels(folder, args.epochs or 5, args.rounds)}
             print(json.dumps(res["kernels"], indent=1))
