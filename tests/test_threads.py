@@ -246,6 +246,21 @@ def test_a_failed_setup_restores_the_thread_count(tmp_path, no_thread_env, keep_
     assert torch.get_num_threads() == 2
 
 
+def test_policy_limits_numpys_blas_and_gives_it_back(no_thread_env, keep_threads):
+    from threadpoolctl import threadpool_info
+
+    def blas() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas()
+    if not before or max(before) < 2:
+        pytest.skip("no BLAS pool with more than one thread to limit")
+    policy = ThreadPolicy("auto", cpus(affinity=4)).start()
+    assert set(blas()) == {1}
+    policy.restore()
+    assert blas() == before
+
+
 def test_policy_leaves_inter_op_alone_outside_the_command(no_thread_env, keep_threads):
     before = torch.get_num_interop_threads()
     policy = ThreadPolicy("auto", cpus(affinity=4)).start()

@@ -221,6 +221,7 @@ class ThreadPolicy:
         self.cpus = cpus
         self.choice: ThreadChoice | None = None
         self._previous: int | None = None
+        self._blas = None          # threadpoolctl's limits: the BLAS pools' counts before
 
     def start(self) -> "ThreadPolicy":
         import torch
@@ -241,6 +242,11 @@ class ThreadPolicy:
     def _apply(self, choice: ThreadChoice) -> None:
         import torch
 
+        # NumPy's and SciPy's BLAS (OpenBLAS, MKL) have pools of their own that spin alike:
+        # the data preparation, the forecast baselines and the metrics get the same share.
+        # First: an OpenMP build of OpenBLAS reads (and restores) OpenMP's count, torch's too.
+        limits = _limit_blas(choice.intra_op)
+        self._blas = self._blas or limits
         if torch.get_num_threads() != choice.intra_op:
             torch.set_num_threads(choice.intra_op)
         choice.applied = {"intra_op": torch.get_num_threads(),
@@ -251,9 +257,21 @@ class ThreadPolicy:
         """Back to the thread count the process had before ``start``."""
         import torch
 
+        if self._blas is not None:
+            self._blas.restore_original_limits()
         if self._previous is not None and torch.get_num_threads() != self._previous:
             torch.set_num_threads(self._previous)
-        self._previous = None
+        self._previous = self._blas = None
+
+
+def _limit_blas(n: int):
+    """Limit the loaded BLAS libraries to ``n`` threads (``threadpoolctl``, which comes with
+    scikit-learn); the limits object that restores them, or None without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def _set_interop(n: int, allowed: bool) -> int:
