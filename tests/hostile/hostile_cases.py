@@ -171,6 +171,8 @@ FLAG_CASES = [
     ("device_mps", ["--device", "mps"], "clean", "t"),
     ("workers_negative", ["--workers", "-1"], "error", "t"),
     ("workers_huge", ["--workers", "1000000"], "error", "t"),
+    ("threads_zero", ["--threads", "0"], "error", "t"),
+    ("threads_word", ["--threads", "lots"], "error", "t"),
     ("checkpoint_negative", ["--checkpoint-every", "-1"], "error", "t"),
     ("patience_zero", ["--patience", "0"], "error", "t"),
     ("grad_clip_negative", ["--set", "train.grad_clip=-1"], "error", "t"),

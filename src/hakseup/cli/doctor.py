@@ -15,8 +15,9 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..monitor.environment import doctor_checks
+    from ..training.threads import thread_checks
 
-    checks = doctor_checks()
+    checks = doctor_checks() + thread_checks()
     marks = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "info": "--"}
     print_table([(marks[s], item, found, fix) for item, s, found, fix in checks],
                 header=("", t("doctor.check"), t("doctor.found"), t("doctor.fix")))

@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(argv: list[str] | None = None) -> None:
     """The process's entry point (the ``hakseup`` script, ``python -m hakseup``): ``main``,
     then ``quick_exit`` with its status."""
+    from ..training.threads import ThreadPolicy
+
+    ThreadPolicy.own_process = True     # this process is hakseup's: inter-op threads too
     quick_exit(main(argv))
 
 

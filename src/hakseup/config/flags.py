@@ -56,6 +56,7 @@ _FLAGS = """
 --precision          train.precision           P
 --loader             train.loader              L
 --workers            train.workers             N
+--threads            train.threads             auto|N
 --checkpoint-every   train.checkpoint_every    N
 --output             output.dir                DIR
 --name               output.name               NAME

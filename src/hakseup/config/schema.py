@@ -186,9 +186,10 @@ class TrainConfig:
     loader: str = _f("auto", choices=["auto", "memory", "dataloader"],
                      help="batches from whole tensors in memory, or through a DataLoader "
                           "(auto: in memory when the data fits on the device)")
-    workers: int | None = _f(None, min=0, max=256,
-                             help="DataLoader worker processes (default: 0 for tensors, half "
-                                  "the cores for a lazy dataset)")
+    workers: int | None = _f(None, min=0, max=256, help="DataLoader worker processes (default: "
+                             "0 for tensors, the CPUs training threads leave for lazy data)")
+    threads: int | Auto = _f(AUTO, min=1, max=4096, auto=True,
+                             help="auto or N CPU threads per operator (OMP_NUM_THREADS wins)")
     tensorboard: bool = _f(True)
     progress: bool = _f(True, help="progress bars")
     verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import os
 import weakref
 from collections.abc import Iterator, Sequence
 
@@ -34,12 +33,14 @@ __all__ = ["split_targets", "LoaderBatcher", "TensorRows", "default_workers", "c
 
 def default_workers(lazy: bool) -> int:
     """Worker processes for the DataLoader: none for tensors already in memory (a batch is one
-    index per tensor; a worker would only add an inter-process copy), half the cores (at most
-    8) for a lazy dataset whose items are read or decoded one by one."""
+    index per tensor; a worker would only add an inter-process copy); for a lazy dataset whose
+    items are read or decoded one by one, the free CPUs that the training threads leave
+    (``monitor.cpus.dataloader_workers``: never cores x processes)."""
     if not lazy:
         return 0
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(8, (cpus or 2) // 2))
+    from ..monitor.cpus import dataloader_workers, read_cpus
+
+    return dataloader_workers(read_cpus(), torch.get_num_threads(), lazy=True)
 
 
 class TensorRows(Dataset):

@@ -76,6 +76,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
     with contextlib.ExitStack() as stack:
         for k, bundle in fold_bundles(cfg, folds):
             exp = Experiment(cfg, callbacks, bundle=bundle, init_seed=cfg.train.seed + k).setup()
+            stack.callback(exp.close)   # the caller's thread count back at the end (LIFO)
             if run is None:  # created only once the first fold's data and model are valid
                 name = f"cv{folds}-{exp.cfg.run_name()}"     # the model auto chose
                 run = stack.enter_context(Run(cfg.output.root, name, cfg.output.dir,

@@ -54,23 +54,44 @@ class Experiment:
         every user error surfaces here, before anything is written."""
         from ..data.datasets import load_data
         from ..training.device import seed_everything
+        from ..training.threads import ThreadPolicy
 
         cfg = self.cfg
-        seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
-        self.bundle_ = self.bundle if self.bundle is not None else load_data(
-            cfg.data, seed=cfg.train.seed)
-        # The one resolution of the config's ``auto`` values, now that the data is known: a
-        # new config, used (and saved) from here on; nothing writes into it afterwards.
-        self.cfg, notices = resolve_config(cfg, self.bundle_)
-        if self.cfg.data.val_size != cfg.data.val_size and self.bundle is None:
-            # Resolution gave the validation rows to training (nothing would read them): the
-            # data is split again as the resolved config says, so a resumed run splits alike.
-            n_val = len(self.bundle_.val)
-            self.bundle_ = load_data(self.cfg.data, seed=cfg.train.seed)
-            notices.append(t("notice.experiment.validation_rows_train", n_val=n_val))
-        self.bundle_.info.setdefault("notices", []).extend(notices)
-        self._build()
+        # Before the first operator: loading the data gets one thread (or the user's);
+        # ``_build`` refines it once the model's size is known.
+        self.threads_ = ThreadPolicy(cfg.train.threads).start()
+        try:
+            seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
+            self.bundle_ = self.bundle if self.bundle is not None else load_data(
+                cfg.data, seed=cfg.train.seed)
+            # The one resolution of the config's ``auto`` values, now that the data is known:
+            # a new config, used (and saved) from here on; nothing writes into it afterwards.
+            self.cfg, notices = resolve_config(cfg, self.bundle_)
+            if self.cfg.data.val_size != cfg.data.val_size and self.bundle is None:
+                # Resolution gave the validation rows to training (nothing would read them):
+                # the data is split again as the resolved config says, so a resume splits alike.
+                n_val = len(self.bundle_.val)
+                self.bundle_ = load_data(self.cfg.data, seed=cfg.train.seed)
+                notices.append(t("notice.experiment.validation_rows_train", n_val=n_val))
+            self.bundle_.info.setdefault("notices", []).extend(notices)
+            self._build()
+        except BaseException:
+            self.close()
+            raise
         return self
+
+    def _choose_threads(self):
+        """The run's threads from its model and batch (``training.threads``), applied before
+        training; the DataLoader workers, ``train.workers`` unless left to the rule."""
+        from ..data.bundle import first_samples, is_lazy
+        from ..training.threads import measure_work
+
+        inputs, _ = first_samples(self.bundle_.train)
+        work = measure_work(self.model_, inputs, self.cfg.train.batch_size)
+        choice = self.threads_.refine(work, lazy=is_lazy(self.bundle_.train))
+        if self.cfg.train.workers is not None:
+            choice.workers = self.cfg.train.workers
+        return choice
 
     def _build(self) -> None:
         """The model and trainer for the loaded data, validated (``setup``'s second half)."""
@@ -81,9 +102,22 @@ class Experiment:
         cfg = self.cfg
         check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
+        self.threads_choice_ = self._choose_threads()
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)
         self.history_: list[dict] = []
+
+    def close(self) -> None:
+        """Give the process back its thread count (a notebook is left as it was).
+        ``with Experiment(cfg) as exp:`` closes."""
+        if getattr(self, "threads_", None) is not None:
+            self.threads_.restore()
+
+    def __enter__(self) -> Experiment:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
@@ -240,12 +274,15 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         cfg = load_run_config(resume_dir)
     cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
+    exp = None
     try:
         exp = Experiment(cfg, callbacks).setup()   # every user error before a folder exists
         if rank != 0:
             return _train_other_rank(exp, rank)
         return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
+        if exp is not None:
+            exp.close()     # the process's thread count back (setup restores it if it fails)
         if world > 1:
             shutdown()
 
@@ -282,8 +319,13 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
             RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
         if stage_data is not None and resume_dir is None:
             exp.cfg = cfg = _adopt_data(run.path, cfg, stage_data)
+        threads = exp.threads_choice_
         if resume_dir is None:
-            write_start_files(run.path, cfg, bundle, exp.trainer_.device)
+            write_start_files(run.path, cfg, bundle, exp.trainer_.device,
+                              threads=threads.to_dict())
+        if cfg.train.verbosity == "verbose":
+            echo(t("train.threads", intra=threads.intra_op, inter=threads.applied["inter_op"],
+                   workers=threads.workers, reason=threads.reason))
         run.started()
         last = run.path / "checkpoints" / "last"
         has_last = last.exists() or last.with_name("last.prev").exists()

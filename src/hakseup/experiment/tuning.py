@@ -102,15 +102,15 @@ def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | No
             trial.set_user_attr("worker", worker)
         cfg = trial_config(base, space, trial)
         if not folds:
-            exp = Experiment(cfg).setup()
-            history = exp.fit(callbacks=[Pruning(trial)])
+            with Experiment(cfg).setup() as exp:      # closing gives back the thread count
+                history = exp.fit(callbacks=[Pruning(trial)])
             key = "val_loss" if "val_loss" in history[0] else "train_loss"
             return min(h[key] for h in history)
         losses = []
         for k, bundle in fold_bundles(cfg, folds):
-            exp = Experiment(cfg, bundle=bundle, init_seed=cfg.train.seed + k).setup()
-            exp.fit(callbacks=[Pruning(trial, k * exp.cfg.train.epochs)])
-            losses.append(exp.trainer_.evaluate(bundle.test)["loss"])
+            with Experiment(cfg, bundle=bundle, init_seed=cfg.train.seed + k).setup() as exp:
+                exp.fit(callbacks=[Pruning(trial, k * exp.cfg.train.epochs)])
+                losses.append(exp.trainer_.evaluate(bundle.test)["loss"])
         return sum(losses) / len(losses)
 
     return objective
@@ -167,9 +167,9 @@ def _check_untuned(cfg: RunConfig, folds: int | None) -> None:
         from .crossval import fold_bundles
 
         _, first = next(fold_bundles(untuned, folds))
-        Experiment(untuned, bundle=first).setup()
+        Experiment(untuned, bundle=first).setup().close()
     else:
-        Experiment(untuned).setup()
+        Experiment(untuned).setup().close()
 
 
 def _local_study(run_dir: Path, seed: int):

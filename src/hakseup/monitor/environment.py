@@ -33,8 +33,12 @@ def _version(pkg: str) -> str | None:
         return None
 
 
-def collect_environment(device: str | None = None) -> dict:
+def collect_environment(device: str | None = None, threads: dict | None = None) -> dict:
+    """What this machine offers; ``threads``: a run's thread choice (with its reason), saved
+    beside the CPUs it was made from (usable, cgroup quota, load)."""
     import torch
+
+    from .cpus import read_cpus
 
     env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
            "platform": platform.platform(), "machine": platform.machine(),
@@ -56,6 +60,13 @@ def collect_environment(device: str | None = None) -> dict:
     env["packages"] = {p: _version(p) for p in PACKAGES}
     env["hakseup"] = _version("hakseup")
     env["executable"] = sys.executable
+    cpus = read_cpus()
+    env["cpus"] = {"usable": cpus.usable, "affinity": cpus.affinity, "quota": cpus.quota,
+                   "load_1min": None if cpus.load is None else round(cpus.load, 2),
+                   "others_running": cpus.running,
+                   "user_threads": cpus.user, "user_var": cpus.user_var}
+    if threads is not None:
+        env["threads"] = threads
     return env
 
 

@@ -20,12 +20,14 @@ from ..i18n import t
 __all__ = ["write_start_files", "write_run_outputs", "draw_run_figures"]
 
 
-def write_start_files(run_dir: Path, cfg, bundle, device) -> None:
-    """config.yaml, environment.json, schema.json and preprocessing.json of a new run."""
+def write_start_files(run_dir: Path, cfg, bundle, device, threads: dict | None = None) -> None:
+    """config.yaml, environment.json, schema.json and preprocessing.json of a new run;
+    ``threads``: the run's thread choice and its reason (``training.threads``)."""
     from ..monitor.environment import collect_environment
 
     atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
-    atomic_write_json(run_dir / "environment.json", collect_environment(str(device)))
+    atomic_write_json(run_dir / "environment.json",
+                      collect_environment(str(device), threads=threads))
     atomic_write_json(run_dir / "schema.json", bundle.schema.to_dict())
     atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
 
