@@ -52,7 +52,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
 
     if is_image_run(run):   # a folder, an image, or a CSV of image paths
         if keep:
-            raise DataError(t("error.inference.keep_carries_columns"))
+            raise DataError(t("error.predict.keep_carries_columns"))
         return predict_image_files(run, data, output)
 
     cfg = load_run_config(run)
@@ -62,7 +62,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
     result = predict_frame(run, df)
     clash = [c for c in kept.columns if c in result.columns]
     if clash:
-        raise DataError(t("error.inference.keep_column_name", names=', '.join(map(repr, clash)),
+        raise DataError(t("error.predict.keep_column_name", names=', '.join(map(repr, clash)),
                           data=data))
     result = pd.concat([kept, result], axis=1)
     source = source_info(df)
@@ -81,7 +81,7 @@ def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
         near = closest(missing[0], list(df.columns), n=1)
         hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
         shown = ", ".join(map(str, df.columns[:30])) + (", ..." if df.shape[1] > 30 else "")
-        raise DataError(t("error.inference.keep_column_columns",
+        raise DataError(t("error.predict.keep_column_columns",
                           names=', '.join(map(repr, missing)), data=data, hint=hint, shown=shown))
     return df[list(dict.fromkeys(keep))].reset_index(drop=True)
 
@@ -97,7 +97,7 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
                   encoding=encoding, sheet=sheet)
     if schema.target not in df.columns:
-        raise DataError(t("error.inference.target_column_evaluate", data=data,
+        raise DataError(t("error.predict.target_column_evaluate", data=data,
                           target=schema.target))
     df = df[df[schema.target].notna()]
     inputs, notices = _inputs_noting(pre, df)
@@ -154,7 +154,7 @@ def image_files_of(data: str | Path, image_col: str | None) -> tuple[list[Path],
         files = list_images(p)
         return files, [f.relative_to(p).as_posix() for f in files]
     if not p.exists():
-        raise DataError(t("error.image_inference.found_folder_images", data=data))
+        raise DataError(t("error.predict.images.found_folder_images", data=data))
     if is_image_file(p):
         return [p], [p.name]
     files, _, df = scan_table(p, image_col or "path", None, need_target=False)
@@ -177,7 +177,7 @@ def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
     cfg, schema, pre, model = exp.cfg, exp.schema_, exp.preprocessor_, exp.model_
     files, shown = image_files_of(data, cfg.data.image_col)
     if not files:
-        raise DataError(t("error.image_inference.image_files_looked", data=data))
+        raise DataError(t("error.predict.images.image_files_looked", data=data))
     size, channels, fit = _decode_settings(pre, schema)
     names = [str(f) for f in files]
     images, ok = decode_all(names, size, channels, fit, cache="auto",

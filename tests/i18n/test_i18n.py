@@ -18,8 +18,8 @@ from hakseup.i18n import LANGUAGES, catalog, language, set_language, t
 HANGUL = re.compile("[\uac00-\ud7a3]")
 # Korean strings that are lists of choices or numbers only, or a prefix before another
 # (translated) message: nothing in them to translate.
-NO_HANGUL = {"flag.train.scheduler", "inspect.tests", "error.config_rules.tune_2",
-             "error.run_check.config_yaml", "error.run_check.schema_json"}
+NO_HANGUL = {"flag.train.scheduler", "inspect.tests", "error.config.rules.tune_value_invalid",
+             "error.run.check.config_yaml", "error.run.check.schema_json"}
 # Words of the English sentence that may follow a flag ("--watch needs ...", "--keep column(s)
 # ..."): not the flag's value, so not typed.
 _PROSE = ("a", "an", "and", "or", "at", "to", "for", "of", "in", "on", "as", "is", "was", "must",

@@ -35,19 +35,19 @@ def read_yaml(path: str | os.PathLike) -> dict:
 
     raw = read_head(p, MAX_YAML_BYTES + 1, "Config file", ConfigError)
     if len(raw) > MAX_YAML_BYTES:
-        raise ConfigError(t("error.config_load.config_file_larger", path=path,
+        raise ConfigError(t("error.config.load.config_file_larger", path=path,
                             value=MAX_YAML_BYTES >> 20))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(t("error.config_load.config_file_utf", path=path)) from None
+        raise ConfigError(t("error.config.load.config_file_utf", path=path)) from None
     from .safe_yaml import load_yaml_text
 
     data = load_yaml_text(text, t("where.config_file", path=path))
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(t("error.config_load.config_file_must", path=path,
+        raise ConfigError(t("error.config.load.config_file_must", path=path,
                             kind=type(data).__name__))
     return data
 

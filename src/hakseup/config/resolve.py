@@ -164,13 +164,13 @@ def resolution_notices(cfg: RunConfig, facts: DataFacts) -> list[str]:
     notes = []
     sequence = {k: v for k, v in _sequence_choices(cfg, facts, model).items() if auto(k)}
     if sequence:
-        notes.append(i18n.t("notice.models.auto_train.sequence_settings", n_train=facts.n_train,
+        notes.append(i18n.t("notice.config.resolve.sequence_settings", n_train=facts.n_train,
                             settings=", ".join(f"{k.removeprefix('train.')}={v}"
                                                for k, v in sequence.items())))
     epochs = _table_epochs_choice(cfg, facts)
     if auto("train.epochs") and epochs is not None and epochs != TABLE_EPOCHS \
             and facts.input_kind == "table":
-        notes.append(i18n.t("notice.models.auto_train.table_epochs", n_train=facts.n_train,
+        notes.append(i18n.t("notice.config.resolve.table_epochs", n_train=facts.n_train,
                             epochs=epochs, steps=TABLE_STEPS, default=TABLE_EPOCHS))
     return notes
 

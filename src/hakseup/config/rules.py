@@ -36,13 +36,13 @@ def check_together(cfg) -> None:
     d, t = cfg.data, cfg.train
     reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
     if reason:
-        raise ConfigError(i18n.t("error.config_rules.optimizer_supported_use",
+        raise ConfigError(i18n.t("error.config.rules.optimizer_supported_use",
                                  optimizer=t.optimizer,
                                  reason=i18n.t(f"unsupported_optimizer.{t.optimizer.lower()}")))
     if d.test_size <= 0:
-        raise ConfigError(i18n.t("error.config_rules.invalid_value_data"))
+        raise ConfigError(i18n.t("error.config.rules.invalid_value_data"))
     if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
-        raise ConfigError(i18n.t("error.config_rules.data_val_size", val_size=d.val_size,
+        raise ConfigError(i18n.t("error.config.rules.data_val_size", val_size=d.val_size,
                                  test_size=d.test_size))
     # Imported here: the reader imports pandas, which a config alone does not need at start-up.
     from ..io.reader import valid_delimiter   # the one rule, shared with the readers
@@ -62,7 +62,7 @@ def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Ca
         try:
             set_key({}, str(key), None)
         except ConfigError as e:
-            raise ConfigError(t("error.config_rules.tune_2", key=key, e=e)) from None
+            raise ConfigError(t("error.config.rules.tune_value_invalid", key=key, e=e)) from None
         for value in tune_values(str(key), spec):
             if key == "train.optimizer":
                 _check_optimizer_name(value)
@@ -71,7 +71,7 @@ def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Ca
             try:
                 build(trial, base_dir)
             except ConfigError as e:
-                raise ConfigError(t("error.config_rules.tune_value_can", key=key, value=value,
+                raise ConfigError(t("error.config.rules.tune_value_can", key=key, value=value,
                                     e=e)) from None
 
 
@@ -100,28 +100,28 @@ def tune_values(key: str, spec: Any) -> list:
                                                  "{low: 16, high: 128, step: 16}")
     if isinstance(spec, list):
         if not spec:
-            raise ConfigError(t("error.config_rules.tune_empty_list", key=key))
+            raise ConfigError(t("error.config.rules.tune_empty_list", key=key))
         return spec
     if not isinstance(spec, dict) or not {"low", "high"} <= set(spec):
-        raise ConfigError(t("error.config_rules.tune", key=key, spec=spec, example=example))
+        raise ConfigError(t("error.config.rules.tune", key=key, spec=spec, example=example))
     unknown = set(spec) - {"low", "high", "log", "step"}
     if unknown:
-        raise ConfigError(t("error.config_rules.tune_unknown_setting", key=key,
+        raise ConfigError(t("error.config.rules.tune_unknown_setting", key=key,
                             names=', '.join(map(str, unknown))))
     low, high, step, log = spec["low"], spec["high"], spec.get("step"), spec.get("log", False)
     number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
         and math.isfinite(v)  # noqa: E731
     if not (number(low) and number(high)) or low >= high:
-        raise ConfigError(t("error.config_rules.tune_numbers_low", key=key, low=low, high=high))
+        raise ConfigError(t("error.config.rules.tune_numbers_low", key=key, low=low, high=high))
     if not isinstance(log, bool):
-        raise ConfigError(t("error.config_rules.tune_log_must", key=key, log=log))
+        raise ConfigError(t("error.config.rules.tune_log_must", key=key, log=log))
     if log and low <= 0:
-        raise ConfigError(t("error.config_rules.tune_log_range", key=key, low=low))
+        raise ConfigError(t("error.config.rules.tune_log_range", key=key, low=low))
     if step is not None:
         if not number(step) or step <= 0:
-            raise ConfigError(t("error.config_rules.tune_step_must", key=key, step=step))
+            raise ConfigError(t("error.config.rules.tune_step_must", key=key, step=step))
         if log:
-            raise ConfigError(t("error.config_rules.tune_step_log", key=key))
+            raise ConfigError(t("error.config.rules.tune_step_log", key=key))
         if all(isinstance(v, int) for v in (low, high)) and not float(step).is_integer():
-            raise ConfigError(t("error.config_rules.tune_integer_range", key=key, step=step))
+            raise ConfigError(t("error.config.rules.tune_integer_range", key=key, step=step))
     return [low, high]

@@ -44,7 +44,7 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_YAML_DEPTH:
-            raise ConfigError(t("error.yamlsafe.nested_more_than", where=where,
+            raise ConfigError(t("error.config.yaml.nested_more_than", where=where,
                                 max_yaml_depth=MAX_YAML_DEPTH, value=node.start_mark.line + 1))
         if id(node) in sizes:
             return sizes[id(node)]
@@ -55,14 +55,14 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
                     if k.value in seen:
-                        raise ConfigError(t("error.yamlsafe.repeats_key_line", where=where,
+                        raise ConfigError(t("error.config.yaml.repeats_key_line", where=where,
                                             value=k.value, value2=k.start_mark.line + 1))
                     seen.add(k.value)
                 total += size(k, depth + 1) + size(v, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             total += sum(size(c, depth + 1) for c in node.value)
         if total > MAX_YAML_NODES:
-            raise ConfigError(t("error.yamlsafe.expands_more_than", where=where,
+            raise ConfigError(t("error.config.yaml.expands_more_than", where=where,
                                 max_yaml_nodes=MAX_YAML_NODES))
         sizes[id(node)] = total
         return total
@@ -85,10 +85,10 @@ def load_yaml_text(text: str, where: str | None = None) -> Any:
         mark = getattr(e, "problem_mark", None)
         at = t("where.at_line", line=mark.line + 1, column=mark.column + 1) if mark else ""
         problem = getattr(e, "problem", None) or getattr(e, "reason", None) or "invalid syntax"
-        raise YAMLSyntaxError(t("error.yamlsafe.valid_yaml_fix", where=where, at=at,
+        raise YAMLSyntaxError(t("error.config.yaml.valid_yaml_fix", where=where, at=at,
                                 problem=problem)) from None
     except RecursionError:
-        raise ConfigError(t("error.yamlsafe.nested_too_deeply", where=where)) from None
+        raise ConfigError(t("error.config.yaml.nested_too_deeply", where=where)) from None
     finally:
         if loader is not None:
             loader.dispose()

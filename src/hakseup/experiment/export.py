@@ -76,7 +76,7 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
     from ..io.files import atomic_write
 
     if fmt not in FORMATS:
-        raise HakseupError(t("error.export.unknown_export_format_2", fmt=fmt,
+        raise HakseupError(t("error.export.unknown_export_format", fmt=fmt,
                              names=', '.join(FORMATS)))
     model = _exportable(model.eval())
     example = _example(schema)

@@ -63,9 +63,9 @@ def _explain(url: str, e: BaseException) -> str:
     if isinstance(e, ImportError):   # optuna words a missing driver as an ImportError
         cause = e.__cause__ or e.__context__
         missing = getattr(cause, "name", None) or text
-        how = DB_EXTRA if url.startswith("postgres") else t("error.tuning_storage.mysql_how")
-        return t("error.tuning_storage.no_driver", url=masked_url(url), missing=missing, how=how)
-    return t("error.tuning_storage.not_opened", url=masked_url(url), text=text)
+        how = DB_EXTRA if url.startswith("postgres") else t("error.tuning.storage.mysql_how")
+        return t("error.tuning.storage.no_driver", url=masked_url(url), missing=missing, how=how)
+    return t("error.tuning.storage.not_opened", url=masked_url(url), text=text)
 
 
 def _is_race(e: BaseException) -> bool:
@@ -107,7 +107,7 @@ def open_study(url: str, name: str, seed: int, shared: bool):
         return _create_retrying(url, name, seed)
     except ValueError as e:   # an existing study of that name optimises the other way
         if "direction" in str(e).lower():
-            raise ConfigError(t("error.tuning_storage.study_exists_another", name=name,
+            raise ConfigError(t("error.tuning.storage.study_exists_another", name=name,
                                 masked_url=masked_url(url))) from None
         raise ConfigError(_explain(url, e)) from None
     except Exception as e:   # sqlalchemy's ArgumentError, OperationalError, a missing driver

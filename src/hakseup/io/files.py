@@ -232,10 +232,10 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     writable); refuse a folder, a path through a file, and the input file itself."""
     path = Path(path)
     if path.is_dir():
-        raise error(t("error.fileio.folder_file_name", flag=flag, path=path,
+        raise error(t("error.io.files.folder_file_name", flag=flag, path=path,
                       value=path / 'predictions.csv'))
     if not_same_as is not None and _same_file(path, Path(not_same_as)):
-        raise error(t("error.fileio.input_file_itself", flag=flag, path=path))
+        raise error(t("error.io.files.input_file_itself", flag=flag, path=path))
     parent = path.absolute().parent
     while not parent.exists() and parent != parent.parent:  # folders made later, on writing
         parent = parent.parent
@@ -248,7 +248,7 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     except OSError as e:
         from ..errors import describe_os_error
 
-        raise error(t("error.fileio.cannot_be_written", flag=flag, path=path,
+        raise error(t("error.io.files.cannot_be_written", flag=flag, path=path,
                       reason=describe_os_error(e) or e.strerror)) from None
     return path
 

@@ -66,21 +66,21 @@ def predict_batches(model: nn.Module, batches, to_cpu: bool) -> tuple[torch.Tens
 
 
 FEATURE_NAME = "x{}"    # the column names given to an array's features
-# The messages (i18n catalogs): error.prediction.not_a_table, warn.prediction.unseen,
-# error.prediction.bad_shape.
+# The messages (i18n catalogs): error.predict.rows.not_a_table, warn.predict.rows.unseen,
+# error.predict.rows.bad_shape.
 
 
 def table_inputs(pre, df: pd.DataFrame, need_target: bool):
     """The model's input tensors for ``df`` (warnings for unseen categories, extra columns)."""
     if getattr(pre, "kind", None) != "table":
-        raise DataError(t("error.prediction.not_a_table"))
+        raise DataError(t("error.predict.rows.not_a_table"))
     for notice in pre.check_columns(df, need_target):
         warnings.warn(notice)
     warn_unusable_numbers(df, pre)
     inputs, stats = pre.transform_inputs(df)
     if stats["unknown"]:
-        warnings.warn(t("warn.prediction.unseen", counts=", ".join(
-            t("warn.prediction.rows", column=c, n=n) for c, n in stats["unknown"].items())))
+        warnings.warn(t("warn.predict.rows.unseen", counts=", ".join(
+            t("warn.predict.rows.rows", column=c, n=n) for c, n in stats["unknown"].items())))
     return inputs
 
 
@@ -109,7 +109,7 @@ def array_frame(x: Any, columns: list[str] | None = None) -> pd.DataFrame:
     if a.ndim == 1:
         a = a.reshape(-1, 1)
     if a.ndim not in (2, 3):
-        raise DataError(t("error.prediction.bad_shape", shape=tuple(a.shape)))
+        raise DataError(t("error.predict.rows.bad_shape", shape=tuple(a.shape)))
     flat = a.reshape(len(a), -1)
     names = columns if columns and len(columns) == flat.shape[1] else [
         FEATURE_NAME.format(i) for i in range(flat.shape[1])]
@@ -130,7 +130,7 @@ def warn_unusable_numbers(df, pre) -> None:
         inf = int(np.isinf(v).sum())
         if text or inf:
             found.append(f"{col}: " + ", ".join(p for p in (
-                t("warn.run_check.n_text", n=text) if text else "",
-                t("warn.run_check.n_inf", n=inf) if inf else "") if p))
+                t("warn.run.check.n_text", n=text) if text else "",
+                t("warn.run.check.n_inf", n=inf) if inf else "") if p))
     if found:
-        warnings.warn(t("warn.run_check.not_finite", found="; ".join(found)))
+        warnings.warn(t("warn.run.check.not_finite", found="; ".join(found)))

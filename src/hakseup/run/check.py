@@ -44,15 +44,15 @@ def read_json(run: Path, name: str, kind: type = dict) -> Any:
 
     p = run / name
     if not p.exists() and not p.is_symlink():
-        raise DamagedRunError(run, t("error.run_check.missing", name=name))
+        raise DamagedRunError(run, t("error.run.check.missing", name=name))
     try:
         check_input_file(p, name, OSError)
         value = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise DamagedRunError(run, t("error.run_check.cannot_read", name=name,
+        raise DamagedRunError(run, t("error.run.check.cannot_read", name=name,
                                      e=str(e).splitlines()[0])) from None
     if not isinstance(value, kind):
-        raise DamagedRunError(run, t("error.run_check.holds", name=name, kind=type(value).__name__,
+        raise DamagedRunError(run, t("error.run.check.holds", name=name, kind=type(value).__name__,
                                      value='mapping' if kind is dict else kind.__name__))
     return value
 
@@ -70,20 +70,20 @@ def check_run(run: str | os.PathLike, weights: bool = True):
         raw = read_yaml(path / "config.yaml")
         cfg = RunConfig.from_dict(raw)
     except HakseupError as e:
-        raise DamagedRunError(run, t("error.run_check.config_yaml", e=e)) from None
+        raise DamagedRunError(run, t("error.run.check.config_yaml", e=e)) from None
     # A run saves its whole resolved config: a missing section or an unresolved model means
     # the file was replaced or cut, and the defaults would silently stand in for it.
     missing = [k for k in ("data", "model", "train", "output")
                if not isinstance(raw.get(k), dict)]
     if missing or cfg.model.name == "auto":
         what = "no " + ", ".join(missing) if missing else "model.name is auto"
-        raise DamagedRunError(run, t("error.run_check.config_yaml_resolved", what=what))
+        raise DamagedRunError(run, t("error.run.check.config_yaml_resolved", what=what))
     d = read_json(path, "schema.json")
     _check_schema(run, d)
     try:
         schema = Schema.from_dict(d)
     except (KeyError, TypeError, ValueError) as e:
-        raise DamagedRunError(run, t("error.run_check.schema_json_does", e=e)) \
+        raise DamagedRunError(run, t("error.run.check.schema_json_does", e=e)) \
             from None
     pre = _preprocessor(run, read_json(path, "preprocessing.json"))
     if weights:
@@ -104,8 +104,8 @@ def _check_schema(run, d: dict) -> None:
     ]
     for bad, (problem, key, value, choices) in problems:
         if bad:
-            raise DamagedRunError(run, t("error.run_check.schema_json", what=t(
-                f"error.run_check.{problem}", key=key, value=value, choices=choices)))
+            raise DamagedRunError(run, t("error.run.check.schema_json", what=t(
+                f"error.run.check.{problem}", key=key, value=value, choices=choices)))
 
 
 def _whole(v: Any) -> bool:
@@ -119,14 +119,14 @@ def _preprocessor(run, d: dict):
     try:
         pre = load_preprocessor(d)
     except Exception as e:  # noqa: BLE001 - any nonsense in a hand-edited file lands here
-        raise DamagedRunError(run, t("error.run_check.preprocessing_json_cannot",
+        raise DamagedRunError(run, t("error.run.check.preprocessing_json_cannot",
                                      kind=type(e).__name__, e=str(e)[:120])) from None
     if dataclasses.is_dataclass(pre):
         hints = typing.get_type_hints(type(pre))
         for f in dataclasses.fields(pre):
             value = getattr(pre, f.name)
             if not _fits(value, hints.get(f.name, Any)):
-                raise DamagedRunError(run, t("error.run_check.preprocessing_json", name=f.name,
+                raise DamagedRunError(run, t("error.run.check.preprocessing_json", name=f.name,
                                              value=value, hints=hints[f.name]))
     else:
         for name in ("max_value", "mean_", "std_"):   # a number, or one per channel
@@ -134,7 +134,7 @@ def _preprocessor(run, d: dict):
             values = value if isinstance(value, (list, tuple)) and value else [value]
             if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                        and math.isfinite(v) for v in values):
-                raise DamagedRunError(run, t("error.run_check.preprocessing_json_number",
+                raise DamagedRunError(run, t("error.run.check.preprocessing_json_number",
                                              name=name, value=value))
     return pre
 
@@ -173,18 +173,18 @@ def _check_weights(run, path: Path, cfg, schema) -> None:
         except (OSError, ValueError) as e:
             problems.append(f"{folder.relative_to(path)}: {e}")
     if found is None:
-        raise DamagedRunError(run, t("error.run_check.readable_weights",
+        raise DamagedRunError(run, t("error.run.check.readable_weights",
                                      names='; '.join(problems)))
     try:
         model = build_model(cfg.model, schema)
     except HakseupError as e:
-        raise DamagedRunError(run, t("error.run_check.config_yaml_schema", e=e)) \
+        raise DamagedRunError(run, t("error.run.check.config_yaml_schema", e=e)) \
             from None
     expected = {k: list(v.shape) for k, v in model.state_dict().items()}
     if expected != found:
         wrong = sorted(set(expected) ^ set(found)) or sorted(
             k for k in expected if expected[k] != found[k])
-        raise DamagedRunError(run, t("error.run_check.weights_fit_model",
+        raise DamagedRunError(run, t("error.run.check.weights_fit_model",
                                      relative_to=base.relative_to(path), wrong=wrong[0]))
 
 
@@ -198,7 +198,7 @@ def _header_shapes(file: Path) -> dict[str, list[int]]:
         with safe_open(str(file), framework="pt") as f:
             return {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
     except SafetensorError as e:
-        raise ValueError(t("error.run_check.not_safetensors", reason=str(e)[:100])) from None
+        raise ValueError(t("error.run.check.not_safetensors", reason=str(e)[:100])) from None
 
 
 def run_records(root: str | os.PathLike) -> list[dict]:
@@ -225,10 +225,10 @@ def _check_record(run: Path, r: dict) -> None:
         "model": str, "duration_s": (int, float), "main_metric": dict}
     for key, tp in types_.items():
         if key in r and (not isinstance(r[key], tp) or isinstance(r[key], bool)):
-            raise DamagedRunError(run, t("error.run_check.run_json", key=key, r=r[key]))
+            raise DamagedRunError(run, t("error.run.check.run_json", key=key, r=r[key]))
     for k, v in r.get("main_metric", {}).items():
         if not isinstance(v, (int, float)) or isinstance(v, bool):
-            raise DamagedRunError(run, t("error.run_check.run_json_main", k=k, v=v))
+            raise DamagedRunError(run, t("error.run.check.run_json_main", k=k, v=v))
 
 
 def read_metrics(run: str | os.PathLike) -> dict:
@@ -238,7 +238,7 @@ def read_metrics(run: str | os.PathLike) -> dict:
         return {}
     metrics = read_json(path, "metrics.json").get("metrics", {})
     if not isinstance(metrics, dict):
-        raise DamagedRunError(run, t("error.run_check.metrics_json_metrics"))
+        raise DamagedRunError(run, t("error.run.check.metrics_json_metrics"))
     return {k: v for k, v in metrics.items()
             if isinstance(v, (int, float)) and not isinstance(v, bool)}
 

@@ -44,14 +44,14 @@ def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None)
     if explicit:
         path = Path(explicit)
         if path.exists() and not path.is_dir():
-            raise CheckpointError(t("error.runs.output_file_folder", path=path))
+            raise CheckpointError(t("error.run.folder.output_file_folder", path=path))
         if path.is_dir() and any(path.iterdir()):
-            raise CheckpointError(t("error.runs.output_folder_already", path=path))
+            raise CheckpointError(t("error.run.folder.output_folder_already", path=path))
         _mkdir(path, exist_ok=True)
         return path
     root = Path(root)
     if root.exists() and not root.is_dir():
-        raise CheckpointError(t("error.runs.output_root_file", root=root))
+        raise CheckpointError(t("error.run.folder.output_root_file", root=root))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60]
     for i in range(1000):
@@ -61,7 +61,7 @@ def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None)
             return path
         except FileExistsError:
             continue
-    raise CheckpointError(t("error.runs.could_create_run", root=root))
+    raise CheckpointError(t("error.run.folder.could_create_run", root=root))
 
 
 def _mkdir(path: Path, exist_ok: bool = False) -> None:
@@ -70,7 +70,7 @@ def _mkdir(path: Path, exist_ok: bool = False) -> None:
     except FileExistsError:
         raise
     except OSError as e:
-        raise CheckpointError(t("error.runs.cannot_create_run", path=path,
+        raise CheckpointError(t("error.run.folder.cannot_create_run", path=path,
                                 value=e.strerror or e)) from None
 
 
@@ -101,12 +101,12 @@ def require_run(run: str | os.PathLike) -> Path:
         mode = os.stat(path).st_mode
     except OSError as e:
         if path.is_symlink() and e.errno != 2:
-            raise CheckpointError(t("error.runs.run_folder_symbolic", run=run)) from None
-        raise CheckpointError(t("error.runs.run_folder_does", run=run)) from None
+            raise CheckpointError(t("error.run.folder.run_folder_symbolic", run=run)) from None
+        raise CheckpointError(t("error.run.folder.run_folder_does", run=run)) from None
     if not stat.S_ISDIR(mode):
-        raise CheckpointError(t("error.runs.file_run_folder", run=run))
+        raise CheckpointError(t("error.run.folder.file_run_folder", run=run))
     if not (path / "config.yaml").exists():
-        raise CheckpointError(t("error.runs.hakseup_run_folder", run=run))
+        raise CheckpointError(t("error.run.folder.hakseup_run_folder", run=run))
     return path
 
 
@@ -243,7 +243,7 @@ class Run:
             f.seek(0)
             owner = f.read().strip() or "?"
             f.close()
-            raise CheckpointError(t("error.runs.run_being_written", path=self.path,
+            raise CheckpointError(t("error.run.folder.run_being_written", path=self.path,
                                     owner=owner)) from None
         f.seek(0)
         f.truncate()
