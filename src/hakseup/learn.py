@@ -41,8 +41,8 @@ TEXT = Section("error.learn")   # the messages, in the language chosen (i18n cat
 def _short_names() -> dict[str, str]:
     """Short name → dotted key: the CLI flags' names first (``model`` is model.name,
     ``name`` output.name, ``data`` data.path), then every key whose name is unique."""
-    from .config.flags import FLAGS, SWITCHES
     from .config import RunConfig
+    from .config.flags import FLAGS, SWITCHES
 
     names: dict[str, str] = {}
     for flag, key, *_ in FLAGS + SWITCHES:

@@ -10,19 +10,19 @@ Example:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
-import json
 import torch
 
-from .errors import DataError
-from .experiment.experiment import Experiment, load_trained
-from .io.files import atomic_write_text
-from .run.result import RunResult
-from .run.folder import load_run_config
-from .i18n import t
 from .errors import DataError, HakseupError
+from .experiment.experiment import Experiment, load_trained
+from .i18n import t
+from .io.files import atomic_write_text
+from .run.folder import load_run_config
+from .run.result import RunResult
 
 __all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run", "is_image_run", "image_files_of", "predict_images", "predict_image_files"]
 
@@ -89,8 +89,8 @@ def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
 def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None,
                   sheet: str | None = None) -> RunResult:
     """Metrics (next to the training-set baseline) of a run on a labelled table file."""
-    from .io.reader import read_csv
     from .evaluation.scoring import score_outputs
+    from .io.reader import read_csv
     from .models.forward import predict
 
     cfg, schema, pre, model = load_trained(run)
@@ -171,7 +171,6 @@ def _decode_settings(pre, schema) -> tuple[tuple[int, int], int, str]:
 def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
     """path, predicted class, and each class's probability, for every readable image."""
     from .data.image.decode import decode_all, warn_unreadable
-    from .experiment.experiment import load_trained
 
     exp = Experiment.from_run(run)
     cfg, schema, pre, model = exp.cfg, exp.schema_, exp.preprocessor_, exp.model_

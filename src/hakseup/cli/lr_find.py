@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-
-from ..i18n import t
 import dataclasses
 import shlex
 
+from ..i18n import t
 from ..io.files import atomic_write_json
 from ..run.folder import Run
 from .common import FLAGS, SWITCHES, add_config_flags, config_from_args, print_config

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from ..i18n import t
 from .common import command_parser, print_table
 
 

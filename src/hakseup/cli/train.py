@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import (EXAMPLES_TRAIN, add_config_flags, config_from_args, print_config,
-                     print_table,
-                     print_wrapped)
-
+from .common import (
+    EXAMPLES_TRAIN,
+    add_config_flags,
+    config_from_args,
+    print_config,
+    print_table,
+    print_wrapped,
+)
 
 
 def register(sub) -> None:

@@ -14,10 +14,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .schema import (DataConfig, ModelConfig, OutputConfig, RunConfig, given_keys,
-                     resolve_path, set_key)
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
+from .schema import (
+    DataConfig,
+    ModelConfig,
+    OutputConfig,
+    RunConfig,
+    given_keys,
+    resolve_path,
+    set_key,
+)
 
 __all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recipe_path",
            "recipe_dir", "DATASET_RECIPES"]

@@ -17,9 +17,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from .. import i18n
 from ..errors import ConfigError
 from ..i18n import t
-from .. import i18n
 
 __all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values",
            "optimizer_names"]
@@ -45,7 +45,7 @@ def check_together(cfg) -> None:
         raise ConfigError(i18n.t("error.config.rules.data_val_size", val_size=d.val_size,
                                  test_size=d.test_size))
     # Imported here: the reader imports pandas, which a config alone does not need at start-up.
-    from ..io.reader import valid_delimiter   # the one rule, shared with the readers
+    from ..io.reader import valid_delimiter  # the one rule, shared with the readers
 
     if d.delimiter is not None and not valid_delimiter(d.delimiter):
         raise ConfigError(i18n.t("error.data.reader.invalid_delimiter_single",
@@ -82,7 +82,7 @@ def _check_optimizer_name(name: Any) -> None:
 
     names = optimizer_names()
     if str(name).lower() not in names:
-        raise ConfigError(f"tune.train.optimizer: " + unknown_choice("optimizer", name, names))
+        raise ConfigError("tune.train.optimizer: " + unknown_choice("optimizer", name, names))
 
 
 def optimizer_names() -> dict[str, type]:

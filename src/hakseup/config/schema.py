@@ -239,7 +239,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict | None, base_dir: str | os.PathLike | None = None,
-                  given: set[str] | frozenset[str] | None = None) -> "RunConfig":
+                  given: set[str] | frozenset[str] | None = None) -> RunConfig:
         """Validate a nested dict; relative paths are resolved against ``base_dir`` (or cwd).
         ``given``: the keys the user typed (default: every key ``d`` holds)."""
         d = d or {}

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
+from ..i18n import t
 from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
-from ..i18n import t
 
 __all__ = ["split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
            "fits_on_device", "iterate_split"]
@@ -71,7 +71,7 @@ class _EpochBatches(Sampler):
     set before each pass (like ``DistributedSampler.set_epoch``) so a persistent DataLoader can
     be reused."""
 
-    def __init__(self, batcher: "LoaderBatcher"):
+    def __init__(self, batcher: LoaderBatcher):
         # A weak reference: batcher → DataLoader → sampler → batcher would be a cycle, and a
         # persistent DataLoader's worker processes would then live until the garbage
         # collector happened to run, not end when the batcher is dropped.

@@ -52,8 +52,7 @@ def run_diagnosis(cfg, result) -> list:
 
 def explain_figures(run_dir: Path, result, draw) -> None:
     """The plots beyond the loss curve, each handed to ``draw(plot_function, *args)``."""
-    from .curves import (plot_confusion_normalized, plot_metric, plot_roc_pr,
-                         test_probabilities)
+    from .curves import plot_confusion_normalized, plot_metric, plot_roc_pr, test_probabilities
 
     plots, logs, schema = Path(run_dir) / "plots", list(result.logs), result.schema
     key = next((k for k in ("val_accuracy", "val_mae") if logs and k in logs[0]), None)

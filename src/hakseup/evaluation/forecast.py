@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forecast_intervals import conformal_widths, interval_scores
-from .forecast_combine import MIN_VAL_ORIGINS, NETWORK, candidates, choose, combine
-from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 from ..metrics import mase, regression_metrics
+from .forecast_combine import MIN_VAL_ORIGINS, NETWORK, candidates, choose, combine
+from .forecast_intervals import conformal_widths, interval_scores
+from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 
 __all__ = ["default_rule", "forecast_predictions", "forecast_scores", "test_widths"]
 

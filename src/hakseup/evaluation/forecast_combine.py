@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .forecast_references import ENSEMBLE
 from ..metrics import mase
+from .forecast_references import ENSEMBLE
 
 __all__ = ["COMBINED", "MIN_VAL_ORIGINS", "NETWORK", "candidates", "choose"]
 

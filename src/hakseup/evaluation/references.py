@@ -22,8 +22,8 @@ import warnings
 
 import numpy as np
 
-from ..metrics import classification_metrics, regression_metrics
 from ..i18n import t
+from ..metrics import classification_metrics, regression_metrics
 
 __all__ = ["MAX_ROWS", "MAX_WORK", "PEERS", "REFERENCE_NAMES", "best_reference",
            "fit_reference_numbers", "fit_references", "peer_models", "reference_summary",

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..io.files import atomic_write_text
 from ..i18n import Section, language, t, term
+from ..io.files import atomic_write_text
 from ..metrics import LOWER_IS_BETTER
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from ..config import RunConfig
-from ..io.files import atomic_write_json, atomic_write_text
 from ..i18n import t
+from ..io.files import atomic_write_json, atomic_write_text
 
 __all__ = ["cross_validate", "fold_bundles"]
 
@@ -67,9 +67,9 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
     """Train and score one model per fold (an ``Experiment`` each, in one ``Run``), next to
     the classical references fitted on the same fold rows; returns per-fold metrics, mean
     and std."""
-    from .experiment import Experiment
     from ..run.folder import Run
     from ..tracking import RunTracking, scalar_metrics
+    from .experiment import Experiment
 
     t0 = time.perf_counter()
     rows, baselines, ref_rows, n_test, run = [], [], [], 0, None

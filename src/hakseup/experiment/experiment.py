@@ -25,9 +25,9 @@ from pathlib import Path
 from ..config import RunConfig
 from ..data.bundle import DataBundle
 from ..errors import CheckpointError, DamagedRunError
-from ..run.result import RunResult
-from ..run.folder import Run, load_run_config, read_status, require_run
 from ..i18n import t
+from ..run.folder import Run, load_run_config, read_status, require_run
+from ..run.result import RunResult
 
 __all__ = ["Experiment", "RunResult", "train", "run_callbacks", "resolve_config", "load_trained"]
 
@@ -49,7 +49,7 @@ class Experiment:
                  bundle: DataBundle | None = None, init_seed: int | None = None):
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
-    def setup(self) -> "Experiment":
+    def setup(self) -> Experiment:
         """Seed, load the data, build the model and trainer, and validate them (a dry run):
         every user error surfaces here, before anything is written."""
         from ..data.datasets import load_data
@@ -170,7 +170,7 @@ class Experiment:
                                  cache_dir=self.cfg.data.cache_dir)
 
     @classmethod
-    def from_run(cls, run: str | Path, checkpoint: str = "best") -> "Experiment":
+    def from_run(cls, run: str | Path, checkpoint: str = "best") -> Experiment:
         """The experiment a run folder holds: its config, schema, fitted preprocessing and
         trained weights (the data is loaded only when asked for: ``load_data()``)."""
         from ..data.bundle import Schema

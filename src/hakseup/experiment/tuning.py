@@ -23,12 +23,12 @@ import dataclasses
 import time
 from pathlib import Path
 
+from .. import i18n
 from ..config import RunConfig, set_key
 from ..config.rules import tune_values
 from ..errors import ConfigError
 from ..io.files import atomic_write_json, atomic_write_text
 from ..training.callbacks import Callback
-from .. import i18n
 
 __all__ = ["tune", "parse_space"]
 

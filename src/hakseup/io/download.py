@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError, describe_os_error
-from .files import atomic_write
 from ..i18n import t
+from .files import atomic_write
 
 __all__ = ["RemoteFile", "fetch", "cache_dir", "mirror_override", "deadline_seconds"]
 

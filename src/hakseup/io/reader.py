@@ -31,8 +31,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..i18n import t
-from .files import check_input_file, read_head
 from .charsets import Charset, detect_encoding, guess_encoding
+from .files import check_input_file, read_head
 
 __all__ = ["valid_delimiter", "read_csv", "read_data", "sniff_delimiter", "check_delimiter", "source_info",
            "blank_to_missing", "SOURCE_KEY"]

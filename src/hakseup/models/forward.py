@@ -19,8 +19,8 @@ from torch import nn
 from ..data.bundle import DatasetSplit, Split
 from ..data.loader import iterate_split
 from ..errors import DataError
-from ..metrics import decide
 from ..i18n import t
+from ..metrics import decide
 
 __all__ = ["predict", "predict_split", "predict_batches", "table_inputs", "predict_table", "array_frame", "FEATURE_NAME"]
 

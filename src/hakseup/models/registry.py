@@ -52,7 +52,6 @@ def _register_builtins() -> None:
     except ImportError:
         pass
     from .forecast import build_forecaster
-
     from .rocket import build_rocket
 
     register_model("rocket", build_rocket)

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckpointError
-from ..io.files import atomic_write_json, defer_fsync, end_fsync
 from ..i18n import t
+from ..io.files import atomic_write_json, defer_fsync, end_fsync
 
 __all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
            "require_run"]
@@ -174,7 +174,7 @@ class Run:
         self._began = resume is not None     # a resumed run always has something to keep
         self._done = False
 
-    def __enter__(self) -> "Run":
+    def __enter__(self) -> Run:
         if self.resume is not None:
             self.path = require_run(self.resume)
             self._take_lock()

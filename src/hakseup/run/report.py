@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.files import atomic_write_json, atomic_write_text
 from ..i18n import t
+from ..io.files import atomic_write_json, atomic_write_text
 
 __all__ = ["write_start_files", "write_run_outputs", "draw_run_figures"]
 

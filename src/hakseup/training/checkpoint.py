@@ -34,8 +34,8 @@ import numpy as np
 import torch
 
 from ..errors import CheckpointError
-from ..io.files import atomic_write_json, make_durable, replace_dir
 from ..i18n import t
+from ..io.files import atomic_write_json, make_durable, replace_dir
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state",
            "unflatten_state"]

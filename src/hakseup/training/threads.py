@@ -32,8 +32,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..i18n import t
-from ..monitor.cpus import (MAX_WORKERS, CpuInfo, cgroup_quota, dataloader_workers, read_cpus,
-                            user_threads)
+from ..monitor.cpus import (
+    MAX_WORKERS,
+    CpuInfo,
+    cgroup_quota,
+    dataloader_workers,
+    read_cpus,
+    user_threads,
+)
 
 __all__ = ["thread_checks", "CpuInfo", "Work", "ThreadChoice", "ThreadPolicy", "read_cpus", "cgroup_quota",
            "user_threads", "measure_work", "choose_threads", "dataloader_workers",
@@ -187,7 +193,7 @@ class ThreadPolicy:
         self._previous: int | None = None
         self._blas = None          # threadpoolctl's limits: the BLAS pools' counts before
 
-    def start(self) -> "ThreadPolicy":
+    def start(self) -> ThreadPolicy:
         import torch
 
         self.cpus = self.cpus or read_cpus()
@@ -256,7 +262,6 @@ def _default_run_macs() -> float:
     """The largest operator of the default run's step: the digits MLP (64 inputs, the
     default config's widths, 10 classes) on one batch — known without loading anything."""
     from ..config.load import load_config
-
     from ..config.resolve import GENERIC
 
     cfg = load_config(None)

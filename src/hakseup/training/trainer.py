@@ -27,15 +27,15 @@ from ..config import TrainConfig, generic_train
 from ..data.bundle import DataBundle, DatasetSplit, Split, first_samples, is_lazy
 from ..data.loader import LoaderBatcher, choose_loader, make_batcher
 from ..errors import ConfigError
+from ..i18n import t
+from ..models.forward import predict, predict_batches, predict_split
 from .callbacks import Callback, GradientClipping, LRScheduler, NonFiniteGuard
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device, rng_state, seed_everything, set_rng_state
 from .history import History
 from .losses import loss_function, training_loss
 from .optim import build_optimizer
-from ..models.forward import predict, predict_batches, predict_split
 from .progress import progress_callbacks
-from ..i18n import t
 
 __all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
 

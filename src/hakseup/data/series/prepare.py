@@ -25,11 +25,18 @@ import torch
 
 from ...config import DataConfig
 from ...errors import DataError, closest
-from ..bundle import DataBundle, Schema, Split
-from .stats import (auto_window, detect_season, log_transform, resolve_season,
-                           season_channels, stationarity, useful_season)
-from ..splits import chronological_indices
 from ...i18n import t
+from ..bundle import DataBundle, Schema, Split
+from ..splits import chronological_indices
+from .stats import (
+    auto_window,
+    detect_season,
+    log_transform,
+    resolve_season,
+    season_channels,
+    stationarity,
+    useful_season,
+)
 
 __all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
            "prepare_series", "naive_forecasts"]
@@ -215,7 +222,7 @@ class SeriesPreprocessor:
     means_: list[float] = field(default_factory=list)   # target first, then features
     stds_: list[float] = field(default_factory=list)
 
-    def fit(self, values: np.ndarray) -> "SeriesPreprocessor":
+    def fit(self, values: np.ndarray) -> SeriesPreprocessor:
         """``values``: (T_train, 1 + n_features) original training-period values."""
         v = self._differenced(values)
         self.means_ = v.mean(0).tolist()
@@ -245,7 +252,7 @@ class SeriesPreprocessor:
         return dict(self.__dict__)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SeriesPreprocessor":
+    def from_dict(cls, d: dict) -> SeriesPreprocessor:
         return cls(**d)
 
 
