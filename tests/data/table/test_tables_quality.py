@@ -20,6 +20,14 @@ from hakseup.evaluation.references import (best_reference, fit_references, refer
 from hakseup.models.tabular import TabularNet
 
 
+@pytest.fixture(autouse=True)
+def _without_peers(monkeypatch):
+    """These tests pin the scikit-learn references; the optional peers (the 'peers' extra:
+    LightGBM, CatBoost) have their own tests (tests/evaluation/test_peers.py)."""
+    monkeypatch.setattr("hakseup.evaluation.references.peer_models",
+                        lambda *args, **kwargs: ({}, []))
+
+
 def _linear_table(n=400, seed=0, regression=False) -> pd.DataFrame:
     """A target a linear model gets almost right: logistic/ridge must beat the trivial one."""
     rng = np.random.default_rng(seed)
