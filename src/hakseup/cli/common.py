@@ -74,12 +74,12 @@ def config_from_args(args: argparse.Namespace):
 
 def print_config(cfg) -> None:
     """``--print-config``: the config as a run would use it, every ``auto`` value resolved
-    from the data (which is loaded for it: the same resolution as ``Experiment.setup``)."""
-    from ..data.datasets import load_data
-    from ..experiment import resolve_config
+    from the data — by ``Experiment.setup`` itself, the one place that resolves it (the data
+    is loaded and the model built and checked, nothing is written)."""
+    from ..experiment import Experiment
 
-    resolved, _ = resolve_config(cfg, load_data(cfg.data, seed=cfg.train.seed))
-    print(resolved.to_yaml(), end="")
+    with Experiment(cfg).setup() as exp:
+        print(exp.cfg.to_yaml(), end="")
 
 
 def _terminal_width() -> int | None:
