@@ -21,6 +21,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..config import RunConfig
 from ..data.bundle import DataBundle
@@ -28,6 +29,9 @@ from ..errors import CheckpointError, DamagedRunError
 from ..i18n import t
 from ..run.folder import Run, load_run_config, read_status, require_run
 from ..run.result import RunResult
+
+if TYPE_CHECKING:
+    from ..data.bundle import Schema
 
 __all__ = ["Experiment", "RunResult", "train", "run_callbacks", "resolve_config", "load_trained"]
 
@@ -44,6 +48,11 @@ class Experiment:
 
     Fitted state ends in ``_``: ``bundle_``, ``model_``, ``trainer_``, ``history_``.
     """
+
+    # Set by ``from_run`` (an experiment rebuilt from a run folder), not by ``setup``.
+    schema_: Schema
+    preprocessor_: Any
+    run_dir_: Path
 
     def __init__(self, cfg: RunConfig, callbacks: list | None = None,
                  bundle: DataBundle | None = None, init_seed: int | None = None):
