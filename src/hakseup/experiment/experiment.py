@@ -246,6 +246,8 @@ def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
     t = cfg.train
     if rank != 0:  # other ranks take the same decisions, and write nothing
         return [EarlyStopping(t.monitor, t.patience)] if t.patience else []
+    if run_dir is None:
+        raise ValueError("run_callbacks: rank 0 writes into the run folder, run_dir is needed")
     cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
            ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
                            every_n_steps=t.checkpoint_every)]
