@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,8 @@ from .io.files import atomic_write_text
 from .run.folder import load_run_config
 from .run.result import RunResult
 
-__all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run", "is_image_run", "image_files_of", "predict_images", "predict_image_files"]
+__all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run",
+           "is_image_run", "image_files_of", "predict_images", "predict_image_files"]
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
@@ -157,7 +159,8 @@ def image_files_of(data: str | Path, image_col: str | None) -> tuple[list[Path],
         raise DataError(t("error.predict.images.found_folder_images", data=data))
     if is_image_file(p):
         return [p], [p.name]
-    files, _, df = scan_table(p, image_col or "path", None, need_target=False)
+    files, _, table = scan_table(p, image_col or "path", None, need_target=False)
+    df = cast(pd.DataFrame, table)  # scan_table's table is a DataFrame (annotated ``object``)
     return files, [str(v) for v in df[image_col or "path"]]
 
 

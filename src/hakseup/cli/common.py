@@ -7,9 +7,8 @@ import argparse
 from ..config.flags import FLAGS, SWITCHES
 from ..i18n import t
 
-__all__ = ["command_parser", "add_config_flags", "add_file_flags", "config_from_args", "print_config",
-           "print_table",
-           "print_wrapped", "display_width",
+__all__ = ["command_parser", "add_config_flags", "add_file_flags", "config_from_args",
+           "print_config", "print_table", "print_wrapped", "display_width",
            "EXAMPLES_TRAIN", "FLAGS", "SWITCHES"]
 
 EXAMPLES_TRAIN = """\

@@ -18,9 +18,8 @@ from ..i18n import LANGUAGES, t
 __all__ = ["main", "run", "quick_exit", "build_parser"]
 
 # Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
-COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", "summary", "runs", "export",
-            "datasets", "recipes",
-            "doctor", "gpu", "bayes", "adjust"]
+COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", "summary", "runs",
+            "export", "datasets", "recipes", "doctor", "gpu", "bayes", "adjust"]
 
 EXAMPLES = """\
   hakseup train                                  # MLP on the offline digits dataset
@@ -105,12 +104,13 @@ def _machine_error(e: BaseException) -> str | None:
     the 'failed' status fails on the same full disk — else None."""
     from ..errors import describe_os_error
 
+    cur: BaseException | None = e
     seen = 0
-    while e is not None and seen < 6:
-        line = describe_os_error(e)
+    while cur is not None and seen < 6:
+        line = describe_os_error(cur)
         if line:
             return line
-        e, seen = e.__cause__ or e.__context__, seen + 1
+        cur, seen = cur.__cause__ or cur.__context__, seen + 1
     return None
 
 
@@ -146,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from .. import i18n
 
-    previous_language, previous_gettext = i18n._chosen, argparse._
-    argparse._ = _argparse_text     # argparse looks ``_`` up when it formats help and errors
+    # argparse looks its module-level ``_`` (gettext) up when it formats help and errors;
+    # typeshed does not declare that private name, hence the ignores.
+    previous_language, previous_gettext = i18n._chosen, argparse._  # type: ignore[attr-defined]
+    argparse._ = _argparse_text  # type: ignore[attr-defined]
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     previous_handlers = _end_like_ctrl_c()
@@ -177,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         i18n.set_language(previous_language)
-        argparse._ = previous_gettext
+        argparse._ = previous_gettext  # type: ignore[attr-defined]
         warnings.showwarning = previous_showwarning
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)

@@ -60,7 +60,8 @@ def read_yaml(path: str | os.PathLike) -> dict:
 
 
 def apply_overrides(d: dict, overrides: list[str]) -> dict:
-    """Apply ``KEY=VALUE`` strings; values are parsed as YAML scalars (``0.01``, ``true``, ``[1,2]``)."""
+    """Apply ``KEY=VALUE`` strings; values are parsed as YAML scalars (``0.01``, ``true``,
+    ``[1,2]``)."""
     for item in overrides:
         if "=" not in item:
             raise ConfigError(t("error.bad_override", item=item))
@@ -125,7 +126,8 @@ def _merge(into: dict, other: dict) -> dict:
 
 
 def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = None,
-                flags: dict[str, Any] | None = None, overrides: list[str] | None = None) -> RunConfig:
+                flags: dict[str, Any] | None = None, overrides: list[str] | None = None
+                ) -> RunConfig:
     """Build a RunConfig from a recipe, a YAML file, flag values and ``--set`` overrides."""
     merged: dict = {}
     dataset = (flags or {}).get("data.dataset")

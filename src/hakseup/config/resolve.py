@@ -50,6 +50,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+from collections.abc import Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,7 +123,7 @@ class DataFacts:
         if schema.input_kind != "series":
             val = getattr(bundle, "val", None)
             return cls(schema.input_kind, len(bundle.train), model,
-                       n_val=len(val) if hasattr(val, "__len__") else 0)
+                       n_val=len(val) if isinstance(val, Sized) else 0)
         season = (getattr(bundle, "info", None) or {}).get("series", {}).get("season")
         return cls(schema.input_kind, len(bundle.train), model, window=schema.input_shape[0],
                    season=None if season is None else int(season),
@@ -160,7 +161,11 @@ def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
 def resolution_notices(cfg: RunConfig, facts: DataFacts) -> list[str]:
     """The report's lines on what the data chose for ``cfg`` (its ``auto`` keys), or none."""
     model = facts.model if cfg.model.name == AUTO else cfg.model.name
-    auto = lambda key: getattr(getattr(cfg, key.split(".")[0]), key.split(".")[1]) == AUTO
+
+    def auto(key: str) -> bool:
+        section, name = key.split(".")[:2]
+        return getattr(getattr(cfg, section), name) == AUTO
+
     notes = []
     sequence = {k: v for k, v in _sequence_choices(cfg, facts, model).items() if auto(k)}
     if sequence:
@@ -281,12 +286,12 @@ def table_epochs(n_train: int, batch_size: int, epochs: int) -> int:
 # The defaults a CSV table gets: what ``hakseup train --data FILE --target COL`` trains when
 # the user sets nothing else.
 #
-# The plain defaults in ``config/schema.py`` were chosen for the offline digits MLP; on small real tables
-# they lost to a logistic regression. A run on a table (a CSV, no time column, no recipe, the
-# model ``auto`` or ``tabular``) starts from ``TABLE_DEFAULTS`` instead, *underneath* the config
-# file, flags and ``--set``: whatever the user sets still wins, and ``--print-config`` shows every
-# value. Each value was kept only where ``benchmarks/quality.py`` showed it helped across the
-# suite (README, "Defaults for tables").
+# The plain defaults in ``config/schema.py`` were chosen for the offline digits MLP; on small
+# real tables they lost to a logistic regression. A run on a table (a CSV, no time column, no
+# recipe, the model ``auto`` or ``tabular``) starts from ``TABLE_DEFAULTS`` instead,
+# *underneath* the config file, flags and ``--set``: whatever the user sets still wins, and
+# ``--print-config`` shows every value. Each value was kept only where
+# ``benchmarks/quality.py`` showed it helped across the suite (README, "Defaults for tables").
 #
 # Example:
 #     >>> applies({"data": {"path": "cars.csv"}})

@@ -4,7 +4,7 @@ choice must give a valid config. Called by ``RunConfig.from_dict``.
 
 Example:
     >>> from hakseup.config import RunConfig
-    
+
     >>> RunConfig.from_dict({"tune": {"train.batch_size": {"low": 8, "high": 64, "step": -8}}})
     Traceback (most recent call last):
     hakseup.errors.ConfigError: tune.train.batch_size: step must be a positive number, got -8.

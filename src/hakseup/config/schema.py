@@ -33,7 +33,8 @@ from .values import AUTO, Auto, check_value, resolve_path
 __all__ = ["DataConfig", "ModelConfig", "TrainConfig", "OutputConfig", "EvaluationConfig",
            "RunConfig", "set_key", "resolve_path", "given_keys", "AUTO"]
 
-SCHEDULERS = ["auto", "none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"]
+SCHEDULERS = ["auto", "none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau",
+              "warmup"]
 TASKS = ["auto", "binary", "multiclass", "regression"]
 LAYOUTS = ["auto", "table", "sequence", "image"]
 MODELS_HELP = "mlp, cnn, rocket, lstm, gru, tabular, linear, auto, or FILE.py:Class"
@@ -49,7 +50,12 @@ def _f(default: Any = None, *, choices: list | None = None, min: float | None = 
     meta = {"choices": choices, "min": min, "max": max, "path": path, "auto": auto,
             "help": help}
     if isinstance(default, (list, dict)):
-        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+        shared = default
+
+        def fresh() -> list | dict:     # each config its own copy, not the shared default
+            return type(shared)(shared)
+
+        return field(default_factory=fresh, metadata=meta)
     return field(default=default, metadata=meta)
 
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config import RunConfig
 from ..i18n import t
 from ..io.files import atomic_write_json, atomic_write_text
+
+if TYPE_CHECKING:
+    from ..training.callbacks import Callback
 
 __all__ = ["cross_validate", "fold_bundles"]
 
@@ -35,6 +39,7 @@ def fold_bundles(cfg: RunConfig, folds: int):
 
     seed = cfg.train.seed
     raw, defaults, source = load_raw(cfg.data)
+    labels: np.ndarray | None      # class labels to stratify on (None: a regression target)
     if isinstance(raw, ImageData):
         labels = np.asarray(raw.labels)
         n = len(labels)
@@ -96,6 +101,9 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
             tracking.log(scalar_metrics(scalars, "fold"), step=k + 1)
             echo(t("cv.fold_line", k=k + 1, folds=folds, metrics=", ".join(
                 f"{m}={v:.4f}" for m, v in list(scalars.items())[:4])))
+        # fold_bundles yields >= 2 bundles (kfold_indices and the series folds raise for fewer
+        # folds), so the loop made the run.
+        assert run is not None
         result = _summarise(rows, baselines, base_name, run.path)
         result.update(_reference_means(ref_rows, result["mean"], bundle.schema.task, n_test))
         _write_cv_report(run.path, folds, rows, result)
@@ -106,13 +114,13 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
     return result
 
 
-def _fold_callbacks(cfg: RunConfig) -> list:
+def _fold_callbacks(cfg: RunConfig) -> list[Callback]:
     from ..training.callbacks import BestWeights, EarlyStopping
 
     # Each fold is scored with the weights of its best validation epoch, as ``train`` scores
     # its ``best`` checkpoint: the estimate is of what ``train`` would deliver. The trainer
     # adds the progress bar itself (train.progress, train.verbosity).
-    cbs = [BestWeights(cfg.train.monitor)]
+    cbs: list[Callback] = [BestWeights(cfg.train.monitor)]
     if cfg.train.patience:
         cbs.append(EarlyStopping(cfg.train.monitor, cfg.train.patience))
     return cbs
@@ -149,7 +157,7 @@ def _write_cv_report(run_dir: Path, folds: int, rows: list[dict], result: dict) 
     atomic_write_text(run_dir / "report.md", "\n".join(lines) + "\n")
 
 
-def _reference_means(ref_rows: list[dict], net_mean: dict, task: str | None, n_test: int) -> dict:
+def _reference_means(ref_rows: list[dict], net_mean: dict, task: str, n_test: int) -> dict:
     """Issue 13: per-reference mean and std over the folds, and the verdict on the means."""
     from ..evaluation.references import reference_verdict
 

@@ -21,6 +21,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..config import RunConfig
 from ..data.bundle import DataBundle
@@ -28,6 +29,9 @@ from ..errors import CheckpointError, DamagedRunError
 from ..i18n import t
 from ..run.folder import Run, load_run_config, read_status, require_run
 from ..run.result import RunResult
+
+if TYPE_CHECKING:
+    from ..data.bundle import Schema
 
 __all__ = ["Experiment", "RunResult", "train", "run_callbacks", "resolve_config", "load_trained"]
 
@@ -44,6 +48,11 @@ class Experiment:
 
     Fitted state ends in ``_``: ``bundle_``, ``model_``, ``trainer_``, ``history_``.
     """
+
+    # Set by ``from_run`` (an experiment rebuilt from a run folder), not by ``setup``.
+    schema_: Schema
+    preprocessor_: Any
+    run_dir_: Path
 
     def __init__(self, cfg: RunConfig, callbacks: list | None = None,
                  bundle: DataBundle | None = None, init_seed: int | None = None):
@@ -237,6 +246,8 @@ def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
     t = cfg.train
     if rank != 0:  # other ranks take the same decisions, and write nothing
         return [EarlyStopping(t.monitor, t.patience)] if t.patience else []
+    if run_dir is None:
+        raise ValueError("run_callbacks: rank 0 writes into the run folder, run_dir is needed")
     cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
            ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
                            every_n_steps=t.checkpoint_every)]

@@ -22,6 +22,7 @@ import copy
 import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 from .. import i18n
 from ..config import RunConfig, set_key
@@ -39,7 +40,7 @@ def parse_space(space: dict) -> dict:
     if not space:
         raise ConfigError(i18n.t("error.tuning.search_space_empty", example=(
             "{train.lr: {low: 1.0e-4, high: 0.1, log: true}, model.hidden: [[64], [128]]}")))
-    parsed = {}
+    parsed: dict[str, tuple[str, Any]] = {}
     for key, spec in space.items():
         set_key({}, key, None)  # raises for an unknown key, with suggestions
         tune_values(key, spec)
@@ -116,21 +117,24 @@ def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | No
     return objective
 
 
-def tune(cfg: RunConfig, trials: int, folds: int | None = None, resume: str | None = None,
+def tune(cfg: RunConfig | None, trials: int, folds: int | None = None, resume: str | None = None,
          echo=print, storage: str | None = None, study: str | None = None) -> dict:
     """Run (or continue) an Optuna study over ``cfg.tune``; returns the best parameters and
     every trial. Everything is written into one run folder (a ``Run``). With ``storage`` (a
     database URL) the study is shared with every worker naming the same storage and study;
-    ``trials`` counts the trials this run folder runs (``tuning_storage``)."""
+    ``trials`` counts the trials this run folder runs (``tuning_storage``). With ``resume``
+    the run's own config is used (``cfg`` may be None)."""
     from ..run.folder import Run, load_run_config, read_status, require_run
     from ..tracking import RunTracking
 
     if trials < 1:
         raise ConfigError(i18n.t("error.tuning.trials_must_least", trials=trials))
-    saved = {}
+    saved: dict[str, Any] = {}
     if resume:
         cfg = load_run_config(require_run(resume))
         saved = read_status(resume).get("study") or {}
+    elif cfg is None:
+        raise TypeError("tune() needs a config, or resume= naming a tune run folder")
     space = parse_space(cfg.tune)
     if not resume:   # the untuned config (and its folds) must be valid before a folder exists
         _check_untuned(cfg, folds)
@@ -225,7 +229,7 @@ def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
     best = study.best_trial
     best_cfg = copy.deepcopy(cfg.to_dict())
     best_cfg.pop("tune", None)
-    for key, (kind, spec) in space.items():
+    for key, (_kind, spec) in space.items():
         value = best.params.get(key, spec[best.params[key + "#"]] if key + "#" in best.params
                                 else None)
         set_key(best_cfg, key, value)

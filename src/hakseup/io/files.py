@@ -30,8 +30,8 @@ from typing import Any
 from ..i18n import t, term
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
-           "replace_dir", "defer_fsync", "end_fsync", "sync_tree", "make_durable", "check_input_file",
-           "check_output_file", "read_head"]
+           "replace_dir", "defer_fsync", "end_fsync", "sync_tree", "make_durable",
+           "check_input_file", "check_output_file", "read_head"]
 
 _live_runs: list[str] = []     # absolute folders of the live runs (a stack: tune nests runs)
 
@@ -79,7 +79,7 @@ def _fsync(path: str | os.PathLike) -> None:
         os.close(fd)
 
 
-def sync_tree(root: str | os.PathLike) -> None:
+def sync_tree(root: str | os.PathLike[str]) -> None:
     """fsync every regular file under ``root``, then each folder (deepest first), so that
     the contents and the renames that put them there are on disk."""
     for folder, _dirs, files in os.walk(root, topdown=False):
@@ -93,7 +93,7 @@ def sync_tree(root: str | os.PathLike) -> None:
         _fsync(folder)
 
 
-def make_durable(root: str | os.PathLike) -> None:
+def make_durable(root: str | os.PathLike[str]) -> None:
     """``sync_tree(root)``, except inside a live run (synced once, when it ends)."""
     if not _deferred(root):
         sync_tree(root)
@@ -111,7 +111,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
             write(f)
             f.flush()
             if not _deferred(path):
@@ -210,8 +210,9 @@ def _path_problem(path: Path, what: str, e: OSError) -> str:
         if path.is_symlink():
             return t("error.dangling_link", what=what, path=path, to=os.readlink(path))
         return t("error.path_not_found", what=what, path=path)
-    key = {errno.ELOOP: "error.link_loop", errno.ENOTDIR: "error.not_a_folder_above",
-           errno.EACCES: "error.unreachable"}.get(e.errno)
+    keys = {errno.ELOOP: "error.link_loop", errno.ENOTDIR: "error.not_a_folder_above",
+            errno.EACCES: "error.unreachable"}
+    key = keys.get(e.errno) if e.errno is not None else None
     if key:
         return t(key, what=what, path=path)
     return t("error.unreadable", what=what, path=path, reason=e.strerror)

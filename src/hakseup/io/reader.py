@@ -34,8 +34,8 @@ from ..i18n import t
 from .charsets import Charset, detect_encoding, guess_encoding
 from .files import check_input_file, read_head
 
-__all__ = ["valid_delimiter", "read_csv", "read_data", "sniff_delimiter", "check_delimiter", "source_info",
-           "blank_to_missing", "SOURCE_KEY"]
+__all__ = ["valid_delimiter", "read_csv", "read_data", "sniff_delimiter", "check_delimiter",
+           "source_info", "blank_to_missing", "SOURCE_KEY"]
 
 SOURCE_KEY = "hakseup_source"
 _HEAD = 64 * 1024
@@ -76,7 +76,7 @@ def sniff_delimiter(sample: str) -> str:
         except csv.Error:
             pass
     counts = {d: sum(ln.count(d) for ln in lines) for d in ",;\t|"}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] > 0 else ","
 
 
@@ -178,7 +178,8 @@ def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
 def _non_ascii_lines(path: Path, limit: int = _HEAD) -> bytes:
     """Up to ``limit`` bytes of the file's lines that hold non-ASCII bytes: what an encoding
     can be told from (a few Korean words among 100 KB of ASCII look like Chinese)."""
-    out, rest = [], b""
+    out: list[bytes] = []
+    rest = b""
     with open(path, "rb") as f:
         while (chunk := f.read(1 << 20)) and sum(map(len, out)) < limit:
             lines = (rest + chunk).split(b"\n")
@@ -282,7 +283,8 @@ def read_data(path: str | os.PathLike, cfg) -> pd.DataFrame:
 def valid_delimiter(delimiter: str) -> bool:
     """A delimiter the CSV readers can use: one character, not a letter, digit, quote or line
     break (pandas would silently read a longer one as a regular expression, with its slow
-    Python engine). ``check_delimiter`` raises its error, and the config checks ``data.delimiter`` with it.
+    Python engine). ``check_delimiter`` raises its error, and the config checks
+    ``data.delimiter`` with it.
 
     >>> valid_delimiter(";"), valid_delimiter("::"), valid_delimiter("a")
     (True, False, False)

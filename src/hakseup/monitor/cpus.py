@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["dataloader_workers", "MAX_WORKERS", "CpuInfo", "cgroup_quota", "read_cpus", "user_threads"]
+__all__ = ["dataloader_workers", "MAX_WORKERS", "CpuInfo", "cgroup_quota", "read_cpus",
+           "user_threads"]
 
 
 @dataclass(frozen=True)
@@ -117,22 +119,22 @@ def cgroup_quota(root: str | os.PathLike = "/sys/fs/cgroup",
     for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):                # v1
         for d in _cgroup_dirs(root / mount, "cpu", proc_cgroup):
             try:
-                quota = _first_int((d / "cpu.cfs_quota_us").read_text())
-                period = _first_int((d / "cpu.cfs_period_us").read_text())
+                quota_us = _first_int((d / "cpu.cfs_quota_us").read_text())
+                period_us = _first_int((d / "cpu.cfs_period_us").read_text())
             except OSError:
                 continue
-            if quota is not None and period and quota > 0:
-                quotas.append(quota / period)
+            if quota_us is not None and period_us and quota_us > 0:
+                quotas.append(quota_us / period_us)
     return min(quotas) if quotas else None
 
 
-def user_threads(environ: dict | None = None) -> tuple[int | None, str | None]:
+def user_threads(environ: Mapping[str, str] | None = None) -> tuple[int | None, str | None]:
     """(threads, variable) the user fixed with ``OMP_NUM_THREADS`` (or else
     ``MKL_NUM_THREADS``); (None, None) when neither holds a positive number. OpenMP reads
     ``4,2`` as nested levels: the first counts."""
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        raw = str(environ.get(var, "")).split(",")[0].strip()
+        raw = str(env.get(var, "")).split(",")[0].strip()
         if raw.isdigit() and int(raw) > 0:
             return int(raw), var
     return None, None

@@ -15,6 +15,7 @@ import os
 import platform
 import sys
 from importlib import metadata
+from typing import Any
 
 from ..i18n import t
 
@@ -40,14 +41,15 @@ def collect_environment(device: str | None = None, threads: dict | None = None) 
 
     from .cpus import read_cpus
 
-    env = {"python": platform.python_version(), "implementation": platform.python_implementation(),
-           "platform": platform.platform(), "machine": platform.machine(),
-           "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-           "torch": torch.__version__, "cuda_available": torch.cuda.is_available(),
-           "cuda_version": torch.version.cuda, "cudnn_version": None,
-           "mps_available": bool(getattr(torch.backends, "mps", None)
-                                 and torch.backends.mps.is_available()),
-           "device": device}
+    env: dict[str, Any] = {
+        "python": platform.python_version(), "implementation": platform.python_implementation(),
+        "platform": platform.platform(), "machine": platform.machine(),
+        "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__, "cuda_available": torch.cuda.is_available(),
+        "cuda_version": torch.version.cuda, "cudnn_version": None,
+        "mps_available": bool(getattr(torch.backends, "mps", None)
+                              and torch.backends.mps.is_available()),
+        "device": device}
     if torch.backends.cudnn.is_available():
         env["cudnn_version"] = torch.backends.cudnn.version()
     gpus = []
@@ -89,7 +91,8 @@ def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
     env = env or collect_environment()
     if env["cuda_available"]:
         names = ", ".join(g["name"] for g in env["gpus"])
-        checks.append(("CUDA", "ok", f"{env['cuda_version']} ({len(env['gpus'])} GPU: {names})", ""))
+        checks.append(("CUDA", "ok", f"{env['cuda_version']} ({len(env['gpus'])} GPU: {names})",
+                       ""))
         checks.append(("cuDNN", "ok" if env["cudnn_version"] else "warn",
                        str(env["cudnn_version"] or t("doctor.row.not_available")),
                        "" if env["cudnn_version"] else t("doctor.row.reinstall_cuda")))

@@ -29,7 +29,8 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any, Literal
 
 from ..errors import CheckpointError
 from ..i18n import t
@@ -168,21 +169,28 @@ class Run:
                  **fields: Any):
         self.root, self.name, self.explicit = root, name, explicit
         self.resume, self.fields = resume, fields
-        self.path: Path | None = None
+        self._path: Path | None = None     # set by __enter__
         self._made: Path | None = None       # the outermost folder this run created
-        self._lock = None
+        self._lock: IO[str] | None = None
         self._began = resume is not None     # a resumed run always has something to keep
         self._done = False
 
+    @property
+    def path(self) -> Path:
+        """The run folder (only inside the ``with`` block: it is made by ``__enter__``)."""
+        if self._path is None:
+            raise RuntimeError("Run.path is only known inside its `with` block")
+        return self._path
+
     def __enter__(self) -> Run:
         if self.resume is not None:
-            self.path = require_run(self.resume)
+            self._path = require_run(self.resume)
             self._take_lock()
             defer_fsync(self.path)      # fsynced once, when the run ends (io/files.py)
             write_status(self.path, "running", resumed=now_iso())
             return self
         self._made = _first_missing(Path(self.explicit) if self.explicit else Path(self.root))
-        self.path = new_run_dir(self.root, self.name, self.explicit)
+        self._path = new_run_dir(self.root, self.name, self.explicit)
         if self._made is None:                  # root existed: the new folder is ours
             self._made = self.path if not self.explicit else None
         try:
@@ -204,7 +212,8 @@ class Run:
         write_status(self.path, "complete", finished=now_iso(), **fields)
         self._done = True
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         try:
             if exc is None:
                 if not self._done:
@@ -263,13 +272,13 @@ class Run:
     def _cleanup(self) -> None:
         """Remove what a failed start made: the folders it created, or an explicit
         --output's contents (the folder itself existed before)."""
-        if self.path is not None:
-            end_fsync(self.path, sync=False)
+        if self._path is not None:
+            end_fsync(self._path, sync=False)
         self._release_lock()
         if self._made is not None:
             shutil.rmtree(self._made, ignore_errors=True)
-        elif self.path is not None and self.path.is_dir():
-            for child in self.path.iterdir():
+        elif self._path is not None and self._path.is_dir():
+            for child in self._path.iterdir():
                 if child.is_dir() and not child.is_symlink():
                     shutil.rmtree(child, ignore_errors=True)
                 else:
