@@ -27,8 +27,10 @@ from ..i18n import t
 from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
 
-__all__ = ["split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
-           "fits_on_device", "iterate_split"]
+__all__ = [
+    "split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader",
+    "make_batcher", "fits_on_device", "iterate_split",
+]
 
 
 def default_workers(lazy: bool) -> int:

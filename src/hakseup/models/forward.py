@@ -22,7 +22,10 @@ from ..errors import DataError
 from ..i18n import t
 from ..metrics import decide
 
-__all__ = ["predict", "predict_split", "predict_batches", "table_inputs", "predict_table", "array_frame", "FEATURE_NAME"]
+__all__ = [
+    "predict", "predict_split", "predict_batches", "table_inputs", "predict_table", "array_frame",
+    "FEATURE_NAME",
+]
 
 
 @torch.no_grad()

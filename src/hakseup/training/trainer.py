@@ -297,7 +297,8 @@ class Trainer:
             cbs.append(LRScheduler(self.config.monitor))
         if self.config.grad_clip:
             cbs.append(GradientClipping(self.config.grad_clip))
-        return cbs + progress_callbacks(self.config, self.rank, self.callbacks + self._fit_callbacks)
+        extra = self.callbacks + self._fit_callbacks
+        return cbs + progress_callbacks(self.config, self.rank, extra)
 
     def _call(self, hook: str, *args: Any) -> None:
         for fn in self._hooks[hook]:

@@ -12,7 +12,8 @@ The steps, in order, each reported:
 6. windows: ``window`` past steps of the target (and any ``features``) → ``horizon`` next values.
 
 Example:
-    >>> bundle = load_data(DataConfig(path="SBUX.csv", time_col="Date", target="Close"))  # doctest: +SKIP
+    >>> cfg = DataConfig(path="SBUX.csv", time_col="Date", target="Close")  # doctest: +SKIP
+    >>> bundle = load_data(cfg)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -273,7 +274,8 @@ def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     if season > 1:
         out[f"seasonal naive (season {season})"] = np.stack(
             [np.array([y[t - season + (h % season)] for h in range(horizon)]) for t in starts])
-    out["drift"] = np.stack([y[t - 1] + (y[t - 1] - y[0]) / max(1, t - 1) * np.arange(1, horizon + 1)
+    steps = np.arange(1, horizon + 1)
+    out["drift"] = np.stack([y[t - 1] + (y[t - 1] - y[0]) / max(1, t - 1) * steps
                              for t in starts])
     return out
 
