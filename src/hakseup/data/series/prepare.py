@@ -142,8 +142,8 @@ def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
     time_col = cfg.time_col or defaults.get("time_col")
     target = cfg.target or defaults.get("target")
     cols = list(df.columns)
-    if time_col not in cols:
-        near = closest(time_col, cols)
+    if time_col is None or time_col not in cols:
+        near = closest(time_col, cols) if time_col is not None else []
         raise DataError(t("error.data.series.time_column_columns", time_col=time_col,
                           source=source,
                           value=t("error.did_you_mean", names=repr(near[0])) if near else '',
