@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,8 @@ def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int
 
 
 @torch.no_grad()
-def predict_batches(model: nn.Module, batches, to_cpu: bool) -> tuple[torch.Tensor, ...]:
+def predict_batches(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]], to_cpu: bool
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """(outputs, targets) over ``(input, ..., target)`` batches, in eval mode."""
     was_training = model.training
     model.eval()

@@ -14,8 +14,8 @@ from typing import TypeVar
 import torch
 
 from ..config import TrainConfig
-from ..config.values import Auto
 from ..config.rules import UNSUPPORTED_OPTIMIZERS, optimizer_names
+from ..config.values import Auto
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
 

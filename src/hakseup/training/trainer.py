@@ -122,7 +122,8 @@ class Trainer:
         self.setup(model, data)
         self._check_monitor(data)
         sample, target = first_samples(self.train_data)
-        smallest = min(2, concrete(self.config.batch_size, "batch_size") // self.world_size)   # batches of 1 stay 1
+        batch_size = concrete(self.config.batch_size, "batch_size")
+        smallest = min(2, batch_size // self.world_size)   # batches of 1 stay 1
         buffers = [b.detach().clone() for b in model.buffers()]
         was_training = model.training
         try:
@@ -178,7 +179,7 @@ class Trainer:
             self._call("on_epoch_begin")
             self._forward.train()
             for batch in self.batcher.batches(s.epoch, start=s.batch_in_epoch):
-                *inputs, y = batch                               # xs: (B, ...), y: (B,) or (B, H)
+                *inputs, y = batch                           # inputs: (B, ...), y: (B,) or (B, H)
                 xs = tuple(inputs)
                 if self.augment is not None:
                     xs = self.augment(xs)
@@ -335,7 +336,8 @@ class Trainer:
         loops = [m for m in model.modules() if hasattr(m, "compile_recurrence")]
         if loops:   # our LSTM: compile its time loops, which is what helps (see models/lstm.py)
             for m in loops:
-                setattr(m, "compile_recurrence", True)   # found by name: any module may have it
+                # setattr: nn.Module types a set attribute as Tensor | Module; this flag is a bool
+                setattr(m, "compile_recurrence", True)  # noqa: B010
             return model
         try:
             # A Module compiles to an OptimizedModule (a Module); the stubs say a callable.
