@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:   # typing-only: typing.TypeIs is 3.13+
+    from typing_extensions import TypeIs
 
 __all__ = ["Schema", "Split", "DatasetSplit", "DataBundle", "ImageData", "is_lazy", "first_samples"]
 
@@ -86,7 +89,7 @@ class DatasetSplit:
         return self                             # read on demand; batches move, not the data
 
 
-def is_lazy(split: Split | DatasetSplit) -> bool:
+def is_lazy(split: Split | DatasetSplit) -> TypeIs[DatasetSplit]:
     """True when ``split`` is read on demand rather than held as tensors."""
     return isinstance(split, DatasetSplit)
 

@@ -27,8 +27,10 @@ from ..i18n import t
 from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
 
-__all__ = ["split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader", "make_batcher",
-           "fits_on_device", "iterate_split"]
+__all__ = [
+    "split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader",
+    "make_batcher", "fits_on_device", "iterate_split",
+]
 
 
 def default_workers(lazy: bool) -> int:
@@ -120,7 +122,7 @@ class LoaderBatcher(EpochOrder):
         if self._loader is None:
             lazy = is_lazy(self.split)
             workers = default_workers(lazy) if self.workers is None else self.workers
-            if lazy:
+            if is_lazy(self.split):
                 dataset, collate = self.split.dataset, default_collate
             else:
                 dataset = TensorRows(self.split.inputs + (self.split.target,))
@@ -185,6 +187,8 @@ def make_batcher(split: Split | DatasetSplit, batch_size: int, *, loader: str = 
     merges a last batch of one sample into the one before it (``EpochOrder``), so BatchNorm
     never sees a training batch of one unless ``batch_size`` is 1."""
     if choose_loader(split, loader, device) == "memory":
+        # Never for a lazy split: choose_loader raises on train.loader=memory, else streams it.
+        assert not is_lazy(split)
         split = split.to(device)
         return InMemoryBatcher(split.inputs + (split.target,), batch_size, shuffle=shuffle,
                                drop_last=drop_last, seed=seed, rank=rank, world_size=world_size)

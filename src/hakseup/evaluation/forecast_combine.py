@@ -12,7 +12,8 @@ and the report says so.
 Example:
     >>> import numpy as np
     >>> actual = np.array([[1.0], [2.0]])
-    >>> cands = candidates(np.array([[1.0], [2.1]]), {"statistical ensemble": np.array([[0.0], [0.0]])})
+    >>> stats = {"statistical ensemble": np.array([[0.0], [0.0]])}
+    >>> cands = candidates(np.array([[1.0], [2.1]]), stats)
     >>> choose(cands, actual, np.arange(10.0))[0]
     'network'
 """

@@ -111,8 +111,8 @@ def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[di
     proba = torch.softmax(out.float(), 1)
     conf, pred = proba.max(1)
     target = target.cpu()
-    wrong = torch.nonzero(pred != target).ravel()
-    wrong = wrong[torch.argsort(conf[wrong], descending=True)][:max_images].numpy()
+    mistakes = torch.nonzero(pred != target).ravel()
+    wrong = mistakes[torch.argsort(conf[mistakes], descending=True)][:max_images].numpy()
     sections = []
     if plots and len(wrong):
         (draw or _call)(plot_misclassified, _test_images(bundle, wrong),

@@ -149,11 +149,11 @@ def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = 
 
 def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
                           path: str | os.PathLike, title: str = "Confusion matrix (test)"):
-    cm = np.asarray(cm)
+    counts = np.asarray(cm)
     n = len(class_names)
     size = min(10, 2.5 + 0.45 * n)
     fig, ax = subplots(figsize=(size, size * 0.85))
-    im = ax.imshow(cm, cmap="Blues")
+    im = ax.imshow(counts, cmap="Blues")
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_xticks(range(n), class_names, rotation=45 if n > 6 else 0)
     ax.set_yticks(range(n), class_names)
@@ -161,11 +161,11 @@ def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
     ax.set_ylabel("true")
     ax.set_title(title)
     if n <= 20:
-        thresh = cm.max() / 2 if cm.size else 0
+        thresh = counts.max() / 2 if counts.size else 0
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if cm[i, j] > thresh else "black")
+                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
+                        color="white" if counts[i, j] > thresh else "black")
     return save_figure(fig, path)
 
 

@@ -53,7 +53,7 @@ def _version(module: str, dist: str) -> str:
     import sys
 
     mod = sys.modules.get(module)
-    if getattr(mod, "__version__", None):
+    if mod is not None and getattr(mod, "__version__", None):
         return f"{module}=={mod.__version__}"
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.origin:
@@ -150,7 +150,8 @@ class PendingReferences:
         if self.cached is None:
             fitted = fit_reference_numbers(self.bundle, self.names, self.seed)
             # Through JSON, as read back from the cache: the same values either way.
-            self.cached = json.loads(json.dumps(fitted))
-            store(self.key, *self.cached, self.cache_dir)
+            refs, notes = json.loads(json.dumps(fitted))
+            self.cached = (refs, notes)
+            store(self.key, refs, notes, self.cache_dir)
         refs, notes = self.cached
         return refs, render_notes(notes)

@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,10 @@ from ..errors import DataError
 from ..i18n import t
 from ..metrics import decide
 
-__all__ = ["predict", "predict_split", "predict_batches", "table_inputs", "predict_table", "array_frame", "FEATURE_NAME"]
+__all__ = [
+    "predict", "predict_split", "predict_batches", "table_inputs", "predict_table", "array_frame",
+    "FEATURE_NAME",
+]
 
 
 @torch.no_grad()
@@ -52,7 +56,8 @@ def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int
 
 
 @torch.no_grad()
-def predict_batches(model: nn.Module, batches, to_cpu: bool) -> tuple[torch.Tensor, ...]:
+def predict_batches(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]], to_cpu: bool
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """(outputs, targets) over ``(input, ..., target)`` batches, in eval mode."""
     was_training = model.training
     model.eval()

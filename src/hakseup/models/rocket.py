@@ -94,6 +94,11 @@ def fit_dilations(length: int, n_features: int, max_dilations: int = MAX_DILATIO
 class MiniRocketFeatures(nn.Module):
     """(B, T, C) → (B, n_features): MiniRocket's transform; biases fitted by ``fit``."""
 
+    # Buffers (register_buffer), declared for the type checker; bias_0.. are read by name.
+    weight: torch.Tensor             # (84, 1, 9) kernels
+    channel_mask: torch.Tensor       # (D, 84, C)
+    fitted: torch.Tensor             # () bool: biases fitted
+
     def __init__(self, in_channels: int, length: int, n_features: int = N_FEATURES,
                  max_dilations: int = MAX_DILATIONS, seed: int = 0):
         super().__init__()
@@ -246,6 +251,8 @@ class RocketNet(nn.Module):
     # The head is a ridge fit with its penalty chosen by leave-one-out: its ~10,000 weights
     # per class are not a model free to memorise its rows (the diagnosis skips that finding).
     regularised_fit = True
+    mean: torch.Tensor               # (n_features,) buffers: the standardisation
+    scale: torch.Tensor
 
     def __init__(self, in_channels: int, length: int, n_outputs: int,
                  n_features: int = N_FEATURES, classification: bool = True, seed: int = 0):
@@ -339,6 +346,8 @@ def ridge_head(z: torch.Tensor, target: torch.Tensor, classification: bool, n_ou
         err = ((c / diag.unsqueeze(1)) ** 2).sum().item()
         if best is None or err < best[0]:
             best = (err, c)
+    if best is None:                      # no penalty to try: a caller's bug, not the data's
+        raise ValueError("ridge_head needs at least one alpha")
     w = zc.T @ best[1]                                             # (F, outputs)
     b = ym - zm @ w
     return w.T.float(), b.float()

@@ -15,8 +15,9 @@ verifies the checksums and falls back to ``<name>.prev`` with a warning when the
 damaged.
 
 Example:
-    >>> save_checkpoint(run / "checkpoints" / "last", model.state_dict(), {"epoch": 3})  # doctest: +SKIP
-    >>> weights, state = load_checkpoint(run / "checkpoints" / "last")                   # doctest: +SKIP
+    >>> last = run / "checkpoints" / "last"                              # doctest: +SKIP
+    >>> save_checkpoint(last, model.state_dict(), {"epoch": 3})        # doctest: +SKIP
+    >>> weights, state = load_checkpoint(last)                           # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import inspect
 import math
+from typing import TypeVar
 
 import torch
 
 from ..config import TrainConfig
 from ..config.rules import UNSUPPORTED_OPTIMIZERS, optimizer_names
+from ..config.values import Auto
 from ..errors import ConfigError, unknown_choice
 from ..i18n import t
 
-__all__ = ["optimizer_names", "build_optimizer", "build_scheduler", "PER_STEP_SCHEDULERS"]
+__all__ = [
+    "optimizer_names", "build_optimizer", "build_scheduler", "concrete", "PER_STEP_SCHEDULERS",
+]
+
+T = TypeVar("T")
 
 # Schedules stepped after every batch (the rest once per epoch).
 PER_STEP_SCHEDULERS = {"onecycle", "warmup"}
@@ -58,6 +64,19 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
                             optimizer=cfg.optimizer, e=e)) from None
 
 
+def concrete(value: T | Auto, key: str) -> T:
+    """``value`` of the train key ``key`` once ``auto`` is replaced: a Trainer's config went
+    through ``generic_train`` (or an Experiment's ``resolve``), so an ``auto`` here is a bug
+    in hakseup, not a user error.
+
+    >>> concrete(30, "epochs")
+    30
+    """
+    if isinstance(value, str) and value == "auto":   # the literal: narrows Auto away
+        raise AssertionError(f"train.{key} is still auto: resolve the config first")
+    return value
+
+
 def _fusable(params: list[torch.Tensor]) -> bool:
     devices = {p.device.type for p in params}
     return (len(devices) == 1 and devices <= {"cpu", "cuda"}
@@ -70,20 +89,21 @@ def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_pe
     then follows a cosine decay to zero (a LambdaLR)."""
     s = torch.optim.lr_scheduler
     name = cfg.scheduler
-    total_steps = max(1, cfg.epochs * steps_per_epoch)
+    epochs = concrete(cfg.epochs, "epochs")
+    total_steps = max(1, epochs * steps_per_epoch)
     if name == "none":
         return None
     if name == "step":
         return s.StepLR(optimizer, step_size=cfg.step_size, gamma=cfg.gamma)
     if name == "multistep":
-        milestones = cfg.milestones or [max(1, cfg.epochs // 2), max(1, 3 * cfg.epochs // 4)]
+        milestones = cfg.milestones or [max(1, epochs // 2), max(1, 3 * epochs // 4)]
         return s.MultiStepLR(optimizer, milestones=milestones, gamma=cfg.gamma)
     if name == "exponential":
         return s.ExponentialLR(optimizer, gamma=cfg.gamma if cfg.gamma < 1 else 0.95)
     if name == "cosine":
-        return s.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
+        return s.CosineAnnealingLR(optimizer, T_max=epochs)
     if name == "onecycle":
-        return s.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total_steps)
+        return s.OneCycleLR(optimizer, max_lr=concrete(cfg.lr, "lr"), total_steps=total_steps)
     if name == "plateau":
         return s.ReduceLROnPlateau(optimizer, mode="min", factor=cfg.gamma,
                                    patience=max(1, (cfg.patience or 4) // 2))

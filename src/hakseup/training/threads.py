@@ -41,9 +41,11 @@ from ..monitor.cpus import (
     user_threads,
 )
 
-__all__ = ["thread_checks", "CpuInfo", "Work", "ThreadChoice", "ThreadPolicy", "read_cpus", "cgroup_quota",
-           "user_threads", "measure_work", "choose_threads", "dataloader_workers",
-           "LARGE_OP_MACS", "MAX_WORKERS"]
+__all__ = [
+    "thread_checks", "CpuInfo", "Work", "ThreadChoice", "ThreadPolicy", "read_cpus",
+    "cgroup_quota", "user_threads", "measure_work", "choose_threads", "dataloader_workers",
+    "LARGE_OP_MACS", "MAX_WORKERS",
+]
 
 # Multiply-accumulates of a training step's largest operator from which a second thread may
 # pay (benchmarks/threads.py --kernels): the default table, digits, series and LSTM models

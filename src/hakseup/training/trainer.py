@@ -18,7 +18,7 @@ import dataclasses
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -34,7 +34,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .device import resolve_device, rng_state, seed_everything, set_rng_state
 from .history import History
 from .losses import loss_function, training_loss
-from .optim import build_optimizer
+from .optim import build_optimizer, concrete
 from .progress import progress_callbacks
 
 __all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
@@ -89,7 +89,7 @@ class Trainer:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         self.schema = data.schema
         self.loss_fn = training_loss(cfg, data, device)
-        self.state = TrainState(epochs=cfg.epochs, device=device)
+        self.state = TrainState(epochs=concrete(cfg.epochs, "epochs"), device=device)
         self.autocast, self.scaler = self._precision(device)
         # Data that fits on the device moves there once and batches are index slices there;
         # a lazy dataset, or tensors too large for the device, go through a DataLoader.
@@ -97,7 +97,8 @@ class Trainer:
         on_device = self.loader == "memory"
         self.train_data: Split | DatasetSplit = data.train.to(device) if on_device else data.train
         self.val_data: Split | DatasetSplit = data.val.to(device) if on_device else data.val
-        self.batcher = make_batcher(self.train_data, cfg.batch_size // self.world_size,
+        batch_size = concrete(cfg.batch_size, "batch_size")
+        self.batcher = make_batcher(self.train_data, batch_size // self.world_size,
                                     loader=self.loader, device=device, workers=cfg.workers,
                                     shuffle=cfg.shuffle, drop_last=cfg.drop_last, seed=cfg.seed,
                                     rank=self.rank, world_size=self.world_size)
@@ -121,7 +122,8 @@ class Trainer:
         self.setup(model, data)
         self._check_monitor(data)
         sample, target = first_samples(self.train_data)
-        smallest = min(2, self.config.batch_size // self.world_size)   # batches of 1 stay 1
+        batch_size = concrete(self.config.batch_size, "batch_size")
+        smallest = min(2, batch_size // self.world_size)   # batches of 1 stay 1
         buffers = [b.detach().clone() for b in model.buffers()]
         was_training = model.training
         try:
@@ -172,13 +174,15 @@ class Trainer:
             self._restore_callbacks(pending)
 
         t0 = time.perf_counter() - self.elapsed
-        while s.epoch < cfg.epochs and not s.stop_training:
+        epochs = concrete(cfg.epochs, "epochs")
+        while s.epoch < epochs and not s.stop_training:
             self._call("on_epoch_begin")
             self._forward.train()
             for batch in self.batcher.batches(s.epoch, start=s.batch_in_epoch):
-                *xs, y = batch                                   # xs: (B, ...), y: (B,) or (B, H)
+                *inputs, y = batch                           # inputs: (B, ...), y: (B,) or (B, H)
+                xs = tuple(inputs)
                 if self.augment is not None:
-                    xs = self.augment(tuple(xs))
+                    xs = self.augment(xs)
                 loss = self.train_step(xs, y)
                 self._loss_sum.add_(loss, alpha=y.shape[0])      # stays on device: no sync
                 self._seen += y.shape[0]
@@ -295,9 +299,11 @@ class Trainer:
         cbs: list[Callback] = [NonFiniteGuard()]
         if self.config.scheduler != "none":
             cbs.append(LRScheduler(self.config.monitor))
-        if self.config.grad_clip:
-            cbs.append(GradientClipping(self.config.grad_clip))
-        return cbs + progress_callbacks(self.config, self.rank, self.callbacks + self._fit_callbacks)
+        grad_clip = concrete(self.config.grad_clip, "grad_clip")
+        if grad_clip:
+            cbs.append(GradientClipping(grad_clip))
+        extra = self.callbacks + self._fit_callbacks
+        return cbs + progress_callbacks(self.config, self.rank, extra)
 
     def _call(self, hook: str, *args: Any) -> None:
         for fn in self._hooks[hook]:
@@ -330,10 +336,12 @@ class Trainer:
         loops = [m for m in model.modules() if hasattr(m, "compile_recurrence")]
         if loops:   # our LSTM: compile its time loops, which is what helps (see models/lstm.py)
             for m in loops:
-                m.compile_recurrence = True
+                # setattr: nn.Module types a set attribute as Tensor | Module; this flag is a bool
+                setattr(m, "compile_recurrence", True)  # noqa: B010
             return model
         try:
-            return torch.compile(model)
+            # A Module compiles to an OptimizedModule (a Module); the stubs say a callable.
+            return cast(nn.Module, torch.compile(model))
         except Exception as e:  # compile is an optimisation: never a reason to fail
             import warnings
 

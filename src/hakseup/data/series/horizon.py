@@ -42,8 +42,8 @@ def default_horizon(freq: str | None) -> int:
     (``2MS`` → 6 steps: a year). Sub-daily: one day of steps, at most ``MAX_SUBDAILY``, else
     one hour.
 
-    >>> default_horizon("2MS"), default_horizon("15min"), default_horizon("min"), default_horizon("B")
-    (6, 96, 60, 5)
+    >>> [default_horizon(f) for f in ("2MS", "15min", "min", "B")]
+    [6, 96, 60, 5]
     """
     if not freq:
         return 1

@@ -12,7 +12,8 @@ The steps, in order, each reported:
 6. windows: ``window`` past steps of the target (and any ``features``) → ``horizon`` next values.
 
 Example:
-    >>> bundle = load_data(DataConfig(path="SBUX.csv", time_col="Date", target="Close"))  # doctest: +SKIP
+    >>> cfg = DataConfig(path="SBUX.csv", time_col="Date", target="Close")  # doctest: +SKIP
+    >>> bundle = load_data(cfg)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -141,8 +142,8 @@ def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
     time_col = cfg.time_col or defaults.get("time_col")
     target = cfg.target or defaults.get("target")
     cols = list(df.columns)
-    if time_col not in cols:
-        near = closest(time_col, cols)
+    if time_col is None or time_col not in cols:
+        near = closest(time_col, cols) if time_col is not None else []
         raise DataError(t("error.data.series.time_column_columns", time_col=time_col,
                           source=source,
                           value=t("error.did_you_mean", names=repr(near[0])) if near else '',
@@ -273,7 +274,8 @@ def naive_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     if season > 1:
         out[f"seasonal naive (season {season})"] = np.stack(
             [np.array([y[t - season + (h % season)] for h in range(horizon)]) for t in starts])
-    out["drift"] = np.stack([y[t - 1] + (y[t - 1] - y[0]) / max(1, t - 1) * np.arange(1, horizon + 1)
+    steps = np.arange(1, horizon + 1)
+    out["drift"] = np.stack([y[t - 1] + (y[t - 1] - y[0]) / max(1, t - 1) * steps
                              for t in starts])
     return out
 

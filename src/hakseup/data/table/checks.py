@@ -75,7 +75,7 @@ def _cv_accuracy(x: np.ndarray, y: np.ndarray, categorical: bool) -> float:
     smallest = int(pd.Series(y).value_counts().min())
     folds = (StratifiedKFold(min(LEAK_FOLDS, smallest), shuffle=True, random_state=0)
              if smallest >= 2 else KFold(LEAK_FOLDS, shuffle=True, random_state=0))
-    hits = 0
+    hits = 0.0
     for tr, va in folds.split(np.zeros(len(y)), y):
         hits += _one_feature_accuracy(x[tr], y[tr], x[va], y[va], categorical) * len(va)
     return hits / len(y)
