@@ -50,7 +50,7 @@ def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> 
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
-            if not math.isfinite(item):
+            if isinstance(item, float) and not math.isfinite(item):
                 raise ConfigError(t("error.not_finite", value=repr(item), key=key))
             if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
                 raise ConfigError(t("error.config.invalid_value_far", key=key,
@@ -83,10 +83,14 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
     (``1e-3`` as a string — YAML 1.1 reads it so — ``5`` for a float, ``a,b`` for a list)."""
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        args = [a for a in typing.get_args(tp)
-                if a is not type(None) and typing.get_origin(a) is not Literal]
+        members = typing.get_args(tp)
+        args = [a for a in members if a is not type(None) and typing.get_origin(a) is not Literal]
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            return None
+            if type(None) in members:
+                return None
+            # ``int | auto`` has no None: an empty value is refused, not read as "unset".
+            raise ConfigError(t("error.config.invalid_value", value=value, key=key,
+                                type_name=_type_name(tp)))
         return _coerce(key, value, args[0])
     bad = ConfigError(t("error.config.invalid_value", value=value, key=key,
                         type_name=_type_name(tp)))

@@ -57,16 +57,26 @@ def statsforecast_available() -> bool:
     just found: a broken install falls back like a missing one. Called only when a forecast
     is scored, which imports them anyway."""
     try:
-        import statsforecast.models  # noqa: F401
+        _models()
     except ImportError:
         return False
     return True
 
 
-def _model(name: str, season: int):
-    from statsforecast import models
+def _models():
+    """statsforecast's models module. Its package imports ``tqdm.auto``, which warns "IProgress
+    not found" in a notebook without ipywidgets: that warning is not the user's concern."""
+    import warnings
 
-    return getattr(models, name)(season_length=max(1, int(season)))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        from statsforecast import models
+
+    return models
+
+
+def _model(name: str, season: int):
+    return getattr(_models(), name)(season_length=max(1, int(season)))
 
 
 def _fit_season(n: int, season: int) -> int:

@@ -67,9 +67,14 @@ def parse_datetimes(s: pd.Series) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return pd.to_datetime(s, errors="coerce", format="mixed")
+            out = pd.to_datetime(s, errors="coerce", format="mixed")
         except (ValueError, TypeError):  # "Mixed timezones detected"
-            return pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+            out = None
+        # Some pandas versions return the mixed offsets as an object column of Timestamps
+        # instead of raising: those too are brought to UTC.
+        if out is None or not pd.api.types.is_datetime64_any_dtype(out):
+            out = pd.to_datetime(s, errors="coerce", format="mixed", utc=True)
+        return out
 
 
 def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[str, str], list[str]]:
