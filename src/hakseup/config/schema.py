@@ -220,11 +220,12 @@ class OutputConfig:
 
 @dataclass
 class EvaluationConfig:
-    references: str = _f("all", choices=["all", "none"],
-                         help="classical references (scikit-learn) beside a table's metrics")
     metric: str = _f("accuracy", choices=["accuracy", "f1", "balanced_accuracy"],
                      help="binary: f1 or balanced_accuracy choose the decision threshold on "
                           "validation rows")
+    references: str = _f("all", choices=["all", "none"],
+                         help="classical references (and the stronger peers where installed) "
+                              "beside a table's or a sequence's metrics")
 
 
 @dataclass
