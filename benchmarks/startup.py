@@ -30,11 +30,14 @@ SRC = HERE.parent / "src"
 
 
 def script_args() -> list[str]:
-    """The minimal script's flags from the default config (what `hakseup train` trains)."""
+    """The minimal script's flags from the default config as a run resolves it (what `hakseup
+    train` trains: epochs, batch size and lr are ``auto`` until the data is known)."""
     sys.path.insert(0, str(SRC))
     from hakseup.config.load import load_config
+    from hakseup.experiment import Experiment
 
-    cfg = load_config(None)
+    with Experiment(load_config(None)).setup() as exp:
+        cfg = exp.cfg
     t, m = cfg.train, cfg.model
     return ["--epochs", str(t.epochs), "--batch-size", str(t.batch_size), "--lr", str(t.lr),
             "--weight-decay", str(t.weight_decay), "--optimizer", t.optimizer.lower(),
