@@ -75,8 +75,8 @@ class Experiment:
                 cfg.data, seed=cfg.train.seed)
             # The one resolution of the config's ``auto`` values, now that the data is known:
             # a new config, used (and saved) from here on; nothing writes into it afterwards.
-            self.cfg, notices = resolve_config(cfg, self.bundle_)
-            if self.cfg.data.val_size != cfg.data.val_size and self.bundle is None:
+            self.cfg, notices = resolve_config(cfg, self.bundle_, self.bundle is not None)
+            if self.cfg.data.val_size != cfg.data.val_size:
                 # Resolution gave the validation rows to training (nothing would read them):
                 # the data is split again as the resolved config says, so a resume splits alike.
                 n_val = len(self.bundle_.val)
@@ -226,14 +226,18 @@ class Experiment:
         return self.bundle_
 
 
-def resolve_config(cfg: RunConfig, bundle: DataBundle) -> tuple[RunConfig, list[str]]:
+def resolve_config(cfg: RunConfig, bundle: DataBundle, split_given: bool = False
+                   ) -> tuple[RunConfig, list[str]]:
     """The config with every ``auto`` value chosen from ``bundle`` (a new object), and the
     report's lines on those choices: ``config.resolve`` told about the data and about the
-    model ``model.name: auto`` picks for it."""
+    model ``model.name: auto`` picks for it. ``split_given``: the bundle's split is the
+    caller's (a cv fold, a tuning trial), so its validation rows are not resolution's to move."""
     from ..config.resolve import DataFacts, resolution_notices, resolve
     from ..models.registry import default_model_name
 
     facts = DataFacts.of(bundle, default_model_name(bundle.schema))
+    if split_given:
+        facts = dataclasses.replace(facts, n_val=0)
     return resolve(cfg, facts), resolution_notices(cfg, facts)
 
 
