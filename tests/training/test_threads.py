@@ -289,3 +289,38 @@ def test_doctor_names_the_users_variable(cli, monkeypatch):
     line = next(line for line in out.splitlines() if t("doctor.row.threads_default") in line)
     assert "OMP_NUM_THREADS=1" in line
     assert t("doctor.row.threads_env", var="OMP_NUM_THREADS") in line
+
+
+def test_predict_and_evaluate_run_under_the_policy_and_give_the_count_back(
+        tmp_path, cli, no_thread_env, keep_threads, monkeypatch):
+    """``predict``/``evaluate`` run a model over new rows with the policy's threads (one for
+    this small model), and leave the process's count as it was."""
+    import numpy as np
+    import pandas as pd
+
+    import hakseup.predict as predict_module
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    table = tmp_path / "t.csv"
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "y": (x[:, 0] > 0).astype(int)}).to_csv(
+        table, index=False)
+    code, _, err = cli("train", "--data", table, "--target", "y", "--epochs", "1", "--quiet",
+                       "--references", "none", "--output", tmp_path / "run")
+    assert code == 0, err
+    torch.set_num_threads(2)
+    seen: list[int] = []
+    for name in ("predict_file", "evaluate_file"):
+        real = getattr(predict_module, name)
+
+        def spy(*args, _real=real, **kwargs):
+            seen.append(torch.get_num_threads())
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(predict_module, name, spy)
+    code, _, err = cli("predict", tmp_path / "run", "--data", table, "--output",
+                       tmp_path / "p.csv")
+    assert code == 0, err
+    code, _, err = cli("evaluate", tmp_path / "run", "--data", table)
+    assert code == 0, err
+    assert seen == [1, 1] and torch.get_num_threads() == 2

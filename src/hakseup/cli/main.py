@@ -141,6 +141,11 @@ def _take_language(argv: list[str] | None) -> list[str]:
     return argv
 
 
+# Commands that run a trained model over data (``train``, ``cv`` and ``tune`` choose their
+# threads per run, from the model they build).
+INFERENCE_COMMANDS = ("predict", "evaluate", "export", "summary")
+
+
 def main(argv: list[str] | None = None) -> int:
     import signal
 
@@ -160,7 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return 0
-        return int(args.func(args) or 0)
+        if args.command not in INFERENCE_COMMANDS:
+            return int(args.func(args) or 0)
+        from ..training.threads import ThreadPolicy
+
+        # A forward pass over new rows spins its threads like a training step does (issue
+        # 25): the same policy, with work of unknown size (one thread on a busy machine).
+        with ThreadPolicy():
+            return int(args.func(args) or 0)
     except HakseupError as e:
         print(t("cli.error", message=e), file=sys.stderr)
         return e.exit_code

@@ -225,6 +225,15 @@ class ThreadPolicy:
                           "inter_op": _set_interop(choice.inter_op, type(self).own_process)}
         self.choice = choice
 
+    def __enter__(self) -> ThreadPolicy:
+        """``with ThreadPolicy():`` applies the choice for work not known in advance (one
+        thread unless the user said otherwise, or the machine is idle and the work large)
+        and restores the process's count after: what ``predict`` and ``evaluate`` run in."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.restore()
+
     def restore(self) -> None:
         """Back to the thread count the process had before ``start``."""
         import torch
