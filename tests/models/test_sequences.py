@@ -163,6 +163,39 @@ def test_small_sequence_problems_get_the_training_loss_checkpoint_an_ensemble_an
     assert window.train.monitor == "val_loss" and window.train.lr == GENERIC["train.lr"]
 
 
+
+def test_recurrent_models_get_a_budget_that_lets_them_finish_learning():
+    """Small problems: RECURRENT_STEPS steps (the training-loss checkpoint); where the
+    validation loss is read, up to RECURRENT_MAX_STEPS steps, stopped when it stops improving;
+    a typed value is never replaced; other models keep the generic sequence budget."""
+    import math
+
+    from hakseup.config.resolve import (RECURRENT_MAX_STEPS, RECURRENT_PATIENCE,
+                                        RECURRENT_STEPS, SMALL_SEQUENCES)
+
+    lstm = RunConfig.from_dict({"model": {"name": "lstm"}})
+    small = resolve(lstm, DataFacts("sequence", 40))
+    steps = math.ceil(40 / small.train.batch_size)
+    assert small.train.epochs * steps >= RECURRENT_STEPS > (small.train.epochs - 1) * steps
+    assert small.train.patience is None and small.train.scheduler == "cosine"
+    n = 3 * SMALL_SEQUENCES
+    large = resolve(lstm, DataFacts("sequence", n, n_val=500))
+    steps = math.ceil(n / large.train.batch_size)
+    assert (large.train.patience, large.train.scheduler) == (RECURRENT_PATIENCE, "plateau")
+    assert large.train.epochs * steps >= RECURRENT_MAX_STEPS > (large.train.epochs - 1) * steps
+    assert large.train.monitor == "val_loss" and large.data.val_size != 0.0
+    assert any("patience=10" in line for line in resolution_notices(lstm, DataFacts("sequence", n)))
+    typed = RunConfig.from_dict({"model": {"name": "gru"},
+                                 "train": {"epochs": 30, "patience": 3, "scheduler": "cosine"}})
+    own = resolve(typed, DataFacts("sequence", n))
+    assert (own.train.epochs, own.train.patience, own.train.scheduler) == (30, 3, "cosine")
+    cnn = resolve(RunConfig.from_dict({"model": {"name": "cnn"}}), DataFacts("sequence", n))
+    assert cnn.train.patience is None and cnn.train.scheduler == "cosine"
+    series = resolve(lstm, DataFacts("series", n))            # forecasting windows: untouched
+    assert series.train.patience is None and series.train.scheduler == "cosine"
+    again = resolve(large, DataFacts("sequence", n))           # a saved run resolves to itself
+    assert again == large
+
 def test_the_report_names_the_epoch_of_the_monitored_checkpoint():
     from hakseup.run.report import _best_epoch
 
