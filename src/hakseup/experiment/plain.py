@@ -83,12 +83,14 @@ def read_run(run: str | os.PathLike) -> RunFacts:
     metric = MAIN_METRIC.get(schema.task, "accuracy")
     test = metrics.get("metrics", metrics)
     value = (test.get("network") or {}).get(metric) if schema.task == "forecast" else None
+    reported = {"reported": f"{test.get(metric, math.nan):.4f}",
+                "rule": (test.get("forecast_rule") or {}).get("name", "the network")}
     value = test.get(metric, math.nan) if value is None else value
     threads = env.get("torch_threads") or (cfg.train.threads
                                            if isinstance(cfg.train.threads, int) else 1)
     return RunFacts(path, cfg, schema, pre, kind, model, int(threads),
                     "cuda" if env.get("device", "cpu").startswith("cuda") else "cpu",
-                    metric, float(value))
+                    metric, float(value), extra={"reported": reported})
 
 
 def _choices() -> str:
@@ -171,7 +173,7 @@ def loop_section(facts: RunFacts) -> str:
 def score_section(facts: RunFacts) -> str:
     value = f"{facts.metric_value:.4f}"
     if facts.schema.task == "forecast":
-        return P.FORECAST_SCORE.substitute(metric_value=value)
+        return P.FORECAST_SCORE.substitute(metric_value=value, **facts.extra["reported"])
     if facts.schema.is_classification:
         return P.CLASS_SCORE.substitute(n_outputs=facts.schema.n_outputs, metric_value=value)
     return P.REGRESSION_SCORE.substitute(metric_value=value)
@@ -216,7 +218,7 @@ def py_list(values, per_line: int = 8, indent: int = 4) -> str:
         return one
     pad = " " * indent
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "[\n" + ",\n".join(pad + line for line in lines) + ",\n]"
+    return "[\n" + ",\n".join(pad + line for line in lines) + ",\n" + pad[4:] + "]"
 
 
 def py_dict(d: dict, indent: int = 4) -> str:

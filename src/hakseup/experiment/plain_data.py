@@ -96,9 +96,24 @@ def _series_facts(facts) -> None:
     bundle = load_data(cfg.data, seed=cfg.train.seed)
     s = bundle.info["series"]
     starts = {k: np.asarray(v) for k, v in s["starts"].items()}
+    target, features = bundle.schema.target, list(bundle.preprocessor.features)
     facts.extra.update(train_end=int(s["train_end"]), val_end=int(starts["test"].min()),
-                       y=np.asarray(s["y"]), starts=starts, target=bundle.schema.target,
-                       features=list(bundle.preprocessor.features))
+                       target=target, features=features)
+    # The script reads the file with plain pandas: it must find the same values.
+    y = _plain_series(cfg.data, target, features)[:, 0]
+    if len(y) != len(s["y"]) or not np.array_equal(y, np.asarray(s["y"], dtype=np.float64)):
+        raise ConfigError(t("error.experiment.plain.rows_differ", path=cfg.data.path))
+
+
+def _plain_series(data, target: str, features: list[str]) -> np.ndarray:
+    """The series as the script reads it (``SERIES_DATA``): (T, C) values, target first."""
+    import pandas as pd
+
+    df = pd.read_csv(data.path, sep=data.delimiter or ",", header=0 if data.header else None)
+    df[data.time_col] = pd.to_datetime(df[data.time_col], dayfirst=bool(data.dayfirst))
+    df = df.sort_values(data.time_col, kind="stable").set_index(data.time_col)
+    series = df[[target] + features].apply(pd.to_numeric, errors="coerce").astype("float64")
+    return series.interpolate(method="time", limit_direction="both").to_numpy()
 
 
 # ----------------------------------------------------------------------------- the text
@@ -137,7 +152,7 @@ def _image_folder(facts, split_file: Path) -> str:
     text = P.IMAGE_FOLDER_DATA.substitute(
         mode=mode, height=height, width=width, fit=fit, resize=resize,
         classes=py_list(list(facts.schema.class_names)), split_file=split_file)
-    gather = ("    pairs = [datasets[name][i] for i in range(len(datasets[name]))]   # decoded\n"
+    gather = ("    pairs = pairs_of[name]\n"
               "    x = torch.as_tensor(np.stack([image for image, _ in pairs]), "
               "dtype=torch.float32)  # (N, C, H, W)\n"
               "    y = [label for _, label in pairs]")

@@ -96,22 +96,23 @@ def _tabular(facts) -> str:
     out_width = hidden[-1] if hidden else width
     norm = m.batch_norm and n_num
     n_out = schema.n_outputs
-    mean = ("                out = torch.logsumexp(torch.log_softmax(out, 2), 1)"
-            " - math.log(out.shape[1])   # mean probability"
+    mean = ("                # the mean of the members' probabilities, as log-probabilities\n"
+            "                out = torch.logsumexp(torch.log_softmax(out, 2), 1)"
+            " - math.log(out.shape[1])"
             if schema.is_classification else "                out = out.mean(1)")
     skip_forward = ("        skip = self.skip(x)                                    "
                     "# wide & deep: a linear model beside the MLP\n"
-                    "        out = out + (skip.unsqueeze(1) if out.dim() == 3 else skip)"
+                    "        out = out + (skip.unsqueeze(1) if out.dim() == 3 else skip)\n"
                     if m.linear_skip else "")
     return P.TABULAR_MODEL.substitute(
         embedded=embedded, one_hot=one_hot,
         body=stack_lines(width, hidden, m.activation, m.dropout, m.batch_norm, indent=8),
         ensemble_text=f", in an ensemble of {m.ensemble} (TabM's idea: each member its own "
                       "weights and loss)" if m.ensemble > 1 else "",
-        numeric_norm=f"        self.numeric_norm = nn.BatchNorm1d({n_num})" if norm else "",
+        numeric_norm=f"        self.numeric_norm = nn.BatchNorm1d({n_num})\n" if norm else "",
         dropout=repr(m.dropout), ensemble=max(1, m.ensemble), width=out_width,
         n_outputs=n_out,
-        skip_init=f"        self.skip = nn.Linear({width}, {n_out})" if m.linear_skip else "",
+        skip_init=f"        self.skip = nn.Linear({width}, {n_out})\n" if m.linear_skip else "",
         n_numeric=n_num, n_cat=len(cards),
         numeric_part="self.numeric_norm(x_num)" if norm else "x_num",
         in_width=width, ensemble_mean=mean, skip_forward=skip_forward)

@@ -115,8 +115,15 @@ class ImageFiles(torch.utils.data.Dataset):
         return decode(self.paths[i]), self.labels[i]
 
 
-datasets = {name: ImageFiles(split[name]["paths"], split[name]["labels"])
-            for name in ("train", "val", "test")}
+names = ("train", "val", "test")
+files = ImageFiles([p for k in names for p in split[k]["paths"]],
+                   [c for k in names for c in split[k]["labels"]])
+# Every file decoded once, through a DataLoader, 64 files a batch, as hakseup does (its
+# iterator draws one number from torch's generator: the model is built after it).
+loader = torch.utils.data.DataLoader(files, batch_size=64, collate_fn=list)
+decoded = [pair for batch in loader for pair in batch]      # [(uint8 (C, H, W), class)]
+ends = np.cumsum([0] + [len(split[k]["paths"]) for k in names])
+pairs_of = {k: decoded[ends[i]:ends[i + 1]] for i, k in enumerate(names)}
 ''')
 
 IMAGE_NORMALISE = Template('''
@@ -274,8 +281,9 @@ model = CNN().to(DEVICE)
 TABULAR_MODEL = Template('''
 # ----------------------------------------------------------------------------- the model
 # Categorical columns with few levels are one-hot; the others get a learned embedding.
-EMBEDDED = $embedded        # (column position, levels incl. unknown, embedding width)
-ONE_HOT = $one_hot          # (column position, levels incl. unknown)
+# (column position, levels incl. "unknown", embedding width) and (column position, levels)
+EMBEDDED = $embedded
+ONE_HOT = $one_hot
 
 
 def make_body():
@@ -291,8 +299,7 @@ class TabularNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.embeddings = nn.ModuleList(nn.Embedding(n, d) for _, n, d in EMBEDDED)
-$numeric_norm
-        self.emb_dropout = nn.Dropout($dropout)
+$numeric_norm        self.emb_dropout = nn.Dropout($dropout)
         # Every member's hidden layers are drawn before any head: the order hakseup draws
         # the random initial weights in, so the same seed gives the same weights.
         bodies = [make_body() for _ in range($ensemble)]
@@ -301,8 +308,8 @@ $numeric_norm
         self.members = nn.ModuleList(nn.Sequential(b, nn.Linear($width, $n_outputs))
                                      for b in bodies[1:])
 $skip_init
-
-    def forward(self, x_num, x_cat):       # x_num: (B, $n_numeric) floats, x_cat: (B, $n_cat) level indices
+    def forward(self, x_num, x_cat):
+        # x_num: (B, $n_numeric) scaled numbers; x_cat: (B, $n_cat) level indices
         parts = []
         if EMBEDDED:                       # each (B, d) -> (B, sum d)
             emb = torch.cat([e(x_cat[:, i]) for (i, _, _), e in zip(EMBEDDED, self.embeddings)], 1)
@@ -317,8 +324,7 @@ $skip_init
             out = torch.stack([out] + [m(x) for m in self.members], 1)
             if not self.training:          # the ensemble's prediction
 $ensemble_mean
-$skip_forward
-        return out
+$skip_forward        return out
 
 
 model = TabularNet().to(DEVICE)
@@ -474,6 +480,8 @@ pred = np.exp(v) if LOG else v
 actual = np.stack([y[t:t + HORIZON] for t in at])            # (N, HORIZON)
 mae = float(np.mean(np.abs(actual - pred)))
 print(f"test mae {mae:.4f}   (the run's network: $metric_value)")
+# The run reported $reported for its default forecast ($rule): this script trains
+# and scores the network alone.
 ''')
 
 SAVE = '''
