@@ -36,7 +36,8 @@ SCRIPT_NAME = "train_plain.py"
 SPLIT_NAME = "split.json"
 # What can be written: (the kind of data, the model family).
 EMITTABLE = {("digits", "mlp"), ("image folder", "mlp"), ("image folder", "cnn"),
-             ("table", "tabular"), ("table", "mlp"), ("series", "dlinear")}
+             ("table", "tabular"), ("table", "mlp"), ("series", "dlinear"), ("series", "lstm"),
+             ("digits", "lstm")}
 _ACTIVATIONS = {"relu": "nn.ReLU()", "gelu": "nn.GELU()", "tanh": "nn.Tanh()",
                 "sigmoid": "nn.Sigmoid()", "silu": "nn.SiLU()"}
 
@@ -121,7 +122,11 @@ def _check_settings(cfg) -> None:
                                                   "huber")),
                    ("data.augment", bool(data.augment)),
                    ("data.test_path", bool(data.test_path)),
+                   ("train.monitor", tr.monitor != "val_loss"),
                    ("model.numeric_embedding", cfg.model.numeric_embedding != "none")]
+    if cfg.model.name == "lstm":
+        unsupported += [("model.bidirectional", bool(cfg.model.bidirectional)),
+                        ("model.patch", cfg.model.patch not in (0, 1))]
     for key, bad in unsupported:
         if bad:
             raise ConfigError(t("error.experiment.plain.setting_not_written", key=key))

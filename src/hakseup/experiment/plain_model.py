@@ -45,6 +45,8 @@ def model_section(facts) -> str:
         return _cnn(facts)
     if name == "tabular":
         return _tabular(facts)
+    if name == "lstm":
+        return _lstm(facts)
     return _dlinear(facts)
 
 
@@ -125,3 +127,30 @@ def _dlinear(facts) -> str:
     window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
     return P.DLINEAR_MODEL.substitute(lookbacks=lookbacks(window), channels=channels,
                                       season=int(getattr(schema, "season", 1) or 1))
+
+
+_READOUTS = {
+    "last": ("the last step's output", "        return self.head(out[:, -1])                # (B, {n})"),
+    "mean": ("the mean of every step's output",
+             "        return self.head(out.mean(dim=1))           # (B, {n})"),
+    "mean_last": ("the last step's output beside the mean of all steps' outputs",
+                  "        readout = torch.cat([out[:, -1], out.mean(dim=1)], dim=1)   # (B, 2 HIDDEN)\n"
+                  "        return self.head(readout)                   # (B, {n})"),
+}
+
+
+def _lstm(facts) -> str:
+    m, schema = facts.cfg.model, facts.schema
+    shape = tuple(schema.input_shape)
+    image = len(shape) == 3
+    what, readout = _READOUTS[m.readout]
+    reshape = ("        x = x.squeeze(1)                            # (B, H, W): rows as steps\n"
+               if image else "")
+    return P.LSTM_MODEL.substitute(
+        hidden=m.hidden_size, layers=m.layers, input_size=shape[-1],
+        dropout=repr(m.dropout if m.layers > 1 else 0.0),
+        head_in=m.hidden_size * (2 if m.readout == "mean_last" else 1),
+        n_outputs=schema.n_outputs, input_shape=", ".join(map(str, shape)),
+        steps_text="An image read row by row (each row one step)" if image
+        else "A window of the series (each time step one step)",
+        readout_text=what, reshape=reshape, readout=readout.format(n=schema.n_outputs))

@@ -17,7 +17,7 @@ from string import Template
 
 __all__ = ["HEADER", "SETTINGS", "DIGITS_DATA", "IMAGE_FOLDER_DATA", "IMAGE_NORMALISE",
            "TABLE_DATA", "SERIES_DATA", "MLP_MODEL", "CNN_MODEL", "TABULAR_MODEL",
-           "DLINEAR_MODEL", "LOOP", "CLASS_SCORE", "REGRESSION_SCORE", "FORECAST_SCORE",
+           "DLINEAR_MODEL", "LSTM_MODEL", "LOOP", "CLASS_SCORE", "REGRESSION_SCORE", "FORECAST_SCORE",
            "SAVE"]
 
 HEADER = Template('''\
@@ -379,6 +379,72 @@ class MultiWindow(nn.Module):
 
 
 model = MultiWindow($lookbacks, channels=$channels, horizon=HORIZON, season=$season).to(DEVICE)
+''')
+
+LSTM_MODEL = Template('''
+# ----------------------------------------------------------------------------- the model
+HIDDEN, LAYERS = $hidden, $layers
+
+
+class LSTM(nn.Module):
+    """A stacked LSTM, one time step at a time, its gates written out. The parameters have
+    nn.LSTM's names and layout: weight_ih_l{k} (4H, I) holds the input, forget, cell and
+    output gates' blocks, in that order."""
+
+    def __init__(self, input_size, hidden_size, num_layers, dropout=0.0):
+        super().__init__()
+        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        for k in range(num_layers):
+            fan_in = input_size if k == 0 else hidden_size
+            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size, fan_in)))
+            self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
+            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
+            self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
+        bound = 1.0 / math.sqrt(hidden_size)        # PyTorch's RNN initialisation
+        for p in self.parameters():
+            nn.init.uniform_(p, -bound, bound)
+
+    def cell(self, k, x, h, c):
+        """One step of layer k: x (B, I), h and c (B, H) -> the new h and c."""
+        gates = (F.linear(x, getattr(self, f"weight_ih_l{k}"), getattr(self, f"bias_ih_l{k}"))
+                 + F.linear(h, getattr(self, f"weight_hh_l{k}"), getattr(self, f"bias_hh_l{k}")))
+        i, f, g, o = gates.chunk(4, dim=1)          # each (B, H)
+        input_gate = torch.sigmoid(i)               # how much of the candidate to write
+        forget_gate = torch.sigmoid(f)              # how much of the old cell to keep
+        cell_candidate = torch.tanh(g)              # what could be written
+        output_gate = torch.sigmoid(o)              # how much of the cell to expose
+        c = forget_gate * c + input_gate * cell_candidate
+        h = output_gate * torch.tanh(c)
+        return h, c
+
+    def forward(self, x):                           # x: (B, T, I)
+        B, T, _ = x.shape
+        for k in range(self.num_layers):
+            h = c = x.new_zeros(B, self.hidden_size)
+            outs = []
+            for t in range(T):                      # the recurrence, step by step
+                h, c = self.cell(k, x[:, t], h, c)
+                outs.append(h)
+            x = torch.stack(outs, dim=1)            # (B, T, H): the next layer's input
+            if self.dropout and self.training and k < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        return x
+
+
+class RecurrentNet(nn.Module):
+    """$steps_text -> the LSTM -> $readout_text -> a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = LSTM($input_size, HIDDEN, LAYERS, dropout=$dropout)
+        self.head = nn.Linear($head_in, $n_outputs)
+
+    def forward(self, x):                           # x: (B, $input_shape)
+$reshape        out = self.rnn(x)                           # (B, T, HIDDEN)
+$readout
+
+
+model = RecurrentNet().to(DEVICE)
 ''')
 
 LOOP = Template('''
