@@ -47,7 +47,7 @@ def collect_split(facts) -> None:
 
 def _image_split(facts) -> None:
     from ..data.datasets import load_raw
-    from ..data.image.prepare import _split_rows   # the run's own split rule
+    from ..data.image.prepare import _split_rows  # the run's own split rule
 
     cfg = facts.cfg
     raw, _, _ = load_raw(cfg.data)

@@ -130,11 +130,13 @@ def _dlinear(facts) -> str:
 
 
 _READOUTS = {
-    "last": ("the last step's output", "        return self.head(out[:, -1])                # (B, {n})"),
+    "last": ("the last step's output",
+             "        return self.head(out[:, -1])                # (B, {n})"),
     "mean": ("the mean of every step's output",
              "        return self.head(out.mean(dim=1))           # (B, {n})"),
     "mean_last": ("the last step's output beside the mean of all steps' outputs",
-                  "        readout = torch.cat([out[:, -1], out.mean(dim=1)], dim=1)   # (B, 2 HIDDEN)\n"
+                  "        readout = torch.cat([out[:, -1], out.mean(dim=1)], dim=1)"
+                  "   # (B, 2 HIDDEN)\n"
                   "        return self.head(readout)                   # (B, {n})"),
 }
 

@@ -17,8 +17,8 @@ from string import Template
 
 __all__ = ["HEADER", "SETTINGS", "DIGITS_DATA", "IMAGE_FOLDER_DATA", "IMAGE_NORMALISE",
            "TABLE_DATA", "SERIES_DATA", "MLP_MODEL", "CNN_MODEL", "TABULAR_MODEL",
-           "DLINEAR_MODEL", "LSTM_MODEL", "LOOP", "CLASS_SCORE", "REGRESSION_SCORE", "FORECAST_SCORE",
-           "SAVE"]
+           "DLINEAR_MODEL", "LSTM_MODEL", "LOOP", "CLASS_SCORE", "REGRESSION_SCORE",
+           "FORECAST_SCORE", "SAVE"]
 
 HEADER = Template('''\
 """Plain PyTorch for the hakseup run $run_name: $what.
@@ -394,12 +394,13 @@ class LSTM(nn.Module):
     def __init__(self, input_size, hidden_size, num_layers, dropout=0.0):
         super().__init__()
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        H = hidden_size
         for k in range(num_layers):
-            fan_in = input_size if k == 0 else hidden_size
-            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size, fan_in)))
-            self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
-            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
-            self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
+            fan_in = input_size if k == 0 else H
+            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * H, fan_in)))
+            self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * H, H)))
+            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * H)))
+            self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * H)))
         bound = 1.0 / math.sqrt(hidden_size)        # PyTorch's RNN initialisation
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)

@@ -79,7 +79,8 @@ def schedule_code(train) -> tuple[str, str, str]:
                  f"scheduler = {s}.LambdaLR(optimizer, lr_factor)")
         return step_line, "", build
     if name == "onecycle":
-        return step_line, "", f"scheduler = {s}.OneCycleLR(optimizer, max_lr=LR, total_steps={total})"
+        build = f"scheduler = {s}.OneCycleLR(optimizer, max_lr=LR, total_steps={total})"
+        return step_line, "", build
     if name == "plateau":
         patience = max(1, (train.patience or 4) // 2)
         build = (f"scheduler = {s}.ReduceLROnPlateau(optimizer, mode=\"min\", "
