@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import ConfigError
 from ..i18n import t
 from . import plain_parts as P
+from .plain_parts import py_dict, py_list
 
-__all__ = ["EMITTABLE", "plain_script", "write_plain_script", "SCRIPT_NAME", "SPLIT_NAME"]
+__all__ = ["EMITTABLE", "plain_script", "write_plain_script", "SCRIPT_NAME", "SPLIT_NAME",
+           "py_dict", "py_list"]
 
 SCRIPT_NAME = "train_plain.py"
 SPLIT_NAME = "split.json"
@@ -209,33 +209,3 @@ def write_plain_script(run: str | os.PathLike, output: str | os.PathLike | None 
     if target is not None:
         atomic_write_text(target, text)
     return text, target
-
-
-def py_list(values, per_line: int = 8, indent: int = 4) -> str:
-    """A Python list literal, ``per_line`` items to a line when it is long.
-
-    >>> py_list([1, 2, 3])
-    '[1, 2, 3]'
-    """
-    items = [repr(float(v)) if isinstance(v, (float, np.floating)) else repr(v) for v in values]
-    one = "[" + ", ".join(items) + "]"
-    if len(one) <= 88 - indent:
-        return one
-    pad = " " * indent
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "[\n" + ",\n".join(pad + line for line in lines) + ",\n" + pad[4:] + "]"
-
-
-def py_dict(d: dict, indent: int = 4) -> str:
-    """A Python dict literal, one key to a line when it is long.
-
-    >>> py_dict({"a": 1.5})
-    "{'a': 1.5}"
-    """
-    items = [f"{k!r}: {py_list(v, indent=indent + 4) if isinstance(v, list) else repr(v)}"
-             for k, v in d.items()]
-    one = "{" + ", ".join(items) + "}"
-    if len(one) <= 88 - indent and "\n" not in one:
-        return one
-    pad = " " * indent
-    return "{\n" + "".join(f"{pad}{item},\n" for item in items) + "}"

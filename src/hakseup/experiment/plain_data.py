@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..i18n import t
 from . import plain_parts as P
-from .plain import py_dict, py_list
+from .plain_parts import py_dict, py_list
 
 __all__ = ["collect_split", "data_section", "read_args"]
 

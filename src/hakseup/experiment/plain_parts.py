@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from string import Template
 
+import numpy as np
+
 __all__ = ["HEADER", "SETTINGS", "DIGITS_DATA", "IMAGE_FOLDER_DATA", "IMAGE_NORMALISE",
            "TABLE_DATA", "SERIES_DATA", "MLP_MODEL", "CNN_MODEL", "TABULAR_MODEL",
            "DLINEAR_MODEL", "LSTM_MODEL", "LOOP", "CLASS_SCORE", "REGRESSION_SCORE",
-           "FORECAST_SCORE", "SAVE"]
+           "FORECAST_SCORE", "SAVE", "py_list", "py_dict"]
 
 HEADER = Template('''\
 """Plain PyTorch for the hakseup run $run_name: $what.
@@ -555,3 +557,33 @@ SAVE = '''
 if len(sys.argv) > 1:                                         # python script.py W.pt
     torch.save(model.state_dict(), sys.argv[1])
 '''
+
+
+def py_list(values, per_line: int = 8, indent: int = 4) -> str:
+    """A Python list literal, ``per_line`` items to a line when it is long.
+
+    >>> py_list([1, 2, 3])
+    '[1, 2, 3]'
+    """
+    items = [repr(float(v)) if isinstance(v, (float, np.floating)) else repr(v) for v in values]
+    one = "[" + ", ".join(items) + "]"
+    if len(one) <= 88 - indent:
+        return one
+    pad = " " * indent
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[\n" + ",\n".join(pad + line for line in lines) + ",\n" + pad[4:] + "]"
+
+
+def py_dict(d: dict, indent: int = 4) -> str:
+    """A Python dict literal, one key to a line when it is long.
+
+    >>> py_dict({"a": 1.5})
+    "{'a': 1.5}"
+    """
+    items = [f"{k!r}: {py_list(v, indent=indent + 4) if isinstance(v, list) else repr(v)}"
+             for k, v in d.items()]
+    one = "{" + ", ".join(items) + "}"
+    if len(one) <= 88 - indent and "\n" not in one:
+        return one
+    pad = " " * indent
+    return "{\n" + "".join(f"{pad}{item},\n" for item in items) + "}"
