@@ -199,3 +199,23 @@ def test_code_refuses_a_model_it_cannot_write_and_keeps_a_user_file(cli):
     assert cli("code", "mlp", "--output", "mine.py", "--force")[0] == 0
     assert "class MLP" in Path("mine.py").read_text()
     assert cli("code", "mlp", "--output", "mine.py")[0] == 0      # the same script again
+
+
+def test_train_emit_script_writes_a_regression_mlp_script_with_the_same_weights(cli, tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-3, 3, (300, 3))
+    y = 3 * x[:, 0] - 2 * x[:, 1] + x[:, 2] ** 2 + rng.normal(0, 0.3, 300)
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": y}).to_csv("reg.csv",
+                                                                         index=False)
+    code, out, err = cli("train", "--data", "reg.csv", "--target", "y", "--model", "mlp",
+                         "--epochs", "3", *QUICK, "--output", "reg",
+                         "--emit-script", "reg_plain.py")
+    assert code == 0 and "reg_plain.py" in out, err
+    script = Path("reg_plain.py")
+    assert "TARGET_MEAN" in script.read_text()                  # the scaled target, undone
+    # the script beside the run folder: _check_reproduces reads the run from its folder
+    moved = Path("reg") / "train_plain.py"
+    moved.write_text(script.read_text())
+    _check_reproduces(moved, "rmse")
+    code, _, err = cli("train", "--epochs", "1", *QUICK, "--emit-script", "reg_plain.py")
+    assert_user_error(code, err, "reg_plain.py")                  # refused before training

@@ -4,9 +4,9 @@ own functions (the saved seed) and checks that the plain reading the script does
 same rows; ``data_section`` writes the script's data part.
 
 Example:
-    >>> from hakseup.experiment.plain_data import read_args
-    >>> read_args(None, True)
-    ''
+    >>> from hakseup.experiment.plain_data import read_kwargs
+    >>> read_kwargs(";", True)
+    {'float_precision': 'round_trip', 'sep': ';'}
 """
 
 from __future__ import annotations
@@ -20,17 +20,29 @@ from ..i18n import t
 from . import plain_parts as P
 from .plain_parts import py_dict, py_list
 
-__all__ = ["collect_split", "data_section", "read_args"]
+__all__ = ["collect_split", "data_section", "read_args", "read_kwargs"]
+
+
+def read_kwargs(delimiter: str | None, header: bool) -> dict:
+    """The keyword arguments of the script's ``pd.read_csv`` for the run's data settings:
+    hakseup reads numbers correctly rounded (pyarrow), pandas' C reader does with
+    ``float_precision="round_trip"``."""
+    kwargs: dict = {"float_precision": "round_trip"}
+    if delimiter:
+        kwargs["sep"] = delimiter
+    if not header:
+        kwargs["header"] = None
+    return kwargs
 
 
 def read_args(delimiter: str | None, header: bool) -> str:
-    """The keyword arguments of the script's ``pd.read_csv`` for the run's data settings."""
-    args = ""
-    if delimiter:
-        args += f", sep={delimiter!r}"
-    if not header:
-        args += ", header=None"
-    return args
+    """``read_kwargs`` as the text of the call's arguments.
+
+    >>> read_args(None, True)
+    ', float_precision="round_trip"'
+    """
+    return "".join(f", {k}={v!r}" if k != "float_precision" else f', {k}="{v}"'
+                   for k, v in read_kwargs(delimiter, header).items())
 
 
 # ----------------------------------------------------------------------------- the split
@@ -78,12 +90,11 @@ def _table_split(facts) -> None:
                                  cfg.train.seed, stratify=plan.labels())
     facts.split = {"train": tr.tolist(), "val": va.tolist(), "test": te.tolist()}
     # The script reads the file with plain pandas: it must find the same rows.
-    plain = pd.read_csv(cfg.data.path, sep=cfg.data.delimiter or ",",
-                        header=0 if cfg.data.header else None)
+    plain = pd.read_csv(cfg.data.path, **read_kwargs(cfg.data.delimiter, cfg.data.header))
     plain = plain[plain[plan.target].notna()].reset_index(drop=True)
-    same = len(plain) == len(plan.df) and \
-        (plain[plan.target].astype(str).to_numpy() == plan.df[plan.target].astype(str)
-         .to_numpy()).all()
+    same = len(plain) == len(plan.df) and all(
+        plain[c].astype(str).tolist() == plan.df[c].astype(str).tolist()
+        for c in [plan.target, *plan.kinds])
     if not same:
         raise ConfigError(t("error.experiment.plain.rows_differ", path=cfg.data.path))
     facts.extra["target"] = plan.target
@@ -109,7 +120,7 @@ def _plain_series(data, target: str, features: list[str]) -> np.ndarray:
     """The series as the script reads it (``SERIES_DATA``): (T, C) values, target first."""
     import pandas as pd
 
-    df = pd.read_csv(data.path, sep=data.delimiter or ",", header=0 if data.header else None)
+    df = pd.read_csv(data.path, **read_kwargs(data.delimiter, data.header))
     df[data.time_col] = pd.to_datetime(df[data.time_col], dayfirst=bool(data.dayfirst))
     df = df.sort_values(data.time_col, kind="stable").set_index(data.time_col)
     series = df[[target] + features].apply(pd.to_numeric, errors="coerce").astype("float64")
