@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,10 +143,15 @@ def plain_script(facts: RunFacts, split_file: Path, script_name: str = SCRIPT_NA
     cfg = facts.cfg
     what = f"{facts.model} on {cfg.data.path or cfg.data.dataset} ({facts.kind})"
     extra_deps = " (and Pillow, to decode the images)" if facts.kind == "image folder" else ""
+    intro = textwrap.fill(
+        f"Written by `hakseup code` from the run folder {facts.run.resolve()}. It trains the "
+        "same model on the same split, with the same preprocessing, seed and batches, and "
+        f"prints the test {facts.metric} the run reported ({facts.metric_value:.4f}). It "
+        f"imports only torch, numpy and pandas{extra_deps}, not hakseup.", width=92,
+        break_long_words=False, break_on_hyphens=False)
     parts = [
-        P.HEADER.substitute(run_name=facts.run.name, what=what, run_dir=facts.run.resolve(),
-                            metric=facts.metric, metric_value=f"{facts.metric_value:.4f}",
-                            extra_deps=extra_deps, script_name=script_name),
+        P.HEADER.substitute(run_name=facts.run.name, what=what, intro=intro,
+                            metric=facts.metric, script_name=script_name),
         P.SETTINGS.substitute(seed=cfg.train.seed, epochs=cfg.train.epochs,
                               batch_size=cfg.train.batch_size, lr=repr(float(cfg.train.lr)),
                               shuffle=cfg.train.shuffle, drop_last=cfg.train.drop_last,

@@ -155,17 +155,21 @@ def _image_folder(facts, split_file: Path) -> str:
     mode = "L" if int(decode.get("channels", facts.schema.input_shape[0])) == 1 else "RGB"
     fit = decode.get("fit", "crop")
     pad = " " * 12
-    resize = {"crop": f"{pad}im = ImageOps.fit(im, (SIZE[1], SIZE[0]), "
-                      "method=Image.Resampling.BILINEAR)   # centre crop",
-              "pad": f"{pad}im = ImageOps.pad(im, (SIZE[1], SIZE[0]), "
+    resize = {"crop": f"{pad}# the centre of the image, scaled to fill SIZE\n"
+                      f"{pad}im = ImageOps.fit(im, (SIZE[1], SIZE[0]), "
+                      "method=Image.Resampling.BILINEAR)",
+              "pad": f"{pad}# the whole image, scaled to fit SIZE, padded with black\n"
+                     f"{pad}im = ImageOps.pad(im, (SIZE[1], SIZE[0]), "
                      "method=Image.Resampling.BILINEAR, color=0)",
               }.get(fit, f"{pad}im = im.resize((SIZE[1], SIZE[0]), Image.Resampling.BILINEAR)")
     text = P.IMAGE_FOLDER_DATA.substitute(
         mode=mode, height=height, width=width, fit=fit, resize=resize,
+        seed=facts.cfg.train.seed,
         classes=py_list(list(facts.schema.class_names)), split_file=split_file)
     gather = ("    pairs = pairs_of[name]\n"
+              "    # (N, C, H, W) float32\n"
               "    x = torch.as_tensor(np.stack([image for image, _ in pairs]), "
-              "dtype=torch.float32)  # (N, C, H, W)\n"
+              "dtype=torch.float32)\n"
               "    y = [label for _, label in pairs]")
     return text + _normalise(facts, gather)
 
@@ -213,8 +217,9 @@ def _encode_target(classes: bool) -> str:
                 "    y = torch.from_numpy(y.to_numpy(dtype=np.int64))             # (N,)")
     return ("    yv = pd.to_numeric(frame[TARGET], errors=\"coerce\").to_numpy(dtype=np.float64)\n"
             "    yv = np.log(yv) if LOG_TARGET else yv\n"
+            "    # (N, 1): the target scaled as the network learns it\n"
             "    y = torch.tensor((yv - TARGET_MEAN) / TARGET_STD, dtype=torch.float32)"
-            ".reshape(-1, 1)   # (N, 1)")
+            ".reshape(-1, 1)")
 
 
 def _series(facts) -> str:

@@ -77,8 +77,8 @@ def _cnn(facts) -> str:
         layer = [f"nn.Conv2d({in_ch}, {ch}, kernel_size=3, padding=1)"]
         if m.batch_norm:
             layer.append(f"nn.BatchNorm2d({ch})")
-        layer += [_ACTIVATIONS[m.activation], "nn.MaxPool2d(2, ceil_mode=True)"]
         lines.append(" " * 12 + ", ".join(layer) + ",")
+        lines.append(" " * 12 + f"{_ACTIVATIONS[m.activation]}, nn.MaxPool2d(2, ceil_mode=True),")
         in_ch = ch
     text = ("BatchNorm -> " if m.batch_norm else "") + type_name(m.activation)
     return P.CNN_MODEL.substitute(

@@ -25,9 +25,7 @@ __all__ = ["HEADER", "SETTINGS", "DIGITS_DATA", "IMAGE_FOLDER_DATA", "IMAGE_NORM
 HEADER = Template('''\
 """Plain PyTorch for the hakseup run $run_name: $what.
 
-Written by `hakseup code` from the run folder $run_dir. It trains the same model on the same
-split, with the same preprocessing, seed and batches, and prints the test $metric the run
-reported ($metric_value). It imports only torch, numpy and pandas$extra_deps, not hakseup.
+$intro
 
     python $script_name            # train and print the test $metric
     python $script_name W.pt       # ... and save the trained weights to W.pt
@@ -84,9 +82,10 @@ IMAGE_FOLDER_DATA = Template('''
 # (EXIF), converted to $mode, resized to $height x $width ($fit), kept as uint8 pixels.
 from PIL import Image, ImageOps
 
-SIZE = ($height, $width)                                # (H, W)
+SIZE = ($height, $width)         # (H, W)
 CLASSES = $classes
-split = json.loads(Path(r"$split_file").read_text())   # file paths and labels per split
+# The split hakseup made (stratified by class, seed $seed): file paths and class indices.
+split = json.loads(Path(r"$split_file").read_text())
 
 
 def decode(path):
@@ -94,9 +93,16 @@ def decode(path):
     with Image.open(path) as im:
         im.draft("$mode", (SIZE[1], SIZE[0]))           # JPEG: decode at a reduced scale
         im = ImageOps.exif_transpose(im)
+        if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):    # 16-bit or float grey: scaled
+            a = np.asarray(im, dtype=np.float64)
+            top = 65535.0 if im.mode.startswith("I;16") or a.max() > 255 else 255.0
+            im = Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+        if im.mode == "P":
+            im = im.convert("RGBA" if "transparency" in im.info else "RGB")
         if im.mode in ("RGBA", "LA", "PA") or (im.mode == "RGB" and "transparency" in im.info):
             rgba = im.convert("RGBA")                   # transparent pixels: on white
-            im = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            im = Image.alpha_composite(white, rgba)
         im = im.convert("$mode")
         if im.size != (SIZE[1], SIZE[0]):
 $resize
@@ -131,14 +137,16 @@ pairs_of = {k: decoded[ends[i]:ends[i + 1]] for i, k in enumerate(names)}
 IMAGE_NORMALISE = Template('''
 # Pixels to [0, 1], then each channel standardised with the training images' mean and std.
 MAX_VALUE = $max_value
-MEAN = torch.tensor($mean).reshape(1, -1, 1, 1)        # (1, C, 1, 1)
-STD = torch.tensor($std).reshape(1, -1, 1, 1)
+MEAN = $mean     # per channel
+STD = $std
 
 
 def to_tensors(name):
     """A whole split in memory: inputs (N, C, H, W) float32, targets (N,)."""
 $gather
-    return (x.div_(MAX_VALUE).sub_(MEAN).div_(STD),), torch.as_tensor(y, dtype=torch.long)
+    mean = torch.tensor(MEAN).reshape(1, -1, 1, 1)     # (1, C, 1, 1): broadcast over N, H, W
+    std = torch.tensor(STD).reshape(1, -1, 1, 1)
+    return (x.div_(MAX_VALUE).sub_(mean).div_(std),), torch.as_tensor(y, dtype=torch.long)
 
 
 data = {name: to_tensors(name) for name in ("train", "val", "test")}
@@ -200,13 +208,14 @@ y = original[:, 0]                                           # (T,)
 # The chronological split: rows [0, TRAIN_END) train, [TRAIN_END, VAL_END) validation, the
 # rest test. A window belongs to the split its first forecast step falls in, and only when
 # its last step does too.
-WINDOW, HORIZON = $window, $horizon                         # past steps -> next steps
 TRAIN_END, VAL_END = $train_end, $val_end
-DIFFERENCE = $difference                                     # 1: model y[t] - y[t-1]
-LOG = $log                                                   # model log(y)
-MEANS = np.array($means)                                     # per channel, training period
+WINDOW, HORIZON = $window, $horizon      # WINDOW past steps -> the next HORIZON steps
+DIFFERENCE = $difference         # 1: the network models y[t] - y[t-1]
+LOG = $log          # True: the network models log(y)
+# The scale of each channel (target first), fitted on the training period only.
+MEANS = np.array($means)
 STDS = np.array($stds)
-SEASON = $season                                             # > 1: season channels
+SEASON = $season          # the season length (> 1: season channels are added)
 
 
 def transformed(values):
@@ -435,7 +444,8 @@ class LSTM(nn.Module):
 
 
 class RecurrentNet(nn.Module):
-    """$steps_text -> the LSTM -> $readout_text -> a linear head."""
+    """$steps_text -> the LSTM ->
+    $readout_text -> a linear head."""
 
     def __init__(self):
         super().__init__()

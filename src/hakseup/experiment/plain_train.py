@@ -53,8 +53,8 @@ def optimizer_code(train) -> str:
     note = ""
     if "fused" in accepted:
         args.append("fused=True")
-        note = "  # one kernel for the whole update (as hakseup)"
-    return f"optimizer = torch.optim.{cls.__name__}({', '.join(args)}){note}\n"
+        note = "# fused: one kernel for the whole update, as hakseup builds it\n"
+    return f"{note}optimizer = torch.optim.{cls.__name__}({', '.join(args)})\n"
 
 
 def schedule_code(train) -> tuple[str, str, str]:
