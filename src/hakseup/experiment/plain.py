@@ -70,8 +70,11 @@ def read_run(run: str | os.PathLike) -> RunFacts:
     from ..metrics import MAIN_METRIC
     from ..run.check import check_run
 
-    cfg, _, _ = check_run(run, weights=False)
     path = Path(run)
+    kind = (_dig(_read_json(path / "run.json"), "kind") or "train") if path.is_dir() else "train"
+    if kind != "train":           # a cv, tune or lr-find folder: no single trained model
+        raise ConfigError(t("error.experiment.plain.not_a_training_run", path=path, kind=kind))
+    cfg, _, _ = check_run(run, weights=False)
     schema = Schema.from_dict(json.loads((path / "schema.json").read_text(encoding="utf-8")))
     pre = json.loads((path / "preprocessing.json").read_text(encoding="utf-8"))
     kind = _data_kind(cfg, schema)
@@ -81,18 +84,32 @@ def read_run(run: str | os.PathLike) -> RunFacts:
                             choices=_choices()))
     _check_settings(cfg)
     env = _read_json(path / "environment.json")
-    metrics = _read_json(path / "metrics.json")
+    test = _dig(_read_json(path / "metrics.json"), "metrics") or {}
     metric = MAIN_METRIC.get(schema.task, "accuracy")
-    test = metrics.get("metrics", metrics)
-    value = (test.get("network") or {}).get(metric) if schema.task == "forecast" else None
-    reported = {"reported": f"{test.get(metric, math.nan):.4f}",
-                "rule": (test.get("forecast_rule") or {}).get("name", "the network")}
-    value = test.get(metric, math.nan) if value is None else value
-    threads = env.get("torch_threads") or (cfg.train.threads
-                                           if isinstance(cfg.train.threads, int) else 1)
-    return RunFacts(path, cfg, schema, pre, kind, model, int(threads),
-                    "cuda" if env.get("device", "cpu").startswith("cuda") else "cpu",
-                    metric, float(value), extra={"reported": reported})
+    reported = _number(_dig(test, metric))
+    # A forecast's reported metric may be the statistical ensemble's: the network's own
+    value = _number(_dig(test, "network", metric)) if schema.task == "forecast" else reported
+    rule = _dig(test, "forecast_rule", "name")
+    threads = _dig(env, "threads", "applied", "intra_op") or _dig(env, "torch_threads") or (
+        cfg.train.threads if isinstance(cfg.train.threads, int) else 1)
+    device = "cuda" if str(_dig(env, "device") or "cpu").startswith("cuda") else "cpu"
+    return RunFacts(path, cfg, schema, pre, kind, model, int(threads), device, metric, value,
+                    extra={"reported": {"reported": f"{reported:.4f}",
+                                        "rule": rule if isinstance(rule, str) else "the network"}})
+
+
+def _dig(d, *keys):
+    """``d[k1][k2]...``, or None where a level is missing or not a dict (a damaged file)."""
+    for k in keys:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(k)
+    return d
+
+
+def _number(value) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else math.nan
 
 
 def _choices() -> str:
@@ -143,10 +160,11 @@ def plain_script(facts: RunFacts, split_file: Path, script_name: str = SCRIPT_NA
     cfg = facts.cfg
     what = f"{facts.model} on {cfg.data.path or cfg.data.dataset} ({facts.kind})"
     extra_deps = " (and Pillow, to decode the images)" if facts.kind == "image folder" else ""
+    whose = "of the run's network" if facts.schema.task == "forecast" else "the run reported"
     intro = textwrap.fill(
         f"Written by `hakseup code` from the run folder {facts.run.resolve()}. It trains the "
         "same model on the same split, with the same preprocessing, seed and batches, and "
-        f"prints the test {facts.metric} the run reported ({facts.metric_value:.4f}). It "
+        f"prints the test {facts.metric} {whose} ({facts.metric_value:.4f}). It "
         f"imports only torch, numpy and pandas{extra_deps}, not hakseup.", width=92,
         break_long_words=False, break_on_hyphens=False)
     parts = [
