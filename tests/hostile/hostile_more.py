@@ -109,10 +109,10 @@ def damage_cases() -> list[Case]:
         def setup(case: Path, name=name) -> None:
             if name == "loop":
                 os.symlink(case / "loop", case / "loop")
-        for cmd in ("evaluate", "summary", "export", "runs", "resume"):
+        for cmd in ("evaluate", "summary", "export", "runs", "resume", "code"):
             argv = {"evaluate": ["evaluate", path], "summary": ["summary", path],
                     "export": ["export", path, "--format", "onnx"], "runs": ["runs", path],
-                    "resume": ["train", "--resume", path]}[cmd]
+                    "resume": ["train", "--resume", path], "code": ["code", path]}[cmd]
             out.append(Case(f"runpath-{name}-{cmd}", argv, "error", setup))
     return out
 

@@ -19,7 +19,7 @@ __all__ = ["main", "run", "quick_exit", "build_parser"]
 
 # Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
 COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", "summary", "runs",
-            "export", "datasets", "recipes", "doctor", "gpu", "bayes", "adjust"]
+            "export", "code", "datasets", "recipes", "doctor", "gpu", "bayes", "adjust"]
 
 EXAMPLES = """\
   hakseup train                                  # MLP on the offline digits dataset

@@ -21,10 +21,13 @@ def register(sub) -> None:
                        epilog=EXAMPLES_TRAIN, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_flags(p)
     p.add_argument("--resume", metavar="RUN", help=t("flag.resume"))
+    p.add_argument("--emit-script", metavar="FILE", help=t("flag.emit_script"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.emit_script:      # refused before training, not after
+        _check_script_file(args.emit_script)
     if args.resume:
         cfg = None
     else:
@@ -45,7 +48,23 @@ def run(args: argparse.Namespace) -> int:
     print()
     print_wrapped(t("train.run_folder", path=result.run_dir))
     print_wrapped(t("train.report", path=result.run_dir / "report.md"))
+    if args.emit_script:      # hakseup code RUN --output FILE
+        from ..experiment.plain import write_plain_script
+
+        _, path = write_plain_script(result.run_dir, args.emit_script)
+        print_wrapped(t("code.written", path=path))
     return 0
+
+
+def _check_script_file(path: str) -> None:
+    from pathlib import Path
+
+    from ..errors import HakseupError
+    from ..io.files import check_output_file
+
+    check_output_file(path, "--emit-script", HakseupError)
+    if Path(path).exists():
+        raise HakseupError(t("error.experiment.plain.output_exists", path=path))
 
 
 def _quiet(cfg, result) -> bool:
