@@ -113,7 +113,7 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
           base=result.baseline.get(key, float("nan"))),
         t("summary.checkpoint", checkpoint=result.checkpoint, detail=detail),
         t("summary.duration", seconds=duration, device=device)]
-    return lines + _learned_line(model, schema)
+    return lines + _learned_line(model, schema, getattr(result.bundle, "preprocessor", None))
 
 
 def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
@@ -202,18 +202,23 @@ def _per_step_table(m: dict) -> str:
     return "\n\n" + t("forecast.per_step_heading") + "\n\n" + "\n".join([head, sep] + body)
 
 
-def _learned_line(model, schema) -> list[str]:
-    """For a linear model on a few numeric inputs: the fitted equation, in the model's units."""
+def _learned_line(model, schema, pre=None) -> list[str]:
+    """For a linear regression on a few numeric inputs: the fitted equation in the data's
+    units (what ``predict`` applies; ``evaluation/equation.py``), or none where the scaling
+    has no such equation."""
+    from ..evaluation.equation import equation_terms, original_units
     from ..models.linear import Linear
 
     if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
         return []
     if model.linear.in_features != len(schema.numeric_features):   # a series' window steps
         return []
-    w = model.linear.weight.detach()[0].tolist()
-    b = float(model.linear.bias.detach()[0])
-    terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
-    return [t("summary.learned", target=schema.target, terms=terms, bias=b)]
+    w = model.linear.weight.detach()[0].double().numpy()
+    fitted = original_units(w, float(model.linear.bias.detach()[0]), pre)
+    if fitted is None:
+        return []
+    return [t("summary.learned", target=schema.target,
+              equation=equation_terms(fitted[0], fitted[1], list(schema.numeric_features)))]
 
 
 def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
