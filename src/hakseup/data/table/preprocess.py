@@ -24,7 +24,8 @@ from ...errors import DataError
 from ...i18n import t
 from .columns import datetime_parts, natural_key
 
-__all__ = ["TablePreprocessor", "embedding_size", "category_width", "smooth_clip", "OTHER",
+__all__ = ["TablePreprocessor", "embedding_size", "category_width", "encoding_text",
+           "smooth_clip", "OTHER",
            "SCALINGS", "ONE_HOT_MAX", "EMBEDDING_MAX"]
 
 ONE_HOT_MAX = 9                   # cardinality (incl. "unknown") up to which a level is one-hot
@@ -101,6 +102,23 @@ def category_width(cardinality: int, embedding_dim: int | None = None) -> tuple[
     if cardinality <= ONE_HOT_MAX:
         return "one-hot", int(cardinality)
     return "embedding", min(EMBEDDING_MAX, embedding_size(cardinality))
+
+
+def encoding_text(columns: list[str], cardinalities: list[int],
+                  embedding_dim: int | None = None) -> str:
+    """The report's line on how each categorical column reaches the tabular model: its levels
+    as seen in the training rows, and the encoding ``category_width`` gives it. Every column
+    has one more slot than it has levels, index 0, for a level the training rows never had
+    (a new value in ``predict``, a missing one): a 4-valued column is one-hot 5 wide.
+
+    >>> encoding_text(["price"], [5]).split(";")[0]
+    'price: 4 levels → one-hot 5'
+    """
+    parts = [t("summary.encoding_column", column=c, n=n - 1,
+               encoding=t("summary.encoding_" + mode.replace("-", "_"), width=width))
+             for c, n in zip(columns, cardinalities)
+             for mode, width in [category_width(n, embedding_dim)]]
+    return ", ".join(parts) + t("summary.encoding_unseen")
 
 
 @dataclass
