@@ -197,7 +197,8 @@ class TrainConfig:
     threads: int | Auto = _f(AUTO, min=1, max=4096, auto=True,
                              help="auto or N CPU threads per operator (OMP_NUM_THREADS wins)")
     tensorboard: bool = _f(True)
-    progress: bool = _f(True, help="progress bars")
+    progress: bool = _f(True, help="the live progress bar (off: the epoch lines stay; "
+                                    "--quiet drops them)")
     verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],
                         help="quiet: only the final summary and errors; verbose: every logged "
                              "value each epoch")
