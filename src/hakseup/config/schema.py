@@ -276,9 +276,14 @@ class RunConfig:
         return cfg
 
     def to_dict(self) -> dict:
-        """The sections as plain values (what ``config.yaml`` holds; ``given`` is not saved)."""
-        return {name: copy.deepcopy(dataclasses.asdict(getattr(self, name)))
-                if name != "tune" else copy.deepcopy(self.tune) for name in self.SECTIONS}
+        """The sections as plain values (what ``config.yaml`` holds; ``given`` is not saved).
+        A run on a file says ``dataset: null``: the file overrides the built-in dataset, and
+        a CSV run's config saying ``dataset: digits`` misled its readers."""
+        out = {name: copy.deepcopy(dataclasses.asdict(getattr(self, name)))
+               if name != "tune" else copy.deepcopy(self.tune) for name in self.SECTIONS}
+        if out["data"].get("path"):
+            out["data"]["dataset"] = None
+        return out
 
     def typed(self, key: str) -> bool:
         """Whether the user gave the dotted ``key`` with a value other than ``auto``."""
