@@ -245,6 +245,13 @@ class SeriesPreprocessor:
         """(T, C) original values → (T, C) scaled (and differenced: the first row is lost)."""
         return (self._differenced(values) - np.asarray(self.means_)) / np.asarray(self.stds_)
 
+    def mae_scale(self) -> float | None:
+        """The factor from a mean absolute error on scaled targets to the target's units, or
+        None where there is none (a log target; differences summed over several steps)."""
+        if self.log or (self.difference and self.horizon > 1):
+            return None
+        return float(self.stds_[0])
+
     def inverse_target(self, scaled: np.ndarray) -> np.ndarray:
         """Scaled target values → original scale (still differenced, if differencing is on)."""
         return np.asarray(scaled, dtype=np.float64) * self.stds_[0] + self.means_[0]

@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ...errors import HakseupWarning
 from ...i18n import t
 
 __all__ = ["leak_findings", "leak_messages", "balance_message", "warn_all", "LEAK_ACCURACY",
@@ -146,4 +147,4 @@ def balance_message(class_counts: dict[str, int], target: str) -> str | None:
 def warn_all(messages: list[str]) -> None:
     """Each message as a one-line warning in the terminal (the CLI formats them)."""
     for m in messages:
-        warnings.warn(m, stacklevel=2)
+        warnings.warn(m, HakseupWarning, stacklevel=2)

@@ -328,6 +328,13 @@ class TablePreprocessor:
         return torch.tensor((yv - self.target_mean_) / self.target_std_,
                             dtype=torch.float32).reshape(-1, 1)
 
+    def mae_scale(self) -> float | None:
+        """The factor from a mean absolute error on scaled targets to the target's units
+        (regression without a log target), or None."""
+        if self.task in ("binary", "multiclass") or self.log_target:
+            return None
+        return float(self.target_std_)
+
     def inverse_target(self, values: np.ndarray) -> np.ndarray:
         """Model outputs (scaled) → original units (regression); identity for classes."""
         if self.task in ("binary", "multiclass"):
