@@ -23,7 +23,7 @@ def line_csv(tmp_path):
     return path
 
 
-def test_default_linear_run_fits_and_prints_the_equation_predict_applies(line_csv):
+def test_default_linear_run_fits_and_prints_the_equation_predict_applies(line_csv, cli):
     result = hakseup.fit(str(line_csv), "y", model="linear", progress=False,
                          tensorboard=False, references="none")
     assert result.metrics["r2"] >= 0.99
@@ -35,6 +35,10 @@ def test_default_linear_run_fits_and_prints_the_equation_predict_applies(line_cs
     pred = predict_frame(result.run_dir, new)["predicted_y"].to_numpy()
     np.testing.assert_allclose(pred, a * new["x"].to_numpy() + b, rtol=2e-3, atol=2e-3)
     assert not any("leak" in n.lower() for n in result.notices)
+    new.to_csv("x_only.csv", index=False)              # a lone feature, no target: predictable
+    code, _, err = cli("predict", result.run_dir, "--data", "x_only.csv", "--output", "p.csv")
+    assert code == 0, err
+    np.testing.assert_allclose(pd.read_csv("p.csv")["predicted_y"], pred, rtol=1e-6)
     assert hakseup.load_config(result.run_dir / "config.yaml").data.scaling == "standard"
 
 
