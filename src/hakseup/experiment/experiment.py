@@ -7,7 +7,7 @@ in a ``Run`` (the run folder's lifecycle); ``cv`` uses one per fold, ``tune`` on
 
 Example:
     >>> from hakseup.config import RunConfig
-    >>> cfg = RunConfig.from_dict({"train": {"epochs": 2, "progress": False}})
+    >>> cfg = RunConfig.from_dict({"train": {"epochs": 2, "verbosity": "quiet"}})
     >>> exp = Experiment(cfg).setup()
     >>> history = exp.fit()
     >>> metrics, baseline_name, _ = exp.score()

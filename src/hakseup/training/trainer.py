@@ -6,7 +6,7 @@ Example:
     >>> x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
     >>> split = Split((x,), y)
     >>> bundle = DataBundle(split, split, split, Schema("binary", "table", (3,), 2), None)
-    >>> history = Trainer(epochs=2, progress=False).fit(torch.nn.Linear(3, 2), bundle)
+    >>> history = Trainer(epochs=2, verbosity="quiet").fit(torch.nn.Linear(3, 2), bundle)
     >>> len(history), sorted(history[-1])[:3]
     (2, ['epoch', 'lr', 'time'])
 """
