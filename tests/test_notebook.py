@@ -87,6 +87,7 @@ def test_trainer_fit_shows_progress_and_returns_a_history(capsys):
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch ")]
     assert lines[0].startswith("epoch 1/2  train_loss") and "val_accuracy" in lines[0]
     hakseup.Trainer(epochs=1, progress=False).fit(torch.nn.Linear(3, 2), bundle)
+    assert capsys.readouterr().out.startswith("epoch 1/1  train_loss")   # no bar, the lines
     hakseup.Trainer(epochs=1, verbosity="quiet").fit(torch.nn.Linear(3, 2), bundle)
     assert capsys.readouterr().out == ""
 

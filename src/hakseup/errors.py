@@ -16,10 +16,34 @@ from __future__ import annotations
 
 import difflib
 import errno
+import warnings
 from collections.abc import Iterable
 
 __all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "DamagedRunError",
-           "Interrupted", "unknown_choice", "closest", "describe_os_error"]
+           "Interrupted", "unknown_choice", "closest", "describe_os_error", "HakseupWarning"]
+
+
+class HakseupWarning(UserWarning):
+    """What the user should know about their data or run (unseen categories, a possible
+    leak): shown as one line, ``hakseup: warning: ...``, in a notebook or script too — not
+    as ``/site-packages/hakseup/models/forward.py:87: UserWarning: ...`` and its source line.
+    Other warnings keep Python's format."""
+
+
+def _format_warning(message, category, filename, lineno, line=None):
+    if isinstance(category, type) and issubclass(category, HakseupWarning):
+        from .i18n import t
+
+        text = str(message).strip().splitlines()[0] if str(message).strip() else ""
+        return t("cli.warning", message=text) + "\n"
+    return _python_format(message, category, filename, lineno, line)
+
+
+# Installed once, delegating every other category to the format in place before.
+if not getattr(warnings.formatwarning, "hakseup", False):
+    _python_format = warnings.formatwarning
+    _format_warning.hakseup = True  # type: ignore[attr-defined]
+    warnings.formatwarning = _format_warning
 
 
 class HakseupError(Exception):

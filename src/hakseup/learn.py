@@ -11,7 +11,7 @@ Settings are config keys, by their short names (``lr``, ``epochs``, ``batch_size
 Example:
     >>> import numpy as np
     >>> x = np.linspace(-1, 1, 200).reshape(-1, 1)
-    >>> result = fit(x, 2 * x[:, 0] + 1, epochs=3, progress=False)     # doctest: +SKIP
+    >>> result = fit(x, 2 * x[:, 0] + 1, epochs=3, quiet=True)         # doctest: +SKIP
     >>> result.history.shape[0], result.predict(np.array([[0.5]])).shape   # doctest: +SKIP
     (3, (1, 1))
     >>> setting_key("lr"), setting_key("batch_size"), setting_key("train__seed")

@@ -59,7 +59,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
 
     cfg = load_run_config(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
-                  encoding=encoding, sheet=sheet)
+                  encoding=encoding, sheet=sheet, min_columns=1)   # a lone feature predicts
     kept = _kept_columns(df, keep or [], data)
     result = predict_frame(run, df)
     clash = [c for c in kept.columns if c in result.columns]

@@ -152,9 +152,10 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
     apply_overrides(merged, overrides or [])
     # Issue 13: a CSV table without a recipe starts from the table defaults (underneath
     # everything the user set; see config/resolve.py).
-    from .resolve import applies, with_table_defaults
+    from .resolve import applies, with_linear_scaling, with_table_defaults
 
     given = given_keys(merged)        # what the user gave, before any default is added
     if recipe is None and applies(merged):
         merged = with_table_defaults(merged)
+    merged = with_linear_scaling(merged)
     return RunConfig.from_dict(merged, given=given)

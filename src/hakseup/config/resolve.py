@@ -80,6 +80,7 @@ __all__ = [
     "sequence_train_settings",
     "table_epochs",
     "with_table_defaults",
+    "with_linear_scaling",
 ]
 
 TARGET_STEPS = 300          # optimizer steps a small sequence problem gets by default
@@ -358,6 +359,22 @@ def applies(merged: dict) -> bool:
     return bool(data.get("path")) and not data.get("time_col") \
         and data.get("layout", "auto") in ("auto", "table", None) \
         and model.get("name", "auto") in ("auto", "tabular", None)
+
+
+def with_linear_scaling(merged: dict) -> dict:
+    """``--model linear``: numeric inputs scaled by mean and standard deviation unless a
+    scaling is given. The table default (robust scaling, then a smooth clip) bends large
+    values, so a linear model would no longer be linear in its inputs, and its equation
+    could not be written in the data's units (``run/report.py``'s "Learned:" line).
+
+    >>> with_linear_scaling({"model": {"name": "linear"}})["data"]
+    {'scaling': 'standard'}
+    """
+    model, data = merged.get("model"), merged.get("data", {})
+    if isinstance(model, dict) and model.get("name") == "linear" and isinstance(data, dict) \
+            and data.get("scaling", "auto") in ("auto", None):
+        merged = {**merged, "data": {**data, "scaling": "standard"}}
+    return merged
 
 
 def with_table_defaults(merged: dict) -> dict:

@@ -197,7 +197,8 @@ class TrainConfig:
     threads: int | Auto = _f(AUTO, min=1, max=4096, auto=True,
                              help="auto or N CPU threads per operator (OMP_NUM_THREADS wins)")
     tensorboard: bool = _f(True)
-    progress: bool = _f(True, help="progress bars")
+    progress: bool = _f(True, help="the live progress bar (off: the epoch lines stay; "
+                                    "--quiet drops them)")
     verbosity: str = _f("normal", choices=["quiet", "normal", "verbose"],
                         help="quiet: only the final summary and errors; verbose: every logged "
                              "value each epoch")
@@ -275,9 +276,14 @@ class RunConfig:
         return cfg
 
     def to_dict(self) -> dict:
-        """The sections as plain values (what ``config.yaml`` holds; ``given`` is not saved)."""
-        return {name: copy.deepcopy(dataclasses.asdict(getattr(self, name)))
-                if name != "tune" else copy.deepcopy(self.tune) for name in self.SECTIONS}
+        """The sections as plain values (what ``config.yaml`` holds; ``given`` is not saved).
+        A run on a file says ``dataset: null``: the file overrides the built-in dataset, and
+        a CSV run's config saying ``dataset: digits`` misled its readers."""
+        out = {name: copy.deepcopy(dataclasses.asdict(getattr(self, name)))
+               if name != "tune" else copy.deepcopy(self.tune) for name in self.SECTIONS}
+        if out["data"].get("path"):
+            out["data"]["dataset"] = None
+        return out
 
     def typed(self, key: str) -> bool:
         """Whether the user gave the dotted ``key`` with a value other than ``auto``."""

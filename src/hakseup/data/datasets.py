@@ -36,6 +36,7 @@ class DatasetInfo:
     source: str = ""
     defaults: dict = field(default_factory=dict)  # data.* defaults (target, time_col, ...)
     offline: bool = False
+    cache: str = ""                             # downloaded files' folder in the cache
 
 
 _REGISTRY: dict[str, DatasetInfo] = {}
@@ -188,21 +189,22 @@ def _csv_loader(name: str, path: str, digest: str):
 
 
 register_dataset(DatasetInfo(
-    name="mnist", kind="image", loader=_load_mnist, size="70,000 images",
+    name="mnist", kind="image", loader=_load_mnist, size="70,000 images", cache="mnist",
     description="28x28 handwritten digits, 10 classes; official 10,000-image test set",
     source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"))
 register_dataset(DatasetInfo(
     name="mnist-t10k", kind="image", loader=_load_mnist_t10k, size="10,000 images",
+    cache="mnist",
     description="only MNIST's official test files (a 10 MB download), split like any dataset",
     source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"))
 register_dataset(DatasetInfo(
-    name="car-evaluation", kind="table", size="1,728 rows",
+    name="car-evaluation", kind="table", size="1,728 rows", cache="car_evaluation",
     loader=_csv_loader("car_evaluation.csv", "chap02/data/",
                        "c685b4b7cae69bff2d4036c97bb85eef48c1492bd55c26db7e5759001db7d852"),
     description="6 categorical car attributes -> acceptability (4 classes)",
     source="UCI Car Evaluation, Bohanec & Rajkovic (CC BY 4.0)", defaults={"target": "output"}))
 register_dataset(DatasetInfo(
-    name="sbux", kind="series", size="253 days",
+    name="sbux", kind="series", size="253 days", cache="SBUX",
     loader=_csv_loader("SBUX.csv", "chap07/data/",
                        "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c"),
     description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
@@ -221,7 +223,7 @@ def _load_cifar10(cfg: DataConfig) -> ImageData:
 
 
 register_dataset(DatasetInfo(
-    name="cifar10", kind="image", loader=_load_cifar10, size="60,000 images",
+    name="cifar10", kind="image", loader=_load_cifar10, size="60,000 images", cache="cifar10",
     description="32x32 colour images, 10 classes; official 10,000-image test set",
     source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)"))
 

@@ -33,17 +33,22 @@ class _Labels:
 LABELS = _Labels()
 
 
-def plot_metric(history: list[dict], key: str, path: str | os.PathLike):
-    """The validation main metric (accuracy, MAE) per epoch, the best epoch marked."""
+def plot_metric(history: list[dict], key: str, path: str | os.PathLike,
+                best_epoch: int | None = None):
+    """The validation main metric (accuracy, MAE) per epoch, with the best epoch marked: the
+    same one as on the loss plot (``best_epoch``, the checkpoint's; by default the lowest
+    validation loss) — the epoch of the highest accuracy is often another one, and two
+    "best epochs" on one report contradict each other."""
     epochs = [h["epoch"] for h in history]
     values = [h.get(key, np.nan) for h in history]
     fig, ax = subplots(figsize=(6.4, 4))
     ax.plot(epochs, values, marker=".", color="tab:green", label=key)
-    finite = np.isfinite(np.asarray(values, dtype=float))
-    if finite.any():
-        best = int(np.nanargmax(values) if "accuracy" in key else np.nanargmin(values))
-        ax.axvline(epochs[best], color="grey", linestyle=":",
-                   label=LABELS["best"].format(epoch=epochs[best]))
+    val = np.asarray([h.get("val_loss", np.nan) for h in history], dtype=float)
+    if best_epoch is None and np.isfinite(val).any():
+        best_epoch = epochs[int(np.nanargmin(val))]
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="grey", linestyle=":",
+                   label=LABELS["best"].format(epoch=best_epoch))
     ax.set_xlabel(LABELS["epoch"])
     ax.set_ylabel(key)
     ax.set_title(LABELS["metric_title"].format(name=key))

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from ..i18n import Section, t
 
-__all__ = ["Finding", "diagnose", "overfitting", "underfitting", "lr_too_high", "imbalance",
-           "too_little_data", "THRESHOLDS", "TEXT"]
+__all__ = ["Finding", "diagnose", "SMALLER", "overfitting", "underfitting", "lr_too_high",
+           "imbalance", "too_little_data", "THRESHOLDS", "TEXT"]
 
 # When a pattern is worth a sentence. Relative changes, so they hold for any loss's scale.
 THRESHOLDS = {
@@ -29,7 +29,14 @@ THRESHOLDS = {
     "imbalance_ratio": 3.0,      # largest class >= 3x the smallest one (training rows)
     "params_per_row": 50.0,      # parameters per training row
     "min_epochs": 3,             # fewer epochs tell nothing about a curve's shape
-}
+    "fitted": 1e-3,              # training loss <= this share of its first epoch's: the
+}                                # rows are fitted, more epochs are no advice
+
+# The flag that makes each model kind smaller (``too_little_data``); a model not named here
+# gets the advice without a flag (--hidden changes nothing for an LSTM, a ResNet or LeNet).
+SMALLER = {"mlp": "--hidden 32", "tabular": "--hidden 32",
+           "lstm": "--set model.hidden_size=32", "gru": "--set model.hidden_size=32",
+           "cnn": "--set model.channels=[16,32]"}
 
 # Every sentence, from the message catalog (``diagnosis.*`` in hakseup/i18n/*.json), read
 # when a run is diagnosed so it follows the language chosen.
@@ -83,10 +90,15 @@ def overfitting(history: list[dict], planned_epochs: int | None = None,
 
 
 def underfitting(history: list[dict], planned_epochs: int | None = None) -> list[Finding]:
-    """The loss (validation, else training) was still falling at the last epoch."""
+    """The loss (validation, else training) was still falling at the last epoch — unless the
+    training loss is already about 0 (a thousandth of its first value): a model that fits its
+    training rows gains nothing from more epochs, whatever a falling 8e-8 says."""
     what = "validation" if _series(history, "val_loss") is not None else "training"
     loss = _series(history, "val_loss" if what == "validation" else "train_loss")
     if loss is None or len(loss) < THRESHOLDS["min_epochs"] or not _finite(loss):
+        return []
+    train = _series(history, "train_loss")
+    if train and _finite(train) and abs(train[-1]) <= THRESHOLDS["fitted"] * abs(train[0]):
         return []
     k = max(1, len(loss) // 5)
     before, after = loss[-1 - k], loss[-1]
@@ -149,29 +161,35 @@ def imbalance(class_counts: list[int] | None, class_names: list[str] | None = No
         n_small=class_counts[small], ratio=ratio, balanced=balanced))]
 
 
-def too_little_data(n_params: int | None, n_rows: int | None) -> list[Finding]:
-    """Many parameters per training row: a model able to memorise its rows."""
+def too_little_data(n_params: int | None, n_rows: int | None, model: str | None = None
+                    ) -> list[Finding]:
+    """Many parameters per training row: a model able to memorise its rows. The advice names
+    the flag that shrinks ``model`` (``SMALLER``), or none where no flag does."""
     if not n_params or not n_rows:
         return []
     per_row = n_params / n_rows
     if per_row < THRESHOLDS["params_per_row"]:
         return []
+    smaller = SMALLER.get(model or "mlp")
+    how = t("diagnosis.smaller_flag", flag=smaller) if smaller else ""
     return [Finding("small_data", TEXT["small_data"].format(params=n_params, rows=n_rows,
-                                                           per_row=per_row))]
+                                                           per_row=per_row, how=how))]
 
 
 def diagnose(history: list[dict], *, planned_epochs: int | None = None,
              patience: int | None = None, checkpoint: str = "best", lr: float | None = None,
              class_counts: list[int] | None = None, class_names: list[str] | None = None,
              balanced_accuracy: float | None = None, n_params: int | None = None,
-             n_rows: int | None = None, verdict: str | None = None) -> list[Finding]:
-    """Every finding that applies, most urgent first."""
+             n_rows: int | None = None, verdict: str | None = None,
+             model: str | None = None) -> list[Finding]:
+    """Every finding that applies, most urgent first (``model``: the model's name, for advice
+    that only some models can take)."""
     found = lr_too_high(history, lr)
     found += overfitting(history, planned_epochs, patience, checkpoint)
     if not found:          # a diverging or overfitting run is not "still improving"
         found += underfitting(history, planned_epochs)
     found += imbalance(class_counts, class_names, balanced_accuracy)
-    found += too_little_data(n_params, n_rows)
+    found += too_little_data(n_params, n_rows, model)
     if verdict:
         found.append(Finding("references", TEXT["references"].format(verdict=verdict)))
     return found

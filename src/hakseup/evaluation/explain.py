@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..i18n import t
+
 __all__ = ["explain_run", "explain_figures"]
 
 
@@ -46,18 +48,35 @@ def run_diagnosis(cfg, result) -> list:
         checkpoint=checkpoint, lr=cfg.train.lr, class_counts=_class_counts(bundle),
         class_names=bundle.schema.class_names,
         balanced_accuracy=result.metrics.get("balanced_accuracy"), n_params=n_params,
-        n_rows=len(bundle.train), verdict=(result.references or {}).get("verdict"))
-    return found
+        n_rows=len(bundle.train), model=cfg.model.name)
+    # The references' verdict is the summary's last line already (run/report.py): saying it
+    # again under "What the run says" printed the same sentence twice.
+    return found + _level_findings(cfg.model.name, bundle)
 
 
-def explain_figures(run_dir: Path, result, draw) -> None:
+def _level_findings(model: str, bundle) -> list:
+    """A series left undifferenced although its training period is not stationary: what
+    that means for this model (dlinear and nbeats model each window relative to its last
+    value; any other model sees the level)."""
+    from .diagnosis import Finding
+
+    mode = (bundle.info.get("series") or {}).get("level_kept")
+    if not mode:
+        return []
+    if model in ("dlinear", "nbeats"):
+        return [Finding("level", t("notice.data.series.differenced_difference_although",
+                                   mode=mode))]
+    return [Finding("level", t("diagnosis.level_kept", mode=mode, model=model))]
+
+
+def explain_figures(run_dir: Path, result, draw, best_epoch: int | None = None) -> None:
     """The plots beyond the loss curve, each handed to ``draw(plot_function, *args)``."""
     from .curves import plot_confusion_normalized, plot_metric, plot_roc_pr, test_probabilities
 
     plots, logs, schema = Path(run_dir) / "plots", list(result.logs), result.schema
     key = next((k for k in ("val_accuracy", "val_mae") if logs and k in logs[0]), None)
     if key is not None:
-        draw(plot_metric, logs, key, plots / "metric.png")
+        draw(plot_metric, logs, key, plots / "metric.png", best_epoch)
     cm = result.metrics.get("confusion_matrix")
     if cm:
         draw(plot_confusion_normalized, cm, schema.class_names,

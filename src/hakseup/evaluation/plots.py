@@ -126,9 +126,11 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
-def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = None):
-    """Training and validation loss per epoch; the best validation epoch marked. A widening
-    gap between the curves is overfitting."""
+def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = None,
+              best_epoch: int | None = None):
+    """Training and validation loss per epoch; the best epoch marked (``best_epoch``, the
+    checkpoint's; by default the lowest validation loss). A widening gap between the curves
+    is overfitting."""
     epochs = [h["epoch"] for h in history]
     fig, ax = subplots(figsize=(6.4, 4))
     ax.plot(epochs, [h["train_loss"] for h in history], label=plot_text("plot.train_loss"),
@@ -136,9 +138,11 @@ def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = 
     if history and "val_loss" in history[0]:
         val = [h["val_loss"] for h in history]
         ax.plot(epochs, val, label=plot_text("plot.val_loss"), marker=".")
-        best = int(np.nanargmin(val))
-        ax.axvline(epochs[best], color="grey", linestyle=":",
-                   label=plot_text("plot.best", epoch=epochs[best]))
+        if best_epoch is None:
+            best_epoch = epochs[int(np.nanargmin(val))]
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="grey", linestyle=":",
+                   label=plot_text("plot.best", epoch=best_epoch))
     ax.set_xlabel(plot_text("plot.epoch"))
     ax.set_ylabel(plot_text("plot.loss"))
     ax.set_title(title or plot_text("plot.loss_title"))

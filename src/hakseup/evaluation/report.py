@@ -24,6 +24,7 @@ __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
 # The report's headings, from the message catalog (``report.*`` in hakseup/i18n/*.json),
 # read when the report is written so they follow the language chosen.
 HEADINGS = Section("report")
+LEGEND = Section("legend")        # what each reference column of the metrics table is
 
 # Scalar metrics in the order they are shown (the rest follow alphabetically).
 _ORDER = ["accuracy", "balanced_accuracy", "precision", "recall", "f1", "pr_auc",
@@ -44,6 +45,14 @@ def reference_columns(references: dict | None) -> list[str]:
     """The references shown as columns: the non-trivial ones (the majority class / mean is
     already the baseline column)."""
     return [n for n in (references or {}) if n not in ("majority", "mean")]
+
+
+def reference_legend(references: dict | None) -> str:
+    """One sentence naming what each reference column is ("hgb" alone said nothing), or ""."""
+    names = [n for n in reference_columns(references) if n in LEGEND]
+    if not names:
+        return ""
+    return t("report.references_legend", items="; ".join(f"{n}: {LEGEND[n]}" for n in names))
 
 
 def metric_rows(metrics: dict, baseline: dict, references: dict | None = None
@@ -112,6 +121,8 @@ def _markdown(run_dir: Path, ctx: dict) -> str:
     out += [f"## {HEADINGS['test_metrics'].format(name=ctx['baseline_name'])}", "",
             _md_table(_metric_header(ctx), s["metrics"]),
             ""]
+    legend = reference_legend(ctx.get("references"))
+    out += [legend, ""] if legend else []
     if s["per_class"]:
         from .curves import PER_CLASS_HEADER
 
@@ -178,6 +189,8 @@ def _html(run_dir: Path, ctx: dict) -> str:
         parts += [f"<li>{e(d)}</li>" for d in s["diagnosis"]] + ["</ul>"]
     parts += [f"<h2>{e(HEADINGS['test_metrics'].format(name=ctx['baseline_name']))}</h2>",
               table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1)]
+    legend = reference_legend(ctx.get("references"))
+    parts += [f"<p>{e(legend)}</p>"] if legend else []
     if s["per_class"]:
         from .curves import PER_CLASS_HEADER
 

@@ -7,7 +7,7 @@ in a ``Run`` (the run folder's lifecycle); ``cv`` uses one per fold, ``tune`` on
 
 Example:
     >>> from hakseup.config import RunConfig
-    >>> cfg = RunConfig.from_dict({"train": {"epochs": 2, "progress": False}})
+    >>> cfg = RunConfig.from_dict({"train": {"epochs": 2, "verbosity": "quiet"}})
     >>> exp = Experiment(cfg).setup()
     >>> history = exp.fit()
     >>> metrics, baseline_name, _ = exp.score()
@@ -111,6 +111,9 @@ class Experiment:
         cfg = self.cfg
         check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
+        describe = getattr(self.model_, "describe_inputs", None)   # the encoding it built
+        if describe is not None:
+            self.bundle_.info.setdefault("summary", {}).update(describe(self.bundle_.schema))
         self.threads_choice_ = self._choose_threads()
         self.trainer_ = Trainer(cfg.train, callbacks=self.callbacks)
         self.trainer_.validate(self.model_, self.bundle_)

@@ -89,6 +89,7 @@ def trial_config(base: RunConfig, space: dict, trial) -> RunConfig:
         set_key(d, key, _suggest(trial, key, kind, spec))
     cfg = RunConfig.from_dict(d, given=base.given | set(space))
     return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, progress=False,
+                                                              verbosity="quiet",
                                                               tensorboard=False))
 
 

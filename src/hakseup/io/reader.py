@@ -203,9 +203,10 @@ def blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.DataFrame:
-    """String column names; a leading unnamed index column dropped; at least one row and two
-    columns."""
+def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None,
+          min_columns: int = 2) -> pd.DataFrame:
+    """String column names; a leading unnamed index column dropped; at least one row and
+    ``min_columns`` columns (two to train: a target and a feature; one to predict from)."""
     df.columns = [str(c).strip() for c in df.columns]
     df = blank_to_missing(df)
     if header and len(df.columns) and df.columns[0].startswith("Unnamed: 0"):
@@ -214,7 +215,7 @@ def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.D
         raise DataError(t("error.no_columns", name=name))
     if len(df) == 0:
         raise DataError(t("error.no_rows", name=name))
-    if df.shape[1] < 2:
+    if df.shape[1] < min_columns:
         how = t("fragment.with_delimiter", sep=sep) if sep else ""
         fix = t("fragment.other_delimiter") if sep else ""
         raise DataError(t("error.data.reader.only_one_column", name=name, columns=df.columns[0],
@@ -223,10 +224,12 @@ def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None) -> pd.D
 
 
 def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None = None,
-             encoding: str | None = None, sheet: str | None = None) -> pd.DataFrame:
+             encoding: str | None = None, sheet: str | None = None,
+             min_columns: int = 2) -> pd.DataFrame:
     """Read a table file into a DataFrame with string column names; errors become
     ``DataError``. ``encoding`` forces a text encoding; ``sheet`` picks an Excel sheet (name or
-    1-based number). What was decided is in ``source_info(df)``."""
+    1-based number); ``min_columns``: 1 for rows to predict (a lone feature, no target). What
+    was decided is in ``source_info(df)``."""
     from .formats import read_excel, read_parquet, sniff_format, unpacked
     from .numbers import parse_formatted_numbers
 
@@ -247,7 +250,7 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
     else:
         with unpacked(path, kind) as inner:
             df, charset, sep = _read_text(inner, path, header, delimiter, encoding)
-    df = _tidy(df, path, header, sep)
+    df = _tidy(df, path, header, sep, min_columns)
     notices = _source_notices(path, kind, charset, sheet) + parse_formatted_numbers(df)
     df.attrs[SOURCE_KEY] = {"format": kind, "encoding": charset.codec if charset else None,
                             "bom": bool(charset and charset.bom), "notices": notices}

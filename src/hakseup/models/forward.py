@@ -19,7 +19,7 @@ from torch import nn
 
 from ..data.bundle import DatasetSplit, Split
 from ..data.loader import iterate_split
-from ..errors import DataError
+from ..errors import DataError, HakseupWarning
 from ..i18n import t
 from ..metrics import decide
 
@@ -80,12 +80,13 @@ def table_inputs(pre, df: pd.DataFrame, need_target: bool):
     if getattr(pre, "kind", None) != "table":
         raise DataError(t("error.predict.rows.not_a_table"))
     for notice in pre.check_columns(df, need_target):
-        warnings.warn(notice)
+        warnings.warn(notice, HakseupWarning, stacklevel=2)
     warn_unusable_numbers(df, pre)
     inputs, stats = pre.transform_inputs(df)
     if stats["unknown"]:
         warnings.warn(t("warn.predict.rows.unseen", counts=", ".join(
-            t("warn.predict.rows.rows", column=c, n=n) for c, n in stats["unknown"].items())))
+            t("warn.predict.rows.rows", column=c, n=n) for c, n in stats["unknown"].items())),
+            HakseupWarning, stacklevel=2)
     return inputs
 
 
@@ -138,4 +139,5 @@ def warn_unusable_numbers(df, pre) -> None:
                 t("warn.run.check.n_text", n=text) if text else "",
                 t("warn.run.check.n_inf", n=inf) if inf else "") if p))
     if found:
-        warnings.warn(t("warn.run.check.not_finite", found="; ".join(found)))
+        warnings.warn(t("warn.run.check.not_finite", found="; ".join(found)), HakseupWarning,
+                      stacklevel=2)

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.table.preprocess import category_width
+from ..data.table.preprocess import category_width, encoding_text
 from ..i18n import t
 from .layers import mlp_stack
 from .numeric_embedding import PeriodicEmbedding
@@ -34,6 +34,7 @@ class TabularNet(nn.Module):
                  numeric_embedding: str = "none"):
         super().__init__()
         plan = [category_width(n, embedding_dim) for n in cardinalities]
+        self.embedding_dim = embedding_dim
         self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
         self.one_hot_sizes = [cardinalities[i] for i in self.one_hot]
         self.embedded = [i for i, (mode, _) in enumerate(plan) if mode == "embedding"]
@@ -101,6 +102,15 @@ class TabularNet(nn.Module):
         if self.skip is not None:
             out = out + (self.skip(x).unsqueeze(1) if out.dim() == 3 else self.skip(x))
         return out
+
+    def describe_inputs(self, schema) -> dict[str, str]:
+        """The data summary's encoding line as this model built it (``model.embedding_dim``
+        turns every column into an embedding; the data layer only knows the default)."""
+        if not schema.categorical_features:
+            return {}
+        return {"categorical encoding (tabular model)":
+                encoding_text(list(schema.categorical_features), list(schema.cardinalities),
+                              self.embedding_dim)}
 
     @classmethod
     def from_schema(cls, cfg, schema) -> TabularNet:

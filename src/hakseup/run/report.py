@@ -38,7 +38,7 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
     from ..evaluation.report import write_reports
 
     if cfg.output.plots:
-        draw_run_figures(run_dir, result)
+        draw_run_figures(run_dir, result, monitor=cfg.train.monitor)
     bundle = result.bundle
     _deploy_prevalence(cfg, bundle, result.metrics)
     if result.schema is not None and result.schema.threshold is not None:   # chosen after fit
@@ -61,20 +61,22 @@ def _call(fn, *args, **kwargs):
     return fn(*args, **kwargs)
 
 
-def draw_run_figures(run_dir: Path, result, draw=_call) -> None:
+def draw_run_figures(run_dir: Path, result, draw=_call, monitor: str = "val_loss") -> None:
     """The run's figures, each through ``draw(plot_function, *args)`` (default: drawn now):
     the loss curve, the forecast, the confusion matrices, the main metric per epoch, ROC and
     PR curves. (The misclassified images follow with the report's image sections.)"""
     from ..evaluation.explain import explain_figures
     from ..evaluation.plots import plot_confusion_matrix, plot_loss
 
-    draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png")
+    # One "best epoch" on every plot: the checkpoint's, by the monitored value.
+    best = _best_epoch(list(result.logs), monitor) if result.checkpoint == "best" else None
+    draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png", None, best)
     if result.schema.task == "forecast":
         _plot_forecasts(run_dir, result.model, result.bundle, draw)
     if "confusion_matrix" in result.metrics:
         draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
              result.schema.class_names, run_dir / "plots" / "confusion_matrix.png")
-    explain_figures(run_dir, result, draw)
+    explain_figures(run_dir, result, draw, best)
 
 
 def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
@@ -113,7 +115,7 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
           base=result.baseline.get(key, float("nan"))),
         t("summary.checkpoint", checkpoint=result.checkpoint, detail=detail),
         t("summary.duration", seconds=duration, device=device)]
-    return lines + _learned_line(model, schema)
+    return lines + _learned_line(model, schema, getattr(result.bundle, "preprocessor", None))
 
 
 def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
@@ -125,7 +127,8 @@ def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
     from ..training.callbacks import MonitorCallback
 
     lower = MonitorCallback(monitor).mode == "min"
-    return int(np.nanargmin(values) if lower else np.nanargmax(values)) + 1
+    at = int(np.nanargmin(values) if lower else np.nanargmax(values))
+    return int(history[at].get("epoch", at + 1))
 
 
 def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
@@ -143,7 +146,7 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
                              "batch size": cfg.train.batch_size,
                              "scheduler": cfg.train.scheduler,
                              "final train loss": history[-1]["train_loss"] if history else "—",
-                             "training time (s)": trainer.elapsed},
+                             "training time (s)": f"{float(trainer.elapsed):.1f}"},
         "notices": list(bundle.info.get("notices", [])),
         "extra_sections": list(bundle.info.get("report_sections", [])),
         "config_yaml": cfg.to_yaml(), "environment": env,
@@ -202,18 +205,23 @@ def _per_step_table(m: dict) -> str:
     return "\n\n" + t("forecast.per_step_heading") + "\n\n" + "\n".join([head, sep] + body)
 
 
-def _learned_line(model, schema) -> list[str]:
-    """For a linear model on a few numeric inputs: the fitted equation, in the model's units."""
+def _learned_line(model, schema, pre=None) -> list[str]:
+    """For a linear regression on a few numeric inputs: the fitted equation in the data's
+    units (what ``predict`` applies; ``evaluation/equation.py``), or none where the scaling
+    has no such equation."""
+    from ..evaluation.equation import equation_terms, original_units
     from ..models.linear import Linear
 
     if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
         return []
     if model.linear.in_features != len(schema.numeric_features):   # a series' window steps
         return []
-    w = model.linear.weight.detach()[0].tolist()
-    b = float(model.linear.bias.detach()[0])
-    terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
-    return [t("summary.learned", target=schema.target, terms=terms, bias=b)]
+    w = model.linear.weight.detach()[0].double().numpy()
+    fitted = original_units(w, float(model.linear.bias.detach()[0]), pre)
+    if fitted is None:
+        return []
+    return [t("summary.learned", target=schema.target,
+              equation=equation_terms(fitted[0], fitted[1], list(schema.numeric_features)))]
 
 
 def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:

@@ -111,9 +111,13 @@ class RunResult:
     # ------------------------------------------------------------------ showing it
 
     def plot(self):
-        """The loss curves and the main metric per epoch, side by side; returns the figure
+        """The loss curves and the main metric per epoch, side by side — for a forecast, the
+        series with the forecasts (original units) beside the loss; returns the figure
         (shown inline in a notebook)."""
         frame = self.history
+        if self.schema is not None and self.schema.task == "forecast" \
+                and self.bundle is not None and self.model is not None:
+            return self._plot_forecast(frame)
         fig = _shown_figure()(figsize=(10, 3.6), layout="constrained")
         loss_ax, metric_ax = fig.subplots(1, 2)
         for name in [c for c in frame.columns if c.endswith("loss")]:
@@ -128,6 +132,36 @@ class RunResult:
             ax.grid(alpha=0.3)
             if ax.lines:
                 ax.legend()
+        return fig
+
+    def _plot_forecast(self, frame):
+        """Actual values and each split's one-step forecasts (as the run folder's
+        plots/forecast.png), and the loss per epoch."""
+        import numpy as np
+
+        from ..evaluation.forecast import forecast_predictions
+
+        series = self.bundle.info["series"]
+        times, y = series["times"], np.asarray(series["y"], dtype=float)
+        fig = _shown_figure()(figsize=(11, 3.8), layout="constrained")
+        ax, loss_ax = fig.subplots(1, 2, width_ratios=[2.4, 1])
+        ax.plot(times, y, color="black", linewidth=1.1, label="actual")
+        colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
+        for split, color in colors.items():
+            if len(getattr(self.bundle, split)):
+                starts, pred, _, _ = forecast_predictions(self.model, self.bundle, split)
+                ax.plot(times[starts], pred[:, 0], color=color, linewidth=1,
+                        label=f"forecast ({split})")
+        ax.set_ylabel(self.schema.target)
+        ax.set_title(f"{self.schema.target}: forecast vs actual")
+        for name in [c for c in frame.columns if c.endswith("loss")]:
+            loss_ax.plot(frame["epoch"], frame[name], marker=".", label=name)
+        loss_ax.set_xlabel("epoch")
+        loss_ax.set_ylabel("loss")
+        for a in (ax, loss_ax):
+            a.grid(alpha=0.3)
+            if a.lines:
+                a.legend(fontsize=8)
         return fig
 
     def _rows(self) -> list[tuple[str, str]]:

@@ -35,7 +35,8 @@ def sweep_config(cfg: TrainConfig, start: float, steps: int) -> TrainConfig:
     stopping, no settings resolved from the data) and stops itself after ``steps`` steps,
     whatever the epoch count."""
     return dataclasses.replace(cfg, lr=start, scheduler="none", patience=None, epochs=steps,
-                               progress=False, tensorboard=False, sequence_defaults=False)
+                               progress=False, verbosity="quiet", tensorboard=False,
+                               sequence_defaults=False)
 
 
 class LRSweep(Callback):

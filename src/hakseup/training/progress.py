@@ -3,10 +3,13 @@ per epoch with the epoch's numbers everywhere (Keras' ``verbose=2`` when nothing
 
 - On a terminal (stderr is a TTY): a tqdm bar on stderr while the epoch runs, erased when it
   ends, then the epoch's line on stdout, wrapped at the terminal's width (never cut).
-- In a Jupyter notebook: the ipywidgets bar (``tqdm.notebook``) when ipywidgets is importable,
-  else the plain text bar — on stdout, so no cell shows a stderr stream — then the line.
+- In a Jupyter notebook: one bar for the whole fit, updated in place (the ipywidgets bar,
+  ``tqdm.notebook``, when ipywidgets is importable, else the plain text bar — on stdout, so no
+  cell shows a stderr stream), and the epoch lines. One widget per epoch once made a saved
+  notebook 496 KB.
 - Anywhere else (a log file, CI, ``| tee``): no bar and no carriage return, only the lines.
 
+``train.progress: false`` (``--no-progress``) turns the bar off and keeps the epoch lines;
 ``train.verbosity``: ``quiet`` shows nothing per epoch; ``verbose`` adds every logged value.
 
 Example:
@@ -36,8 +39,9 @@ NOT_SHOWN = ("epoch", "time")
 
 
 def shows_progress(config) -> bool:
-    """Whether a fit with this ``TrainConfig`` reports each epoch."""
-    return bool(config.progress) and getattr(config, "verbosity", "normal") != "quiet"
+    """Whether a fit with this ``TrainConfig`` reports each epoch (a line each, with or
+    without the live bar ``train.progress`` asks for)."""
+    return getattr(config, "verbosity", "normal") != "quiet"
 
 
 def _value(v) -> str:
@@ -111,6 +115,7 @@ class ProgressBar(Callback):
         self.file, self.log_file, self.verbose, self.want_bar = file, log_file, verbose, bar
         self.bar = None
         self._previous_time = 0.0
+        self._whole_fit = False         # a notebook: one bar over every epoch
 
     def _bar_class(self):
         """(tqdm class, stream) for the live bar, or (None, None) where none belongs."""
@@ -126,21 +131,29 @@ class ProgressBar(Callback):
         self._previous_time = float(history[-1].get("time", 0.0)) if history else 0.0
 
     def on_epoch_begin(self, trainer):
+        s = trainer.state
+        desc = t("progress.epoch", epoch=s.epoch + 1, epochs=s.epochs)
+        if self.bar is not None and self._whole_fit:
+            self.bar.set_description(desc, refresh=False)
+            return
         tqdm, stream = self._bar_class()
         if tqdm is None:
             return
-        s = trainer.state
-        self.bar = tqdm(total=s.steps_per_epoch, initial=s.batch_in_epoch,
-                        desc=t("progress.epoch", epoch=s.epoch + 1,
-                               epochs=s.epochs), file=stream, leave=False,
-                        dynamic_ncols=True, unit="batch", mininterval=0.2)
+        self._whole_fit = in_notebook() and self.file is None
+        steps = s.steps_per_epoch
+        total, done = (s.epochs * steps, s.epoch * steps + s.batch_in_epoch) \
+            if self._whole_fit else (steps, s.batch_in_epoch)
+        self.bar = tqdm(total=total, initial=done, desc=desc, file=stream,
+                        leave=self._whole_fit, dynamic_ncols=True, unit="batch",
+                        mininterval=0.2)
 
     def on_train_batch_end(self, trainer, logs):
         if self.bar is not None:
             self.bar.update(1)
 
     def on_epoch_end(self, trainer, logs):
-        self._close()
+        if not self._whole_fit:
+            self._close()
         out = self.log_file or sys.stdout
         width = shutil.get_terminal_size().columns if _isatty(out) else None
         fields = epoch_fields(logs, trainer.state.epochs, self._previous_time, self.verbose)
@@ -158,9 +171,11 @@ class ProgressBar(Callback):
 
 
 def progress_callbacks(config, rank: int, given: list) -> list[Callback]:
-    """The ``ProgressBar`` a trainer adds to a fit: none when ``train.progress`` is off or
-    ``train.verbosity`` is quiet, on ranks other than 0, or when one is among ``given``."""
+    """The ``ProgressBar`` a trainer adds to a fit: none when ``train.verbosity`` is quiet, on
+    ranks other than 0, or when one is among ``given``; without its live bar when
+    ``train.progress`` is off (the epoch lines stay)."""
     if rank != 0 or not shows_progress(config) or any(isinstance(cb, ProgressBar)
                                                       for cb in given):
         return []
-    return [ProgressBar(verbose=getattr(config, "verbosity", "normal") == "verbose")]
+    return [ProgressBar(verbose=getattr(config, "verbosity", "normal") == "verbose",
+                        bar=None if config.progress else False)]

@@ -6,7 +6,7 @@ Example:
     >>> x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
     >>> split = Split((x,), y)
     >>> bundle = DataBundle(split, split, split, Schema("binary", "table", (3,), 2), None)
-    >>> history = Trainer(epochs=2, progress=False).fit(torch.nn.Linear(3, 2), bundle)
+    >>> history = Trainer(epochs=2, verbosity="quiet").fit(torch.nn.Linear(3, 2), bundle)
     >>> len(history), sorted(history[-1])[:3]
     (2, ['epoch', 'lr', 'time'])
 """
@@ -88,6 +88,10 @@ class Trainer:
         if device.type == "cuda" and self.world_size > 1:
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         self.schema = data.schema
+        # val_mae in the target's units, as the final test MAE is: the model's outputs are
+        # scaled; where the map back is a plain factor (preprocessors' ``mae_scale``).
+        scale = getattr(getattr(data, "preprocessor", None), "mae_scale", None)
+        self._mae_scale = (scale() if callable(scale) else None) or 1.0
         self.loss_fn = training_loss(cfg, data, device)
         self.state = TrainState(epochs=concrete(cfg.epochs, "epochs"), device=device)
         self.autocast, self.scaler = self._precision(device)
@@ -239,7 +243,8 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, split: Split | DatasetSplit, prefix: str = "") -> dict[str, float]:
-        """Loss and the main metric on a split (accuracy for classes, MAE for values)."""
+        """Loss and the main metric on a split (accuracy for classes, MAE for values: in the
+        target's units where the data's scaling is a plain factor, see ``_prepare``)."""
         if len(split) == 0:
             return {}
         device = self.state.device
@@ -259,7 +264,8 @@ class Trainer:
         if self.schema.is_classification:
             logs[f"{prefix}accuracy"] = float((out.argmax(1) == target).float().mean())
         else:
-            logs[f"{prefix}mae"] = float((out - target).abs().mean())
+            logs[f"{prefix}mae"] = float((out - target).abs().mean()) * \
+                getattr(self, "_mae_scale", 1.0)
         return logs
 
     def example_inputs(self) -> tuple[torch.Tensor, ...]:

@@ -139,7 +139,7 @@ def test_duplicate_timestamps_can_be_aggregated(cli):
 def test_linear_regression_recipe_recovers_2x_plus_1(cli):
     code, out, err = cli("train", "--recipe", "linear-regression", "--output", "r")
     assert code == 0, err
-    line = next(ln for ln in out.splitlines() if ln.startswith("Learned:"))
+    line = next(ln for ln in out.splitlines() if ln.startswith("Learned"))
     w, b = [float(v) for v in line.replace("·x", "").split("=")[1].split("+")]
     assert abs(w - 2) < 0.01 and abs(b - 1) < 0.05
 

@@ -245,6 +245,13 @@ class SeriesPreprocessor:
         """(T, C) original values → (T, C) scaled (and differenced: the first row is lost)."""
         return (self._differenced(values) - np.asarray(self.means_)) / np.asarray(self.stds_)
 
+    def mae_scale(self) -> float | None:
+        """The factor from a mean absolute error on scaled targets to the target's units, or
+        None where there is none (a log target; differences summed over several steps)."""
+        if self.log or (self.difference and self.horizon > 1):
+            return None
+        return float(self.stds_[0])
+
     def inverse_target(self, scaled: np.ndarray) -> np.ndarray:
         """Scaled target values → original scale (still differenced, if differencing is on)."""
         return np.asarray(scaled, dtype=np.float64) * self.stds_[0] + self.means_[0]
@@ -331,7 +338,9 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
         "stationarity": test_report,
         "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
                    "train_end": train_end, "season": season, "difference": diff,
-                   "interval": list(getattr(cfg, "interval", []) or [])},
+                   "interval": list(getattr(cfg, "interval", []) or []),
+                   "level_kept": cfg.difference if not diff
+                   and test_report.get("stationary") is False else None},
     }
     return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
 
@@ -390,8 +399,8 @@ def _difference_notices(target: str, mode: str, diff: int, report: dict) -> list
     notes = [t("notice.data.series.stationarity", target=target, verdict=report['verdict'])]
     if diff:
         notes.append(t("notice.data.series.target_differenced_once", mode=mode))
-    elif report.get("stationary") is False:
-        notes.append(t("notice.data.series.differenced_difference_although", mode=mode))
+    # Not differenced although not stationary: the diagnosis says what that means for the
+    # model trained (evaluation/explain.py; ``series.level_kept``), which this layer does not know.
     return notes
 
 

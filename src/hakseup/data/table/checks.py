@@ -11,7 +11,9 @@ at most 15 % of the majority class's error. Calibrated on the public suite (erro
 folds): creditcard.csv's leaks ``expenditure`` 7.4 % and ``share`` 8.8 %; the best honest
 features 24 % (the tumour table's ``worst area``), 38 % (penguins' flipper length), 81 %
 (digits' pixels). For regression, |Pearson correlation| ≥ 0.99 on the training rows names it.
-The message names the flag that drops it.
+The message names the flag that drops it. A table with one feature is not checked: that
+feature is the whole question (``y = 3x - 2`` plus noise is linear regression's first
+experiment, not a leak), and dropping it would leave nothing to learn from.
 
 Example:
     >>> leak_messages(df, {"spend": "numeric"}, "card", "binary", tr, va)     # doctest: +SKIP
@@ -26,6 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ...errors import HakseupWarning
 from ...i18n import t
 
 __all__ = ["leak_findings", "leak_messages", "balance_message", "warn_all", "LEAK_ACCURACY",
@@ -85,8 +88,8 @@ def leak_findings(df: pd.DataFrame, kinds: dict[str, str], target: str, task: st
                   train: np.ndarray, val: np.ndarray) -> list[tuple[str, str]]:
     """(column, the evidence) for each feature that alone predicts the target almost
     perfectly."""
-    if len(kinds) > _MAX_COLUMNS or len(train) < 20:
-        return []
+    if len(kinds) > _MAX_COLUMNS or len(kinds) < 2 or len(train) < 20:
+        return []          # a lone feature is the problem itself (module doc)
     rows = _rows(train, val)
     hits: list[tuple[str, str]] = []
     if task in ("binary", "multiclass"):
@@ -144,4 +147,4 @@ def balance_message(class_counts: dict[str, int], target: str) -> str | None:
 def warn_all(messages: list[str]) -> None:
     """Each message as a one-line warning in the terminal (the CLI formats them)."""
     for m in messages:
-        warnings.warn(m, stacklevel=2)
+        warnings.warn(m, HakseupWarning, stacklevel=2)

@@ -24,7 +24,7 @@ from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
 from ..splits import holdout_indices
 from .columns import infer_kinds, infer_task, resolve_target
-from .preprocess import TablePreprocessor, category_width, embedding_size
+from .preprocess import TablePreprocessor, embedding_size, encoding_text
 
 # infer_kinds, infer_task, resolve_target, TablePreprocessor and embedding_size are re-exported:
 # they lived here before columns.py and preprocess.py were split out.
@@ -249,9 +249,7 @@ def _table_info(plan: TablePlan, pre: TablePreprocessor, splits: dict, notices: 
                     "numeric / categorical": f"{len(pre.numeric_)} / {len(cats)}",
                     "missing values imputed": sum(missing_counts.values())}}
     if cats:
-        info["summary"]["categorical encoding (tabular model)"] = ", ".join(
-            f"{c}: {n} levels → {' '.join(map(str, reversed(category_width(n))))}"
-            for c, n in zip(cats, cards))
+        info["summary"]["categorical encoding (tabular model)"] = encoding_text(cats, cards)
         folded = {c: len(v) for c, v in pre.other_.items()}
         if folded:
             notices.append(t("notice.data.tables.rare_levels", min_count=pre.min_count,

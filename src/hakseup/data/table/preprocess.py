@@ -24,7 +24,8 @@ from ...errors import DataError
 from ...i18n import t
 from .columns import datetime_parts, natural_key
 
-__all__ = ["TablePreprocessor", "embedding_size", "category_width", "smooth_clip", "OTHER",
+__all__ = ["TablePreprocessor", "embedding_size", "category_width", "encoding_text",
+           "smooth_clip", "OTHER",
            "SCALINGS", "ONE_HOT_MAX", "EMBEDDING_MAX"]
 
 ONE_HOT_MAX = 9                   # cardinality (incl. "unknown") up to which a level is one-hot
@@ -101,6 +102,23 @@ def category_width(cardinality: int, embedding_dim: int | None = None) -> tuple[
     if cardinality <= ONE_HOT_MAX:
         return "one-hot", int(cardinality)
     return "embedding", min(EMBEDDING_MAX, embedding_size(cardinality))
+
+
+def encoding_text(columns: list[str], cardinalities: list[int],
+                  embedding_dim: int | None = None) -> str:
+    """The report's line on how each categorical column reaches the tabular model: its levels
+    as seen in the training rows, and the encoding ``category_width`` gives it. Every column
+    has one more slot than it has levels, index 0, for a level the training rows never had
+    (a new value in ``predict``, a missing one): a 4-valued column is one-hot 5 wide.
+
+    >>> encoding_text(["price"], [5]).split(";")[0]
+    'price: 4 levels → one-hot 5'
+    """
+    parts = [t("summary.encoding_column", column=c, n=n - 1,
+               encoding=t("summary.encoding_" + mode.replace("-", "_"), width=width))
+             for c, n in zip(columns, cardinalities)
+             for mode, width in [category_width(n, embedding_dim)]]
+    return ", ".join(parts) + t("summary.encoding_unseen")
 
 
 @dataclass
@@ -309,6 +327,13 @@ class TablePreprocessor:
         yv = self._target_values(pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64))
         return torch.tensor((yv - self.target_mean_) / self.target_std_,
                             dtype=torch.float32).reshape(-1, 1)
+
+    def mae_scale(self) -> float | None:
+        """The factor from a mean absolute error on scaled targets to the target's units
+        (regression without a log target), or None."""
+        if self.task in ("binary", "multiclass") or self.log_target:
+            return None
+        return float(self.target_std_)
 
     def inverse_target(self, values: np.ndarray) -> np.ndarray:
         """Model outputs (scaled) → original units (regression); identity for classes."""
