@@ -73,7 +73,7 @@ def select_series(panel, series: str | None) -> list[int]:
     if str(series) not in panel.ids:
         near = closest(str(series), panel.ids, n=1)
         raise DataError(t("error.predict.panel.unknown_series", id=series, n=len(panel.ids),
-                          hint=t("error.did_you_mean", names=repr(near[0])) if near
+                          hint=";" + t("error.did_you_mean", names=repr(near[0])) if near
                           else "", names=", ".join(panel.ids[:10])
                           + (", …" if len(panel.ids) > 10 else "")))
     return [panel.ids.index(str(series))]
