@@ -232,7 +232,7 @@ def predict_panel(run: str | Path, data: str | Path | None = None,
 
     exp = Experiment.from_run(run)
     cfg = exp.cfg
-    source = data or cfg.data.path
+    source = str(data or cfg.data.path)
     panel = read_panel(read_data(source, cfg.data), cfg.data, {}, source)
     saved = json.loads((exp.run_dir_ / "metrics.json").read_text())
     rule = saved.get("metrics", {}).get("forecast_rule", {})

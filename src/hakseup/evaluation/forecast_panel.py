@@ -235,8 +235,8 @@ def panel_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     pred, net = panel_forecasts(model, bundle)
     own, mine = series_scores(actual, pred, scales), series_scores(actual, net, scales)
     table, per = _reference_table(actual, panel_references(bundle, "test"), scales)
+    # No mean MAE: each series has its own units; MASE and sMAPE are the panel's figures.
     metrics: dict = {"mase": float(np.mean(own["mase"])), "smape": float(np.mean(own["smape"])),
-                     "mae": float(np.mean(own["mae"])), "series": len(actual),
                      "network": {"mase": float(np.mean(mine["mase"])),
                                  "smape": float(np.mean(mine["smape"]))},
                      "forecast_rule": panel_rule(model, bundle), "baselines": table,
@@ -280,7 +280,7 @@ def panel_section(metrics: dict) -> tuple[list[str], str]:
     if metrics.get("reference_verdict"):
         lines.append(metrics["reference_verdict"])
     lines.append(t("forecast.panel.worst", id=worst["id"], mase=worst["mase"],
-                   smape=worst["smape"], n=metrics["series"], mean=metrics["mase"]))
+                   smape=worst["smape"], n=len(metrics["per_series"]), mean=metrics["mase"]))
     summary = list(lines)
     for level, v in metrics.get("intervals", {}).items():
         lines.append(t("forecast.interval_line", level=float(level) * 100,

@@ -104,7 +104,7 @@ def default_model_name(schema: Schema) -> str:
         # accurate or more, at a tenth to a thirtieth of its CPU seconds
         # (benchmarks/quality_series.py, run_ucr_choice).
         return "rocket"
-    if schema.input_kind == "series" and getattr(schema, "n_series", 0):
+    if schema.input_kind == "series" and schema.n_series:
         # A panel: N-BEATS generic blocks, trained across every series (Oreshkin et al.
         # 2020's global model); on M1 yearly it beat dlinear on validation MASE (2.31 vs
         # 2.53: benchmarks/quality_panel.py).
@@ -137,7 +137,7 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     if name not in names:
         raise ConfigError(unknown_choice("model", name, names) + t("error.model_or_file"))
     model = _BUILDERS[name](cfg, schema)
-    if getattr(schema, "n_series", 0):   # a panel: (windows, series index) in, one model
+    if schema.n_series:   # a panel: (windows, series index) in, one model
         from .forecast_panel import PanelForecaster
 
         model = PanelForecaster(model, schema.n_series, cfg.id_embedding, schema.n_outputs)
