@@ -143,6 +143,16 @@ def test_a_panel_trains_scores_each_series_and_predicts_past_every_end(cli, tmp_
     np.testing.assert_allclose(one.forecast, fc[fc.series == "d"].forecast, rtol=1e-6)
     code, out, err = cli("predict", "run", "--series", "x", "--output", "x.csv")
     assert_user_error(code, err, "series 'x' is not in the data", "a, b, c, d, e")
+    # a series the run never saw is forecast from its own history (scaled by itself)
+    new = pd.concat([_panel(), pd.DataFrame({"series": "new", "year": range(2010, 2020),
+                                             "value": np.linspace(5e6, 6e6, 10), "other": 0})])
+    new.to_csv(tmp_path / "more.csv", index=False)
+    code, out, err = cli("predict", "run", "--data", "more.csv", "--series", "new",
+                         "--output", "new.csv")
+    assert code == 0, err
+    fresh = pd.read_csv(tmp_path / "new.csv")
+    assert fresh.year.tolist() == list(range(2020, 2026))
+    assert fresh.forecast.between(4e6, 8e6).all()
 
 
 def test_cli_errors_of_a_panel_are_one_line(cli, tmp_path):
@@ -177,3 +187,20 @@ def test_a_series_times_1000_gets_the_same_network_forecasts_times_1000():
     np.testing.assert_allclose(big[k], 1000 * base[k], rtol=1e-3)
     others = [i for i in range(5) if i != k]
     np.testing.assert_allclose(big[others], base[others], rtol=1e-3)
+
+
+def test_the_id_embedding_adds_an_offset_only_to_series_the_model_knows():
+    import torch
+
+    from hakseup.models.forecast import NBeats
+    from hakseup.models.forecast_panel import PanelForecaster
+
+    m = PanelForecaster(NBeats(8, 2, 3), n_series=4, embedding=2, horizon=3)
+    x = torch.randn(3, 8, 2)
+    base = m.base(x)
+    torch.testing.assert_close(m(x, torch.tensor([0, 1, -1])), base)   # starts at zero
+    with torch.no_grad():
+        m.head.bias.fill_(1.0)
+    out = m(x, torch.tensor([0, 3, -1]))
+    torch.testing.assert_close(out[:2], base[:2] + 1)
+    torch.testing.assert_close(out[2], base[2])           # an unknown series: no offset
