@@ -137,9 +137,11 @@ def m1_markdown(rows: list[dict]) -> str:
 
 
 CHOICES = {  # name: config overrides; every one against the default on the validation block
-    "default (nbeats, window 18, mase scaling)": {},
+    "default (nbeats, window 24, mase scaling)": {},
     "window 12": {"data": {"window": 12}},
-    "window 24": {"data": {"window": 24}},
+    "window 18": {"data": {"window": 18}},
+    "window 30": {"data": {"window": 30}},
+    "learning rate 3e-4": {"train": {"lr": 3e-4}},
     "dlinear": {"model": {"name": "dlinear"}},
     "nbeats width 64": {"model": {"name": "nbeats", "hidden": [64]}},
     "standard scaling": {"data": {"panel_scale": "standard"}},

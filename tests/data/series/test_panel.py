@@ -39,7 +39,7 @@ def _cfg(**kw) -> DataConfig:
 def test_every_series_gives_its_last_horizons_to_validation_and_test():
     b = panel_bundle(_panel(), _cfg(), 0, {}, "p.csv")
     h = b.schema.n_outputs
-    assert h == 6 and b.schema.n_series == 5 and b.schema.input_shape == (18, 2)
+    assert h == 6 and b.schema.n_series == 5 and b.schema.input_shape == (24, 2)
     assert len(b.val) == len(b.test) == 5
     p = b.info["panel"]
     assert [len(y) for y in p["y"]] == [LENGTHS[s] for s in p["ids"]]
