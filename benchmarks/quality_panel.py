@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--sweep", action="store_true", help="the choices, on the validation block")
-    p.add_argument("--only", help="sweep: these choices (comma-separated names)")
+    p.add_argument("--only", help="sweep: these choices (names separated by ;)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = p.parse_args(argv)
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep:
         print("| choice | val MASE (network) | test MASE (network) | val MASE (rule's pick) "
               "| test MASE (default) | s/run |\n|---|---|---|---|---|---|")
-        rows = sweep(seeds, args.only.split(",") if args.only else None)
+        rows = sweep(seeds, args.only.split(";") if args.only else None)
     else:
         out = run_m1(seeds=seeds)
         rows = out["rows"]

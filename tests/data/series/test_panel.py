@@ -41,6 +41,7 @@ def test_every_series_gives_its_last_horizons_to_validation_and_test():
     h = b.schema.n_outputs
     assert h == 6 and b.schema.n_series == 5 and b.schema.input_shape == (24, 2)
     assert len(b.val) == len(b.test) == 5
+    assert any("not used" in n and "other" in n for n in b.info["notices"])
     p = b.info["panel"]
     assert [len(y) for y in p["y"]] == [LENGTHS[s] for s in p["ids"]]
     pre = b.preprocessor

@@ -131,6 +131,9 @@ def read_panel(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> Pan
         raise DataError(t("error.data.series.target_column_values", target=target))
     notices = [t("notice.data.panel.read", n=len(ids), id_col=id_col,
                  lo=min(map(len, values)), hi=max(map(len, values)))]
+    others = [str(c) for c in df.columns if str(c) not in (id_col, time_col, target)]
+    if others:
+        notices.append(t("notice.data.panel.other_columns", names=", ".join(others[:10])))
     if filled:
         notices.append(t("notice.data.series.interpolated", counts=f"{target}: {filled}"))
     longest = int(np.argmax([len(v) for v in values]))
