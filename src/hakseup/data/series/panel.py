@@ -11,8 +11,8 @@ drawn from every series, and each series is scored the M-competition way.
   one-step change — the in-sample naive error MASE divides by, so the L1 training loss is
   each window's MASE and no series outweighs another by its units; ``standard`` divides by
   the standard deviation. Forecasts are turned back with the same statistics. On M1 yearly
-  (181 series) the ``mase`` scale gave a validation MASE of 2.29 against 3.00 for
-  ``standard`` (benchmarks/quality_panel.py).
+  (181 series, window 18, 3 seeds) the ``mase`` scale gave a mean validation MASE of 2.28
+  against 3.48 for ``standard`` (benchmarks/quality_panel.py --sweep).
 - **Short histories**: an input window reads up to ``window`` past values; a window with
   fewer is padded on the left with its first value and a second channel marks the real
   values (1) from the padding (0), so that the many short series of a panel still give
