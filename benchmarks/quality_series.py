@@ -16,7 +16,9 @@ validation, 15 % test, widened to one horizon): h-step forecasts from every orig
 period; MASE (scaled by the in-sample naive MAE of the training period) of the default
 forecast, the network alone, statsforecast's AutoETS, AutoTheta, AutoARIMA, their mean (the
 statistical ensemble), naive and seasonal naive; the 80 % / 95 % conformal intervals'
-coverage; seconds per run and per reference.
+coverage; seconds per run and per reference. Then M1 yearly (181 series, h = 6) with one
+global model (``--id-col``; ``benchmarks/quality_panel.py``): mean MASE and sMAPE over the
+series of the default and every reference, and the seconds of the whole run.
 
 Data: ``../shared/data/quality`` (benchmarks only; never a dependency of the package).
 """
@@ -424,7 +426,17 @@ def run_series(quick: bool = False, seeds: list[int] | None = None) -> dict:
                 print(f"  h={r['horizon']:<3d} {name:17s} default {r['default']:.3f} ({r['rule']})"
                       f" | " + ", ".join(f"{k} {v:.3f}" for k, v in r["references"].items())
                       + f" | {r['seconds']:.0f} s", flush=True)
-    return {"rows": rows, "markdown": _series_markdown(rows)}
+    m1 = _m1_part(quick, seeds)
+    return {"rows": rows, "m1": m1["rows"], "markdown": _series_markdown(rows)
+            + "\n### M1 yearly: 181 series, one global model (h = 6)\n\n" + m1["markdown"]}
+
+
+def _m1_part(quick: bool, seeds: list[int] | None) -> dict:
+    """The many-series part: M1 yearly with ``--id-col`` (benchmarks/quality_panel.py)."""
+    sys.path.insert(0, str(HERE))
+    from quality_panel import run_m1
+
+    return run_m1(quick, seeds)
 
 
 def _snaive(r: dict) -> tuple[str, float]:

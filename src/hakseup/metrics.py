@@ -19,7 +19,7 @@ __all__ = ["classification_metrics", "regression_metrics", "mase", "compute_metr
 
 MAIN_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse",
                "forecast": "mae"}
-LOWER_IS_BETTER = {"mse", "rmse", "mae", "mape", "mase", "loss", "false_positive_rate",
+LOWER_IS_BETTER = {"mse", "rmse", "mae", "mape", "mase", "smape", "loss", "false_positive_rate",
                    "error", "time"}
 HIGHER_IS_BETTER = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro",
                     "f1_weighted", "precision_macro", "recall_macro", "roc_auc", "pr_auc", "r2"}

@@ -26,7 +26,8 @@ from .run.folder import load_run_config
 from .run.result import RunResult
 
 __all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run",
-           "is_image_run", "image_files_of", "predict_images", "predict_image_files"]
+           "is_image_run", "image_files_of", "predict_images", "predict_image_files",
+           "is_panel_run", "predict_panel", "predict_panel_file"]
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
@@ -208,3 +209,41 @@ def predict_image_files(run: str | Path, data: str | Path, output: str | Path) -
     out = Path(output)
     atomic_write_text(out, predict_images(run, data).to_csv(index=False))
     return out
+
+
+def is_panel_run(run: str | Path) -> bool:
+    """Whether ``run`` was trained on many series (``--id-col``)."""
+    from .run.folder import require_run
+
+    try:
+        pre = json.loads((require_run(run) / "preprocessing.json").read_text())
+        return pre.get("kind") == "panel"
+    except (OSError, ValueError, HakseupError):
+        return False
+
+
+def predict_panel(run: str | Path, data: str | Path | None = None,
+                  series: str | None = None) -> pd.DataFrame:
+    """Forecasts past the end of every series of ``data`` (default: the run's own data), or
+    of the one ``series`` names: id, time, forecast (and the run's interval bounds)."""
+    from .data.series.panel import read_panel
+    from .evaluation.forecast_panel_future import panel_future
+    from .io.reader import read_data
+
+    exp = Experiment.from_run(run)
+    cfg = exp.cfg
+    source = str(data or cfg.data.path)
+    panel = read_panel(read_data(source, cfg.data), cfg.data, {}, source)
+    saved = json.loads((exp.run_dir_ / "metrics.json").read_text())
+    rule = saved.get("metrics", {}).get("forecast_rule", {})
+    return panel_future(exp.model_, exp.preprocessor_, panel, rule, series)
+
+
+def predict_panel_file(run: str | Path, output: str | Path, data: str | Path | None = None,
+                       series: str | None = None) -> tuple[Path, int, int]:
+    """Write ``predict_panel`` as a UTF-8 CSV; (the path, series written, steps each)."""
+    frame = predict_panel(run, data, series)
+    out = Path(output)
+    atomic_write_text(out, frame.to_csv(index=False))
+    n = int(frame.iloc[:, 0].nunique())
+    return out, n, len(frame) // max(n, 1)

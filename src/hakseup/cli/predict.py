@@ -12,16 +12,21 @@ examples:
   hakseup predict runs/<id> --data new_cars.csv --output predictions.csv
   hakseup predict runs/<id> --data new_photos/ --output predictions.csv     # an image run
   hakseup predict runs/<id> --data 고객.csv --keep 고객번호,이름 --excel --output 예측.csv
+  hakseup predict runs/<panel> --output forecasts.csv              # every series (--id-col)
+  hakseup predict runs/<panel> --series T12 --output t12.csv        # one series
 """
 
 
 def register(sub) -> None:
     p = command_parser(sub, "predict", EXAMPLES)
     p.add_argument("run", metavar="RUN", help="a run folder")
-    p.add_argument("--data", required=True, metavar="FILE",
+    p.add_argument("--data", metavar="FILE",
                    help="a table with the feature columns (CSV in any common encoding, .gz, "
                         ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
-                        "one image, or a CSV of image paths")
+                        "one image, or a CSV of image paths; for a run on many series "
+                        "(--id-col), their history (default: the run's data)")
+    p.add_argument("--series", metavar="ID",
+                   help="a run on many series: forecast this series only")
     p.add_argument("--output", required=True, metavar="FILE", help="where to write the CSV")
     add_file_flags(p)
     p.add_argument("--keep", metavar="COL,COL", type=_columns, default=[],
@@ -45,9 +50,29 @@ def run(args: argparse.Namespace) -> int:
     from ..run.check import check_run
 
     check_run(args.run)
+    if _panel(args):
+        return 0
+    if args.data is None:
+        raise HakseupError(t("error.predict.data_required"))
     # Before any work: a folder, an unwritable place or the input itself is refused.
     check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
     out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
                        encoding=args.encoding, sheet=args.sheet)
     print(t("predict.written", path=out))
     return 0
+
+
+def _panel(args: argparse.Namespace) -> bool:
+    """A run on many series: forecasts past each series' end (True once written)."""
+    from ..errors import HakseupError
+    from ..io.files import check_output_file
+    from ..predict import is_panel_run, predict_panel_file
+
+    if not is_panel_run(args.run):
+        if args.series is not None:
+            raise HakseupError(t("error.predict.panel.series_needs_panel"))
+        return False
+    check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
+    out, n, h = predict_panel_file(args.run, args.output, args.data, args.series)
+    print(t("predict.panel.written", n=n, h=h, path=out))
+    return True

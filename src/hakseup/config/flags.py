@@ -28,6 +28,7 @@ _FLAGS = """
 --target             data.target               COL
 --task               data.task                 TASK
 --time-col           data.time_col             COL
+--id-col             data.id_col               COL
 --window             data.window               N
 --horizon            data.horizon              N
 --interval           data.interval             L,L

@@ -77,6 +77,11 @@ class DataConfig:
     encoding: str | None = _f(None, help="text encoding (utf-8, cp949, ...); detected if unset")
     sheet: str | None = _f(None, help="an Excel workbook's sheet: name or 1-based number")
     time_col: str | None = _f(None, help="date/time column: makes it a time-series task")
+    id_col: str | None = _f(None, help="series id column of a long table (id, time, value): "
+                                       "one global forecaster over every series")
+    panel_scale: str = _f("mase", choices=["mase", "standard"],
+                          help="a panel's per-series scaling: by the mean absolute change, or "
+                               "the standard deviation, of each series' training part")
     window: int | None = _f(None, min=1, auto="none",
                             help="past steps a forecaster reads (auto: 3 seasons)")
     horizon: int | None = _f(None, min=1, auto="none",
@@ -123,6 +128,9 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     name: str = _f("auto", help=MODELS_HELP)
+    id_embedding: int = _f(0, min=0, max=64,
+                           help="a panel's series id as a learned embedding of this size "
+                                "(0: none)")
     hidden: list[int] = _f([128, 64], min=1, max=MAX_WIDTH,
                            help="hidden layer widths (mlp, tabular)")
     hidden_size: int = _f(128, min=1, max=MAX_WIDTH, help="recurrent state size (lstm, gru)")

@@ -35,6 +35,7 @@ class Schema:
     categorical_features: list[str] = field(default_factory=list)
     cardinalities: list[int] = field(default_factory=list)   # per categorical, incl. unknown
     season: int = 1                             # series: the season length (1: none)
+    n_series: int = 0                           # a panel: the series the model knows
     threshold: float | None = None              # binary: P(class 1) that labels a row 1
                                                 # (chosen on validation for --metric; None: 0.5)
 

@@ -232,6 +232,10 @@ def _table_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict |
                  source: object = "data") -> DataBundle:
     """A time series (with a time column) or a table, split and preprocessed."""
     defaults = defaults or {}
+    if getattr(cfg, "id_col", None):     # many series in a long table: one global forecaster
+        from .series.panel import panel_bundle
+
+        return panel_bundle(df, cfg, seed, defaults, source)
     if cfg.time_col or (defaults.get("time_col") and cfg.layout == "auto"):
         from .series.prepare import series_bundle
 

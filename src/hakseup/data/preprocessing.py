@@ -20,9 +20,11 @@ def load_preprocessor(d: dict) -> Any:
     kinds: dict[str, Callable[[dict], Any]] = {"image": ImagePreprocessor.from_dict,
                                                "table": TablePreprocessor.from_dict}
     try:
+        from .series.panel import PanelPreprocessor
         from .series.prepare import SeriesPreprocessor
 
         kinds["series"] = SeriesPreprocessor.from_dict
+        kinds["panel"] = PanelPreprocessor.from_dict
     except ImportError:
         pass
     return kinds[d["kind"]](d)

@@ -41,6 +41,10 @@ def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.
 def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     """(metrics, baseline name, baseline metrics) of ``model`` on a split of ``bundle``."""
     part = getattr(bundle, split)
+    if "panel" in bundle.info:       # many series: scored per series, M-competition style
+        from .forecast_panel import panel_scores
+
+        return panel_scores(model, bundle, split)
     if bundle.schema.task == "forecast":
         from .forecast import forecast_scores
 

@@ -38,6 +38,10 @@ def fold_bundles(cfg: RunConfig, folds: int):
     from ..data.table.prepare import bundle_from_plan, prepare_table
 
     seed = cfg.train.seed
+    if getattr(cfg.data, "id_col", None):
+        from ..errors import ConfigError
+
+        raise ConfigError(t("error.data.panel.no_cv"))
     raw, defaults, source = load_raw(cfg.data)
     labels: np.ndarray | None      # class labels to stratify on (None: a regression target)
     if isinstance(raw, ImageData):

@@ -71,7 +71,7 @@ def draw_run_figures(run_dir: Path, result, draw=_call, monitor: str = "val_loss
     # One "best epoch" on every plot: the checkpoint's, by the monitored value.
     best = _best_epoch(list(result.logs), monitor) if result.checkpoint == "best" else None
     draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png", None, best)
-    if result.schema.task == "forecast":
+    if result.schema.task == "forecast" and "panel" not in result.bundle.info:
         _plot_forecasts(run_dir, result.model, result.bundle, draw)
     if "confusion_matrix" in result.metrics:
         draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
@@ -157,7 +157,13 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
     if result.references.get("verdict"):
         ctx["summary_lines"].append(result.references["verdict"])
     ctx["notices"] += result.references.get("notices", [])
-    if "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
+    if "per_series" in result.metrics:   # a panel: the rule, the verdict, a row per series
+        from ..evaluation.forecast_panel import panel_section
+
+        summary, section = panel_section(result.metrics)
+        ctx["summary_lines"] += summary
+        ctx["extra_sections"].append((t("forecast.section"), section))
+    elif "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
         m, beats = result.metrics, result.metrics["beats"]
         values = [(("beats" if beats[name] else "not"), dict(
             name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))

@@ -64,6 +64,8 @@ class RunResult:
     @property
     def main_metric(self) -> tuple[str, float]:
         key = MAIN_METRIC.get(self.schema.task if self.schema else "multiclass", "accuracy")
+        if "per_series" in self.metrics:     # a panel: MASE, comparable across series
+            key = "mase"
         return key, self.metrics.get(key, float("nan"))
 
     @property

@@ -36,7 +36,10 @@ def loss_function(name: str, schema: Schema, label_smoothing: float = 0.0,
     """The loss for ``name`` (``auto``: cross-entropy for classes, MSE for values);
     ``label_smoothing`` and per-class ``weight`` apply to cross-entropy."""
     if name == "auto":
-        name = "cross_entropy" if schema.is_classification else "mse"
+        # A panel's targets are scaled by each series' mean absolute change: L1 on them is
+        # the MASE the M competitions score (``data.series.panel``).
+        name = "cross_entropy" if schema.is_classification else \
+            "mae" if getattr(schema, "n_series", 0) else "mse"
     if name in ("cross_entropy", "bce") and not schema.is_classification:
         from ..errors import ConfigError
 
