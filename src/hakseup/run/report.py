@@ -185,8 +185,10 @@ def _rule_line(rule: dict) -> str:
     """One sentence: the default forecast (network, statistical ensemble or their mean), and
     why — chosen on the validation windows, or the series is too short for them."""
     scores = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("validation_mase", {}).items())
+    stat = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("statistical_mase", {}).items())
     return t(f"forecast.rule_{rule['reason']}", name=rule["name"], n=rule["val_origins"],
-             scores=scores)
+             scores=scores, tol=100 * rule.get("tolerance", 0.0), stat=stat,
+             m=rule.get("stat_origins", 0))
 
 
 def _per_step_table(m: dict) -> str:
