@@ -47,8 +47,8 @@ def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndar
 def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
     """(starts, predictions, actuals, baselines) in original units for a split; the statistical
     references are among the baselines for the test split (or when ``classical``). The test
-    split's predictions are the default forecast (``default_rule``: the network, the
-    statistical ensemble or their mean, chosen on the validation windows)."""
+    split's predictions are the default forecast (``default_rule``: a weighted mean of the
+    network and the statistical forecasts, chosen before the test period)."""
     from ..data.series.prepare import naive_forecasts
 
     s = bundle.info["series"]

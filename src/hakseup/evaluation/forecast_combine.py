@@ -1,5 +1,5 @@
 """The default forecast, chosen in two stages on windows before the test period (never the
-test), each pooling the candidates it cannot tell apart.
+test): the best statistical forecast, then the network, it or a pool of them.
 
 1. **The statistical forecast**, on the rolling windows before the test period (``pretest``:
    the statistical models fitted on the values before the first of them and run forward,
