@@ -36,9 +36,11 @@ WIDE = SMALL + ("AutoETS", "AutoTheta", "AutoARIMA")
 
 
 def _cands(net, refs):
-    from hakseup.evaluation.forecast_combine import candidates
-
-    out = candidates(net, refs)
+    # the candidates of the one-stage rule this script compared (superseded by the two
+    # stages of ``evaluation/forecast_combine.py``; see ``forecast_default_rules.py``)
+    ens = refs["statistical ensemble"]
+    out = {"network": net, "statistical ensemble": ens,
+           "network + statistical ensemble": (net + ens) / 2}
     out.update({k: refs[k] for k in ("AutoETS", "AutoTheta", "AutoARIMA") if k in refs})
     return out
 

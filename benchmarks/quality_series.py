@@ -374,12 +374,27 @@ SUITE = {  # name: (file, time column, target) — the single series of the qual
 STAT = ("AutoETS", "AutoTheta", "AutoARIMA")
 
 
-def suite_run(name: str, horizon: int | None, seed: int = 0) -> dict:
+def _exact_arima(y: np.ndarray, starts: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    """statsforecast's AutoARIMA with its own default (``approximation=False``), fitted and run
+    forward as the references are: the stronger, slower bar beside the default's
+    approximated search."""
+    from hakseup.evaluation.forecast_references import MAX_FIT, _fit_season, _models
+
+    fit_end = int(starts.min())
+    hist = y[max(0, fit_end - MAX_FIT):fit_end]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = _models().AutoARIMA(season_length=_fit_season(len(hist), season)).fit(hist)
+        return np.stack([np.asarray(model.forward(y[max(0, s - MAX_FIT):s], horizon)["mean"])
+                         for s in starts])
+
+
+def suite_run(name: str, horizon: int | None, seed: int = 0, exact: bool = False) -> dict:
     """One default run (``hakseup train`` with no tuning flags; ``horizon`` None: the
     frequency's default) on a suite series: test MASE of the default forecast, of the network
-    alone, of each candidate and reference; the rule and its validation MASEs; seconds."""
-    from hakseup.evaluation.forecast import _classical, _network
-    from hakseup.evaluation.forecast_combine import candidates
+    alone and of each reference; the rule (its weights, what it pooled); seconds; with
+    ``exact``, AutoARIMA's exact search too (its MASE and seconds)."""
+    from hakseup.evaluation.forecast import _network
     from hakseup.evaluation.forecast_references import statsforecast_forecasts
     from hakseup.metrics import mase
 
@@ -395,35 +410,45 @@ def suite_run(name: str, horizon: int | None, seed: int = 0) -> dict:
     s = bundle.info["series"]
     y_train = s["y"][:s["train_end"]]
     starts, net, actual = _network(result.model, bundle, "test")
-    cands = candidates(net, _classical(bundle, "test"))
-    ref_seconds = {}
+    ref_seconds, refs = {}, {k: v["mase"] for k, v in m["baselines"].items()}
     for ref in STAT:        # the references again, one at a time, for their seconds
         t1 = time.perf_counter()
         statsforecast_forecasts(s["y"], starts, bundle.schema.n_outputs, s["season"], (ref,))
         ref_seconds[ref] = time.perf_counter() - t1
+    if exact:
+        t1 = time.perf_counter()
+        f = _exact_arima(s["y"], starts, bundle.schema.n_outputs, s["season"])
+        ref_seconds["AutoARIMA (exact)"] = time.perf_counter() - t1
+        refs["AutoARIMA (exact)"] = mase(actual, f, y_train, 1)
+    rule = m["forecast_rule"]
     return {"series": name, "horizon": bundle.schema.n_outputs, "seed": seed,
             "season": s["season"], "test_origins": len(starts),
-            "val_origins": m["forecast_rule"]["val_origins"], "default": m["mase"],
-            "rule": m["forecast_rule"]["name"], "reason": m["forecast_rule"]["reason"],
-            "validation": m["forecast_rule"]["validation_mase"],
-            "candidates": {k: mase(actual, f, y_train, 1) for k, f in cands.items()},
-            "references": {k: v["mase"] for k, v in m["baselines"].items()},
+            "val_origins": rule["val_origins"], "stat_origins": rule.get("stat_origins", 0),
+            "default": m["mase"], "rule": rule["name"], "reason": rule["reason"],
+            "weights": rule.get("weights", {}), "statistical": rule.get("statistical", []),
+            "members": rule.get("members", []),
+            "validation": rule.get("validation_mase", {}),
+            "statistical_validation": rule.get("statistical_mase", {}),
+            "candidates": {"network": mase(actual, net, y_train, 1)},
+            "references": refs,
             "per_step_default": [r["mase"] for r in m.get("per_step", [])],
             "intervals": m.get("intervals", {}),
             "seconds": seconds, "reference_seconds": ref_seconds}
 
 
-def run_series(quick: bool = False, seeds: list[int] | None = None) -> dict:
+def run_series(quick: bool = False, seeds: list[int] | None = None,
+               names: list[str] | None = None, horizons: tuple = (1, None)) -> dict:
     """The nine single series at one step and at the frequency's default horizon."""
     seeds = seeds or [0]
-    names = list(SUITE)[:3] if quick else list(SUITE)
+    names = names or (list(SUITE)[:3] if quick else list(SUITE))
     rows = []
-    for horizon in (1, None):
+    for horizon in horizons:
         for name in names:
             for seed in seeds:
-                r = suite_run(name, horizon, seed)
+                r = suite_run(name, horizon, seed, exact=horizon is None)
                 rows.append(r)
-                print(f"  h={r['horizon']:<3d} {name:17s} default {r['default']:.3f} ({r['rule']})"
+                print(f"  h={r['horizon']:<3d} {name:17s} default {r['default']:.3f} ({r['rule']};"
+                      f" stage 1 {r['statistical']}, stage 2 {r['members']})"
                       f" | " + ", ".join(f"{k} {v:.3f}" for k, v in r["references"].items())
                       + f" | {r['seconds']:.0f} s", flush=True)
     m1 = _m1_part(quick, seeds)
@@ -455,7 +480,9 @@ def _series_markdown(rows: list[dict]) -> str:
         part = [r for r in rows if (r["horizon"] == 1) == one_step]
         if not part:
             continue
-        cols = ["default", "network", *STAT, "statistical ensemble", "(seasonal) naive"]
+        exact = ["AutoARIMA (exact)"] if any("AutoARIMA (exact)" in r["references"]
+                                             for r in part) else []
+        cols = ["default", "network", *STAT, *exact, "statistical ensemble", "(seasonal) naive"]
         out += [f"### {'One step ahead' if one_step else 'Default horizon'}", "",
                 "| series | h | " + " | ".join(cols) + " | rule | s/run |",
                 "|---" * (len(cols) + 4) + "|"]
@@ -465,7 +492,7 @@ def _series_markdown(rows: list[dict]) -> str:
             vals = {"default": statistics.mean(r["default"] for r in rs),
                     "network": statistics.mean(r["candidates"]["network"] for r in rs),
                     "(seasonal) naive": _snaive(rs[0])[1]}
-            for c in (*STAT, "statistical ensemble"):
+            for c in (*STAT, *exact, "statistical ensemble"):
                 vals[c] = rs[0]["references"].get(c, float("nan"))
             for c in cols:
                 table[c].append(vals[c])
@@ -474,7 +501,7 @@ def _series_markdown(rows: list[dict]) -> str:
                        + f" | {rs[0]['rule']} | {statistics.mean(r['seconds'] for r in rs):.0f} |")
         means = {c: float(np.nanmean(v)) for c, v in table.items()}
         out.append("| **mean** | | " + " | ".join(f"**{means[c]:.3f}**" for c in cols) + " | | |")
-        best = min(STAT, key=lambda c: means[c])
+        best = min((*STAT, *exact), key=lambda c: means[c])
         worse = [n for n, d, sn in zip(dict.fromkeys(r["series"] for r in part), table["default"],
                                        table["(seasonal) naive"]) if d > sn]
         cov = {lv: [r["intervals"][lv]["coverage"] for r in part if lv in r.get("intervals", {})]
@@ -501,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=2,
                    help="torch CPU threads (1 on a machine shared with other jobs)")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    p.add_argument("--names", help="series: only these (comma-separated)")
+    p.add_argument("--horizons", default="1,default",
+                   help="series: 1 and/or default (the frequency's), comma-separated")
     args = p.parse_args(argv)
     import torch
 
@@ -511,7 +541,10 @@ def main(argv: list[str] | None = None) -> int:
         out["ucr"] = run_ucr(args.quick, seeds)
         print("\n## UCR (accuracy on the official test files)\n\n" + out["ucr"]["markdown"])
     if args.section in ("series", "all"):
-        out["series"] = run_series(args.quick, seeds)
+        out["series"] = run_series(args.quick, seeds,
+                                   args.names.split(",") if args.names else None,
+                                   tuple(None if h == "default" else int(h)
+                                         for h in args.horizons.split(",")))
         print("\n## Series (the last 15 % as test, h-step forecasts from every origin)\n\n"
               + out["series"]["markdown"])
     if args.json:

@@ -13,7 +13,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics import mase, regression_metrics
-from .forecast_combine import MIN_VAL_ORIGINS, NETWORK, candidates, choose, combine
+from .forecast_combine import (
+    MIN_VAL_ORIGINS,
+    NETWORK,
+    POOL_TOLERANCE,
+    SEASONAL_NAIVE,
+    apply_weights,
+    choose_default,
+    pretest_origins,
+    rule_name,
+)
 from .forecast_intervals import conformal_widths, interval_scores
 from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 
@@ -38,8 +47,8 @@ def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndar
 def forecast_predictions(model, bundle, split: str = "test", classical: bool | None = None):
     """(starts, predictions, actuals, baselines) in original units for a split; the statistical
     references are among the baselines for the test split (or when ``classical``). The test
-    split's predictions are the default forecast (``default_rule``: the network, the
-    statistical ensemble or their mean, chosen on the validation windows)."""
+    split's predictions are the default forecast (``default_rule``: a weighted mean of the
+    network and the statistical forecasts, chosen before the test period)."""
     from ..data.series.prepare import naive_forecasts
 
     s = bundle.info["series"]
@@ -48,30 +57,44 @@ def forecast_predictions(model, bundle, split: str = "test", classical: bool | N
     if classical if classical is not None else split == "test":
         baselines.update(_classical(bundle, split))
     if split == "test":
-        pred = combine(default_rule(model, bundle)["name"], pred, _classical(bundle, split))
+        pred = apply_weights(default_rule(model, bundle)["weights"], _base(bundle, split, pred))
     return starts, pred, actual, baselines
 
 
+def _seasonal_naive(y: np.ndarray, starts: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    """The seasonal naive forecasts (the naive for a series without a season)."""
+    from ..data.series.prepare import naive_forecasts
+
+    naive = naive_forecasts(y, starts, horizon, season)
+    return next((v for k, v in naive.items() if k.startswith("seasonal naive")), naive["naive"])
+
+
+def _base(bundle, split: str, net: np.ndarray) -> dict[str, np.ndarray]:
+    """The base forecasts the default weighs: the network, each statistical reference, the
+    seasonal naive."""
+    s = bundle.info["series"]
+    return {NETWORK: net, **_classical(bundle, split),
+            SEASONAL_NAIVE: _seasonal_naive(s["y"], s["starts"][split],
+                                            bundle.schema.n_outputs, s["season"])}
+
+
 def default_rule(model, bundle) -> dict:
-    """Which forecast the run gives (cached in the bundle): ``{"name", "reason",
-    "validation_mase", "val_origins"}``; reason ``validation`` (chosen on the validation
-    windows), ``short`` (no validation window: the statistical ensemble) or ``no_ensemble``
-    (fewer than two references could be fitted: the network)."""
+    """Which forecast the run gives (cached in the bundle): ``{"name", "weights", "reason",
+    "validation_mase", "val_origins", ...}`` (``forecast_combine.choose_default``); reason
+    ``validation`` (pooled on the windows before the test period), ``short`` (no validation
+    window: the statistical ensemble) or ``no_ensemble`` (fewer than two references could be
+    fitted: the network)."""
     s = bundle.info["series"]
     if "rule" in s:
         return s["rule"]
     val_starts = s["starts"].get("val", np.empty(0, dtype=int))
-    rule = {"name": NETWORK, "reason": "no_ensemble", "validation_mase": {},
-            "val_origins": len(val_starts)}
+    rule = {"name": NETWORK, "weights": {NETWORK: 1.0}, "reason": "no_ensemble",
+            "validation_mase": {}, "val_origins": len(val_starts)}
     if ENSEMBLE in _classical(bundle, "test"):
         if len(val_starts) < MIN_VAL_ORIGINS:
-            rule.update(name=ENSEMBLE, reason="short")
+            rule.update(name=ENSEMBLE, weights={ENSEMBLE: 1.0}, reason="short")
         else:
-            _, net, actual = _network(model, bundle, "val")
-            cands = candidates(net, _classical(bundle, "val"))
-            name, scores = choose(cands, actual, s["y"][:s["train_end"]])
-            rule.update(name=name, reason="validation", validation_mase=scores)
-            s["val_residuals"] = actual - cands[name]      # for the conformal intervals
+            rule.update(_pooled(model, bundle), reason="validation", tolerance=POOL_TOLERANCE)
     elif len(val_starts) >= MIN_VAL_ORIGINS:
         _, net, actual = _network(model, bundle, "val")
         s["val_residuals"] = actual - net
@@ -79,17 +102,36 @@ def default_rule(model, bundle) -> dict:
     return rule
 
 
-def _classical(bundle, split: str) -> dict:
-    """The statistical references' forecasts of a split, computed once per bundle (the report
-    and the plot share them); their notices (a model that failed, statsforecast missing) go
-    to the report once."""
+def _pooled(model, bundle) -> dict:
+    """The two pooling stages of ``forecast_combine`` on the windows before the test period;
+    the validation residuals of the pooled forecast are kept for the conformal intervals."""
+    s = bundle.info["series"]
+    h, y = bundle.schema.n_outputs, s["y"]
+    vs, net, actual = _network(model, bundle, "val")
+    pre = pretest_origins(s["train_end"], int(s["starts"]["test"].min()), h, s["season"])
+    refs = _classical(bundle, "pre", pre)
+    naive = _seasonal_naive(y, pre, h, s["season"])
+    actual_pre = np.stack([y[t:t + h] for t in pre])
+    out = choose_default(net, actual, refs, naive, actual_pre, np.searchsorted(pre, vs),
+                         y[:s["train_end"]])
+    base = {NETWORK: net, **{k: v[np.searchsorted(pre, vs)] for k, v in refs.items()},
+            SEASONAL_NAIVE: naive[np.searchsorted(pre, vs)]}
+    s["val_residuals"] = actual - apply_weights(out["weights"], base)
+    return {**out, "name": rule_name(out["weights"]), "stat_origins": len(pre)}
+
+
+def _classical(bundle, split: str, starts: np.ndarray | None = None) -> dict:
+    """The statistical references' forecasts of a split (or of the origins ``starts``, cached
+    under ``split``), computed once per bundle (the report and the plot share them); their
+    notices (a model that failed, statsforecast missing) go to the report once."""
     from .forecast_references import reference_forecasts
 
     s = bundle.info["series"]
     cache = s.setdefault("classical", {})
     if split not in cache:
+        at = s["starts"][split] if starts is None else starts
         cache[split], notices = reference_forecasts(
-            s["y"], s["starts"][split], bundle.schema.n_outputs, s["season"], s["train_end"])
+            s["y"], at, bundle.schema.n_outputs, s["season"], min(s["train_end"], int(at.min())))
         if split == "test":
             bundle.info.setdefault("notices", []).extend(notices)
     return dict(cache[split])

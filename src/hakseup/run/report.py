@@ -191,11 +191,13 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
 
 
 def _rule_line(rule: dict) -> str:
-    """One sentence: the default forecast (network, statistical ensemble or their mean), and
-    why — chosen on the validation windows, or the series is too short for them."""
+    """One sentence: the default forecast (its weights over the network and the statistical
+    forecasts), and why — chosen before the test period, or the series is too short."""
     scores = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("validation_mase", {}).items())
+    stat = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("statistical_mase", {}).items())
     return t(f"forecast.rule_{rule['reason']}", name=rule["name"], n=rule["val_origins"],
-             scores=scores)
+             scores=scores, tol=100 * rule.get("tolerance", 0.0), stat=stat,
+             m=rule.get("stat_origins", 0))
 
 
 def _per_step_table(m: dict) -> str:
