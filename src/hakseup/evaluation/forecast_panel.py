@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 
 from ..i18n import t
-from .forecast_combine import COMBINED, NETWORK, candidates
+from .forecast_combine import NETWORK
 from .forecast_intervals import conformal_widths, interval_scores
 from .forecast_references import (
     ENSEMBLE,
@@ -41,7 +41,8 @@ from .forecast_references import (
     statsforecast_available,
 )
 
-__all__ = ["panel_forecasts", "panel_network", "panel_references", "panel_rule",
+__all__ = ["COMBINED", "candidates", "panel_forecasts", "panel_network", "panel_references",
+           "panel_rule",
            "panel_scores", "panel_section", "panel_widths", "series_scores", "smape",
            "mase_scale", "statsforecast_panel"]
 
@@ -170,6 +171,21 @@ def _block(bundle, split: str) -> tuple[np.ndarray, np.ndarray]:
     actual = np.stack([y[o:o + h] for y, o in zip(p["y"], origins)])
     scales = np.array([mase_scale(y[:o], p["season"]) for y, o in zip(p["y"], origins)])
     return actual, scales
+
+
+COMBINED = "network + statistical ensemble"
+
+
+def candidates(net: np.ndarray, refs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The forecasts a panel's default chooses from: the network, the statistical ensemble
+    and their equal-weight mean (only the network where there is no ensemble). A panel's
+    validation block is one window per series, read together: the single-series rule's
+    rolling windows (``forecast_combine``) are not needed to choose among three."""
+    out = {NETWORK: net}
+    if ENSEMBLE in refs:
+        out[ENSEMBLE] = refs[ENSEMBLE]
+        out[COMBINED] = (net + refs[ENSEMBLE]) / 2
+    return out
 
 
 def panel_rule(model, bundle) -> dict:

@@ -24,8 +24,7 @@ import torch
 
 from ..errors import DataError, closest
 from ..i18n import t
-from .forecast_combine import candidates
-from .forecast_panel import mase_scale
+from .forecast_panel import candidates, mase_scale
 from .forecast_references import ENSEMBLE, STAT_MODELS, statsforecast_available
 
 __all__ = ["future_times", "panel_future", "select_series"]
