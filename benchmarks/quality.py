@@ -438,19 +438,28 @@ def cpu_markdown(rows: list[dict]) -> str:
 
 
 def compare_markdown(before: list[dict], after: list[dict]) -> str:
-    """Before/after of hakseup's default, beside the best reference (tables section rows)."""
+    """Before/after of hakseup's default, paired fold by fold (the same folds in both files),
+    beside the best reference of the "after" run, with its CPU seconds per run."""
     old = {r["name"]: r for r in before}
-    lines = ["| table | metric | before | after | best reference | after − best | CPU s per "
-             "run (after) |", "|" + "---|" * 7]
+    lines = ["| table | metric | before | after | after − before, paired | best reference | "
+             "after − best, paired | CPU s per run after: fit / whole run |", "|" + "---|" * 8]
     for r in after:
         if "failed" in r:
-            lines.append(f"| {r['name']} | | | FAILED | | | |")
+            lines.append(f"| {r['name']} | | | FAILED | | | | |")
             continue
         main, b = r["main"], old.get(r["name"], {})
         was = "FAILED (crash)" if "failed" in b else _fmt(b.get("hakseup", {}).get(main))
+        ours = r["hakseup"][main]["folds"]
+        change = "—"
+        if "hakseup" in b and len(b["hakseup"][main]["folds"]) == len(ours):
+            d = paired_difference(ours, b["hakseup"][main]["folds"])
+            change = f"{d['mean']:+.4f} ± {d['std']:.4f}"
         best = r["references"][r["best_reference"]][main]
-        lines.append(f"| {r['name']} | {main} | {was} | {_fmt(r['hakseup'][main])} | "
-                     f"{r['best_reference']} {_fmt(best)} | {r['gap_to_best']:+.3f} | "
+        gap = paired_difference(ours, best["folds"])
+        fit = r.get("fit_cpu_seconds_per_run")
+        lines.append(f"| {r['name']} | {main} | {was} | {_fmt(r['hakseup'][main])} | {change} | "
+                     f"{r['best_reference']} {_fmt(best)} | {gap['mean']:+.3f} ± "
+                     f"{gap['std']:.3f} | {'—' if fit is None else f'{fit:.1f}'} / "
                      f"{r.get('cpu_seconds_per_run', float('nan')):.1f} |")
     return "\n".join(lines)
 

@@ -64,3 +64,12 @@ def test_the_tables_markdown_has_paired_gaps_cpu_seconds_and_suite_means(quality
     assert "classification (accuracy), 1 tables: hakseup 0.920; logistic 0.910, hgb 0.800, " \
            "catboost 0.913 (best single peer: catboost, hakseup +0.007)" in md
     assert "regression (R²), 1 tables: hakseup 0.700;" in md
+
+
+def test_the_before_after_table_pairs_the_folds(quality):
+    refs = {"mean": ([0.0] * 3, 0.01), "ridge": ([0.80, 0.85, 0.90], 0.02)}
+    before = [_row(quality, "t", "regression", [0.78, 0.84, 0.86], refs)]
+    after = [_row(quality, "t", "regression", [0.80, 0.85, 0.88], refs, fit_cpu=1.5)]
+    md = quality.compare_markdown(before, after)
+    assert "| t | r2 | 0.827 ± 0.042 | 0.843 ± 0.040 | +0.0167 ± 0.0058 | ridge 0.850 ± " \
+           "0.050 | -0.007 ± 0.012 | 1.5 / 3.0 |" in md
