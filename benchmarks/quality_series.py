@@ -57,7 +57,7 @@ __all__ = ["run_ucr", "run_series", "ucr_default_run", "series_default_run", "ru
 # --------------------------------------------------------------------------- helpers
 
 
-def _quiet_train(cfg_dict: dict):
+def _quiet_train(cfg_dict: dict, callbacks: list | None = None):
     """hakseup.train on a config dict, silently, in a throw-away folder."""
     from hakseup.config import RunConfig
     from hakseup.experiment.experiment import train
@@ -68,7 +68,7 @@ def _quiet_train(cfg_dict: dict):
     cfg = RunConfig.from_dict(cfg_dict)
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
-        return train(cfg, echo=lambda *a, **k: None), cfg
+        return train(cfg, echo=lambda *a, **k: None, callbacks=callbacks), cfg
 
 
 def _mean_std(values: list[float]) -> str:
@@ -104,11 +104,14 @@ def _cpu() -> float:
 
 
 def ucr_default_run(name: str, seed: int, model: dict | None = None,
-                    cpu: list | None = None) -> tuple[float, float]:
+                    cpu: list | None = None, fit_cpu: list | None = None
+                    ) -> tuple[float, float]:
     """(test accuracy, seconds) of hakseup on one UCR problem, as a user would run it: train on
     the train file, score on the test file (``--test-data`` where it exists, else `evaluate
-    --data` on a run trained with the default splits)."""
+    --data` on a run trained with the default splits). ``cpu`` gets the whole run's CPU
+    seconds, ``fit_cpu`` the training loop's alone."""
     from hakseup.predict import evaluate_file
+    from quality import fit_clock
 
     train_csv, test_csv = DATA / f"ucr_{name}_train.csv", DATA / f"ucr_{name}_test.csv"
     data = {"path": str(train_csv), "target": "label", "layout": "sequence"}
@@ -117,9 +120,13 @@ def ucr_default_run(name: str, seed: int, model: dict | None = None,
     if _supports_test_path():
         data["test_path"] = str(test_csv)
     t0, c0 = time.perf_counter(), _cpu()
-    result, _ = _quiet_train({"data": data, "model": dict(model or {}), "train": {"seed": seed}})
+    clock = fit_clock()
+    result, _ = _quiet_train({"data": data, "model": dict(model or {}), "train": {"seed": seed}},
+                             callbacks=[clock])
     if cpu is not None:
         cpu.append(_cpu() - c0)
+    if fit_cpu is not None:
+        fit_cpu.append(clock.cpu_seconds)
     if _supports_test_path():
         acc = result.metrics["accuracy"]
     else:
@@ -129,12 +136,14 @@ def ucr_default_run(name: str, seed: int, model: dict | None = None,
     return float(acc), time.perf_counter() - t0
 
 
-def _classical_ucr(name: str) -> dict[str, tuple[float, float]]:
+def _classical_ucr(name: str) -> dict[str, tuple[float, float, float]]:
+    """{reference: (test accuracy, seconds, CPU seconds)} of fit + predict, one thread."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     tr, te = _ucr_frames(name)
     Xtr, ytr = tr.drop(columns="label").to_numpy(float), tr["label"].astype(str).to_numpy()
@@ -145,11 +154,11 @@ def _classical_ucr(name: str) -> dict[str, tuple[float, float]]:
               "HistGradientBoosting": HistGradientBoostingClassifier(random_state=0)}
     out = {}
     for label, m in models.items():
-        t0 = time.perf_counter()
-        with warnings.catch_warnings():
+        t0, c0 = time.perf_counter(), time.process_time()
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             acc = float((m.fit(Xtr, ytr).predict(Xte) == yte).mean())
-        out[label] = (acc, time.perf_counter() - t0)
+        out[label] = (acc, time.perf_counter() - t0, time.process_time() - c0)
     return out
 
 
@@ -171,26 +180,31 @@ def run_ucr(quick: bool = False, seeds: list[int] | None = None) -> dict:
         majority = float((te["label"].astype(str) == tr["label"].astype(str).mode()[0]).mean())
         rows.append({"problem": name, "model": "majority class", "accuracy": [majority],
                      "seconds": [0.0]})
-        for label, (acc, sec) in _classical_ucr(name).items():
-            rows.append({"problem": name, "model": label, "accuracy": [acc], "seconds": [sec]})
+        for label, (acc, sec, cpu) in _classical_ucr(name).items():
+            rows.append({"problem": name, "model": label, "accuracy": [acc], "seconds": [sec],
+                         "cpu_seconds": [cpu], "fit_cpu_seconds": [cpu]})
         for label, model in UCR_MODELS.items():
-            accs, secs, cpus = [], [], []
+            accs, secs, cpus, fits = [], [], [], []
             for seed in seeds:
-                acc, sec = ucr_default_run(name, seed, model, cpus)
+                acc, sec = ucr_default_run(name, seed, model, cpus, fits)
                 accs.append(acc)
                 secs.append(sec)
             rows.append({"problem": name, "model": label, "accuracy": accs, "seconds": secs,
-                         "cpu_seconds": cpus})
+                         "cpu_seconds": cpus, "fit_cpu_seconds": fits})
             print(f"  ucr {name:18s} {label:26s} {_mean_std(accs)}  "
                   f"({statistics.mean(secs):.1f} s/run, {statistics.mean(cpus):.1f} CPU s)",
                   flush=True)
     aeon = minirocket_aeon(problems, len(seeds))
     for name in problems if aeon else []:
         mine = [r for r in aeon["rows"] if r["problem"] == name]
+        # fit: its fit + predict; whole run: the aeon process (import, numba's compilation,
+        # every fit) shared out over its runs
+        share = aeon["process_cpu_seconds"] / max(1, len(aeon["rows"]))
         rows.append({"problem": name, "model": "MiniRocket (aeon)",
                      "accuracy": [r["accuracy"] for r in mine],
                      "seconds": [r["cpu_seconds"] for r in mine],
-                     "cpu_seconds": [r["cpu_seconds"] for r in mine]})
+                     "cpu_seconds": [share for _ in mine],
+                     "fit_cpu_seconds": [r["cpu_seconds"] for r in mine]})
     return {"rows": rows, "markdown": _ucr_markdown(rows, problems),
             "minirocket_aeon": {k: v for k, v in (aeon or {}).items() if k != "rows"}}
 
@@ -198,17 +212,21 @@ def run_ucr(quick: bool = False, seeds: list[int] | None = None) -> dict:
 def _ucr_markdown(rows: list[dict], problems: list[str]) -> str:
     models = list(dict.fromkeys(r["model"] for r in rows))
     cell = {(r["problem"], r["model"]): r for r in rows}
-    head = "| model | " + " | ".join(problems) + " | mean | s/run | CPU s/run |"
-    lines = [head, "|" + "---|" * (len(problems) + 4)]
+    head = ("| model | " + " | ".join(problems) +
+            " | mean | s/run | CPU s/run (whole run) | CPU s/run (fit) |")
+    lines = [head, "|" + "---|" * (len(problems) + 5)]
     for m in models:
         accs = [statistics.mean(cell[(p, m)]["accuracy"]) for p in problems if (p, m) in cell]
         secs = [statistics.mean(cell[(p, m)]["seconds"]) for p in problems if (p, m) in cell]
         cpus = [statistics.mean(cell[(p, m)]["cpu_seconds"]) for p in problems
                 if (p, m) in cell and cell[(p, m)].get("cpu_seconds")]
         cells = [_mean_std(cell[(p, m)]["accuracy"]) if (p, m) in cell else "—" for p in problems]
+        fits = [statistics.mean(cell[(p, m)]["fit_cpu_seconds"]) for p in problems
+                if (p, m) in cell and cell[(p, m)].get("fit_cpu_seconds")]
         cpu = f"{statistics.mean(cpus):.2f}" if cpus else "—"
-        lines.append(f"| {m} | " + " | ".join(cells) +
-                     f" | {statistics.mean(accs):.3f} | {statistics.mean(secs):.1f} | {cpu} |")
+        fit = f"{statistics.mean(fits):.2f}" if fits else "—"
+        lines.append(f"| {m} | " + " | ".join(cells) + f" | {statistics.mean(accs):.3f} | "
+                     f"{statistics.mean(secs):.1f} | {cpu} | {fit} |")
     default = "default (--model auto)"
     verdict = []
     peer = "MiniRocket (aeon)" if (problems[0], "MiniRocket (aeon)") in cell else "1-NN Euclidean"
@@ -216,7 +234,23 @@ def _ucr_markdown(rows: list[dict], problems: list[str]) -> str:
         d = statistics.mean(cell[(p, default)]["accuracy"])
         ref = statistics.mean(cell[(p, peer)]["accuracy"])
         verdict.append(f"{p}: default {d:.3f} vs {peer} {ref:.3f} ({(d - ref) * 100:+.1f} pts)")
-    return "\n".join(["; ".join(verdict), ""] + lines)
+    return "\n".join(["; ".join(verdict), ""] + lines + ["", _ucr_paired(cell, problems, peer)])
+
+
+def _ucr_paired(cell: dict, problems: list[str], peer: str) -> str:
+    """The default − the peer, seed by seed (the peer's random seed i beside the default's
+    seed i on the same official split): mean ± std over the seeds, per problem."""
+    default = "default (--model auto)"
+    lines = [f"| problem | default − {peer} (paired over seeds, points) | seeds |",
+             "|---|---|---|"]
+    for p in problems:
+        ours, theirs = cell[(p, default)]["accuracy"], cell[(p, peer)]["accuracy"]
+        if len(theirs) == 1:     # a deterministic reference: one value for every seed
+            theirs = theirs * len(ours)
+        diff = [100 * (a - b) for a, b in zip(ours, theirs)]
+        spread = f" ± {statistics.stdev(diff):.1f}" if len(diff) > 1 else ""
+        lines.append(f"| {p} | {statistics.mean(diff):+.1f}{spread} | {len(diff)} |")
+    return "\n".join(lines)
 
 
 CANDIDATES = {"rocket": {"name": "rocket"}, "cnn": {"name": "cnn"}}

@@ -344,7 +344,8 @@ def table_epochs(n_train: int, batch_size: int, epochs: int) -> int:
 #     False
 
 TABLE_DEFAULTS: dict = {
-    "model": {"hidden": [128, 64], "dropout": 0.1, "batch_norm": False, "ensemble": 4},
+    "model": {"hidden": [128, 64], "dropout": 0.1, "batch_norm": False, "ensemble": 4,
+              "ridge_blend": True},
     "train": {"optimizer": "adamw", "lr": 0.001, "weight_decay": 0.01, "scheduler": "warmup",
               "warmup_epochs": 2, "batch_size": 64},   # epochs: auto (TABLE_EPOCHS, scaled)
 }

@@ -140,6 +140,9 @@ class ModelConfig:
     activation: str = _f("relu", choices=["relu", "gelu", "tanh", "sigmoid", "silu"])
     batch_norm: bool = _f(True, help="BatchNorm in tabular/cnn models")
     linear_skip: bool = _f(False, help="tabular: a linear path beside the MLP (wide & deep)")
+    ridge_blend: bool = _f(False, help="tabular regression: mix a ridge regression into the "
+                                       "prediction, its weight chosen on the validation rows "
+                                       "(on in the table defaults)")
     ensemble: int | Auto = _f(AUTO, min=1, max=64, auto=True,
                               help="tabular, cnn: k members (mean prediction; auto: 1, or 4 "
                                    "for a table or a small sequence problem)")

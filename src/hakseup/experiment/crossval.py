@@ -94,6 +94,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
                 tracking = stack.enter_context(RunTracking(cfg, run.path, "cv"))
                 run.started()
             exp.fit(callbacks=_fold_callbacks(exp.cfg))
+            exp.fit_blend()
             metrics, base_name, base = exp.score()
             scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
             rows.append(scalars)

@@ -147,6 +147,20 @@ class Experiment:
         self.model_.load_state_dict(load_weights(best))
         return "best"
 
+    def fit_blend(self, checkpoint: Path | None = None) -> dict | None:
+        """Once the final weights are in place: a tabular regression model's ridge blend
+        (``models.tabular_blend``), solved on the training rows and weighed on the validation
+        rows; with ``checkpoint``, that checkpoint's weights are rewritten with it."""
+        from ..models.tabular_blend import fit_ridge_blend
+        from ..training.checkpoint import replace_weights
+
+        info = fit_ridge_blend(self.model_, self.bundle_)
+        if info is not None:
+            self.bundle_.info["ridge_blend"] = {"weight": info["weight"], "alpha": info["alpha"]}
+            if checkpoint is not None and checkpoint.exists():
+                replace_weights(checkpoint, self.model_.state_dict())
+        return info
+
     def score(self, split: str = "test") -> tuple[dict, str, dict]:
         """(metrics, baseline name, baseline metrics) on a split, in original units. For a
         binary task with ``evaluation.metric`` f1 or balanced_accuracy, the decision threshold
@@ -356,6 +370,7 @@ def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
         barrier()
         # Test metrics use the best checkpoint (by the monitored validation metric), if any.
         used = exp.restore_best(run.path / "checkpoints")
+        exp.fit_blend(run.path / "checkpoints" / used)
         metrics, base_name, base = exp.score()
         result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
                            model=exp.model_, bundle=bundle, checkpoint=used,

@@ -27,11 +27,15 @@ class TabularNet(nn.Module):
     """``cardinalities`` count each categorical column's levels including "unknown" (index
     0); ``category_width`` decides one-hot or embedding per column."""
 
+    ridge_coef: torch.Tensor     # buffers of ``ridge_blend`` (tabular_blend.fit_ridge_blend)
+    ridge_bias: torch.Tensor
+    ridge_weight: torch.Tensor
+
     def __init__(self, n_numeric: int, cardinalities: list[int], hidden: list[int],
                  n_outputs: int, embedding_dim: int | None = None, dropout: float = 0.1,
                  activation: str = "relu", batch_norm: bool = True, linear_skip: bool = False,
                  ensemble: int = 1, classification: bool = True,
-                 numeric_embedding: str = "none"):
+                 numeric_embedding: str = "none", ridge_blend: bool = False):
         super().__init__()
         plan = [category_width(n, embedding_dim) for n in cardinalities]
         self.embedding_dim = embedding_dim
@@ -61,6 +65,17 @@ class TabularNet(nn.Module):
         # what a ridge/logistic regression finds is one layer away, not learned through two.
         self.skip = nn.Linear(width, n_outputs) \
             if linear_skip else None
+        # Regression: a ridge regression of the inputs (numbers, every category one-hot) that
+        # the prediction is mixed with, ``w·ridge + (1 − w)·network``. Both are solved after
+        # training (``tabular_blend.fit_ridge_blend``: the penalty by leave-one-out on the
+        # training rows, ``w`` on the validation rows); until then w = 0, the network alone.
+        self.cardinalities = [int(n) for n in cardinalities]
+        self.ridge_blend = bool(ridge_blend and not classification)
+        if self.ridge_blend:
+            self.register_buffer("ridge_coef", torch.zeros(
+                n_numeric + sum(self.cardinalities), n_outputs))
+            self.register_buffer("ridge_bias", torch.zeros(n_outputs))
+            self.register_buffer("ridge_weight", torch.zeros(()))
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         if self.training and x_num.shape[0] == 1:
@@ -101,6 +116,8 @@ class TabularNet(nn.Module):
                     if self.classification else out.mean(1)
         if self.skip is not None:
             out = out + (self.skip(x).unsqueeze(1) if out.dim() == 3 else self.skip(x))
+        if self.ridge_blend and not self.training:
+            out = out + self.ridge_weight * (self.ridge(x_num, x_cat) - out)
         return out
 
     def describe_inputs(self, schema) -> dict[str, str]:
@@ -112,6 +129,16 @@ class TabularNet(nn.Module):
                 encoding_text(list(schema.categorical_features), list(schema.cardinalities),
                               self.embedding_dim)}
 
+    def linear_inputs(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        """What the ridge reads: the numbers as given and every category one-hot, (B, p)."""
+        parts = [x_num] + [F.one_hot(x_cat[:, i], n).to(x_num.dtype)
+                           for i, n in enumerate(self.cardinalities)]
+        return torch.cat(parts, dim=1)
+
+    def ridge(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
+        """The ridge regression's prediction (B, n_outputs)."""
+        return self.linear_inputs(x_num, x_cat) @ self.ridge_coef + self.ridge_bias
+
     @classmethod
     def from_schema(cls, cfg, schema) -> TabularNet:
         if schema.input_kind != "table":
@@ -122,4 +149,4 @@ class TabularNet(nn.Module):
         return cls(len(schema.numeric_features), list(schema.cardinalities), list(cfg.hidden),
                    schema.n_outputs, cfg.embedding_dim, cfg.dropout, cfg.activation,
                    cfg.batch_norm, cfg.linear_skip, cfg.ensemble, schema.is_classification,
-                   cfg.numeric_embedding)
+                   cfg.numeric_embedding, cfg.ridge_blend)

@@ -189,3 +189,11 @@ def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
 
 def load_weights(folder: str | os.PathLike) -> dict[str, torch.Tensor]:
     return load_checkpoint(folder)[0]
+
+
+def replace_weights(folder: str | os.PathLike, model_state: dict[str, torch.Tensor]) -> Path:
+    """Rewrite a checkpoint folder's model weights, keeping its training state and meta (the
+    tabular ridge blend, solved after training, into the checkpoint ``evaluate`` loads)."""
+    folder = Path(folder)
+    _, state, meta = _read(folder)
+    return save_checkpoint(folder, model_state, state, meta)
