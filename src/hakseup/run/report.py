@@ -69,7 +69,9 @@ def draw_run_figures(run_dir: Path, result, draw=_call) -> None:
     from ..evaluation.plots import plot_confusion_matrix, plot_loss
 
     draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png")
-    if result.schema.task == "forecast" and "panel" not in result.bundle.info:
+    if result.schema.task == "forecast" and "panel" in result.bundle.info:
+        _plot_panel(run_dir, result, draw)
+    elif result.schema.task == "forecast":
         _plot_forecasts(run_dir, result.model, result.bundle, draw)
     if "confusion_matrix" in result.metrics:
         draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
@@ -220,6 +222,20 @@ def _learned_line(model, schema) -> list[str]:
     b = float(model.linear.bias.detach()[0])
     terms = " + ".join(f"{wi:.4f}·{name}" for wi, name in zip(w, schema.numeric_features))
     return [t("summary.learned", target=schema.target, terms=terms, bias=b)]
+
+
+def _plot_panel(run_dir: Path, result, draw) -> None:
+    """A few series of a panel: the worst first, with the default forecast and the best
+    reference on the test block."""
+    from ..evaluation.forecast_panel import panel_forecasts, panel_references
+    from ..evaluation.panel_plots import panel_figure_series, plot_panel
+
+    m, bundle = result.metrics, result.bundle
+    pred, _ = panel_forecasts(result.model, bundle)
+    name = m.get("best_reference", {}).get("name", "naive")
+    refs = panel_references(bundle, "test")
+    series = panel_figure_series(m, bundle, pred, refs.get(name, pred))
+    draw(plot_panel, series, run_dir / "plots" / "forecast.png", bundle.schema.target, name)
 
 
 def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
