@@ -6,11 +6,9 @@ MASE and sMAPE averaged over the series, next to statsforecast's references fitt
   (the training part for the validation block; training and validation for the test, as the
   competitions give a forecaster the whole history), all series at once through
   ``StatsForecast`` over the long frame (one process: the machine is shared).
-- The **default forecast** follows the single-series rule (``forecast_combine``), in two
-  stages on the validation block's mean MASE — one choice for the whole panel, never looking
-  at the test: the best statistical forecast (each model, their ensemble, the seasonal
-  naive), then the network, that forecast and their mean, those within 10 % of the best
-  averaged (forecast pooling).
+- The **default forecast** is chosen as for a single series (``forecast_combine``): the
+  network, the statistical ensemble or their mean, whichever has the lowest mean MASE on the
+  validation block — one choice for the whole panel, never looking at the test.
 - **MASE** divides each series' errors by its in-sample seasonal-naive error (the naive one
   for a series without a season) before the origin; **sMAPE** is 200·|y − ŷ| / (|y| + |ŷ|),
   in percent. Both are averaged over the series; every series has its own row in
@@ -31,6 +29,7 @@ import warnings
 import numpy as np
 
 from ..i18n import t
+from .forecast_combine import COMBINED, NETWORK, candidates
 from .forecast_intervals import conformal_widths, interval_scores
 from .forecast_references import (
     ENSEMBLE,
@@ -42,8 +41,7 @@ from .forecast_references import (
     statsforecast_available,
 )
 
-__all__ = ["NETWORK", "POOL_TOLERANCE", "panel_forecasts", "panel_network",
-           "panel_references", "panel_rule", "rule_weights", "weighted",
+__all__ = ["panel_forecasts", "panel_network", "panel_references", "panel_rule",
            "panel_scores", "panel_section", "panel_widths", "series_scores", "smape",
            "mase_scale", "statsforecast_panel"]
 
@@ -174,81 +172,25 @@ def _block(bundle, split: str) -> tuple[np.ndarray, np.ndarray]:
     return actual, scales
 
 
-NETWORK = "network"
-POOL_TOLERANCE = 0.1   # stage 2: candidates within 10 % of the best mean MASE are averaged,
-                       # as for a single series (``forecast_combine``)
-STAT_CANDIDATES = (*STAT_MODELS, ENSEMBLE, "seasonal naive", "naive")
-
-
-def _mean_mase(actual: np.ndarray, pred: np.ndarray, scales: np.ndarray) -> float:
-    return float(np.mean(series_scores(actual, pred, scales)["mase"]))
-
-
-def rule_weights(rule: dict) -> dict[str, float]:
-    """{base forecast: weight} of a rule (a rule saved before the weights were: by name)."""
-    if "weights" in rule:
-        return dict(rule["weights"])
-    name = rule.get("name", NETWORK)
-    old = {"statistical ensemble": {ENSEMBLE: 1.0},
-           "network + statistical ensemble": {NETWORK: 0.5, ENSEMBLE: 0.5}}
-    return old.get(name, {NETWORK: 1.0})
-
-
-def weighted(weights: dict[str, float], net: np.ndarray, refs: dict) -> np.ndarray:
-    """Σ weight × forecast; a reference missing this time gives its weight to the others."""
-    base = {NETWORK: net, **refs}
-    present = {k: w for k, w in weights.items() if k in base and w > 0}
-    if not present:
-        return net
-    total = sum(present.values())
-    return np.sum([w / total * base[k] for k, w in present.items()], axis=0)
-
-
-def _stage_two(net, stat: str | None, refs: dict, actual, scales) -> tuple[dict, dict, list]:
-    """(weights, every candidate's mean MASE, the pooled members) of stage 2: the network,
-    the statistical forecast and their mean, those within ``POOL_TOLERANCE`` averaged."""
-    cands = {NETWORK: ({NETWORK: 1.0}, net)}
-    if stat is not None:
-        cands[stat] = ({stat: 1.0}, refs[stat])
-        cands[f"{NETWORK} + {stat}"] = ({NETWORK: 0.5, stat: 0.5}, (net + refs[stat]) / 2)
-    scores = {n: _mean_mase(actual, f, scales) for n, (_, f) in cands.items()}
-    finite = [n for n in cands if np.isfinite(scores[n])] or [NETWORK]
-    best = min(scores[n] for n in finite)
-    members = [n for n in finite if scores[n] <= (1 + POOL_TOLERANCE) * best + 1e-12]
-    weights: dict[str, float] = {}
-    for m in members:
-        for k, w in cands[m][0].items():
-            weights[k] = weights.get(k, 0.0) + w / len(members)
-    return weights, scores, members
-
-
-def _rule_name(weights: dict[str, float]) -> str:
-    """``network``, a reference's name, or ``0.75 × network + 0.25 × AutoARIMA``."""
-    if len(weights) == 1:
-        return next(iter(weights))
-    return " + ".join(f"{w:.2g} × {k}" for k, w in weights.items())
-
-
 def panel_rule(model, bundle) -> dict:
-    """The default forecast of the panel (cached), in the two stages of the single-series
-    rule, on the validation block's mean MASE: (1) the best statistical forecast (AutoETS,
-    AutoTheta, AutoARIMA, their ensemble, the seasonal naive or naive), alone; (2) the
-    network, that forecast and their mean, those within 10 % of the best averaged."""
+    """The default forecast of the panel (cached): the candidate with the lowest mean MASE
+    on the validation block; ties go to the more averaged forecast (combined, ensemble,
+    network)."""
     p = bundle.info["panel"]
     if "rule" in p:
         return p["rule"]
     actual, scales = _block(bundle, "val")
     net = panel_network(model, bundle, "val")
-    refs = panel_references(bundle, "val")
-    stat_scores = {n: _mean_mase(actual, refs[n], scales) for n in STAT_CANDIDATES if n in refs}
-    finite = [n for n in stat_scores if np.isfinite(stat_scores[n])]
-    stat = min(finite, key=lambda n: stat_scores[n]) if finite else None
-    weights, scores, members = _stage_two(net, stat, refs, actual, scales)
-    p["rule"] = {"name": _rule_name(weights), "reason": "validation" if stat else "no_ensemble",
-                 "validation_mase": scores, "val_origins": len(actual), "members": members,
-                 "statistical": stat, "statistical_mase": stat_scores, "weights": weights}
-    final = weighted(weights, net, refs)
-    p["val_residuals"] = (actual - final) / scales[:, None]   # in MASE scale units
+    cands = candidates(net, panel_references(bundle, "val"))
+    scores = {n: float(np.mean(series_scores(actual, f, scales)["mase"]))
+              for n, f in cands.items()}
+    order = [n for n in (COMBINED, ENSEMBLE, NETWORK) if n in scores]
+    finite = [n for n in order if np.isfinite(scores[n])]
+    name = min(finite, key=lambda n: scores[n]) if finite else NETWORK
+    reason = "validation" if len(cands) > 1 else "no_ensemble"
+    p["rule"] = {"name": name, "reason": reason, "validation_mase": scores,
+                 "val_origins": len(actual)}
+    p["val_residuals"] = (actual - cands[name]) / scales[:, None]   # in MASE scale units
     if p.get("interval"):     # saved with the rule: ``predict`` widens every series' forecast
         p["rule"]["interval_widths"] = {
             f"{lv:g}": w.tolist() for lv, w in conformal_widths(p["val_residuals"],
@@ -259,8 +201,8 @@ def panel_rule(model, bundle) -> dict:
 def panel_forecasts(model, bundle) -> tuple[np.ndarray, np.ndarray]:
     """(the default forecast, the network's) of the test block (S, h), in original units."""
     net = panel_network(model, bundle, "test")
-    rule = panel_rule(model, bundle)
-    return weighted(rule_weights(rule), net, panel_references(bundle, "test")), net
+    name = panel_rule(model, bundle)["name"]
+    return candidates(net, panel_references(bundle, "test")).get(name, net), net
 
 
 def panel_widths(bundle, scales: np.ndarray) -> dict[float, np.ndarray]:

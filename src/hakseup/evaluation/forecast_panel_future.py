@@ -24,7 +24,8 @@ import torch
 
 from ..errors import DataError, closest
 from ..i18n import t
-from .forecast_panel import NETWORK, mase_scale, rule_weights, weighted
+from .forecast_combine import candidates
+from .forecast_panel import mase_scale
 from .forecast_references import ENSEMBLE, STAT_MODELS, statsforecast_available
 
 __all__ = ["future_times", "panel_future", "select_series"]
@@ -97,7 +98,7 @@ def _network(model, pre, histories: list[np.ndarray], ids: list[str]) -> np.ndar
 
 
 def _references(histories: list[np.ndarray], horizon: int, season: int) -> dict:
-    """The references fitted on each whole series (for a rule that uses one of them)."""
+    """The statistical ensemble of each whole series (for a rule that uses it)."""
     if not statsforecast_available():
         return {}
     from .forecast_panel import statsforecast_panel
@@ -106,9 +107,7 @@ def _references(histories: list[np.ndarray], horizon: int, season: int) -> dict:
         warnings.simplefilter("ignore")
         refs, _ = statsforecast_panel(histories, horizon, season)
     stats = [refs[n] for n in STAT_MODELS if n in refs]
-    if len(stats) >= 2:
-        refs[ENSEMBLE] = np.mean(np.stack(stats), axis=0)
-    return refs
+    return {ENSEMBLE: np.mean(np.stack(stats), axis=0)} if len(stats) >= 2 else {}
 
 
 def panel_future(model, pre, panel, rule: dict, series: str | None = None) -> pd.DataFrame:
@@ -126,9 +125,9 @@ def panel_future(model, pre, panel, rule: dict, series: str | None = None) -> pd
     ids = [panel.ids[i] for i in chosen]
     h = pre.horizon
     net = _network(model, pre, histories, ids)
-    weights = rule_weights(rule)
-    refs = _references(histories, h, pre.season) if set(weights) != {NETWORK} else {}
-    pred = weighted(weights, net, refs)
+    name = rule.get("name", "network")
+    refs = _references(histories, h, pre.season) if name != "network" else {}
+    pred = candidates(net, refs).get(name, net)
     rows = []
     widths = {lv: np.asarray(w) for lv, w in rule.get("interval_widths", {}).items()}
     for j, i in enumerate(chosen):
