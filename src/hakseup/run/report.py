@@ -69,10 +69,10 @@ def draw_run_figures(run_dir: Path, result, draw=_call) -> None:
     from ..evaluation.plots import plot_confusion_matrix, plot_loss
 
     draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png")
-    if result.schema.task == "forecast" and "panel" in result.bundle.info:
-        _plot_panel(run_dir, result, draw)
-    elif result.schema.task == "forecast":
+    if result.schema.task == "forecast" and "panel" not in result.bundle.info:
         _plot_forecasts(run_dir, result.model, result.bundle, draw)
+    if "per_series" in result.metrics:     # a panel: a few series, the worst first
+        _plot_panel(run_dir, result, draw)
     if "confusion_matrix" in result.metrics:
         draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
              result.schema.class_names, run_dir / "plots" / "confusion_matrix.png")
