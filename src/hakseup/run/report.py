@@ -73,6 +73,8 @@ def draw_run_figures(run_dir: Path, result, draw=_call, monitor: str = "val_loss
     draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png", None, best)
     if result.schema.task == "forecast" and "panel" not in result.bundle.info:
         _plot_forecasts(run_dir, result.model, result.bundle, draw)
+    if "per_series" in result.metrics:     # a panel: a few series, the worst first
+        _plot_panel(run_dir, result, draw)
     if "confusion_matrix" in result.metrics:
         draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
              result.schema.class_names, run_dir / "plots" / "confusion_matrix.png")
@@ -230,6 +232,20 @@ def _learned_line(model, schema, pre=None) -> list[str]:
         return []
     return [t("summary.learned", target=schema.target,
               equation=equation_terms(fitted[0], fitted[1], list(schema.numeric_features)))]
+
+
+def _plot_panel(run_dir: Path, result, draw) -> None:
+    """A few series of a panel: the worst first, with the default forecast and the best
+    reference on the test block."""
+    from ..evaluation.forecast_panel import panel_forecasts, panel_references
+    from ..evaluation.panel_plots import panel_figure_series, plot_panel
+
+    m, bundle = result.metrics, result.bundle
+    pred, _ = panel_forecasts(result.model, bundle)
+    name = m.get("best_reference", {}).get("name", "naive")
+    refs = panel_references(bundle, "test")
+    series = panel_figure_series(m, bundle, pred, refs.get(name, pred))
+    draw(plot_panel, series, run_dir / "plots" / "forecast.png", bundle.schema.target, name)
 
 
 def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:

@@ -205,3 +205,18 @@ def test_the_id_embedding_adds_an_offset_only_to_series_the_model_knows():
     out = m(x, torch.tensor([0, 3, -1]))
     torch.testing.assert_close(out[:2], base[:2] + 1)
     torch.testing.assert_close(out[2], base[2])           # an unknown series: no offset
+
+
+def test_the_panel_figure_draws_the_worst_series_first(tmp_path):
+    from types import SimpleNamespace
+
+    from hakseup.evaluation.panel_plots import panel_figure_series, plot_panel
+
+    b = panel_bundle(_panel(), _cfg(), 0, {}, "p.csv")
+    ids = b.info["panel"]["ids"]
+    metrics = {"per_series": [{"id": s, "mase": m} for s, m in zip(ids, [1, 5, 2, 0.5, 3])]}
+    fc = np.stack([y[-6:] for y in b.info["panel"]["y"]])
+    series = panel_figure_series(metrics, SimpleNamespace(info=b.info), fc, fc)
+    assert [s["id"] for s in series] == [ids[1], ids[4], ids[2], ids[0], ids[3]]
+    out = plot_panel(series, tmp_path / "forecast.png", "value", "AutoARIMA")
+    assert out.stat().st_size > 1000
