@@ -21,7 +21,7 @@ import torch
 from .errors import DataError, HakseupError
 from .experiment.experiment import Experiment, load_trained
 from .i18n import t
-from .io.files import atomic_write_text
+from .io.output import write_table
 from .run.folder import load_run_config
 from .run.result import RunResult
 
@@ -69,9 +69,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
     result = pd.concat([kept, result], axis=1)
     source = source_info(df)
     bom = excel or source.get("bom") or source.get("format") == "xlsx"
-    out = Path(output)
-    atomic_write_text(out, ("\ufeff" if bom else "") + result.to_csv(index=False))
-    return out
+    return write_table(result, output, "--output", HakseupError, bom=bool(bom), inputs=[data])
 
 
 def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
@@ -205,6 +203,5 @@ def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
 
 def predict_image_files(run: str | Path, data: str | Path, output: str | Path) -> Path:
     """Write ``predict_images`` as a UTF-8 CSV (class names in any language)."""
-    out = Path(output)
-    atomic_write_text(out, predict_images(run, data).to_csv(index=False))
-    return out
+    return write_table(predict_images(run, data), output, "--output", HakseupError,
+                       inputs=[data])

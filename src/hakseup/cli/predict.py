@@ -22,7 +22,9 @@ def register(sub) -> None:
                    help="a table with the feature columns (CSV in any common encoding, .gz, "
                         ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
                         "one image, or a CSV of image paths")
-    p.add_argument("--output", required=True, metavar="FILE", help="where to write the CSV")
+    p.add_argument("--output", required=True, metavar="FILE",
+                   help="where to write the predictions, in the format the name's suffix "
+                        "says: .csv (or .txt), .tsv, .csv.gz, .xlsx or .parquet")
     add_file_flags(p)
     p.add_argument("--keep", metavar="COL,COL", type=_columns, default=[],
                    help="input columns (identifiers, pass-through) copied in front of the "
@@ -40,13 +42,15 @@ def _columns(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
-    from ..io.files import check_output_file
+    from ..io.output import output_target, table_format
     from ..predict import predict_file
     from ..run.check import check_run
 
     check_run(args.run)
-    # Before any work: a folder, an unwritable place or the input itself is refused.
-    check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
+    # Before any work: a folder, a device, a run's own file, an unwritable place, the input
+    # itself or a format that cannot be written is refused (write_table checks again).
+    output_target(args.output, "--output", HakseupError, inputs=[args.data])
+    table_format(args.output, "--output", HakseupError)
     out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
                        encoding=args.encoding, sheet=args.sheet)
     print(t("predict.written", path=out))
