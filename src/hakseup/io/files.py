@@ -288,7 +288,8 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     try:
         if not parent.is_dir():
             raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                     dir=parent)
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
