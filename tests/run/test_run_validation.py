@@ -115,3 +115,14 @@ def test_the_untouched_run_still_passes_every_check(trained, cli):
     cfg, schema, pre = check_run(run)
     assert schema.n_outputs == 2 and schema.cardinalities
     assert cli("evaluate", run)[0] == 0
+
+
+@pytest.mark.parametrize("text", ["[]", '{"status": ["complete"], "name": 5}',
+                                  '{"main_metric": {"accuracy": "high"}}'])
+def test_a_damaged_run_json_is_one_line_for_resume_and_evaluate(trained, tmp_path, cli, text):
+    src, _ = trained
+    run = tmp_path / "run"
+    shutil.copytree(src, run)
+    (run / "run.json").write_text(text)
+    assert_user_error(*cli("train", "--resume", run, *FAST)[::2], "damaged", "run.json")
+    assert_user_error(*cli("evaluate", run)[::2], "damaged", "run.json")

@@ -69,6 +69,8 @@ def check_run(run: str | os.PathLike, weights: bool = True):
     from ..data.bundle import Schema
 
     path = run_folder(run)
+    if (path / "run.json").exists() or (path / "run.json").is_symlink():
+        _check_record(path, read_json(path, "run.json"))     # resume reads its status
     try:
         raw = read_yaml(path / "config.yaml")
         cfg = RunConfig.from_dict(raw)
