@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import pandas as pd
-import torch
 
+from .data.image.infer import image_files_of
 from .errors import DataError, HakseupError
 from .experiment.experiment import Experiment, load_trained
 from .i18n import t
-from .io.files import atomic_write_text
+from .io.output import write_table
 from .run.folder import load_run_config
 from .run.result import RunResult
 
 __all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run",
            "is_image_run", "image_files_of", "predict_images", "predict_image_files",
-           "is_panel_run", "predict_panel", "predict_panel_file"]
+           "evaluate_images", "is_panel_run", "predict_panel", "predict_panel_file"]
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
@@ -70,9 +69,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
     result = pd.concat([kept, result], axis=1)
     source = source_info(df)
     bom = excel or source.get("bom") or source.get("format") == "xlsx"
-    out = Path(output)
-    atomic_write_text(out, ("\ufeff" if bom else "") + result.to_csv(index=False))
-    return out
+    return write_table(result, output, "--output", HakseupError, bom=bool(bom), inputs=[data])
 
 
 def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
@@ -96,6 +93,8 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
     from .io.reader import read_csv
     from .models.forward import predict
 
+    if is_image_run(run):   # a folder of class folders, or a CSV of paths and labels
+        return evaluate_images(run, data)
     cfg, schema, pre, model = load_trained(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
                   encoding=encoding, sheet=sheet)
@@ -147,68 +146,50 @@ def is_image_run(run: str | Path) -> bool:
         return False
 
 
-def image_files_of(data: str | Path, image_col: str | None) -> tuple[list[Path], list[str]]:
-    """(files, how each is shown in the output) for a folder, an image file or a CSV."""
-    from .data.image.decode import is_image_file
-    from .data.image.folder import list_images, scan_table
-
-    p = Path(data)
-    if p.is_dir():
-        files = list_images(p)
-        return files, [f.relative_to(p).as_posix() for f in files]
-    if not p.exists():
-        raise DataError(t("error.predict.images.found_folder_images", data=data))
-    if is_image_file(p):
-        return [p], [p.name]
-    files, _, table = scan_table(p, image_col or "path", None, need_target=False)
-    df = cast(pd.DataFrame, table)  # scan_table's table is a DataFrame (annotated ``object``)
-    return files, [str(v) for v in df[image_col or "path"]]
-
-
-def _decode_settings(pre, schema) -> tuple[tuple[int, int], int, str]:
-    d = pre.decode or {}
-    size = tuple(d.get("size") or schema.input_shape[1:3])
-    return (int(size[0]), int(size[1])), int(d.get("channels") or schema.input_shape[0]), \
-        d.get("fit", "crop")
-
-
 def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
     """path, predicted class, and each class's probability, for every readable image."""
-    from .data.image.decode import decode_all, warn_unreadable
+    from .data.image.infer import image_predictions
 
     exp = Experiment.from_run(run)
-    cfg, schema, pre, model = exp.cfg, exp.schema_, exp.preprocessor_, exp.model_
-    files, shown = image_files_of(data, cfg.data.image_col)
-    if not files:
-        raise DataError(t("error.predict.images.image_files_looked", data=data))
-    size, channels, fit = _decode_settings(pre, schema)
-    names = [str(f) for f in files]
-    images, ok = decode_all(names, size, channels, fit, cache="auto",
-                            cache_root=Path(cfg.data.cache_dir) if cfg.data.cache_dir else None)
-    warn_unreadable(names, ok)
-    keep = np.flatnonzero(ok)
-    device = next(model.parameters()).device
-    probs = []
-    with torch.no_grad():
-        for i in range(0, len(keep), 256):
-            x = torch.from_numpy(np.asarray(images[keep[i:i + 256]]))
-            # A run trained on other pixel ranges (the 0..16 digits) sees them the same way.
-            x = x.float() * (pre.max_value / 255.0) if pre.max_value != 255.0 else x
-            probs.append(torch.softmax(model(pre.normalise(x).to(device)).float(), 1).cpu())
-    proba = torch.cat(probs).numpy() if probs else np.zeros((0, schema.n_outputs))
-    out = pd.DataFrame({f"prob_{c}": proba[:, j] for j, c in enumerate(schema.class_names)})
-    out.insert(0, f"predicted_{schema.target}",
-               np.asarray(schema.class_names, dtype=object)[proba.argmax(1)] if len(proba)
-               else [])
-    out.insert(0, "path", [shown[i] for i in keep])
-    return out
+    cfg = exp.cfg
+    return image_predictions(exp.model_, exp.schema_, exp.preprocessor_, data,
+                             cfg.data.image_col,
+                             Path(cfg.data.cache_dir) if cfg.data.cache_dir else None)
+
+
+def evaluate_images(run: str | Path, data: str | Path) -> RunResult:
+    """Metrics of an image run on labelled images: a folder of class folders (as trained
+    on) or a CSV of paths and labels. The baseline is the majority class of these images
+    (the run keeps no per-class counts of its training images)."""
+    from .data.image.folder import scan_folder, scan_table
+    from .data.image.infer import image_logits
+    from .evaluation.scoring import score_outputs
+
+    exp = Experiment.from_run(run)
+    schema = exp.schema_
+    if Path(data).is_dir():
+        files, labels, _ = scan_folder(data)
+    else:
+        files, table_labels, _ = scan_table(data, exp.cfg.data.image_col or "path",
+                                            exp.cfg.data.target)
+        labels = table_labels or []
+    index = {c: i for i, c in enumerate(schema.class_names)}
+    unknown = sorted(set(labels) - set(index))
+    if unknown:
+        raise DataError(t("error.predict.images.unknown_classes", data=data,
+                          names=", ".join(unknown[:5]),
+                          classes=", ".join(map(str, schema.class_names[:20]))))
+    cache = Path(exp.cfg.data.cache_dir) if exp.cfg.data.cache_dir else None
+    logits, keep = image_logits(exp.model_, schema, exp.preprocessor_, files, data, cache)
+    target = np.array([index[labels[i]] for i in keep], dtype=np.int64)
+    metrics, name, base = score_outputs(schema, logits, target, target)
+    return RunResult(Path(run), metrics, name, base, [], schema, model=exp.model_)
 
 
 def predict_image_files(run: str | Path, data: str | Path, output: str | Path) -> Path:
     """Write ``predict_images`` as a UTF-8 CSV (class names in any language)."""
-    out = Path(output)
-    atomic_write_text(out, predict_images(run, data).to_csv(index=False))
-    return out
+    return write_table(predict_images(run, data), output, "--output", HakseupError,
+                       inputs=[data])
 
 
 def is_panel_run(run: str | Path) -> bool:
@@ -243,7 +224,7 @@ def predict_panel_file(run: str | Path, output: str | Path, data: str | Path | N
                        series: str | None = None) -> tuple[Path, int, int]:
     """Write ``predict_panel`` as a UTF-8 CSV; (the path, series written, steps each)."""
     frame = predict_panel(run, data, series)
-    out = Path(output)
-    atomic_write_text(out, frame.to_csv(index=False))
+    out = write_table(frame, output, "--output", HakseupError,
+                      inputs=[data] if data is not None else [])
     n = int(frame.iloc[:, 0].nunique())
     return out, n, len(frame) // max(n, 1)

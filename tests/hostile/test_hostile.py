@@ -27,6 +27,7 @@ import pytest
 import hakseup
 from hostile_cases import Case, config_file_cases, file_cases, flag_cases, tune_cases
 from hostile_files import FILE_KINDS, RUN_DAMAGES, base_rows, write_csv
+from hostile_files2 import files2_cases
 from hostile_more import (HostileServer, damage_cases, download_cases, misc_cases,
                           output_cases)
 
@@ -37,7 +38,8 @@ DROP = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] \
     if os.geteuid() == 0 and shutil.which("setpriv") else []
 
 CASES: list[Case] = (file_cases() + config_file_cases() + flag_cases() + tune_cases()
-                     + output_cases() + damage_cases() + download_cases() + misc_cases())
+                     + output_cases() + damage_cases() + download_cases() + misc_cases()
+                     + files2_cases())
 
 # A default-run subset: one or two of every family, chosen to be quick.
 FAST_IDS = {

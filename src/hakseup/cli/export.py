@@ -26,13 +26,12 @@ def run(args: argparse.Namespace) -> int:
     import math
 
     from ..errors import HakseupError
-    from ..experiment.export import export_run
-    from ..io.files import check_output_file
+    from ..experiment.export import export_run, output_of
     from ..run.check import check_run
 
     check_run(args.run)
     if args.output:
-        check_output_file(args.output, "--output", HakseupError)
+        output_of(args.run, args.format, args.output, HakseupError)
     path, diff = export_run(args.run, args.format, args.output)
     if math.isnan(diff):
         print(t("export.unchecked", path=path))

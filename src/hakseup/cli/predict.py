@@ -27,7 +27,9 @@ def register(sub) -> None:
                         "(--id-col), their history (default: the run's data)")
     p.add_argument("--series", metavar="ID",
                    help="a run on many series: forecast this series only")
-    p.add_argument("--output", required=True, metavar="FILE", help="where to write the CSV")
+    p.add_argument("--output", required=True, metavar="FILE",
+                   help="where to write the predictions, in the format the name's suffix "
+                        "says: .csv (or .txt), .tsv, .csv.gz, .xlsx or .parquet")
     add_file_flags(p)
     p.add_argument("--keep", metavar="COL,COL", type=_columns, default=[],
                    help="input columns (identifiers, pass-through) copied in front of the "
@@ -45,17 +47,20 @@ def _columns(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
-    from ..io.files import check_output_file
+    from ..io.output import output_target, table_format
     from ..predict import predict_file
     from ..run.check import check_run
 
     check_run(args.run)
+    # Before any work: a folder, a device, a run's own file, an unwritable place, the input
+    # itself or a format that cannot be written is refused (write_table checks again).
+    output_target(args.output, "--output", HakseupError,
+                  inputs=[args.data] if args.data else [])
+    table_format(args.output, "--output", HakseupError)
     if _panel(args):
         return 0
     if args.data is None:
         raise HakseupError(t("error.predict.data_required"))
-    # Before any work: a folder, an unwritable place or the input itself is refused.
-    check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
     out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
                        encoding=args.encoding, sheet=args.sheet)
     print(t("predict.written", path=out))
@@ -65,14 +70,12 @@ def run(args: argparse.Namespace) -> int:
 def _panel(args: argparse.Namespace) -> bool:
     """A run on many series: forecasts past each series' end (True once written)."""
     from ..errors import HakseupError
-    from ..io.files import check_output_file
     from ..predict import is_panel_run, predict_panel_file
 
     if not is_panel_run(args.run):
         if args.series is not None:
             raise HakseupError(t("error.predict.panel.series_needs_panel"))
         return False
-    check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
     out, n, h = predict_panel_file(args.run, args.output, args.data, args.series)
     print(t("predict.panel.written", n=n, h=h, path=out))
     return True

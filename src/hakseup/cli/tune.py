@@ -36,6 +36,9 @@ def register(sub) -> None:
                    help="keep the study in this database (e.g. postgresql://user@host/db), "
                         "shared with every worker naming it; default: study.db in the run "
                         "folder. --trials then counts this worker's trials")
+    p.add_argument("--add-optuna-tables", action="store_true",
+                   help="let --storage name a database that holds other tables: Optuna adds "
+                        "its own tables beside them (refused otherwise)")
     p.add_argument("--study", metavar="NAME",
                    help="the study's name in --storage (default: the run name and a digest "
                         "of the search space)")
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from ..experiment.tuning import tune
 
     r = tune(cfg, args.trials, folds=args.folds, resume=args.resume, storage=args.storage,
-             study=args.study)
+             study=args.study, add_tables=args.add_optuna_tables)
     rows = sorted(r["trials"], key=lambda t: (t["value"] is None, t["value"] or 0))
     print_table([(t["trial"], t["state"], f"{t['value']:.4f}" if t["value"] is not None else "—",
                   ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

@@ -202,9 +202,11 @@ class Experiment:
         from ..data.bundle import Schema
         from ..data.preprocessing import load_preprocessor
         from ..models.registry import build_model
+        from ..run.check import check_run
         from ..training.checkpoint import load_weights
 
         run_dir = require_run(run)
+        check_run(run_dir)       # every file typed and sized before anything is built from it
         exp = cls(load_run_config(run_dir))
         try:
             exp.schema_ = Schema.from_dict(json.loads((run_dir / "schema.json").read_text()))

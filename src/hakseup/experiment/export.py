@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -50,10 +51,25 @@ def export_run(run: str | Path, fmt: str, output: str | Path | None = None) -> t
     if fmt not in FORMATS:
         raise HakseupError(t("error.export.unknown_export_format", fmt=fmt,
                              names=', '.join(FORMATS)))
+    out = output_of(run, fmt, output)
     _, schema, _, model = load_trained(run)
-    suffix = "pt" if fmt == "torchscript" else "onnx"
-    out = Path(output) if output else Path(run) / f"model.{suffix}"
-    return export_model(model, schema, fmt, out)
+    path, diff = export_model(model, schema, fmt, out)
+    return (Path(output) if output else path), diff
+
+
+SUFFIXES = {"torchscript": (".pt", ".pth", ".ts", ".torchscript"), "onnx": (".onnx",)}
+
+
+def output_of(run: str | Path, fmt: str, output: str | Path | None,
+              error: type = HakseupError) -> Path:
+    """The file an export writes: ``output`` checked like every user-named output
+    (``io.output.output_target``: a link's target, never a device, the run's own files or a
+    suffix of another format), or ``RUN/model.pt|onnx`` by default."""
+    from ..io.output import output_target
+
+    if not output:
+        return Path(run) / ("model.pt" if fmt == "torchscript" else "model.onnx")
+    return output_target(output, "--output", error, suffixes=SUFFIXES.get(fmt, ()))
 
 
 def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> tuple[Path, float]:
@@ -94,7 +110,10 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
     except ImportError:
         raise HakseupError(t("error.export.onnx_export_needs")) from None
     names = [f"input_{i}" for i in range(len(example))]
-    tmp = out.with_name(f".{out.name}.tmp")
+    from ..io.files import remove_stale_temps
+
+    remove_stale_temps(out)        # what a killed export left (same naming as atomic_write)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.onnx.tmp")
     try:
         torch.onnx.export(model, example, str(tmp), input_names=names, output_names=["output"],
                           dynamic_axes={n: {0: "batch"} for n in names + ["output"]},

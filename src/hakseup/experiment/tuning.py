@@ -119,11 +119,13 @@ def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | No
 
 
 def tune(cfg: RunConfig | None, trials: int, folds: int | None = None, resume: str | None = None,
-         echo=print, storage: str | None = None, study: str | None = None) -> dict:
+         echo=print, storage: str | None = None, study: str | None = None,
+         add_tables: bool = False) -> dict:
     """Run (or continue) an Optuna study over ``cfg.tune``; returns the best parameters and
     every trial. Everything is written into one run folder (a ``Run``). With ``storage`` (a
     database URL) the study is shared with every worker naming the same storage and study;
-    ``trials`` counts the trials this run folder runs (``tuning_storage``). With ``resume``
+    ``trials`` counts the trials this run folder runs (``tuning_storage``); a database that
+    holds other tables is used only with ``add_tables``. With ``resume``
     the run's own config is used (``cfg`` may be None)."""
     from ..run.folder import Run, load_run_config, read_status, require_run
     from ..tracking import RunTracking
@@ -139,7 +141,7 @@ def tune(cfg: RunConfig | None, trials: int, folds: int | None = None, resume: s
     space = parse_space(cfg.tune)
     if not resume:   # the untuned config (and its folds) must be valid before a folder exists
         _check_untuned(cfg, folds)
-    shared = _shared_study(cfg, space, saved, storage, study)
+    shared = _shared_study(cfg, space, saved, storage, study, add_tables)
     t0 = time.perf_counter()
     with Run(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir, resume=resume,
              kind="tune", **({"study": shared["record"]} if shared else {})) as run, \
@@ -185,7 +187,7 @@ def _local_study(run_dir: Path, seed: int):
 
 
 def _shared_study(cfg: RunConfig, space: dict, saved: dict, storage: str | None,
-                  study: str | None) -> dict | None:
+                  study: str | None, add_tables: bool = False) -> dict | None:
     """A study in a database (``--storage``, or the one a resumed worker used), opened before
     any folder exists so that a bad URL leaves nothing behind; None for the local file."""
     import uuid
@@ -201,7 +203,7 @@ def _shared_study(cfg: RunConfig, space: dict, saved: dict, storage: str | None,
     worker = saved.get("worker") or uuid.uuid4().hex[:12]
     # Workers must not draw the same samples: the seed is the config's and the worker's.
     seed = (cfg.train.seed + int(worker, 16)) % 2**32
-    return {"study": open_study(url, name, seed, shared=True),
+    return {"study": open_study(url, name, seed, shared=True, add_tables=add_tables),
             "record": {"storage": masked_url(url), "name": name, "worker": worker}}
 
 

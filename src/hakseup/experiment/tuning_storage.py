@@ -20,7 +20,7 @@ import json
 from ..errors import ConfigError
 from ..i18n import t
 
-__all__ = ["open_study", "default_study_name", "masked_url", "DB_EXTRA"]
+__all__ = ["open_study", "default_study_name", "masked_url", "foreign_tables", "DB_EXTRA"]
 
 DB_EXTRA = 'pip install "hakseup[tune-db]"'
 HEARTBEAT_S = 30        # a dead worker's running trials are marked failed after 2 beats
@@ -96,15 +96,51 @@ def _create_retrying(url: str, name: str, seed: int, attempts: int = 6):
             time.sleep(0.2 * (attempt + 1))
 
 
-def open_study(url: str, name: str, seed: int, shared: bool):
+# Tables every Optuna storage has: a database holding them is a study store already.
+_OPTUNA_TABLES = {"studies", "version_info"}
+
+
+def foreign_tables(url: str) -> list[str]:
+    """The tables of the database at ``url`` when it holds tables and not Optuna's (someone's
+    own data), else []. A SQLite file that does not exist yet is not opened (nor made)."""
+    import os
+
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if not db or db == ":memory:" or not os.path.exists(db) or os.path.getsize(db) == 0:
+            return []
+    engine = create_engine(url)
+    try:
+        names = sorted(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    return [] if _OPTUNA_TABLES <= set(names) else names
+
+
+def open_study(url: str, name: str, seed: int, shared: bool, add_tables: bool = False):
     """Create or load the study ``name`` in the storage at ``url`` (minimising the validation
     loss, TPE sampling, median pruning). A bad URL, a missing driver or an unreachable
-    database is one ``ConfigError`` line."""
+    database is one ``ConfigError`` line; so is a database that holds other tables and no
+    Optuna study, unless ``add_tables`` (``--add-optuna-tables``): Optuna would add its 13
+    tables beside the user's own."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
+        if shared and not add_tables:
+            others = foreign_tables(url)
+            if others:
+                raise ConfigError(t("error.tuning.storage.foreign_tables",
+                                    url=masked_url(url), n=len(others),
+                                    names=", ".join(others[:5])
+                                    + (", ..." if len(others) > 5 else "")))
         return _create_retrying(url, name, seed)
+    except ConfigError:
+        raise
     except ValueError as e:   # an existing study of that name optimises the other way
         if "direction" in str(e).lower():
             raise ConfigError(t("error.tuning.storage.study_exists_another", name=name,

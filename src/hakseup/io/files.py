@@ -31,7 +31,7 @@ from ..i18n import t, term
 
 __all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
            "replace_dir", "defer_fsync", "end_fsync", "sync_tree", "make_durable",
-           "check_input_file", "check_output_file", "read_head"]
+           "check_input_file", "check_output_file", "read_head", "remove_stale_temps"]
 
 _live_runs: list[str] = []     # absolute folders of the live runs (a stack: tune nests runs)
 
@@ -109,7 +109,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     """Call ``write(fileobj)`` on a temp file beside ``path``, fsync it, then rename it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temps(path)
+    # The writer's pid in the name: a later write can tell a killed writer's leftover from
+    # a live one's file in progress.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
             write(f)
@@ -125,6 +129,47 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
         raise
     fsync_dir(path.parent)
     return path
+
+
+def remove_stale_temps(path: str | os.PathLike) -> int:
+    """Remove the temporary files that writers of ``path`` killed mid-write left beside it
+    (``.<name>.<pid>.<random>.tmp`` whose process is gone, see ``atomic_write``); how many.
+    A kill -9 gives no chance to clean up, so the next write of the same file does."""
+    path = Path(path)
+    removed = 0
+    try:
+        found = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return 0
+    for stale in found:
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                stale.unlink()
+                removed += 1
+            except OSError:        # another writer removed it, or a read-only folder
+                pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters ([, ], *, ?) matched literally."""
+    import glob
+
+    return glob.escape(name)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (ours or another user's)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:            # EPERM: alive, owned by someone else
+        return True
+    return True
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -243,7 +288,8 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     try:
         if not parent.is_dir():
             raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                     dir=parent)
         os.close(fd)
         os.unlink(probe)
     except OSError as e:

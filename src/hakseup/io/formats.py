@@ -6,7 +6,9 @@ error: a download cut short, an HTML error page saved as ``.xlsx``). Compressed 
 unpacked into a private temporary folder — nothing is written anywhere else, and the folder
 is removed when the table has been read — and unpacking is bounded: past
 ``max_unpacked_bytes`` (1 GiB or 100 times the packed size, whichever is larger;
-``HAKSEUP_MAX_UNPACKED_MB`` sets it) the file is refused as a possible decompression bomb.
+``HAKSEUP_MAX_UNPACKED_MB`` sets it) the file is refused as a possible decompression bomb;
+a workbook, which openpyxl reads slowly, also past 200 times its size (once over 64 MiB).
+Parquet's Arrow types go through one checked conversion (``arrow_columns``).
 
 Example:
     >>> with unpacked(Path("sales.csv.gz"), "gzip") as csv_path:     # doctest: +SKIP
@@ -31,7 +33,7 @@ from ..errors import DataError
 from ..i18n import t
 
 __all__ = ["sniff_format", "unpacked", "read_parquet", "read_excel", "max_unpacked_bytes",
-           "FORMAT_NAMES"]
+           "FORMAT_NAMES", "arrow_columns", "max_ratio_bytes"]
 
 FORMAT_NAMES = {"csv": "CSV text", "gzip": "a gzip-compressed CSV", "bz2": "a bz2-compressed CSV",
                 "zip": "a zip archive", "parquet": "a Parquet file", "xlsx": "an Excel workbook"}
@@ -165,12 +167,68 @@ def read_parquet(path: Path) -> pd.DataFrame:
         size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         if size > max_unpacked_bytes(os.path.getsize(path)):
             raise _too_big(path, max_unpacked_bytes(os.path.getsize(path)))
-        table = pq.read_table(path)
+        table = arrow_columns(pq.read_table(path), path)
         return table.to_pandas(self_destruct=True, split_blocks=True)
     except (pa.ArrowException, OSError, ValueError) as e:
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise DataError(t("error.data.formats.damaged_parquet_file", path=path,
                           reason=reason)) from None
+
+
+def _nested(tp) -> bool:
+    import pyarrow.types as pat
+
+    return (pat.is_list(tp) or pat.is_large_list(tp) or pat.is_fixed_size_list(tp)
+            or pat.is_struct(tp) or pat.is_map(tp) or pat.is_union(tp)
+            or getattr(pat, "is_list_view", lambda _: False)(tp)
+            or getattr(pat, "is_large_list_view", lambda _: False)(tp))
+
+
+def arrow_columns(table, path: Path):
+    """The one checked conversion of Arrow types into what a table holds here: a decimal
+    becomes a float (pandas would keep Python ``Decimal`` objects: "text" to every check),
+    a dictionary a category (pandas does that itself), a list, struct, map, union or
+    binary column — a cell that is not one value — is dropped with one warning naming it
+    and its type. No column left is an error."""
+    import warnings
+
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    keep, dropped = [], []
+    for i, field in enumerate(table.schema):
+        tp = field.type
+        inner = tp.value_type if pat.is_dictionary(tp) else tp
+        if _nested(inner) or pat.is_binary(inner) or pat.is_large_binary(inner) \
+                or pat.is_fixed_size_binary(inner):
+            dropped.append(f"{field.name!r} ({tp})")
+            continue
+        if pat.is_decimal(tp):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.float64()))
+        keep.append(field.name)
+    if dropped:
+        if not keep:
+            raise DataError(t("error.data.formats.arrow_no_columns", path=path,
+                              names=", ".join(dropped[:5])))
+        warnings.warn(t("warn.data.formats.arrow_dropped", path=path, n=len(dropped),
+                        names=", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else "")),
+                      stacklevel=3)
+        table = table.select(keep)
+    return table
+
+
+def max_ratio_bytes(packed: int) -> int | None:
+    """How much a workbook may unpack to, proportionally: ``WORKBOOK_RATIO`` times its size
+    once past ``WORKBOOK_FLOOR`` (a 600 KB file inflating to 600 MB stays under the 1 GiB
+    floor of ``max_unpacked_bytes`` and would keep openpyxl busy for minutes); None when
+    ``HAKSEUP_MAX_UNPACKED_MB`` sets the limit explicitly."""
+    if os.environ.get("HAKSEUP_MAX_UNPACKED_MB"):
+        return None
+    return max(WORKBOOK_FLOOR, WORKBOOK_RATIO * packed)
+
+
+WORKBOOK_RATIO = 200          # real workbooks compress 5-50x; 200x is a bomb's signature
+WORKBOOK_FLOOR = 64 << 20
 
 
 def read_excel(path: Path, sheet: str | None, header: bool) -> pd.DataFrame:
@@ -184,6 +242,7 @@ def read_excel(path: Path, sheet: str | None, header: bool) -> pd.DataFrame:
         with zipfile.ZipFile(path) as zf:               # a workbook is a zip: bound it too
             size, limit = sum(i.file_size for i in zf.infolist()), \
                 max_unpacked_bytes(os.path.getsize(path))
+        limit = min(limit, max_ratio_bytes(os.path.getsize(path)) or limit)
         if size > limit:
             raise _too_big(path, limit)
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)

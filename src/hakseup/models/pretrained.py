@@ -99,6 +99,8 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
         else:
             state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unreadable file is the user's to fix
+        if _holds_code(e):      # never relay PyTorch's advice to load it unsafely
+            raise ConfigError(t("error.models.pretrained.holds_code", path=path)) from None
         raise ConfigError(t("error.models.pretrained.could_read_weights", path=path,
                             kind=type(e).__name__,
                             value=str(e).splitlines()[0] if str(e) else '')) from None
@@ -109,6 +111,14 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
                                               for v in state.values()):
         raise ConfigError(t("error.models.pretrained.does_hold_state", path=path))
     return state
+
+
+def _holds_code(e: BaseException) -> bool:
+    """Whether ``torch.load(weights_only=True)`` refused the file because its pickle names
+    code (classes, functions) rather than only tensors and plain values."""
+    import pickle
+
+    return isinstance(e, pickle.UnpicklingError) or "weights_only" in str(e)
 
 
 def _strip(key: str) -> str:

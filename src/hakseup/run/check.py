@@ -27,6 +27,7 @@ from ..i18n import t
 
 __all__ = ["check_run", "run_folder", "read_json", "run_records", "read_metrics"]
 
+MAX_JSON_BYTES = 1 << 30      # a run's JSON file (a vocabulary may be large; not this)
 _TASKS = {"binary", "multiclass", "regression", "forecast"}
 _INPUTS = {"table", "image", "sequence", "series"}
 
@@ -47,6 +48,8 @@ def read_json(run: Path, name: str, kind: type = dict) -> Any:
         raise DamagedRunError(run, t("error.run.check.missing", name=name))
     try:
         check_input_file(p, name, OSError)
+        if p.stat().st_size > MAX_JSON_BYTES:        # read whole: bounded first
+            raise ValueError(t("error.run.check.too_large", mb=p.stat().st_size >> 20))
         value = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise DamagedRunError(run, t("error.run.check.cannot_read", name=name,
@@ -66,6 +69,8 @@ def check_run(run: str | os.PathLike, weights: bool = True):
     from ..data.bundle import Schema
 
     path = run_folder(run)
+    if (path / "run.json").exists() or (path / "run.json").is_symlink():
+        _check_record(path, read_json(path, "run.json"))     # resume reads its status
     try:
         raw = read_yaml(path / "config.yaml")
         cfg = RunConfig.from_dict(raw)
@@ -92,6 +97,7 @@ def check_run(run: str | os.PathLike, weights: bool = True):
 
 
 def _check_schema(run, d: dict) -> None:
+    _check_types(run, d)
     shape = d.get("input_shape")
     problems = [
         (d.get("task") not in _TASKS, ("not_one_of", "task", d.get("task"), sorted(_TASKS))),
@@ -106,6 +112,44 @@ def _check_schema(run, d: dict) -> None:
         if bad:
             raise DamagedRunError(run, t("error.run.check.schema_json", what=t(
                 f"error.run.check.{problem}", key=key, value=value, choices=choices)))
+
+
+def _check_types(run, d: dict) -> None:
+    """Every field of schema.json of the type ``Schema`` declares (lists element by element),
+    and the fields that describe one another consistent: one class name per output of a
+    classifier, one cardinality (at least 1) per categorical column."""
+    from ..data.bundle import Schema
+
+    hints = typing.get_type_hints(Schema)
+    for key, value in d.items():
+        if key in hints and not _fits(value, hints[key]):
+            raise DamagedRunError(run, t("error.run.check.schema_field", key=key,
+                                         value=_shown(value), type=_type_name(hints[key])))
+    classes, n_out = d.get("class_names") or [], d.get("n_outputs")
+    if d.get("task") in ("binary", "multiclass") and classes and len(classes) != n_out:
+        raise DamagedRunError(run, t("error.run.check.schema_mismatch", key="n_outputs",
+                                     value=_shown(n_out), other="class_names",
+                                     n=len(classes)))
+    nums, shape = d.get("numeric_features") or [], d.get("input_shape")
+    if d.get("input_kind") == "table" and nums and shape != [len(nums)]:
+        # a table's numeric block is one input per numeric feature (prepare.py)
+        raise DamagedRunError(run, t("error.run.check.schema_mismatch", key="input_shape",
+                                     value=_shown(shape), other="numeric_features",
+                                     n=len(nums)))
+    cards, cats = d.get("cardinalities") or [], d.get("categorical_features") or []
+    if len(cards) != len(cats) or any(c < 1 for c in cards):
+        raise DamagedRunError(run, t("error.run.check.schema_mismatch", key="cardinalities",
+                                     value=_shown(cards), other="categorical_features",
+                                     n=len(cats)))
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_name(tp: Any) -> str:
+    return str(tp).replace("typing.", "")
 
 
 def _whole(v: Any) -> bool:
@@ -140,6 +184,9 @@ def _preprocessor(run, d: dict):
 
 
 def _fits(value: Any, tp: Any) -> bool:
+    """Whether a value read from JSON has the declared type, containers element by element
+    (``dict[str, float]``: a mapping of numbers; ``list[str]``: a list of scalars — a
+    category read back as a number is still a name)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         return any(_fits(value, a) for a in typing.get_args(tp))
@@ -151,17 +198,26 @@ def _fits(value: Any, tp: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if tp is int:
         return _whole(value)
+    if tp is str:
+        return isinstance(value, (str, int, float, bool)) or value is None
     base = origin or tp
-    if base is tuple:
-        return isinstance(value, (tuple, list))
+    args = typing.get_args(tp)
+    if base in (tuple, list):
+        if not isinstance(value, (tuple, list)):
+            return False
+        item = args[0] if args else Any
+        return all(_fits(v, item) for v in value)
+    if base is dict:
+        if not isinstance(value, dict):
+            return False
+        item = args[1] if len(args) == 2 else Any
+        return all(_fits(v, item) for v in value.values())
     return isinstance(value, base) if isinstance(base, type) else True
 
 
 def _check_weights(run, path: Path, cfg, schema) -> None:
     """The weights load_trained would use (best, else last; or their .prev) read by header,
     and their names and shapes equal to the model's."""
-    from ..models.registry import build_model
-
     base = path / "checkpoints" / "best"
     if not base.exists():
         base = path / "checkpoints" / "last"
@@ -176,16 +232,55 @@ def _check_weights(run, path: Path, cfg, schema) -> None:
         raise DamagedRunError(run, t("error.run.check.readable_weights",
                                      names='; '.join(problems)))
     try:
-        model = build_model(cfg.model, schema)
+        expected = _model_shapes(run, cfg, schema)
+    except DamagedRunError:
+        raise
     except HakseupError as e:
         raise DamagedRunError(run, t("error.run.check.config_yaml_schema", e=e)) \
             from None
-    expected = {k: list(v.shape) for k, v in model.state_dict().items()}
+    except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as e:
+        raise DamagedRunError(run, t("error.run.check.config_yaml_schema",
+                                     e=str(e).splitlines()[0][:160])) from None
     if expected != found:
         wrong = sorted(set(expected) ^ set(found)) or sorted(
             k for k in expected if expected[k] != found[k])
         raise DamagedRunError(run, t("error.run.check.weights_fit_model",
                                      relative_to=base.relative_to(path), wrong=wrong[0]))
+
+
+# What a schema.json may ask of a model built for real (the few models that cannot be built
+# on the meta device); beyond these, a hand-edited size would allocate gigabytes.
+_MAX_REAL = {"n_outputs": 100_000, "inputs": 50_000_000, "cardinality": 10_000_000}
+
+
+def _model_shapes(run, cfg, schema) -> dict[str, list[int]]:
+    """The parameter shapes of the model the config and schema describe, built on the meta
+    device (shapes, no memory: schema.json's n_outputs = 10^9 costs nothing and is then
+    caught by the weights' shapes). A model whose construction reads values (ROCKET's
+    kernels) is built for real, once the schema's sizes are within ``_MAX_REAL``."""
+    import dataclasses
+
+    import torch
+
+    from ..models.registry import build_model, model_names
+
+    model_cfg = dataclasses.replace(cfg.model, pretrained=False, weights=None)
+    model_names()       # the model modules imported outside the meta device (module constants)
+    try:
+        with torch.device("meta"):
+            model = build_model(model_cfg, schema)
+    except HakseupError:
+        raise
+    except Exception:  # noqa: BLE001 - the meta device cannot run this model's set-up
+        sizes = {"n_outputs": schema.n_outputs,
+                 "inputs": math.prod(schema.input_shape),
+                 "cardinality": max(schema.cardinalities, default=1)}
+        for key, value in sizes.items():
+            if value > _MAX_REAL[key]:
+                raise DamagedRunError(run, t("error.run.check.schema_too_large", key=key,
+                                             value=value, limit=_MAX_REAL[key])) from None
+        model = build_model(model_cfg, schema)
+    return {k: list(v.shape) for k, v in model.state_dict().items()}
 
 
 def _header_shapes(file: Path) -> dict[str, list[int]]:

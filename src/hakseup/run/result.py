@@ -90,6 +90,8 @@ class RunResult:
         pre = getattr(self.bundle, "preprocessor", None)
         if self.model is None or pre is None or self.schema is None:
             raise DataError(t("error.results.no_model"))
+        if isinstance(new_data, (str, Path)) and self.schema.input_kind == "image":
+            return self._predict_images(new_data)     # a folder, an image, a CSV of paths
         if isinstance(new_data, (str, Path)):
             from ..config import DataConfig
             from ..io.reader import read_data
@@ -102,6 +104,18 @@ class RunResult:
         was_training = self.model.training
         try:
             return predict_table(self.model.eval(), self.schema, pre, frame)
+        finally:
+            self.model.train(was_training)
+
+    def _predict_images(self, data: str | Path):
+        """``predict`` on an image run: path, class and probabilities per readable image."""
+        from ..data.image.infer import image_predictions
+
+        assert self.model is not None and self.bundle is not None
+        was_training = self.model.training
+        try:
+            return image_predictions(self.model.eval(), self.schema, self.bundle.preprocessor,
+                                     data, getattr(self.data_config, "image_col", None))
         finally:
             self.model.train(was_training)
 

@@ -126,6 +126,47 @@ def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor
     return dest
 
 
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 1 << 62
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+# state.json's fields and what each must be (a hand-edited or damaged manifest is refused
+# here, before anything is built from it: the previous checkpoint is then tried).
+_MANIFEST_FIELDS: list[tuple[str, str, Callable[[Any], bool], str]] = [
+    ("", "sha256", lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and isinstance(d, str) for k, d in v.items()), "type.mapping"),
+    ("", "meta", lambda v: isinstance(v, dict), "type.mapping"),
+    ("", "state", lambda v: isinstance(v, dict), "type.mapping"),
+    ("meta", "epoch", _is_count, "type.integer"),
+    ("meta", "global_step", _is_count, "type.integer"),
+    ("state", "epoch", _is_count, "type.integer"),
+    ("state", "global_step", _is_count, "type.integer"),
+    ("state", "batch_in_epoch", _is_count, "type.integer"),
+    ("state", "seen", _is_number, "type.number"),
+    ("state", "elapsed", _is_number, "type.number"),
+    ("state", "stop_training", lambda v: isinstance(v, bool), "type.bool"),
+    ("state", "history", lambda v: isinstance(v, list), "type.list"),
+    ("state", "callbacks", lambda v: isinstance(v, dict), "type.mapping"),
+]
+
+
+def _check_manifest(manifest: dict, path: Path) -> None:
+    """Every field of state.json that is present has its type and range."""
+    for section, key, ok, what in _MANIFEST_FIELDS:
+        holder = manifest.get(section) if section else manifest
+        if isinstance(holder, dict) and key in holder and not ok(holder[key]):
+            shown = repr(holder[key])
+            words = t(what, of="...") if what == "type.list" else t(what)
+            raise CheckpointError(t("error.training.checkpoint.manifest_field", path=path,
+                                    key=f"{section}.{key}" if section else key,
+                                    value=shown if len(shown) <= 40 else shown[:37] + "...",
+                                    type=words))
+
+
 def _read(folder: Path) -> tuple[dict, dict, dict]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
@@ -142,6 +183,7 @@ def _read(folder: Path) -> tuple[dict, dict, dict]:
         raise CheckpointError(t("error.training.checkpoint.hakseup_checkpoint_format",
                                 folder=folder, value=manifest.get('format')
                                 if isinstance(manifest, dict) else '?'))
+    _check_manifest(manifest, manifest_path)
     for name, digest in manifest.get("sha256", {}).items():
         f = folder / name
         if not f.is_file() or _sha256(f) != digest:

@@ -19,7 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +31,11 @@ from torch.utils.data import DataLoader, Dataset
 
 from ...i18n import t
 
-__all__ = ["IMAGE_EXTENSIONS", "decode_image", "probe_images", "decode_all", "is_image_file",
-           "available_memory"]
+__all__ = ["IMAGE_EXTENSIONS", "open_image", "UnreadableImage", "decode_image", "probe_images",
+           "decode_all", "is_image_file", "available_memory"]
 
+MAX_IMAGE_BYTES = 256 << 20      # one image file; HAKSEUP_MAX_IMAGE_MB sets it
+MAX_IMAGE_PIXELS = 89_478_485     # Pillow's own warning threshold (a 9459 x 9459 image)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 _CACHE_VERSION = 1
 
@@ -78,12 +83,53 @@ def _fit(im, size: tuple[int, int], fit: str):
     return im.resize(wh, method)
 
 
+class UnreadableImage(ValueError):
+    """A file the opener refuses before decoding it (see ``open_image``)."""
+
+
+def _max_bytes() -> int:
+    env = os.environ.get("HAKSEUP_MAX_IMAGE_MB")
+    try:
+        return int(float(env) * (1 << 20)) if env else MAX_IMAGE_BYTES
+    except ValueError:
+        return MAX_IMAGE_BYTES
+
+
+@contextmanager
+def open_image(path: str | os.PathLike) -> Iterator:
+    """The one way an image file is opened: a Pillow image, or ``UnreadableImage`` (a
+    ``ValueError``) for a file that is not a regular file (a FIFO would block the open
+    forever, a device never end) — checked with ``stat`` before opening — that is larger than
+    ``HAKSEUP_MAX_IMAGE_MB`` (256 MiB by default), or whose header declares more than
+    ``MAX_IMAGE_PIXELS`` pixels (a decompression bomb: a few KB of PNG that would decode to
+    gigabytes). Together the two limits bound how long one image can take to decode."""
+    Image, _ = _pil()
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableImage(t("error.data.image.not_regular", path=path))
+    if st.st_size > _max_bytes():
+        raise UnreadableImage(t("error.data.image.too_large", path=path,
+                                mb=st.st_size / (1 << 20), limit=_max_bytes() / (1 << 20)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # checked below
+        try:
+            im = Image.open(path)
+        except Image.DecompressionBombError:
+            im = None
+    if im is None or im.size[0] * im.size[1] > MAX_IMAGE_PIXELS:
+        if im is not None:
+            im.close()
+        raise UnreadableImage(t("error.data.image.bomb", path=path, limit=MAX_IMAGE_PIXELS))
+    with im:
+        yield im
+
+
 def decode_image(path: str | os.PathLike, size: tuple[int, int], channels: int,
                  fit: str = "crop") -> np.ndarray:
     """One file → ``uint8 (channels, H, W)``. Raises ``OSError``/``ValueError`` when the file is
-    not a readable image."""
-    Image, ImageOps = _pil()
-    with Image.open(path) as im:
+    not a readable image (``open_image``'s limits included)."""
+    _, ImageOps = _pil()
+    with open_image(path) as im:
         # JPEG: decode at a reduced scale (DCT scaling) when the target is much smaller.
         im.draft("L" if channels == 1 else "RGB", (size[1], size[0]))
         im = ImageOps.exif_transpose(im)
@@ -95,12 +141,11 @@ def decode_image(path: str | os.PathLike, size: tuple[int, int], channels: int,
 def probe_images(paths: list[Path], k: int = 64) -> tuple[set[tuple[int, int]], bool]:
     """(the (H, W) sizes, whether any is colour) of up to ``k`` files spread over ``paths``:
     headers only, no decoding."""
-    Image, _ = _pil()
     sizes, colour = set(), False
     step = max(1, len(paths) // k)
     for p in paths[::step][:k]:
         try:
-            with Image.open(p) as im:
+            with open_image(p) as im:
                 w, h = im.size
                 if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):   # rotated by 90 degrees
                     w, h = h, w

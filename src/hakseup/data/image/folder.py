@@ -14,8 +14,10 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,21 +60,54 @@ def is_image_source(cfg: DataConfig) -> bool:
     return Path(cfg.path).is_dir() or bool(cfg.image_col)
 
 
-def list_images(folder: Path) -> list[Path]:
-    """Every image file below ``folder``, in a stable (sorted) order."""
-    return sorted((p for p in folder.rglob("*") if p.is_file() and is_image_file(p)),
-                  key=lambda p: [_nfc(s) for s in p.parts])
+# Folders that archivers and operating systems add beside the data: never a class or split.
+_SKIPPED_FOLDERS = {"__MACOSX", "$RECYCLE.BIN", "System Volume Information"}
 
 
-def _class_folders(root: Path) -> list[Path]:
-    return sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                  key=lambda d: _nfc(d.name))
+def _inside(path: str | Path, top: str) -> bool:
+    real = os.path.realpath(path)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
-def _scan_classes(root: Path) -> tuple[list[Path], list[str]]:
+def list_images(folder: Path, top: Path | None = None) -> list[Path]:
+    """Every image file below ``folder`` that is a regular file inside ``top`` (default
+    ``folder``) once links are resolved, in a stable (sorted) order. Linked folders are not
+    walked (a link to /usr would be thousands of files, a link to ``..`` endless); a linked
+    file leading outside ``top`` is skipped, with one warning."""
+    base = os.path.realpath(top or folder)
+    found, outside = [], 0
+    for dirpath, dirs, files in os.walk(folder):        # followlinks=False
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIPPED_FOLDERS]
+        for name in files:
+            p = Path(dirpath) / name
+            if not is_image_file(p):
+                continue
+            if not _inside(p, base):
+                outside += 1
+            elif p.is_file():                           # a FIFO or device is never listed
+                found.append(p)
+    if outside:
+        warnings.warn(t("warn.data.image.links_outside", n=outside, folder=folder), stacklevel=2)
+    return sorted(found, key=lambda p: [_nfc(s) for s in p.parts])
+
+
+def _class_folders(root: Path, top: Path | None = None) -> list[Path]:
+    """The sub-folders of ``root`` (hidden ones and archivers' aside); one that is a link
+    leading outside ``top`` (default ``root``) is refused: it is not part of the data."""
+    base = os.path.realpath(top or root)
+    subs = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")
+                   and d.name not in _SKIPPED_FOLDERS), key=lambda d: _nfc(d.name))
+    for d in subs:
+        if not _inside(d, base):
+            raise DataError(t("error.data.image.folder_link_outside", folder=d,
+                              target=os.path.realpath(d), root=top or root))
+    return subs
+
+
+def _scan_classes(root: Path, top: Path | None = None) -> tuple[list[Path], list[str]]:
     paths, labels = [], []
-    for d in _class_folders(root):
-        files = list_images(d)
+    for d in _class_folders(root, top):
+        files = list_images(d, top or root)
         paths += files
         labels += [_nfc(d.name)] * len(files)
     return paths, labels
@@ -90,10 +125,17 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
     paths: list[Path]
     labels: list[str]
     split: list[str] | None
-    if None not in names and "train" in names:
+    if "train" in names:
+        # train/ (and val/, test/) beside other folders: the others are not a class "train"
+        # is compared with; they are set aside, said once.
+        extra = [d.name for d in subs if SPLIT_NAMES.get(d.name.lower()) is None]
+        if extra:
+            warnings.warn(t("warn.data.image.extra_folders", root=root,
+                            names=", ".join(extra[:5])), stacklevel=2)
+            subs = [d for d in subs if SPLIT_NAMES.get(d.name.lower()) is not None]
         paths, labels, split = [], [], []
         for d in subs:
-            p, lab = _scan_classes(d)
+            p, lab = _scan_classes(d, root)
             paths, labels = paths + p, labels + lab
             split += [SPLIT_NAMES[d.name.lower()]] * len(p)
         seen = {lab for lab, s in zip(labels, split) if s == "train"}
@@ -142,6 +184,10 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
                           names=', '.join(map(str, df.columns[:20]))))
     keep = df[target].notna().to_numpy()
     labels = [_nfc(str(v)) for v in df[target][keep]]
+    if target == image_col or (len(labels) >= 5 and len(set(labels)) == len(labels)):
+        # One class per image (the file name as the target): nothing to learn.
+        raise DataError(t("error.data.image.target_per_row", csv=csv, target=target,
+                          n=len(labels)))
     return [p for p, k in zip(paths, keep) if k], labels, df
 
 
@@ -168,6 +214,23 @@ def _sorted_classes(labels: list[str]) -> list[str]:
         return sorted(names, key=int)
     except ValueError:
         return sorted(names)
+
+
+def _readable_classes(classes: list[str], labels: list[str], ok: np.ndarray,
+                      path) -> list[str]:
+    """The classes with at least one readable image: a class whose files all failed to
+    decode is dropped with a warning (it would be an output no image ever trained)."""
+    seen = {labels[i] for i in np.flatnonzero(ok)}
+    dropped = [c for c in classes if c not in seen]
+    if not dropped:
+        return classes
+    warnings.warn(t("warn.data.image.class_unreadable", names=", ".join(dropped[:5]),
+                    n=len(dropped)), stacklevel=3)
+    kept = [c for c in classes if c in seen]
+    if len(kept) < 2:
+        raise DataError(t("error.data.image_folder.single_class_classification", path=path,
+                          value=kept[0] if kept else "-"))
+    return kept
 
 
 def read_image_source(cfg: DataConfig, progress: bool = True) -> FolderImages:
@@ -199,8 +262,9 @@ def read_image_source(cfg: DataConfig, progress: bool = True) -> FolderImages:
     if not ok.any():
         raise DataError(t("error.data.image_folder.none_image_files", n_names=len(names),
                           path=cfg.path))
+    classes = _readable_classes(classes, labels, ok, cfg.path)
     index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[lab] for lab in labels], dtype=np.int64)
+    y = np.array([index.get(lab, -1) for lab in labels], dtype=np.int64)   # -1: not kept
     keep = np.flatnonzero(ok)
     rows = None
     if isinstance(images, np.memmap):   # keeps every file's slot: kept rows are read lazily
