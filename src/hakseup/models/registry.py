@@ -75,9 +75,7 @@ def _register_image_models() -> None:
             if schema.input_kind != "image" or len(schema.input_shape) != 3:
                 raise ConfigError(t("error.models.registry.model_needs_images", name=name,
                                     input_kind=schema.input_kind))
-            from .pretrained import load_start_weights
-
-            return load_start_weights(builder(cfg, schema), cfg)
+            return builder(cfg, schema)
         return build
 
     register_model("resnet", image_only(ResNet.from_schema, "resnet"))
@@ -121,7 +119,7 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
             raise ConfigError(t("error.models.registry.model_names_file", name=name))
         from .custom import load_custom_model
 
-        return load_custom_model(name, schema)
+        return _start(load_custom_model(name, schema), cfg)
     if name == "auto":
         name = default_model_name(schema)
     if name.startswith(("torchvision:", "timm:")):
@@ -131,4 +129,12 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     names = model_names()
     if name not in names:
         raise ConfigError(unknown_choice("model", name, names) + t("error.model_or_file"))
-    return _BUILDERS[name](cfg, schema)
+    return _start(_BUILDERS[name](cfg, schema), cfg)
+
+
+def _start(model: nn.Module, cfg: ModelConfig) -> nn.Module:
+    """Every model starts from ``model.weights`` (``--pretrained FILE``) when one is given;
+    ``--pretrained`` alone is refused for a model without published weights."""
+    from .pretrained import load_start_weights
+
+    return load_start_weights(model, cfg)

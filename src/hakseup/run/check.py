@@ -176,7 +176,9 @@ def _check_weights(run, path: Path, cfg, schema) -> None:
         raise DamagedRunError(run, t("error.run.check.readable_weights",
                                      names='; '.join(problems)))
     try:
-        model = build_model(cfg.model, schema)
+        # The run's own weights are checked, not the file it started from (--pretrained).
+        model = build_model(dataclasses.replace(cfg.model, pretrained=False, weights=None),
+                            schema)
     except HakseupError as e:
         raise DamagedRunError(run, t("error.run.check.config_yaml_schema", e=e)) \
             from None
