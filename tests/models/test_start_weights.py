@@ -10,10 +10,10 @@ import warnings
 import pytest
 import torch
 from safetensors.torch import save_file
+from test_contract import ACCEPTED, KINDS, build, model_config
 
 from hakseup.errors import ConfigError
 from hakseup.models.registry import build_model
-from test_contract import ACCEPTED, KINDS, build, model_config
 
 
 def _with_weights(name: str, path) -> object:

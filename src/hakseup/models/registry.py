@@ -112,6 +112,12 @@ def default_model_name(schema: Schema) -> str:
 
 def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     """Build the configured model for data described by ``schema``."""
+    from ..config.api import check_section
+    from ..errors import check_type
+
+    check_section(cfg, "model", "hakseup.build_model", "cfg")
+    check_type(schema, Schema, "hakseup.build_model", "schema",
+               "a hakseup.Schema (bundle.schema)")
     cfg = generic_model(cfg)     # a config no Experiment resolved: ``auto`` sizes are generic
     name = cfg.name
     if ".py:" in name or name.endswith(".py"):

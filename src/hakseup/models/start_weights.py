@@ -11,9 +11,10 @@ Example:
     >>> from hakseup.data.bundle import Schema
     >>> from hakseup.models.registry import build_model
     >>> model = build_model(ModelConfig(name="mlp"), Schema("binary", "table", (3,), 1))
-    >>> plan = match_weights(model, {"net.0.weight": torch.zeros(2, 3)})
+    >>> state = {"body.0.weight": torch.zeros(2, 3), "head.bias": torch.ones(1)}
+    >>> plan = match_weights(model, state)
     >>> plan.loaded, plan.mismatched[:1]
-    ([], ['net.0.weight'])
+    (['head.bias'], ['body.0.weight'])
 """
 
 from __future__ import annotations
