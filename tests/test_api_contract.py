@@ -47,7 +47,7 @@ BAD: dict[str, list[tuple[str, object]]] = {
         ("data-object", lambda c: hakseup.fit(object(), target="y")),
         ("callbacks-int", lambda c: hakseup.fit(c.df, target="y", callbacks=5)),
         ("callbacks-list-of-int", lambda c: hakseup.fit(c.df, target="y", callbacks=[5])),
-        ("unknown-setting", lambda c: hakseup.fit(c.df, target="y", lrr=0.1)),
+        ("setting-wrong-type", lambda c: hakseup.fit(c.df, target="y", lr="fast")),
         ("bad-setting-value", lambda c: hakseup.fit(c.df, target="y", epochs=-3)),
         ("path-with-series-target", lambda c: hakseup.fit(c.csv, target=c.df["y"])),
         ("missing-file", lambda c: hakseup.fit(c.tmp / "nope.csv", target="y")),

@@ -79,7 +79,7 @@ def setting_key(name: str) -> str:
     raise ConfigError(TEXT["unknown"].format(
         name=name, near=" or ".join(f"'{n}'" for n in near) if near
         else t("error.learn.none_of_them"),
-        valid="hakseup.learn.SHORT_NAMES"))   # all ~100 names would not fit on a line
+        valid=", ".join(sorted(SHORT_NAMES))))
 
 
 def _stage(data: Any, target: Any, flags: dict) -> tuple[Path | None, dict]:

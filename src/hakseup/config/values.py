@@ -61,8 +61,20 @@ def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> 
             if hi is not None and item > hi:
                 raise ConfigError(t("error.above_max", value=repr(item), key=key, hi=hi))
     if meta.get("path"):
+        if not str(value).isprintable() or not _utf8(str(value)):
+            # A name the run's config.yaml (UTF-8) could not hold, nor a terminal show.
+            raise ConfigError(t("error.config.path_not_utf8", key=key, value=str(value).encode(
+                "utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:120]))
         value = resolve_path(value, base_dir)
     return value
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:      # bytes the file system gave as surrogates (\udcff)
+        return False
+    return True
 
 
 def _type_name(tp: Any) -> str:

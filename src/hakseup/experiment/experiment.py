@@ -246,10 +246,25 @@ def resolve_config(cfg: RunConfig, bundle: DataBundle, split_given: bool = False
     from ..config.resolve import DataFacts, resolution_notices, resolve
     from ..models.registry import default_model_name
 
+    _warn_unread_keys(cfg, bundle.schema.input_kind)
     facts = DataFacts.of(bundle, default_model_name(bundle.schema))
     if split_given:
         facts = dataclasses.replace(facts, n_val=0)
     return resolve(cfg, facts), resolution_notices(cfg, facts)
+
+
+def _warn_unread_keys(cfg: RunConfig, input_kind: str) -> None:
+    """A key this kind of data never reads (``--horizon`` on a table): one warning line."""
+    import warnings
+
+    from ..config.kinds import unread_keys
+
+    unread = unread_keys(cfg, input_kind)
+    if unread:
+        warnings.warn(t("warn.config.keys_not_read", keys=", ".join(unread),
+                        kind=t(f"data_kind.{input_kind}") if input_kind in (
+                            "table", "series", "sequence", "image") else input_kind),
+                      stacklevel=3)
 
 
 def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:

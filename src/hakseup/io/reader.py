@@ -265,7 +265,8 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
     df = _tidy(df, path, header, sep)
     notices = _source_notices(path, kind, charset, sheet) + parse_formatted_numbers(df)
     df.attrs[SOURCE_KEY] = {"format": kind, "encoding": charset.codec if charset else None,
-                            "bom": bool(charset and charset.bom), "notices": notices}
+                            "bom": bool(charset and charset.bom), "notices": notices,
+                            "sep": sep}
     return df
 
 
