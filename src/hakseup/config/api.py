@@ -52,6 +52,11 @@ def as_run_config(cfg: Any, function: str) -> RunConfig:
     if cfg is None:
         return RunConfig()
     if isinstance(cfg, (str, os.PathLike)):
+        if not str(cfg).strip():      # "" is no file (load_config would read the defaults)
+            from ..errors import ArgumentError
+            from ..i18n import t
+
+            raise ArgumentError(t("error.api.empty_path", function=function, name="cfg"))
         return load_config(cfg)
     if isinstance(cfg, dict):
         return RunConfig.from_dict(cfg)

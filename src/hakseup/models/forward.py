@@ -122,6 +122,11 @@ def array_frame(x: Any, columns: list[str] | None = None) -> pd.DataFrame:
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     a = np.asarray(x)
+    if a.size == 0:                   # [] or zeros((0, 3)): no rows to predict, said so
+        from ..errors import ArgumentError
+
+        raise ArgumentError(t("error.api.no_rows_to_predict", n_columns=a.shape[-1]
+                              if a.ndim > 1 else 0))
     if a.ndim == 1:
         a = a.reshape(-1, 1)
     if a.ndim not in (2, 3):

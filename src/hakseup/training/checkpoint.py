@@ -174,6 +174,11 @@ def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
 
     check_type(folder, (str, os.PathLike), "hakseup.load_checkpoint", "folder",
                "a checkpoint folder's path")
+    if not str(folder).strip() or not Path(folder).name:
+        from ..errors import ArgumentError
+
+        raise ArgumentError(t("error.api.empty_path", function="hakseup.load_checkpoint",
+                              name="folder"))
     folder = Path(folder)
     candidates = [folder, folder.with_name(folder.name + ".prev")] if fallback else [folder]
     errors = []
