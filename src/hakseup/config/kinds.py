@@ -25,11 +25,18 @@ TABLE_ONLY: tuple[str, ...] = ("data.categorical", "data.numeric", "data.layout"
 
 
 def unread_keys(cfg: RunConfig, input_kind: str) -> list[str]:
-    """The keys the user gave (``cfg.given``) that data of ``input_kind`` does not read."""
+    """The keys the user gave (``cfg.given``) with a value other than the default, that data
+    of ``input_kind`` does not read (a saved config.yaml holds every key at its default)."""
     if input_kind == "series":
         unread = TABLE_ONLY
     elif input_kind in ("table", "sequence"):
         unread = SERIES_ONLY
     else:
         unread = SERIES_ONLY + TABLE_ONLY
-    return [k for k in unread if k in cfg.given]
+    default = RunConfig()
+    return [k for k in unread if k in cfg.given and _value(cfg, k) != _value(default, k)]
+
+
+def _value(cfg: RunConfig, key: str):
+    section, name = key.split(".", 1)
+    return getattr(getattr(cfg, section), name)

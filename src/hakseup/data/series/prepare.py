@@ -148,7 +148,11 @@ MAX_MAGNITUDE = 1e30
 
 
 def _check_magnitude(values: pd.Series, column: str) -> None:
-    big = values.abs() > MAX_MAGNITUDE
+    size = values.abs()
+    if size.max() > 0 and size.max() < 1 / MAX_MAGNITUDE:   # float32 makes them all zero
+        raise DataError(t("error.data.series.values_too_small", c=column,
+                          value=f"{size.max():.3g}", limit=f"{1 / MAX_MAGNITUDE:.0e}"))
+    big = size > MAX_MAGNITUDE
     if big.any():
         raise DataError(t("error.data.series.values_too_large", c=column, n=int(big.sum()),
                           value=f"{values[big].iloc[0]:.3g}", limit=f"{MAX_MAGNITUDE:.0e}"))
