@@ -106,6 +106,8 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
         raise DataError(t("error.predict.target_column_evaluate", data=data,
                           target=schema.target))
     df = df[df[schema.target].notna()]
+    if not len(df):         # every target cell empty: nothing to score against
+        raise DataError(t("error.predict.no_labelled_rows", data=data, target=schema.target))
     inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())
     out = pre.inverse_target(predict(model, inputs).numpy())

@@ -195,3 +195,24 @@ def test_the_regression_target_check_is_a_data_error():
         pre = TablePreprocessor.__new__(TablePreprocessor)
         pre.task, pre.target = "regression", "y"
         pre.transform_target(pd.DataFrame({"y": ["a", "1"]}))
+
+
+def test_an_image_csv_whose_target_names_every_image_is_refused(tmp_path):
+    from hakseup.data.image.folder import scan_table
+
+    (tmp_path / "img.csv").write_text("file,name\n" + "".join(
+        f"i{i}.png,n{i}\n" for i in range(10)))
+    with pytest.raises(DataError, match="its own class"):
+        scan_table(tmp_path / "img.csv", "file", "name")
+    with pytest.raises(DataError, match="column of image paths"):
+        scan_table(tmp_path / "img.csv", "file", "file")
+
+
+def test_evaluate_data_without_any_label_is_one_line(cli, tmp_path):
+    data = _table(tmp_path / "t.csv")
+    code, _, err = cli("train", "--data", data, "--target", "y", "--output", tmp_path / "run",
+                       *QUICK)
+    assert code == 0, err
+    (tmp_path / "e.csv").write_text("a,b,y\n1,2,\n2,1,\n")
+    code, _, err = cli("evaluate", tmp_path / "run", "--data", tmp_path / "e.csv")
+    assert_user_error(code, err, "no row with a value in the target column")

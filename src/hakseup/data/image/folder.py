@@ -140,8 +140,15 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
     if target not in df.columns:
         raise DataError(t("error.data.image_folder.target_column_columns", csv=csv, target=target,
                           names=', '.join(map(str, df.columns[:20]))))
+    if target == image_col:
+        raise DataError(t("error.data.image_folder.target_is_image_col", csv=csv,
+                          target=target))
     keep = df[target].notna().to_numpy()
     labels = [_nfc(str(v)) for v in df[target][keep]]
+    if len(labels) >= 8 and len(set(labels)) == len(labels):
+        # Every image its own class: a column of names or ids, not of labels.
+        raise DataError(t("error.data.image_folder.one_class_per_image", csv=csv,
+                          target=target, n=len(labels)))
     return [p for p, k in zip(paths, keep) if k], labels, df
 
 
