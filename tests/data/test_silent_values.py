@@ -172,6 +172,7 @@ def test_arguments_with_bytes_that_are_not_utf8_are_refused_before_anything(cli,
         hakseup.load_config(flags={"data.path": os.fsdecode(b"bad\xff.csv")})
 
 
+@pytest.mark.slow          # two fresh interpreters
 def test_an_ascii_terminal_gets_escapes_not_a_unicode_error(tmp_path):
     path = tmp_path / "k.csv"
     path.write_text("이름,값,y\n" + "".join(f"가나{i},{i * 1.5},{i % 2}\n" for i in range(40)))
