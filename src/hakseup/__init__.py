@@ -45,7 +45,16 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
+# The subpackages reachable as attributes after ``import hakseup`` (the README's
+# ``hakseup.i18n.set_language("ko")``), imported on first use like the names above.
+_SUBMODULES = {"cli", "config", "data", "errors", "evaluation", "experiment", "i18n", "io",
+               "learn", "metrics", "models", "monitor", "predict", "run", "stats", "tracking",
+               "training"}
+
+
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         module = importlib.import_module(f".{_LAZY[name]}", __name__)
         value = getattr(module, name)

@@ -20,7 +20,8 @@ import warnings
 from collections.abc import Iterable
 
 __all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "DamagedRunError",
-           "Interrupted", "unknown_choice", "closest", "describe_os_error", "HakseupWarning"]
+           "Interrupted", "ArgumentError", "ArgumentTypeError", "check_type", "unknown_choice",
+           "closest", "describe_os_error", "HakseupWarning"]
 
 
 class HakseupWarning(UserWarning):
@@ -62,6 +63,32 @@ class DataError(HakseupError):
 
 class CheckpointError(HakseupError):
     """A run folder or checkpoint that is missing, corrupt or incompatible."""
+
+
+class ArgumentError(HakseupError, ValueError):
+    """A Python API argument of the right type whose value cannot be used (no rows, ...)."""
+
+
+class ArgumentTypeError(HakseupError, TypeError):
+    """A Python API argument of the wrong type: ``hakseup.load_data(None)``."""
+
+
+def check_type(value: object, kinds: type | tuple[type, ...], function: str, name: str,
+               expected: str) -> None:
+    """Raise ``ArgumentTypeError`` (one line, the value's type named, never its text) unless
+    ``value`` is one of ``kinds``; ``expected`` says in words what to give.
+
+    >>> check_type(5, str, "hakseup.load_data", "cfg", "a DataConfig")
+    Traceback (most recent call last):
+    hakseup.errors.ArgumentTypeError: hakseup.load_data: cfg must be a DataConfig, not int.
+    """
+    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in (
+            kinds if isinstance(kinds, tuple) else (kinds,)) and int in (
+            kinds if isinstance(kinds, tuple) else (kinds,)):
+        from .i18n import t
+
+        raise ArgumentTypeError(t("error.api.wrong_type", function=function, name=name,
+                                  expected=expected, got=type(value).__name__))
 
 
 class Interrupted(KeyboardInterrupt):

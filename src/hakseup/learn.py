@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, DataError
+from .errors import ArgumentError, ArgumentTypeError, ConfigError
 from .i18n import Section, t
 
 __all__ = ["fit", "setting_key", "SHORT_NAMES"]
@@ -90,35 +90,78 @@ def _stage(data: Any, target: Any, flags: dict) -> tuple[Path | None, dict]:
     if isinstance(data, (str, os.PathLike)):
         from .data.datasets import list_datasets
 
+        _check_column_name(target)
         name = str(data)
         if not Path(name).exists() and name in [d.name for d in list_datasets()]:
             return None, {"data.dataset": name, "data.target": target}
         return None, {"data.path": str(Path(name).resolve()), "data.target": target}
     if isinstance(data, pd.DataFrame):
         frame, stem = data, "frame"
+        if target is not None and not isinstance(target, str):  # fit(X_df, y): y joins X
+            frame, target = _frame_with_target(data, target)
     elif hasattr(data, "shape") or isinstance(data, (list, tuple)):
         if target is None:
-            raise DataError(TEXT["no_target"])
+            raise ArgumentError(TEXT["no_target"])
         frame, stem = _array_table(data, target, flags)
         target = TARGET_NAME
     else:
-        raise DataError(TEXT["not_data"].format(kind=type(data).__name__))
+        raise ArgumentTypeError(TEXT["not_data"].format(kind=type(data).__name__))
+    return _write_staged(frame), {"data.path": None, "data.target": target,
+                                  **({} if "output.name" in flags else {"output.name": stem})}
+
+
+def _write_staged(frame) -> Path:
+    """The frame as a temporary CSV, removed again if writing it fails (a full disk)."""
     fd, tmp = tempfile.mkstemp(prefix="hakseup-", suffix=".csv")
     os.close(fd)
-    frame.to_csv(tmp, index=False)
-    keys = {"data.path": tmp, "data.target": target}
-    if "output.name" not in flags:
-        keys["output.name"] = stem
-    return Path(tmp), keys
+    try:
+        frame.to_csv(tmp, index=False)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def _check_column_name(target: Any) -> None:
+    if target is not None and not isinstance(target, str):
+        raise ArgumentTypeError(TEXT["target_name"].format(kind=type(target).__name__))
+
+
+def _frame_with_target(x, y):
+    """``fit(X_df, y)``: the labels or values ``y`` (a Series, an array, a list) become the
+    target column of a copy of ``X_df`` (named after the Series, else ``y``)."""
+    name = getattr(y, "name", None)
+    name = name if isinstance(name, str) and name and name not in x.columns else TARGET_NAME
+    if name in x.columns:
+        raise ArgumentError(TEXT["target_clash"].format(name=name))
+    values = _target_values(y)
+    if len(values) != len(x):
+        raise ArgumentError(TEXT["lengths"].format(n_x=len(x), n_y=len(values)))
+    frame = x.copy()
+    frame[name] = values[:, 0] if values.shape[1] == 1 else list(values)
+    return frame, name
+
+
+def _target_values(y: Any) -> np.ndarray:
+    if isinstance(y, str):
+        raise ArgumentTypeError(TEXT["target_is_name"].format(name=y[:40]))
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    if hasattr(y, "to_numpy"):
+        y = y.to_numpy()
+    a = np.asarray(y)
+    if a.ndim == 0:
+        raise ArgumentTypeError(TEXT["target_scalar"].format(kind=type(y).__name__))
+    return a.reshape(len(a), -1) if a.size else a.reshape(len(a), 1)
 
 
 def _array_table(x: Any, y: Any, flags: dict):
-    if hasattr(y, "detach"):
-        y = y.detach().cpu().numpy()
-    y = np.asarray(y).reshape(len(y), -1)
     a = x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
+    if a.ndim == 0 or len(a) == 0:
+        raise ArgumentError(TEXT["no_rows"].format(shape=tuple(a.shape)))
+    y = _target_values(y)
     if len(a) != len(y):
-        raise DataError(TEXT["lengths"].format(n_x=len(a), n_y=len(y)))
+        raise ArgumentError(TEXT["lengths"].format(n_x=len(a), n_y=len(y)))
     if a.ndim == 3 and "data.layout" not in flags:   # (rows, steps, features): a sequence
         flags["data.layout"] = "sequence"
         flags.setdefault("data.sequence_shape", f"{a.shape[1]}x{a.shape[2]}")
@@ -144,12 +187,16 @@ def fit(data: Any = "digits", target: Any = None, *, callbacks: list | None = No
     """
     from .config.load import load_config
     from .experiment.experiment import train
+    from .training.callbacks import check_callbacks
 
+    check_callbacks(callbacks, "hakseup.fit")
     for switch in ("quiet", "verbose"):        # fit(..., quiet=True): train.verbosity
         if settings.pop(switch, False):
             settings["verbosity"] = switch
     flags = {setting_key(k): v for k, v in settings.items()}
     staged, keys = _stage(data, target, flags)
+    if staged is not None:
+        keys["data.path"] = str(staged)
     try:
         flags.update({k: v for k, v in keys.items() if v is not None})
         cfg = load_config(flags=flags)

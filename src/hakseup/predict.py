@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +38,11 @@ def _inputs(pre, df: pd.DataFrame, need_target: bool):
 
 def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     """Predictions for ``df``: the class and each class's probability, or the value."""
+    from .errors import check_type
     from .models.forward import predict_table
 
+    check_type(run, (str, os.PathLike), "hakseup.predict_frame", "run", "a run folder's path")
+    check_type(df, pd.DataFrame, "hakseup.predict_frame", "df", "a pandas DataFrame")
     _, schema, pre, model = load_trained(run)
     return predict_table(model, schema, pre, df)
 
@@ -102,6 +106,8 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
         raise DataError(t("error.predict.target_column_evaluate", data=data,
                           target=schema.target))
     df = df[df[schema.target].notna()]
+    if not len(df):         # every target cell empty: nothing to score against
+        raise DataError(t("error.predict.no_labelled_rows", data=data, target=schema.target))
     inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())
     out = pre.inverse_target(predict(model, inputs).numpy())
@@ -128,6 +134,10 @@ def _inputs_noting(pre, df: pd.DataFrame):
 
 def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
     """Re-score a saved run on its test split (rebuilt from the saved config and seed)."""
+    from .errors import check_type
+
+    check_type(run, (str, os.PathLike), "hakseup.evaluate_run", "run", "a run folder's path")
+    check_type(checkpoint, str, "hakseup.evaluate_run", "checkpoint", "'best' or 'last'")
     exp = Experiment.from_run(run, checkpoint)
     bundle = exp.load_data()
     metrics, name, base = exp.score()

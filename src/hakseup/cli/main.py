@@ -146,6 +146,30 @@ def _take_language(argv: list[str] | None) -> list[str]:
 INFERENCE_COMMANDS = ("predict", "evaluate", "export", "summary")
 
 
+def _degrade_terminal() -> None:
+    """A terminal that cannot show a character (``PYTHONIOENCODING=ascii``, a C locale) gets
+    ``\\uXXXX`` in its place, never a ``UnicodeEncodeError`` while printing Korean or ±."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if reconfigure is not None and not encoding.startswith("utf"):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):      # a closed or detached stream: left as it is
+                pass
+
+
+def _check_arguments_utf8(argv: list[str] | None) -> None:
+    """An argument with bytes that are not UTF-8 (a file name from another system) is refused
+    before anything is read or written: a run's config.yaml could not hold it."""
+    for arg in argv if argv is not None else sys.argv[1:]:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raise HakseupError(t("error.cli.argument_not_utf8", value=shown[:120])) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     import signal
 
@@ -158,8 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     previous_showwarning = warnings.showwarning
     warnings.showwarning = _one_line_warnings
     previous_handlers = _end_like_ctrl_c()
+    _degrade_terminal()
     try:
         argv = _take_language(argv)
+        _check_arguments_utf8(argv)
         parser = build_parser()
         args = parser.parse_args(argv)
         if not args.command:

@@ -129,6 +129,15 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
                 flags: dict[str, Any] | None = None, overrides: list[str] | None = None
                 ) -> RunConfig:
     """Build a RunConfig from a recipe, a YAML file, flag values and ``--set`` overrides."""
+    from ..errors import check_type
+
+    check_type(path, (str, os.PathLike, type(None)), "hakseup.load_config", "path",
+               "a YAML file's path")
+    check_type(recipe, (str, type(None)), "hakseup.load_config", "recipe", "a recipe's name")
+    check_type(flags, (dict, type(None)), "hakseup.load_config", "flags",
+               "a dict of dotted keys ({'train.lr': 0.01})")
+    check_type(overrides, (list, tuple, type(None)), "hakseup.load_config", "overrides",
+               "a list of 'key=value' strings")
     merged: dict = {}
     dataset = (flags or {}).get("data.dataset")
     if recipe is None and path is None and dataset in DATASET_RECIPES:

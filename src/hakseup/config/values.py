@@ -61,8 +61,20 @@ def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> 
             if hi is not None and item > hi:
                 raise ConfigError(t("error.above_max", value=repr(item), key=key, hi=hi))
     if meta.get("path"):
+        if not str(value).isprintable() or not _utf8(str(value)):
+            # A name the run's config.yaml (UTF-8) could not hold, nor a terminal show.
+            raise ConfigError(t("error.config.path_not_utf8", key=key, value=str(value).encode(
+                "utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:120]))
         value = resolve_path(value, base_dir)
     return value
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:      # bytes the file system gave as surrogates (\udcff)
+        return False
+    return True
 
 
 def _type_name(tp: Any) -> str:
@@ -78,6 +90,15 @@ def _type_name(tp: Any) -> str:
     return t(f"type.{words[tp]}") if tp in words else str(tp)
 
 
+def _shown(value: Any) -> str:
+    """A value as an error line shows it: one line, short (a DataFrame or a Series given as
+    a setting would print dozens of lines)."""
+    text = str(value) if isinstance(value, (str, int, float, bool, type(None))) else \
+        f"<{type(value).__name__}>"
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _coerce(key: str, value: Any, tp: Any) -> Any:
     """Check ``value`` against the annotation ``tp``; accept the obvious spellings
     (``1e-3`` as a string — YAML 1.1 reads it so — ``5`` for a float, ``a,b`` for a list)."""
@@ -89,10 +110,10 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
             if type(None) in members:
                 return None
             # ``int | auto`` has no None: an empty value is refused, not read as "unset".
-            raise ConfigError(t("error.config.invalid_value", value=value, key=key,
+            raise ConfigError(t("error.config.invalid_value", value=_shown(value), key=key,
                                 type_name=_type_name(tp)))
         return _coerce(key, value, args[0])
-    bad = ConfigError(t("error.config.invalid_value", value=value, key=key,
+    bad = ConfigError(t("error.config.invalid_value", value=_shown(value), key=key,
                         type_name=_type_name(tp)))
     if origin is list:
         (inner,) = typing.get_args(tp)

@@ -124,6 +124,11 @@ def _read_images(cfg: DataConfig) -> ImageData:
 
 def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
     """Turn a data config (a built-in dataset or a CSV path) into a ``DataBundle``."""
+    from ..config.api import check_section
+    from ..errors import check_type
+
+    check_section(cfg, "data", "hakseup.load_data", "cfg")
+    check_type(seed, int, "hakseup.load_data", "seed", "a whole number")
     if getattr(cfg, "test_path", None):   # --test-data: a separate file is the test split
         from .testfile import load_with_test_file
 

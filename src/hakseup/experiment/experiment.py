@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,16 @@ class Experiment:
 
     def __init__(self, cfg: RunConfig, callbacks: list | None = None,
                  bundle: DataBundle | None = None, init_seed: int | None = None):
+        if not isinstance(cfg, RunConfig):      # a YAML path or dict, checked; else one line
+            from ..config.api import as_run_config
+
+            cfg = as_run_config(cfg, "hakseup.Experiment")
+        from ..errors import check_type
+        from ..training.callbacks import check_callbacks
+
+        check_callbacks(callbacks, "hakseup.Experiment")
+        check_type(bundle, (DataBundle, type(None)), "hakseup.Experiment", "bundle",
+                   "a hakseup.DataBundle (load_data)")
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
     def setup(self) -> Experiment:
@@ -254,10 +265,25 @@ def resolve_config(cfg: RunConfig, bundle: DataBundle, split_given: bool = False
     from ..config.resolve import DataFacts, resolution_notices, resolve
     from ..models.registry import default_model_name
 
+    _warn_unread_keys(cfg, bundle.schema.input_kind)
     facts = DataFacts.of(bundle, default_model_name(bundle.schema))
     if split_given:
         facts = dataclasses.replace(facts, n_val=0)
     return resolve(cfg, facts), resolution_notices(cfg, facts)
+
+
+def _warn_unread_keys(cfg: RunConfig, input_kind: str) -> None:
+    """A key this kind of data never reads (``--horizon`` on a table): one warning line."""
+    import warnings
+
+    from ..config.kinds import unread_keys
+
+    unread = unread_keys(cfg, input_kind)
+    if unread:
+        warnings.warn(t("warn.config.keys_not_read", keys=", ".join(unread),
+                        kind=t(f"data_kind.{input_kind}") if input_kind in (
+                            "table", "series", "sequence", "image") else input_kind),
+                      stacklevel=3)
 
 
 def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
@@ -297,6 +323,7 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     from ..training.distributed import init_distributed, shutdown
 
     t0 = time.perf_counter()
+    cfg = _checked_arguments(cfg, resume, callbacks)
     resume_dir = None
     if resume is not None:   # the saved run's config: it also names the device (the backend)
         from ..run.check import check_run
@@ -306,7 +333,6 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
         if read_status(resume_dir).get("status") == "complete":
             raise CheckpointError(t("error.experiment.run_already_complete", resume=resume))
         cfg = load_run_config(resume_dir)
-    cfg = cfg if cfg is not None else RunConfig()
     rank, world = init_distributed(cfg.train.device)
     exp = None
     try:
@@ -319,6 +345,19 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
             exp.close()     # the process's thread count back (setup restores it if it fails)
         if world > 1:
             shutdown()
+
+
+def _checked_arguments(cfg: Any, resume: Any, callbacks: Any) -> RunConfig:
+    """``hakseup.train``'s arguments at the door: the config (a ``RunConfig``, a dict, a YAML
+    file's path), ``resume`` a path, ``callbacks`` a list of ``Callback``."""
+    from ..config.api import as_run_config
+    from ..errors import check_type
+    from ..training.callbacks import check_callbacks
+
+    check_type(resume, (str, os.PathLike, type(None)), "hakseup.train", "resume",
+               "a run folder's path")
+    check_callbacks(callbacks, "hakseup.train")
+    return as_run_config(cfg, "hakseup.train")
 
 
 def _train_other_rank(exp: Experiment, rank: int) -> RunResult:

@@ -49,13 +49,19 @@ class Charset:
         return self.codec in ("utf-8", "utf-8-sig")
 
 
+# Codecs Python calls text encodings that are not character sets of a file: domain names
+# (idna, punycode), Python's escapes, and the codec that refuses everything.
+_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "unicode_escape",
+                 "raw-unicode-escape", "raw_unicode_escape"}
+
+
 def check_encoding(name: str) -> str:
     """The Python codec name for ``name``; an unknown name is one line with examples."""
     try:
         info = codecs.lookup(str(name).strip())
     except LookupError:
         raise DataError(t("error.data.charsets.unknown_text_encoding", name=name)) from None
-    if not getattr(info, "_is_text_encoding", True):   # base64, zlib, rot13: not for text
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
         raise DataError(t("error.data.charsets.text_encoding_encoding", name=name))
     return info.name
 

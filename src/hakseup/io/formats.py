@@ -249,8 +249,12 @@ def read_excel(path: Path, sheet: str | None, header: bool) -> pd.DataFrame:
         names = list(wb.sheetnames)
         wb.close()
         chosen = _sheet(path, names, sheet)
-        return pd.read_excel(path, sheet_name=chosen, header=0 if header else None,
-                             engine="openpyxl")
+        df = pd.read_excel(path, sheet_name=chosen, header=0 if header else None,
+                           engine="openpyxl")
+        from .excel_formulas import warn_uncached_formulas
+
+        warn_uncached_formulas(path, chosen, df, header)     # empty columns of formulas
+        return df
     except DataError:
         raise
     except Exception as e:        # openpyxl's errors have no common base (KeyError, ...)

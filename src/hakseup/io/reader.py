@@ -48,7 +48,9 @@ def _check_text(path: Path, name: object, head: bytes, encoding: str | None) -> 
     charset = detect_encoding(head, encoding, name)
     if not charset.wide and b"\x00" in head:
         raise DataError(t("error.binary_file", name=name))
-    if not charset.plain_utf8:
+    if charset.plain_utf8 and encoding:   # --encoding utf-8 on a file in another charset
+        _check_forced_utf8(head, name, charset.codec)
+    elif not charset.plain_utf8:
         try:
             head.decode(charset.codec)
         except UnicodeDecodeError as e:
@@ -56,6 +58,19 @@ def _check_text(path: Path, name: object, head: bytes, encoding: str | None) -> 
                 raise DataError(t("error.data.reader.text_byte_cannot", name=name,
                                   codec=charset.codec, start=e.start, reason=e.reason)) from None
     return charset
+
+
+def _check_forced_utf8(head: bytes, name: object, codec: str) -> None:
+    """A file read with ``--encoding utf-8`` that is not UTF-8: one line naming the charset
+    it looks like, rather than the mangled header it would give."""
+    try:
+        head.decode(codec)
+    except UnicodeDecodeError as e:
+        if e.start >= len(head) - 4:      # a character cut at the buffer's end
+            return
+        guess = guess_encoding(head, name)
+        raise DataError(t("error.data.reader.not_utf8_forced", name=name, start=e.start,
+                          guess=guess)) from None
 
 
 def check_delimiter(delimiter: str | None) -> None:
@@ -253,7 +268,8 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
     df = _tidy(df, path, header, sep, min_columns)
     notices = _source_notices(path, kind, charset, sheet) + parse_formatted_numbers(df)
     df.attrs[SOURCE_KEY] = {"format": kind, "encoding": charset.codec if charset else None,
-                            "bom": bool(charset and charset.bom), "notices": notices}
+                            "bom": bool(charset and charset.bom), "notices": notices,
+                            "sep": sep}
     return df
 
 

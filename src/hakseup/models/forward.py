@@ -51,6 +51,13 @@ def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int
                   device: torch.device | None = None, workers: int | None = None,
                   to_cpu: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
     """(outputs, targets) over a whole split, tensors or lazy, in eval mode and in order."""
+    from ..data.bundle import DatasetSplit, Split
+    from ..errors import check_type
+
+    check_type(model, nn.Module, "hakseup.predict_split", "model", "a torch.nn.Module")
+    check_type(split, (Split, DatasetSplit), "hakseup.predict_split", "split",
+               "a hakseup.Split or DatasetSplit")
+    check_type(batch_size, int, "hakseup.predict_split", "batch_size", "a whole number")
     device = device or next(model.parameters()).device
     return predict_batches(model, iterate_split(split, batch_size, device, workers), to_cpu)
 
@@ -92,8 +99,12 @@ def table_inputs(pre, df: pd.DataFrame, need_target: bool):
 
 def predict_table(model, schema, pre, df: pd.DataFrame) -> pd.DataFrame:
     """The class and each class's probability, or the value (in the target's units)."""
+    from ..errors import ArgumentError, check_type
     from .forward import predict
 
+    check_type(df, pd.DataFrame, "predict", "new data", "a CSV path, a DataFrame or feature rows")
+    if len(df) == 0:                 # df.head(0): nothing to predict is a mistake, said so
+        raise ArgumentError(t("error.api.no_rows_to_predict", n_columns=len(df.columns)))
     out = predict(model, table_inputs(pre, df, need_target=False)).numpy()
     if schema.is_classification:
         proba = torch.softmax(torch.as_tensor(out), 1).numpy()
@@ -112,6 +123,11 @@ def array_frame(x: Any, columns: list[str] | None = None) -> pd.DataFrame:
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     a = np.asarray(x)
+    if a.size == 0:                   # [] or zeros((0, 3)): no rows to predict, said so
+        from ..errors import ArgumentError
+
+        raise ArgumentError(t("error.api.no_rows_to_predict", n_columns=a.shape[-1]
+                              if a.ndim > 1 else 0))
     if a.ndim == 1:
         a = a.reshape(-1, 1)
     if a.ndim not in (2, 3):

@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -121,32 +120,15 @@ def _holds_code(e: BaseException) -> bool:
     return isinstance(e, pickle.UnpicklingError) or "weights_only" in str(e)
 
 
-def _strip(key: str) -> str:
-    for prefix in ("module.", "_orig_mod.", "net."):   # DDP, torch.compile, _GreyToRGB
-        if key.startswith(prefix):
-            key = key[len(prefix):]
-    return key
-
-
 def load_start_weights(model: nn.Module, cfg, published: bool = False) -> nn.Module:
-    """``model`` with the weights of ``cfg.weights`` loaded where names and shapes match;
+    """``model`` with the weights of ``cfg.weights`` loaded where names and shapes match
+    (``start_weights.start_from_file``: one line says what was loaded and what was not);
     ``published``: the model's package has its own weights (already loaded if asked for)."""
     if not cfg.weights:
         if cfg.pretrained and not published:
             raise ConfigError(t("error.models.pretrained.model_pretrained_published",
                                 name=cfg.name))
         return model
-    state = {_strip(k): v for k, v in read_weights(cfg.weights).items()}
-    own = {_strip(k): k for k in model.state_dict()}
-    shapes = {k: v.shape for k, v in model.state_dict().items()}
-    fit = {own[k]: v for k, v in state.items() if k in own and shapes[own[k]] == v.shape}
-    if not fit:
-        raise ConfigError(t("error.models.pretrained.layer_fits_model", weights=cfg.weights,
-                            kind=type(model).__name__))
-    model.load_state_dict(fit, strict=False)
-    fresh = sorted({k.rsplit(".", 1)[0] for k in shapes if k not in fit})
-    if fresh:
-        warnings.warn(t("warn.models.pretrained.loaded_tensors_from", n_fit=len(fit),
-                        n_shapes=len(shapes), weights=cfg.weights, names=', '.join(fresh[:4]),
-                        value=', ...' if len(fresh) > 4 else ''))
-    return model
+    from .start_weights import start_from_file
+
+    return start_from_file(model, cfg.weights, cfg.name, read_weights)

@@ -75,9 +75,7 @@ def _register_image_models() -> None:
             if schema.input_kind != "image" or len(schema.input_shape) != 3:
                 raise ConfigError(t("error.models.registry.model_needs_images", name=name,
                                     input_kind=schema.input_kind))
-            from .pretrained import load_start_weights
-
-            return load_start_weights(builder(cfg, schema), cfg)
+            return builder(cfg, schema)
         return build
 
     register_model("resnet", image_only(ResNet.from_schema, "resnet"))
@@ -119,6 +117,12 @@ def default_model_name(schema: Schema) -> str:
 
 def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     """Build the configured model for data described by ``schema``."""
+    from ..config.api import check_section
+    from ..errors import check_type
+
+    check_section(cfg, "model", "hakseup.build_model", "cfg")
+    check_type(schema, Schema, "hakseup.build_model", "schema",
+               "a hakseup.Schema (bundle.schema)")
     cfg = generic_model(cfg)     # a config no Experiment resolved: ``auto`` sizes are generic
     name = cfg.name
     if ".py:" in name or name.endswith(".py"):
@@ -126,7 +130,7 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
             raise ConfigError(t("error.models.registry.model_names_file", name=name))
         from .custom import load_custom_model
 
-        return load_custom_model(name, schema)
+        return _start(load_custom_model(name, schema), cfg)
     if name == "auto":
         name = default_model_name(schema)
     if name.startswith(("torchvision:", "timm:")):
@@ -136,9 +140,17 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     names = model_names()
     if name not in names:
         raise ConfigError(unknown_choice("model", name, names) + t("error.model_or_file"))
-    model = _BUILDERS[name](cfg, schema)
+    model = _start(_BUILDERS[name](cfg, schema), cfg)
     if schema.n_series:   # a panel: (windows, series index) in, one model
         from .forecast_panel import PanelForecaster
 
         model = PanelForecaster(model, schema.n_series, cfg.id_embedding, schema.n_outputs)
     return model
+
+
+def _start(model: nn.Module, cfg: ModelConfig) -> nn.Module:
+    """Every model starts from ``model.weights`` (``--pretrained FILE``) when one is given;
+    ``--pretrained`` alone is refused for a model without published weights."""
+    from .pretrained import load_start_weights
+
+    return load_start_weights(model, cfg)

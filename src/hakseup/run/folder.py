@@ -132,6 +132,9 @@ def load_run_config(run: str | os.PathLike):
 
 def list_runs(root: str | os.PathLike = "runs") -> list[dict]:
     """Every run folder under ``root`` with its status and main metric, newest first."""
+    from ..errors import check_type
+
+    check_type(root, (str, os.PathLike), "hakseup.list_runs", "root", "a folder's path")
     root = Path(root)
     if not root.is_dir():
         return []

@@ -47,7 +47,19 @@ from ..errors import ConfigError, HakseupError
 from ..i18n import t
 
 __all__ = ["Callback", "MonitorCallback", "EarlyStopping", "LRScheduler", "GradientClipping",
-           "NonFiniteGuard", "ModelCheckpoint", "BestWeights", "TrainingDiverged"]
+           "NonFiniteGuard", "ModelCheckpoint", "BestWeights", "TrainingDiverged",
+           "check_callbacks"]
+
+
+def check_callbacks(callbacks: object, function: str) -> None:
+    """``callbacks=`` of the Python API: ``None`` or a list of ``Callback`` objects; anything
+    else is one ``ArgumentTypeError`` before training starts (``callbacks=5``)."""
+    from ..errors import check_type
+
+    check_type(callbacks, (list, tuple, type(None)), function, "callbacks",
+               "a list of hakseup.Callback objects")
+    for c in callbacks or ():  # type: ignore[attr-defined]  # a list or tuple: checked
+        check_type(c, Callback, function, "callbacks", "a list of hakseup.Callback objects")
 
 
 class Callback:
@@ -79,8 +91,11 @@ class MonitorCallback(Callback):
     """
 
     def __init__(self, monitor: str = "val_loss", mode: str = "auto", min_delta: float = 0.0):
+        from ..errors import check_type
         from ..metrics import metric_direction
 
+        check_type(monitor, str, type(self).__name__, "monitor", "a metric's name (val_loss)")
+        check_type(min_delta, (int, float), type(self).__name__, "min_delta", "a number")
         if mode not in ("auto", "min", "max"):
             raise ConfigError(t("error.training.callbacks.unknown_mode_monitoring", mode=mode,
                                 monitor=monitor))
@@ -209,7 +224,10 @@ class EarlyStopping(MonitorCallback):
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
                  mode: str = "auto"):
+        from ..errors import check_type
+
         super().__init__(monitor, mode, min_delta)
+        check_type(patience, int, "EarlyStopping", "patience", "a whole number of epochs")
         self.patience = patience
         self.wait, self.stopped_epoch = 0, None
 
@@ -270,6 +288,10 @@ class ModelCheckpoint(MonitorCallback):
 
     def __init__(self, folder: str | os.PathLike, monitor: str = "val_loss",
                  every_n_steps: int = 0, mode: str = "auto"):
+        from ..errors import check_type
+
+        check_type(folder, (str, os.PathLike), "ModelCheckpoint", "folder", "a folder path")
+        check_type(every_n_steps, int, "ModelCheckpoint", "every_n_steps", "a whole number")
         super().__init__(monitor, mode)
         self.folder = Path(folder)
         self.every_n_steps = every_n_steps

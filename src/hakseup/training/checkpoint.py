@@ -102,6 +102,15 @@ def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
 def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor],
                     state: dict[str, Any] | None = None, meta: dict | None = None) -> Path:
     """Write a checkpoint folder at ``dest`` crash-safely (see module docstring)."""
+    from ..errors import check_type
+
+    check_type(dest, (str, os.PathLike), "hakseup.save_checkpoint", "dest", "a folder path")
+    check_type(model_state, dict, "hakseup.save_checkpoint", "model_state",
+               "a state dict (model.state_dict())")
+    for value in model_state.values():
+        check_type(value, torch.Tensor, "hakseup.save_checkpoint", "model_state",
+                   "a state dict of tensors (model.state_dict())")
+    check_type(state, (dict, type(None)), "hakseup.save_checkpoint", "state", "a dict")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     for stale in dest.parent.glob(f".{dest.name}.tmp-*"):  # left by a killed process
@@ -203,6 +212,15 @@ def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
     """(model weights, training state) from a checkpoint folder; if it is damaged, the previous
     good one (``<name>.prev``) is used with a warning. ``check(weights, state)`` may reject a
     readable checkpoint (e.g. wrongly shaped tensors) by raising; the previous one is tried."""
+    from ..errors import check_type
+
+    check_type(folder, (str, os.PathLike), "hakseup.load_checkpoint", "folder",
+               "a checkpoint folder's path")
+    if not str(folder).strip() or not Path(folder).name:
+        from ..errors import ArgumentError
+
+        raise ArgumentError(t("error.api.empty_path", function="hakseup.load_checkpoint",
+                              name="folder"))
     folder = Path(folder)
     candidates = [folder, folder.with_name(folder.name + ".prev")] if fallback else [folder]
     errors = []

@@ -30,6 +30,9 @@ class MetricsLogger(Callback):
     order = 60
 
     def __init__(self, path: str | os.PathLike):
+        from ..errors import check_type
+
+        check_type(path, (str, os.PathLike), "MetricsLogger", "path", "a file path")
         self.path = Path(path)
         self.lines: list[str] = []
 
@@ -73,6 +76,9 @@ class TensorBoardLogger(Callback):
     order = 70
 
     def __init__(self, log_dir: str | os.PathLike, histograms: bool = True, graph: bool = True):
+        from ..errors import check_type
+
+        check_type(log_dir, (str, os.PathLike), "TensorBoardLogger", "log_dir", "a folder path")
         self.log_dir, self.histograms, self.graph = str(log_dir), histograms, graph
         self.writer = None
 

@@ -55,6 +55,37 @@ class TrainState:
     device: torch.device = dataclasses.field(default_factory=lambda: torch.device("cpu"))
 
 
+def _checked_config(config: Any, overrides: dict[str, Any]) -> TrainConfig:
+    """``Trainer(config, **overrides)``'s config: a ``TrainConfig`` (or ``None``) whose values
+    pass a YAML file's checks, overrides naming its fields; else one line, never a
+    ``TypeError`` from ``dataclasses.replace``."""
+    from ..config.api import check_section
+    from ..errors import closest
+
+    config = config if config is not None else TrainConfig()
+    check_section(config, "train", "hakseup.Trainer", "config")
+    names = [f.name for f in dataclasses.fields(TrainConfig)]
+    for key in overrides:
+        if key not in names:
+            near = closest(key, names, n=3)
+            raise ConfigError(t("error.api.unknown_override", function="hakseup.Trainer",
+                                name=key, near=", ".join(near) or "-"))
+    config = dataclasses.replace(config, **overrides)
+    check_section(config, "train", "hakseup.Trainer", "config")
+    return config
+
+
+def _check_fit_arguments(model: Any, data: Any, resume: Any, callbacks: Any) -> None:
+    from ..errors import check_type
+    from .callbacks import check_callbacks
+
+    check_type(model, nn.Module, "Trainer.fit", "model", "a torch.nn.Module")
+    check_type(data, DataBundle, "Trainer.fit", "data", "a hakseup.DataBundle (load_data)")
+    check_type(resume, (str, os.PathLike, type(None)), "Trainer.fit", "resume",
+               "a checkpoint folder's path")
+    check_callbacks(callbacks, "Trainer.fit")
+
+
 class Trainer:
     """Fit a model on a ``DataBundle``.
 
@@ -68,7 +99,10 @@ class Trainer:
     def __init__(self, config: TrainConfig | None = None,
                  callbacks: list[Callback] | None = None, **overrides: Any):
         # Unresolved (no Experiment, no data): ``auto`` values are the generic ones.
-        self.config = generic_train(dataclasses.replace(config or TrainConfig(), **overrides))
+        self.config = generic_train(_checked_config(config, overrides))
+        from .callbacks import check_callbacks
+
+        check_callbacks(callbacks, "hakseup.Trainer")
         self.callbacks = list(callbacks or [])
         self._ready: tuple[int, int] | None = None      # (id(model), id(data)) set up for
 
@@ -157,6 +191,7 @@ class Trainer:
     def fit(self, model: nn.Module, data: DataBundle, resume: str | os.PathLike | None = None,
             callbacks: list[Callback] | None = None) -> History:
         """Train ``model`` (``resume``: from a checkpoint folder, exactly); the history."""
+        _check_fit_arguments(model, data, resume, callbacks)
         self.setup(model, data)
         cfg, s = self.config, self.state
         # Ranks agree on the data order (the batcher's seed) but not on dropout/augmentation.

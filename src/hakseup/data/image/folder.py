@@ -182,9 +182,12 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
     if target not in df.columns:
         raise DataError(t("error.data.image_folder.target_column_columns", csv=csv, target=target,
                           names=', '.join(map(str, df.columns[:20]))))
+    if target == image_col:
+        raise DataError(t("error.data.image_folder.target_is_image_col", csv=csv,
+                          target=target))
     keep = df[target].notna().to_numpy()
     labels = [_nfc(str(v)) for v in df[target][keep]]
-    if target == image_col or (len(labels) >= 5 and len(set(labels)) == len(labels)):
+    if len(labels) >= 5 and len(set(labels)) == len(labels):
         # One class per image (the file name as the target): nothing to learn.
         raise DataError(t("error.data.image.target_per_row", csv=csv, target=target,
                           n=len(labels)))

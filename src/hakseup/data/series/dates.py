@@ -111,6 +111,45 @@ def _in_range(parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
                                 ).as_unit("ns")
 
 
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+
+
+def _with_pandas(text: pd.Series, dayfirst: bool, name: str) -> pd.DatetimeIndex:
+    """pandas' reading (ISO first: dateutil's day-first reading would swap 2020-01-02's month
+    and day). Stamps that all carry a UTC offset are read in UTC; a column mixing stamps with
+    and without one is refused, as the hours of the plain ones mean nothing certain."""
+    offsets = text.str.contains(_OFFSET)
+    if offsets.any() and not offsets.all():
+        raise DataError(t("error.data.dates.mixed_time_zones", name=name,
+                          n_zone=int(offsets.sum()), n_plain=int((~offsets).sum()),
+                          zoned=text[offsets].iloc[0][:40], plain=text[~offsets].iloc[0][:40]))
+    utc = bool(offsets.any())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=utc)
+            if parsed.isna().any():
+                parsed = pd.to_datetime(text, errors="coerce", format="mixed",
+                                        dayfirst=dayfirst, utc=utc)
+        except (ValueError, TypeError, OverflowError):   # what coerce does not cover
+            parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    index = pd.DatetimeIndex(parsed)
+    return index.tz_convert(None) if index.tz is not None else index
+
+
+def _check_out_of_range(bad: pd.Series, name: str) -> None:
+    """Dates that are real but outside what pandas holds (years 1678-2261): said so, not
+    reported as values that are not dates."""
+    far = []
+    for v in bad.tolist()[:1000]:
+        hit = re.match(r"^(\d{1,5})-\d{1,2}-\d{1,2}", v) or re.match(r"^(\d{1,5})$", v)
+        if hit and not 1678 <= int(hit.group(1)) <= 2261:
+            far.append(v)
+    if far and len(far) == min(len(bad), 1000):
+        raise DataError(t("error.data.dates.out_of_range", name=name, n=len(bad),
+                          names=", ".join(map(repr, far[:3]))))
+
+
 def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> pd.DatetimeIndex:
     """A column → timestamps (NaT where a value is missing); ``DataError`` if any value that
     is present cannot be read as a date."""
@@ -128,15 +167,11 @@ def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> p
             if parsed is not None:
                 break
     if parsed is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # ISO dates first: dateutil's day-first reading would swap 2020-01-02's month and day.
-            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-            if parsed.isna().any():
-                parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=dayfirst)
+        parsed = _with_pandas(text, dayfirst, name)
     parsed = _in_range(pd.DatetimeIndex(parsed))
     bad = parsed.isna()
     if bad.any() or not len(text):
+        _check_out_of_range(text[bad], name)
         examples = list(dict.fromkeys(text[bad].tolist()))[:3] or list(raw.astype(str)[:3])
         raise DataError(t("error.data.dates.time_column_value", name=name,
                           value=int(bad.sum()) or len(raw), names=', '.join(map(repr, examples))))

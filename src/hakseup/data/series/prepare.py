@@ -119,6 +119,7 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
                               iloc=str(df[c][text].iloc[0]), sum=int(text.sum())))
         if np.isinf(values.to_numpy(dtype=np.float64)).any():
             raise DataError(t("error.data.series.column_contains_inf", c=c))
+        _check_magnitude(values, c)
         data[c] = values.astype("float64")
     if data[target].isna().all():
         raise DataError(t("error.data.series.target_column_values", target=target))
@@ -129,11 +130,32 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
                              cfg.duplicates, notices).set_index(time_col)
     freq = _infer_freq(data.index)
     data, filled = _fill_gaps(data, [target] + features, freq, cfg.fill_gaps, notices)
+    if len(data) < MIN_POINTS:     # one row is too short, before it could look constant
+        raise DataError(t("error.data.series.too_short", target=target, n=len(data),
+                          least=MIN_POINTS))
     if np.ptp(data[target].to_numpy()) == 0:
         raise DataError(t("error.data.series.target_constant_there", target=target,
                           iloc=data[target].iloc[0]))
     data.index.name = time_col
     return SeriesFrame(data, time_col, target, features, freq, filled, notices)
+
+
+# Fewer points than this make no series: nothing to learn a step from, nothing to score.
+MIN_POINTS = 3
+# Values beyond this cannot be held in the float32 tensors a model trains on (3.4e38), nor
+# squared for a variance: refused by name rather than failing as NaN somewhere inside.
+MAX_MAGNITUDE = 1e30
+
+
+def _check_magnitude(values: pd.Series, column: str) -> None:
+    size = values.abs()
+    if size.max() > 0 and size.max() < 1 / MAX_MAGNITUDE:   # float32 makes them all zero
+        raise DataError(t("error.data.series.values_too_small", c=column,
+                          value=f"{size.max():.3g}", limit=f"{1 / MAX_MAGNITUDE:.0e}"))
+    big = size > MAX_MAGNITUDE
+    if big.any():
+        raise DataError(t("error.data.series.values_too_large", c=column, n=int(big.sum()),
+                          value=f"{values[big].iloc[0]:.3g}", limit=f"{MAX_MAGNITUDE:.0e}"))
 
 
 def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source

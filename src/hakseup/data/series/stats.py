@@ -29,8 +29,12 @@ def stationarity(y: np.ndarray) -> dict:
         return {"verdict": t("stationarity.untestable"), "stationary": None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # KPSS warns when p is outside its table
-        adf_stat, adf_p = adfuller(y, autolag="AIC")[:2]
-        kpss_stat, kpss_p = kpss(y, regression="c", nlags="auto")[:2]
+        try:
+            adf_stat, adf_p = adfuller(y, autolag="AIC")[:2]
+            kpss_stat, kpss_p = kpss(y, regression="c", nlags="auto")[:2]
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+            # Values so small (1e-300) or so degenerate that the tests' arithmetic fails.
+            return {"verdict": t("stationarity.untestable"), "stationary": None}
     adf_ok, kpss_ok = adf_p < 0.05, kpss_p >= 0.05
     if adf_ok and kpss_ok:
         verdict, stationary = t("stationarity.stationary"), True

@@ -86,6 +86,8 @@ def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
         return (n_features, 1) if cfg.layout == "sequence" else (1, n_features, 1)
     try:
         dims = tuple(int(v) for v in cfg.sequence_shape.lower().replace("*", "x").split("x"))
+        if not dims or min(dims) < 1:      # -1x-2 multiplies to 2 but is no shape
+            raise ValueError(cfg.sequence_shape)
     except ValueError:
         raise DataError(t("error.data.tables.invalid_sequence_shape",
                           sequence_shape=cfg.sequence_shape)) from None
@@ -146,6 +148,10 @@ def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = Non
     kinds, more = infer_kinds(df, target, cfg)
     _check_finite(df, kinds)
     task = infer_task(df[target], cfg.task)
+    if task in ("binary", "multiclass") and cfg.path:
+        from .labels import warn_merged_labels
+
+        warn_merged_labels(df, target, cfg.path)
     notices += _decision_notices(df, target, task, cfg, defaults)
     if task in ("binary", "multiclass"):
         counts = df[target].astype(str).value_counts()

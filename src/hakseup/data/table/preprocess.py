@@ -324,7 +324,12 @@ class TablePreprocessor:
                                   names=', '.join(map(repr, unseen)),
                                   names2=', '.join(self.classes_)))
             return torch.tensor(codes.to_numpy(dtype=np.int64))
-        yv = self._target_values(pd.to_numeric(y, errors="coerce").to_numpy(dtype=np.float64))
+        numbers = pd.to_numeric(y, errors="coerce")
+        bad = numbers.isna() | ~np.isfinite(numbers.to_numpy(dtype=np.float64, na_value=np.nan))
+        if bad.any():   # text, empty cells or inf: a regression is scored on numbers only
+            raise DataError(t("error.data.encoding.target_not_numbers", target=self.target,
+                              n=int(bad.sum()), value=str(y[bad].iloc[0])[:40]))
+        yv = self._target_values(numbers.to_numpy(dtype=np.float64))
         return torch.tensor((yv - self.target_mean_) / self.target_std_,
                             dtype=torch.float32).reshape(-1, 1)
 
