@@ -110,9 +110,9 @@ def test_a_target_with_one_value_per_image_is_refused(tmp_path, cli):
                   "label": [Path(f).parent.name for f in files]}).to_csv(tmp_path / "i.csv",
                                                                          index=False)
     assert_user_error(*cli("train", "--data", tmp_path / "i.csv", "--image-col", "path", "--target",
-                           "file", *FAST)[::2], "each image")
+                           "file", *FAST)[::2], "its own class")
     assert_user_error(*cli("train", "--data", tmp_path / "i.csv", "--image-col", "path",
-                           "--target", "path", *FAST)[::2], "each image")
+                           "--target", "path", *FAST)[::2], "column of image paths")
 
 
 @pytest.fixture(scope="module")

@@ -189,8 +189,8 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
     labels = [_nfc(str(v)) for v in df[target][keep]]
     if len(labels) >= 5 and len(set(labels)) == len(labels):
         # One class per image (the file name as the target): nothing to learn.
-        raise DataError(t("error.data.image.target_per_row", csv=csv, target=target,
-                          n=len(labels)))
+        raise DataError(t("error.data.image_folder.one_class_per_image", csv=csv,
+                          target=target, n=len(labels)))
     return [p for p, k in zip(paths, keep) if k], labels, df
 
 
