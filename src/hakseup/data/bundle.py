@@ -37,6 +37,10 @@ class Schema:
     season: int = 1                             # series: the season length (1: none)
     threshold: float | None = None              # binary: P(class 1) that labels a row 1
                                                 # (chosen on validation for --metric; None: 0.5)
+    future_channels: int = 0                    # series: the last channels hold the values
+                                                # known at the forecast steps (covariates.py)
+    future_features: list[str] = field(default_factory=list)  # series: the covariates
+                                                # among them (the calendar follows them)
 
     @property
     def is_classification(self) -> bool:
