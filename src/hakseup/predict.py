@@ -57,6 +57,14 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
             raise DataError(t("error.predict.keep_carries_columns"))
         return predict_image_files(run, data, output)
 
+    from .experiment.future import forecast_future, is_series_run
+
+    if is_series_run(run):  # a forecast past the series' end (experiment/future.py)
+        if keep:
+            raise DataError(t("error.predict.series.keep"))
+        frame = forecast_future(run, data, encoding=encoding, sheet=sheet)
+        atomic_write_text(Path(output), ("\ufeff" if excel else "") + frame.to_csv(index=False))
+        return Path(output)
     cfg = load_run_config(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
                   encoding=encoding, sheet=sheet)

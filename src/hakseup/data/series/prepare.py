@@ -229,7 +229,7 @@ class SeriesPreprocessor:
     log: bool = False            # the target is modelled as log(y) (data.transform)
     future: list[str] = field(default_factory=list)   # features also read at the steps
     calendar: str | None = None  # the calendar kind of the steps (covariates.calendar_spec)
-    season: int = 1              # the baseline's season (the references' too)
+    season: int = 0              # the baseline's season, the references' too (0: not saved)
     freq: str | None = None      # the series' frequency (predict steps past the end by it)
     means_: list[float] = field(default_factory=list)   # target first, then features
     stds_: list[float] = field(default_factory=list)
