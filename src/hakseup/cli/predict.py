@@ -12,6 +12,7 @@ examples:
   hakseup predict runs/<id> --data new_cars.csv --output predictions.csv
   hakseup predict runs/<id> --data new_photos/ --output predictions.csv     # an image run
   hakseup predict runs/<id> --data 고객.csv --keep 고객번호,이름 --excel --output 예측.csv
+  hakseup predict runs/<id> --data next_weeks.csv --output forecast.csv    # a series run
 """
 
 
@@ -21,7 +22,8 @@ def register(sub) -> None:
     p.add_argument("--data", required=True, metavar="FILE",
                    help="a table with the feature columns (CSV in any common encoding, .gz, "
                         ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
-                        "one image, or a CSV of image paths")
+                        "one image, or a CSV of image paths; for a series run, the series "
+                        "and/or the rows past its end with their future covariates")
     p.add_argument("--output", required=True, metavar="FILE", help="where to write the CSV")
     add_file_flags(p)
     p.add_argument("--keep", metavar="COL,COL", type=_columns, default=[],

@@ -85,7 +85,7 @@ def covariate_columns(df: pd.DataFrame, cfg, time_col: str, target: str, source
 # (name, period, harmonics) per kind of frequency: the position in the cycle that a step of
 # that frequency moves along. Quarters and days of the week get every harmonic (one-hot
 # equivalent: 3 and 6 channels); longer cycles 2 or 3 pairs (a smooth profile).
-_CALENDARS = {
+_CALENDARS: dict[str, list[tuple[str, float, int]]] = {
     "month": [("month", 12, 3)],
     "quarter": [("quarter", 4, 2)],
     "week": [("week of year", 365.25 / 7, 3)],
