@@ -66,20 +66,23 @@ def one(variant: str, horizon: int | None, seed: int) -> dict:
             "seconds": time.perf_counter() - t0}
 
 
+def _mean_std(rs: list[dict], key: str) -> str:
+    vals = [r[key] for r in rs]
+    return f"{statistics.mean(vals):.3f}" + (
+        f" ± {statistics.stdev(vals):.3f}" if len(vals) > 1 else "")
+
+
 def markdown(rows: list[dict]) -> str:
     out = []
     for h in sorted({r["horizon"] for r in rows}):
         part = [r for r in rows if r["horizon"] == h]
-        out += [f"h = {h}", "", "| variant | default MASE | network MASE | rules |", "|---|---|---|---|"]
+        out += [f"h = {h}", "", "| variant | default MASE | network MASE | rules |",
+                "|---|---|---|---|"]
         for v in VARIANTS:
             rs = [r for r in part if r["variant"] == v]
             if not rs:
                 continue
-            def ms(key: str) -> str:
-                vals = [r[key] for r in rs]
-                return f"{statistics.mean(vals):.3f}" + (
-                    f" ± {statistics.stdev(vals):.3f}" if len(vals) > 1 else "")
-            out.append(f"| {v} | {ms('default')} | {ms('network')} | "
+            out.append(f"| {v} | {_mean_std(rs, 'default')} | {_mean_std(rs, 'network')} | "
                        + ", ".join(r["rule"] for r in rs) + " |")
         refs = part[0]["references"]
         out.append("| references | " + ", ".join(f"{k} {v:.3f}" for k, v in refs.items())

@@ -45,10 +45,12 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
 
 def predict_file(run: str | Path, data: str | Path, output: str | Path,
                  keep: list[str] | None = None, excel: bool = False,
-                 encoding: str | None = None, sheet: str | None = None) -> Path:
+                 encoding: str | None = None, sheet: str | None = None,
+                 plot: str | Path | None = None) -> Path:
     """Write ``output``: the ``keep`` input columns (identifiers, pass-through), then the
     predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
-    text — when ``excel`` is set or the input had one (or was an Excel workbook)."""
+    text — when ``excel`` is set or the input had one (or was an Excel workbook). For a
+    series run: the steps past the series' end, drawn into ``plot`` when given."""
     from .io.reader import read_csv, source_info
     from .predict import is_image_run, predict_image_files
 
@@ -64,6 +66,11 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
             raise DataError(t("error.predict.series.keep"))
         frame = forecast_future(run, data, encoding=encoding, sheet=sheet)
         atomic_write_text(Path(output), ("\ufeff" if excel else "") + frame.to_csv(index=False))
+        if plot:
+            from .evaluation.forecast_plot import plot_future
+
+            times, y = frame.attrs["history"]
+            plot_future(times, y, frame, frame.attrs["target"], plot)
         return Path(output)
     cfg = load_run_config(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,

@@ -53,8 +53,10 @@ def future_csv():
 
 
 def test_predict_writes_steps_past_the_end_with_ordered_intervals(cli, promo_run, future_csv):
-    code, _, err = cli("predict", str(promo_run), "--data", "future.csv", "--output", "p.csv")
+    code, _, err = cli("predict", str(promo_run), "--data", "future.csv", "--output", "p.csv",
+                       "--plot", "p.png")
     assert code == 0, err
+    assert Path("p.png").stat().st_size > 10_000              # the forecast and its bands
     p = pd.read_csv("p.csv")
     assert list(p.columns) == ["date", "step", "predicted_y", "lower_80", "upper_80",
                                "lower_95", "upper_95"]

@@ -33,6 +33,9 @@ def register(sub) -> None:
                    help="write the CSV with a UTF-8 byte-order mark, so that Excel shows "
                         "non-ASCII text (e.g. Korean) correctly; the default when the input "
                         "had one or was a workbook")
+    p.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="a series run: also draw the forecast past the end, with its "
+                        "intervals, into this PNG")
     p.set_defaults(func=run)
 
 
@@ -50,6 +53,6 @@ def run(args: argparse.Namespace) -> int:
     # Before any work: a folder, an unwritable place or the input itself is refused.
     check_output_file(args.output, "--output", HakseupError, not_same_as=args.data)
     out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
-                       encoding=args.encoding, sheet=args.sheet)
+                       encoding=args.encoding, sheet=args.sheet, plot=args.plot)
     print(t("predict.written", path=out))
     return 0

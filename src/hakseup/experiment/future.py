@@ -109,5 +109,5 @@ def forecast_future(run: str | Path, data: str | Path, encoding: str | None = No
               if "half_width" in v}
     for name, values in interval_columns(pred[0], widths).items():
         frame[name] = values
-    frame.attrs["forecast"] = used
+    frame.attrs.update(forecast=used, history=(fut.history_times, fut.y), target=pre.target)
     return frame

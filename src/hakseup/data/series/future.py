@@ -36,6 +36,7 @@ class FutureInput:
     x: np.ndarray                # (1, window, channels): the model's input
     y: np.ndarray                # the history's target values (original units)
     season: int                  # the references' season
+    history_times: pd.DatetimeIndex | None = None   # the times of ``y``
 
 
 def split_known(df: pd.DataFrame, time_col: str, target: str, dayfirst: bool = False
@@ -129,4 +130,4 @@ def future_input(history: pd.DataFrame, later: pd.DataFrame, data_cfg, pre, sche
         assert block is not None           # future channels come from covariates or calendar
         x = pack_future(x, block, np.array([n]), horizon)
     season = pre.season if pre.season else resolve_season(data_cfg.season, sf.freq, original[:, 0])
-    return FutureInput(times, x, original[:, 0], season)
+    return FutureInput(times, x, original[:, 0], season, pd.DatetimeIndex(sf.df.index))
