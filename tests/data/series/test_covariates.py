@@ -31,6 +31,9 @@ def test_other_numeric_columns_are_past_covariates_by_default():
     assert b.schema.input_shape == (14, 3) and b.schema.future_channels == 0
     notices = " ".join(b.info["notices"])
     assert "Past covariates: promo, price" in notices and "Not numeric" in notices
+    x = b.train.inputs[0].numpy()          # read over the last season (7 days) of the window
+    assert b.preprocessor.covariate_rows == 7
+    assert not x[:, :14 - 7, 1:3].any() and x[:, 14 - 7:, 1:3].all(axis=(0, 1)).any()
     alone = series_bundle(promo_series(), cfg(covariates="none"), 0, {}, "t")
     assert alone.preprocessor.features == [] and alone.schema.input_shape == (14, 1)
     named = series_bundle(promo_series(), cfg(features=["price"]), 0, {}, "t")

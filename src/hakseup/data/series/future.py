@@ -22,7 +22,7 @@ import pandas as pd
 
 from ...errors import DataError
 from ...i18n import t
-from .covariates import calendar_features, future_block, pack_future
+from .covariates import calendar_features, future_block, mask_covariates, pack_future
 from .stats import season_channels
 
 __all__ = ["FutureInput", "split_known", "future_input"]
@@ -117,7 +117,8 @@ def future_input(history: pd.DataFrame, later: pd.DataFrame, data_cfg, pre, sche
     ext = np.vstack([original, ahead_rows])
     scaled = np.zeros_like(ext)
     scaled[pre.difference:] = np.nan_to_num(pre.transform(ext))
-    x = scaled[None, n - window:n].astype(np.float32)
+    x = mask_covariates(scaled[None, n - window:n].astype(np.float32), len(pre.features),
+                        getattr(pre, "covariate_rows", 0))
     if getattr(schema, "season", 1) > 1 and data_cfg.season_features == "auto":
         positions = season_channels(n, schema.season)       # counted from the first row
         extra = np.zeros((1, window, positions.shape[1]), dtype=np.float32)

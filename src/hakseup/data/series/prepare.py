@@ -29,7 +29,7 @@ from ...errors import DataError, closest
 from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
 from ..splits import chronological_indices
-from .covariates import pack_future
+from .covariates import covariate_rows, mask_covariates, pack_future
 from .stats import (
     auto_window,
     detect_season,
@@ -231,6 +231,7 @@ class SeriesPreprocessor:
     calendar: str | None = None  # the calendar kind of the steps (covariates.calendar_spec)
     season: int = 0              # the baseline's season, the references' too (0: not saved)
     freq: str | None = None      # the series' frequency (predict steps past the end by it)
+    covariate_rows: int = 0      # the window's last rows the covariates are read on (0: all)
     means_: list[float] = field(default_factory=list)   # target first, then features
     stds_: list[float] = field(default_factory=list)
 
@@ -318,7 +319,8 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
         diff = 0 if cfg.difference == "none" else 1
     log = log_transform(cfg.transform, y[:train_end], season)
     pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log,
-                             future=sf.future, calendar=kind, season=season, freq=sf.freq)
+                             future=sf.future, calendar=kind, season=season, freq=sf.freq,
+                             covariate_rows=covariate_rows(window, season) if sf.features else 0)
     pre.fit(original[:train_end])
     useful = useful_season(y[:train_end], season, window)
     positions = season_channels(n, useful) if useful > 1 and cfg.season_features == "auto" \
@@ -403,7 +405,7 @@ def _covariate_notices(cfg: DataConfig, sf: SeriesFrame, pre: SeriesPreprocessor
     past = [c for c in sf.features if c not in sf.future]
     if past:
         out.append(t("notice.data.series.past_covariates", names=", ".join(past),
-                     window=pre.window))
+                     window=pre.covariate_rows or pre.window))
     if sf.future:
         out.append(t("notice.data.series.future_covariates", names=", ".join(sf.future),
                      horizon=pre.horizon))
@@ -453,6 +455,7 @@ def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: i
             extra = np.zeros((len(X), window, positions.shape[1]), dtype=np.float32)
             extra[:, -1] = positions[at - 1]
             X = np.concatenate([X, extra], axis=2)
+        X = mask_covariates(X, len(pre.features), pre.covariate_rows)
         if ahead is not None:                           # the forecast steps' known values
             X = pack_future(X, ahead, at, horizon)
         parts[name] = (Split((torch.from_numpy(X),), torch.from_numpy(Y)), at)
