@@ -49,10 +49,12 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
 
 def predict_file(run: str | Path, data: str | Path, output: str | Path,
                  keep: list[str] | None = None, excel: bool = False,
-                 encoding: str | None = None, sheet: str | None = None) -> Path:
+                 encoding: str | None = None, sheet: str | None = None,
+                 plot: str | Path | None = None) -> Path:
     """Write ``output``: the ``keep`` input columns (identifiers, pass-through), then the
     predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
-    text — when ``excel`` is set or the input had one (or was an Excel workbook)."""
+    text — when ``excel`` is set or the input had one (or was an Excel workbook). For a
+    series run: the steps past the series' end, drawn into ``plot`` when given."""
     from .io.reader import read_csv, source_info
     from .predict import is_image_run, predict_image_files
 
@@ -61,6 +63,19 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
             raise DataError(t("error.predict.keep_carries_columns"))
         return predict_image_files(run, data, output)
 
+    from .experiment.future import forecast_future, is_series_run
+
+    if is_series_run(run):  # a forecast past the series' end (experiment/future.py)
+        if keep:
+            raise DataError(t("error.predict.series.keep"))
+        frame = forecast_future(run, data, encoding=encoding, sheet=sheet)
+        out = write_table(frame, output, "--output", HakseupError, bom=excel, inputs=[data])
+        if plot:
+            from .evaluation.forecast_plot import plot_future
+
+            times, y = frame.attrs["history"]
+            plot_future(times, y, frame, frame.attrs["target"], plot)
+        return out
     cfg = load_run_config(run)
     df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
                   encoding=encoding, sheet=sheet, min_columns=1)   # a lone feature predicts

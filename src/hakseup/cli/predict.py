@@ -14,6 +14,7 @@ examples:
   hakseup predict runs/<id> --data 고객.csv --keep 고객번호,이름 --excel --output 예측.csv
   hakseup predict runs/<panel> --output forecasts.csv              # every series (--id-col)
   hakseup predict runs/<panel> --series T12 --output t12.csv        # one series
+  hakseup predict runs/<id> --data next_weeks.csv --output forecast.csv    # a series run
 """
 
 
@@ -23,8 +24,9 @@ def register(sub) -> None:
     p.add_argument("--data", metavar="FILE",
                    help="a table with the feature columns (CSV in any common encoding, .gz, "
                         ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
-                        "one image, or a CSV of image paths; for a run on many series "
-                        "(--id-col), their history (default: the run's data)")
+                        "one image, or a CSV of image paths; for a series run, the series "
+                        "and/or the rows past its end with their future covariates; for a run "
+                        "on many series (--id-col), their history (default: the run's data)")
     p.add_argument("--series", metavar="ID",
                    help="a run on many series: forecast this series only")
     p.add_argument("--output", required=True, metavar="FILE",
@@ -38,6 +40,9 @@ def register(sub) -> None:
                    help="write the CSV with a UTF-8 byte-order mark, so that Excel shows "
                         "non-ASCII text (e.g. Korean) correctly; the default when the input "
                         "had one or was a workbook")
+    p.add_argument("--plot", metavar="FILE.png", default=None,
+                   help="a series run: also draw the forecast past the end, with its "
+                        "intervals, into this PNG")
     p.set_defaults(func=run)
 
 
@@ -62,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.data is None:
         raise HakseupError(t("error.predict.data_required"))
     out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
-                       encoding=args.encoding, sheet=args.sheet)
+                       encoding=args.encoding, sheet=args.sheet, plot=args.plot)
     print(t("predict.written", path=out))
     return 0
 

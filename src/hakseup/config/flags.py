@@ -32,6 +32,7 @@ _FLAGS = """
 --window             data.window               N
 --horizon            data.horizon              N
 --interval           data.interval             L,L
+--future-covariates  data.future_covariates    A,B
 --difference         data.difference           MODE
 --layout             data.layout               L
 --sequence-shape     data.sequence_shape       TxF
@@ -71,6 +72,7 @@ _FLAGS = """
 _SWITCHES = """
 --no-header          data.header               False
 --dayfirst           data.dayfirst             True
+--calendar           data.calendar             True
 --compile            train.compile             True
 --no-progress        train.progress            False
 --quiet              train.verbosity           'quiet'

@@ -94,6 +94,14 @@ class DataConfig:
     season_features: str = _f("auto", choices=["auto", "none"],
                               help="a seasonal series' windows carry their season position")
     features: list[str] = _f([], help="extra feature columns for a forecaster")
+    covariates: str = _f("auto", choices=["auto", "none"],
+                         help="a series' other numeric columns are past covariates (auto), "
+                              "unless data.features names them; none: the target alone")
+    future_covariates: list[str] = _f([], help="columns known ahead (calendar, promotions, "
+                                                "prices): the forecaster reads their values "
+                                                "at the forecast steps")
+    calendar: bool = _f(False, help="calendar features of the forecast steps from the time "
+                                    "column (month, day of week, hour: by frequency)")
     duplicates: str = _f("error", choices=["error", "mean", "first", "last"],
                          help="repeated timestamps: stop, or aggregate them")
     fill_gaps: bool = _f(True, help="add missing timestamps of a regular series (interpolated)")

@@ -38,6 +38,10 @@ class Schema:
     n_series: int = 0                           # a panel: the series the model knows
     threshold: float | None = None              # binary: P(class 1) that labels a row 1
                                                 # (chosen on validation for --metric; None: 0.5)
+    future_channels: int = 0                    # series: the last channels hold the values
+                                                # known at the forecast steps (covariates.py)
+    future_features: list[str] = field(default_factory=list)  # series: the covariates
+                                                # among them (the calendar follows them)
 
     @property
     def is_classification(self) -> bool:

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-__all__ = ["conformal_widths", "interval_scores"]
+__all__ = ["conformal_widths", "interval_scores", "interval_columns"]
 
 
 def conformal_widths(residuals: np.ndarray, levels: list[float]) -> dict[float, np.ndarray]:
@@ -47,8 +47,9 @@ def conformal_widths(residuals: np.ndarray, levels: list[float]) -> dict[float, 
 
 def interval_scores(actual: np.ndarray, pred: np.ndarray, widths: dict[float, np.ndarray],
                     mase_scale: float) -> dict[str, dict]:
-    """{level: {"coverage", "msis", "mean_width"}} on the test windows: the share of actual
-    values inside ``pred ± width``, and the mean interval score over the scale of MASE."""
+    """{level: {"coverage", "msis", "mean_width", "half_width"}} on the test windows: the
+    share of actual values inside ``pred ± width``, the mean interval score over the scale of
+    MASE, and the half-width of each step (what ``predict`` puts around a forecast)."""
     out = {}
     for level, w in widths.items():
         lo, hi = pred - w, pred + w
@@ -58,5 +59,23 @@ def interval_scores(actual: np.ndarray, pred: np.ndarray, widths: dict[float, np
         out[f"{level:g}"] = {
             "coverage": float(np.mean((actual >= lo) & (actual <= hi))),
             "msis": float(np.mean(score) / mase_scale) if mase_scale > 0 else float("nan"),
-            "mean_width": float(np.mean(2 * w))}
+            "mean_width": float(np.mean(2 * w)),
+            "half_width": [float(v) for v in np.broadcast_to(w, pred.shape[1:])]}
+    return out
+
+
+def interval_columns(pred: np.ndarray, half_widths: dict[str, list[float]]
+                     ) -> dict[str, np.ndarray]:
+    """{column: values (H,)} for a forecast (H,) and the saved half-widths per level:
+    ``lower_80``/``upper_80`` ... (the level in percent), the narrower level first.
+
+    >>> cols = interval_columns(np.array([10.0, 11.0]), {"0.95": [2.0, 3.0], "0.8": [1.0, 1.5]})
+    >>> list(cols), cols["upper_95"].tolist()
+    (['lower_80', 'upper_80', 'lower_95', 'upper_95'], [12.0, 14.0])
+    """
+    out = {}
+    for level in sorted(half_widths, key=float):
+        w = np.asarray(half_widths[level], dtype=np.float64)
+        pct = f"{float(level) * 100:g}"
+        out[f"lower_{pct}"], out[f"upper_{pct}"] = pred - w, pred + w
     return out

@@ -28,7 +28,8 @@ def test_gaps_and_missing_values_are_interpolated_in_time_and_counted():
     df.loc[30, "value"] = np.nan
     sf = prepare_series(df, DataConfig(time_col="date", target="value"), {}, "t")
     assert sf.freq == "D" and len(sf.df) == 200
-    assert sf.filled == {"timestamps": 3, "value": 4}
+    # "other" is a past covariate by default (data.covariates auto): its gaps are filled too
+    assert sf.filled == {"timestamps": 3, "value": 4, "other": 3}
     truth = daily()["value"]
     assert abs(sf.df["value"].iloc[10] - (truth[9] + (truth[12] - truth[9]) / 3)) < 1e-9
     assert any("time-aware linear interpolation" in n for n in sf.notices)
@@ -70,7 +71,8 @@ def test_chronological_windows_and_training_period_scaling():
 def test_season_channels_sit_on_each_windows_last_row():
     from hakseup.data.series.stats import season_channels
 
-    cfg = DataConfig(time_col="date", target="value", window=14, test_size=0.2)
+    cfg = DataConfig(time_col="date", target="value", window=14, test_size=0.2,
+                     covariates="none")          # the target alone ("other" left out)
     b = series_bundle(daily(), cfg, 0, {}, "t")
     assert b.schema.season == 7 and b.schema.input_shape == (14, 1 + 6)
     assert any("position in the season of 7" in n for n in b.info["notices"])
@@ -80,7 +82,8 @@ def test_season_channels_sit_on_each_windows_last_row():
     # one week apart: the same position, the same channels
     np.testing.assert_allclose(x[7, -1, 1:], x[0, -1, 1:], atol=1e-6)
     plain = series_bundle(daily(), DataConfig(time_col="date", target="value", window=14,
-                                              test_size=0.2, season_features="none"), 0, {}, "t")
+                                              test_size=0.2, season_features="none",
+                                              covariates="none"), 0, {}, "t")
     assert plain.schema.input_shape == (14, 1)
     np.testing.assert_array_equal(plain.test.inputs[0].numpy(), x[:, :, :1])
     # no season (white noise): no channels

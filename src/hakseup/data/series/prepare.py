@@ -29,6 +29,7 @@ from ...errors import DataError, closest
 from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
 from ..splits import chronological_indices
+from .covariates import covariate_rows, mask_covariates, pack_future
 from .stats import (
     auto_window,
     detect_season,
@@ -40,7 +41,7 @@ from .stats import (
 )
 
 __all__ = ["SeriesPreprocessor", "series_bundle", "stationarity", "detect_season", "resolve_season",
-           "prepare_series", "naive_forecasts"]
+           "prepare_series", "naive_forecasts", "future_inputs"]
 
 
 @dataclass
@@ -50,10 +51,11 @@ class SeriesFrame:
     df: pd.DataFrame
     time_col: str
     target: str
-    features: list[str]
+    features: list[str]          # every covariate read in the past (future ones included)
     freq: str | None
     filled: dict = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    future: list[str] = field(default_factory=list)   # also read at the forecast steps
 
 
 def _infer_freq(times: pd.DatetimeIndex) -> str | None:
@@ -104,12 +106,14 @@ def _calendar_freq(times: pd.DatetimeIndex) -> str | None:
 def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> SeriesFrame:
     """The series as a time-indexed frame: columns checked, dates parsed, values numeric,
     sorted, repeated timestamps aggregated, gaps filled by time-aware interpolation."""
-    time_col, target, features = _series_columns(df, cfg, defaults, source)
+    time_col, target, features, future, skipped = _series_columns(df, cfg, defaults, source)
     from .dates import parse_dates
 
     times = pd.Series(parse_dates(df[time_col], getattr(cfg, "dayfirst", False), time_col),
                       index=df.index)
     notices = list(df.attrs.get("hakseup_source", {}).get("notices", []))  # how it was read
+    if skipped:
+        notices.append(t("notice.data.series.not_numeric_left_out", names=", ".join(skipped)))
     data = pd.DataFrame({time_col: times})
     for c in [target] + features:
         values = pd.to_numeric(df[c], errors="coerce")
@@ -137,7 +141,7 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
         raise DataError(t("error.data.series.target_constant_there", target=target,
                           iloc=data[target].iloc[0]))
     data.index.name = time_col
-    return SeriesFrame(data, time_col, target, features, freq, filled, notices)
+    return SeriesFrame(data, time_col, target, features, freq, filled, notices, future)
 
 
 # Fewer points than this make no series: nothing to learn a step from, nothing to score.
@@ -159,8 +163,11 @@ def _check_magnitude(values: pd.Series, column: str) -> None:
 
 
 def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
-                    ) -> tuple[str, str, list[str]]:
-    """(time column, target, feature columns), each checked to be in the file."""
+                    ) -> tuple[str, str, list[str], list[str], list[str]]:
+    """(time column, target, covariates read in the past, future covariates, columns left out
+    as not numeric), each checked to be in the file (``covariates.covariate_columns``)."""
+    from .covariates import covariate_columns
+
     time_col = cfg.time_col or defaults.get("time_col")
     target = cfg.target or defaults.get("target")
     cols = list(df.columns)
@@ -178,12 +185,12 @@ def _series_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
         raise DataError(t("error.data.series.target_column_columns", target=target, source=source,
                           value=t("error.did_you_mean", names=repr(near[0])) if near else '',
                           names=', '.join(cols[:20])))
-    features = [f for f in cfg.features if f != target]
-    for f in features:
+    past, future, skipped = covariate_columns(df, cfg, time_col, target, source)
+    for f in past:
         if f not in cols:
             raise DataError(t("error.data.series.feature_column_columns", f=f, source=source,
                               names=', '.join(cols[:20])))
-    return time_col, target, features
+    return time_col, target, past + future, future, skipped
 
 
 def _one_row_per_time(data: pd.DataFrame, time_col: str, how: str, notices: list[str]
@@ -242,6 +249,11 @@ class SeriesPreprocessor:
     difference: int = 0
     kind: str = "series"
     log: bool = False            # the target is modelled as log(y) (data.transform)
+    future: list[str] = field(default_factory=list)   # features also read at the steps
+    calendar: str | None = None  # the calendar kind of the steps (covariates.calendar_spec)
+    season: int = 0              # the baseline's season, the references' too (0: not saved)
+    freq: str | None = None      # the series' frequency (predict steps past the end by it)
+    covariate_rows: int = 0      # the window's last rows the covariates are read on (0: all)
     means_: list[float] = field(default_factory=list)   # target first, then features
     stds_: list[float] = field(default_factory=list)
 
@@ -327,46 +339,113 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                           train_end=train_end, value=train_end - 1))
     season = resolve_season(cfg.season, sf.freq, y[:train_end])
     window = cfg.window if cfg.window is not None else auto_window(season, train_end)
+    kind = _calendar_kind(cfg, sf.freq)
+    window = _future_window(cfg, window, horizon, bool(sf.future or kind))
     test_report = stationarity(y[:train_end])
     if cfg.difference == "auto":
         diff = 0 if test_report.get("stationary") in (True, None) else 1
     else:
         diff = 0 if cfg.difference == "none" else 1
     log = log_transform(cfg.transform, y[:train_end], season)
-    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log)
+    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log,
+                             future=sf.future, calendar=kind, season=season, freq=sf.freq,
+                             covariate_rows=covariate_rows(window, season) if sf.features else 0)
     pre.fit(original[:train_end])
     useful = useful_season(y[:train_end], season, window)
     positions = season_channels(n, useful) if useful > 1 and cfg.season_features == "auto" \
         else None
-    parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows, positions)
+    ahead = future_inputs(pre, sf.df.index, original)
+    parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows, positions,
+                           ahead)
     channels = len(cols) + (0 if positions is None else positions.shape[1])
-    schema = Schema(task="forecast", input_kind="series", input_shape=(window, channels),
+    n_future = 0 if ahead is None else ahead.shape[1]
+    schema = Schema(task="forecast", input_kind="series", input_shape=(window, channels
+                                                                       + n_future),
                     n_outputs=horizon, target=sf.target, numeric_features=cols,
-                    season=useful)
-    info = {
-        "rows": {k: len(v[0]) for k, v in parts.items()},
-        "notices": sf.notices + ([] if cfg.horizon else [t(
-            "notice.data.series.horizon_from_frequency", horizon=horizon,
-            freq=sf.freq or "irregular")])
-        + _difference_notices(sf.target, cfg.difference, diff, test_report)
-        + _log_notice(sf.target, cfg.transform, log)
+                    season=useful, future_channels=n_future, future_features=sf.future)
+    notices = _difference_notices(sf.target, cfg.difference, diff, test_report) \
+        + _log_notice(sf.target, cfg.transform, log) \
         + ([] if positions is None else [t("notice.data.series.season_features", season=useful,
-                                           channels=positions.shape[1])]),
-        "summary": {"series length": n, "frequency": sf.freq or "irregular",
-                    "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
-                    "window → horizon": f"{window} → {horizon}", "season (baseline)": season,
-                    "values filled": sum(sf.filled.values()), "differenced": bool(diff),
-                    "log transform": log},
-        "stationarity": test_report,
-        "series": {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
-                   "train_end": train_end, "season": season, "difference": diff,
-                   "interval": list(getattr(cfg, "interval", []) or []),
-                   "level_kept": cfg.difference if not diff
-                   and test_report.get("stationary") is False else None},
-    }
+                                           channels=positions.shape[1])]) \
+        + _covariate_notices(cfg, sf, pre)
+    info = _series_info(cfg, sf, parts, notices, (tr_rows, va_rows, te_rows), pre)
+    info["stationarity"] = test_report
+    info["series"] = {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
+                      "train_end": train_end, "season": season, "difference": diff,
+                      "interval": list(getattr(cfg, "interval", []) or []),
+                      "level_kept": cfg.difference if not diff
+                      and test_report.get("stationary") is False else None}
     return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
 
 
+def _series_info(cfg: DataConfig, sf: SeriesFrame, parts: dict, notices: list[str], rows,
+                 pre: SeriesPreprocessor) -> dict:
+    """The bundle's ``info``: window counts, the report's notices and its data summary."""
+    tr_rows, va_rows, te_rows = rows
+    return {
+        "rows": {k: len(v[0]) for k, v in parts.items()},
+        "notices": sf.notices + ([] if cfg.horizon else [t(
+            "notice.data.series.horizon_from_frequency", horizon=pre.horizon,
+            freq=sf.freq or "irregular")]) + notices,
+        "summary": {"series length": len(sf.df), "frequency": sf.freq or "irregular",
+                    "train / val / test rows": f"{len(tr_rows)} / {len(va_rows)} / {len(te_rows)}",
+                    "window → horizon": f"{pre.window} → {pre.horizon}",
+                    "season (baseline)": pre.season,
+                    "values filled": sum(sf.filled.values()), "differenced": bool(pre.difference),
+                    "log transform": pre.log},
+    }
+
+
+def _calendar_kind(cfg: DataConfig, freq: str | None) -> str | None:
+    from .covariates import calendar_spec
+
+    return calendar_spec(freq) if getattr(cfg, "calendar", False) else None
+
+
+def _future_window(cfg: DataConfig, window: int, horizon: int, has_future: bool) -> int:
+    """The window, at least one horizon long where values ride on its last ``horizon`` rows
+    (future covariates, calendar): an automatic window grows, a given one too short stops."""
+    if not has_future or window >= horizon:
+        return window
+    if cfg.window is not None:
+        raise DataError(t("error.data.series.future_window_short", window=window,
+                          horizon=horizon))
+    return horizon
+
+
+def future_inputs(pre: SeriesPreprocessor, times, original: np.ndarray) -> np.ndarray | None:
+    """(T, F): the values read at the forecast steps, row-aligned with ``original`` (future
+    covariates scaled as the run's preprocessing scales them, then the calendar of
+    ``times``); None without any."""
+    from .covariates import calendar_features, future_block
+
+    if not pre.future and not pre.calendar:
+        return None
+    scaled = np.zeros_like(original)
+    scaled[pre.difference:] = pre.transform(original)
+    cols = [pre.target] + pre.features
+    cal = calendar_features(times, pre.freq)[1] if pre.calendar else None
+    return future_block(np.nan_to_num(scaled), [cols.index(c) for c in pre.future], cal)
+
+
+def _covariate_notices(cfg: DataConfig, sf: SeriesFrame, pre: SeriesPreprocessor) -> list[str]:
+    """What the report says about the covariates and the calendar."""
+    from .covariates import calendar_features
+
+    out = []
+    past = [c for c in sf.features if c not in sf.future]
+    if past:
+        out.append(t("notice.data.series.past_covariates", names=", ".join(past),
+                     window=pre.covariate_rows or pre.window))
+    if sf.future:
+        out.append(t("notice.data.series.future_covariates", names=", ".join(sf.future),
+                     horizon=pre.horizon))
+    if getattr(cfg, "calendar", False):
+        names = calendar_features(sf.df.index[:1], sf.freq)[0] if pre.calendar else []
+        out.append(t("notice.data.series.calendar", freq=sf.freq, names=", ".join(names))
+                   if names else t("notice.data.series.calendar_none",
+                                   freq=sf.freq or "irregular"))
+    return out
 def _horizon_and_splits(cfg: DataConfig, freq: str | None, n: int) -> tuple[int, float, float]:
     """(horizon, validation size, test size): the horizon given, else the frequency's default
     (``horizon.default_horizon``; at most a sixth of the series, so that training keeps
@@ -382,8 +461,8 @@ def _horizon_and_splits(cfg: DataConfig, freq: str | None, n: int) -> tuple[int,
 
 
 def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: int,
-                   train_end: int, va_rows: np.ndarray, positions: np.ndarray | None = None
-                   ) -> dict[str, tuple[Split, np.ndarray]]:
+                   train_end: int, va_rows: np.ndarray, positions: np.ndarray | None = None,
+                   ahead: np.ndarray | None = None) -> dict[str, tuple[Split, np.ndarray]]:
     """(windows, their start rows) per split: a window belongs to the split its first forecast
     step falls in. ``positions`` (T, P): season channels, read at each window's last row
     (zero on its other rows: the position of one step fixes every other's)."""
@@ -407,6 +486,9 @@ def _window_splits(pre, original: np.ndarray, window: int, horizon: int, diff: i
             extra = np.zeros((len(X), window, positions.shape[1]), dtype=np.float32)
             extra[:, -1] = positions[at - 1]
             X = np.concatenate([X, extra], axis=2)
+        X = mask_covariates(X, len(pre.features), pre.covariate_rows)
+        if ahead is not None:                           # the forecast steps' known values
+            X = pack_future(X, ahead, at, horizon)
         parts[name] = (Split((torch.from_numpy(X),), torch.from_numpy(Y)), at)
     if len(parts["train"][0]) < 2:
         raise DataError(t("error.data.series.only_training_window", n_train=len(parts['train'][0]),
