@@ -59,8 +59,10 @@ def interval_scores(actual: np.ndarray, pred: np.ndarray, widths: dict[float, np
         out[f"{level:g}"] = {
             "coverage": float(np.mean((actual >= lo) & (actual <= hi))),
             "msis": float(np.mean(score) / mase_scale) if mase_scale > 0 else float("nan"),
-            "mean_width": float(np.mean(2 * w)),
-            "half_width": [float(v) for v in np.broadcast_to(w, pred.shape[1:])]}
+            "mean_width": float(np.mean(2 * w))}
+        if np.ndim(w) <= 1:     # one width per step (a single series; a panel's are per series)
+            out[f"{level:g}"]["half_width"] = [float(v)
+                                               for v in np.broadcast_to(w, pred.shape[1:])]
     return out
 
 
