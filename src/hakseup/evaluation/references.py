@@ -222,11 +222,27 @@ def render_notes(notes: list) -> list[str]:
     return [t(key, **fields) for key, fields in notes]
 
 
+def _fit_and_score(model, x, y, xt, ty, schema, inverse) -> dict:
+    """Fit one reference ``model`` on (x, y) and return its metrics on (xt, ty)."""
+    from threadpoolctl import threadpool_limits
+
+    # One thread: OpenMP's spinning threads next to PyTorch's (or other processes)
+    # made a 300-row HistGradientBoosting fit take seconds instead of milliseconds.
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore")   # convergence chatter is not the user's concern
+        if schema.is_classification:
+            model.fit(x, y.astype(int))
+            return classification_metrics(ty, _full_proba(model, xt, schema.n_outputs),
+                                          schema.n_outputs)
+        yy = y.reshape(len(y), -1)
+        model.fit(x, yy[:, 0] if yy.shape[1] == 1 else yy)
+        pred = model.predict(xt).reshape(len(xt), -1)
+        return regression_metrics(inverse(ty), inverse(pred))
+
+
 def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
                           ) -> tuple[dict[str, dict], list]:
     """``fit_references``' metrics, with its notices as [catalog key, fields] pairs."""
-    from threadpoolctl import threadpool_limits
-
     from ..data.bundle import is_lazy
 
     schema = bundle.schema
@@ -255,21 +271,8 @@ def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
         wanted = _add_peers(models, wanted, notes, schema, xn.shape[1], cards, seed)
     out: dict[str, dict] = {}
     for name in wanted:
-        model = models[name]
         try:
-            # One thread: OpenMP's spinning threads next to PyTorch's (or other processes)
-            # made a 300-row HistGradientBoosting fit take seconds instead of milliseconds.
-            with warnings.catch_warnings(), threadpool_limits(1):
-                warnings.simplefilter("ignore")   # convergence chatter is not the user's concern
-                if classification:
-                    model.fit(x, y.astype(int))
-                    m = classification_metrics(ty, _full_proba(model, xt, schema.n_outputs),
-                                               schema.n_outputs)
-                else:
-                    yy = y.reshape(len(y), -1)
-                    model.fit(x, yy[:, 0] if yy.shape[1] == 1 else yy)
-                    pred = model.predict(xt).reshape(len(xt), -1)
-                    m = regression_metrics(inverse(ty), inverse(pred))
+            m = _fit_and_score(models[name], x, y, xt, ty, schema, inverse)
         except ValueError as e:   # e.g. HGB refusing a multi-output target: skip, say why
             notes.append(["notice.evaluation.references.reference_could_fitted",
                             {"name": name, "e": str(e).splitlines()[0]}])

@@ -161,26 +161,43 @@ ul.diagnosis li{margin:.3rem 0}
 """
 
 
+def _html_table(header, rows, cls_col=None, numbers=None) -> str:
+    """An HTML table: numeric columns right-aligned, verdict cells of ``cls_col`` coloured."""
+    e = html.escape
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    numbers = numbers or (range(1, len(header) - 1) if header[0] == t("table.metric")
+                          else ())
+    verdicts = {t("verdict.better"): "better", t("verdict.worse"): "worse"}  # CSS classes
+    body = []
+    for r in rows:
+        cells = []
+        for i, c in enumerate(r):
+            cls = ' class="num"' if i in numbers else ""
+            if cls_col is not None and i == cls_col and c in verdicts:
+                cls = f' class="{verdicts[c]}"'
+            cells.append(f"<td{cls}>{e(str(c))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    thead = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
+    return f"<table>{thead}<tbody>{''.join(body)}</tbody></table>"
+
+
+def _html_plots(run_dir: Path) -> list[str]:
+    """The run's PNG plots as HTML figures, embedded so the page works offline and when moved."""
+    e = html.escape
+    plots = sorted((run_dir / "plots").glob("*.png")) if (run_dir / "plots").exists() else []
+    if not plots:
+        return []
+    parts = [f"<h2>{e(HEADINGS['plots'])}</h2>"]
+    for p in plots:
+        data = base64.b64encode(p.read_bytes()).decode("ascii")
+        parts.append(f'<figure><img alt="{e(p.stem)}" src="data:image/png;base64,{data}">'
+                     f"<figcaption>{e(p.stem.replace('_', ' '))}</figcaption></figure>")
+    return parts
+
+
 def _html(run_dir: Path, ctx: dict) -> str:
     e = html.escape
     s = dict(_sections(ctx))
-
-    def table(header, rows, cls_col=None, numbers=None):
-        head = "".join(f"<th>{e(h)}</th>" for h in header)
-        numbers = numbers or (range(1, len(header) - 1) if header[0] == t("table.metric")
-                              else ())
-        verdicts = {t("verdict.better"): "better", t("verdict.worse"): "worse"}  # CSS classes
-        body = []
-        for r in rows:
-            cells = []
-            for i, c in enumerate(r):
-                cls = ' class="num"' if i in numbers else ""
-                if cls_col is not None and i == cls_col and c in verdicts:
-                    cls = f' class="{verdicts[c]}"'
-                cells.append(f"<td{cls}>{e(str(c))}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        thead = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
-        return f"<table>{thead}<tbody>{''.join(body)}</tbody></table>"
 
     parts = [f"<h1>{e(HEADINGS['title'].format(name=ctx['name']))}</h1>", "<ul>"]
     parts += [f"<li>{e(line)}</li>" for line in s["summary"]] + ["</ul>"]
@@ -188,33 +205,27 @@ def _html(run_dir: Path, ctx: dict) -> str:
         parts += [f"<h2>{e(HEADINGS['diagnosis'])}</h2>", '<ul class="diagnosis">']
         parts += [f"<li>{e(d)}</li>" for d in s["diagnosis"]] + ["</ul>"]
     parts += [f"<h2>{e(HEADINGS['test_metrics'].format(name=ctx['baseline_name']))}</h2>",
-              table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1)]
+              _html_table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1)]
     legend = reference_legend(ctx.get("references"))
     parts += [f"<p>{e(legend)}</p>"] if legend else []
     if s["per_class"]:
         from .curves import PER_CLASS_HEADER
 
         parts += [f"<h2>{e(HEADINGS['per_class'])}</h2>",
-                  table(list(PER_CLASS_HEADER), s["per_class"],
+                  _html_table(list(PER_CLASS_HEADER), s["per_class"],
                         numbers=range(1, len(PER_CLASS_HEADER)))]
     for title, body in s["extra"]:
         parts += [f"<h2>{e(title)}</h2>", f"<pre>{e(body)}</pre>"]
-    parts += [f"<h2>{e(HEADINGS['data'])}</h2>", table(["", ""], s["data"])]
-    parts += [f"<h2>{e(HEADINGS['training'])}</h2>", table(["", ""], s["training"])]
+    parts += [f"<h2>{e(HEADINGS['data'])}</h2>", _html_table(["", ""], s["data"])]
+    parts += [f"<h2>{e(HEADINGS['training'])}</h2>", _html_table(["", ""], s["training"])]
     if s["notices"]:
         parts += ([f"<h2>{e(HEADINGS['notices'])}</h2>"]
                   + [f'<div class="notice">{e(n)}</div>' for n in s["notices"]])
-    plots = sorted((run_dir / "plots").glob("*.png")) if (run_dir / "plots").exists() else []
-    if plots:
-        parts.append(f"<h2>{e(HEADINGS['plots'])}</h2>")
-        for p in plots:  # embedded: the page works offline and when moved
-            data = base64.b64encode(p.read_bytes()).decode("ascii")
-            parts.append(f'<figure><img alt="{e(p.stem)}" src="data:image/png;base64,{data}">'
-                         f"<figcaption>{e(p.stem.replace('_', ' '))}</figcaption></figure>")
+    parts += _html_plots(run_dir)
     parts += [f"<h2>{e(HEADINGS['configuration'])}</h2>", f"<pre>{e(ctx['config_yaml'])}</pre>"]
     env = ctx.get("environment", {})
-    parts += [f"<h2>{e(HEADINGS['environment'])}</h2>",
-              table(["", ""], [(k, v) for k, v in env.items() if not isinstance(v, (dict, list))])]
+    env_rows = [(k, v) for k, v in env.items() if not isinstance(v, (dict, list))]
+    parts += [f"<h2>{e(HEADINGS['environment'])}</h2>", _html_table(["", ""], env_rows)]
     return (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
             f"<title>hakseup report: {e(ctx['name'])}</title><style>{_CSS}</style></head>"
             f"<body>{''.join(parts)}</body></html>\n")

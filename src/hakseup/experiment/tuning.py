@@ -149,21 +149,29 @@ def tune(cfg: RunConfig | None, trials: int, folds: int | None = None, resume: s
                         extra_keys=tuple(space)) as tracking:
         if not resume:
             atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
-        optuna_study = shared["study"] if shared else _local_study(run.path, cfg.train.seed)
-        worker = shared["record"]["worker"] if shared else None
-        done = [t for t in optuna_study.trials if t.state.is_finished()
-                and (worker is None or t.user_attrs.get("worker") == worker)]
-        # The study has something to keep once a trial has ended: a first trial that fails on
-        # the space's own values (a data file it names, say) leaves no folder behind.
-        optuna_study.optimize(
-            _objective(cfg, space, folds, worker), n_trials=max(0, trials - len(done)),
-            show_progress_bar=cfg.train.progress, catch=(),
-            callbacks=[_trial_ended(run, tracking, cfg, space)])
+        optuna_study = _run_trials(run, tracking, cfg, space, folds, trials, shared)
         result = _write_results(run.path, cfg, space, optuna_study)
         tracking.finish({"tune/best_val_loss": result["best_value"]}, hparams_dir=None)
         run.complete(duration_s=round(time.perf_counter() - t0, 2),
                      best_value=result["best_value"])
     return result
+
+
+def _run_trials(run, tracking, cfg: RunConfig, space: dict, folds: int | None, trials: int,
+                shared: dict | None):
+    """Run the trials this folder still owes (``trials`` less those its worker has finished)
+    on the shared study or the folder's own; returns the Optuna study."""
+    optuna_study = shared["study"] if shared else _local_study(run.path, cfg.train.seed)
+    worker = shared["record"]["worker"] if shared else None
+    done = [t for t in optuna_study.trials if t.state.is_finished()
+            and (worker is None or t.user_attrs.get("worker") == worker)]
+    # The study has something to keep once a trial has ended: a first trial that fails on
+    # the space's own values (a data file it names, say) leaves no folder behind.
+    optuna_study.optimize(
+        _objective(cfg, space, folds, worker), n_trials=max(0, trials - len(done)),
+        show_progress_bar=cfg.train.progress, catch=(),
+        callbacks=[_trial_ended(run, tracking, cfg, space)])
+    return optuna_study
 
 
 def _check_untuned(cfg: RunConfig, folds: int | None) -> None:

@@ -15,6 +15,7 @@ import inspect
 import math
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from torch import nn
 
@@ -24,11 +25,9 @@ from ..i18n import t
 __all__ = ["load_custom_model"]
 
 
-def load_custom_model(spec: str, schema) -> nn.Module:
-    file, _, cls_name = spec.rpartition(":")
-    path = Path(file)
-    if not path.is_file():
-        raise ConfigError(t("error.models.custom.model_file_found", file=file))
+def _import_user_file(path: Path, file: str) -> ModuleType:
+    """Import the user's model file as a module of its own (named after its resolved path),
+    any failure of their code reported as one line naming the file."""
     mod_name = f"hakseup_user_model_{abs(hash(str(path.resolve())))}"
     module_spec = importlib.util.spec_from_file_location(mod_name, path)
     if module_spec is None or module_spec.loader is None:   # no loader for this file's suffix
@@ -41,8 +40,18 @@ def load_custom_model(spec: str, schema) -> nn.Module:
     except Exception as e:  # the user's code: report it as their error, in one line
         raise ConfigError(t("error.models.custom.importing_model_file", file=file,
                             kind=type(e).__name__, e=e)) from None
+    return module
+
+
+def load_custom_model(spec: str, schema) -> nn.Module:
+    """The class ``ClassName`` of ``spec`` ("file.py:ClassName"), built for ``schema``."""
+    file, _, cls_name = spec.rpartition(":")
+    path = Path(file)
+    if not path.is_file():
+        raise ConfigError(t("error.models.custom.model_file_found", file=file))
+    module = _import_user_file(path, file)
     classes = [n for n, v in vars(module).items() if isinstance(v, type) and
-               issubclass(v, nn.Module) and v.__module__ == mod_name]
+               issubclass(v, nn.Module) and v.__module__ == module.__name__]
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         raise ConfigError(t("error.models.custom.module_class_choose", cls_name=cls_name,

@@ -74,6 +74,14 @@ def collect_environment(device: str | None = None, threads: dict | None = None) 
 
 def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
     """(item, status ok|warn|fail, what was found, what to do) for each check."""
+    checks = _package_checks()
+    if _version("torch") is None:
+        return checks
+    return checks + _accelerator_checks(env or collect_environment())
+
+
+def _package_checks() -> list[tuple[str, str, str, str]]:
+    """Doctor rows for the Python version and each package (required ones fail, others warn)."""
     checks = []
     py = sys.version_info
     checks.append(("Python", "ok" if py >= (3, 10) else "fail", platform.python_version(),
@@ -86,9 +94,12 @@ def doctor_checks(env: dict | None = None) -> list[tuple[str, str, str, str]]:
             required = pkg in _REQUIRED
             checks.append((pkg, "fail" if required else "warn", t("doctor.row.not_installed"),
                            f"pip install {pkg}" + ("" if required else t("doctor.row.optional"))))
-    if _version("torch") is None:
-        return checks
-    env = env or collect_environment()
+    return checks
+
+
+def _accelerator_checks(env: dict) -> list[tuple[str, str, str, str]]:
+    """Doctor rows for CUDA, cuDNN, MPS and the device training would use, from ``env``."""
+    checks = []
     if env["cuda_available"]:
         names = ", ".join(g["name"] for g in env["gpus"])
         checks.append(("CUDA", "ok", f"{env['cuda_version']} ({len(env['gpus'])} GPU: {names})",

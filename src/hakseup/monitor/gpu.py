@@ -60,45 +60,55 @@ def read_gpus(nvml=None) -> dict:
     out = {"driver": _text(_get(nvml.nvmlSystemGetDriverVersion)),
            "cuda": f"{cuda // 1000}.{cuda % 1000 // 10}" if isinstance(cuda, int) else NA,
            "gpus": []}
-    for i in range(count):
-        h = nvml.nvmlDeviceGetHandleByIndex(i)
-        mem = _get(nvml.nvmlDeviceGetMemoryInfo, h, default=None)
-        util = _get(nvml.nvmlDeviceGetUtilizationRates, h, default=None)
-        power = _get(nvml.nvmlDeviceGetPowerUsage, h)
-        cap = _get(nvml.nvmlDeviceGetEnforcedPowerLimit, h)
-        pstate = _get(nvml.nvmlDeviceGetPerformanceState, h)
-        mig = _get(nvml.nvmlDeviceGetMigMode, h, default=None)
-        ecc = _get(nvml.nvmlDeviceGetTotalEccErrors, h, 1, 0)   # uncorrected, volatile
-        pci = _get(nvml.nvmlDeviceGetPciInfo, h, default=None)
-        procs = []
-        for p in _get(nvml.nvmlDeviceGetComputeRunningProcesses, h, default=[]) or []:
-            name = _text(_get(nvml.nvmlSystemGetProcessName, p.pid, default="?"))
-            used = getattr(p, "usedGpuMemory", None)
-            procs.append({"pid": p.pid, "name": name,
-                          "memory_mib": used // 2**20 if isinstance(used, int) else NA})
-        out["gpus"].append({
-            "index": i, "name": _text(_get(nvml.nvmlDeviceGetName, h)),
-            "fan_percent": _get(nvml.nvmlDeviceGetFanSpeed, h),
-            "temperature_c": _get(nvml.nvmlDeviceGetTemperature, h, 0),
-            "performance_state": f"P{pstate}" if isinstance(pstate, int) else NA,
-            "persistence_mode": {1: "On", 0: "Off"}.get(
-                _get(nvml.nvmlDeviceGetPersistenceMode, h), NA),
-            "power_w": power / 1000 if isinstance(power, (int, float)) else NA,
-            "power_cap_w": cap / 1000 if isinstance(cap, (int, float)) else NA,
-            "bus_id": _text(pci.busId) if pci is not None else NA,
-            "display_active": {1: "On", 0: "Off"}.get(_get(nvml.nvmlDeviceGetDisplayActive, h), NA),
-            "memory_used_mib": mem.used // 2**20 if mem is not None else NA,
-            "memory_total_mib": mem.total // 2**20 if mem is not None else NA,
-            "utilization_percent": util.gpu if util is not None else NA,
-            "memory_utilization_percent": util.memory if util is not None else NA,
-            "ecc_errors": ecc,
-            "compute_mode": {0: "Default", 1: "Exclusive Thread", 2: "Prohibited",
-                             3: "Exclusive Process"}.get(
-                _get(nvml.nvmlDeviceGetComputeMode, h), NA),
-            "mig_mode": ({1: "Enabled", 0: "Disabled"}.get(mig[0], NA)
-                         if isinstance(mig, (tuple, list)) else NA),
-            "processes": procs})
+    out["gpus"] = [_read_gpu(nvml, i) for i in range(count)]
     return out
+
+
+def _gpu_processes(nvml, h) -> list[dict]:
+    """The compute processes running on GPU handle ``h``: pid, name and memory used."""
+    procs = []
+    for p in _get(nvml.nvmlDeviceGetComputeRunningProcesses, h, default=[]) or []:
+        name = _text(_get(nvml.nvmlSystemGetProcessName, p.pid, default="?"))
+        used = getattr(p, "usedGpuMemory", None)
+        procs.append({"pid": p.pid, "name": name,
+                      "memory_mib": used // 2**20 if isinstance(used, int) else NA})
+    return procs
+
+
+def _read_gpu(nvml, i: int) -> dict:
+    """The fields nvidia-smi shows for GPU ``i`` (``NA`` where the driver does not say)."""
+    h = nvml.nvmlDeviceGetHandleByIndex(i)
+    mem = _get(nvml.nvmlDeviceGetMemoryInfo, h, default=None)
+    util = _get(nvml.nvmlDeviceGetUtilizationRates, h, default=None)
+    power = _get(nvml.nvmlDeviceGetPowerUsage, h)
+    cap = _get(nvml.nvmlDeviceGetEnforcedPowerLimit, h)
+    pstate = _get(nvml.nvmlDeviceGetPerformanceState, h)
+    mig = _get(nvml.nvmlDeviceGetMigMode, h, default=None)
+    ecc = _get(nvml.nvmlDeviceGetTotalEccErrors, h, 1, 0)   # uncorrected, volatile
+    pci = _get(nvml.nvmlDeviceGetPciInfo, h, default=None)
+    procs = _gpu_processes(nvml, h)
+    return {
+        "index": i, "name": _text(_get(nvml.nvmlDeviceGetName, h)),
+        "fan_percent": _get(nvml.nvmlDeviceGetFanSpeed, h),
+        "temperature_c": _get(nvml.nvmlDeviceGetTemperature, h, 0),
+        "performance_state": f"P{pstate}" if isinstance(pstate, int) else NA,
+        "persistence_mode": {1: "On", 0: "Off"}.get(
+            _get(nvml.nvmlDeviceGetPersistenceMode, h), NA),
+        "power_w": power / 1000 if isinstance(power, (int, float)) else NA,
+        "power_cap_w": cap / 1000 if isinstance(cap, (int, float)) else NA,
+        "bus_id": _text(pci.busId) if pci is not None else NA,
+        "display_active": {1: "On", 0: "Off"}.get(_get(nvml.nvmlDeviceGetDisplayActive, h), NA),
+        "memory_used_mib": mem.used // 2**20 if mem is not None else NA,
+        "memory_total_mib": mem.total // 2**20 if mem is not None else NA,
+        "utilization_percent": util.gpu if util is not None else NA,
+        "memory_utilization_percent": util.memory if util is not None else NA,
+        "ecc_errors": ecc,
+        "compute_mode": {0: "Default", 1: "Exclusive Thread", 2: "Prohibited",
+                         3: "Exclusive Process"}.get(
+            _get(nvml.nvmlDeviceGetComputeMode, h), NA),
+        "mig_mode": ({1: "Enabled", 0: "Disabled"}.get(mig[0], NA)
+                     if isinstance(mig, (tuple, list)) else NA),
+        "processes": procs}
 
 
 def _fmt(v, unit: str = "") -> str:

@@ -142,13 +142,7 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         "baseline_name": result.baseline_name,
         "summary_lines": _summary_lines(cfg, trainer, result, duration, env.get("device")),
         "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
-        "training_summary": {"epochs run": len(history),
-                             "best epoch": _best_epoch(history, cfg.train.monitor) or "—",
-                             "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
-                             "batch size": cfg.train.batch_size,
-                             "scheduler": cfg.train.scheduler,
-                             "final train loss": history[-1]["train_loss"] if history else "—",
-                             "training time (s)": f"{float(trainer.elapsed):.1f}"},
+        "training_summary": _training_summary(cfg, trainer, history),
         "notices": list(bundle.info.get("notices", [])),
         "extra_sections": list(bundle.info.get("report_sections", [])),
         "config_yaml": cfg.to_yaml(), "environment": env,
@@ -166,30 +160,49 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
         ctx["summary_lines"] += summary
         ctx["extra_sections"].append((t("forecast.section"), section))
     elif "baselines" in result.metrics:  # forecasts: say plainly whether the model beats each
-        m, beats = result.metrics, result.metrics["beats"]
-        values = [(("beats" if beats[name] else "not"), dict(
-            name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
-            for name, b in m["baselines"].items()]
-        lines = [t(f"forecast.line_{k}", **v) for k, v in values]
-        if m.get("reference_verdict"):   # one sentence: the best statistical reference
-            lines.insert(0, m["reference_verdict"])
-            ctx["summary_lines"].append(m["reference_verdict"])
-        for level, v in m.get("intervals", {}).items():   # conformal intervals, scored
-            lines.insert(0, t("forecast.interval_line", level=float(level) * 100,
-                              coverage=v["coverage"] * 100, msis=v["msis"]))
-        if m.get("forecast_rule"):       # which forecast the run gives, and why
-            lines.insert(0, _rule_line(m["forecast_rule"]))
-            ctx["summary_lines"].append(lines[0])
-        else:
-            ctx["summary_lines"] += [t(f"forecast.summary_{k}", **v) for k, v in values]
-        ctx["extra_sections"].append((t("forecast.section"), "\n".join(lines)
-                                      + _per_step_table(m)))
+        summary, section = _forecast_section(result.metrics)
+        ctx["summary_lines"] += summary
+        ctx["extra_sections"].append((t("forecast.section"), section))
     if result.schema.input_kind == "image" and result.schema.is_classification:
         from ..evaluation.image_report import image_sections
 
         ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
                                                 history, cfg.output.plots, draw=draw)
     return ctx
+
+
+def _training_summary(cfg, trainer, history: list) -> dict:
+    """The report's training table: epochs, best epoch, optimizer settings, loss and time."""
+    return {"epochs run": len(history),
+            "best epoch": _best_epoch(history, cfg.train.monitor) or "—",
+            "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
+            "batch size": cfg.train.batch_size,
+            "scheduler": cfg.train.scheduler,
+            "final train loss": history[-1]["train_loss"] if history else "—",
+            "training time (s)": f"{float(trainer.elapsed):.1f}"}
+
+
+def _forecast_section(m: dict) -> tuple[list[str], str]:
+    """A single series' forecast: summary lines and the section text saying plainly whether
+    the model beats each baseline, with the intervals, the forecast rule and MASE per step."""
+    beats = m["beats"]
+    summary: list[str] = []
+    values = [(("beats" if beats[name] else "not"), dict(
+        name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
+        for name, b in m["baselines"].items()]
+    lines = [t(f"forecast.line_{k}", **v) for k, v in values]
+    if m.get("reference_verdict"):   # one sentence: the best statistical reference
+        lines.insert(0, m["reference_verdict"])
+        summary.append(m["reference_verdict"])
+    for level, v in m.get("intervals", {}).items():   # conformal intervals, scored
+        lines.insert(0, t("forecast.interval_line", level=float(level) * 100,
+                          coverage=v["coverage"] * 100, msis=v["msis"]))
+    if m.get("forecast_rule"):       # which forecast the run gives, and why
+        lines.insert(0, _rule_line(m["forecast_rule"]))
+        summary.append(lines[0])
+    else:
+        summary += [t(f"forecast.summary_{k}", **v) for k, v in values]
+    return summary, "\n".join(lines) + _per_step_table(m)
 
 
 def _rule_line(rule: dict) -> str:
