@@ -56,13 +56,13 @@ def interval_scores(actual: np.ndarray, pred: np.ndarray, widths: dict[float, np
         alpha = 1 - level
         score = (hi - lo) + 2 / alpha * ((lo - actual) * (actual < lo)
                                          + (actual - hi) * (actual > hi))
-        out[f"{level:g}"] = {
+        entry: dict = {
             "coverage": float(np.mean((actual >= lo) & (actual <= hi))),
             "msis": float(np.mean(score) / mase_scale) if mase_scale > 0 else float("nan"),
             "mean_width": float(np.mean(2 * w))}
         if np.ndim(w) <= 1:     # one width per step (a single series; a panel's are per series)
-            out[f"{level:g}"]["half_width"] = [float(v)
-                                               for v in np.broadcast_to(w, pred.shape[1:])]
+            entry["half_width"] = [float(v) for v in np.broadcast_to(w, pred.shape[1:])]
+        out[f"{level:g}"] = entry
     return out
 
 
