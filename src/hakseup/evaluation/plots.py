@@ -201,27 +201,40 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
             ax.plot(times[starts], preds_by_split[split][:, 0], color=colors[split],
                     linewidth=1, alpha=0.9, label=f"forecast ({split})")
     test_starts = starts_by_split.get("test")
-    for level, half in sorted((bands or {}).items(), reverse=True):   # the wider one first
-        if test_starts is not None and len(test_starts):
-            mid = preds_by_split["test"][:, 0]
-            ax.fill_between(times[test_starts], mid - half, mid + half, color="tab:red",
-                            alpha=0.12, linewidth=0, label=f"{level:.0%} interval")
-    styles = ["--", ":", "-.", (0, (3, 1, 1, 1)), (0, (5, 2)), (0, (1, 1))]
-    if baselines and test_starts is not None and len(test_starts):
-        for k, (name, b) in enumerate(baselines.items()):
-            ax.plot(times[test_starts], np.asarray(b)[:, 0], linewidth=0.8, alpha=0.8,
-                    linestyle=styles[k % len(styles)], label=name)
     if test_starts is not None and len(test_starts):
-        ax.axvline(times[test_starts[0]], color="grey", linestyle="--", label="train/test boundary")
-    val_starts = starts_by_split.get("val")
-    if val_starts is not None and len(val_starts):
-        ax.axvline(times[val_starts[0]], color="grey", linestyle=":", label="validation begins")
+        _draw_test_overlays(ax, times[test_starts], preds_by_split, bands, baselines)
+    _mark_split_starts(ax, times, starts_by_split)
     ax.set_ylabel(target)
     ax.set_title(f"{target}: forecast vs actual (original units)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.autofmt_xdate()
     return save_figure(fig, path)
+
+
+def _draw_test_overlays(ax, test_times, preds_by_split: dict, bands: dict | None,
+                        baselines: dict | None) -> None:
+    """On the test period: the prediction intervals around the test forecast (shaded, the
+    wider one first) and the baselines' forecasts (thin lines, one style each)."""
+    for level, half in sorted((bands or {}).items(), reverse=True):   # the wider one first
+        mid = preds_by_split["test"][:, 0]
+        ax.fill_between(test_times, mid - half, mid + half, color="tab:red",
+                        alpha=0.12, linewidth=0, label=f"{level:.0%} interval")
+    styles = ["--", ":", "-.", (0, (3, 1, 1, 1)), (0, (5, 2)), (0, (1, 1))]
+    for k, (name, b) in enumerate((baselines or {}).items()):
+        ax.plot(test_times, np.asarray(b)[:, 0], linewidth=0.8, alpha=0.8,
+                linestyle=styles[k % len(styles)], label=name)
+
+
+def _mark_split_starts(ax, times, starts_by_split: dict) -> None:
+    """Vertical lines where the test period (dashed) and the validation period (dotted)
+    begin."""
+    test_starts = starts_by_split.get("test")
+    if test_starts is not None and len(test_starts):
+        ax.axvline(times[test_starts[0]], color="grey", linestyle="--", label="train/test boundary")
+    val_starts = starts_by_split.get("val")
+    if val_starts is not None and len(val_starts):
+        ax.axvline(times[val_starts[0]], color="grey", linestyle=":", label="validation begins")
 
 
 def plot_residuals(times, residuals: np.ndarray, path, target: str = "value"):

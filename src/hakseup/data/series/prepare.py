@@ -328,47 +328,24 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     original = sf.df[cols].to_numpy(dtype=np.float64)            # (T, C)
     n = len(original)
     horizon, val_size, test_size = _horizon_and_splits(cfg, sf.freq, n)
-    if cfg.window is not None and n < cfg.window + horizon + 2:
-        raise DataError(t("error.data.series.series_rows_fewer", n=n,
-                          value=cfg.window + horizon + 2))
-    tr_rows, va_rows, te_rows = chronological_indices(n, val_size, test_size)
-    train_end = int(tr_rows[-1]) + 1
+    rows = _chronological_rows(cfg, n, horizon, val_size, test_size)
+    train_end = int(rows[0][-1]) + 1
     y = original[:, 0]
-    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
-        raise DataError(t("error.data.series.data_season_shorter", season=cfg.season,
-                          train_end=train_end, value=train_end - 1))
-    season = resolve_season(cfg.season, sf.freq, y[:train_end])
-    window = cfg.window if cfg.window is not None else auto_window(season, train_end)
-    kind = _calendar_kind(cfg, sf.freq)
-    window = _future_window(cfg, window, horizon, bool(sf.future or kind))
-    test_report = stationarity(y[:train_end])
-    if cfg.difference == "auto":
-        diff = 0 if test_report.get("stationary") in (True, None) else 1
-    else:
-        diff = 0 if cfg.difference == "none" else 1
-    log = log_transform(cfg.transform, y[:train_end], season)
-    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log,
-                             future=sf.future, calendar=kind, season=season, freq=sf.freq,
-                             covariate_rows=covariate_rows(window, season) if sf.features else 0)
-    pre.fit(original[:train_end])
+    pre, test_report = _fit_preprocessor(cfg, sf, original, horizon, train_end)
+    window, diff, season = pre.window, pre.difference, pre.season
     useful = useful_season(y[:train_end], season, window)
     positions = season_channels(n, useful) if useful > 1 and cfg.season_features == "auto" \
         else None
     ahead = future_inputs(pre, sf.df.index, original)
-    parts = _window_splits(pre, original, window, horizon, diff, train_end, va_rows, positions,
+    parts = _window_splits(pre, original, window, horizon, diff, train_end, rows[1], positions,
                            ahead)
-    channels = len(cols) + (0 if positions is None else positions.shape[1])
-    n_future = 0 if ahead is None else ahead.shape[1]
-    schema = Schema(task="forecast", input_kind="series", input_shape=(window, channels
-                                                                       + n_future),
-                    n_outputs=horizon, target=sf.target, numeric_features=cols,
-                    season=useful, future_channels=n_future, future_features=sf.future)
+    schema = _series_schema(sf, pre, useful, positions, ahead)
     notices = _difference_notices(sf.target, cfg.difference, diff, test_report) \
-        + _log_notice(sf.target, cfg.transform, log) \
+        + _log_notice(sf.target, cfg.transform, pre.log) \
         + ([] if positions is None else [t("notice.data.series.season_features", season=useful,
                                            channels=positions.shape[1])]) \
         + _covariate_notices(cfg, sf, pre)
-    info = _series_info(cfg, sf, parts, notices, (tr_rows, va_rows, te_rows), pre)
+    info = _series_info(cfg, sf, parts, notices, rows, pre)
     info["stationarity"] = test_report
     info["series"] = {"times": sf.df.index, "y": y, "starts": {k: v[1] for k, v in parts.items()},
                       "train_end": train_end, "season": season, "difference": diff,
@@ -376,6 +353,57 @@ def series_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
                       "level_kept": cfg.difference if not diff
                       and test_report.get("stationary") is False else None}
     return DataBundle(parts["train"][0], parts["val"][0], parts["test"][0], schema, pre, info)
+
+
+def _chronological_rows(cfg: DataConfig, n: int, horizon: int, val_size, test_size
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The train / validation / test rows of an ``n``-row series, in time order; a series
+    too short for the given window, or a training period shorter than the given season,
+    stops here."""
+    if cfg.window is not None and n < cfg.window + horizon + 2:
+        raise DataError(t("error.data.series.series_rows_fewer", n=n,
+                          value=cfg.window + horizon + 2))
+    tr_rows, va_rows, te_rows = chronological_indices(n, val_size, test_size)
+    train_end = int(tr_rows[-1]) + 1
+    if cfg.season and cfg.season >= train_end:  # the seasonal naive needs a season of history
+        raise DataError(t("error.data.series.data_season_shorter", season=cfg.season,
+                          train_end=train_end, value=train_end - 1))
+    return tr_rows, va_rows, te_rows
+
+
+def _fit_preprocessor(cfg: DataConfig, sf: SeriesFrame, original: np.ndarray, horizon: int,
+                      train_end: int) -> tuple[SeriesPreprocessor, dict]:
+    """The preprocessing, chosen and fitted on the training period only: season, window,
+    differencing (from the stationarity tests, also returned) and log transform."""
+    y_train = original[:train_end, 0]
+    season = resolve_season(cfg.season, sf.freq, y_train)
+    window = cfg.window if cfg.window is not None else auto_window(season, train_end)
+    kind = _calendar_kind(cfg, sf.freq)
+    window = _future_window(cfg, window, horizon, bool(sf.future or kind))
+    test_report = stationarity(y_train)
+    if cfg.difference == "auto":
+        diff = 0 if test_report.get("stationary") in (True, None) else 1
+    else:
+        diff = 0 if cfg.difference == "none" else 1
+    log = log_transform(cfg.transform, y_train, season)
+    pre = SeriesPreprocessor(sf.target, sf.features, window, horizon, diff, log=log,
+                             future=sf.future, calendar=kind, season=season, freq=sf.freq,
+                             covariate_rows=covariate_rows(window, season) if sf.features else 0)
+    pre.fit(original[:train_end])
+    return pre, test_report
+
+
+def _series_schema(sf: SeriesFrame, pre: SeriesPreprocessor, useful: int,
+                   positions: np.ndarray | None, ahead: np.ndarray | None) -> Schema:
+    """The model's input contract: (window, channels) windows, the channels being the series'
+    columns, then any season channels, then the values known at the forecast steps."""
+    cols = [sf.target] + sf.features
+    channels = len(cols) + (0 if positions is None else positions.shape[1])
+    n_future = 0 if ahead is None else ahead.shape[1]
+    return Schema(task="forecast", input_kind="series", input_shape=(pre.window, channels
+                                                                     + n_future),
+                  n_outputs=pre.horizon, target=sf.target, numeric_features=cols,
+                  season=useful, future_channels=n_future, future_features=sf.future)
 
 
 def _series_info(cfg: DataConfig, sf: SeriesFrame, parts: dict, notices: list[str], rows,
