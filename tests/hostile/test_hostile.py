@@ -104,8 +104,11 @@ _ZYGOTE: list[_Zygote] = []
 
 
 def teardown_module(module):
+    """Close this module's zygote; another module of the corpus (test_hostile_api2) that runs
+    after it in the same process starts a fresh one."""
     for z in _ZYGOTE:
         z.close()
+    _ZYGOTE.clear()
 
 
 @pytest.fixture(scope="module")
