@@ -25,7 +25,10 @@ from ..i18n import t
 from ..io.files import atomic_write_json, atomic_write_text
 
 if TYPE_CHECKING:
+    from ..run.folder import Run
+    from ..tracking import RunTracking
     from ..training.callbacks import Callback
+    from .experiment import Experiment
 
 __all__ = ["cross_validate", "fold_bundles"]
 
@@ -76,8 +79,7 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
     """Train and score one model per fold (an ``Experiment`` each, in one ``Run``), next to
     the classical references fitted on the same fold rows; returns per-fold metrics, mean
     and std."""
-    from ..run.folder import Run
-    from ..tracking import RunTracking, scalar_metrics
+    from ..tracking import scalar_metrics
     from .experiment import Experiment
 
     t0 = time.perf_counter()
@@ -87,21 +89,13 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
             exp = Experiment(cfg, callbacks, bundle=bundle, init_seed=cfg.train.seed + k).setup()
             stack.callback(exp.close)   # the caller's thread count back at the end (LIFO)
             if run is None:  # created only once the first fold's data and model are valid
-                name = f"cv{folds}-{exp.cfg.run_name()}"     # the model auto chose
-                run = stack.enter_context(Run(cfg.output.root, name, cfg.output.dir,
-                                              kind="cv", folds=folds))
-                atomic_write_text(run.path / "config.yaml", exp.cfg.to_yaml())   # resolved
-                tracking = stack.enter_context(RunTracking(cfg, run.path, "cv"))
-                run.started()
+                run, tracking = _open_cv_run(stack, cfg, exp, folds)
             exp.fit(callbacks=_fold_callbacks(exp.cfg))
             exp.fit_blend()
-            metrics, base_name, base = exp.score()
-            scalars = {m: v for m, v in metrics.items() if isinstance(v, float)}
+            scalars, base_scalars, ref_scalars, base_name = _score_fold(exp, cfg.train.seed + k)
             rows.append(scalars)
-            baselines.append({m: v for m, v in base.items() if isinstance(v, float)})
-            refs = exp.references(metrics, seed=cfg.train.seed + k)
-            ref_rows.append({n: {m: v for m, v in r.items() if isinstance(v, float)}
-                             for n, r in refs["metrics"].items()})
+            baselines.append(base_scalars)
+            ref_rows.append(ref_scalars)
             n_test += len(bundle.test)
             tracking.log(scalar_metrics(scalars, "fold"), step=k + 1)
             echo(t("cv.fold_line", k=k + 1, folds=folds, metrics=", ".join(
@@ -117,6 +111,35 @@ def cross_validate(cfg: RunConfig, folds: int = 5, echo=print,
                                           "cv")})
         run.complete(duration_s=round(time.perf_counter() - t0, 2))
     return result
+
+
+def _open_cv_run(stack: contextlib.ExitStack, cfg: RunConfig, exp: Experiment, folds: int
+                 ) -> tuple[Run, RunTracking]:
+    """The cross-validation's run folder (named after the model ``auto`` chose) with the
+    resolved config and its tracking, both entered on ``stack``; the run marked started."""
+    from ..run.folder import Run
+    from ..tracking import RunTracking
+
+    name = f"cv{folds}-{exp.cfg.run_name()}"
+    run = stack.enter_context(Run(cfg.output.root, name, cfg.output.dir, kind="cv", folds=folds))
+    atomic_write_text(run.path / "config.yaml", exp.cfg.to_yaml())   # resolved
+    tracking = stack.enter_context(RunTracking(cfg, run.path, "cv"))
+    run.started()
+    return run, tracking
+
+
+def _score_fold(exp: Experiment, seed: int) -> tuple[dict, dict, dict, str]:
+    """A fitted fold's scalar test metrics, its baseline's, each reference's (fitted on the
+    fold's rows with ``seed``), and the baseline's name."""
+    metrics, base_name, base = exp.score()
+    refs = exp.references(metrics, seed=seed)
+    return (_scalars(metrics), _scalars(base),
+            {n: _scalars(r) for n, r in refs["metrics"].items()}, base_name)
+
+
+def _scalars(metrics: dict) -> dict:
+    """The scalar (float) metrics of ``metrics``: per-class and per-series tables left out."""
+    return {m: v for m, v in metrics.items() if isinstance(v, float)}
 
 
 def _fold_callbacks(cfg: RunConfig) -> list[Callback]:

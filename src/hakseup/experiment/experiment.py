@@ -381,47 +381,72 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> RunConfig:
 
 def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
                   stage_data: Path | None = None) -> RunResult:
-    from ..run.report import write_run_outputs, write_start_files
+    """Rank 0's run: open the run folder, start it, fit, score on the best weights, complete it."""
     from ..tracking import RunTracking, scalar_metrics
-    from ..training.distributed import barrier
 
     cfg, bundle = exp.cfg, exp.bundle_
     with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
              dataset="data.csv" if stage_data else cfg.data.path or cfg.data.dataset,
              model=cfg.model.name, task=bundle.schema.task) as run, \
             RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
-        if stage_data is not None and resume_dir is None:
-            exp.cfg = cfg = _adopt_data(run.path, cfg, stage_data)
-        threads = exp.threads_choice_
-        if resume_dir is None:
-            write_start_files(run.path, cfg, bundle, exp.trainer_.device,
-                              threads=threads.to_dict())
-        if cfg.train.verbosity == "verbose":
-            echo(t("train.threads", intra=threads.intra_op, inter=threads.applied["inter_op"],
-                   workers=threads.workers, reason=threads.reason))
+        _start_run(exp, run.path, resume_dir, stage_data, echo)
         run.started()
-        last = run.path / "checkpoints" / "last"
-        has_last = last.exists() or last.with_name("last.prev").exists()
-        try:
-            exp.fit(resume=last if resume_dir is not None and has_last else None,
-                    callbacks=run_callbacks(cfg, run.path) + tracking.callbacks)
-        except KeyboardInterrupt:
-            echo(t("train.interrupted", path=run.path))
-            raise
-        barrier()
-        # Test metrics use the best checkpoint (by the monitored validation metric), if any.
-        used = exp.restore_best(run.path / "checkpoints")
-        exp.fit_blend(run.path / "checkpoints" / used)
-        metrics, base_name, base = exp.score()
-        result = RunResult(run.path, metrics, base_name, base, exp.history_, bundle.schema,
-                           model=exp.model_, bundle=bundle, checkpoint=used,
-                           data_config=cfg.data)
-        result.references = exp.references(metrics, pending=exp.start_references())
-        write_run_outputs(run.path, cfg, exp.trainer_, result, time.perf_counter() - t0)
-        tracking.finish(scalar_metrics(metrics, "test"))   # HParams view; the tracker
+        _fit_in_run(exp, run.path, resume_dir, tracking.callbacks, echo)
+        result = _score_run(exp, run.path, t0)
+        tracking.finish(scalar_metrics(result.metrics, "test"))   # HParams view; the tracker
         key, value = result.main_metric
         run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},
                      epochs=len(result.logs))
+    return result
+
+
+def _start_run(exp: Experiment, run_dir: Path, resume_dir: Path | None,
+               stage_data: Path | None, echo) -> None:
+    """A new run's first files (a staged CSV moved in, config, schema, threads); on a resumed
+    run the folder already has them. The thread choice is said when verbose."""
+    from ..run.report import write_start_files
+
+    threads = exp.threads_choice_
+    if resume_dir is None:
+        if stage_data is not None:
+            exp.cfg = _adopt_data(run_dir, exp.cfg, stage_data)
+        write_start_files(run_dir, exp.cfg, exp.bundle_, exp.trainer_.device,
+                          threads=threads.to_dict())
+    if exp.cfg.train.verbosity == "verbose":
+        echo(t("train.threads", intra=threads.intra_op, inter=threads.applied["inter_op"],
+               workers=threads.workers, reason=threads.reason))
+
+
+def _fit_in_run(exp: Experiment, run_dir: Path, resume_dir: Path | None, tracking_callbacks: list,
+                echo) -> None:
+    """Fit, from the run's last checkpoint when resuming (if one was written); an interrupt
+    says where the run folder is (to resume it) and goes on up."""
+    from ..training.distributed import barrier
+
+    last = run_dir / "checkpoints" / "last"
+    has_last = last.exists() or last.with_name("last.prev").exists()
+    try:
+        exp.fit(resume=last if resume_dir is not None and has_last else None,
+                callbacks=run_callbacks(exp.cfg, run_dir) + tracking_callbacks)
+    except KeyboardInterrupt:
+        echo(t("train.interrupted", path=run_dir))
+        raise
+    barrier()
+
+
+def _score_run(exp: Experiment, run_dir: Path, t0: float) -> RunResult:
+    """The fitted run's result: test metrics on the best checkpoint (by the monitored validation
+    metric), if any, next to the baselines and references; its outputs written to the folder."""
+    from ..run.report import write_run_outputs
+
+    used = exp.restore_best(run_dir / "checkpoints")
+    exp.fit_blend(run_dir / "checkpoints" / used)
+    metrics, base_name, base = exp.score()
+    result = RunResult(run_dir, metrics, base_name, base, exp.history_, exp.bundle_.schema,
+                       model=exp.model_, bundle=exp.bundle_, checkpoint=used,
+                       data_config=exp.cfg.data)
+    result.references = exp.references(metrics, pending=exp.start_references())
+    write_run_outputs(run_dir, exp.cfg, exp.trainer_, result, time.perf_counter() - t0)
     return result
 
 
