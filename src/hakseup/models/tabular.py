@@ -37,20 +37,10 @@ class TabularNet(nn.Module):
                  ensemble: int = 1, classification: bool = True,
                  numeric_embedding: str = "none", ridge_blend: bool = False):
         super().__init__()
-        plan = [category_width(n, embedding_dim) for n in cardinalities]
-        self.embedding_dim = embedding_dim
-        self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
-        self.one_hot_sizes = [cardinalities[i] for i in self.one_hot]
-        self.embedded = [i for i, (mode, _) in enumerate(plan) if mode == "embedding"]
-        self.embeddings = nn.ModuleList(nn.Embedding(cardinalities[i], plan[i][1])
-                                        for i in self.embedded)
-        self.n_numeric = n_numeric           # a Python int: export traces no shape test
-        self.numeric_norm = nn.BatchNorm1d(n_numeric) if batch_norm and n_numeric else None
-        self.emb_dropout = nn.Dropout(dropout)
-        self.periodic = PeriodicEmbedding(n_numeric) \
-            if numeric_embedding == "periodic" and n_numeric else None
-        numeric_width = n_numeric * (self.periodic.dim if self.periodic is not None else 1)
-        width = numeric_width + sum(w for _, w in plan)
+        # The input encoders are built first: their creation order fixes the seeded
+        # initialisation, and their attribute names are the checkpoint's state-dict names.
+        width = self._build_encoders(n_numeric, cardinalities, embedding_dim, dropout,
+                                     batch_norm, numeric_embedding)
         stacks = [mlp_stack(width, hidden, activation, dropout, batch_norm)
                   for _ in range(max(1, ensemble))]
         self.body, out_width = stacks[0]
@@ -76,6 +66,26 @@ class TabularNet(nn.Module):
                 n_numeric + sum(self.cardinalities), n_outputs))
             self.register_buffer("ridge_bias", torch.zeros(n_outputs))
             self.register_buffer("ridge_weight", torch.zeros(()))
+
+    def _build_encoders(self, n_numeric: int, cardinalities: list[int],
+                        embedding_dim: int | None, dropout: float, batch_norm: bool,
+                        numeric_embedding: str) -> int:
+        """Build the input encoders (one-hot or embedding per categorical column, numeric
+        batch norm and periodic embedding) and return the width of the encoded row."""
+        plan = [category_width(n, embedding_dim) for n in cardinalities]
+        self.embedding_dim = embedding_dim
+        self.one_hot = [i for i, (mode, _) in enumerate(plan) if mode == "one-hot"]
+        self.one_hot_sizes = [cardinalities[i] for i in self.one_hot]
+        self.embedded = [i for i, (mode, _) in enumerate(plan) if mode == "embedding"]
+        self.embeddings = nn.ModuleList(nn.Embedding(cardinalities[i], plan[i][1])
+                                        for i in self.embedded)
+        self.n_numeric = n_numeric           # a Python int: export traces no shape test
+        self.numeric_norm = nn.BatchNorm1d(n_numeric) if batch_norm and n_numeric else None
+        self.emb_dropout = nn.Dropout(dropout)
+        self.periodic = PeriodicEmbedding(n_numeric) \
+            if numeric_embedding == "periodic" and n_numeric else None
+        numeric_width = n_numeric * (self.periodic.dim if self.periodic is not None else 1)
+        return numeric_width + sum(w for _, w in plan)
 
     def forward(self, x_num: torch.Tensor, x_cat: torch.Tensor) -> torch.Tensor:
         if self.training and x_num.shape[0] == 1:

@@ -151,6 +151,24 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
     return paths, labels, split
 
 
+def _table_target(df, csv: str | Path, image_col: str, target: str | None) -> str:
+    """The label column of an image table: ``target`` when given, else ``label`` or the one
+    column besides ``image_col``; it must exist and differ from the image column."""
+    if target is None:
+        others = [c for c in df.columns if c != image_col]
+        target = "label" if "label" in others else (others[0] if len(others) == 1 else None)
+        if target is None:
+            raise DataError(t("error.data.image_folder.which_column_holds", csv=csv,
+                              names=', '.join(map(str, others[:20]))))
+    if target not in df.columns:
+        raise DataError(t("error.data.image_folder.target_column_columns", csv=csv, target=target,
+                          names=', '.join(map(str, df.columns[:20]))))
+    if target == image_col:
+        raise DataError(t("error.data.image_folder.target_is_image_col", csv=csv,
+                          target=target))
+    return target
+
+
 def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool = True,
                delimiter: str | None = None, need_target: bool = True
                ) -> tuple[list[Path], list[str] | None, object]:
@@ -173,18 +191,7 @@ def scan_table(csv: str | Path, image_col: str, target: str | None, header: bool
     paths = [p if p.is_absolute() else base / p for p in paths]
     if not need_target:
         return paths, None, df
-    if target is None:
-        others = [c for c in df.columns if c != image_col]
-        target = "label" if "label" in others else (others[0] if len(others) == 1 else None)
-        if target is None:
-            raise DataError(t("error.data.image_folder.which_column_holds", csv=csv,
-                              names=', '.join(map(str, others[:20]))))
-    if target not in df.columns:
-        raise DataError(t("error.data.image_folder.target_column_columns", csv=csv, target=target,
-                          names=', '.join(map(str, df.columns[:20]))))
-    if target == image_col:
-        raise DataError(t("error.data.image_folder.target_is_image_col", csv=csv,
-                          target=target))
+    target = _table_target(df, csv, image_col, target)
     keep = df[target].notna().to_numpy()
     labels = [_nfc(str(v)) for v in df[target][keep]]
     if len(labels) >= 5 and len(set(labels)) == len(labels):
@@ -236,10 +243,10 @@ def _readable_classes(classes: list[str], labels: list[str], ok: np.ndarray,
     return kept
 
 
-def read_image_source(cfg: DataConfig, progress: bool = True) -> FolderImages:
-    """The images of ``data.path`` (folder or table), decoded once, as ``ImageData``."""
-    if not cfg.path:
-        raise DataError(t("error.data.datasets.data_given_dataset"))
+def _source_files(cfg: DataConfig) -> tuple[list[Path], list[str], list[str] | None]:
+    """(files, label per file, split per file or None) of ``data.path``: a class-folder tree
+    (whose train/val/test sub-trees give the splits) or a table with ``data.image_col``."""
+    assert cfg.path is not None   # read_image_source checked it
     split: list[str] | None = None
     if Path(cfg.path).is_dir():
         paths, labels, split = scan_folder(cfg.path)
@@ -250,6 +257,14 @@ def read_image_source(cfg: DataConfig, progress: bool = True) -> FolderImages:
                                             cfg.delimiter)
         assert table_labels is not None   # need_target (the default): a label per file
         labels = table_labels
+    return paths, labels, split
+
+
+def read_image_source(cfg: DataConfig, progress: bool = True) -> FolderImages:
+    """The images of ``data.path`` (folder or table), decoded once, as ``ImageData``."""
+    if not cfg.path:
+        raise DataError(t("error.data.datasets.data_given_dataset"))
+    paths, labels, split = _source_files(cfg)
     classes = _sorted_classes(labels)
     if len(classes) < 2:
         raise DataError(t("error.data.image_folder.single_class_classification", path=cfg.path,

@@ -161,7 +161,7 @@ def _split_rows(raw, cfg, seed: int, indices) -> dict[str, np.ndarray]:
 
 def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = None):
     """A ``DataBundle`` of ``raw`` (``ImageData``) for the data config ``cfg``."""
-    from ..bundle import DataBundle, DatasetSplit, Schema, Split
+    from ..bundle import DataBundle, DatasetSplit, Split
 
     parts = _split_rows(raw, cfg, seed, indices)
     labels = np.asarray(raw.labels)
@@ -182,12 +182,28 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
     if "test" not in splits:
         splits["test"] = Split((pre.transform(raw.test_images),),
                                torch.as_tensor(np.asarray(raw.test_labels), dtype=torch.long))
+    info = _bundle_info(raw, parts, splits, labels, pre, lazy)
+    augment = Augmenter(cfg.augment, mean=pre.mean_, std=pre.std_) if cfg.augment else None
+    return DataBundle(splits["train"], splits["val"], splits["test"], _image_schema(raw), pre,
+                      info, augment=augment)
+
+
+def _image_schema(raw) -> Any:
+    """The bundle ``Schema`` of ``raw``: image input shape (channel first) and its classes."""
+    from ..bundle import Schema
+
     shape = tuple(raw.images.shape[1:]) if np.ndim(raw.images) == 4 else \
         (1,) + tuple(raw.images.shape[1:])
     n_classes = len(raw.class_names)
-    schema = Schema(task="binary" if n_classes == 2 else "multiclass", input_kind="image",
-                    input_shape=shape, n_outputs=n_classes, target="label",
-                    class_names=list(raw.class_names))
+    return Schema(task="binary" if n_classes == 2 else "multiclass", input_kind="image",
+                  input_shape=shape, n_outputs=n_classes, target="label",
+                  class_names=list(raw.class_names))
+
+
+def _bundle_info(raw, parts: dict[str, np.ndarray], splits: dict[str, Any], labels: np.ndarray,
+                 pre: ImagePreprocessor, lazy: bool) -> dict[str, Any]:
+    """The bundle's ``info``: rows per split, training class counts, and for a folder of
+    files the file paths per split and a decoding summary for the run report."""
     info: dict[str, Any] = {
         "rows": {k: len(v) for k, v in splits.items()},
         "class_counts": {raw.class_names[c]: int(n) for c, n in
@@ -203,9 +219,7 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
             info["summary"]["decoding (once, before training)"] = (
                 f"{stats['files']:,} files in {stats['seconds']:.1f} s "
                 f"({stats['files'] / stats['seconds']:,.0f} images/s)")
-    augment = Augmenter(cfg.augment, mean=pre.mean_, std=pre.std_) if cfg.augment else None
-    return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
-                      augment=augment)
+    return info
 
 
 class _RowView:
