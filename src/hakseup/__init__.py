@@ -22,24 +22,43 @@ import importlib
 __version__ = "0.1.0"
 
 _LAZY = {
-    "RunConfig": "config", "DataConfig": "config", "ModelConfig": "config",
-    "TrainConfig": "config", "OutputConfig": "config", "load_config": "config.load",
+    "RunConfig": "config",
+    "DataConfig": "config",
+    "ModelConfig": "config",
+    "TrainConfig": "config",
+    "OutputConfig": "config",
+    "load_config": "config.load",
     "HakseupError": "errors",
-    "load_data": "data.datasets", "list_datasets": "data.datasets",
-    "DataBundle": "data.bundle", "Schema": "data.bundle", "Split": "data.bundle",
+    "load_data": "data.datasets",
+    "list_datasets": "data.datasets",
+    "DataBundle": "data.bundle",
+    "Schema": "data.bundle",
+    "Split": "data.bundle",
     "DatasetSplit": "data.bundle",
-    "InMemoryBatcher": "data.batches", "LoaderBatcher": "data.loader",
+    "InMemoryBatcher": "data.batches",
+    "LoaderBatcher": "data.loader",
     "build_model": "models.registry",
-    "Trainer": "training.trainer", "predict_split": "models.forward",
-    "TrainState": "training.trainer", "History": "training.history",
-    "Callback": "training.callbacks", "MonitorCallback": "training.callbacks",
-    "EarlyStopping": "training.callbacks", "ModelCheckpoint": "training.callbacks",
-    "ProgressBar": "training.loggers", "MetricsLogger": "training.loggers",
+    "Trainer": "training.trainer",
+    "predict_split": "models.forward",
+    "TrainState": "training.trainer",
+    "History": "training.history",
+    "Callback": "training.callbacks",
+    "MonitorCallback": "training.callbacks",
+    "EarlyStopping": "training.callbacks",
+    "ModelCheckpoint": "training.callbacks",
+    "ProgressBar": "training.loggers",
+    "MetricsLogger": "training.loggers",
     "TensorBoardLogger": "training.loggers",
-    "save_checkpoint": "training.checkpoint", "load_checkpoint": "training.checkpoint",
-    "fit": "learn", "train": "experiment", "Experiment": "experiment", "RunResult": "run.result",
-    "evaluate_run": "predict", "predict_frame": "predict",
-    "list_runs": "run.folder", "Run": "run.folder",
+    "save_checkpoint": "training.checkpoint",
+    "load_checkpoint": "training.checkpoint",
+    "fit": "learn",
+    "train": "experiment",
+    "Experiment": "experiment",
+    "RunResult": "run.result",
+    "evaluate_run": "predict",
+    "predict_frame": "predict",
+    "list_runs": "run.folder",
+    "Run": "run.folder",
 }
 
 __all__ = sorted(_LAZY)
@@ -47,9 +66,25 @@ __all__ = sorted(_LAZY)
 
 # The subpackages reachable as attributes after ``import hakseup`` (the README's
 # ``hakseup.i18n.set_language("ko")``), imported on first use like the names above.
-_SUBMODULES = {"cli", "config", "data", "errors", "evaluation", "experiment", "i18n", "io",
-               "learn", "metrics", "models", "monitor", "predict", "run", "stats", "tracking",
-               "training"}
+_SUBMODULES = {
+    "cli",
+    "config",
+    "data",
+    "errors",
+    "evaluation",
+    "experiment",
+    "i18n",
+    "io",
+    "learn",
+    "metrics",
+    "models",
+    "monitor",
+    "predict",
+    "run",
+    "stats",
+    "tracking",
+    "training",
+}
 
 
 def __getattr__(name: str):

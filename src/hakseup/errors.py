@@ -19,9 +19,21 @@ import errno
 import warnings
 from collections.abc import Iterable
 
-__all__ = ["HakseupError", "ConfigError", "DataError", "CheckpointError", "DamagedRunError",
-           "Interrupted", "ArgumentError", "ArgumentTypeError", "check_type", "unknown_choice",
-           "closest", "describe_os_error", "HakseupWarning"]
+__all__ = [
+    "HakseupError",
+    "ConfigError",
+    "DataError",
+    "CheckpointError",
+    "DamagedRunError",
+    "Interrupted",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "check_type",
+    "unknown_choice",
+    "closest",
+    "describe_os_error",
+    "HakseupWarning",
+]
 
 
 class HakseupWarning(UserWarning):
@@ -73,8 +85,9 @@ class ArgumentTypeError(HakseupError, TypeError):
     """A Python API argument of the wrong type: ``hakseup.load_data(None)``."""
 
 
-def check_type(value: object, kinds: type | tuple[type, ...], function: str, name: str,
-               expected: str) -> None:
+def check_type(
+    value: object, kinds: type | tuple[type, ...], function: str, name: str, expected: str
+) -> None:
     """Raise ``ArgumentTypeError`` (one line, the value's type named, never its text) unless
     ``value`` is one of ``kinds``; ``expected`` says in words what to give.
 
@@ -82,13 +95,23 @@ def check_type(value: object, kinds: type | tuple[type, ...], function: str, nam
     Traceback (most recent call last):
     hakseup.errors.ArgumentTypeError: hakseup.load_data: cfg must be a DataConfig, not int.
     """
-    if not isinstance(value, kinds) or isinstance(value, bool) and bool not in (
-            kinds if isinstance(kinds, tuple) else (kinds,)) and int in (
-            kinds if isinstance(kinds, tuple) else (kinds,)):
+    if (
+        not isinstance(value, kinds)
+        or isinstance(value, bool)
+        and bool not in (kinds if isinstance(kinds, tuple) else (kinds,))
+        and int in (kinds if isinstance(kinds, tuple) else (kinds,))
+    ):
         from .i18n import t
 
-        raise ArgumentTypeError(t("error.api.wrong_type", function=function, name=name,
-                                  expected=expected, got=type(value).__name__))
+        raise ArgumentTypeError(
+            t(
+                "error.api.wrong_type",
+                function=function,
+                name=name,
+                expected=expected,
+                got=type(value).__name__,
+            )
+        )
 
 
 class Interrupted(KeyboardInterrupt):
@@ -150,18 +173,31 @@ def describe_os_error(e: BaseException) -> str | None:
     >>> describe_os_error(ValueError("bug")) is None
     True
     """
-    if isinstance(e, OSError) and e.errno in _OS_HINTS and (
-            e.filename or e.errno not in (errno.ENOENT, errno.EEXIST, errno.EISDIR)):
+    if (
+        isinstance(e, OSError)
+        and e.errno in _OS_HINTS
+        and (e.filename or e.errno not in (errno.ENOENT, errno.EEXIST, errno.EISDIR))
+    ):
         where = f": '{e.filename}'" if e.filename else ""
         return f"{e.strerror or 'Error'}{where} ({_hint(e.errno)})."
     text = str(e)
-    for marker, code in (("StorageFull", errno.ENOSPC), ("No space left", errno.ENOSPC),
-                         ("PermissionDenied", errno.EACCES), ("Permission denied", errno.EACCES),
-                         ("ReadOnlyFilesystem", errno.EROFS), ("Read-only file", errno.EROFS),
-                         ("QuotaExceeded", errno.EDQUOT), ("FileTooLarge", errno.EFBIG),
-                         ("database or disk is full", errno.ENOSPC)):  # SQLite (Optuna's study)
-        if marker in text and type(e).__name__ in ("SafetensorError", "OSError", "RuntimeError",
-                                                   "OperationalError"):
+    for marker, code in (
+        ("StorageFull", errno.ENOSPC),
+        ("No space left", errno.ENOSPC),
+        ("PermissionDenied", errno.EACCES),
+        ("Permission denied", errno.EACCES),
+        ("ReadOnlyFilesystem", errno.EROFS),
+        ("Read-only file", errno.EROFS),
+        ("QuotaExceeded", errno.EDQUOT),
+        ("FileTooLarge", errno.EFBIG),
+        ("database or disk is full", errno.ENOSPC),
+    ):  # SQLite (Optuna's study)
+        if marker in text and type(e).__name__ in (
+            "SafetensorError",
+            "OSError",
+            "RuntimeError",
+            "OperationalError",
+        ):
             from .i18n import t
 
             return t("error.could_not_write", hint=_hint(code))
@@ -180,5 +216,10 @@ def unknown_choice(what: str, value: object, choices: Iterable[str]) -> str:
     choices = sorted(str(c) for c in choices)
     near = closest(str(value), choices, n=1)
     hint = t("error.did_you_mean", names=f"'{near[0]}'") if near else ""
-    return t("error.unknown_choice", what=term("what", what), value=value, hint=hint,
-             choices=", ".join(choices))
+    return t(
+        "error.unknown_choice",
+        what=term("what", what),
+        value=value,
+        hint=hint,
+        choices=", ".join(choices),
+    )

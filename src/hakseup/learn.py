@@ -35,7 +35,7 @@ __all__ = ["fit", "setting_key", "SHORT_NAMES"]
 
 # The column name given to arrays' target (their features are x0, x1, ...: models/forward.py).
 TARGET_NAME = "y"
-TEXT = Section("error.learn")   # the messages, in the language chosen (i18n catalogs)
+TEXT = Section("error.learn")  # the messages, in the language chosen (i18n catalogs)
 
 
 def _short_names() -> dict[str, str]:
@@ -47,7 +47,7 @@ def _short_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for flag, key, *_ in FLAGS + SWITCHES:
         name = flag.removeprefix("--").removeprefix("no-").replace("-", "_")
-        if key != "train.verbosity":         # quiet=True, verbose=True: see fit()
+        if key != "train.verbosity":  # quiet=True, verbose=True: see fit()
             names.setdefault(name, key)
     seen: dict[str, list[str]] = {}
     for section in ("data", "model", "train", "output", "evaluation"):
@@ -71,15 +71,18 @@ def setting_key(name: str) -> str:
 
     dotted = name.replace("__", ".")
     if "." in dotted:
-        set_key({}, dotted, None)              # checks that the key exists
+        set_key({}, dotted, None)  # checks that the key exists
         return dotted
     if name in SHORT_NAMES:
         return SHORT_NAMES[name]
     near = closest(name, SHORT_NAMES, n=3)
-    raise ConfigError(TEXT["unknown"].format(
-        name=name, near=" or ".join(f"'{n}'" for n in near) if near
-        else t("error.learn.none_of_them"),
-        valid=", ".join(sorted(SHORT_NAMES))))
+    raise ConfigError(
+        TEXT["unknown"].format(
+            name=name,
+            near=" or ".join(f"'{n}'" for n in near) if near else t("error.learn.none_of_them"),
+            valid=", ".join(sorted(SHORT_NAMES)),
+        )
+    )
 
 
 def _stage(data: Any, target: Any, flags: dict) -> tuple[Path | None, dict]:
@@ -106,8 +109,11 @@ def _stage(data: Any, target: Any, flags: dict) -> tuple[Path | None, dict]:
         target = TARGET_NAME
     else:
         raise ArgumentTypeError(TEXT["not_data"].format(kind=type(data).__name__))
-    return _write_staged(frame), {"data.path": None, "data.target": target,
-                                  **({} if "output.name" in flags else {"output.name": stem})}
+    return _write_staged(frame), {
+        "data.path": None,
+        "data.target": target,
+        **({} if "output.name" in flags else {"output.name": stem}),
+    }
 
 
 def _write_staged(frame) -> Path:
@@ -162,7 +168,7 @@ def _array_table(x: Any, y: Any, flags: dict):
     y = _target_values(y)
     if len(a) != len(y):
         raise ArgumentError(TEXT["lengths"].format(n_x=len(a), n_y=len(y)))
-    if a.ndim == 3 and "data.layout" not in flags:   # (rows, steps, features): a sequence
+    if a.ndim == 3 and "data.layout" not in flags:  # (rows, steps, features): a sequence
         flags["data.layout"] = "sequence"
         flags.setdefault("data.sequence_shape", f"{a.shape[1]}x{a.shape[2]}")
     from .models.forward import array_frame
@@ -172,8 +178,9 @@ def _array_table(x: Any, y: Any, flags: dict):
     return frame, "arrays"
 
 
-def fit(data: Any = "digits", target: Any = None, *, callbacks: list | None = None,
-        **settings: Any):
+def fit(
+    data: Any = "digits", target: Any = None, *, callbacks: list | None = None, **settings: Any
+):
     """Train and evaluate one model; returns a ``RunResult`` (``model``, ``history``,
     ``metrics``, ``references``, ``predict(new_data)``, ``plot()``).
 
@@ -190,7 +197,7 @@ def fit(data: Any = "digits", target: Any = None, *, callbacks: list | None = No
     from .training.callbacks import check_callbacks
 
     check_callbacks(callbacks, "hakseup.fit")
-    for switch in ("quiet", "verbose"):        # fit(..., quiet=True): train.verbosity
+    for switch in ("quiet", "verbose"):  # fit(..., quiet=True): train.verbosity
         if settings.pop(switch, False):
             settings["verbosity"] = switch
     flags = {setting_key(k): v for k, v in settings.items()}

@@ -14,15 +14,49 @@ import numpy as np
 
 from .i18n import t
 
-__all__ = ["classification_metrics", "regression_metrics", "mase", "compute_metrics",
-           "MAIN_METRIC", "LOWER_IS_BETTER", "metric_direction", "decide"]
+__all__ = [
+    "classification_metrics",
+    "regression_metrics",
+    "mase",
+    "compute_metrics",
+    "MAIN_METRIC",
+    "LOWER_IS_BETTER",
+    "metric_direction",
+    "decide",
+]
 
-MAIN_METRIC = {"binary": "accuracy", "multiclass": "accuracy", "regression": "rmse",
-               "forecast": "mae"}
-LOWER_IS_BETTER = {"mse", "rmse", "mae", "mape", "mase", "smape", "loss", "false_positive_rate",
-                   "error", "time"}
-HIGHER_IS_BETTER = {"accuracy", "balanced_accuracy", "precision", "recall", "f1", "f1_macro",
-                    "f1_weighted", "precision_macro", "recall_macro", "roc_auc", "pr_auc", "r2"}
+MAIN_METRIC = {
+    "binary": "accuracy",
+    "multiclass": "accuracy",
+    "regression": "rmse",
+    "forecast": "mae",
+}
+LOWER_IS_BETTER = {
+    "mse",
+    "rmse",
+    "mae",
+    "mape",
+    "mase",
+    "smape",
+    "loss",
+    "false_positive_rate",
+    "error",
+    "time",
+}
+HIGHER_IS_BETTER = {
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "f1_macro",
+    "f1_weighted",
+    "precision_macro",
+    "recall_macro",
+    "roc_auc",
+    "pr_auc",
+    "r2",
+}
 
 
 def metric_direction(name: str) -> str:
@@ -55,8 +89,12 @@ def decide(proba: np.ndarray, threshold: float | None) -> np.ndarray:
     return proba.argmax(1)
 
 
-def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
-                           n_classes: int | None = None, threshold: float | None = None) -> dict:
+def classification_metrics(
+    y_true: np.ndarray,
+    proba: np.ndarray,
+    n_classes: int | None = None,
+    threshold: float | None = None,
+) -> dict:
     """Accuracy, balanced accuracy, precision/recall/F1 (macro, weighted and per class),
     ROC-AUC, PR-AUC (binary: average precision of the positive class), confusion matrix.
     A binary ``threshold`` labels rows 1 where P(class 1) >= it (default: argmax)."""
@@ -70,16 +108,24 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
     out: dict[str, Any] = {"accuracy": float(skm.accuracy_score(y_true, y_pred))}
     # The mean recall over the classes present: what accuracy says when classes are balanced.
     present = np.unique(y_true)
-    out["balanced_accuracy"] = float(np.mean([np.mean(y_pred[y_true == c] == c)
-                                              for c in present])) if len(present) else 0.0
+    out["balanced_accuracy"] = (
+        float(np.mean([np.mean(y_pred[y_true == c] == c) for c in present]))
+        if len(present)
+        else 0.0
+    )
     for avg in ("macro", "weighted"):
-        p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
-                                                         average=avg, zero_division=0)
-        out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = \
-            float(p), float(r), float(f)
-    p, r, _, support = skm.precision_recall_fscore_support(y_true, y_pred, labels=labels,
-                                                           average=None, zero_division=0)
-    out["per_class_precision"] = [float(v) for v in p]       # lists: not in scalar tables
+        p, r, f, _ = skm.precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=avg, zero_division=0
+        )
+        out[f"precision_{avg}"], out[f"recall_{avg}"], out[f"f1_{avg}"] = (
+            float(p),
+            float(r),
+            float(f),
+        )
+    p, r, _, support = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, average=None, zero_division=0
+    )
+    out["per_class_precision"] = [float(v) for v in p]  # lists: not in scalar tables
     out["per_class_recall"] = [float(v) for v in r]
     out["per_class_support"] = [int(v) for v in support]
     try:
@@ -88,13 +134,15 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray,
             out["pr_auc"] = float(skm.average_precision_score(y_true, proba[:, 1]))
         elif n_classes > 2 and len(present) == n_classes:
             p = proba / proba.sum(1, keepdims=True)
-            out["roc_auc"] = float(skm.roc_auc_score(y_true, p, multi_class="ovr",
-                                                     average="macro", labels=labels))
+            out["roc_auc"] = float(
+                skm.roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=labels)
+            )
     except ValueError:  # e.g. a constant score: AUC undefined
         pass
     if n_classes == 2:
-        p, r, f, _ = skm.precision_recall_fscore_support(y_true, y_pred, labels=[1],
-                                                         average=None, zero_division=0)
+        p, r, f, _ = skm.precision_recall_fscore_support(
+            y_true, y_pred, labels=[1], average=None, zero_division=0
+        )
         out["precision"], out["recall"], out["f1"] = float(p[0]), float(r[0]), float(f[0])
         tn, fp, fn, tp = skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
         out["false_positive_rate"] = float(fp / (fp + tn)) if fp + tn else 0.0
@@ -111,8 +159,9 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     mse = float(skm.mean_squared_error(t, p))
     out = {"mse": mse, "rmse": float(np.sqrt(mse)), "mae": float(skm.mean_absolute_error(t, p))}
     nz = t != 0
-    out["mape"] = float(np.mean(np.abs((t[nz] - p[nz]) / t[nz])) * 100) if nz.any() \
-        else float("nan")
+    out["mape"] = (
+        float(np.mean(np.abs((t[nz] - p[nz]) / t[nz])) * 100) if nz.any() else float("nan")
+    )
     out["r2"] = float(skm.r2_score(t, p)) if len(t) > 1 else float("nan")
     return out
 
@@ -127,12 +176,16 @@ def mase(y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray, season: in
     return float(mae / scale) if scale > 0 else float("nan")
 
 
-def compute_metrics(task: str, outputs: np.ndarray, target: np.ndarray,
-                    n_classes: int | None = None, threshold: float | None = None) -> dict:
+def compute_metrics(
+    task: str,
+    outputs: np.ndarray,
+    target: np.ndarray,
+    n_classes: int | None = None,
+    threshold: float | None = None,
+) -> dict:
     """Metrics for a model's raw outputs (logits for classes, values otherwise)."""
     if task in ("binary", "multiclass"):
         logits = np.asarray(outputs, dtype=np.float64)
         z = np.exp(logits - logits.max(1, keepdims=True))
-        return classification_metrics(target, z / z.sum(1, keepdims=True), n_classes,
-                                      threshold)
+        return classification_metrics(target, z / z.sum(1, keepdims=True), n_classes, threshold)
     return regression_metrics(target, outputs)

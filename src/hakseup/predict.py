@@ -25,9 +25,21 @@ from .io.output import write_table
 from .run.folder import load_run_config
 from .run.result import RunResult
 
-__all__ = ["load_trained", "predict_frame", "predict_file", "evaluate_file", "evaluate_run",
-           "is_image_run", "image_files_of", "predict_images", "predict_image_files",
-           "evaluate_images", "is_panel_run", "predict_panel", "predict_panel_file"]
+__all__ = [
+    "load_trained",
+    "predict_frame",
+    "predict_file",
+    "evaluate_file",
+    "evaluate_run",
+    "is_image_run",
+    "image_files_of",
+    "predict_images",
+    "predict_image_files",
+    "evaluate_images",
+    "is_panel_run",
+    "predict_panel",
+    "predict_panel_file",
+]
 
 
 def _inputs(pre, df: pd.DataFrame, need_target: bool):
@@ -47,10 +59,16 @@ def predict_frame(run: str | Path, df: pd.DataFrame) -> pd.DataFrame:
     return predict_table(model, schema, pre, df)
 
 
-def predict_file(run: str | Path, data: str | Path, output: str | Path,
-                 keep: list[str] | None = None, excel: bool = False,
-                 encoding: str | None = None, sheet: str | None = None,
-                 plot: str | Path | None = None) -> Path:
+def predict_file(
+    run: str | Path,
+    data: str | Path,
+    output: str | Path,
+    keep: list[str] | None = None,
+    excel: bool = False,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    plot: str | Path | None = None,
+) -> Path:
     """Write ``output``: the ``keep`` input columns (identifiers, pass-through), then the
     predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
     text — when ``excel`` is set or the input had one (or was an Excel workbook). For a
@@ -58,7 +76,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
     from .io.reader import read_csv, source_info
     from .predict import is_image_run, predict_image_files
 
-    if is_image_run(run):   # a folder, an image, or a CSV of image paths
+    if is_image_run(run):  # a folder, an image, or a CSV of image paths
         if keep:
             raise DataError(t("error.predict.keep_carries_columns"))
         return predict_image_files(run, data, output)
@@ -77,14 +95,21 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path,
             plot_future(times, y, frame, frame.attrs["target"], plot)
         return out
     cfg = load_run_config(run)
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
-                  encoding=encoding, sheet=sheet, min_columns=1)   # a lone feature predicts
+    df = read_csv(
+        data,
+        header=cfg.data.header,
+        delimiter=cfg.data.delimiter,
+        encoding=encoding,
+        sheet=sheet,
+        min_columns=1,
+    )  # a lone feature predicts
     kept = _kept_columns(df, keep or [], data)
     result = predict_frame(run, df)
     clash = [c for c in kept.columns if c in result.columns]
     if clash:
-        raise DataError(t("error.predict.keep_column_name", names=', '.join(map(repr, clash)),
-                          data=data))
+        raise DataError(
+            t("error.predict.keep_column_name", names=", ".join(map(repr, clash)), data=data)
+        )
     result = pd.concat([kept, result], axis=1)
     source = source_info(df)
     bom = excel or source.get("bom") or source.get("format") == "xlsx"
@@ -100,28 +125,36 @@ def _kept_columns(df: pd.DataFrame, keep: list[str], data) -> pd.DataFrame:
         near = closest(missing[0], list(df.columns), n=1)
         hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
         shown = ", ".join(map(str, df.columns[:30])) + (", ..." if df.shape[1] > 30 else "")
-        raise DataError(t("error.predict.keep_column_columns",
-                          names=', '.join(map(repr, missing)), data=data, hint=hint, shown=shown))
+        raise DataError(
+            t(
+                "error.predict.keep_column_columns",
+                names=", ".join(map(repr, missing)),
+                data=data,
+                hint=hint,
+                shown=shown,
+            )
+        )
     return df[list(dict.fromkeys(keep))].reset_index(drop=True)
 
 
-def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None,
-                  sheet: str | None = None) -> RunResult:
+def evaluate_file(
+    run: str | Path, data: str | Path, encoding: str | None = None, sheet: str | None = None
+) -> RunResult:
     """Metrics (next to the training-set baseline) of a run on a labelled table file."""
     from .evaluation.scoring import score_outputs
     from .io.reader import read_csv
     from .models.forward import predict
 
-    if is_image_run(run):   # a folder of class folders, or a CSV of paths and labels
+    if is_image_run(run):  # a folder of class folders, or a CSV of paths and labels
         return evaluate_images(run, data)
     cfg, schema, pre, model = load_trained(run)
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
-                  encoding=encoding, sheet=sheet)
+    df = read_csv(
+        data, header=cfg.data.header, delimiter=cfg.data.delimiter, encoding=encoding, sheet=sheet
+    )
     if schema.target not in df.columns:
-        raise DataError(t("error.predict.target_column_evaluate", data=data,
-                          target=schema.target))
+        raise DataError(t("error.predict.target_column_evaluate", data=data, target=schema.target))
     df = df[df[schema.target].notna()]
-    if not len(df):         # every target cell empty: nothing to score against
+    if not len(df):  # every target cell empty: nothing to score against
         raise DataError(t("error.predict.no_labelled_rows", data=data, target=schema.target))
     inputs, notices = _inputs_noting(pre, df)
     target = pre.inverse_target(pre.transform_target(df).numpy())
@@ -129,7 +162,7 @@ def evaluate_file(run: str | Path, data: str | Path, encoding: str | None = None
     if schema.is_classification:  # the baseline trained on the run's own training rows
         train_target = np.repeat(np.arange(len(pre.class_counts_)), pre.class_counts_)
     else:
-        train_target = pre.inverse_target(np.zeros((1, 1)))   # the training mean (log: its exp)
+        train_target = pre.inverse_target(np.zeros((1, 1)))  # the training mean (log: its exp)
     metrics, name, base = score_outputs(schema, out, target, train_target)
     return RunResult(Path(run), metrics, name, base, [], schema, model=model, notices=notices)
 
@@ -156,8 +189,18 @@ def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
     exp = Experiment.from_run(run, checkpoint)
     bundle = exp.load_data()
     metrics, name, base = exp.score()
-    return RunResult(Path(run), metrics, name, base, [], bundle.schema, model=exp.model_,
-                     bundle=bundle, checkpoint=checkpoint, references=exp.references(metrics))
+    return RunResult(
+        Path(run),
+        metrics,
+        name,
+        base,
+        [],
+        bundle.schema,
+        model=exp.model_,
+        bundle=bundle,
+        checkpoint=checkpoint,
+        references=exp.references(metrics),
+    )
 
 
 def is_image_run(run: str | Path) -> bool:
@@ -177,9 +220,14 @@ def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
 
     exp = Experiment.from_run(run)
     cfg = exp.cfg
-    return image_predictions(exp.model_, exp.schema_, exp.preprocessor_, data,
-                             cfg.data.image_col,
-                             Path(cfg.data.cache_dir) if cfg.data.cache_dir else None)
+    return image_predictions(
+        exp.model_,
+        exp.schema_,
+        exp.preprocessor_,
+        data,
+        cfg.data.image_col,
+        Path(cfg.data.cache_dir) if cfg.data.cache_dir else None,
+    )
 
 
 def evaluate_images(run: str | Path, data: str | Path) -> RunResult:
@@ -195,15 +243,21 @@ def evaluate_images(run: str | Path, data: str | Path) -> RunResult:
     if Path(data).is_dir():
         files, labels, _ = scan_folder(data)
     else:
-        files, table_labels, _ = scan_table(data, exp.cfg.data.image_col or "path",
-                                            exp.cfg.data.target)
+        files, table_labels, _ = scan_table(
+            data, exp.cfg.data.image_col or "path", exp.cfg.data.target
+        )
         labels = table_labels or []
     index = {c: i for i, c in enumerate(schema.class_names)}
     unknown = sorted(set(labels) - set(index))
     if unknown:
-        raise DataError(t("error.predict.images.unknown_classes", data=data,
-                          names=", ".join(unknown[:5]),
-                          classes=", ".join(map(str, schema.class_names[:20]))))
+        raise DataError(
+            t(
+                "error.predict.images.unknown_classes",
+                data=data,
+                names=", ".join(unknown[:5]),
+                classes=", ".join(map(str, schema.class_names[:20])),
+            )
+        )
     cache = Path(exp.cfg.data.cache_dir) if exp.cfg.data.cache_dir else None
     logits, keep = image_logits(exp.model_, schema, exp.preprocessor_, files, data, cache)
     target = np.array([index[labels[i]] for i in keep], dtype=np.int64)
@@ -213,8 +267,7 @@ def evaluate_images(run: str | Path, data: str | Path) -> RunResult:
 
 def predict_image_files(run: str | Path, data: str | Path, output: str | Path) -> Path:
     """Write ``predict_images`` as a UTF-8 CSV (class names in any language)."""
-    return write_table(predict_images(run, data), output, "--output", HakseupError,
-                       inputs=[data])
+    return write_table(predict_images(run, data), output, "--output", HakseupError, inputs=[data])
 
 
 def is_panel_run(run: str | Path) -> bool:
@@ -228,8 +281,9 @@ def is_panel_run(run: str | Path) -> bool:
         return False
 
 
-def predict_panel(run: str | Path, data: str | Path | None = None,
-                  series: str | None = None) -> pd.DataFrame:
+def predict_panel(
+    run: str | Path, data: str | Path | None = None, series: str | None = None
+) -> pd.DataFrame:
     """Forecasts past the end of every series of ``data`` (default: the run's own data), or
     of the one ``series`` names: id, time, forecast (and the run's interval bounds)."""
     from .data.series.panel import read_panel
@@ -245,11 +299,13 @@ def predict_panel(run: str | Path, data: str | Path | None = None,
     return panel_future(exp.model_, exp.preprocessor_, panel, rule, series)
 
 
-def predict_panel_file(run: str | Path, output: str | Path, data: str | Path | None = None,
-                       series: str | None = None) -> tuple[Path, int, int]:
+def predict_panel_file(
+    run: str | Path, output: str | Path, data: str | Path | None = None, series: str | None = None
+) -> tuple[Path, int, int]:
     """Write ``predict_panel`` as a UTF-8 CSV; (the path, series written, steps each)."""
     frame = predict_panel(run, data, series)
-    out = write_table(frame, output, "--output", HakseupError,
-                      inputs=[data] if data is not None else [])
+    out = write_table(
+        frame, output, "--output", HakseupError, inputs=[data] if data is not None else []
+    )
     n = int(frame.iloc[:, 0].nunique())
     return out, n, len(frame) // max(n, 1)

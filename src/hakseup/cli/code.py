@@ -18,8 +18,9 @@ examples:
 def register(sub) -> None:
     p = command_parser(sub, "code", EXAMPLES)
     p.add_argument("run", metavar="RUN")
-    p.add_argument("--output", metavar="FILE",
-                   help="default: RUN/train_plain.py; '-' prints the script")
+    p.add_argument(
+        "--output", metavar="FILE", help="default: RUN/train_plain.py; '-' prints the script"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing FILE")
     p.set_defaults(func=run)
 

@@ -7,9 +7,19 @@ import argparse
 from ..config.flags import FLAGS, SWITCHES
 from ..i18n import t
 
-__all__ = ["command_parser", "add_config_flags", "add_file_flags", "config_from_args",
-           "print_config", "print_table", "print_wrapped", "display_width",
-           "EXAMPLES_TRAIN", "FLAGS", "SWITCHES"]
+__all__ = [
+    "command_parser",
+    "add_config_flags",
+    "add_file_flags",
+    "config_from_args",
+    "print_config",
+    "print_table",
+    "print_wrapped",
+    "display_width",
+    "EXAMPLES_TRAIN",
+    "FLAGS",
+    "SWITCHES",
+]
 
 EXAMPLES_TRAIN = """\
 examples:
@@ -31,25 +41,48 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--recipe", metavar="NAME", help=t("flag.recipe"))
     g = p.add_argument_group(t("flag.group"))
     for flag, key, metavar in FLAGS:
-        g.add_argument(flag, dest=key, metavar=metavar, default=None,
-                       help=f"{t(f'flag.{key}')} [{key}]")
+        g.add_argument(
+            flag, dest=key, metavar=metavar, default=None, help=f"{t(f'flag.{key}')} [{key}]"
+        )
     for flag, key, value in SWITCHES:
-        g.add_argument(flag, dest=key, action="store_const", const=value, default=None,
-                       help=f"{t(f'flag.{flag[2:]}')} [{key}]")
-    g.add_argument("--pretrained", dest="pretrained", nargs="?", const=True, default=None,
-                   metavar="FILE", help=f"{t('flag.pretrained')} [model.pretrained, "
-                                        f"model.weights]")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help=t("flag.set"))
+        g.add_argument(
+            flag,
+            dest=key,
+            action="store_const",
+            const=value,
+            default=None,
+            help=f"{t(f'flag.{flag[2:]}')} [{key}]",
+        )
+    g.add_argument(
+        "--pretrained",
+        dest="pretrained",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE",
+        help=f"{t('flag.pretrained')} [model.pretrained, model.weights]",
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=t("flag.set"),
+    )
     p.add_argument("--print-config", action="store_true", help=t("flag.print-config"))
 
 
 def command_parser(sub, name: str, epilog: str) -> argparse.ArgumentParser:
     """A subcommand's parser: its help and description from the catalogs (``cmd.<name>.*``),
     its examples shown as written."""
-    return sub.add_parser(name, help=t(f"cmd.{name}.help"),
-                          description=t(f"cmd.{name}.description"), epilog=epilog,
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    return sub.add_parser(
+        name,
+        help=t(f"cmd.{name}.help"),
+        description=t(f"cmd.{name}.description"),
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def add_file_flags(p: argparse.ArgumentParser) -> None:
@@ -64,7 +97,7 @@ def config_from_args(args: argparse.Namespace):
     keys = [k for _, k, _ in FLAGS] + [k for _, k, _ in SWITCHES]
     flags = {k: getattr(args, k) for k in keys if getattr(args, k, None) is not None}
     pretrained = getattr(args, "pretrained", None)
-    if pretrained is not None:   # --pretrained alone, or --pretrained FILE
+    if pretrained is not None:  # --pretrained alone, or --pretrained FILE
         flags["model.pretrained"] = True
         if isinstance(pretrained, str):
             flags["model.weights"] = pretrained
@@ -98,8 +131,10 @@ def display_width(text: str) -> int:
     (Hangul, CJK) take two, combining marks none (the width a terminal gives them)."""
     import unicodedata
 
-    return sum(0 if unicodedata.combining(c) else
-               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+        for c in text
+    )
 
 
 def _pad(text: str, width: int) -> str:
@@ -145,6 +180,12 @@ def print_wrapped(text: str, first: str = "", rest: str | None = None) -> None:
     if width is None:
         print(first + text)
         return
-    for line in textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
-                              break_long_words=False, break_on_hyphens=False) or [first]:
+    for line in textwrap.wrap(
+        text,
+        width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [first]:
         print(line)

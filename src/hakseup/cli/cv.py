@@ -16,9 +16,13 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("cv", help=t("cmd.cv.help"),
-                       description=t("cmd.cv.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "cv",
+        help=t("cmd.cv.help"),
+        description=t("cmd.cv.description"),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_flags(p)
     p.add_argument("--folds", type=int, default=5, metavar="K", help=t("flag.folds"))
     p.set_defaults(func=run)
@@ -38,12 +42,23 @@ def run(args: argparse.Namespace) -> int:
     r = cross_validate(cfg, args.folds)
     print("\n" + t("cv.title", k=args.folds))
     refs = [n for n in r.get("references_mean", {}) if n not in ("majority", "mean")]
-    print_table([(m, f"{r['mean'][m]:.4f} ± {r['std'][m]:.4f}",
-                  f"{r['baseline_mean'].get(m, float('nan')):.4f}",
-                  *(f"{r['references_mean'][n][m]:.4f} ± {r['references_std'][n][m]:.4f}"
-                    if m in r["references_mean"][n] else "—" for n in refs))
-                 for m in r["mean"]],
-                header=(t("table.metric"), t("table.mean_std"), r["baseline_name"], *refs))
+    print_table(
+        [
+            (
+                m,
+                f"{r['mean'][m]:.4f} ± {r['std'][m]:.4f}",
+                f"{r['baseline_mean'].get(m, float('nan')):.4f}",
+                *(
+                    f"{r['references_mean'][n][m]:.4f} ± {r['references_std'][n][m]:.4f}"
+                    if m in r["references_mean"][n]
+                    else "—"
+                    for n in refs
+                ),
+            )
+            for m in r["mean"]
+        ],
+        header=(t("table.metric"), t("table.mean_std"), r["baseline_name"], *refs),
+    )
     if r.get("reference_verdict"):
         print("\n" + t("cv.verdict", verdict=r["reference_verdict"]))
     print("\n" + t("train.run_folder", path=r["run_dir"]))

@@ -15,7 +15,11 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..data.datasets import list_datasets
 
-    print_table([(d.name, d.kind, d.size, "offline" if d.offline else "download",
-                  d.description) for d in list_datasets()],
-                header=("name", "kind", "size", "source", "description"))
+    print_table(
+        [
+            (d.name, d.kind, d.size, "offline" if d.offline else "download", d.description)
+            for d in list_datasets()
+        ],
+        header=("name", "kind", "size", "source", "description"),
+    )
     return 0

@@ -19,8 +19,10 @@ def run(args: argparse.Namespace) -> int:
 
     checks = doctor_checks() + thread_checks()
     marks = {"ok": "ok", "warn": "WARN", "fail": "FAIL", "info": "--"}
-    print_table([(marks[s], item, found, fix) for item, s, found, fix in checks],
-                header=("", t("doctor.check"), t("doctor.found"), t("doctor.fix")))
+    print_table(
+        [(marks[s], item, found, fix) for item, s, found, fix in checks],
+        header=("", t("doctor.check"), t("doctor.found"), t("doctor.fix")),
+    )
     failed = [c for c in checks if c[1] == "fail"]
     if failed:
         print("\n" + t("doctor.problems", n=len(failed)))

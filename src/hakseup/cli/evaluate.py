@@ -18,8 +18,12 @@ def register(sub) -> None:
     p = command_parser(sub, "evaluate", EXAMPLES)
     p.add_argument("run", metavar="RUN", help="a run folder")
     p.add_argument("--checkpoint", choices=["best", "last"], default="best")
-    p.add_argument("--data", metavar="FILE", help="labelled table file (CSV, .gz, .zip, Parquet, "
-                                                  ".xlsx) to score instead of the test split")
+    p.add_argument(
+        "--data",
+        metavar="FILE",
+        help="labelled table file (CSV, .gz, .zip, Parquet, "
+        ".xlsx) to score instead of the test split",
+    )
     add_file_flags(p)
     p.set_defaults(func=run)
 

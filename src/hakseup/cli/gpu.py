@@ -17,8 +17,9 @@ examples:
 
 def register(sub) -> None:
     p = command_parser(sub, "gpu", EXAMPLES)
-    p.add_argument("--watch", type=float, metavar="S",
-                   help="refresh every S seconds (Ctrl-C stops)")
+    p.add_argument(
+        "--watch", type=float, metavar="S", help="refresh every S seconds (Ctrl-C stops)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -40,8 +41,11 @@ def run(args: argparse.Namespace, nvml=None) -> int:
         if args.json:
             print(json.dumps(status, indent=2))
         else:
-            text = format_status(status, changed_fields(previous, status),
-                                 highlight=args.watch is not None and sys.stdout.isatty())
+            text = format_status(
+                status,
+                changed_fields(previous, status),
+                highlight=args.watch is not None and sys.stdout.isatty(),
+            )
             if args.watch is not None and sys.stdout.isatty():
                 print("\x1b[H\x1b[2J", end="")  # redraw in place
             print(text, flush=True)

@@ -38,27 +38,52 @@ def _fmt(v) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..data.profile import profile_csv
 
-    r = profile_csv(args.file, args.target, args.time_col, header=not args.no_header,
-                    encoding=args.encoding, sheet=args.sheet)
+    r = profile_csv(
+        args.file,
+        args.target,
+        args.time_col,
+        header=not args.no_header,
+        encoding=args.encoding,
+        sheet=args.sheet,
+    )
     if args.json:
         print(json.dumps(r, indent=2, default=str))
         return 0
     print(t("inspect.head", path=r["path"], rows=r["rows"], n=len(r["columns"])) + "\n")
-    print_table([(c, i["kind"], i["missing"], i["unique"], _fmt(i.get("mean", "")),
-                  _fmt(i.get("std", "")), _fmt(i.get("min", "")), _fmt(i.get("max", "")),
-                  ", ".join(f"{k} ({v})" for k, v in i.get("top", {}).items()))
-                 for c, i in r["columns"].items()],
-                header=tuple(t(f"inspect.{k}") for k in _COLUMNS))
+    print_table(
+        [
+            (
+                c,
+                i["kind"],
+                i["missing"],
+                i["unique"],
+                _fmt(i.get("mean", "")),
+                _fmt(i.get("std", "")),
+                _fmt(i.get("min", "")),
+                _fmt(i.get("max", "")),
+                ", ".join(f"{k} ({v})" for k, v in i.get("top", {}).items()),
+            )
+            for c, i in r["columns"].items()
+        ],
+        header=tuple(t(f"inspect.{k}") for k in _COLUMNS),
+    )
     if "class_balance" in r:
         print("\n" + t("inspect.balance", task=r["task"], ratio=r["imbalance_ratio"]))
-        print_table(list(r["class_balance"].items()),
-                    header=(t("table.class"), t("table.rows")))
+        print_table(list(r["class_balance"].items()), header=(t("table.class"), t("table.rows")))
     if "series" in r:
         s = r["series"]
         st, sd = s["stationarity"], s["stationarity_after_differencing"]
-        print("\n" + t("inspect.series", target=s["target"], start=s["start"], end=s["end"],
-                        frequency=s["frequency"],
-                        season=s["season"] if s["season"] > 1 else t("inspect.none")))
+        print(
+            "\n"
+            + t(
+                "inspect.series",
+                target=s["target"],
+                start=s["start"],
+                end=s["end"],
+                frequency=s["frequency"],
+                season=s["season"] if s["season"] > 1 else t("inspect.none"),
+            )
+        )
         for key, tests in (("inspect.tests", st), ("inspect.tests_diff", sd)):
             if "adf_p" in tests:
                 print(t(key, adf=tests["adf_p"], kpss=tests["kpss_p"], verdict=tests["verdict"]))

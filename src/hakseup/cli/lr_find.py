@@ -19,9 +19,13 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("lr-find", help=t("cmd.lr-find.help"),
-                       description=t("cmd.lr-find.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "lr-find",
+        help=t("cmd.lr-find.help"),
+        description=t("cmd.lr-find.description"),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_flags(p)
     p.add_argument("--steps", type=int, default=200, help="steps in the sweep (default 200)")
     p.add_argument("--start-lr", type=float, default=1e-7)
@@ -33,8 +37,11 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import HakseupError
 
-    if not (10 <= args.steps <= 100_000) or not (0 < args.start_lr < args.end_lr) \
-            or not (1 <= args.seeds <= 20):
+    if (
+        not (10 <= args.steps <= 100_000)
+        or not (0 < args.start_lr < args.end_lr)
+        or not (1 <= args.seeds <= 20)
+    ):
         raise HakseupError(t("error.cli.lr_find.find_needs_steps"))
     cfg = config_from_args(args)
     if args.print_config:
@@ -45,19 +52,33 @@ def run(args: argparse.Namespace) -> int:
     curves, name = _sweep(cfg, args)
     suggestions = [s for _, _, s in curves]
     median = float(np.median(suggestions))
-    with Run(cfg.output.root, f"lrfind-{name}", cfg.output.dir,
-             kind="lr-find") as run:
+    with Run(cfg.output.root, f"lrfind-{name}", cfg.output.dir, kind="lr-find") as run:
         run.started()
         _plot(curves, cfg.train.seed, run.path / "plots" / "lr_find.png")
-        atomic_write_json(run.path / "lr_find.json", {
-            "suggested_lr": median, "per_seed": suggestions,
-            "curves": [{"lr": lrs.tolist(), "loss": losses.tolist()}
-                       for lrs, losses, _ in curves]})
+        atomic_write_json(
+            run.path / "lr_find.json",
+            {
+                "suggested_lr": median,
+                "per_seed": suggestions,
+                "curves": [
+                    {"lr": lrs.tolist(), "loss": losses.tolist()} for lrs, losses, _ in curves
+                ],
+            },
+        )
         run.complete(suggested_lr=median)
-    print(t("lr_find.suggested", lr=median) + (t(
-        "lr_find.seeds", values=", ".join(f"{s:.3g}" for s in suggestions),
-        spread=max(suggestions) / min(suggestions)) if len(suggestions) > 1 else ""))
-    print(t("lr_find.plot", path=run.path / 'plots' / 'lr_find.png'))
+    print(
+        t("lr_find.suggested", lr=median)
+        + (
+            t(
+                "lr_find.seeds",
+                values=", ".join(f"{s:.3g}" for s in suggestions),
+                spread=max(suggestions) / min(suggestions),
+            )
+            if len(suggestions) > 1
+            else ""
+        )
+    )
+    print(t("lr_find.plot", path=run.path / "plots" / "lr_find.png"))
     print(t("lr_find.use_it", command=train_command(args, median)))
     return 0
 
@@ -71,8 +92,7 @@ def _sweep(cfg, args) -> tuple[list[tuple], str]:
     curves = []
     for k in range(args.seeds):
         train = sweep_config(cfg.train, args.start_lr, args.steps)
-        cfg_k = dataclasses.replace(cfg, train=dataclasses.replace(train,
-                                                                   seed=cfg.train.seed + k))
+        cfg_k = dataclasses.replace(cfg, train=dataclasses.replace(train, seed=cfg.train.seed + k))
         sweep = LRSweep(args.start_lr, args.end_lr, args.steps)
         exp = Experiment(cfg_k).setup()
         exp.fit(callbacks=[sweep])
@@ -86,7 +106,7 @@ def _plot(curves: list[tuple], seed: int, path) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for k, (lrs, losses, s) in enumerate(curves):
-        line, = ax.plot(lrs, losses, label=f"seed {seed + k}")
+        (line,) = ax.plot(lrs, losses, label=f"seed {seed + k}")
         ax.axvline(s, color=line.get_color(), linestyle=":", alpha=0.8)
     ax.set_xscale("log")
     ax.set_xlabel("learning rate")

@@ -18,8 +18,25 @@ from ..i18n import LANGUAGES, t
 __all__ = ["main", "run", "quick_exit", "build_parser"]
 
 # Light modules only: parsing must not import torch (``hakseup --help`` stays fast).
-COMMANDS = ["train", "evaluate", "predict", "cv", "tune", "lr-find", "inspect", "summary", "runs",
-            "export", "code", "datasets", "recipes", "doctor", "gpu", "bayes", "adjust"]
+COMMANDS = [
+    "train",
+    "evaluate",
+    "predict",
+    "cv",
+    "tune",
+    "lr-find",
+    "inspect",
+    "summary",
+    "runs",
+    "export",
+    "code",
+    "datasets",
+    "recipes",
+    "doctor",
+    "gpu",
+    "bayes",
+    "adjust",
+]
 
 EXAMPLES = """\
   hakseup train                                  # MLP on the offline digits dataset
@@ -38,9 +55,11 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="hakseup",
-                    description=f"{t('cli.description')}\n\n{t('cli.examples')}\n{EXAMPLES}",
-                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(
+        prog="hakseup",
+        description=f"{t('cli.description')}\n\n{t('cli.examples')}\n{EXAMPLES}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action=_VersionAction)
     # Read (and taken out of argv) by main() before parsing, wherever it stands; listed here
     # for --help. The help texts are built with the parser, so the language comes first.
@@ -56,11 +75,12 @@ class _VersionAction(argparse.Action):
     """``--version``, looked up only when asked (importlib.metadata costs ~25 ms a command)."""
 
     def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help=t("cli.version_help"))
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=t("cli.version_help")
+        )
 
     def __call__(self, parser, namespace, values, option_string=None):
-        print(f"hakseup {_version()}")    # on stdout, like argparse's own version action
+        print(f"hakseup {_version()}")  # on stdout, like argparse's own version action
         parser.exit()
 
 
@@ -93,7 +113,7 @@ def _end_like_ctrl_c() -> dict:
         if sig is not None:
             try:
                 previous[sig] = signal.signal(sig, _raise_interrupted)
-            except ValueError:      # not the main thread (e.g. inside a test runner's thread)
+            except ValueError:  # not the main thread (e.g. inside a test runner's thread)
                 pass
     return previous
 
@@ -137,7 +157,7 @@ def _take_language(argv: list[str] | None) -> list[str]:
         raise HakseupError(t("error.bad_lang", value=lang, choices=", ".join(LANGUAGES)))
     set_language(lang)
     i = argv.index("--lang") if "--lang" in argv else argv.index(f"--lang={lang}")
-    del argv[i:i + (2 if argv[i] == "--lang" else 1)]
+    del argv[i : i + (2 if argv[i] == "--lang" else 1)]
     return argv
 
 
@@ -155,7 +175,7 @@ def _degrade_terminal() -> None:
         if reconfigure is not None and not encoding.startswith("utf"):
             try:
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):      # a closed or detached stream: left as it is
+            except (ValueError, OSError):  # a closed or detached stream: left as it is
                 pass
 
 
@@ -203,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.error", message=e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:
-        print(t("cli.interrupted", detail=f" ({e})" if isinstance(e, Interrupted) else ""),
-              file=sys.stderr)
+        print(
+            t("cli.interrupted", detail=f" ({e})" if isinstance(e, Interrupted) else ""),
+            file=sys.stderr,
+        )
         return getattr(e, "exit_code", 130)
     except BrokenPipeError:  # e.g. `hakseup datasets | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -228,7 +250,7 @@ def run(argv: list[str] | None = None) -> None:
     then ``quick_exit`` with its status."""
     from ..training.threads import ThreadPolicy
 
-    ThreadPolicy.own_process = True     # this process is hakseup's: inter-op threads too
+    ThreadPolicy.own_process = True  # this process is hakseup's: inter-op threads too
     quick_exit(main(argv))
 
 
@@ -244,14 +266,15 @@ def quick_exit(code: int) -> None:
     import threading
 
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
-    if run_handlers is None or any(not th.daemon for th in threading.enumerate()
-                                   if th is not threading.main_thread()):
+    if run_handlers is None or any(
+        not th.daemon for th in threading.enumerate() if th is not threading.main_thread()
+    ):
         sys.exit(code)
     run_handlers()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):   # a closed pipe: what the reader missed is gone
+        except (OSError, ValueError):  # a closed pipe: what the reader missed is gone
             pass
     os._exit(code)
 

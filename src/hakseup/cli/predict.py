@@ -21,28 +21,44 @@ examples:
 def register(sub) -> None:
     p = command_parser(sub, "predict", EXAMPLES)
     p.add_argument("run", metavar="RUN", help="a run folder")
-    p.add_argument("--data", metavar="FILE",
-                   help="a table with the feature columns (CSV in any common encoding, .gz, "
-                        ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
-                        "one image, or a CSV of image paths; for a series run, the series "
-                        "and/or the rows past its end with their future covariates; for a run "
-                        "on many series (--id-col), their history (default: the run's data)")
-    p.add_argument("--series", metavar="ID",
-                   help="a run on many series: forecast this series only")
-    p.add_argument("--output", required=True, metavar="FILE",
-                   help="where to write the predictions, in the format the name's suffix "
-                        "says: .csv (or .txt), .tsv, .csv.gz, .xlsx or .parquet")
+    p.add_argument(
+        "--data",
+        metavar="FILE",
+        help="a table with the feature columns (CSV in any common encoding, .gz, "
+        ".bz2, .zip, Parquet, .xlsx); for an image run, a folder of images, "
+        "one image, or a CSV of image paths; for a series run, the series "
+        "and/or the rows past its end with their future covariates; for a run "
+        "on many series (--id-col), their history (default: the run's data)",
+    )
+    p.add_argument("--series", metavar="ID", help="a run on many series: forecast this series only")
+    p.add_argument(
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="where to write the predictions, in the format the name's suffix "
+        "says: .csv (or .txt), .tsv, .csv.gz, .xlsx or .parquet",
+    )
     add_file_flags(p)
-    p.add_argument("--keep", metavar="COL,COL", type=_columns, default=[],
-                   help="input columns (identifiers, pass-through) copied in front of the "
-                        "predictions")
-    p.add_argument("--excel", action="store_true",
-                   help="write the CSV with a UTF-8 byte-order mark, so that Excel shows "
-                        "non-ASCII text (e.g. Korean) correctly; the default when the input "
-                        "had one or was a workbook")
-    p.add_argument("--plot", metavar="FILE.png", default=None,
-                   help="a series run: also draw the forecast past the end, with its "
-                        "intervals, into this PNG")
+    p.add_argument(
+        "--keep",
+        metavar="COL,COL",
+        type=_columns,
+        default=[],
+        help="input columns (identifiers, pass-through) copied in front of the predictions",
+    )
+    p.add_argument(
+        "--excel",
+        action="store_true",
+        help="write the CSV with a UTF-8 byte-order mark, so that Excel shows "
+        "non-ASCII text (e.g. Korean) correctly; the default when the input "
+        "had one or was a workbook",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        default=None,
+        help="a series run: also draw the forecast past the end, with its intervals, into this PNG",
+    )
     p.set_defaults(func=run)
 
 
@@ -59,15 +75,22 @@ def run(args: argparse.Namespace) -> int:
     check_run(args.run)
     # Before any work: a folder, a device, a run's own file, an unwritable place, the input
     # itself or a format that cannot be written is refused (write_table checks again).
-    output_target(args.output, "--output", HakseupError,
-                  inputs=[args.data] if args.data else [])
+    output_target(args.output, "--output", HakseupError, inputs=[args.data] if args.data else [])
     table_format(args.output, "--output", HakseupError)
     if _panel(args):
         return 0
     if args.data is None:
         raise HakseupError(t("error.predict.data_required"))
-    out = predict_file(args.run, args.data, args.output, keep=args.keep, excel=args.excel,
-                       encoding=args.encoding, sheet=args.sheet, plot=args.plot)
+    out = predict_file(
+        args.run,
+        args.data,
+        args.output,
+        keep=args.keep,
+        excel=args.excel,
+        encoding=args.encoding,
+        sheet=args.sheet,
+        plot=args.plot,
+    )
     print(t("predict.written", path=out))
     return 0
 

@@ -9,8 +9,9 @@ from .common import command_parser, print_table
 
 
 def register(sub) -> None:
-    p = command_parser(sub, "recipes",
-                       "examples:\n  hakseup recipes\n  hakseup train --recipe digits-mlp")
+    p = command_parser(
+        sub, "recipes", "examples:\n  hakseup recipes\n  hakseup train --recipe digits-mlp"
+    )
     p.set_defaults(func=run)
 
 

@@ -45,17 +45,25 @@ def run(args: argparse.Namespace) -> int:
             raise HakseupError(t("error.cli.runs.runs_compare_needs"))
         configs = [_flat(check_run(p, weights=False)[0].to_dict()) for p in paths]
         names = [Path(p).name for p in paths]
-        keys = sorted(k for k in set().union(*configs)
-                      if len({json.dumps(c.get(k), default=str) for c in configs}) > 1)
+        keys = sorted(
+            k
+            for k in set().union(*configs)
+            if len({json.dumps(c.get(k), default=str) for c in configs}) > 1
+        )
         print("Config differences:" if keys else "Configs are identical.")
         if keys:
             print_table([(k, *[c.get(k) for c in configs]) for k in keys], header=("key", *names))
         metrics = [read_metrics(p) for p in paths]
-        scalar = sorted(k for k in set().union(*metrics)
-                        if all(isinstance(m.get(k), (int, float)) for m in metrics if k in m))
+        scalar = sorted(
+            k
+            for k in set().union(*metrics)
+            if all(isinstance(m.get(k), (int, float)) for m in metrics if k in m)
+        )
         print("\nTest metrics:")
-        print_table([(k, *[f"{m[k]:.4f}" if k in m else "—" for m in metrics]) for k in scalar],
-                    header=("metric", *names))
+        print_table(
+            [(k, *[f"{m[k]:.4f}" if k in m else "—" for m in metrics]) for k in scalar],
+            header=("metric", *names),
+        )
         return 0
     if len(args.args) > 1:
         raise HakseupError(t("error.cli.runs.runs_takes_one"))
@@ -66,12 +74,21 @@ def run(args: argparse.Namespace) -> int:
     for r in run_records(root):
         main = r.get("main_metric") or {}
         metric = ", ".join(f"{k} {v:.4f}" for k, v in main.items()) or "—"
-        rows.append((r.get("name", "?"), r.get("created", "")[:16].replace("T", " "),
-                     Path(str(r.get("dataset") or "—")).name, r.get("model", "—"), metric,
-                     f"{r['duration_s']:.1f} s" if "duration_s" in r else "—", r.get("status")))
+        rows.append(
+            (
+                r.get("name", "?"),
+                r.get("created", "")[:16].replace("T", " "),
+                Path(str(r.get("dataset") or "—")).name,
+                r.get("model", "—"),
+                metric,
+                f"{r['duration_s']:.1f} s" if "duration_s" in r else "—",
+                r.get("status"),
+            )
+        )
     if not rows:
         print(t("runs.none", root=root))
         return 0
-    print_table(rows, header=("run", "created", "data", "model", "main metric", "duration",
-                              "status"))
+    print_table(
+        rows, header=("run", "created", "data", "model", "main metric", "duration", "status")
+    )
     return 0

@@ -20,15 +20,24 @@ def register(sub) -> None:
     p = command_parser(sub, "summary", EXAMPLES)
     p.add_argument("run", nargs="?", metavar="RUN", help="a run folder")
     p.add_argument("--model", metavar="NAME", help="mlp, cnn, lstm, gru, linear, or FILE.py:Class")
-    p.add_argument("--input-shape", metavar="S", help="one sample's shape, e.g. 1,28,28 (image), "
-                                                      "28,28 (sequence) or 20 (features)")
+    p.add_argument(
+        "--input-shape",
+        metavar="S",
+        help="one sample's shape, e.g. 1,28,28 (image), 28,28 (sequence) or 20 (features)",
+    )
     p.add_argument("--outputs", type=int, default=10, metavar="N", help="outputs (default 10)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="model.* keys, e.g. --set model.hidden=[196,49]")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="model.* keys, e.g. --set model.hidden=[196,49]",
+    )
     p.set_defaults(func=run)
 
 
-MAX_INPUT = 10_000_000    # values in one sample, or outputs: beyond it a summary needs gigabytes
+MAX_INPUT = 10_000_000  # values in one sample, or outputs: beyond it a summary needs gigabytes
 
 
 def _schema(shape_text: str, outputs: int):
@@ -40,14 +49,21 @@ def _schema(shape_text: str, outputs: int):
     except ValueError:
         shape = ()
     if not shape or any(d < 1 for d in shape) or len(shape) > 3 or math.prod(shape) > MAX_INPUT:
-        raise HakseupError(t("error.cli.summary.invalid_input_shape", shape_text=shape_text,
-                             max_input=MAX_INPUT))
+        raise HakseupError(
+            t("error.cli.summary.invalid_input_shape", shape_text=shape_text, max_input=MAX_INPUT)
+        )
     if not 1 <= outputs <= MAX_INPUT:
-        raise HakseupError(t("error.cli.summary.invalid_outputs", outputs=outputs,
-                             max_input=MAX_INPUT))
+        raise HakseupError(
+            t("error.cli.summary.invalid_outputs", outputs=outputs, max_input=MAX_INPUT)
+        )
     kind = {3: "image", 2: "sequence", 1: "table"}[len(shape)]
-    return Schema("multiclass", kind, shape, outputs,
-                  numeric_features=[f"x{i}" for i in range(shape[0])] if kind == "table" else [])
+    return Schema(
+        "multiclass",
+        kind,
+        shape,
+        outputs,
+        numeric_features=[f"x{i}" for i in range(shape[0])] if kind == "table" else [],
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
         from ..config.load import apply_overrides
         from ..models.registry import build_model
 
-        cfg = RunConfig.from_dict(apply_overrides({"model": {"name": args.model}},
-                                                  args.overrides))
+        cfg = RunConfig.from_dict(apply_overrides({"model": {"name": args.model}}, args.overrides))
         schema = _schema(args.input_shape, args.outputs)
         model = build_model(cfg.model, schema)
         title = f"{args.model} on input {tuple(schema.input_shape)}"
@@ -81,9 +96,21 @@ def run(args: argparse.Namespace) -> int:
         example.append(torch.zeros(2, len(schema.categorical_features), dtype=torch.long))
     rows, totals = summarize(model, tuple(example))
     print(f"{type(model).__name__}: {title}\n")
-    print_table([(r["layer"], r["type"], r["output"], f"{r['parameters']:,}",
-                  f"{r['trainable']:,}") for r in rows],
-                header=("layer", "type", "output shape (batch 2)", "parameters", "trainable"))
-    print("\n" + t("summary.total", n=totals['parameters'], trainable=totals['trainable'],
-                    frozen=totals['non_trainable'], mb=totals['size_mb']))
+    print_table(
+        [
+            (r["layer"], r["type"], r["output"], f"{r['parameters']:,}", f"{r['trainable']:,}")
+            for r in rows
+        ],
+        header=("layer", "type", "output shape (batch 2)", "parameters", "trainable"),
+    )
+    print(
+        "\n"
+        + t(
+            "summary.total",
+            n=totals["parameters"],
+            trainable=totals["trainable"],
+            frozen=totals["non_trainable"],
+            mb=totals["size_mb"],
+        )
+    )
     return 0

@@ -16,9 +16,13 @@ from .common import (
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help=t("cmd.train.help"),
-                       description=t("cmd.train.description"),
-                       epilog=EXAMPLES_TRAIN, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "train",
+        help=t("cmd.train.help"),
+        description=t("cmd.train.description"),
+        epilog=EXAMPLES_TRAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_flags(p)
     p.add_argument("--resume", metavar="RUN", help=t("flag.resume"))
     p.add_argument("--emit-script", metavar="FILE", help=t("flag.emit_script"))
@@ -26,7 +30,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.emit_script:      # refused before training, not after
+    if args.emit_script:  # refused before training, not after
         _check_script_file(args.emit_script)
     if args.resume:
         cfg = None
@@ -48,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     print()
     print_wrapped(t("train.run_folder", path=result.run_dir))
     print_wrapped(t("train.report", path=result.run_dir / "report.md"))
-    if args.emit_script:      # hakseup code RUN --output FILE
+    if args.emit_script:  # hakseup code RUN --output FILE
         from ..experiment.plain import write_plain_script
 
         _, path = write_plain_script(result.run_dir, args.emit_script)
@@ -79,8 +83,10 @@ def _quiet(cfg, result) -> bool:
 def print_decisions(result) -> None:
     """The data decisions (columns dropped and why, values imputed, the target and task
     chosen) and the report's plain-words diagnosis, as the report lists them."""
-    for title, lines in (("train.decisions", getattr(result, "notices", None) or []),
-                         ("train.diagnosis", getattr(result, "diagnosis", None) or [])):
+    for title, lines in (
+        ("train.decisions", getattr(result, "notices", None) or []),
+        ("train.diagnosis", getattr(result, "diagnosis", None) or []),
+    ):
         if lines:
             print("\n" + t(title))
         for line in lines:
@@ -92,10 +98,17 @@ def print_metrics(result) -> None:
 
     refs = (getattr(result, "references", None) or {}).get("metrics", {})
     print("\n" + t("train.test_metrics", name=result.run_dir.name))
-    print_table(metric_rows(result.metrics, result.baseline, refs),
-                header=(t("table.metric"), t("table.model"), result.baseline_name,
-                        *reference_columns(refs), t("table.vs_baseline")))
+    print_table(
+        metric_rows(result.metrics, result.baseline, refs),
+        header=(
+            t("table.metric"),
+            t("table.model"),
+            result.baseline_name,
+            *reference_columns(refs),
+            t("table.vs_baseline"),
+        ),
+    )
     verdict = (getattr(result, "references", None) or {}).get("verdict")
-    if verdict and verdict not in result.summary:   # train's summary has said it already
+    if verdict and verdict not in result.summary:  # train's summary has said it already
         print()
         print_wrapped(verdict)

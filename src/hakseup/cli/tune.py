@@ -23,25 +23,42 @@ search.yaml:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("tune", help=t("cmd.tune.help"),
-                       description=t("cmd.tune.description"),
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser(
+        "tune",
+        help=t("cmd.tune.help"),
+        description=t("cmd.tune.description"),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_flags(p)
-    p.add_argument("--trials", type=int, default=20,
-                   help="trials this run folder runs, resumes included (default 20; with "
-                        "--storage, this worker's share of the study)")
+    p.add_argument(
+        "--trials",
+        type=int,
+        default=20,
+        help="trials this run folder runs, resumes included (default 20; with "
+        "--storage, this worker's share of the study)",
+    )
     p.add_argument("--folds", type=int, metavar="K", help="score each trial on K folds")
     p.add_argument("--resume", metavar="RUN", help="continue a tuning run's study")
-    p.add_argument("--storage", metavar="URL",
-                   help="keep the study in this database (e.g. postgresql://user@host/db), "
-                        "shared with every worker naming it; default: study.db in the run "
-                        "folder. --trials then counts this worker's trials")
-    p.add_argument("--add-optuna-tables", action="store_true",
-                   help="let --storage name a database that holds other tables: Optuna adds "
-                        "its own tables beside them (refused otherwise)")
-    p.add_argument("--study", metavar="NAME",
-                   help="the study's name in --storage (default: the run name and a digest "
-                        "of the search space)")
+    p.add_argument(
+        "--storage",
+        metavar="URL",
+        help="keep the study in this database (e.g. postgresql://user@host/db), "
+        "shared with every worker naming it; default: study.db in the run "
+        "folder. --trials then counts this worker's trials",
+    )
+    p.add_argument(
+        "--add-optuna-tables",
+        action="store_true",
+        help="let --storage name a database that holds other tables: Optuna adds "
+        "its own tables beside them (refused otherwise)",
+    )
+    p.add_argument(
+        "--study",
+        metavar="NAME",
+        help="the study's name in --storage (default: the run name and a digest "
+        "of the search space)",
+    )
     p.set_defaults(func=run)
 
 
@@ -58,13 +75,31 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..experiment.tuning import tune
 
-    r = tune(cfg, args.trials, folds=args.folds, resume=args.resume, storage=args.storage,
-             study=args.study, add_tables=args.add_optuna_tables)
+    r = tune(
+        cfg,
+        args.trials,
+        folds=args.folds,
+        resume=args.resume,
+        storage=args.storage,
+        study=args.study,
+        add_tables=args.add_optuna_tables,
+    )
     rows = sorted(r["trials"], key=lambda t: (t["value"] is None, t["value"] or 0))
-    print_table([(t["trial"], t["state"], f"{t['value']:.4f}" if t["value"] is not None else "—",
-                  ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                            for k, v in t["params"].items())) for t in rows],
-                header=("trial", "state", "val loss", "parameters"))
-    print("\n" + t("tune.best", value=r['best_value'], params=r['best_params'], n=r['pruned']))
-    print(t("tune.train_it", path=r['run_dir']))
+    print_table(
+        [
+            (
+                t["trial"],
+                t["state"],
+                f"{t['value']:.4f}" if t["value"] is not None else "—",
+                ", ".join(
+                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in t["params"].items()
+                ),
+            )
+            for t in rows
+        ],
+        header=("trial", "state", "val loss", "parameters"),
+    )
+    print("\n" + t("tune.best", value=r["best_value"], params=r["best_params"], n=r["pruned"]))
+    print(t("tune.train_it", path=r["run_dir"]))
     return 0

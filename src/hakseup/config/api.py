@@ -31,9 +31,13 @@ from .schema import (
 
 __all__ = ["as_run_config", "check_section", "SECTION_TYPES"]
 
-SECTION_TYPES: dict[str, type] = {"data": DataConfig, "model": ModelConfig,
-                                  "train": TrainConfig, "output": OutputConfig,
-                                  "evaluation": EvaluationConfig}
+SECTION_TYPES: dict[str, type] = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "train": TrainConfig,
+    "output": OutputConfig,
+    "evaluation": EvaluationConfig,
+}
 
 
 def check_section(obj: Any, section: str, function: str, name: str) -> None:
@@ -42,7 +46,7 @@ def check_section(obj: Any, section: str, function: str, name: str) -> None:
     cls = SECTION_TYPES[section]
     check_type(obj, cls, function, name, f"a hakseup.{cls.__name__}")
     values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)}
-    _build_section(cls, section, values, None)     # validates; the copy is thrown away
+    _build_section(cls, section, values, None)  # validates; the copy is thrown away
 
 
 def as_run_config(cfg: Any, function: str) -> RunConfig:
@@ -52,7 +56,7 @@ def as_run_config(cfg: Any, function: str) -> RunConfig:
     if cfg is None:
         return RunConfig()
     if isinstance(cfg, (str, os.PathLike)):
-        if not str(cfg).strip():      # "" is no file (load_config would read the defaults)
+        if not str(cfg).strip():  # "" is no file (load_config would read the defaults)
             from ..errors import ArgumentError
             from ..i18n import t
 
@@ -60,8 +64,13 @@ def as_run_config(cfg: Any, function: str) -> RunConfig:
         return load_config(cfg)
     if isinstance(cfg, dict):
         return RunConfig.from_dict(cfg)
-    check_type(cfg, RunConfig, function, "cfg",
-               "a hakseup.RunConfig, a dict of sections or a YAML file's path")
+    check_type(
+        cfg,
+        RunConfig,
+        function,
+        "cfg",
+        "a hakseup.RunConfig, a dict of sections or a YAML file's path",
+    )
     for section in SECTION_TYPES:
         check_section(getattr(cfg, section), section, function, f"cfg.{section}")
     check_type(cfg.tune, dict, function, "cfg.tune", "a dict (the search space)")

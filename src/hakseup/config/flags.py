@@ -88,4 +88,5 @@ def _rows(table: str) -> list[tuple[str, str, str]]:
 
 FLAGS: list[tuple[str, str, str]] = _rows(_FLAGS)
 SWITCHES: list[tuple[str, str, object]] = [
-    (flag, key, ast.literal_eval(value)) for flag, key, value in _rows(_SWITCHES)]
+    (flag, key, ast.literal_eval(value)) for flag, key, value in _rows(_SWITCHES)
+]

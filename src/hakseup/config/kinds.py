@@ -16,12 +16,25 @@ from .schema import RunConfig
 __all__ = ["SERIES_ONLY", "TABLE_ONLY", "unread_keys"]
 
 # Read only when forecasting a time series (data/series/).
-SERIES_ONLY: tuple[str, ...] = ("data.window", "data.horizon", "data.interval", "data.season",
-               "data.fill_gaps", "data.difference", "data.transform", "data.season_features",
-               "data.duplicates", "data.dayfirst")
+SERIES_ONLY: tuple[str, ...] = (
+    "data.window",
+    "data.horizon",
+    "data.interval",
+    "data.season",
+    "data.fill_gaps",
+    "data.difference",
+    "data.transform",
+    "data.season_features",
+    "data.duplicates",
+    "data.dayfirst",
+)
 # Read only for a table's rows (data/table/), never by a series' windows.
-TABLE_ONLY: tuple[str, ...] = ("data.categorical", "data.numeric", "data.layout",
-                               "data.sequence_shape")
+TABLE_ONLY: tuple[str, ...] = (
+    "data.categorical",
+    "data.numeric",
+    "data.layout",
+    "data.sequence_shape",
+)
 
 
 def unread_keys(cfg: RunConfig, input_kind: str) -> list[str]:

@@ -26,8 +26,15 @@ from .schema import (
     set_key,
 )
 
-__all__ = ["load_config", "read_yaml", "apply_overrides", "recipe_names", "recipe_path",
-           "recipe_dir", "DATASET_RECIPES"]
+__all__ = [
+    "load_config",
+    "read_yaml",
+    "apply_overrides",
+    "recipe_names",
+    "recipe_path",
+    "recipe_dir",
+    "DATASET_RECIPES",
+]
 
 
 def read_yaml(path: str | os.PathLike) -> dict:
@@ -42,8 +49,9 @@ def read_yaml(path: str | os.PathLike) -> dict:
 
     raw = read_head(p, MAX_YAML_BYTES + 1, "Config file", ConfigError)
     if len(raw) > MAX_YAML_BYTES:
-        raise ConfigError(t("error.config.load.config_file_larger", path=path,
-                            value=MAX_YAML_BYTES >> 20))
+        raise ConfigError(
+            t("error.config.load.config_file_larger", path=path, value=MAX_YAML_BYTES >> 20)
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -54,8 +62,9 @@ def read_yaml(path: str | os.PathLike) -> dict:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(t("error.config.load.config_file_must", path=path,
-                            kind=type(data).__name__))
+        raise ConfigError(
+            t("error.config.load.config_file_must", path=path, kind=type(data).__name__)
+        )
     return data
 
 
@@ -79,12 +88,17 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
 
 
 # A built-in dataset named by flag alone starts from its recipe's settings.
-DATASET_RECIPES = {"car-evaluation": "car-evaluation", "sbux": "sbux-lstm",
-                   "mnist": "mnist-mlp", "line": "linear-regression", "digits": "digits-mlp"}
+DATASET_RECIPES = {
+    "car-evaluation": "car-evaluation",
+    "sbux": "sbux-lstm",
+    "mnist": "mnist-mlp",
+    "line": "linear-regression",
+    "digits": "digits-mlp",
+}
 
 
 def recipe_dir() -> Path:
-    return Path(__file__).parents[1] / "recipes"   # hakseup/recipes/ (package data)
+    return Path(__file__).parents[1] / "recipes"  # hakseup/recipes/ (package data)
 
 
 def recipe_names() -> list[str]:
@@ -94,15 +108,19 @@ def recipe_names() -> list[str]:
 def recipe_path(name: str) -> Path:
     """A shipped recipe by name: only the names `hakseup recipes` lists (never a path)."""
     if name not in recipe_names():
-        raise ConfigError(unknown_choice("recipe", name, recipe_names()) +
-                          t("error.recipe_not_path"))
+        raise ConfigError(
+            unknown_choice("recipe", name, recipe_names()) + t("error.recipe_not_path")
+        )
     return recipe_dir() / f"{name}.yaml"
 
 
 def _resolve_relative(d: dict, base_dir: Path) -> None:
     """Make path-valued keys of a file's mapping absolute against the file's folder."""
-    for section_cls, section in ((DataConfig, "data"), (OutputConfig, "output"),
-                                 (ModelConfig, "model")):
+    for section_cls, section in (
+        (DataConfig, "data"),
+        (OutputConfig, "output"),
+        (ModelConfig, "model"),
+    ):
         values = d.get(section)
         if not isinstance(values, dict):
             continue
@@ -125,19 +143,34 @@ def _merge(into: dict, other: dict) -> dict:
     return into
 
 
-def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = None,
-                flags: dict[str, Any] | None = None, overrides: list[str] | None = None
-                ) -> RunConfig:
+def load_config(
+    path: str | os.PathLike | None = None,
+    *,
+    recipe: str | None = None,
+    flags: dict[str, Any] | None = None,
+    overrides: list[str] | None = None,
+) -> RunConfig:
     """Build a RunConfig from a recipe, a YAML file, flag values and ``--set`` overrides."""
     from ..errors import check_type
 
-    check_type(path, (str, os.PathLike, type(None)), "hakseup.load_config", "path",
-               "a YAML file's path")
+    check_type(
+        path, (str, os.PathLike, type(None)), "hakseup.load_config", "path", "a YAML file's path"
+    )
     check_type(recipe, (str, type(None)), "hakseup.load_config", "recipe", "a recipe's name")
-    check_type(flags, (dict, type(None)), "hakseup.load_config", "flags",
-               "a dict of dotted keys ({'train.lr': 0.01})")
-    check_type(overrides, (list, tuple, type(None)), "hakseup.load_config", "overrides",
-               "a list of 'key=value' strings")
+    check_type(
+        flags,
+        (dict, type(None)),
+        "hakseup.load_config",
+        "flags",
+        "a dict of dotted keys ({'train.lr': 0.01})",
+    )
+    check_type(
+        overrides,
+        (list, tuple, type(None)),
+        "hakseup.load_config",
+        "overrides",
+        "a list of 'key=value' strings",
+    )
     merged: dict = {}
     dataset = (flags or {}).get("data.dataset")
     if recipe is None and path is None and dataset in DATASET_RECIPES:
@@ -163,7 +196,7 @@ def load_config(path: str | os.PathLike | None = None, *, recipe: str | None = N
     # everything the user set; see config/resolve.py).
     from .resolve import applies, with_linear_scaling, with_table_defaults
 
-    given = given_keys(merged)        # what the user gave, before any default is added
+    given = given_keys(merged)  # what the user gave, before any default is added
     if recipe is None and applies(merged):
         merged = with_table_defaults(merged)
     merged = with_linear_scaling(merged)

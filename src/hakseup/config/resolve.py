@@ -83,21 +83,26 @@ __all__ = [
     "with_linear_scaling",
 ]
 
-TARGET_STEPS = 300          # optimizer steps a small sequence problem gets by default
-TABLE_STEPS = 4000          # optimizer steps past which a large table gets fewer epochs
-TABLE_EPOCHS = 200          # a table run's epochs (fewer for a large table: table_epochs)
-SMALL_SEQUENCES = 1000      # training series below which the choices above are made
-SEQUENCE_ENSEMBLE = 4       # cnn members for a small sequence problem
-RECURRENT_LR = 0.01         # lstm/gru learning rate for a small sequence problem
-RECURRENT_STEPS = 1500      # lstm/gru optimizer steps on a small sequence problem
+TARGET_STEPS = 300  # optimizer steps a small sequence problem gets by default
+TABLE_STEPS = 4000  # optimizer steps past which a large table gets fewer epochs
+TABLE_EPOCHS = 200  # a table run's epochs (fewer for a large table: table_epochs)
+SMALL_SEQUENCES = 1000  # training series below which the choices above are made
+SEQUENCE_ENSEMBLE = 4  # cnn members for a small sequence problem
+RECURRENT_LR = 0.01  # lstm/gru learning rate for a small sequence problem
+RECURRENT_STEPS = 1500  # lstm/gru optimizer steps on a small sequence problem
 RECURRENT_MAX_STEPS = 6000  # lstm/gru step cap where the validation loss decides the stop
-RECURRENT_PATIENCE = 10     # epochs without a better validation loss before a recurrent run stops
+RECURRENT_PATIENCE = 10  # epochs without a better validation loss before a recurrent run stops
 RECURRENT = ("lstm", "gru")
 
 # What ``auto`` means where the data says nothing more (the digits MLP's settings).
 GENERIC: dict[str, Any] = {
-    "train.epochs": 30, "train.batch_size": 64, "train.lr": 1e-3, "train.scheduler": "none",
-    "train.grad_clip": None, "train.monitor": "val_loss", "model.ensemble": 1,
+    "train.epochs": 30,
+    "train.batch_size": 64,
+    "train.lr": 1e-3,
+    "train.scheduler": "none",
+    "train.grad_clip": None,
+    "train.monitor": "val_loss",
+    "model.ensemble": 1,
 }
 SEQUENCE_KINDS = ("sequence", "series")
 
@@ -131,12 +136,21 @@ class DataFacts:
         schema = bundle.schema
         if schema.input_kind != "series":
             val = getattr(bundle, "val", None)
-            return cls(schema.input_kind, len(bundle.train), model,
-                       n_val=len(val) if isinstance(val, Sized) else 0)
+            return cls(
+                schema.input_kind,
+                len(bundle.train),
+                model,
+                n_val=len(val) if isinstance(val, Sized) else 0,
+            )
         season = (getattr(bundle, "info", None) or {}).get("series", {}).get("season")
-        return cls(schema.input_kind, len(bundle.train), model, window=schema.input_shape[0],
-                   season=None if season is None else int(season),
-                   horizon=int(schema.n_outputs))
+        return cls(
+            schema.input_kind,
+            len(bundle.train),
+            model,
+            window=schema.input_shape[0],
+            season=None if season is None else int(season),
+            horizon=int(schema.n_outputs),
+        )
 
 
 def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
@@ -152,7 +166,7 @@ def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
     model = facts.model if cfg.model.name == AUTO else cfg.model.name
     chosen = {**GENERIC, **_choices(cfg, facts, model)}
     values: dict[str, dict[str, Any]] = {"train": {}, "model": {"name": model}, "data": {}}
-    for key in ("window", "season", "horizon"):   # None: the data layer's choice, recorded
+    for key in ("window", "season", "horizon"):  # None: the data layer's choice, recorded
         if getattr(cfg.data, key) is None and getattr(facts, key) is not None:
             values["data"][key] = getattr(facts, key)
     for key, value in chosen.items():
@@ -161,10 +175,13 @@ def resolve(cfg: RunConfig, facts: DataFacts) -> RunConfig:
             values[section][name] = value
     if _validation_unread(cfg, facts, values["train"].get("monitor", cfg.train.monitor)):
         values["data"]["val_size"] = 0.0
-    new = copy.deepcopy(cfg)              # shares no list or mapping with the config given
-    return dataclasses.replace(new, train=dataclasses.replace(new.train, **values["train"]),
-                               model=dataclasses.replace(new.model, **values["model"]),
-                               data=dataclasses.replace(new.data, **values["data"]))
+    new = copy.deepcopy(cfg)  # shares no list or mapping with the config given
+    return dataclasses.replace(
+        new,
+        train=dataclasses.replace(new.train, **values["train"]),
+        model=dataclasses.replace(new.model, **values["model"]),
+        data=dataclasses.replace(new.data, **values["data"]),
+    )
 
 
 def resolution_notices(cfg: RunConfig, facts: DataFacts) -> list[str]:
@@ -178,14 +195,29 @@ def resolution_notices(cfg: RunConfig, facts: DataFacts) -> list[str]:
     notes = []
     sequence = {k: v for k, v in _sequence_choices(cfg, facts, model).items() if auto(k)}
     if sequence:
-        notes.append(i18n.t("notice.config.resolve.sequence_settings", n_train=facts.n_train,
-                            settings=", ".join(f"{k.removeprefix('train.')}={v}"
-                                               for k, v in sequence.items())))
+        notes.append(
+            i18n.t(
+                "notice.config.resolve.sequence_settings",
+                n_train=facts.n_train,
+                settings=", ".join(f"{k.removeprefix('train.')}={v}" for k, v in sequence.items()),
+            )
+        )
     epochs = _table_epochs_choice(cfg, facts)
-    if auto("train.epochs") and epochs is not None and epochs != TABLE_EPOCHS \
-            and facts.input_kind == "table":
-        notes.append(i18n.t("notice.config.resolve.table_epochs", n_train=facts.n_train,
-                            epochs=epochs, steps=TABLE_STEPS, default=TABLE_EPOCHS))
+    if (
+        auto("train.epochs")
+        and epochs is not None
+        and epochs != TABLE_EPOCHS
+        and facts.input_kind == "table"
+    ):
+        notes.append(
+            i18n.t(
+                "notice.config.resolve.table_epochs",
+                n_train=facts.n_train,
+                epochs=epochs,
+                steps=TABLE_STEPS,
+                default=TABLE_EPOCHS,
+            )
+        )
     return notes
 
 
@@ -206,8 +238,11 @@ def generic_model(model: ModelConfig) -> ModelConfig:
 
 
 def _generic(section: Any, name: str) -> dict[str, Any]:
-    return {key.split(".")[1]: value for key, value in GENERIC.items()
-            if key.startswith(name + ".") and getattr(section, key.split(".")[1]) == AUTO}
+    return {
+        key.split(".")[1]: value
+        for key, value in GENERIC.items()
+        if key.startswith(name + ".") and getattr(section, key.split(".")[1]) == AUTO
+    }
 
 
 def _choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str, Any]:
@@ -257,9 +292,14 @@ def _validation_unread(cfg: RunConfig, facts: DataFacts, monitor: Any) -> bool:
     stopping early: no validation row would be read, so they train instead (``data.val_size``
     0, unless given; on ArrowHead's 36 series, 31 → 36 lifted rocket's test accuracy from
     0.82 to 0.86)."""
-    return (facts.input_kind == "sequence" and facts.n_val > 0 and cfg.train.sequence_defaults
-            and monitor == "train_loss" and cfg.train.patience is None
-            and not cfg.typed("data.val_size"))
+    return (
+        facts.input_kind == "sequence"
+        and facts.n_val > 0
+        and cfg.train.sequence_defaults
+        and monitor == "train_loss"
+        and cfg.train.patience is None
+        and not cfg.typed("data.val_size")
+    )
 
 
 def _table_epochs_choice(cfg: RunConfig, facts: DataFacts) -> int | None:
@@ -269,8 +309,11 @@ def _table_epochs_choice(cfg: RunConfig, facts: DataFacts) -> int | None:
     if facts.input_kind != "table":
         return TABLE_EPOCHS
     batch = cfg.train.batch_size
-    return table_epochs(facts.n_train, batch if isinstance(batch, int) else
-                        GENERIC["train.batch_size"], TABLE_EPOCHS)
+    return table_epochs(
+        facts.n_train,
+        batch if isinstance(batch, int) else GENERIC["train.batch_size"],
+        TABLE_EPOCHS,
+    )
 
 
 def sequence_train_settings(n_train: int) -> dict:
@@ -307,8 +350,11 @@ def recurrent_budget(n_train: int, read_validation: bool) -> dict[str, Any]:
     steps_per_epoch = math.ceil(max(n_train, 1) / batch)
     if not read_validation:
         return {"train.epochs": math.ceil(RECURRENT_STEPS / steps_per_epoch)}
-    return {"train.epochs": math.ceil(RECURRENT_MAX_STEPS / steps_per_epoch),
-            "train.scheduler": "plateau", "train.patience": RECURRENT_PATIENCE}
+    return {
+        "train.epochs": math.ceil(RECURRENT_MAX_STEPS / steps_per_epoch),
+        "train.scheduler": "plateau",
+        "train.patience": RECURRENT_PATIENCE,
+    }
 
 
 def table_epochs(n_train: int, batch_size: int, epochs: int) -> int:
@@ -344,10 +390,21 @@ def table_epochs(n_train: int, batch_size: int, epochs: int) -> int:
 #     False
 
 TABLE_DEFAULTS: dict = {
-    "model": {"hidden": [128, 64], "dropout": 0.1, "batch_norm": False, "ensemble": 4,
-              "ridge_blend": True},
-    "train": {"optimizer": "adamw", "lr": 0.001, "weight_decay": 0.01, "scheduler": "warmup",
-              "warmup_epochs": 2, "batch_size": 64},   # epochs: auto (TABLE_EPOCHS, scaled)
+    "model": {
+        "hidden": [128, 64],
+        "dropout": 0.1,
+        "batch_norm": False,
+        "ensemble": 4,
+        "ridge_blend": True,
+    },
+    "train": {
+        "optimizer": "adamw",
+        "lr": 0.001,
+        "weight_decay": 0.01,
+        "scheduler": "warmup",
+        "warmup_epochs": 2,
+        "batch_size": 64,
+    },  # epochs: auto (TABLE_EPOCHS, scaled)
 }
 
 
@@ -355,11 +412,14 @@ def applies(merged: dict) -> bool:
     """Whether a merged config mapping describes a plain table run (see the module doc)."""
     data, model = merged.get("data"), merged.get("model")
     if not isinstance(data, dict) or not isinstance(model or {}, dict):
-        return False          # not a mapping: RunConfig.from_dict says so in one line
+        return False  # not a mapping: RunConfig.from_dict says so in one line
     model = model or {}
-    return bool(data.get("path")) and not data.get("time_col") \
-        and data.get("layout", "auto") in ("auto", "table", None) \
+    return (
+        bool(data.get("path"))
+        and not data.get("time_col")
+        and data.get("layout", "auto") in ("auto", "table", None)
         and model.get("name", "auto") in ("auto", "tabular", None)
+    )
 
 
 def with_linear_scaling(merged: dict) -> dict:
@@ -372,8 +432,12 @@ def with_linear_scaling(merged: dict) -> dict:
     {'scaling': 'standard'}
     """
     model, data = merged.get("model"), merged.get("data", {})
-    if isinstance(model, dict) and model.get("name") == "linear" and isinstance(data, dict) \
-            and data.get("scaling", "auto") in ("auto", None):
+    if (
+        isinstance(model, dict)
+        and model.get("name") == "linear"
+        and isinstance(data, dict)
+        and data.get("scaling", "auto") in ("auto", None)
+    ):
         merged = {**merged, "data": {**data, "scaling": "standard"}}
     return merged
 

@@ -21,8 +21,13 @@ from .. import i18n
 from ..errors import ConfigError
 from ..i18n import t
 
-__all__ = ["UNSUPPORTED_OPTIMIZERS", "check_together", "check_tune", "tune_values",
-           "optimizer_names"]
+__all__ = [
+    "UNSUPPORTED_OPTIMIZERS",
+    "check_together",
+    "check_tune",
+    "tune_values",
+    "optimizer_names",
+]
 
 # Optimizers whose step() cannot be driven by a plain training loop.
 UNSUPPORTED_OPTIMIZERS = {
@@ -36,21 +41,26 @@ def check_together(cfg) -> None:
     d, t = cfg.data, cfg.train
     reason = UNSUPPORTED_OPTIMIZERS.get(t.optimizer.lower())
     if reason:
-        raise ConfigError(i18n.t("error.config.rules.optimizer_supported_use",
-                                 optimizer=t.optimizer,
-                                 reason=i18n.t(f"unsupported_optimizer.{t.optimizer.lower()}")))
+        raise ConfigError(
+            i18n.t(
+                "error.config.rules.optimizer_supported_use",
+                optimizer=t.optimizer,
+                reason=i18n.t(f"unsupported_optimizer.{t.optimizer.lower()}"),
+            )
+        )
     if d.test_size <= 0:
         raise ConfigError(i18n.t("error.config.rules.invalid_value_data"))
     if d.val_size < 1 and d.test_size < 1 and d.val_size + d.test_size >= 1:
-        raise ConfigError(i18n.t("error.config.rules.data_val_size", val_size=d.val_size,
-                                 test_size=d.test_size))
+        raise ConfigError(
+            i18n.t("error.config.rules.data_val_size", val_size=d.val_size, test_size=d.test_size)
+        )
     # Imported here: the reader imports pandas, which a config alone does not need at start-up.
     from ..io.reader import valid_delimiter  # the one rule, shared with the readers
 
     if d.delimiter is not None and not valid_delimiter(d.delimiter):
-        raise ConfigError(i18n.t("error.data.reader.invalid_delimiter_single",
-                                 delimiter=d.delimiter))
-
+        raise ConfigError(
+            i18n.t("error.data.reader.invalid_delimiter_single", delimiter=d.delimiter)
+        )
 
 
 def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Callable) -> None:
@@ -71,8 +81,9 @@ def check_tune(d: dict, space: dict, base_dir: Any, build: Callable, set_key: Ca
             try:
                 build(trial, base_dir)
             except ConfigError as e:
-                raise ConfigError(t("error.config.rules.tune_value_can", key=key, value=value,
-                                    e=e)) from None
+                raise ConfigError(
+                    t("error.config.rules.tune_value_can", key=key, value=value, e=e)
+                ) from None
 
 
 def _check_optimizer_name(name: Any) -> None:
@@ -89,15 +100,21 @@ def optimizer_names() -> dict[str, type]:
     """Every optimizer class in ``torch.optim``, by lower-case name."""
     import torch
 
-    return {name.lower(): cls for name, cls in vars(torch.optim).items()
-            if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)
-            and cls is not torch.optim.Optimizer}
+    return {
+        name.lower(): cls
+        for name, cls in vars(torch.optim).items()
+        if isinstance(cls, type)
+        and issubclass(cls, torch.optim.Optimizer)
+        and cls is not torch.optim.Optimizer
+    }
 
 
 def tune_values(key: str, spec: Any) -> list:
     """The values to check for one search dimension: its choices, or its two ends."""
-    example = t("fragment.tune_example", example="{low: 1.0e-4, high: 0.1, log: true} / "
-                                                 "{low: 16, high: 128, step: 16}")
+    example = t(
+        "fragment.tune_example",
+        example="{low: 1.0e-4, high: 0.1, log: true} / {low: 16, high: 128, step: 16}",
+    )
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(t("error.config.rules.tune_empty_list", key=key))
@@ -106,11 +123,15 @@ def tune_values(key: str, spec: Any) -> list:
         raise ConfigError(t("error.config.rules.tune", key=key, spec=spec, example=example))
     unknown = set(spec) - {"low", "high", "log", "step"}
     if unknown:
-        raise ConfigError(t("error.config.rules.tune_unknown_setting", key=key,
-                            names=', '.join(map(str, unknown))))
+        raise ConfigError(
+            t(
+                "error.config.rules.tune_unknown_setting",
+                key=key,
+                names=", ".join(map(str, unknown)),
+            )
+        )
     low, high, step, log = spec["low"], spec["high"], spec.get("step"), spec.get("log", False)
-    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
-        and math.isfinite(v)  # noqa: E731
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)  # noqa: E731
     if not (number(low) and number(high)) or low >= high:
         raise ConfigError(t("error.config.rules.tune_numbers_low", key=key, low=low, high=high))
     if not isinstance(log, bool):

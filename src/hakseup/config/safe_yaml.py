@@ -24,14 +24,20 @@ import yaml
 from ..errors import ConfigError
 from ..i18n import t
 
-__all__ = ["load_yaml_text", "YAMLSyntaxError", "MAX_YAML_NODES", "MAX_YAML_DEPTH",
-           "MAX_YAML_BYTES"]
+__all__ = [
+    "load_yaml_text",
+    "YAMLSyntaxError",
+    "MAX_YAML_NODES",
+    "MAX_YAML_DEPTH",
+    "MAX_YAML_BYTES",
+]
 
 
 class YAMLSyntaxError(ConfigError):
     """Text that is not YAML at all (as opposed to YAML refused for its size or keys)."""
 
-MAX_YAML_NODES = 100_000      # a config has hundreds; an alias bomb expands to billions
+
+MAX_YAML_NODES = 100_000  # a config has hundreds; an alias bomb expands to billions
 MAX_YAML_DEPTH = 50
 MAX_YAML_BYTES = 1 << 20
 
@@ -44,8 +50,14 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
 
     def size(node: yaml.Node, depth: int) -> int:
         if depth > MAX_YAML_DEPTH:
-            raise ConfigError(t("error.config.yaml.nested_more_than", where=where,
-                                max_yaml_depth=MAX_YAML_DEPTH, value=node.start_mark.line + 1))
+            raise ConfigError(
+                t(
+                    "error.config.yaml.nested_more_than",
+                    where=where,
+                    max_yaml_depth=MAX_YAML_DEPTH,
+                    value=node.start_mark.line + 1,
+                )
+            )
         if id(node) in sizes:
             return sizes[id(node)]
         sizes[id(node)] = 0  # a node that contains itself counts once
@@ -55,15 +67,22 @@ def _yaml_limits(root: yaml.Node, where: str) -> None:
             for k, v in node.value:
                 if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
                     if k.value in seen:
-                        raise ConfigError(t("error.config.yaml.repeats_key_line", where=where,
-                                            value=k.value, value2=k.start_mark.line + 1))
+                        raise ConfigError(
+                            t(
+                                "error.config.yaml.repeats_key_line",
+                                where=where,
+                                value=k.value,
+                                value2=k.start_mark.line + 1,
+                            )
+                        )
                     seen.add(k.value)
                 total += size(k, depth + 1) + size(v, depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             total += sum(size(c, depth + 1) for c in node.value)
         if total > MAX_YAML_NODES:
-            raise ConfigError(t("error.config.yaml.expands_more_than", where=where,
-                                max_yaml_nodes=MAX_YAML_NODES))
+            raise ConfigError(
+                t("error.config.yaml.expands_more_than", where=where, max_yaml_nodes=MAX_YAML_NODES)
+            )
         sizes[id(node)] = total
         return total
 
@@ -75,7 +94,7 @@ def load_yaml_text(text: str, where: str | None = None) -> Any:
     where = where or t("where.yaml_text")
     loader = None
     try:
-        loader = yaml.SafeLoader(text)     # rejects control characters already
+        loader = yaml.SafeLoader(text)  # rejects control characters already
         node = loader.get_single_node()
         if node is None:
             return None
@@ -85,8 +104,9 @@ def load_yaml_text(text: str, where: str | None = None) -> Any:
         mark = getattr(e, "problem_mark", None)
         at = t("where.at_line", line=mark.line + 1, column=mark.column + 1) if mark else ""
         problem = getattr(e, "problem", None) or getattr(e, "reason", None) or "invalid syntax"
-        raise YAMLSyntaxError(t("error.config.yaml.valid_yaml_fix", where=where, at=at,
-                                problem=problem)) from None
+        raise YAMLSyntaxError(
+            t("error.config.yaml.valid_yaml_fix", where=where, at=at, problem=problem)
+        ) from None
     except RecursionError:
         raise ConfigError(t("error.config.yaml.nested_too_deeply", where=where)) from None
     finally:

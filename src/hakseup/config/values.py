@@ -24,7 +24,7 @@ from ..i18n import t
 
 __all__ = ["AUTO", "Auto", "check_value", "resolve_path"]
 
-AUTO = "auto"                 # a value left to the data: ``config.resolve`` chooses it
+AUTO = "auto"  # a value left to the data: ``config.resolve`` chooses it
 Auto = Literal["auto"]
 
 
@@ -45,16 +45,21 @@ def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> 
         return None
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ConfigError(t("error.bad_choice_value", value=repr(value), key=key,
-                            choices=", ".join(map(str, choices))))
+        raise ConfigError(
+            t(
+                "error.bad_choice_value",
+                value=repr(value),
+                key=key,
+                choices=", ".join(map(str, choices)),
+            )
+        )
     items = value if isinstance(value, list) else [value]
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             if isinstance(item, float) and not math.isfinite(item):
                 raise ConfigError(t("error.not_finite", value=repr(item), key=key))
             if isinstance(item, int) and abs(item) > 2**62:  # beyond what torch's int64 holds
-                raise ConfigError(t("error.config.invalid_value_far", key=key,
-                                    item=str(item)[:20]))
+                raise ConfigError(t("error.config.invalid_value_far", key=key, item=str(item)[:20]))
             lo, hi = meta.get("min"), meta.get("max")
             if lo is not None and item < lo:
                 raise ConfigError(t("error.below_min", value=repr(item), key=key, lo=lo))
@@ -63,8 +68,15 @@ def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> 
     if meta.get("path"):
         if not str(value).isprintable() or not _utf8(str(value)):
             # A name the run's config.yaml (UTF-8) could not hold, nor a terminal show.
-            raise ConfigError(t("error.config.path_not_utf8", key=key, value=str(value).encode(
-                "utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:120]))
+            raise ConfigError(
+                t(
+                    "error.config.path_not_utf8",
+                    key=key,
+                    value=str(value)
+                    .encode("utf-8", "backslashreplace")
+                    .decode("ascii", "backslashreplace")[:120],
+                )
+            )
         value = resolve_path(value, base_dir)
     return value
 
@@ -72,7 +84,7 @@ def check_value(key: str, value: Any, tp: Any, meta: Mapping, base_dir: Any) -> 
 def _utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:      # bytes the file system gave as surrogates (\udcff)
+    except UnicodeEncodeError:  # bytes the file system gave as surrogates (\udcff)
         return False
     return True
 
@@ -80,8 +92,7 @@ def _utf8(text: str) -> bool:
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        return t("type.or").join(_type_name(a) for a in typing.get_args(tp)
-                                 if a is not type(None))
+        return t("type.or").join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
     if origin is Literal:
         return " | ".join(map(repr, typing.get_args(tp)))
     if origin is list:
@@ -93,8 +104,11 @@ def _type_name(tp: Any) -> str:
 def _shown(value: Any) -> str:
     """A value as an error line shows it: one line, short (a DataFrame or a Series given as
     a setting would print dozens of lines)."""
-    text = str(value) if isinstance(value, (str, int, float, bool, type(None))) else \
-        f"<{type(value).__name__}>"
+    text = (
+        str(value)
+        if isinstance(value, (str, int, float, bool, type(None)))
+        else f"<{type(value).__name__}>"
+    )
     text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -110,11 +124,18 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
             if type(None) in members:
                 return None
             # ``int | auto`` has no None: an empty value is refused, not read as "unset".
-            raise ConfigError(t("error.config.invalid_value", value=_shown(value), key=key,
-                                type_name=_type_name(tp)))
+            raise ConfigError(
+                t(
+                    "error.config.invalid_value",
+                    value=_shown(value),
+                    key=key,
+                    type_name=_type_name(tp),
+                )
+            )
         return _coerce(key, value, args[0])
-    bad = ConfigError(t("error.config.invalid_value", value=_shown(value), key=key,
-                        type_name=_type_name(tp)))
+    bad = ConfigError(
+        t("error.config.invalid_value", value=_shown(value), key=key, type_name=_type_name(tp))
+    )
     if origin is list:
         (inner,) = typing.get_args(tp)
         if isinstance(value, str):

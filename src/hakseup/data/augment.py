@@ -36,11 +36,20 @@ class Augmenter:
     - ``cutout``: a random square of side ``cutout`` × size set to the mean colour.
     """
 
-    def __init__(self, ops: Sequence[str], degrees: float = 10.0, translate: float = 0.1,
-                 scale: tuple[float, float] = (0.9, 1.1), pad: int = 2, flip_p: float = 0.5,
-                 area: tuple[float, float] = (0.35, 1.0), jitter: float = 0.2,
-                 cutout: float = 0.25, mean: Sequence[float] | float = 0.0,
-                 std: Sequence[float] | float = 1.0):
+    def __init__(
+        self,
+        ops: Sequence[str],
+        degrees: float = 10.0,
+        translate: float = 0.1,
+        scale: tuple[float, float] = (0.9, 1.1),
+        pad: int = 2,
+        flip_p: float = 0.5,
+        area: tuple[float, float] = (0.35, 1.0),
+        jitter: float = 0.2,
+        cutout: float = 0.25,
+        mean: Sequence[float] | float = 0.0,
+        std: Sequence[float] | float = 1.0,
+    ):
         for op in ops:
             if op not in AUGMENTATIONS:
                 raise ConfigError(unknown_choice("augmentation", op, AUGMENTATIONS))
@@ -70,8 +79,9 @@ class Augmenter:
         s = torch.empty(b, device=x.device).uniform_(*self.scale)
         t = (torch.rand(b, 2, device=x.device) * 2 - 1) * self.translate * 2
         cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
-        theta = torch.stack([torch.stack([cos, -sin, t[:, 0]], 1),
-                             torch.stack([sin, cos, t[:, 1]], 1)], 1)          # (B, 2, 3)
+        theta = torch.stack(
+            [torch.stack([cos, -sin, t[:, 0]], 1), torch.stack([sin, cos, t[:, 1]], 1)], 1
+        )  # (B, 2, 3)
         return self._warp(x, theta)
 
     def _resized_crop(self, x: torch.Tensor) -> torch.Tensor:
@@ -79,13 +89,14 @@ class Augmenter:
         area = torch.empty(b, device=x.device).uniform_(*self.area)
         log_ratio = torch.empty(b, device=x.device).uniform_(math.log(3 / 4), math.log(4 / 3))
         ratio = torch.exp(log_ratio)
-        sw = torch.sqrt(area * ratio).clamp(max=1.0)        # region's share of the width
+        sw = torch.sqrt(area * ratio).clamp(max=1.0)  # region's share of the width
         sh = torch.sqrt(area / ratio).clamp(max=1.0)
-        cx = (torch.rand(b, device=x.device) * 2 - 1) * (1 - sw)   # centre, inside the image
+        cx = (torch.rand(b, device=x.device) * 2 - 1) * (1 - sw)  # centre, inside the image
         cy = (torch.rand(b, device=x.device) * 2 - 1) * (1 - sh)
         zero = torch.zeros_like(sw)
-        theta = torch.stack([torch.stack([sw, zero, cx], 1),
-                             torch.stack([zero, sh, cy], 1)], 1)               # (B, 2, 3)
+        theta = torch.stack(
+            [torch.stack([sw, zero, cx], 1), torch.stack([zero, sh, cy], 1)], 1
+        )  # (B, 2, 3)
         return self._warp(x, theta)
 
     def _crop(self, x: torch.Tensor) -> torch.Tensor:
@@ -94,8 +105,8 @@ class Augmenter:
         padded = F.pad(x, (p, p, p, p), mode="replicate")
         dy = torch.randint(0, 2 * p + 1, (b,), device=x.device)
         dx = torch.randint(0, 2 * p + 1, (b,), device=x.device)
-        rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]   # (B,1,H,1)
-        cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]   # (B,1,1,W)
+        rows = (dy[:, None] + torch.arange(h, device=x.device))[:, None, :, None]  # (B,1,H,1)
+        cols = (dx[:, None] + torch.arange(w, device=x.device))[:, None, None, :]  # (B,1,1,W)
         bi = torch.arange(b, device=x.device)[:, None, None, None]
         ci = torch.arange(x.shape[1], device=x.device)[None, :, None, None]
         return padded[bi, ci, rows, cols]
@@ -106,26 +117,36 @@ class Augmenter:
 
     def _stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         c = x.shape[1]
-        mean = self.mean.to(x.device, x.dtype).expand(c) if self.mean.numel() == 1 else \
-            self.mean.to(x.device, x.dtype)
-        std = self.std.to(x.device, x.dtype).expand(c) if self.std.numel() == 1 else \
-            self.std.to(x.device, x.dtype)
+        mean = (
+            self.mean.to(x.device, x.dtype).expand(c)
+            if self.mean.numel() == 1
+            else self.mean.to(x.device, x.dtype)
+        )
+        std = (
+            self.std.to(x.device, x.dtype).expand(c)
+            if self.std.numel() == 1
+            else self.std.to(x.device, x.dtype)
+        )
         return mean[None, :, None, None], std[None, :, None, None]
 
     def _jitter(self, x: torch.Tensor) -> torch.Tensor:
         b, c = x.shape[:2]
         mean, std = self._stats(x)
-        px = x * std + mean                                  # back to pixels in [0, 1]
+        px = x * std + mean  # back to pixels in [0, 1]
 
         def factor():
-            return 1 + (torch.rand(b, 1, 1, 1, device=x.device, dtype=x.dtype) * 2 - 1) * \
-                self.jitter
+            return (
+                1 + (torch.rand(b, 1, 1, 1, device=x.device, dtype=x.dtype) * 2 - 1) * self.jitter
+            )
 
-        px = px * factor()                                   # brightness
-        grey = px.mean(1, keepdim=True) if c != 3 else \
-            (0.299 * px[:, :1] + 0.587 * px[:, 1:2] + 0.114 * px[:, 2:])
+        px = px * factor()  # brightness
+        grey = (
+            px.mean(1, keepdim=True)
+            if c != 3
+            else (0.299 * px[:, :1] + 0.587 * px[:, 1:2] + 0.114 * px[:, 2:])
+        )
         px = grey.mean((2, 3), keepdim=True) + (px - grey.mean((2, 3), keepdim=True)) * factor()
-        if c == 3:                                           # saturation: towards grey
+        if c == 3:  # saturation: towards grey
             grey = 0.299 * px[:, :1] + 0.587 * px[:, 1:2] + 0.114 * px[:, 2:]
             px = grey + (px - grey) * factor()
         return (px.clamp(0, 1) - mean) / std
@@ -138,4 +159,4 @@ class Augmenter:
         r = torch.arange(h, device=x.device)[None, :, None]
         col = torch.arange(w, device=x.device)[None, None, :]
         hole = (r >= top) & (r < top + side_h) & (col >= left) & (col < left + side_w)
-        return x.masked_fill(hole[:, None], 0.0)            # 0 = the mean colour once normalised
+        return x.masked_fill(hole[:, None], 0.0)  # 0 = the mean colour once normalised

@@ -24,20 +24,34 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["EpochOrder", "InMemoryBatcher", "batch_bounds", "epoch_permutation", "shard_indices",
-           "steps_per_epoch"]
+__all__ = [
+    "EpochOrder",
+    "InMemoryBatcher",
+    "batch_bounds",
+    "epoch_permutation",
+    "shard_indices",
+    "steps_per_epoch",
+]
 
 
-def epoch_permutation(n: int, seed: int, epoch: int, device: torch.device | str = "cpu"
-                      ) -> torch.Tensor:
+def epoch_permutation(
+    n: int, seed: int, epoch: int, device: torch.device | str = "cpu"
+) -> torch.Tensor:
     """The shuffled order of epoch ``epoch``: a pure function of (n, seed, epoch)."""
     g = torch.Generator(device="cpu")
     g.manual_seed(seed * 1_000_003 + epoch)
     return torch.randperm(n, generator=g).to(device)
 
 
-def shard_indices(n: int, seed: int, epoch: int, shuffle: bool = True, rank: int = 0,
-                  world_size: int = 1, device: torch.device | str = "cpu") -> torch.Tensor:
+def shard_indices(
+    n: int,
+    seed: int,
+    epoch: int,
+    shuffle: bool = True,
+    rank: int = 0,
+    world_size: int = 1,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
     """One rank's sample indices for ``epoch``, in order: shared by the in-memory batcher and
     the DataLoader path, so both see the same batches and each sample once per epoch.
 
@@ -45,8 +59,7 @@ def shard_indices(n: int, seed: int, epoch: int, shuffle: bool = True, rank: int
     counts): the order is padded by wrapping around, then every ``world_size``-th index is
     taken, as ``torch.utils.data.DistributedSampler`` does.
     """
-    idx = (epoch_permutation(n, seed, epoch, device) if shuffle
-           else torch.arange(n, device=device))
+    idx = epoch_permutation(n, seed, epoch, device) if shuffle else torch.arange(n, device=device)
     if world_size > 1:
         per_rank = -(-n // world_size)
         total = per_rank * world_size
@@ -56,8 +69,9 @@ def shard_indices(n: int, seed: int, epoch: int, shuffle: bool = True, rank: int
     return idx
 
 
-def steps_per_epoch(n: int, batch_size: int, drop_last: bool, world_size: int = 1,
-                    merge_last: bool = True) -> int:
+def steps_per_epoch(
+    n: int, batch_size: int, drop_last: bool, world_size: int = 1, merge_last: bool = True
+) -> int:
     """Batches one rank takes per epoch. With ``merge_last`` a last batch of one sample is
     merged into the one before it, so it is not a step of its own."""
     per_rank = -(-n // world_size)
@@ -68,8 +82,9 @@ def steps_per_epoch(n: int, batch_size: int, drop_last: bool, world_size: int = 
     return steps - 1 if lone else steps
 
 
-def batch_bounds(n: int, batch_size: int, drop_last: bool, world_size: int, b: int,
-                 merge_last: bool = True) -> tuple[int, int]:
+def batch_bounds(
+    n: int, batch_size: int, drop_last: bool, world_size: int, b: int, merge_last: bool = True
+) -> tuple[int, int]:
     """Where batch ``b`` starts and ends in one rank's order: ``batch_size`` samples each, the
     last one taking what is left (``batch_size + 1`` when a lone sample was merged into it)."""
     per_rank = -(-n // world_size)
@@ -87,8 +102,16 @@ class EpochOrder:
     before it; ``False`` gives plain ``batch_size`` chunks (evaluation, where it is harmless).
     """
 
-    def __init__(self, batch_size: int, shuffle: bool = True, drop_last: bool = False,
-                 seed: int = 0, rank: int = 0, world_size: int = 1, merge_last: bool = True):
+    def __init__(
+        self,
+        batch_size: int,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        merge_last: bool = True,
+    ):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
@@ -104,25 +127,36 @@ class EpochOrder:
 
     def indices(self, epoch: int, device: torch.device | str = "cpu") -> torch.Tensor:
         """This rank's sample indices for ``epoch``, in order."""
-        return shard_indices(self.n, self.seed, epoch, self.shuffle, self.rank, self.world_size,
-                             device)
+        return shard_indices(
+            self.n, self.seed, epoch, self.shuffle, self.rank, self.world_size, device
+        )
 
     def __len__(self) -> int:
-        return steps_per_epoch(self.n, self.batch_size, self.drop_last, self.world_size,
-                               self.merge_last)
+        return steps_per_epoch(
+            self.n, self.batch_size, self.drop_last, self.world_size, self.merge_last
+        )
 
     def bounds(self, b: int) -> tuple[int, int]:
         """(start, end) of batch ``b`` in ``indices(epoch)``; the same on both paths."""
-        return batch_bounds(self.n, self.batch_size, self.drop_last, self.world_size, b,
-                            self.merge_last)
+        return batch_bounds(
+            self.n, self.batch_size, self.drop_last, self.world_size, b, self.merge_last
+        )
 
 
 class InMemoryBatcher(EpochOrder):
     """Yield batches of ``tensors`` (all with the same first dimension) by index slicing."""
 
-    def __init__(self, tensors: tuple[torch.Tensor, ...], batch_size: int, shuffle: bool = True,
-                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1,
-                 merge_last: bool = True):
+    def __init__(
+        self,
+        tensors: tuple[torch.Tensor, ...],
+        batch_size: int,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        merge_last: bool = True,
+    ):
         super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size, merge_last)
         self.tensors = tensors
 

@@ -22,21 +22,29 @@ from .bundle import DataBundle, ImageData
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DatasetInfo", "ImageData", "register_dataset", "list_datasets", "get_dataset",
-           "load_data", "load_raw", "image_bundle"]
+__all__ = [
+    "DatasetInfo",
+    "ImageData",
+    "register_dataset",
+    "list_datasets",
+    "get_dataset",
+    "load_data",
+    "load_raw",
+    "image_bundle",
+]
 
 
 @dataclass
 class DatasetInfo:
     name: str
     description: str
-    kind: str                                   # image | table | series
-    loader: Callable[[DataConfig], Any]         # → ImageData, or a pandas DataFrame
+    kind: str  # image | table | series
+    loader: Callable[[DataConfig], Any]  # → ImageData, or a pandas DataFrame
     size: str = ""
     source: str = ""
     defaults: dict = field(default_factory=dict)  # data.* defaults (target, time_col, ...)
     offline: bool = False
-    cache: str = ""                             # downloaded files' folder in the cache
+    cache: str = ""  # downloaded files' folder in the cache
 
 
 _REGISTRY: dict[str, DatasetInfo] = {}
@@ -53,8 +61,7 @@ def list_datasets() -> list[DatasetInfo]:
 
 def get_dataset(name: str) -> DatasetInfo:
     if name not in _REGISTRY:
-        raise DataError(unknown_choice("dataset", name, _REGISTRY) +
-                        t("error.dataset_or_csv"))
+        raise DataError(unknown_choice("dataset", name, _REGISTRY) + t("error.dataset_or_csv"))
     return _REGISTRY[name]
 
 
@@ -62,14 +69,25 @@ def _load_digits(cfg: DataConfig) -> ImageData:
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    return ImageData(images=d.images.astype(np.float32), labels=d.target.astype(np.int64),
-                     class_names=[str(c) for c in d.target_names], max_value=16.0)
+    return ImageData(
+        images=d.images.astype(np.float32),
+        labels=d.target.astype(np.int64),
+        class_names=[str(c) for c in d.target_names],
+        max_value=16.0,
+    )
 
 
-register_dataset(DatasetInfo(
-    name="digits", kind="image", loader=_load_digits, offline=True,
-    description="8x8 handwritten digits, 10 classes (ships with scikit-learn)",
-    size="1,797 images", source="scikit-learn (UCI optical digits)"))
+register_dataset(
+    DatasetInfo(
+        name="digits",
+        kind="image",
+        loader=_load_digits,
+        offline=True,
+        description="8x8 handwritten digits, 10 classes (ships with scikit-learn)",
+        size="1,797 images",
+        source="scikit-learn (UCI optical digits)",
+    )
+)
 
 
 def _load_line(cfg: DataConfig):
@@ -79,14 +97,23 @@ def _load_line(cfg: DataConfig):
     return pd.DataFrame({"x": x, "y": 2 * x + 1})
 
 
-register_dataset(DatasetInfo(
-    name="line", kind="table", loader=_load_line, offline=True, size="11 points",
-    description="y = 2x + 1 for x = 0..10: linear regression's first experiment",
-    source="generated", defaults={"target": "y"}))
+register_dataset(
+    DatasetInfo(
+        name="line",
+        kind="table",
+        loader=_load_line,
+        offline=True,
+        size="11 points",
+        description="y = 2x + 1 for x = 0..10: linear regression's first experiment",
+        source="generated",
+        defaults={"target": "y"},
+    )
+)
 
 
-def image_bundle(raw: ImageData, cfg: DataConfig, seed: int,
-                 indices: tuple[np.ndarray, ...] | None = None) -> DataBundle:
+def image_bundle(
+    raw: ImageData, cfg: DataConfig, seed: int, indices: tuple[np.ndarray, ...] | None = None
+) -> DataBundle:
     """Stratified split (or the official test set, a folder tree's splits, or given
     ``indices``), per-channel normalisation fitted on the training images only (see
     ``images.image_bundle``)."""
@@ -129,7 +156,7 @@ def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
 
     check_section(cfg, "data", "hakseup.load_data", "cfg")
     check_type(seed, int, "hakseup.load_data", "seed", "a whole number")
-    if getattr(cfg, "test_path", None):   # --test-data: a separate file is the test split
+    if getattr(cfg, "test_path", None):  # --test-data: a separate file is the test split
         from .testfile import load_with_test_file
 
         return load_with_test_file(cfg, seed)
@@ -142,34 +169,66 @@ def load_data(cfg: DataConfig, seed: int = 0) -> DataBundle:
 
 # --------------------------------------------------------------------------- downloadable data
 
-_GILBUT = ("https://raw.githubusercontent.com/gilbutITbook/080289/"
-           "3661f4894c628794dbb358e090587b18bc720443/")
-_MNIST_MIRRORS = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-                  "https://storage.googleapis.com/cvdf-datasets/mnist/"]
-_MNIST_MD5 = {"train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-              "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
-              "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-              "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c"}
+_GILBUT = (
+    "https://raw.githubusercontent.com/gilbutITbook/080289/"
+    "3661f4894c628794dbb358e090587b18bc720443/"
+)
+_MNIST_MIRRORS = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+]
+_MNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
 
 
-def _fetch(cfg: DataConfig, name: str, algorithm: str, digest: str, mirrors: list[str],
-           subdir: str):
+def _fetch(
+    cfg: DataConfig, name: str, algorithm: str, digest: str, mirrors: list[str], subdir: str
+):
     from ..io.download import RemoteFile, cache_dir, fetch, mirror_override
 
-    return fetch(RemoteFile(name, algorithm, digest, mirrors),
-                 cache_dir(cfg.cache_dir) / subdir, mirror_override(cfg.mirrors))
+    return fetch(
+        RemoteFile(name, algorithm, digest, mirrors),
+        cache_dir(cfg.cache_dir) / subdir,
+        mirror_override(cfg.mirrors),
+    )
 
 
 def _mnist_part(cfg: DataConfig, part: str) -> tuple[np.ndarray, np.ndarray]:
     from ..io.idx import read_idx
 
-    images = read_idx(_fetch(cfg, f"{part}-images-idx3-ubyte.gz", "md5",
-                             _MNIST_MD5[f"{part}-images-idx3-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
-    labels = read_idx(_fetch(cfg, f"{part}-labels-idx1-ubyte.gz", "md5",
-                             _MNIST_MD5[f"{part}-labels-idx1-ubyte.gz"], _MNIST_MIRRORS, "mnist"))
+    images = read_idx(
+        _fetch(
+            cfg,
+            f"{part}-images-idx3-ubyte.gz",
+            "md5",
+            _MNIST_MD5[f"{part}-images-idx3-ubyte.gz"],
+            _MNIST_MIRRORS,
+            "mnist",
+        )
+    )
+    labels = read_idx(
+        _fetch(
+            cfg,
+            f"{part}-labels-idx1-ubyte.gz",
+            "md5",
+            _MNIST_MD5[f"{part}-labels-idx1-ubyte.gz"],
+            _MNIST_MIRRORS,
+            "mnist",
+        )
+    )
     if len(images) != len(labels):
-        raise DataError(t("error.data.datasets.mnist_images_labels", part=part,
-                          n_images=len(images), n_labels=len(labels)))
+        raise DataError(
+            t(
+                "error.data.datasets.mnist_images_labels",
+                part=part,
+                n_images=len(images),
+                n_labels=len(labels),
+            )
+        )
     return images, labels.astype(np.int64)
 
 
@@ -193,51 +252,98 @@ def _csv_loader(name: str, path: str, digest: str):
     return load
 
 
-register_dataset(DatasetInfo(
-    name="mnist", kind="image", loader=_load_mnist, size="70,000 images", cache="mnist",
-    description="28x28 handwritten digits, 10 classes; official 10,000-image test set",
-    source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"))
-register_dataset(DatasetInfo(
-    name="mnist-t10k", kind="image", loader=_load_mnist_t10k, size="10,000 images",
-    cache="mnist",
-    description="only MNIST's official test files (a 10 MB download), split like any dataset",
-    source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"))
-register_dataset(DatasetInfo(
-    name="car-evaluation", kind="table", size="1,728 rows", cache="car_evaluation",
-    loader=_csv_loader("car_evaluation.csv", "chap02/data/",
-                       "c685b4b7cae69bff2d4036c97bb85eef48c1492bd55c26db7e5759001db7d852"),
-    description="6 categorical car attributes -> acceptability (4 classes)",
-    source="UCI Car Evaluation, Bohanec & Rajkovic (CC BY 4.0)", defaults={"target": "output"}))
-register_dataset(DatasetInfo(
-    name="sbux", kind="series", size="253 days", cache="SBUX",
-    loader=_csv_loader("SBUX.csv", "chap07/data/",
-                       "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c"),
-    description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
-    source="public market data", defaults={"target": "Close", "time_col": "Date"}))
+register_dataset(
+    DatasetInfo(
+        name="mnist",
+        kind="image",
+        loader=_load_mnist,
+        size="70,000 images",
+        cache="mnist",
+        description="28x28 handwritten digits, 10 classes; official 10,000-image test set",
+        source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)",
+    )
+)
+register_dataset(
+    DatasetInfo(
+        name="mnist-t10k",
+        kind="image",
+        loader=_load_mnist_t10k,
+        size="10,000 images",
+        cache="mnist",
+        description="only MNIST's official test files (a 10 MB download), split like any dataset",
+        source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)",
+    )
+)
+register_dataset(
+    DatasetInfo(
+        name="car-evaluation",
+        kind="table",
+        size="1,728 rows",
+        cache="car_evaluation",
+        loader=_csv_loader(
+            "car_evaluation.csv",
+            "chap02/data/",
+            "c685b4b7cae69bff2d4036c97bb85eef48c1492bd55c26db7e5759001db7d852",
+        ),
+        description="6 categorical car attributes -> acceptability (4 classes)",
+        source="UCI Car Evaluation, Bohanec & Rajkovic (CC BY 4.0)",
+        defaults={"target": "output"},
+    )
+)
+register_dataset(
+    DatasetInfo(
+        name="sbux",
+        kind="series",
+        size="253 days",
+        cache="SBUX",
+        loader=_csv_loader(
+            "SBUX.csv",
+            "chap07/data/",
+            "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c",
+        ),
+        description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
+        source="public market data",
+        defaults={"target": "Close", "time_col": "Date"},
+    )
+)
 
 
 # --------------------------------------------------------------------------- CIFAR-10 (cifar.py)
 
+
 def _load_cifar10(cfg: DataConfig) -> ImageData:
     from .image import cifar
 
-    archive = _fetch(cfg, cifar.CIFAR10_ARCHIVE, "md5", cifar.CIFAR10_MD5,
-                     cifar.CIFAR10_MIRRORS, "cifar10")
+    archive = _fetch(
+        cfg, cifar.CIFAR10_ARCHIVE, "md5", cifar.CIFAR10_MD5, cifar.CIFAR10_MIRRORS, "cifar10"
+    )
     x, y, xt, yt, names = cifar.load_cifar10(archive)
     return ImageData(x, y, names, 255.0, test_images=xt, test_labels=yt)
 
 
-register_dataset(DatasetInfo(
-    name="cifar10", kind="image", loader=_load_cifar10, size="60,000 images", cache="cifar10",
-    description="32x32 colour images, 10 classes; official 10,000-image test set",
-    source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)"))
+register_dataset(
+    DatasetInfo(
+        name="cifar10",
+        kind="image",
+        loader=_load_cifar10,
+        size="60,000 images",
+        cache="cifar10",
+        description="32x32 colour images, 10 classes; official 10,000-image test set",
+        source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)",
+    )
+)
 
 
-def _table_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict | None = None,
-                 source: object = "data") -> DataBundle:
+def _table_bundle(
+    df: pd.DataFrame,
+    cfg: DataConfig,
+    seed: int,
+    defaults: dict | None = None,
+    source: object = "data",
+) -> DataBundle:
     """A time series (with a time column) or a table, split and preprocessed."""
     defaults = defaults or {}
-    if getattr(cfg, "id_col", None):     # many series in a long table: one global forecaster
+    if getattr(cfg, "id_col", None):  # many series in a long table: one global forecaster
         from .series.panel import panel_bundle
 
         return panel_bundle(df, cfg, seed, defaults, source)
@@ -248,5 +354,3 @@ def _table_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict |
     from .table.prepare import bundle_from_plan, prepare_table
 
     return bundle_from_plan(prepare_table(df, cfg, defaults, source), cfg, seed)
-
-

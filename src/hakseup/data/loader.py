@@ -28,8 +28,14 @@ from .batches import EpochOrder, InMemoryBatcher
 from .bundle import DatasetSplit, Split, is_lazy
 
 __all__ = [
-    "split_targets", "LoaderBatcher", "TensorRows", "default_workers", "choose_loader",
-    "make_batcher", "fits_on_device", "iterate_split",
+    "split_targets",
+    "LoaderBatcher",
+    "TensorRows",
+    "default_workers",
+    "choose_loader",
+    "make_batcher",
+    "fits_on_device",
+    "iterate_split",
 ]
 
 
@@ -65,7 +71,7 @@ class TensorRows(Dataset):
 
 
 def _already_batched(batch):
-    return batch                                 # TensorRows.__getitems__ returned a batch
+    return batch  # TensorRows.__getitems__ returned a batch
 
 
 class _EpochBatches(Sampler):
@@ -102,10 +108,19 @@ class LoaderBatcher(EpochOrder):
         device: where batches go; pinned memory and non-blocking copies when it is CUDA.
     """
 
-    def __init__(self, split: Split | DatasetSplit, batch_size: int, shuffle: bool = True,
-                 drop_last: bool = False, seed: int = 0, rank: int = 0, world_size: int = 1,
-                 workers: int | None = None, device: torch.device | str = "cpu",
-                 merge_last: bool = True):
+    def __init__(
+        self,
+        split: Split | DatasetSplit,
+        batch_size: int,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        workers: int | None = None,
+        device: torch.device | str = "cpu",
+        merge_last: bool = True,
+    ):
         super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size, merge_last)
         self.split = split
         self.workers = workers
@@ -132,10 +147,15 @@ class LoaderBatcher(EpochOrder):
             # the training RNG stream is the same on both paths and after a resume.
             self._generator = torch.Generator()
             self._loader = DataLoader(
-                dataset, batch_sampler=self._sampler, num_workers=workers,
-                collate_fn=collate, pin_memory=self.device.type == "cuda",
-                persistent_workers=workers > 0, generator=self._generator,
-                multiprocessing_context="spawn" if workers > 0 and _forked_unsafe() else None)
+                dataset,
+                batch_sampler=self._sampler,
+                num_workers=workers,
+                collate_fn=collate,
+                pin_memory=self.device.type == "cuda",
+                persistent_workers=workers > 0,
+                generator=self._generator,
+                multiprocessing_context="spawn" if workers > 0 and _forked_unsafe() else None,
+            )
         return self._loader
 
     def batches(self, epoch: int, start: int = 0) -> Iterator[tuple[torch.Tensor, ...]]:
@@ -153,8 +173,9 @@ def _forked_unsafe() -> bool:
     return torch.cuda.is_available() and torch.cuda.is_initialized()
 
 
-def fits_on_device(split: Split | DatasetSplit, device: torch.device,
-                   fraction: float = 0.5) -> bool:
+def fits_on_device(
+    split: Split | DatasetSplit, device: torch.device, fraction: float = 0.5
+) -> bool:
     """Whether a tensor split fits in ``fraction`` of the device's free memory (always, for the
     CPU: the tensors are already in host memory)."""
     if is_lazy(split):
@@ -178,10 +199,19 @@ def choose_loader(split: Split | DatasetSplit, loader: str, device: torch.device
     return loader
 
 
-def make_batcher(split: Split | DatasetSplit, batch_size: int, *, loader: str = "auto",
-                 device: torch.device | str = "cpu", workers: int | None = None,
-                 shuffle: bool = True, drop_last: bool = False, seed: int = 0, rank: int = 0,
-                 world_size: int = 1) -> InMemoryBatcher | LoaderBatcher:
+def make_batcher(
+    split: Split | DatasetSplit,
+    batch_size: int,
+    *,
+    loader: str = "auto",
+    device: torch.device | str = "cpu",
+    workers: int | None = None,
+    shuffle: bool = True,
+    drop_last: bool = False,
+    seed: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
+) -> InMemoryBatcher | LoaderBatcher:
     """The training batcher ``choose_loader`` picks. The in-memory one slices the split's
     tensors on ``device`` (moved there once; no copy when they are there already). Either
     merges a last batch of one sample into the one before it (``EpochOrder``), so BatchNorm
@@ -190,23 +220,43 @@ def make_batcher(split: Split | DatasetSplit, batch_size: int, *, loader: str = 
         # Never for a lazy split: choose_loader raises on train.loader=memory, else streams it.
         assert not is_lazy(split)
         split = split.to(device)
-        return InMemoryBatcher(split.inputs + (split.target,), batch_size, shuffle=shuffle,
-                               drop_last=drop_last, seed=seed, rank=rank, world_size=world_size)
-    return LoaderBatcher(split, batch_size, shuffle=shuffle, drop_last=drop_last, seed=seed,
-                         rank=rank, world_size=world_size, workers=workers, device=device)
+        return InMemoryBatcher(
+            split.inputs + (split.target,),
+            batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
+            seed=seed,
+            rank=rank,
+            world_size=world_size,
+        )
+    return LoaderBatcher(
+        split,
+        batch_size,
+        shuffle=shuffle,
+        drop_last=drop_last,
+        seed=seed,
+        rank=rank,
+        world_size=world_size,
+        workers=workers,
+        device=device,
+    )
 
 
-def iterate_split(split: Split | DatasetSplit, batch_size: int, device: torch.device | str,
-                  workers: int | None = None) -> Iterator[tuple[torch.Tensor, ...]]:
+def iterate_split(
+    split: Split | DatasetSplit,
+    batch_size: int,
+    device: torch.device | str,
+    workers: int | None = None,
+) -> Iterator[tuple[torch.Tensor, ...]]:
     """All of ``split`` in order, ``(input, ..., target)`` batches on ``device``: for evaluating
     and predicting without holding a lazy split in memory."""
     if not is_lazy(split):
         for i in range(0, len(split), batch_size):
-            yield tuple(t[i:i + batch_size].to(device)
-                        for t in split.inputs + (split.target,))
+            yield tuple(t[i : i + batch_size].to(device) for t in split.inputs + (split.target,))
         return
-    yield from LoaderBatcher(split, batch_size, shuffle=False, workers=workers, device=device,
-                             merge_last=False).batches(0)
+    yield from LoaderBatcher(
+        split, batch_size, shuffle=False, workers=workers, device=device, merge_last=False
+    ).batches(0)
 
 
 def split_targets(split) -> np.ndarray:

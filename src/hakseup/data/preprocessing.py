@@ -17,8 +17,10 @@ def load_preprocessor(d: dict) -> Any:
     from .image.prepare import ImagePreprocessor
     from .table.prepare import TablePreprocessor
 
-    kinds: dict[str, Callable[[dict], Any]] = {"image": ImagePreprocessor.from_dict,
-                                               "table": TablePreprocessor.from_dict}
+    kinds: dict[str, Callable[[dict], Any]] = {
+        "image": ImagePreprocessor.from_dict,
+        "table": TablePreprocessor.from_dict,
+    }
     try:
         from .series.panel import PanelPreprocessor
         from .series.prepare import SeriesPreprocessor

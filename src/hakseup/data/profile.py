@@ -20,9 +20,14 @@ from ..io.reader import read_csv
 __all__ = ["profile_csv"]
 
 
-def profile_csv(path: str, target: str | None = None, time_col: str | None = None,
-                header: bool = True, encoding: str | None = None, sheet: str | None = None
-                ) -> dict:
+def profile_csv(
+    path: str,
+    target: str | None = None,
+    time_col: str | None = None,
+    header: bool = True,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> dict:
     from .table.prepare import infer_kinds, infer_task, resolve_target
 
     df = read_csv(path, header=header, encoding=encoding, sheet=sheet)
@@ -34,11 +39,14 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
     kinds, notices = infer_kinds(df, tgt if tgt else "\0", cfg) if others else ({}, [])
     columns = {}
     for col in df.columns:
-        kind = ("target" if col == tgt else "time" if col == time_col
-                else kinds.get(col, "dropped"))
+        kind = "target" if col == tgt else "time" if col == time_col else kinds.get(col, "dropped")
         columns[col] = _column_profile(df[col], kind)
-    out: dict[str, Any] = {"path": str(path), "rows": len(df), "columns": columns,
-                           "notices": read + notices}
+    out: dict[str, Any] = {
+        "path": str(path),
+        "rows": len(df),
+        "columns": columns,
+        "notices": read + notices,
+    }
     if tgt and not time_col:
         task = infer_task(df[tgt].dropna())
         out["task"] = task
@@ -55,8 +63,11 @@ def profile_csv(path: str, target: str | None = None, time_col: str | None = Non
 def _column_profile(s: pd.Series, kind: str) -> dict:
     """One column's profile: its kind, missing and unique counts, and either its numeric
     summary (mean, std, min, max) or its three most frequent values."""
-    info: dict[str, Any] = {"kind": kind, "missing": int(s.isna().sum()),
-                            "unique": int(s.nunique())}
+    info: dict[str, Any] = {
+        "kind": kind,
+        "missing": int(s.isna().sum()),
+        "unique": int(s.nunique()),
+    }
     num = pd.to_numeric(s, errors="coerce")
     # The share of numbers among the cells that hold a value: a numeric column with blank
     # (missing) cells is still numeric, as training reads it.
@@ -64,25 +75,35 @@ def _column_profile(s: pd.Series, kind: str) -> dict:
     numeric_share = float(num[present].notna().mean()) if present.any() else 0.0
     if numeric_share > 0.9 and kind != "categorical":
         if num.notna().any():
-            info.update(mean=float(num.mean()), std=float(num.std()), min=float(num.min()),
-                        max=float(num.max()))
+            info.update(
+                mean=float(num.mean()),
+                std=float(num.std()),
+                min=float(num.min()),
+                max=float(num.max()),
+            )
     else:
         top = s.astype(str).value_counts().head(3)
         info["top"] = {str(k): int(v) for k, v in top.items()}
     return info
 
 
-def _series_profile(df: pd.DataFrame, path: str, time_col: str, tgt: str | None
-                    ) -> tuple[dict, list]:
+def _series_profile(
+    df: pd.DataFrame, path: str, time_col: str, tgt: str | None
+) -> tuple[dict, list]:
     """The series as training would prepare it: frequency, span, filled gaps, stationarity
     (before and after differencing) and season; with the preparation's notices."""
     from .series.prepare import detect_season, prepare_series, stationarity
 
     sf = prepare_series(df, DataConfig(path=path, time_col=time_col, target=tgt), {}, path)
     y = sf.df[sf.target].to_numpy(dtype=np.float64)
-    series = {"target": sf.target, "frequency": sf.freq or "irregular",
-              "start": str(sf.df.index[0]), "end": str(sf.df.index[-1]),
-              "filled": sf.filled, "stationarity": stationarity(y),
-              "stationarity_after_differencing": stationarity(np.diff(y)),
-              "season": detect_season(y)}
+    series = {
+        "target": sf.target,
+        "frequency": sf.freq or "irregular",
+        "start": str(sf.df.index[0]),
+        "end": str(sf.df.index[-1]),
+        "filled": sf.filled,
+        "stationarity": stationarity(y),
+        "stationarity_after_differencing": stationarity(np.diff(y)),
+        "season": detect_season(y),
+    }
     return series, list(sf.notices)

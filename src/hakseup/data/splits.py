@@ -26,8 +26,9 @@ def split_count(size: float, n: int, what: str) -> int:
     return count
 
 
-def holdout_indices(n: int, val_size: float, test_size: float, seed: int,
-                    stratify: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+def holdout_indices(
+    n: int, val_size: float, test_size: float, seed: int, stratify: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
     """Shuffled (stratified when ``stratify`` is given) train/val/test index arrays."""
     from sklearn.model_selection import train_test_split
 
@@ -61,11 +62,12 @@ def chronological_indices(n: int, val_size: float, test_size: float) -> tuple[np
     if n_train < 1:
         raise DataError(t("error.data.splits.only_time_steps", n=n))
     idx = np.arange(n)
-    return idx[:n_train], idx[n_train:n_train + n_val], idx[n_train + n_val:]
+    return idx[:n_train], idx[n_train : n_train + n_val], idx[n_train + n_val :]
 
 
-def kfold_indices(n: int, folds: int, seed: int,
-                  stratify: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def kfold_indices(
+    n: int, folds: int, seed: int, stratify: np.ndarray | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, held-out) index pairs for K-fold cross-validation (stratified when possible)."""
     from sklearn.model_selection import KFold, StratifiedKFold
 

@@ -27,13 +27,18 @@ from .splits import holdout_indices
 __all__ = ["load_with_test_file", "stack_test_file"]
 
 
-def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_name
-                    ) -> pd.DataFrame:
+def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_name) -> pd.DataFrame:
     """Training rows then test rows, one frame; the test file must have the training columns."""
     missing = [c for c in train.columns if c not in test.columns]
     if missing:
-        raise DataError(t("error.data.testfile.test_file_lacks", test_name=test_name,
-                          train_name=train_name, names=', '.join(map(repr, missing[:10]))))
+        raise DataError(
+            t(
+                "error.data.testfile.test_file_lacks",
+                test_name=test_name,
+                train_name=train_name,
+                names=", ".join(map(repr, missing[:10])),
+            )
+        )
     if len(test) == 0:
         raise DataError(t("error.data.testfile.test_file_rows", test_name=test_name))
     out = pd.concat([train, test[list(train.columns)]], ignore_index=True)
@@ -42,8 +47,10 @@ def stack_test_file(train: pd.DataFrame, test: pd.DataFrame, train_name, test_na
 
     a, b = source_info(train), source_info(test)
     seen = list(a.get("notices", []))
-    out.attrs[SOURCE_KEY] = {**a, "notices": seen + [n for n in b.get("notices", [])
-                                                     if n not in seen]}
+    out.attrs[SOURCE_KEY] = {
+        **a,
+        "notices": seen + [n for n in b.get("notices", []) if n not in seen],
+    }
     return out
 
 
@@ -58,7 +65,7 @@ def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
     training rows only."""
     if not cfg.path:
         raise DataError(t("error.data.testfile.test_data_needs"))
-    assert cfg.test_path is not None   # load_data comes here only with --test-data
+    assert cfg.test_path is not None  # load_data comes here only with --test-data
     train_df, test_df = _read(cfg, cfg.path), _read(cfg, cfg.test_path)
     n_train = len(train_df)
     df = stack_test_file(train_df, test_df, cfg.path, cfg.test_path)
@@ -66,21 +73,28 @@ def load_with_test_file(cfg: DataConfig, seed: int) -> DataBundle:
         from .series.prepare import series_bundle
 
         # The test period is exactly the test file's rows, after the training file's.
-        return series_bundle(df, dataclasses.replace(cfg, test_size=float(len(test_df))), seed,
-                             {}, cfg.path)
+        return series_bundle(
+            df, dataclasses.replace(cfg, test_size=float(len(test_df))), seed, {}, cfg.path
+        )
     from .table.prepare import bundle_from_plan, prepare_table
 
     plan = prepare_table(df, cfg, {}, cfg.path)
-    is_test = plan.df.index.to_numpy() >= n_train      # labels survive dropped target rows
+    is_test = plan.df.index.to_numpy() >= n_train  # labels survive dropped target rows
     train_pos, test_pos = np.flatnonzero(~is_test), np.flatnonzero(is_test)
     if len(test_pos) == 0:
-        raise DataError(t("error.data.testfile.test_file_row", test_path=cfg.test_path,
-                          target=plan.target))
+        raise DataError(
+            t("error.data.testfile.test_file_row", test_path=cfg.test_path, target=plan.target)
+        )
     labels = plan.labels()
-    tr, va, _ = holdout_indices(len(train_pos), cfg.val_size, 0, seed,
-                                stratify=None if labels is None else labels[train_pos])
+    tr, va, _ = holdout_indices(
+        len(train_pos),
+        cfg.val_size,
+        0,
+        seed,
+        stratify=None if labels is None else labels[train_pos],
+    )
     bundle = bundle_from_plan(plan, cfg, seed, indices=(train_pos[tr], train_pos[va], test_pos))
     bundle.info.setdefault("notices", []).append(
-        t("notice.data.testfile.test_split_row", n_test_pos=len(test_pos),
-          test_path=cfg.test_path))
+        t("notice.data.testfile.test_split_row", n_test_pos=len(test_pos), test_path=cfg.test_path)
+    )
     return bundle

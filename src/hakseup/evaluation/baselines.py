@@ -22,8 +22,9 @@ def majority_class_proba(train_target: np.ndarray, n_test: int, n_classes: int) 
     return proba
 
 
-def baseline_metrics(task: str, train_target: np.ndarray, test_target: np.ndarray,
-                     n_classes: int | None = None) -> tuple[str, dict]:
+def baseline_metrics(
+    task: str, train_target: np.ndarray, test_target: np.ndarray, n_classes: int | None = None
+) -> tuple[str, dict]:
     """(name, metrics) of the simplest honest predictor for ``task``, fitted on training rows."""
     if task in ("binary", "multiclass"):
         if n_classes is None:

@@ -16,10 +16,18 @@ import numpy as np
 
 from .plots import save_figure, subplots
 
-__all__ = ["plot_metric", "plot_roc_pr", "plot_confusion_normalized", "per_class_table",
-           "PER_CLASS_HEADER", "test_probabilities"]
+__all__ = [
+    "plot_metric",
+    "plot_roc_pr",
+    "plot_confusion_normalized",
+    "per_class_table",
+    "PER_CLASS_HEADER",
+    "test_probabilities",
+]
 
 PER_CLASS_HEADER = ("class", "precision", "recall", "f1", "support")
+
+
 class _Labels:
     """Titles and axis labels, from the message catalog (``plot.*`` in hakseup/i18n/*.json),
     read when drawn (``plots.plot_text``: English where no font has the language's letters)."""
@@ -33,8 +41,9 @@ class _Labels:
 LABELS = _Labels()
 
 
-def plot_metric(history: list[dict], key: str, path: str | os.PathLike,
-                best_epoch: int | None = None):
+def plot_metric(
+    history: list[dict], key: str, path: str | os.PathLike, best_epoch: int | None = None
+):
     """The validation main metric (accuracy, MAE) per epoch, with the best epoch marked: the
     same one as on the loss plot (``best_epoch``, the checkpoint's; by default the lowest
     validation loss) — the epoch of the highest accuracy is often another one, and two
@@ -47,8 +56,9 @@ def plot_metric(history: list[dict], key: str, path: str | os.PathLike,
     if best_epoch is None and np.isfinite(val).any():
         best_epoch = epochs[int(np.nanargmin(val))]
     if best_epoch is not None:
-        ax.axvline(best_epoch, color="grey", linestyle=":",
-                   label=LABELS["best"].format(epoch=best_epoch))
+        ax.axvline(
+            best_epoch, color="grey", linestyle=":", label=LABELS["best"].format(epoch=best_epoch)
+        )
     ax.set_xlabel(LABELS["epoch"])
     ax.set_ylabel(key)
     ax.set_title(LABELS["metric_title"].format(name=key))
@@ -72,8 +82,9 @@ def test_probabilities(model, bundle) -> tuple[np.ndarray, np.ndarray]:
     return target.numpy().astype(int), torch.softmax(out.float(), 1).numpy()
 
 
-def plot_roc_pr(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike,
-                positive: str = "1"):
+def plot_roc_pr(
+    y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike, positive: str = "1"
+):
     """ROC and precision-recall curves of the positive class's score, with their areas and
     the chance level (the diagonal; the positives' share)."""
     from sklearn import metrics as skm
@@ -101,8 +112,7 @@ def plot_roc_pr(y_true: np.ndarray, score: np.ndarray, path: str | os.PathLike,
     return save_figure(fig, path)
 
 
-def plot_confusion_normalized(cm: list[list[int]], class_names: list[str],
-                              path: str | os.PathLike):
+def plot_confusion_normalized(cm: list[list[int]], class_names: list[str], path: str | os.PathLike):
     """Each row (true class) as shares of its test rows: the diagonal is each class's recall."""
     counts = np.asarray(cm, dtype=float)
     share = counts / np.maximum(counts.sum(1, keepdims=True), 1)
@@ -119,8 +129,15 @@ def plot_confusion_normalized(cm: list[list[int]], class_names: list[str],
     if n <= 20:
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, f"{share[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                        color="white" if share[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{share[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if share[i, j] > 0.5 else "black",
+                )
     return save_figure(fig, path)
 
 

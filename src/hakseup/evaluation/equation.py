@@ -28,9 +28,14 @@ def original_units(weight: np.ndarray, bias: float, pre) -> tuple[np.ndarray, fl
     inputs ``pre`` (a fitted ``TablePreprocessor``) scaled; None where the scaling is not
     an affine map (robust clipping, quantiles, a logged target, spike flags)."""
     names = list(getattr(pre, "numeric_", []))
-    affine = (getattr(pre, "scaling", "") == "standard" or not getattr(pre, "normalize", True))
-    if pre is None or not affine or getattr(pre, "log_target", False) \
-            or getattr(pre, "spikes_", None) or len(names) != len(weight):
+    affine = getattr(pre, "scaling", "") == "standard" or not getattr(pre, "normalize", True)
+    if (
+        pre is None
+        or not affine
+        or getattr(pre, "log_target", False)
+        or getattr(pre, "spikes_", None)
+        or len(names) != len(weight)
+    ):
         return None
     mean = np.array([pre.means_[c] for c in names], dtype=np.float64)
     std = np.array([pre.stds_[c] for c in names], dtype=np.float64)
@@ -45,6 +50,9 @@ def equation_terms(coef, intercept: float, names: list[str]) -> str:
     out = ""
     for k, (c, name) in enumerate(zip(coef, names)):
         term = f"{abs(c):.4g}·{name}"
-        out += (term if c >= 0 else f"-{term}") if k == 0 else \
-            (f" + {term}" if c >= 0 else f" - {term}")
+        out += (
+            (term if c >= 0 else f"-{term}")
+            if k == 0
+            else (f" + {term}" if c >= 0 else f" - {term}")
+        )
     return out + (f" + {abs(intercept):.4g}" if intercept >= 0 else f" - {abs(intercept):.4g}")

@@ -38,17 +38,27 @@ def run_diagnosis(cfg, result) -> list:
     bundle, model = result.bundle, result.model
     n_params = sum(p.numel() for p in model.parameters()) if model is not None else None
     if getattr(model, "regularised_fit", False):
-        n_params = None     # a penalised closed-form fit (rocket's ridge) does not memorise
+        n_params = None  # a penalised closed-form fit (rocket's ridge) does not memorise
     # The overfitting finding names the lowest-validation-loss epoch as the "best" one; with
     # another monitor (sequences: the training loss) the best checkpoint is named by it.
-    checkpoint = result.checkpoint if cfg.train.monitor == "val_loss" else \
-        f"{result.checkpoint} ({cfg.train.monitor})"
+    checkpoint = (
+        result.checkpoint
+        if cfg.train.monitor == "val_loss"
+        else f"{result.checkpoint} ({cfg.train.monitor})"
+    )
     found = diagnose(
-        list(result.logs), planned_epochs=cfg.train.epochs, patience=cfg.train.patience,
-        checkpoint=checkpoint, lr=cfg.train.lr, class_counts=_class_counts(bundle),
+        list(result.logs),
+        planned_epochs=cfg.train.epochs,
+        patience=cfg.train.patience,
+        checkpoint=checkpoint,
+        lr=cfg.train.lr,
+        class_counts=_class_counts(bundle),
         class_names=bundle.schema.class_names,
-        balanced_accuracy=result.metrics.get("balanced_accuracy"), n_params=n_params,
-        n_rows=len(bundle.train), model=cfg.model.name)
+        balanced_accuracy=result.metrics.get("balanced_accuracy"),
+        n_params=n_params,
+        n_rows=len(bundle.train),
+        model=cfg.model.name,
+    )
     # The references' verdict is the summary's last line already (run/report.py): saying it
     # again under "What the run says" printed the same sentence twice.
     return found + _level_findings(cfg.model.name, bundle)
@@ -64,8 +74,9 @@ def _level_findings(model: str, bundle) -> list:
     if not mode:
         return []
     if model in ("dlinear", "nbeats"):
-        return [Finding("level", t("notice.data.series.differenced_difference_although",
-                                   mode=mode))]
+        return [
+            Finding("level", t("notice.data.series.differenced_difference_although", mode=mode))
+        ]
     return [Finding("level", t("diagnosis.level_kept", mode=mode, model=model))]
 
 
@@ -79,13 +90,16 @@ def explain_figures(run_dir: Path, result, draw, best_epoch: int | None = None) 
         draw(plot_metric, logs, key, plots / "metric.png", best_epoch)
     cm = result.metrics.get("confusion_matrix")
     if cm:
-        draw(plot_confusion_normalized, cm, schema.class_names,
-             plots / "confusion_matrix_normalized.png")
+        draw(
+            plot_confusion_normalized,
+            cm,
+            schema.class_names,
+            plots / "confusion_matrix_normalized.png",
+        )
     if schema.task == "binary" and len(result.bundle.test):
         y, proba = test_probabilities(result.model, result.bundle)
-        if len(np.unique(y)) == 2:           # a curve needs both classes among the test rows
-            draw(plot_roc_pr, y, proba[:, 1], plots / "roc_pr.png",
-                 positive=schema.class_names[1])
+        if len(np.unique(y)) == 2:  # a curve needs both classes among the test rows
+            draw(plot_roc_pr, y, proba[:, 1], plots / "roc_pr.png", positive=schema.class_names[1])
 
 
 def explain_run(run_dir: Path, cfg, result) -> dict:
@@ -94,7 +108,9 @@ def explain_run(run_dir: Path, cfg, result) -> dict:
     from .curves import per_class_table
 
     found = run_diagnosis(cfg, result)
-    return {"diagnosis": [f.text for f in found],
-            # the terminal has printed the references' verdict already
-            "diagnosis_terminal": [f.text for f in found if f.kind != "references"],
-            "per_class": per_class_table(result.metrics, result.schema.class_names)}
+    return {
+        "diagnosis": [f.text for f in found],
+        # the terminal has printed the references' verdict already
+        "diagnosis_terminal": [f.text for f in found if f.kind != "references"],
+        "per_class": per_class_table(result.metrics, result.schema.class_names),
+    }

@@ -39,8 +39,9 @@ def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     horizon = bundle.schema.n_outputs
     out = predict(model, getattr(bundle, split).inputs).numpy()
     pred = to_original(bundle.preprocessor, out, y, starts)
-    actual = np.stack([y[t:t + horizon] for t in starts]) if len(starts) else \
-        np.empty((0, horizon))
+    actual = (
+        np.stack([y[t : t + horizon] for t in starts]) if len(starts) else np.empty((0, horizon))
+    )
     return starts, pred, actual
 
 
@@ -73,9 +74,13 @@ def _base(bundle, split: str, net: np.ndarray) -> dict[str, np.ndarray]:
     """The base forecasts the default weighs: the network, each statistical reference, the
     seasonal naive."""
     s = bundle.info["series"]
-    return {NETWORK: net, **_classical(bundle, split),
-            SEASONAL_NAIVE: _seasonal_naive(s["y"], s["starts"][split],
-                                            bundle.schema.n_outputs, s["season"])}
+    return {
+        NETWORK: net,
+        **_classical(bundle, split),
+        SEASONAL_NAIVE: _seasonal_naive(
+            s["y"], s["starts"][split], bundle.schema.n_outputs, s["season"]
+        ),
+    }
 
 
 def default_rule(model, bundle) -> dict:
@@ -88,8 +93,13 @@ def default_rule(model, bundle) -> dict:
     if "rule" in s:
         return s["rule"]
     val_starts = s["starts"].get("val", np.empty(0, dtype=int))
-    rule = {"name": NETWORK, "weights": {NETWORK: 1.0}, "reason": "no_ensemble",
-            "validation_mase": {}, "val_origins": len(val_starts)}
+    rule = {
+        "name": NETWORK,
+        "weights": {NETWORK: 1.0},
+        "reason": "no_ensemble",
+        "validation_mase": {},
+        "val_origins": len(val_starts),
+    }
     if ENSEMBLE in _classical(bundle, "test"):
         if len(val_starts) < MIN_VAL_ORIGINS:
             rule.update(name=ENSEMBLE, weights={ENSEMBLE: 1.0}, reason="short")
@@ -111,11 +121,15 @@ def _pooled(model, bundle) -> dict:
     pre = pretest_origins(s["train_end"], int(s["starts"]["test"].min()), h, s["season"])
     refs = _classical(bundle, "pre", pre)
     naive = _seasonal_naive(y, pre, h, s["season"])
-    actual_pre = np.stack([y[t:t + h] for t in pre])
-    out = choose_default(net, actual, refs, naive, actual_pre, np.searchsorted(pre, vs),
-                         y[:s["train_end"]])
-    base = {NETWORK: net, **{k: v[np.searchsorted(pre, vs)] for k, v in refs.items()},
-            SEASONAL_NAIVE: naive[np.searchsorted(pre, vs)]}
+    actual_pre = np.stack([y[t : t + h] for t in pre])
+    out = choose_default(
+        net, actual, refs, naive, actual_pre, np.searchsorted(pre, vs), y[: s["train_end"]]
+    )
+    base = {
+        NETWORK: net,
+        **{k: v[np.searchsorted(pre, vs)] for k, v in refs.items()},
+        SEASONAL_NAIVE: naive[np.searchsorted(pre, vs)],
+    }
     s["val_residuals"] = actual - apply_weights(out["weights"], base)
     return {**out, "name": rule_name(out["weights"]), "stat_origins": len(pre)}
 
@@ -131,7 +145,8 @@ def _classical(bundle, split: str, starts: np.ndarray | None = None) -> dict:
     if split not in cache:
         at = s["starts"][split] if starts is None else starts
         cache[split], notices = reference_forecasts(
-            s["y"], at, bundle.schema.n_outputs, s["season"], min(s["train_end"], int(at.min())))
+            s["y"], at, bundle.schema.n_outputs, s["season"], min(s["train_end"], int(at.min()))
+        )
         if split == "test":
             bundle.info.setdefault("notices", []).extend(notices)
     return dict(cache[split])
@@ -159,40 +174,49 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
     """(model metrics, name of the strongest baseline, its metrics); every baseline's metrics
     are also in ``metrics['baselines']``."""
     s = bundle.info["series"]
-    y_train = s["y"][:s["train_end"]]
+    y_train = s["y"][: s["train_end"]]
     starts, pred, actual, baselines = forecast_predictions(model, bundle, split)
     metrics = _metrics(actual, pred, y_train, s["season"])
-    if split == "test":   # the default forecast above; the network's own figures beside it
-        metrics["network"] = _metrics(actual, _network(model, bundle, split)[1], y_train,
-                                      s["season"])
+    if split == "test":  # the default forecast above; the network's own figures beside it
+        metrics["network"] = _metrics(
+            actual, _network(model, bundle, split)[1], y_train, s["season"]
+        )
         metrics["forecast_rule"] = default_rule(model, bundle)
         if s.get("interval") and "val_residuals" in s:
-            metrics["intervals"] = interval_scores(actual, pred, test_widths(bundle),
-                                                   _mase_scale(y_train))
+            metrics["intervals"] = interval_scores(
+                actual, pred, test_widths(bundle), _mase_scale(y_train)
+            )
     table = {name: _metrics(actual, b, y_train, s["season"]) for name, b in baselines.items()}
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table
     metrics["beats"] = {name: bool(metrics["mae"] < b["mae"]) for name, b in table.items()}
     strongest = best_reference(table)
     if strongest is not None:
-        metrics["best_reference"] = {"name": strongest, "mase": table[strongest]["mase"],
-                                     "beaten": bool(metrics["mase"] < table[strongest]["mase"])}
+        metrics["best_reference"] = {
+            "name": strongest,
+            "mase": table[strongest]["mase"],
+            "beaten": bool(metrics["mase"] < table[strongest]["mase"]),
+        }
         metrics["reference_verdict"] = reference_verdict(metrics, table)
     if actual.shape[1] > 1:
         metrics["per_step"] = per_step_scores(actual, pred, baselines, y_train)
     return metrics, f"{best} forecast", table[best]
 
 
-def per_step_scores(actual: np.ndarray, pred: np.ndarray, baselines: dict, y_train: np.ndarray
-                    ) -> list[dict]:
+def per_step_scores(
+    actual: np.ndarray, pred: np.ndarray, baselines: dict, y_train: np.ndarray
+) -> list[dict]:
     """MAE and MASE of each forecast step h = 1..horizon, for the model and every baseline
     (errors grow with the step; one average over the horizon hides where a model fails)."""
     rows = []
     for h in range(actual.shape[1]):
-        row = {"step": h + 1, "mae": float(np.mean(np.abs(actual[:, h] - pred[:, h]))),
-               "mase": mase(actual[:, h:h + 1], pred[:, h:h + 1], y_train, 1)}
+        row = {
+            "step": h + 1,
+            "mae": float(np.mean(np.abs(actual[:, h] - pred[:, h]))),
+            "mase": mase(actual[:, h : h + 1], pred[:, h : h + 1], y_train, 1),
+        }
         for name, b in baselines.items():
             row[f"{name} mae"] = float(np.mean(np.abs(actual[:, h] - b[:, h])))
-            row[f"{name} mase"] = mase(actual[:, h:h + 1], b[:, h:h + 1], y_train, 1)
+            row[f"{name} mase"] = mase(actual[:, h : h + 1], b[:, h : h + 1], y_train, 1)
         rows.append(row)
     return rows

@@ -38,20 +38,33 @@ import numpy as np
 from ..metrics import mase
 from .forecast_references import ENSEMBLE
 
-__all__ = ["COMBINED", "MIN_VAL_ORIGINS", "NETWORK", "POOL_TOLERANCE", "SEASONAL_NAIVE",
-           "STATISTICAL", "STAT_TOLERANCE", "apply_weights", "choose_default",
-           "network_candidates", "pool", "pretest_origins", "rule_name", "stat_candidates"]
+__all__ = [
+    "COMBINED",
+    "MIN_VAL_ORIGINS",
+    "NETWORK",
+    "POOL_TOLERANCE",
+    "SEASONAL_NAIVE",
+    "STATISTICAL",
+    "STAT_TOLERANCE",
+    "apply_weights",
+    "choose_default",
+    "network_candidates",
+    "pool",
+    "pretest_origins",
+    "rule_name",
+    "stat_candidates",
+]
 
 NETWORK = "network"
-STATISTICAL = "statistical forecast"               # stage 1's pooled forecast
+STATISTICAL = "statistical forecast"  # stage 1's pooled forecast
 COMBINED = "network + statistical forecast"
 SEASONAL_NAIVE = "seasonal naive"
-MIN_VAL_ORIGINS = 1     # validation forecasts needed to judge the network at all
-POOL_TOLERANCE = 0.1    # stage 2: candidates within 10 % of the best MASE are averaged
-STAT_TOLERANCE = 0.0    # stage 1 (dozens to hundreds of windows): the best alone — nested on
-                        # the windows before the test period, tolerance 0 scored 1.046 at
-                        # the default horizon against 1.248 at 0.1 (mean MASE, 8 series)
-MIN_FIT = 30            # values the statistical models are fitted on at least
+MIN_VAL_ORIGINS = 1  # validation forecasts needed to judge the network at all
+POOL_TOLERANCE = 0.1  # stage 2: candidates within 10 % of the best MASE are averaged
+STAT_TOLERANCE = 0.0  # stage 1 (dozens to hundreds of windows): the best alone — nested on
+# the windows before the test period, tolerance 0 scored 1.046 at
+# the default horizon against 1.248 at 0.1 (mean MASE, 8 series)
+MIN_FIT = 30  # values the statistical models are fitted on at least
 
 
 def pretest_origins(train_end: int, test_start: int, horizon: int, season: int) -> np.ndarray:
@@ -67,8 +80,7 @@ def pretest_origins(train_end: int, test_start: int, horizon: int, season: int) 
     return np.arange(first, test_start - horizon + 1)
 
 
-def stat_candidates(refs: dict[str, np.ndarray], naive: np.ndarray | None
-                    ) -> dict[str, np.ndarray]:
+def stat_candidates(refs: dict[str, np.ndarray], naive: np.ndarray | None) -> dict[str, np.ndarray]:
     """Stage 1's candidates: every statistical reference in ``refs`` (each model and the
     ensemble) and the seasonal naive ``naive``."""
     out = dict(refs)
@@ -82,8 +94,12 @@ def network_candidates(net: np.ndarray, stat: np.ndarray) -> dict[str, np.ndarra
     return {NETWORK: net, STATISTICAL: stat, COMBINED: (net + stat) / 2}
 
 
-def pool(cands: dict[str, np.ndarray], actual: np.ndarray, y_train: np.ndarray,
-         tolerance: float = POOL_TOLERANCE) -> tuple[list[str], dict[str, float]]:
+def pool(
+    cands: dict[str, np.ndarray],
+    actual: np.ndarray,
+    y_train: np.ndarray,
+    tolerance: float = POOL_TOLERANCE,
+) -> tuple[list[str], dict[str, float]]:
     """(the pooled candidates, every candidate's MASE on ``actual``): those whose MASE is at
     most ``(1 + tolerance)`` times the lowest, in ``cands``' order. Reads only ``actual``
     (the windows' values) and the candidates' forecasts of them."""
@@ -127,10 +143,17 @@ def apply_weights(weights: dict[str, float], base: dict[str, np.ndarray]) -> np.
     return np.sum([w / total * base[k] for k, w in present.items()], axis=0)
 
 
-def choose_default(net_val: np.ndarray, actual_val: np.ndarray, refs_pre: dict[str, np.ndarray],
-                   naive_pre: np.ndarray | None, actual_pre: np.ndarray, val_at: np.ndarray,
-                   y_train: np.ndarray, tolerance: float = POOL_TOLERANCE,
-                   stat_tolerance: float = STAT_TOLERANCE) -> dict:
+def choose_default(
+    net_val: np.ndarray,
+    actual_val: np.ndarray,
+    refs_pre: dict[str, np.ndarray],
+    naive_pre: np.ndarray | None,
+    actual_pre: np.ndarray,
+    val_at: np.ndarray,
+    y_train: np.ndarray,
+    tolerance: float = POOL_TOLERANCE,
+    stat_tolerance: float = STAT_TOLERANCE,
+) -> dict:
     """The two stages (module docstring): ``refs_pre`` / ``naive_pre`` / ``actual_pre`` are
     the statistical forecasts and values on the rolling windows, ``val_at`` the positions of
     the validation windows among them (where ``net_val`` and ``actual_val`` are). Returns
@@ -140,11 +163,14 @@ def choose_default(net_val: np.ndarray, actual_val: np.ndarray, refs_pre: dict[s
     stat_w = _stat_weights(stat_members, [k for k in refs_pre])
     base_pre = {**refs_pre, **({SEASONAL_NAIVE: naive_pre} if naive_pre is not None else {})}
     stat_val = apply_weights(stat_w, {k: v[val_at] for k, v in base_pre.items()})
-    members, scores = pool(network_candidates(net_val, stat_val), actual_val, y_train,
-                           tolerance)
-    return {"weights": _weights(stat_w, members), "members": members,
-            "statistical": stat_members, "validation_mase": scores,
-            "statistical_mase": stat_scores}
+    members, scores = pool(network_candidates(net_val, stat_val), actual_val, y_train, tolerance)
+    return {
+        "weights": _weights(stat_w, members),
+        "members": members,
+        "statistical": stat_members,
+        "validation_mase": scores,
+        "statistical_mase": stat_scores,
+    }
 
 
 def rule_name(weights: dict[str, float]) -> str:

@@ -34,7 +34,7 @@ def conformal_widths(residuals: np.ndarray, levels: list[float]) -> dict[float, 
     the ceil((n + 1)·level)-th smallest pooled normalised absolute error (the largest when
     there are too few), times each step's MAE."""
     r = np.abs(np.asarray(residuals, dtype=np.float64))
-    scale = np.maximum.accumulate(r.mean(0))                        # (H,)
+    scale = np.maximum.accumulate(r.mean(0))  # (H,)
     scale = np.where(scale > 0, scale, max(float(scale.max()), 1e-12))
     pooled = np.sort((r / scale).ravel())
     n = len(pooled)
@@ -45,8 +45,9 @@ def conformal_widths(residuals: np.ndarray, levels: list[float]) -> dict[float, 
     return out
 
 
-def interval_scores(actual: np.ndarray, pred: np.ndarray, widths: dict[float, np.ndarray],
-                    mase_scale: float) -> dict[str, dict]:
+def interval_scores(
+    actual: np.ndarray, pred: np.ndarray, widths: dict[float, np.ndarray], mase_scale: float
+) -> dict[str, dict]:
     """{level: {"coverage", "msis", "mean_width", "half_width"}} on the test windows: the
     share of actual values inside ``pred ± width``, the mean interval score over the scale of
     MASE, and the half-width of each step (what ``predict`` puts around a forecast)."""
@@ -54,20 +55,23 @@ def interval_scores(actual: np.ndarray, pred: np.ndarray, widths: dict[float, np
     for level, w in widths.items():
         lo, hi = pred - w, pred + w
         alpha = 1 - level
-        score = (hi - lo) + 2 / alpha * ((lo - actual) * (actual < lo)
-                                         + (actual - hi) * (actual > hi))
+        score = (hi - lo) + 2 / alpha * (
+            (lo - actual) * (actual < lo) + (actual - hi) * (actual > hi)
+        )
         entry: dict = {
             "coverage": float(np.mean((actual >= lo) & (actual <= hi))),
             "msis": float(np.mean(score) / mase_scale) if mase_scale > 0 else float("nan"),
-            "mean_width": float(np.mean(2 * w))}
-        if np.ndim(w) <= 1:     # one width per step (a single series; a panel's are per series)
+            "mean_width": float(np.mean(2 * w)),
+        }
+        if np.ndim(w) <= 1:  # one width per step (a single series; a panel's are per series)
             entry["half_width"] = [float(v) for v in np.broadcast_to(w, pred.shape[1:])]
         out[f"{level:g}"] = entry
     return out
 
 
-def interval_columns(pred: np.ndarray, half_widths: dict[str, list[float]]
-                     ) -> dict[str, np.ndarray]:
+def interval_columns(
+    pred: np.ndarray, half_widths: dict[str, list[float]]
+) -> dict[str, np.ndarray]:
     """{column: values (H,)} for a forecast (H,) and the saved half-widths per level:
     ``lower_80``/``upper_80`` ... (the level in percent), the narrower level first.
 

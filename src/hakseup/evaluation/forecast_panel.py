@@ -41,10 +41,21 @@ from .forecast_references import (
     statsforecast_available,
 )
 
-__all__ = ["COMBINED", "candidates", "panel_forecasts", "panel_network", "panel_references",
-           "panel_rule",
-           "panel_scores", "panel_section", "panel_widths", "series_scores", "smape",
-           "mase_scale", "statsforecast_panel"]
+__all__ = [
+    "COMBINED",
+    "candidates",
+    "panel_forecasts",
+    "panel_network",
+    "panel_references",
+    "panel_rule",
+    "panel_scores",
+    "panel_section",
+    "panel_widths",
+    "series_scores",
+    "smape",
+    "mase_scale",
+    "statsforecast_panel",
+]
 
 
 def _origins(bundle, split: str) -> list[int]:
@@ -65,8 +76,9 @@ def panel_network(model, bundle, split: str = "test") -> np.ndarray:
     return np.stack([pre.inverse(int(k), out[i]) for i, k in enumerate(ids)])
 
 
-def statsforecast_panel(histories: list[np.ndarray], horizon: int, season: int
-                        ) -> tuple[dict[str, np.ndarray], list[str]]:
+def statsforecast_panel(
+    histories: list[np.ndarray], horizon: int, season: int
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """({reference: forecasts (S, h)}, notices) of every history at once, through
     ``StatsForecast(models, freq=1, n_jobs=1)`` over the long frame (integer time steps: the
     models need only the order); a series a model cannot fit gets the naive forecast
@@ -79,17 +91,20 @@ def statsforecast_panel(histories: list[np.ndarray], horizon: int, season: int
     mods = _models()
     m = max(1, int(season))
     fitted = [np.asarray(y, dtype=np.float64)[-MAX_FIT:] for y in histories]
-    frame = pd.DataFrame({
-        "unique_id": np.repeat(np.arange(len(fitted)), [len(y) for y in fitted]),
-        "ds": np.concatenate([np.arange(len(y)) for y in fitted]),
-        "y": np.concatenate(fitted)})
+    frame = pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.arange(len(fitted)), [len(y) for y in fitted]),
+            "ds": np.concatenate([np.arange(len(y)) for y in fitted]),
+            "y": np.concatenate(fitted),
+        }
+    )
     models = [getattr(mods, name)(season_length=m) for name in STAT_MODELS]
     models.append(mods.Naive())
     if m > 1:
         models.append(mods.SeasonalNaive(season_length=m))
     sf = StatsForecast(models=models, freq=1, n_jobs=1, fallback_model=mods.Naive())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # convergence chatter on short series
+        warnings.simplefilter("ignore")  # convergence chatter on short series
         fc = sf.forecast(h=horizon, df=frame)
     fc = fc.sort_values(["unique_id", "ds"])
     names = {"Naive": "naive", "SeasonalNaive": "seasonal naive"}
@@ -102,9 +117,17 @@ def statsforecast_panel(histories: list[np.ndarray], horizon: int, season: int
 def _naive_only(histories: list[np.ndarray], horizon: int, season: int) -> dict:
     out = {"naive": np.stack([np.repeat(y[-1], horizon) for y in histories])}
     if season > 1:
-        out["seasonal naive"] = np.stack([
-            np.array([y[len(y) - season + (j % season)] if len(y) >= season else y[-1]
-                      for j in range(horizon)]) for y in histories])
+        out["seasonal naive"] = np.stack(
+            [
+                np.array(
+                    [
+                        y[len(y) - season + (j % season)] if len(y) >= season else y[-1]
+                        for j in range(horizon)
+                    ]
+                )
+                for y in histories
+            ]
+        )
     return out
 
 
@@ -119,8 +142,13 @@ def panel_references(bundle, split: str = "test") -> dict[str, np.ndarray]:
             refs, notices = statsforecast_panel(histories, p["horizon"], p["season"])
         else:
             refs = _naive_only(histories, p["horizon"], p["season"])
-            notices = [t("notice.forecast.statsforecast_missing",
-                         names=", ".join(STAT_MODELS), hint=INSTALL_HINT)]
+            notices = [
+                t(
+                    "notice.forecast.statsforecast_missing",
+                    names=", ".join(STAT_MODELS),
+                    hint=INSTALL_HINT,
+                )
+            ]
         stats = [refs[n] for n in STAT_MODELS if n in refs]
         if len(stats) >= 2:
             refs[ENSEMBLE] = np.mean(np.stack(stats), axis=0)
@@ -151,16 +179,17 @@ def smape(actual: np.ndarray, pred: np.ndarray) -> float:
     """
     a, f = np.asarray(actual, dtype=np.float64), np.asarray(pred, dtype=np.float64)
     den = np.abs(a) + np.abs(f)
-    return float(np.mean(np.where(den > 0, 200 * np.abs(a - f) / np.where(den > 0, den, 1),
-                                  0.0)))
+    return float(np.mean(np.where(den > 0, 200 * np.abs(a - f) / np.where(den > 0, den, 1), 0.0)))
 
 
 def series_scores(actual: np.ndarray, pred: np.ndarray, scales: np.ndarray) -> dict:
     """Per-series MASE and sMAPE (S,) of forecasts (S, h)."""
     err = np.abs(actual - pred)
-    return {"mase": err.mean(1) / scales,
-            "smape": np.array([smape(a, f) for a, f in zip(actual, pred)]),
-            "mae": err.mean(1)}
+    return {
+        "mase": err.mean(1) / scales,
+        "smape": np.array([smape(a, f) for a, f in zip(actual, pred)]),
+        "mae": err.mean(1),
+    }
 
 
 def _block(bundle, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +197,7 @@ def _block(bundle, split: str) -> tuple[np.ndarray, np.ndarray]:
     p = bundle.info["panel"]
     h = p["horizon"]
     origins = _origins(bundle, split)
-    actual = np.stack([y[o:o + h] for y, o in zip(p["y"], origins)])
+    actual = np.stack([y[o : o + h] for y, o in zip(p["y"], origins)])
     scales = np.array([mase_scale(y[:o], p["season"]) for y, o in zip(p["y"], origins)])
     return actual, scales
 
@@ -198,19 +227,23 @@ def panel_rule(model, bundle) -> dict:
     actual, scales = _block(bundle, "val")
     net = panel_network(model, bundle, "val")
     cands = candidates(net, panel_references(bundle, "val"))
-    scores = {n: float(np.mean(series_scores(actual, f, scales)["mase"]))
-              for n, f in cands.items()}
+    scores = {n: float(np.mean(series_scores(actual, f, scales)["mase"])) for n, f in cands.items()}
     order = [n for n in (COMBINED, ENSEMBLE, NETWORK) if n in scores]
     finite = [n for n in order if np.isfinite(scores[n])]
     name = min(finite, key=lambda n: scores[n]) if finite else NETWORK
     reason = "validation" if len(cands) > 1 else "no_ensemble"
-    p["rule"] = {"name": name, "reason": reason, "validation_mase": scores,
-                 "val_origins": len(actual)}
-    p["val_residuals"] = (actual - cands[name]) / scales[:, None]   # in MASE scale units
-    if p.get("interval"):     # saved with the rule: ``predict`` widens every series' forecast
+    p["rule"] = {
+        "name": name,
+        "reason": reason,
+        "validation_mase": scores,
+        "val_origins": len(actual),
+    }
+    p["val_residuals"] = (actual - cands[name]) / scales[:, None]  # in MASE scale units
+    if p.get("interval"):  # saved with the rule: ``predict`` widens every series' forecast
         p["rule"]["interval_widths"] = {
-            f"{lv:g}": w.tolist() for lv, w in conformal_widths(p["val_residuals"],
-                                                                p["interval"]).items()}
+            f"{lv:g}": w.tolist()
+            for lv, w in conformal_widths(p["val_residuals"], p["interval"]).items()
+        }
     return p["rule"]
 
 
@@ -233,8 +266,10 @@ def panel_widths(bundle, scales: np.ndarray) -> dict[float, np.ndarray]:
 
 def _reference_table(actual, refs: dict, scales) -> tuple[dict, dict]:
     per = {name: series_scores(actual, f, scales) for name, f in refs.items()}
-    table = {name: {"mase": float(np.mean(s["mase"])), "smape": float(np.mean(s["smape"]))}
-             for name, s in per.items()}
+    table = {
+        name: {"mase": float(np.mean(s["mase"])), "smape": float(np.mean(s["smape"]))}
+        for name, s in per.items()
+    }
     return table, per
 
 
@@ -252,25 +287,37 @@ def panel_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     own, mine = series_scores(actual, pred, scales), series_scores(actual, net, scales)
     table, per = _reference_table(actual, panel_references(bundle, "test"), scales)
     # No mean MAE: each series has its own units; MASE and sMAPE are the panel's figures.
-    metrics: dict = {"mase": float(np.mean(own["mase"])), "smape": float(np.mean(own["smape"])),
-                     "network": {"mase": float(np.mean(mine["mase"])),
-                                 "smape": float(np.mean(mine["smape"]))},
-                     "forecast_rule": panel_rule(model, bundle), "baselines": table,
-                     "left_out": list(p.get("left_out", []))}
+    metrics: dict = {
+        "mase": float(np.mean(own["mase"])),
+        "smape": float(np.mean(own["smape"])),
+        "network": {"mase": float(np.mean(mine["mase"])), "smape": float(np.mean(mine["smape"]))},
+        "forecast_rule": panel_rule(model, bundle),
+        "baselines": table,
+        "left_out": list(p.get("left_out", [])),
+    }
     metrics["per_series"] = _per_series_rows(p, own, mine, per)
     worst = int(np.argmax(own["mase"]))
-    metrics["worst_series"] = {"id": p["ids"][worst], "mase": float(own["mase"][worst]),
-                               "smape": float(own["smape"][worst])}
+    metrics["worst_series"] = {
+        "id": p["ids"][worst],
+        "mase": float(own["mase"][worst]),
+        "smape": float(own["smape"][worst]),
+    }
     strongest = best_reference(table)
     if strongest is not None:
-        metrics["best_reference"] = {"name": strongest, "mase": table[strongest]["mase"],
-                                     "beaten": bool(metrics["mase"] < table[strongest]["mase"])}
+        metrics["best_reference"] = {
+            "name": strongest,
+            "mase": table[strongest]["mase"],
+            "beaten": bool(metrics["mase"] < table[strongest]["mase"]),
+        }
         metrics["reference_verdict"] = reference_verdict(metrics, table)
     widths = panel_widths(bundle, scales)
     if widths:
-        metrics["intervals"] = interval_scores(actual / scales[:, None], pred / scales[:, None],
-                                               {lv: w / scales[:, None]
-                                                for lv, w in widths.items()}, 1.0)
+        metrics["intervals"] = interval_scores(
+            actual / scales[:, None],
+            pred / scales[:, None],
+            {lv: w / scales[:, None] for lv, w in widths.items()},
+            1.0,
+        )
     best = strongest or next(iter(table), "")
     return metrics, best, table.get(best, {})
 
@@ -278,8 +325,13 @@ def panel_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
 def _per_series_rows(p: dict, own: dict, mine: dict, per: dict) -> list[dict]:
     rows = []
     for i, sid in enumerate(p["ids"]):
-        row = {"id": sid, "points": len(p["y"][i]), "mase": float(own["mase"][i]),
-               "smape": float(own["smape"][i]), "network_mase": float(mine["mase"][i])}
+        row = {
+            "id": sid,
+            "points": len(p["y"][i]),
+            "mase": float(own["mase"][i]),
+            "smape": float(own["smape"][i]),
+            "network_mase": float(mine["mase"][i]),
+        }
         for name, s in per.items():
             row[f"{name} mase"] = float(s["mase"][i])
         rows.append(row)
@@ -291,38 +343,65 @@ def panel_section(metrics: dict) -> tuple[list[str], str]:
     worst series, the intervals, then the mean scores and a table with a row per series."""
     rule, worst = metrics["forecast_rule"], metrics["worst_series"]
     scores = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("validation_mase", {}).items())
-    lines = [t(f"forecast.panel.rule_{rule['reason']}", name=rule["name"], n=rule["val_origins"],
-               scores=scores)]
+    lines = [
+        t(
+            f"forecast.panel.rule_{rule['reason']}",
+            name=rule["name"],
+            n=rule["val_origins"],
+            scores=scores,
+        )
+    ]
     if metrics.get("reference_verdict"):
         lines.append(metrics["reference_verdict"])
-    lines.append(t("forecast.panel.worst", id=worst["id"], mase=worst["mase"],
-                   smape=worst["smape"], n=len(metrics["per_series"]), mean=metrics["mase"]))
+    lines.append(
+        t(
+            "forecast.panel.worst",
+            id=worst["id"],
+            mase=worst["mase"],
+            smape=worst["smape"],
+            n=len(metrics["per_series"]),
+            mean=metrics["mase"],
+        )
+    )
     summary = list(lines)
     for level, v in metrics.get("intervals", {}).items():
-        lines.append(t("forecast.interval_line", level=float(level) * 100,
-                       coverage=v["coverage"] * 100, msis=v["msis"]))
+        lines.append(
+            t(
+                "forecast.interval_line",
+                level=float(level) * 100,
+                coverage=v["coverage"] * 100,
+                msis=v["msis"],
+            )
+        )
     if metrics.get("left_out"):
-        lines.append(t("forecast.panel.left_out", n=len(metrics["left_out"]),
-                       names=", ".join(metrics["left_out"][:10])))
+        lines.append(
+            t(
+                "forecast.panel.left_out",
+                n=len(metrics["left_out"]),
+                names=", ".join(metrics["left_out"][:10]),
+            )
+        )
     return summary, "\n\n".join(lines) + _means_table(metrics) + _series_table(metrics)
 
 
 def _means_table(m: dict) -> str:
-    rows = [("default", m["mase"], m["smape"]), ("network", m["network"]["mase"],
-                                                  m["network"]["smape"])]
+    rows = [
+        ("default", m["mase"], m["smape"]),
+        ("network", m["network"]["mase"], m["network"]["smape"]),
+    ]
     rows += [(name, v["mase"], v["smape"]) for name, v in m["baselines"].items()]
     body = [f"| {n} | {a:.3f} | {b:.2f} |" for n, a, b in rows]
-    return "\n\n" + "\n".join(["| forecast | mean MASE | mean sMAPE (%) |", "|---|---|---|"]
-                              + body)
+    return "\n\n" + "\n".join(["| forecast | mean MASE | mean sMAPE (%) |", "|---|---|---|"] + body)
 
 
 def _series_table(m: dict) -> str:
     rows = m["per_series"]
-    refs = [k[:-5] for k in rows[0] if k.endswith(" mase") and k != "network_mase"] \
-        if rows else []
+    refs = [k[:-5] for k in rows[0] if k.endswith(" mase") and k != "network_mase"] if rows else []
     head = "| series | points | MASE | sMAPE | network | " + " | ".join(refs) + " |"
     sep = "|---" * (len(refs) + 5) + "|"
-    body = [f"| {r['id']} | {r['points']} | {r['mase']:.3f} | {r['smape']:.2f} | "
-            f"{r['network_mase']:.3f} | " + " | ".join(f"{r[n + ' mase']:.3f}" for n in refs)
-            + " |" for r in rows]
+    body = [
+        f"| {r['id']} | {r['points']} | {r['mase']:.3f} | {r['smape']:.2f} | "
+        f"{r['network_mase']:.3f} | " + " | ".join(f"{r[n + ' mase']:.3f}" for n in refs) + " |"
+        for r in rows
+    ]
     return "\n\n" + t("forecast.panel.table_heading") + "\n\n" + "\n".join([head, sep] + body)

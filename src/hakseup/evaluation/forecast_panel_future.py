@@ -71,10 +71,15 @@ def select_series(panel, series: str | None) -> list[int]:
         return list(range(len(panel.ids)))
     if str(series) not in panel.ids:
         near = closest(str(series), panel.ids, n=1)
-        raise DataError(t("error.predict.panel.unknown_series", id=series, n=len(panel.ids),
-                          hint=";" + t("error.did_you_mean", names=repr(near[0])) if near
-                          else "", names=", ".join(panel.ids[:10])
-                          + (", …" if len(panel.ids) > 10 else "")))
+        raise DataError(
+            t(
+                "error.predict.panel.unknown_series",
+                id=series,
+                n=len(panel.ids),
+                hint=";" + t("error.did_you_mean", names=repr(near[0])) if near else "",
+                names=", ".join(panel.ids[:10]) + (", …" if len(panel.ids) > 10 else ""),
+            )
+        )
     return [panel.ids.index(str(series))]
 
 
@@ -87,11 +92,13 @@ def _network(model, pre, histories: list[np.ndarray], ids: list[str]) -> np.ndar
     stats, index = [], []
     for sid, y in zip(ids, histories):
         k = pre.index(sid)
-        stats.append((pre.centers[k], pre.scales[k]) if k is not None
-                     else pre.statistics(y, pre.scale))
+        stats.append(
+            (pre.centers[k], pre.scales[k]) if k is not None else pre.statistics(y, pre.scale)
+        )
         index.append(-1 if k is None else k)
-    X = np.stack([panel_window((y - c) / s, len(y), pre.window)
-                  for y, (c, s) in zip(histories, stats)]).astype(np.float32)
+    X = np.stack(
+        [panel_window((y - c) / s, len(y), pre.window) for y, (c, s) in zip(histories, stats)]
+    ).astype(np.float32)
     out = predict(model, (torch.from_numpy(X), torch.tensor(index, dtype=torch.long))).numpy()
     return np.stack([o.astype(np.float64) * s + c for o, (c, s) in zip(out, stats)])
 
@@ -118,8 +125,14 @@ def panel_future(model, pre, panel, rule: dict, series: str | None = None) -> pd
     short = [i for i in chosen if len(panel.values[i]) < MIN_CONTEXT]
     if short:
         i = short[0]
-        raise DataError(t("error.predict.panel.series_too_short", id=panel.ids[i],
-                          n=len(panel.values[i]), need=MIN_CONTEXT))
+        raise DataError(
+            t(
+                "error.predict.panel.series_too_short",
+                id=panel.ids[i],
+                n=len(panel.values[i]),
+                need=MIN_CONTEXT,
+            )
+        )
     histories = [panel.values[i] for i in chosen]
     ids = [panel.ids[i] for i in chosen]
     h = pre.horizon
@@ -130,10 +143,13 @@ def panel_future(model, pre, panel, rule: dict, series: str | None = None) -> pd
     rows = []
     widths = {lv: np.asarray(w) for lv, w in rule.get("interval_widths", {}).items()}
     for j, i in enumerate(chosen):
-        frame = {pre.id_col: panel.ids[i],
-                 pre.time_col: _shown(future_times(panel.times[i], panel.freq or pre.freq, h),
-                                      panel.freq or pre.freq),
-                 "forecast": pred[j]}
+        frame = {
+            pre.id_col: panel.ids[i],
+            pre.time_col: _shown(
+                future_times(panel.times[i], panel.freq or pre.freq, h), panel.freq or pre.freq
+            ),
+            "forecast": pred[j],
+        }
         scale = mase_scale(panel.values[i], pre.season)
         for lv, w in widths.items():
             pct = f"{float(lv) * 100:g}"

@@ -16,11 +16,10 @@ from .plots import save_figure, subplots
 
 __all__ = ["plot_future"]
 
-SHOWN = 5     # horizons of history shown before the forecast (at least 30 steps)
+SHOWN = 5  # horizons of history shown before the forecast (at least 30 steps)
 
 
-def plot_future(times, y: np.ndarray, frame: pd.DataFrame, target: str,
-                path: str | os.PathLike):
+def plot_future(times, y: np.ndarray, frame: pd.DataFrame, target: str, path: str | os.PathLike):
     """The last values of the series (``times``, ``y``), then ``frame``'s forecast
     (``predicted_<target>``) and, shaded, its ``lower_*``/``upper_*`` intervals (the wider
     one lighter)."""
@@ -31,14 +30,28 @@ def plot_future(times, y: np.ndarray, frame: pd.DataFrame, target: str,
     fig, ax = subplots(figsize=(9, 4))
     ax.plot(hist_t, hist_y, color="black", linewidth=1.2, label="actual")
     # joined to the last actual value, so the forecast reads as its continuation
-    ax.plot(hist_t[-1:].append(steps), np.r_[hist_y[-1:], pred], color="tab:red",
-            linewidth=1.4, label="forecast")
-    levels = sorted((c[len("lower_"):] for c in frame.columns if c.startswith("lower_")),
-                    key=float, reverse=True)
+    ax.plot(
+        hist_t[-1:].append(steps),
+        np.r_[hist_y[-1:], pred],
+        color="tab:red",
+        linewidth=1.4,
+        label="forecast",
+    )
+    levels = sorted(
+        (c[len("lower_") :] for c in frame.columns if c.startswith("lower_")),
+        key=float,
+        reverse=True,
+    )
     for k, level in enumerate(levels):
-        ax.fill_between(steps, frame[f"lower_{level}"], frame[f"upper_{level}"],
-                        color="tab:red", alpha=0.12 + 0.1 * k, linewidth=0,
-                        label=f"{level}% interval")
+        ax.fill_between(
+            steps,
+            frame[f"lower_{level}"],
+            frame[f"upper_{level}"],
+            color="tab:red",
+            alpha=0.12 + 0.1 * k,
+            linewidth=0,
+            label=f"{level}% interval",
+        )
     ax.axvline(hist_t[-1], color="grey", linestyle="--", label="end of the series")
     ax.set_ylabel(target)
     ax.set_title(f"{target}: forecast past the end of the series")

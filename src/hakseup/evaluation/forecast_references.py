@@ -48,8 +48,8 @@ __all__ = [
 STAT_MODELS = ("AutoETS", "AutoTheta", "AutoARIMA")
 ENSEMBLE = "statistical ensemble"
 INSTALL_HINT = 'pip install "hakseup[forecast]"'
-MAX_FIT = 1000   # values a model is fitted on at most (the latest): AutoARIMA with a season of
-                 # 12 took 19 s on 2,700 monthly sunspot values, 12 s on the last 1,000
+MAX_FIT = 1000  # values a model is fitted on at most (the latest): AutoARIMA with a season of
+# 12 took 19 s on 2,700 monthly sunspot values, 12 s on the last 1,000
 
 
 def statsforecast_available() -> bool:
@@ -92,28 +92,41 @@ def _fit_season(n: int, season: int) -> int:
     return season if season > 1 and n >= 2 * season + 2 else 1
 
 
-def statsforecast_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int,
-                            names=STAT_MODELS) -> tuple[dict[str, np.ndarray], list[str]]:
+def statsforecast_forecasts(
+    y: np.ndarray, starts: np.ndarray, horizon: int, season: int, names=STAT_MODELS
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """({model: forecasts (N, horizon)}, notices) for forecasts starting at ``starts``; a model
     that cannot be fitted is left out with a notice saying why."""
     y = np.asarray(y, dtype=np.float64)
     starts = np.asarray(starts, dtype=int)
     fit_end = int(starts.min())
-    hist = y[max(0, fit_end - MAX_FIT):fit_end]
+    hist = y[max(0, fit_end - MAX_FIT) : fit_end]
     m = _fit_season(len(hist), season)
     out, notices = {}, []
     for name in names:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")   # convergence chatter on short series
+                warnings.simplefilter("ignore")  # convergence chatter on short series
                 model = _model(name, m, len(hist)).fit(hist)
                 # run forward over the last MAX_FIT values, as it was fitted (the same
                 # forecasts to 1e-11 on sunspot_month, in half the time)
-                pred = np.stack([np.asarray(model.forward(y[max(0, s - MAX_FIT):s], horizon)
-                                            ["mean"], dtype=np.float64) for s in starts])
+                pred = np.stack(
+                    [
+                        np.asarray(
+                            model.forward(y[max(0, s - MAX_FIT) : s], horizon)["mean"],
+                            dtype=np.float64,
+                        )
+                        for s in starts
+                    ]
+                )
         except Exception as e:  # noqa: BLE001 — any failure of a reference: skip, say why
-            notices.append(t("notice.forecast.reference_failed", name=name,
-                             e=str(e).splitlines()[0] if str(e) else type(e).__name__))
+            notices.append(
+                t(
+                    "notice.forecast.reference_failed",
+                    name=name,
+                    e=str(e).splitlines()[0] if str(e) else type(e).__name__,
+                )
+            )
             continue
         if np.isfinite(pred).all():
             out[name] = pred.reshape(len(starts), horizon)
@@ -122,8 +135,9 @@ def statsforecast_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, sea
     return out, notices
 
 
-def reference_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int,
-                        train_end: int | None = None) -> tuple[dict[str, np.ndarray], list[str]]:
+def reference_forecasts(
+    y: np.ndarray, starts: np.ndarray, horizon: int, season: int, train_end: int | None = None
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """({name: forecasts (N, horizon)}, notices): AutoETS, AutoTheta, AutoARIMA and the
     statistical ensemble (their mean); without statsforecast, statsmodels' ETS and Theta and
     their mean, with a notice naming the missing references and how to add them."""
@@ -136,10 +150,20 @@ def reference_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season:
         from ..models.forecast_classical import classical_forecasts
 
         fit_end = int(train_end if train_end is not None else starts.min())
-        refs = classical_forecasts(np.asarray(y, dtype=np.float64), starts, horizon, season,
-                                   min(fit_end, int(starts.min())))
-        notices = [t("notice.forecast.statsforecast_missing", names=", ".join(STAT_MODELS),
-                     hint=INSTALL_HINT)]
+        refs = classical_forecasts(
+            np.asarray(y, dtype=np.float64),
+            starts,
+            horizon,
+            season,
+            min(fit_end, int(starts.min())),
+        )
+        notices = [
+            t(
+                "notice.forecast.statsforecast_missing",
+                names=", ".join(STAT_MODELS),
+                hint=INSTALL_HINT,
+            )
+        ]
     if len(refs) >= 2:
         refs[ENSEMBLE] = np.mean(np.stack(list(refs.values())), axis=0)
     return refs, notices
@@ -157,5 +181,10 @@ def reference_verdict(metrics: dict, table: dict[str, dict], key: str = "mase") 
     if best is None or not np.isfinite(metrics.get(key, np.nan)):
         return ""
     beats = metrics[key] < table[best][key]
-    return t("forecast.verdict_beats" if beats else "forecast.verdict_not", name=best,
-             key=key.upper(), value=metrics[key], ref=table[best][key])
+    return t(
+        "forecast.verdict_beats" if beats else "forecast.verdict_not",
+        name=best,
+        key=key.upper(),
+        value=metrics[key],
+        ref=table[best][key],
+    )

@@ -42,8 +42,14 @@ def _test_images(bundle, idx: np.ndarray) -> torch.Tensor:
     return bundle.preprocessor.pixels(x.float())
 
 
-def plot_misclassified(images: torch.Tensor, true: list[str], pred: list[str],
-                       conf: list[float], path: str | os.PathLike, columns: int = 6):
+def plot_misclassified(
+    images: torch.Tensor,
+    true: list[str],
+    pred: list[str],
+    conf: list[float],
+    path: str | os.PathLike,
+    columns: int = 6,
+):
     """A grid of images titled 'true → predicted (probability)'.
 
     The grid is one mosaic image on one axes with the titles as text: one axes per image (18
@@ -60,16 +66,27 @@ def plot_misclassified(images: torch.Tensor, true: list[str], pred: list[str],
     for k in range(n):
         r, col = divmod(k, columns)
         y0, x0 = r * cell_h + top, col * cell_w + pad // 2
-        mosaic[y0:y0 + h, x0:x0 + w] = x[k]
+        mosaic[y0 : y0 + h, x0 : x0 + w] = x[k]
     fig, ax = subplots(figsize=(1.9 * columns, 2.45 * rows))
-    ax.imshow(mosaic[..., 0] if c == 1 else mosaic, cmap="gray" if c == 1 else None,
-              vmin=0, vmax=1, interpolation="nearest")
+    ax.imshow(
+        mosaic[..., 0] if c == 1 else mosaic,
+        cmap="gray" if c == 1 else None,
+        vmin=0,
+        vmax=1,
+        interpolation="nearest",
+    )
     ax.axis("off")
     for k in range(n):
         r, col = divmod(k, columns)
-        ax.text(col * cell_w + cell_w / 2 - 0.5, r * cell_h + top - 0.5 - h * 0.03,
-                f"true {true[k]}\npred {pred[k]} ({conf[k]:.2f})", fontsize=8,
-                color="#cf222e", ha="center", va="bottom")
+        ax.text(
+            col * cell_w + cell_w / 2 - 0.5,
+            r * cell_h + top - 0.5 - h * 0.03,
+            f"true {true[k]}\npred {pred[k]} ({conf[k]:.2f})",
+            fontsize=8,
+            color="#cf222e",
+            ha="center",
+            va="bottom",
+        )
     ax.set_title("Misclassified test images (most confident first)", fontsize=10)
     return save_figure(fig, path)
 
@@ -102,8 +119,16 @@ def images_per_second(history: list[dict], n_train: int) -> tuple[float, float] 
     return first, later
 
 
-def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[dict],
-                   plots: bool = True, max_images: int = 24, draw=None) -> list[tuple[str, str]]:
+def image_sections(
+    run_dir: Path,
+    model,
+    bundle,
+    metrics: dict,
+    history: list[dict],
+    plots: bool = True,
+    max_images: int = 24,
+    draw=None,
+) -> list[tuple[str, str]]:
     """The report's image sections (and plots/misclassified.png, handed to
     ``draw(plot_function, *args)`` when given)."""
     names = bundle.schema.class_names
@@ -115,25 +140,38 @@ def image_sections(run_dir: Path, model, bundle, metrics: dict, history: list[di
     wrong = mistakes[torch.argsort(conf[mistakes], descending=True)][:max_images].numpy()
     sections = []
     if plots and len(wrong):
-        (draw or _call)(plot_misclassified, _test_images(bundle, wrong),
-                        [names[int(target[i])] for i in wrong],
-                        [names[int(pred[i])] for i in wrong], [float(conf[i]) for i in wrong],
-                        Path(run_dir) / "plots" / "misclassified.png")
+        (draw or _call)(
+            plot_misclassified,
+            _test_images(bundle, wrong),
+            [names[int(target[i])] for i in wrong],
+            [names[int(pred[i])] for i in wrong],
+            [float(conf[i]) for i in wrong],
+            Path(run_dir) / "plots" / "misclassified.png",
+        )
     cm = np.asarray(metrics.get("confusion_matrix", []))
     if cm.size:
         from .report import _md_table
 
-        body = _md_table(["class", "test images", "accuracy", "most often taken for"],
-                         per_class_rows(cm, names))
+        body = _md_table(
+            ["class", "test images", "accuracy", "most often taken for"], per_class_rows(cm, names)
+        )
         sections.append(("Per-class accuracy (test)", body))
     paths = bundle.info.get("paths", {}).get("test")
     if paths is not None and len(wrong):
-        listed = "\n".join(f"- {paths[i]}: true {names[int(target[i])]}, predicted "
-                           f"{names[int(pred[i])]} ({float(conf[i]):.2f})" for i in wrong[:10])
+        listed = "\n".join(
+            f"- {paths[i]}: true {names[int(target[i])]}, predicted "
+            f"{names[int(pred[i])]} ({float(conf[i]):.2f})"
+            for i in wrong[:10]
+        )
         sections.append(("Most confidently misclassified test files", listed))
     speed = images_per_second(history, len(bundle.train))
     if speed:
-        sections.append(("Training speed", f"First epoch: {speed[0]:,.0f} images/s; later "
-                                           f"epochs (median): {speed[1]:,.0f} images/s "
-                                           f"(each epoch's time includes validation)."))
+        sections.append(
+            (
+                "Training speed",
+                f"First epoch: {speed[0]:,.0f} images/s; later "
+                f"epochs (median): {speed[1]:,.0f} images/s "
+                f"(each epoch's time includes validation).",
+            )
+        )
     return sections

@@ -14,11 +14,15 @@ from .plots import save_figure, subplots
 
 __all__ = ["panel_figure_series", "plot_panel"]
 
-SHOWN = 6      # series in the figure at most
+SHOWN = 6  # series in the figure at most
 
 
-def panel_figure_series(metrics: dict, bundle, forecast: np.ndarray, reference: np.ndarray,
-                        ) -> list[dict]:
+def panel_figure_series(
+    metrics: dict,
+    bundle,
+    forecast: np.ndarray,
+    reference: np.ndarray,
+) -> list[dict]:
     """The series to draw: the three worst by MASE, the best two and the median one (at most
     ``SHOWN``, each once), with their values, times and test forecasts."""
     p = bundle.info["panel"]
@@ -26,9 +30,17 @@ def panel_figure_series(metrics: dict, bundle, forecast: np.ndarray, reference: 
     order = list(np.argsort(-mase))
     picks = order[:3] + [order[len(order) // 2]] + order[-2:]
     chosen = list(dict.fromkeys(int(i) for i in picks))[:SHOWN]
-    return [{"id": p["ids"][i], "times": p["times"][i], "y": p["y"][i],
-             "forecast": forecast[i], "reference": reference[i], "mase": float(mase[i])}
-            for i in chosen]
+    return [
+        {
+            "id": p["ids"][i],
+            "times": p["times"][i],
+            "y": p["y"][i],
+            "forecast": forecast[i],
+            "reference": reference[i],
+            "mase": float(mase[i]),
+        }
+        for i in chosen
+    ]
 
 
 def plot_panel(series: list[dict], path, target: str = "value", reference: str = "reference"):
@@ -40,13 +52,19 @@ def plot_panel(series: list[dict], path, target: str = "value", reference: str =
         h = len(s["forecast"])
         ax.plot(s["times"], s["y"], color="black", linewidth=1, label="actual")
         ax.plot(s["times"][-h:], s["forecast"], color="tab:blue", marker=".", label="forecast")
-        ax.plot(s["times"][-h:], s["reference"], color="tab:orange", linewidth=0.9,
-                linestyle="--", label=reference)
+        ax.plot(
+            s["times"][-h:],
+            s["reference"],
+            color="tab:orange",
+            linewidth=0.9,
+            linestyle="--",
+            label=reference,
+        )
         ax.axvline(s["times"][-h], color="grey", linestyle=":", linewidth=0.8)
         ax.set_title(f"{s['id']} (MASE {s['mase']:.2f})", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    for ax in axes.ravel()[len(series):]:
+    for ax in axes.ravel()[len(series) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7)
     fig.suptitle(f"{target}: test forecasts of a few series (worst first)", fontsize=10)

@@ -14,11 +14,20 @@ import numpy as np
 
 from ..io.files import atomic_write
 
-__all__ = ["plot_loss", "plot_confusion_matrix", "plot_forecast", "plot_residuals",
-           "save_figure", "subplots", "pyplot", "hangul_font", "plot_text"]
+__all__ = [
+    "plot_loss",
+    "plot_confusion_matrix",
+    "plot_forecast",
+    "plot_residuals",
+    "save_figure",
+    "subplots",
+    "pyplot",
+    "hangul_font",
+    "plot_text",
+]
 
 HANGUL_FAMILY = "NanumGothic"
-_hangul: list[str | None] = []      # [] until looked for, then [family or None]
+_hangul: list[str | None] = []  # [] until looked for, then [family or None]
 
 
 def hangul_font() -> str | None:
@@ -83,8 +92,9 @@ def _draw(fig, buf) -> None:
         from ..i18n import t
 
         _told_font.append(True)
-        warnings.warn(t("warning.plot.no_hangul_font", extra='pip install "hakseup[korean]"'),
-                      stacklevel=2)
+        warnings.warn(
+            t("warning.plot.no_hangul_font", extra='pip install "hakseup[korean]"'), stacklevel=2
+        )
 
 
 def pyplot():
@@ -121,28 +131,34 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     buf = io.BytesIO()
     _draw(fig, buf)
     plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None and fig.canvas.manager is not None:   # made by pyplot: release it
+    if plt is not None and fig.canvas.manager is not None:  # made by pyplot: release it
         plt.close(fig)
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
-def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = None,
-              best_epoch: int | None = None):
+def plot_loss(
+    history: list[dict],
+    path: str | os.PathLike,
+    title: str | None = None,
+    best_epoch: int | None = None,
+):
     """Training and validation loss per epoch; the best epoch marked (``best_epoch``, the
     checkpoint's; by default the lowest validation loss). A widening gap between the curves
     is overfitting."""
     epochs = [h["epoch"] for h in history]
     fig, ax = subplots(figsize=(6.4, 4))
-    ax.plot(epochs, [h["train_loss"] for h in history], label=plot_text("plot.train_loss"),
-            marker=".")
+    ax.plot(
+        epochs, [h["train_loss"] for h in history], label=plot_text("plot.train_loss"), marker="."
+    )
     if history and "val_loss" in history[0]:
         val = [h["val_loss"] for h in history]
         ax.plot(epochs, val, label=plot_text("plot.val_loss"), marker=".")
         if best_epoch is None:
             best_epoch = epochs[int(np.nanargmin(val))]
     if best_epoch is not None:
-        ax.axvline(best_epoch, color="grey", linestyle=":",
-                   label=plot_text("plot.best", epoch=best_epoch))
+        ax.axvline(
+            best_epoch, color="grey", linestyle=":", label=plot_text("plot.best", epoch=best_epoch)
+        )
     ax.set_xlabel(plot_text("plot.epoch"))
     ax.set_ylabel(plot_text("plot.loss"))
     ax.set_title(title or plot_text("plot.loss_title"))
@@ -151,8 +167,12 @@ def plot_loss(history: list[dict], path: str | os.PathLike, title: str | None = 
     return save_figure(fig, path)
 
 
-def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
-                          path: str | os.PathLike, title: str = "Confusion matrix (test)"):
+def plot_confusion_matrix(
+    cm: list[list[int]],
+    class_names: list[str],
+    path: str | os.PathLike,
+    title: str = "Confusion matrix (test)",
+):
     counts = np.asarray(cm)
     n = len(class_names)
     size = min(10, 2.5 + 0.45 * n)
@@ -168,8 +188,15 @@ def plot_confusion_matrix(cm: list[list[int]], class_names: list[str],
         thresh = counts.max() / 2 if counts.size else 0
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if counts[i, j] > thresh else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(counts[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if counts[i, j] > thresh else "black",
+                )
     return save_figure(fig, path)
 
 
@@ -186,9 +213,17 @@ def _time_axis(times, n: int):
     return np.arange(n)
 
 
-def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_end: int,
-                  path, target: str = "value", baselines: dict | None = None,
-                  bands: dict | None = None):
+def plot_forecast(
+    times,
+    y,
+    starts_by_split: dict,
+    preds_by_split: dict,
+    train_end: int,
+    path,
+    target: str = "value",
+    baselines: dict | None = None,
+    bands: dict | None = None,
+):
     """Actual series with one-step-ahead forecasts, in original units; the test period's
     baseline forecasts (naive, seasonal naive, ETS, Theta, ...) as thin lines; a dashed vertical
     line marks where the test period begins (and a dotted one the validation period)."""
@@ -198,8 +233,14 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
     colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
     for split, starts in starts_by_split.items():
         if split in preds_by_split and len(starts):
-            ax.plot(times[starts], preds_by_split[split][:, 0], color=colors[split],
-                    linewidth=1, alpha=0.9, label=f"forecast ({split})")
+            ax.plot(
+                times[starts],
+                preds_by_split[split][:, 0],
+                color=colors[split],
+                linewidth=1,
+                alpha=0.9,
+                label=f"forecast ({split})",
+            )
     test_starts = starts_by_split.get("test")
     if test_starts is not None and len(test_starts):
         _draw_test_overlays(ax, times[test_starts], preds_by_split, bands, baselines)
@@ -212,18 +253,32 @@ def plot_forecast(times, y, starts_by_split: dict, preds_by_split: dict, train_e
     return save_figure(fig, path)
 
 
-def _draw_test_overlays(ax, test_times, preds_by_split: dict, bands: dict | None,
-                        baselines: dict | None) -> None:
+def _draw_test_overlays(
+    ax, test_times, preds_by_split: dict, bands: dict | None, baselines: dict | None
+) -> None:
     """On the test period: the prediction intervals around the test forecast (shaded, the
     wider one first) and the baselines' forecasts (thin lines, one style each)."""
-    for level, half in sorted((bands or {}).items(), reverse=True):   # the wider one first
+    for level, half in sorted((bands or {}).items(), reverse=True):  # the wider one first
         mid = preds_by_split["test"][:, 0]
-        ax.fill_between(test_times, mid - half, mid + half, color="tab:red",
-                        alpha=0.12, linewidth=0, label=f"{level:.0%} interval")
+        ax.fill_between(
+            test_times,
+            mid - half,
+            mid + half,
+            color="tab:red",
+            alpha=0.12,
+            linewidth=0,
+            label=f"{level:.0%} interval",
+        )
     styles = ["--", ":", "-.", (0, (3, 1, 1, 1)), (0, (5, 2)), (0, (1, 1))]
     for k, (name, b) in enumerate((baselines or {}).items()):
-        ax.plot(test_times, np.asarray(b)[:, 0], linewidth=0.8, alpha=0.8,
-                linestyle=styles[k % len(styles)], label=name)
+        ax.plot(
+            test_times,
+            np.asarray(b)[:, 0],
+            linewidth=0.8,
+            alpha=0.8,
+            linestyle=styles[k % len(styles)],
+            label=name,
+        )
 
 
 def _mark_split_starts(ax, times, starts_by_split: dict) -> None:

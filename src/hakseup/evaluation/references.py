@@ -25,21 +25,33 @@ import numpy as np
 from ..i18n import t
 from ..metrics import classification_metrics, regression_metrics
 
-__all__ = ["MAX_ROWS", "MAX_WORK", "PEERS", "REFERENCE_NAMES", "best_reference",
-           "fit_reference_numbers", "fit_references", "peer_models", "reference_summary",
-           "reference_verdict", "render_notes"]
+__all__ = [
+    "MAX_ROWS",
+    "MAX_WORK",
+    "PEERS",
+    "REFERENCE_NAMES",
+    "best_reference",
+    "fit_reference_numbers",
+    "fit_references",
+    "peer_models",
+    "reference_summary",
+    "reference_verdict",
+    "render_notes",
+]
 
-REFERENCE_NAMES = {"classification": ["majority", "logistic", "hgb"],
-                   "regression": ["mean", "ridge", "hgb"]}
+REFERENCE_NAMES = {
+    "classification": ["majority", "logistic", "hgb"],
+    "regression": ["mean", "ridge", "hgb"],
+}
 # The strongest free peers, fitted where installed (``pip install 'hakseup[peers]'``): boosted
 # trees with categories for tables, MiniRocket beside 1-NN for sequences. One thread each.
 PEERS = {"table": ["lightgbm", "catboost"], "sequence": ["1nn", "minirocket"]}
 PEER_PACKAGES = {"lightgbm": "lightgbm", "catboost": "catboost", "minirocket": "aeon"}
 TRIVIAL = {"majority", "mean"}
-MAX_ROWS = 20_000          # training rows the references see at most
-MAX_WORK = 2_000_000       # rows × features × trees per boosting round, at most (one
-                           # thread: about 10-15 s of HistGradientBoosting on a busy 2-core CPU)
-HGB_MAX_CATEGORIES = 255   # HistGradientBoosting's native categories need codes < max_bins
+MAX_ROWS = 20_000  # training rows the references see at most
+MAX_WORK = 2_000_000  # rows × features × trees per boosting round, at most (one
+# thread: about 10-15 s of HistGradientBoosting on a busy 2-core CPU)
+HGB_MAX_CATEGORIES = 255  # HistGradientBoosting's native categories need codes < max_bins
 
 
 def _design(split) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -53,8 +65,9 @@ def _design(split) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x_num, x_cat, split.target.detach().cpu().numpy()
 
 
-def _subsample(n: int, width: int, per_round: int, seed: int
-               ) -> tuple[np.ndarray | None, list | None]:
+def _subsample(
+    n: int, width: int, per_round: int, seed: int
+) -> tuple[np.ndarray | None, list | None]:
     """Rows to keep when the training set is past the limits (None: keep all). ``per_round``:
     trees per boosting round (one per class past two classes)."""
     limit = min(MAX_ROWS, max(1_000, MAX_WORK // max(width * per_round, 1)))
@@ -80,20 +93,25 @@ def _models(classification: bool, n_num: int, cat_cards: list[int], seed: int) -
     # The numbers are already imputed (and usually standardised) by the network's
     # preprocessing; scaling again is harmless and keeps the linear model well-conditioned
     # when --no-normalize left raw values.
-    linear = ColumnTransformer([("num", StandardScaler(), num),
-                                ("cat", OneHotEncoder(handle_unknown="ignore"), cat)])
+    linear = ColumnTransformer(
+        [("num", StandardScaler(), num), ("cat", OneHotEncoder(handle_unknown="ignore"), cat)]
+    )
     # Trees take codes as native categories where the histogram allows it, else as numbers.
     native = [False] * n_num + [c <= HGB_MAX_CATEGORIES for c in cat_cards]
     native_arg = native if any(native) else None
     if classification:
-        return {"majority": DummyClassifier(strategy="most_frequent"),
-                "logistic": make_pipeline(linear, LogisticRegression(max_iter=1000)),
-                "hgb": HistGradientBoostingClassifier(categorical_features=native_arg,
-                                                      random_state=seed)}
-    return {"mean": DummyRegressor(),
-            "ridge": make_pipeline(linear, Ridge()),
-            "hgb": HistGradientBoostingRegressor(categorical_features=native_arg,
-                                                 random_state=seed)}
+        return {
+            "majority": DummyClassifier(strategy="most_frequent"),
+            "logistic": make_pipeline(linear, LogisticRegression(max_iter=1000)),
+            "hgb": HistGradientBoostingClassifier(
+                categorical_features=native_arg, random_state=seed
+            ),
+        }
+    return {
+        "mean": DummyRegressor(),
+        "ridge": make_pipeline(linear, Ridge()),
+        "hgb": HistGradientBoostingRegressor(categorical_features=native_arg, random_state=seed),
+    }
 
 
 class _Adapter:
@@ -130,14 +148,22 @@ def _frame(n_num: int, cat_cards: list[int], category_dtype: bool):
         df = pd.DataFrame(x[:, :n_num], columns=[f"x{i}" for i in range(n_num)])
         for j, card in enumerate(cat_cards):
             codes = x[:, n_num + j].astype(np.int64)
-            df[f"c{j}"] = (pd.Categorical(codes, categories=range(max(card, 1)))
-                           if category_dtype else codes)
+            df[f"c{j}"] = (
+                pd.Categorical(codes, categories=range(max(card, 1))) if category_dtype else codes
+            )
         return df
+
     return convert
 
 
-def peer_models(classification: bool, input_kind: str, n_num: int, cat_cards: list[int],
-                seed: int, shape: tuple[int, ...] = ()) -> tuple[dict, list[str]]:
+def peer_models(
+    classification: bool,
+    input_kind: str,
+    n_num: int,
+    cat_cards: list[int],
+    seed: int,
+    shape: tuple[int, ...] = (),
+) -> tuple[dict, list[str]]:
     """({peer: model} for the peers that are installed, [peers not installed]) for this kind
     of data (tables: LightGBM, CatBoost; sequences: 1-NN, MiniRocket)."""
     import importlib.util
@@ -151,14 +177,20 @@ def peer_models(classification: bool, input_kind: str, n_num: int, cat_cards: li
             continue
         try:
             models[name] = _peer(name, classification, n_num, cat_cards, seed, shape)
-        except (ImportError, AttributeError, OSError, RuntimeError):   # installed, not
+        except (ImportError, AttributeError, OSError, RuntimeError):  # installed, not
             # importable here (e.g. aeon's numba refusing a newer NumPy)
             missing.append(name)
     return models, missing
 
 
-def _peer(name: str, classification: bool, n_num: int, cat_cards: list[int], seed: int,
-          shape: tuple[int, ...]):
+def _peer(
+    name: str,
+    classification: bool,
+    n_num: int,
+    cat_cards: list[int],
+    seed: int,
+    shape: tuple[int, ...],
+):
     if name == "1nn":
         from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
@@ -169,20 +201,31 @@ def _peer(name: str, classification: bool, n_num: int, cat_cards: list[int], see
 
         cls = MiniRocketClassifier if classification else MiniRocketRegressor
         steps, channels = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
-        return _Adapter(cls(random_state=seed, n_jobs=1),
-                        lambda x: x.reshape(len(x), steps, channels).transpose(0, 2, 1).copy())
+        return _Adapter(
+            cls(random_state=seed, n_jobs=1),
+            lambda x: x.reshape(len(x), steps, channels).transpose(0, 2, 1).copy(),
+        )
     if name == "lightgbm":
         import lightgbm
 
         cls = lightgbm.LGBMClassifier if classification else lightgbm.LGBMRegressor
-        return _Adapter(cls(num_threads=1, random_state=seed, verbose=-1),
-                        _frame(n_num, cat_cards, True))
+        return _Adapter(
+            cls(num_threads=1, random_state=seed, verbose=-1), _frame(n_num, cat_cards, True)
+        )
     import catboost
 
     cls = catboost.CatBoostClassifier if classification else catboost.CatBoostRegressor
     cats = list(range(n_num, n_num + len(cat_cards)))
-    return _Adapter(cls(thread_count=1, random_seed=seed, verbose=0, cat_features=cats,
-                        allow_writing_files=False), _frame(n_num, cat_cards, False))
+    return _Adapter(
+        cls(
+            thread_count=1,
+            random_seed=seed,
+            verbose=0,
+            cat_features=cats,
+            allow_writing_files=False,
+        ),
+        _frame(n_num, cat_cards, False),
+    )
 
 
 def _full_proba(model, x: np.ndarray, n_classes: int) -> np.ndarray:
@@ -193,20 +236,23 @@ def _full_proba(model, x: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-def _add_peers(models: dict, wanted: list[str], notes: list, schema, n_num: int,
-               cards: list[int], seed: int) -> list[str]:
+def _add_peers(
+    models: dict, wanted: list[str], notes: list, schema, n_num: int, cards: list[int], seed: int
+) -> list[str]:
     """Put the installed peers into ``models``; the names to fit; a note (catalog key, fields)
     for the others."""
-    peers, missing = peer_models(schema.is_classification, schema.input_kind, n_num, cards,
-                                 seed, tuple(schema.input_shape))
+    peers, missing = peer_models(
+        schema.is_classification, schema.input_kind, n_num, cards, seed, tuple(schema.input_shape)
+    )
     models.update(peers)
     if missing:
         notes.append(["notice.evaluation.references.peers_not_run", {"names": ", ".join(missing)}])
     return wanted + [n for n in peers if n not in wanted]
 
 
-def fit_references(bundle, names: str | list[str] = "all", seed: int = 0
-                   ) -> tuple[dict[str, dict], list[str]]:
+def fit_references(
+    bundle, names: str | list[str] = "all", seed: int = 0
+) -> tuple[dict[str, dict], list[str]]:
     """({reference: test metrics}, notices) for a table/sequence/image bundle.
 
     Metrics are computed like the network's (``classification_metrics``: the same keys;
@@ -229,19 +275,21 @@ def _fit_and_score(model, x, y, xt, ty, schema, inverse) -> dict:
     # One thread: OpenMP's spinning threads next to PyTorch's (or other processes)
     # made a 300-row HistGradientBoosting fit take seconds instead of milliseconds.
     with warnings.catch_warnings(), threadpool_limits(1):
-        warnings.simplefilter("ignore")   # convergence chatter is not the user's concern
+        warnings.simplefilter("ignore")  # convergence chatter is not the user's concern
         if schema.is_classification:
             model.fit(x, y.astype(int))
-            return classification_metrics(ty, _full_proba(model, xt, schema.n_outputs),
-                                          schema.n_outputs)
+            return classification_metrics(
+                ty, _full_proba(model, xt, schema.n_outputs), schema.n_outputs
+            )
         yy = y.reshape(len(y), -1)
         model.fit(x, yy[:, 0] if yy.shape[1] == 1 else yy)
         pred = model.predict(xt).reshape(len(xt), -1)
         return regression_metrics(inverse(ty), inverse(pred))
 
 
-def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
-                          ) -> tuple[dict[str, dict], list]:
+def fit_reference_numbers(
+    bundle, names: str | list[str] = "all", seed: int = 0
+) -> tuple[dict[str, dict], list]:
     """``fit_references``' metrics, with its notices as [catalog key, fields] pairs."""
     from ..data.bundle import is_lazy
 
@@ -273,9 +321,13 @@ def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
     for name in wanted:
         try:
             m = _fit_and_score(models[name], x, y, xt, ty, schema, inverse)
-        except ValueError as e:   # e.g. HGB refusing a multi-output target: skip, say why
-            notes.append(["notice.evaluation.references.reference_could_fitted",
-                            {"name": name, "e": str(e).splitlines()[0]}])
+        except ValueError as e:  # e.g. HGB refusing a multi-output target: skip, say why
+            notes.append(
+                [
+                    "notice.evaluation.references.reference_could_fitted",
+                    {"name": name, "e": str(e).splitlines()[0]},
+                ]
+            )
             continue
         # No timing in the metrics: metrics.json must be identical for identical runs.
         out[name] = m
@@ -285,8 +337,9 @@ def fit_reference_numbers(bundle, names: str | list[str] = "all", seed: int = 0
 def best_reference(refs: dict[str, dict], task: str) -> str | None:
     """The strongest non-trivial reference by the task's main measure."""
     key, lower = _measure(task)
-    named = [n for n in refs if n not in TRIVIAL and key in refs[n]] or \
-            [n for n in refs if key in refs[n]]
+    named = [n for n in refs if n not in TRIVIAL and key in refs[n]] or [
+        n for n in refs if key in refs[n]
+    ]
     if not named:
         return None
     return (min if lower else max)(named, key=lambda n: refs[n][key])
@@ -316,10 +369,11 @@ def reference_verdict(metrics: dict, refs: dict[str, dict], task: str, n_test: i
         return ""
     net, ref = float(metrics[key]), float(refs[best][key])
     noise = _noise(task, ref, n_test)
-    diff = (ref - net) if lower else (net - ref)           # > 0: the network is better
+    diff = (ref - net) if lower else (net - ref)  # > 0: the network is better
     if task in ("binary", "multiclass"):
-        size = t("ref.size_class", diff=f"{abs(diff) * 100:.1f}", net=f"{net:.4f}",
-                 ref=f"{ref:.4f}")
+        size = t(
+            "ref.size_class", diff=f"{abs(diff) * 100:.1f}", net=f"{net:.4f}", ref=f"{ref:.4f}"
+        )
         band = t("ref.band_class", noise=f"{noise * 100:.1f}")
     else:
         size = t("ref.size_reg", diff=f"{abs(diff):.4g}", net=f"{net:.4g}", ref=f"{ref:.4g}")
@@ -333,6 +387,5 @@ def reference_summary(bundle, metrics: dict, names: str = "all", seed: int = 0) 
     sentence, "notices": [...]}`` (empty metrics when they are off or do not apply). The one
     call ``train``, ``cv`` (per fold) and ``evaluate`` make."""
     refs, notices = fit_references(bundle, names, seed)
-    verdict = reference_verdict(metrics, refs, bundle.schema.task, len(bundle.test)) \
-        if refs else ""
+    verdict = reference_verdict(metrics, refs, bundle.schema.task, len(bundle.test)) if refs else ""
     return {"metrics": refs, "verdict": verdict, "notices": notices}

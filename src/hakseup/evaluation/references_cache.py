@@ -28,10 +28,15 @@ from pathlib import Path
 
 __all__ = ["references_key", "load", "store", "PendingReferences", "KEEP"]
 
-KEEP = 256                     # entries kept (a few KB each), the oldest removed first
+KEEP = 256  # entries kept (a few KB each), the oldest removed first
 FORMAT = "hakseup-references/2"
-_LIBRARIES = (("sklearn", "scikit_learn"), ("numpy", "numpy"), ("scipy", "scipy"),
-              ("statsmodels", "statsmodels"), ("torch", "torch"))
+_LIBRARIES = (
+    ("sklearn", "scikit_learn"),
+    ("numpy", "numpy"),
+    ("scipy", "scipy"),
+    ("statsmodels", "statsmodels"),
+    ("torch", "torch"),
+)
 
 
 def _folder(configured: str | None = None) -> Path:
@@ -58,7 +63,7 @@ def _version(module: str, dist: str) -> str:
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.origin:
         return f"{module} missing"
-    site = Path(spec.origin).parent         # a package's folder, or a module's own
+    site = Path(spec.origin).parent  # a package's folder, or a module's own
     if spec.submodule_search_locations:
         site = site.parent
     found = sorted(p.name for p in site.glob(f"{dist}-*.dist-info"))
@@ -68,8 +73,12 @@ def _version(module: str, dist: str) -> str:
 def _versions() -> list[str]:
     from .. import __version__
 
-    return [f"hakseup=={__version__}", platform.machine(), platform.python_version(),
-            *(_version(module, dist) for module, dist in _LIBRARIES)]
+    return [
+        f"hakseup=={__version__}",
+        platform.machine(),
+        platform.python_version(),
+        *(_version(module, dist) for module, dist in _LIBRARIES),
+    ]
 
 
 def references_key(bundle, names, seed: int) -> str | None:
@@ -77,28 +86,42 @@ def references_key(bundle, names, seed: int) -> str | None:
     data, forecasts, nothing to fit: those cost nothing or cannot be hashed cheaply)."""
     from ..data.bundle import is_lazy
 
-    if names == "none" or bundle.schema.task == "forecast" or is_lazy(bundle.train) \
-            or is_lazy(bundle.test):
+    if (
+        names == "none"
+        or bundle.schema.task == "forecast"
+        or is_lazy(bundle.train)
+        or is_lazy(bundle.test)
+    ):
         return None
     h = hashlib.sha256(FORMAT.encode() + b"\n")
     try:
-        settings = {"names": names, "seed": seed, "schema": bundle.schema.to_dict(),
-                    "preprocessing": bundle.preprocessor.to_dict(), "versions": _versions()}
+        settings = {
+            "names": names,
+            "seed": seed,
+            "schema": bundle.schema.to_dict(),
+            "preprocessing": bundle.preprocessor.to_dict(),
+            "versions": _versions(),
+        }
         h.update(json.dumps(settings, sort_keys=True, default=str).encode())
         for split in (bundle.train, bundle.test):
             for t in (*split.inputs, split.target):
                 _tensor_bytes(h, t)
-    except (AttributeError, TypeError, ValueError, OSError):   # something unhashable: refit
+    except (AttributeError, TypeError, ValueError, OSError):  # something unhashable: refit
         return None
     return h.hexdigest()
 
 
 def _numbers(refs, notes) -> bool:
     """Whether (refs, notes) has the shape ``fit_reference_numbers`` returns."""
-    return isinstance(refs, dict) and all(isinstance(m, dict) for m in refs.values()) \
-        and isinstance(notes, list) and all(
-            isinstance(n, list) and len(n) == 2 and isinstance(n[0], str)
-            and isinstance(n[1], dict) for n in notes)
+    return (
+        isinstance(refs, dict)
+        and all(isinstance(m, dict) for m in refs.values())
+        and isinstance(notes, list)
+        and all(
+            isinstance(n, list) and len(n) == 2 and isinstance(n[0], str) and isinstance(n[1], dict)
+            for n in notes
+        )
+    )
 
 
 def load(key: str | None, configured: str | None = None) -> tuple[dict, list] | None:
@@ -108,7 +131,7 @@ def load(key: str | None, configured: str | None = None) -> tuple[dict, list] | 
     try:
         data = json.loads((_folder(configured) / f"{key}.json").read_text(encoding="utf-8"))
         refs, notes = data["refs"], data["notes"]
-    except (OSError, ValueError, KeyError, TypeError):        # absent, torn or foreign
+    except (OSError, ValueError, KeyError, TypeError):  # absent, torn or foreign
         return None
     return (refs, notes) if data.get("format") == FORMAT and _numbers(refs, notes) else None
 
@@ -122,8 +145,7 @@ def store(key: str | None, refs: dict, notes: list, configured: str | None = Non
 
     folder = _folder(configured)
     try:
-        atomic_write_json(folder / f"{key}.json",
-                          {"format": FORMAT, "refs": refs, "notes": notes})
+        atomic_write_json(folder / f"{key}.json", {"format": FORMAT, "refs": refs, "notes": notes})
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in entries[:-KEEP]:
             old.unlink(missing_ok=True)
@@ -135,13 +157,12 @@ class PendingReferences:
     """The references of ``bundle`` (``names``: all or none; ``seed``): read back from the
     cache (``cache_dir``: ``data.cache_dir``), else fitted when ``result()`` asks for them."""
 
-    def __init__(self, bundle, names: str = "all", seed: int = 0,
-                 cache_dir: str | None = None):
+    def __init__(self, bundle, names: str = "all", seed: int = 0, cache_dir: str | None = None):
         self.bundle, self.names, self.seed, self.cache_dir = bundle, names, seed, cache_dir
         self.key = references_key(bundle, names, seed)
         self.cached = load(self.key, cache_dir)
         if names == "none" or bundle.schema.task == "forecast":
-            self.cached = ({}, [])                    # nothing to fit
+            self.cached = ({}, [])  # nothing to fit
 
     def result(self) -> tuple[dict, list[str]]:
         """(metrics per reference, notices in the current language)."""

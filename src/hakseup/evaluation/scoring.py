@@ -26,8 +26,9 @@ from .baselines import baseline_metrics
 __all__ = ["score", "score_outputs", "split_outputs"]
 
 
-def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.ndarray
-                  ) -> tuple[dict, str, dict]:
+def score_outputs(
+    schema, out: np.ndarray, target: np.ndarray, train_target: np.ndarray
+) -> tuple[dict, str, dict]:
     """(metrics, baseline name, baseline metrics) of model outputs ``out`` against ``target``
     (both in original units); the baseline is fitted on ``train_target``."""
     threshold = getattr(schema, "threshold", None)
@@ -41,7 +42,7 @@ def score_outputs(schema, out: np.ndarray, target: np.ndarray, train_target: np.
 def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     """(metrics, baseline name, baseline metrics) of ``model`` on a split of ``bundle``."""
     part = getattr(bundle, split)
-    if "panel" in bundle.info:       # many series: scored per series, M-competition style
+    if "panel" in bundle.info:  # many series: scored per series, M-competition style
         from .forecast_panel import panel_scores
 
         return panel_scores(model, bundle, split)
@@ -54,8 +55,12 @@ def score(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
     # Values are compared in the data's original units, not the scaled ones the model sees.
     inverse = bundle.preprocessor.inverse_target
     out, target = split_outputs(model, part)
-    return score_outputs(bundle.schema, inverse(out.numpy()), inverse(target.numpy()),
-                         inverse(split_targets(bundle.train)))
+    return score_outputs(
+        bundle.schema,
+        inverse(out.numpy()),
+        inverse(target.numpy()),
+        inverse(split_targets(bundle.train)),
+    )
 
 
 def split_outputs(model, part):
@@ -66,4 +71,3 @@ def split_outputs(model, part):
     if is_lazy(part):
         return predict_split(model, part)
     return predict(model, part.inputs), part.target
-

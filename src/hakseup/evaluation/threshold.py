@@ -20,8 +20,13 @@ import numpy as np
 
 from ..i18n import t
 
-__all__ = ["THRESHOLD_METRICS", "choose_threshold", "threshold_score", "check_metric",
-           "tune_threshold"]
+__all__ = [
+    "THRESHOLD_METRICS",
+    "choose_threshold",
+    "threshold_score",
+    "check_metric",
+    "tune_threshold",
+]
 
 THRESHOLD_METRICS = ("f1", "balanced_accuracy")
 
@@ -47,9 +52,9 @@ def choose_threshold(proba1: np.ndarray, y: np.ndarray, metric: str) -> float:
 
     p, y = np.asarray(proba1, dtype=np.float64), np.asarray(y).astype(int)
     if len(p) == 0 or len(np.unique(y)) < 2:
-        return 0.5               # nothing to learn a threshold from: argmax's
+        return 0.5  # nothing to learn a threshold from: argmax's
     fpr, tpr, cands = roc_curve(y, p, drop_intermediate=False)
-    fpr, tpr, cands = fpr[1:], tpr[1:], cands[1:]      # the first "threshold" is +inf
+    fpr, tpr, cands = fpr[1:], tpr[1:], cands[1:]  # the first "threshold" is +inf
     if metric == "f1":
         pos, neg = y.sum(), len(y) - y.sum()
         tp, fp = tpr * pos, fpr * neg
@@ -66,8 +71,9 @@ def check_metric(metric: str, schema) -> None:
     if metric in THRESHOLD_METRICS and schema.task != "binary":
         from ..errors import ConfigError
 
-        raise ConfigError(t("error.evaluation.threshold.metric_chooses_decision", metric=metric,
-                            task=schema.task))
+        raise ConfigError(
+            t("error.evaluation.threshold.metric_chooses_decision", metric=metric, task=schema.task)
+        )
 
 
 def tune_threshold(model, bundle, metric: str) -> float | None:

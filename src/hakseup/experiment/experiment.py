@@ -55,9 +55,14 @@ class Experiment:
     preprocessor_: Any
     run_dir_: Path
 
-    def __init__(self, cfg: RunConfig, callbacks: list | None = None,
-                 bundle: DataBundle | None = None, init_seed: int | None = None):
-        if not isinstance(cfg, RunConfig):      # a YAML path or dict, checked; else one line
+    def __init__(
+        self,
+        cfg: RunConfig,
+        callbacks: list | None = None,
+        bundle: DataBundle | None = None,
+        init_seed: int | None = None,
+    ):
+        if not isinstance(cfg, RunConfig):  # a YAML path or dict, checked; else one line
             from ..config.api import as_run_config
 
             cfg = as_run_config(cfg, "hakseup.Experiment")
@@ -65,8 +70,13 @@ class Experiment:
         from ..training.callbacks import check_callbacks
 
         check_callbacks(callbacks, "hakseup.Experiment")
-        check_type(bundle, (DataBundle, type(None)), "hakseup.Experiment", "bundle",
-                   "a hakseup.DataBundle (load_data)")
+        check_type(
+            bundle,
+            (DataBundle, type(None)),
+            "hakseup.Experiment",
+            "bundle",
+            "a hakseup.DataBundle (load_data)",
+        )
         self.cfg, self.callbacks, self.bundle, self.init_seed = cfg, callbacks, bundle, init_seed
 
     def setup(self) -> Experiment:
@@ -82,8 +92,9 @@ class Experiment:
         self.threads_ = ThreadPolicy(cfg.train.threads).start()
         try:
             seed_everything(cfg.train.seed if self.init_seed is None else self.init_seed)
-            self.bundle_ = self.bundle if self.bundle is not None else load_data(
-                cfg.data, seed=cfg.train.seed)
+            self.bundle_ = (
+                self.bundle if self.bundle is not None else load_data(cfg.data, seed=cfg.train.seed)
+            )
             # The one resolution of the config's ``auto`` values, now that the data is known:
             # a new config, used (and saved) from here on; nothing writes into it afterwards.
             self.cfg, notices = resolve_config(cfg, self.bundle_, self.bundle is not None)
@@ -122,7 +133,7 @@ class Experiment:
         cfg = self.cfg
         check_metric(cfg.evaluation.metric, self.bundle_.schema)
         self.model_ = build_model(cfg.model, self.bundle_.schema)
-        describe = getattr(self.model_, "describe_inputs", None)   # the encoding it built
+        describe = getattr(self.model_, "describe_inputs", None)  # the encoding it built
         if describe is not None:
             self.bundle_.info.setdefault("summary", {}).update(describe(self.bundle_.schema))
         self.threads_choice_ = self._choose_threads()
@@ -144,8 +155,9 @@ class Experiment:
 
     def fit(self, resume: str | Path | None = None, callbacks: list | None = None):
         """Train (continuing from the checkpoint folder ``resume``); returns the history."""
-        self.history_ = self.trainer_.fit(self.model_, self.bundle_, resume=resume,
-                                          callbacks=callbacks)
+        self.history_ = self.trainer_.fit(
+            self.model_, self.bundle_, resume=resume, callbacks=callbacks
+        )
         return self.history_
 
     def restore_best(self, checkpoints: Path) -> str:
@@ -190,11 +202,18 @@ class Experiment:
         from ..evaluation.references import reference_summary, reference_verdict
 
         if pending is None:
-            return reference_summary(self.bundle_, metrics, self.cfg.evaluation.references,
-                                     self.cfg.train.seed if seed is None else seed)
+            return reference_summary(
+                self.bundle_,
+                metrics,
+                self.cfg.evaluation.references,
+                self.cfg.train.seed if seed is None else seed,
+            )
         refs, notices = pending.result()
-        verdict = reference_verdict(metrics, refs, self.bundle_.schema.task,
-                                    len(self.bundle_.test)) if refs else ""
+        verdict = (
+            reference_verdict(metrics, refs, self.bundle_.schema.task, len(self.bundle_.test))
+            if refs
+            else ""
+        )
         return {"metrics": refs, "verdict": verdict, "notices": notices}
 
     def start_references(self, seed: int | None = None):
@@ -202,9 +221,12 @@ class Experiment:
         ``references(..., pending=...)`` collects them."""
         from ..evaluation.references_cache import PendingReferences
 
-        return PendingReferences(self.bundle_, self.cfg.evaluation.references,
-                                 self.cfg.train.seed if seed is None else seed,
-                                 cache_dir=self.cfg.data.cache_dir)
+        return PendingReferences(
+            self.bundle_,
+            self.cfg.evaluation.references,
+            self.cfg.train.seed if seed is None else seed,
+            cache_dir=self.cfg.data.cache_dir,
+        )
 
     @classmethod
     def from_run(cls, run: str | Path, checkpoint: str = "best") -> Experiment:
@@ -217,18 +239,21 @@ class Experiment:
         from ..training.checkpoint import load_weights
 
         run_dir = require_run(run)
-        check_run(run_dir)       # every file typed and sized before anything is built from it
+        check_run(run_dir)  # every file typed and sized before anything is built from it
         exp = cls(load_run_config(run_dir))
         try:
             exp.schema_ = Schema.from_dict(json.loads((run_dir / "schema.json").read_text()))
             exp.preprocessor_ = load_preprocessor(
-                json.loads((run_dir / "preprocessing.json").read_text()))
+                json.loads((run_dir / "preprocessing.json").read_text())
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            raise DamagedRunError(run, t("error.experiment.schema_json_preprocessing",
-                                         e=e)) from None
+            raise DamagedRunError(
+                run, t("error.experiment.schema_json_preprocessing", e=e)
+            ) from None
         # Its own weights follow (not the pretrained ones it started from).
-        exp.cfg = dataclasses.replace(exp.cfg, model=dataclasses.replace(
-            exp.cfg.model, pretrained=False, weights=None))
+        exp.cfg = dataclasses.replace(
+            exp.cfg, model=dataclasses.replace(exp.cfg.model, pretrained=False, weights=None)
+        )
         exp.model_ = build_model(exp.cfg.model, exp.schema_)
         folder = run_dir / "checkpoints" / checkpoint
         if not folder.exists() and checkpoint == "best":
@@ -236,8 +261,10 @@ class Experiment:
         try:
             exp.model_.load_state_dict(load_weights(folder))
         except RuntimeError as e:
-            raise DamagedRunError(run, t("error.experiment.weights_fit_model", folder=folder,
-                                         e=str(e).splitlines()[0])) from None
+            raise DamagedRunError(
+                run,
+                t("error.experiment.weights_fit_model", folder=folder, e=str(e).splitlines()[0]),
+            ) from None
         exp.model_.eval()
         exp.run_dir_ = run_dir
         return exp
@@ -248,16 +275,21 @@ class Experiment:
 
         self.bundle_ = load_data(self.cfg.data, seed=self.cfg.train.seed)
         saved = getattr(self, "schema_", None) if getattr(self, "run_dir_", None) else None
-        if saved is not None and tuple(saved.input_shape) != tuple(
-                self.bundle_.schema.input_shape):
-            raise DamagedRunError(self.run_dir_, t(
-                "error.experiment.rebuilt_shape", rebuilt=tuple(self.bundle_.schema.input_shape),
-                saved=tuple(saved.input_shape)))
+        if saved is not None and tuple(saved.input_shape) != tuple(self.bundle_.schema.input_shape):
+            raise DamagedRunError(
+                self.run_dir_,
+                t(
+                    "error.experiment.rebuilt_shape",
+                    rebuilt=tuple(self.bundle_.schema.input_shape),
+                    saved=tuple(saved.input_shape),
+                ),
+            )
         return self.bundle_
 
 
-def resolve_config(cfg: RunConfig, bundle: DataBundle, split_given: bool = False
-                   ) -> tuple[RunConfig, list[str]]:
+def resolve_config(
+    cfg: RunConfig, bundle: DataBundle, split_given: bool = False
+) -> tuple[RunConfig, list[str]]:
     """The config with every ``auto`` value chosen from ``bundle`` (a new object), and the
     report's lines on those choices: ``config.resolve`` told about the data and about the
     model ``model.name: auto`` picks for it. ``split_given``: the bundle's split is the
@@ -280,10 +312,16 @@ def _warn_unread_keys(cfg: RunConfig, input_kind: str) -> None:
 
     unread = unread_keys(cfg, input_kind)
     if unread:
-        warnings.warn(t("warn.config.keys_not_read", keys=", ".join(unread),
-                        kind=t(f"data_kind.{input_kind}") if input_kind in (
-                            "table", "series", "sequence", "image") else input_kind),
-                      stacklevel=3)
+        warnings.warn(
+            t(
+                "warn.config.keys_not_read",
+                keys=", ".join(unread),
+                kind=t(f"data_kind.{input_kind}")
+                if input_kind in ("table", "series", "sequence", "image")
+                else input_kind,
+            ),
+            stacklevel=3,
+        )
 
 
 def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
@@ -297,9 +335,12 @@ def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
         return [EarlyStopping(t.monitor, t.patience)] if t.patience else []
     if run_dir is None:
         raise ValueError("run_callbacks: rank 0 writes into the run folder, run_dir is needed")
-    cbs = [MetricsLogger(run_dir / "metrics.jsonl"),
-           ModelCheckpoint(run_dir / "checkpoints", monitor=t.monitor,
-                           every_n_steps=t.checkpoint_every)]
+    cbs = [
+        MetricsLogger(run_dir / "metrics.jsonl"),
+        ModelCheckpoint(
+            run_dir / "checkpoints", monitor=t.monitor, every_n_steps=t.checkpoint_every
+        ),
+    ]
     if t.tensorboard:
         cbs.append(TensorBoardLogger(run_dir / "tb"))
     if t.patience:
@@ -309,8 +350,13 @@ def run_callbacks(cfg: RunConfig, run_dir: Path | None, rank: int = 0) -> list:
     return cbs
 
 
-def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=print,
-          callbacks: list | None = None, stage_data: Path | None = None) -> RunResult:
+def train(
+    cfg: RunConfig | None = None,
+    resume: str | Path | None = None,
+    echo=print,
+    callbacks: list | None = None,
+    stage_data: Path | None = None,
+) -> RunResult:
     """Train and evaluate one model, writing a complete run folder.
 
     With ``resume`` (a run folder), the run's saved config is used and training continues
@@ -325,24 +371,24 @@ def train(cfg: RunConfig | None = None, resume: str | Path | None = None, echo=p
     t0 = time.perf_counter()
     cfg = _checked_arguments(cfg, resume, callbacks)
     resume_dir = None
-    if resume is not None:   # the saved run's config: it also names the device (the backend)
+    if resume is not None:  # the saved run's config: it also names the device (the backend)
         from ..run.check import check_run
 
         resume_dir = require_run(resume)
-        check_run(resume_dir, weights=False)      # a damaged or hand-edited run: one line
+        check_run(resume_dir, weights=False)  # a damaged or hand-edited run: one line
         if read_status(resume_dir).get("status") == "complete":
             raise CheckpointError(t("error.experiment.run_already_complete", resume=resume))
         cfg = load_run_config(resume_dir)
     rank, world = init_distributed(cfg.train.device)
     exp = None
     try:
-        exp = Experiment(cfg, callbacks).setup()   # every user error before a folder exists
+        exp = Experiment(cfg, callbacks).setup()  # every user error before a folder exists
         if rank != 0:
             return _train_other_rank(exp, rank)
         return _train_in_run(exp, resume_dir, echo, t0, stage_data)
     finally:
         if exp is not None:
-            exp.close()     # the process's thread count back (setup restores it if it fails)
+            exp.close()  # the process's thread count back (setup restores it if it fails)
         if world > 1:
             shutdown()
 
@@ -354,8 +400,9 @@ def _checked_arguments(cfg: Any, resume: Any, callbacks: Any) -> RunConfig:
     from ..errors import check_type
     from ..training.callbacks import check_callbacks
 
-    check_type(resume, (str, os.PathLike, type(None)), "hakseup.train", "resume",
-               "a run folder's path")
+    check_type(
+        resume, (str, os.PathLike, type(None)), "hakseup.train", "resume", "a run folder's path"
+    )
     check_callbacks(callbacks, "hakseup.train")
     return as_run_config(cfg, "hakseup.train")
 
@@ -365,8 +412,17 @@ def _train_other_rank(exp: Experiment, rank: int) -> RunResult:
 
     exp.fit(callbacks=run_callbacks(exp.cfg, None, rank))
     barrier()
-    return RunResult(Path(exp.cfg.output.dir or "."), {}, "", {}, exp.history_,
-                     exp.bundle_.schema, rank=rank, model=exp.model_, bundle=exp.bundle_)
+    return RunResult(
+        Path(exp.cfg.output.dir or "."),
+        {},
+        "",
+        {},
+        exp.history_,
+        exp.bundle_.schema,
+        rank=rank,
+        model=exp.model_,
+        bundle=exp.bundle_,
+    )
 
 
 def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> RunConfig:
@@ -375,33 +431,46 @@ def _adopt_data(run_dir: Path, cfg: RunConfig, staged: Path) -> RunConfig:
 
     dest = run_dir / "data.csv"
     shutil.move(str(staged), dest)
-    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data,
-                                                             path=str(dest.resolve())))
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, path=str(dest.resolve())))
 
 
-def _train_in_run(exp: Experiment, resume_dir: Path | None, echo, t0: float,
-                  stage_data: Path | None = None) -> RunResult:
+def _train_in_run(
+    exp: Experiment, resume_dir: Path | None, echo, t0: float, stage_data: Path | None = None
+) -> RunResult:
     """Rank 0's run: open the run folder, start it, fit, score on the best weights, complete it."""
     from ..tracking import RunTracking, scalar_metrics
 
     cfg, bundle = exp.cfg, exp.bundle_
-    with Run(cfg.output.root, cfg.run_name(), cfg.output.dir, resume=resume_dir, kind="train",
-             dataset="data.csv" if stage_data else cfg.data.path or cfg.data.dataset,
-             model=cfg.model.name, task=bundle.schema.task) as run, \
-            RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking:
+    with (
+        Run(
+            cfg.output.root,
+            cfg.run_name(),
+            cfg.output.dir,
+            resume=resume_dir,
+            kind="train",
+            dataset="data.csv" if stage_data else cfg.data.path or cfg.data.dataset,
+            model=cfg.model.name,
+            task=bundle.schema.task,
+        ) as run,
+        RunTracking(cfg, run.path, "train", resume=resume_dir is not None) as tracking,
+    ):
         _start_run(exp, run.path, resume_dir, stage_data, echo)
         run.started()
         _fit_in_run(exp, run.path, resume_dir, tracking.callbacks, echo)
         result = _score_run(exp, run.path, t0)
-        tracking.finish(scalar_metrics(result.metrics, "test"))   # HParams view; the tracker
+        tracking.finish(scalar_metrics(result.metrics, "test"))  # HParams view; the tracker
         key, value = result.main_metric
-        run.complete(duration_s=round(time.perf_counter() - t0, 2), main_metric={key: value},
-                     epochs=len(result.logs))
+        run.complete(
+            duration_s=round(time.perf_counter() - t0, 2),
+            main_metric={key: value},
+            epochs=len(result.logs),
+        )
     return result
 
 
-def _start_run(exp: Experiment, run_dir: Path, resume_dir: Path | None,
-               stage_data: Path | None, echo) -> None:
+def _start_run(
+    exp: Experiment, run_dir: Path, resume_dir: Path | None, stage_data: Path | None, echo
+) -> None:
     """A new run's first files (a staged CSV moved in, config, schema, threads); on a resumed
     run the folder already has them. The thread choice is said when verbose."""
     from ..run.report import write_start_files
@@ -410,15 +479,24 @@ def _start_run(exp: Experiment, run_dir: Path, resume_dir: Path | None,
     if resume_dir is None:
         if stage_data is not None:
             exp.cfg = _adopt_data(run_dir, exp.cfg, stage_data)
-        write_start_files(run_dir, exp.cfg, exp.bundle_, exp.trainer_.device,
-                          threads=threads.to_dict())
+        write_start_files(
+            run_dir, exp.cfg, exp.bundle_, exp.trainer_.device, threads=threads.to_dict()
+        )
     if exp.cfg.train.verbosity == "verbose":
-        echo(t("train.threads", intra=threads.intra_op, inter=threads.applied["inter_op"],
-               workers=threads.workers, reason=threads.reason))
+        echo(
+            t(
+                "train.threads",
+                intra=threads.intra_op,
+                inter=threads.applied["inter_op"],
+                workers=threads.workers,
+                reason=threads.reason,
+            )
+        )
 
 
-def _fit_in_run(exp: Experiment, run_dir: Path, resume_dir: Path | None, tracking_callbacks: list,
-                echo) -> None:
+def _fit_in_run(
+    exp: Experiment, run_dir: Path, resume_dir: Path | None, tracking_callbacks: list, echo
+) -> None:
     """Fit, from the run's last checkpoint when resuming (if one was written); an interrupt
     says where the run folder is (to resume it) and goes on up."""
     from ..training.distributed import barrier
@@ -426,8 +504,10 @@ def _fit_in_run(exp: Experiment, run_dir: Path, resume_dir: Path | None, trackin
     last = run_dir / "checkpoints" / "last"
     has_last = last.exists() or last.with_name("last.prev").exists()
     try:
-        exp.fit(resume=last if resume_dir is not None and has_last else None,
-                callbacks=run_callbacks(exp.cfg, run_dir) + tracking_callbacks)
+        exp.fit(
+            resume=last if resume_dir is not None and has_last else None,
+            callbacks=run_callbacks(exp.cfg, run_dir) + tracking_callbacks,
+        )
     except KeyboardInterrupt:
         echo(t("train.interrupted", path=run_dir))
         raise
@@ -442,9 +522,18 @@ def _score_run(exp: Experiment, run_dir: Path, t0: float) -> RunResult:
     used = exp.restore_best(run_dir / "checkpoints")
     exp.fit_blend(run_dir / "checkpoints" / used)
     metrics, base_name, base = exp.score()
-    result = RunResult(run_dir, metrics, base_name, base, exp.history_, exp.bundle_.schema,
-                       model=exp.model_, bundle=exp.bundle_, checkpoint=used,
-                       data_config=exp.cfg.data)
+    result = RunResult(
+        run_dir,
+        metrics,
+        base_name,
+        base,
+        exp.history_,
+        exp.bundle_.schema,
+        model=exp.model_,
+        bundle=exp.bundle_,
+        checkpoint=used,
+        data_config=exp.cfg.data,
+    )
     result.references = exp.references(metrics, pending=exp.start_references())
     write_run_outputs(run_dir, exp.cfg, exp.trainer_, result, time.perf_counter() - t0)
     return result

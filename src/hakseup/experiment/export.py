@@ -26,7 +26,7 @@ def _exportable(model: torch.nn.Module) -> torch.nn.Module:
     from ..models.recurrent import RecurrentNet
 
     if isinstance(model, RecurrentNet) and model.impl == "scratch" and model.kind == "lstm":
-        if model.bidirectional:    # our two directions are two modules: export them as they are
+        if model.bidirectional:  # our two directions are two modules: export them as they are
             return model
         native = model.like(impl="native")
         native.load_state_dict(model.state_dict())
@@ -38,8 +38,11 @@ def _example(schema) -> tuple[torch.Tensor, ...]:
     g = torch.Generator().manual_seed(0)
     x = torch.randn(4, *schema.input_shape, generator=g)
     if schema.input_kind == "table":
-        cats = torch.stack([torch.randint(0, n, (4,), generator=g) for n in schema.cardinalities],
-                           1) if schema.cardinalities else torch.zeros(4, 0, dtype=torch.long)
+        cats = (
+            torch.stack([torch.randint(0, n, (4,), generator=g) for n in schema.cardinalities], 1)
+            if schema.cardinalities
+            else torch.zeros(4, 0, dtype=torch.long)
+        )
         return (x, cats)
     return (x,)
 
@@ -49,8 +52,9 @@ def export_run(run: str | Path, fmt: str, output: str | Path | None = None) -> t
     from .experiment import load_trained
 
     if fmt not in FORMATS:
-        raise HakseupError(t("error.export.unknown_export_format", fmt=fmt,
-                             names=', '.join(FORMATS)))
+        raise HakseupError(
+            t("error.export.unknown_export_format", fmt=fmt, names=", ".join(FORMATS))
+        )
     out = output_of(run, fmt, output)
     _, schema, _, model = load_trained(run)
     path, diff = export_model(model, schema, fmt, out)
@@ -60,8 +64,9 @@ def export_run(run: str | Path, fmt: str, output: str | Path | None = None) -> t
 SUFFIXES = {"torchscript": (".pt", ".pth", ".ts", ".torchscript"), "onnx": (".onnx",)}
 
 
-def output_of(run: str | Path, fmt: str, output: str | Path | None,
-              error: type = HakseupError) -> Path:
+def output_of(
+    run: str | Path, fmt: str, output: str | Path | None, error: type = HakseupError
+) -> Path:
     """The file an export writes: ``output`` checked like every user-named output
     (``io.output.output_target``: a link's target, never a device, the run's own files or a
     suffix of another format), or ``RUN/model.pt|onnx`` by default."""
@@ -90,8 +95,9 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
         (True, True)
     """
     if fmt not in FORMATS:
-        raise HakseupError(t("error.export.unknown_export_format", fmt=fmt,
-                             names=', '.join(FORMATS)))
+        raise HakseupError(
+            t("error.export.unknown_export_format", fmt=fmt, names=", ".join(FORMATS))
+        )
     model = _exportable(model.eval())
     example = _example(schema)
     with torch.no_grad():
@@ -102,8 +108,9 @@ def export_model(model: torch.nn.Module, schema, fmt: str, out: str | Path) -> t
     return out, _export_onnx(model, example, expected, out)
 
 
-def _export_torchscript(model: torch.nn.Module, example: tuple[torch.Tensor, ...],
-                        expected: torch.Tensor, out: Path) -> float:
+def _export_torchscript(
+    model: torch.nn.Module, example: tuple[torch.Tensor, ...], expected: torch.Tensor, out: Path
+) -> float:
     """Trace ``model`` on ``example`` and write it atomically to ``out``; returns max
     |reloaded - ``expected``| on ``example``."""
     from ..io.files import atomic_write
@@ -115,8 +122,9 @@ def _export_torchscript(model: torch.nn.Module, example: tuple[torch.Tensor, ...
     return float((got - expected).abs().max())
 
 
-def _export_onnx(model: torch.nn.Module, example: tuple[torch.Tensor, ...],
-                 expected: torch.Tensor, out: Path) -> float:
+def _export_onnx(
+    model: torch.nn.Module, example: tuple[torch.Tensor, ...], expected: torch.Tensor, out: Path
+) -> float:
     """Write ``model`` as ONNX to ``out`` (through a temporary file, any batch size); returns
     max |onnxruntime's output - ``expected``| on ``example``, NaN without onnxruntime."""
     try:
@@ -126,12 +134,18 @@ def _export_onnx(model: torch.nn.Module, example: tuple[torch.Tensor, ...],
     names = [f"input_{i}" for i in range(len(example))]
     from ..io.files import remove_stale_temps
 
-    remove_stale_temps(out)        # what a killed export left (same naming as atomic_write)
+    remove_stale_temps(out)  # what a killed export left (same naming as atomic_write)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.onnx.tmp")
     try:
-        torch.onnx.export(model, example, str(tmp), input_names=names, output_names=["output"],
-                          dynamic_axes={n: {0: "batch"} for n in names + ["output"]},
-                          dynamo=False)
+        torch.onnx.export(
+            model,
+            example,
+            str(tmp),
+            input_names=names,
+            output_names=["output"],
+            dynamic_axes={n: {0: "batch"} for n in names + ["output"]},
+            dynamo=False,
+        )
         tmp.replace(out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -47,12 +47,17 @@ def _history(cfg) -> pd.DataFrame:
 
     if not cfg.data.path:
         raise DataError(t("error.predict.series.no_history"))
-    read = {"header": cfg.data.header, "delimiter": cfg.data.delimiter,
-            "encoding": cfg.data.encoding, "sheet": cfg.data.sheet}
+    read = {
+        "header": cfg.data.header,
+        "delimiter": cfg.data.delimiter,
+        "encoding": cfg.data.encoding,
+        "sheet": cfg.data.sheet,
+    }
     df = read_csv(cfg.data.path, **read)
     if cfg.data.test_path:
-        df = stack_test_file(df, read_csv(cfg.data.test_path, **read), cfg.data.path,
-                             cfg.data.test_path)
+        df = stack_test_file(
+            df, read_csv(cfg.data.test_path, **read), cfg.data.path, cfg.data.test_path
+        )
     return df
 
 
@@ -63,8 +68,9 @@ def _saved_metrics(run: str | Path) -> dict:
         return {}
 
 
-def _default_forecast(net: np.ndarray, rule: dict, y: np.ndarray, horizon: int, season: int
-                      ) -> tuple[np.ndarray, str]:
+def _default_forecast(
+    net: np.ndarray, rule: dict, y: np.ndarray, horizon: int, season: int
+) -> tuple[np.ndarray, str]:
     """The run's default forecast from the network's: its saved weights over the base
     forecasts (the network, each statistical model, the seasonal naive), the statistical
     ones fitted on the whole history (a base that cannot be fitted gives its weight to the
@@ -78,15 +84,20 @@ def _default_forecast(net: np.ndarray, rule: dict, y: np.ndarray, horizon: int, 
         return net, NETWORK
     refs, _ = reference_forecasts(y, np.array([len(y)]), horizon, season)
     naive = naive_forecasts(y, np.array([len(y)]), horizon, season)
-    base = {NETWORK: net, **refs,
-            SEASONAL_NAIVE: next((v for k, v in naive.items() if k.startswith("seasonal naive")),
-                                 naive["naive"])}
+    base = {
+        NETWORK: net,
+        **refs,
+        SEASONAL_NAIVE: next(
+            (v for k, v in naive.items() if k.startswith("seasonal naive")), naive["naive"]
+        ),
+    }
     used = {k: w for k, w in weights.items() if k in base and w > 0}
     return apply_weights(weights, base), rule_name(used) if used else NETWORK
 
 
-def forecast_future(run: str | Path, data: str | Path, encoding: str | None = None,
-                    sheet: str | None = None) -> pd.DataFrame:
+def forecast_future(
+    run: str | Path, data: str | Path, encoding: str | None = None, sheet: str | None = None
+) -> pd.DataFrame:
     """One row per step past the series' end: its time, the step, the forecast and, for each
     interval level of the run, the lower and upper bounds."""
     import torch
@@ -100,8 +111,9 @@ def forecast_future(run: str | Path, data: str | Path, encoding: str | None = No
 
     exp = Experiment.from_run(run)
     cfg, pre, schema = exp.cfg, exp.preprocessor_, exp.schema_
-    df = read_csv(data, header=cfg.data.header, delimiter=cfg.data.delimiter,
-                  encoding=encoding, sheet=sheet)
+    df = read_csv(
+        data, header=cfg.data.header, delimiter=cfg.data.delimiter, encoding=encoding, sheet=sheet
+    )
     time_col = str(cfg.data.time_col)
     history, later = split_known(df, time_col, pre.target, cfg.data.dayfirst)
     if history is None:
@@ -110,12 +122,19 @@ def forecast_future(run: str | Path, data: str | Path, encoding: str | None = No
     out = predict(exp.model_, (torch.from_numpy(fut.x),)).numpy()
     net = to_original(pre, out, fut.y, np.array([len(fut.y)]))
     metrics = _saved_metrics(exp.run_dir_)
-    pred, used = _default_forecast(net, metrics.get("forecast_rule", {}), fut.y, pre.horizon,
-                                   fut.season)
-    frame = pd.DataFrame({time_col: fut.times, "step": np.arange(1, pre.horizon + 1),
-                          f"predicted_{pre.target}": pred[0]})
-    widths = {lv: v["half_width"] for lv, v in metrics.get("intervals", {}).items()
-              if "half_width" in v}
+    pred, used = _default_forecast(
+        net, metrics.get("forecast_rule", {}), fut.y, pre.horizon, fut.season
+    )
+    frame = pd.DataFrame(
+        {
+            time_col: fut.times,
+            "step": np.arange(1, pre.horizon + 1),
+            f"predicted_{pre.target}": pred[0],
+        }
+    )
+    widths = {
+        lv: v["half_width"] for lv, v in metrics.get("intervals", {}).items() if "half_width" in v
+    }
     for name, values in interval_columns(pred[0], widths).items():
         frame[name] = values
     frame.attrs.update(forecast=used, history=(fut.history_times, fut.y), target=pre.target)

@@ -41,11 +41,14 @@ def read_args(delimiter: str | None, header: bool) -> str:
     >>> read_args(None, True)
     ', float_precision="round_trip"'
     """
-    return "".join(f", {k}={v!r}" if k != "float_precision" else f', {k}="{v}"'
-                   for k, v in read_kwargs(delimiter, header).items())
+    return "".join(
+        f", {k}={v!r}" if k != "float_precision" else f', {k}="{v}"'
+        for k, v in read_kwargs(delimiter, header).items()
+    )
 
 
 # ----------------------------------------------------------------------------- the split
+
 
 def collect_split(facts) -> None:
     """Fill ``facts.split`` (what split.json holds) and ``facts.extra``."""
@@ -69,9 +72,13 @@ def _image_split(facts) -> None:
         return
     rows = getattr(raw, "rows", None)
     labels = np.asarray(raw.labels)
-    facts.split = {k: {"paths": [str(Path(raw.paths[i]).resolve()) for i in ix],
-                       "labels": [int(v) for v in labels[ix]]}
-                   for k, ix in parts.items()}
+    facts.split = {
+        k: {
+            "paths": [str(Path(raw.paths[i]).resolve()) for i in ix],
+            "labels": [int(v) for v in labels[ix]],
+        }
+        for k, ix in parts.items()
+    }
     if rows is not None and not np.array_equal(rows, np.arange(len(rows))):
         raise ConfigError(t("error.experiment.plain.rows_differ", path=cfg.data.path))
 
@@ -86,15 +93,17 @@ def _table_split(facts) -> None:
     cfg = facts.cfg
     df, defaults, source = load_raw(cfg.data)
     plan = prepare_table(df, cfg.data, defaults, source)
-    tr, va, te = holdout_indices(len(plan.df), cfg.data.val_size, cfg.data.test_size,
-                                 cfg.train.seed, stratify=plan.labels())
+    tr, va, te = holdout_indices(
+        len(plan.df), cfg.data.val_size, cfg.data.test_size, cfg.train.seed, stratify=plan.labels()
+    )
     facts.split = {"train": tr.tolist(), "val": va.tolist(), "test": te.tolist()}
     # The script reads the file with plain pandas: it must find the same rows.
     plain = pd.read_csv(cfg.data.path, **read_kwargs(cfg.data.delimiter, cfg.data.header))
     plain = plain[plain[plan.target].notna()].reset_index(drop=True)
     same = len(plain) == len(plan.df) and all(
         plain[c].astype(str).tolist() == plan.df[c].astype(str).tolist()
-        for c in [plan.target, *plan.kinds])
+        for c in [plan.target, *plan.kinds]
+    )
     if not same:
         raise ConfigError(t("error.experiment.plain.rows_differ", path=cfg.data.path))
     facts.extra["target"] = plan.target
@@ -108,8 +117,12 @@ def _series_facts(facts) -> None:
     s = bundle.info["series"]
     starts = {k: np.asarray(v) for k, v in s["starts"].items()}
     target, features = bundle.schema.target, list(bundle.preprocessor.features)
-    facts.extra.update(train_end=int(s["train_end"]), val_end=int(starts["test"].min()),
-                       target=target, features=features)
+    facts.extra.update(
+        train_end=int(s["train_end"]),
+        val_end=int(starts["test"].min()),
+        target=target,
+        features=features,
+    )
     # The script reads the file with plain pandas: it must find the same values.
     y = _plain_series(cfg.data, target, features)[:, 0]
     if len(y) != len(s["y"]) or not np.array_equal(y, np.asarray(s["y"], dtype=np.float64)):
@@ -129,12 +142,17 @@ def _plain_series(data, target: str, features: list[str]) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- the text
 
+
 def data_section(facts, split_file: Path) -> str:
     if facts.kind == "digits":
-        return P.DIGITS_DATA.substitute(seed=facts.cfg.train.seed, split_file=split_file) + \
-            _normalise(facts, "    x = torch.as_tensor(images[rows[name]]).unsqueeze(1)"
-                              "             # (N, 1, 8, 8)\n"
-                              "    y = labels[rows[name]]")
+        return P.DIGITS_DATA.substitute(
+            seed=facts.cfg.train.seed, split_file=split_file
+        ) + _normalise(
+            facts,
+            "    x = torch.as_tensor(images[rows[name]]).unsqueeze(1)"
+            "             # (N, 1, 8, 8)\n"
+            "    y = labels[rows[name]]",
+        )
     if facts.kind == "image folder":
         return _image_folder(facts, split_file)
     if facts.kind == "table":
@@ -144,9 +162,12 @@ def data_section(facts, split_file: Path) -> str:
 
 def _normalise(facts, gather: str) -> str:
     pre = facts.pre
-    return P.IMAGE_NORMALISE.substitute(max_value=repr(float(pre["max_value"])),
-                                        mean=py_list(pre["mean"]), std=py_list(pre["std"]),
-                                        gather=gather)
+    return P.IMAGE_NORMALISE.substitute(
+        max_value=repr(float(pre["max_value"])),
+        mean=py_list(pre["mean"]),
+        std=py_list(pre["std"]),
+        gather=gather,
+    )
 
 
 def _image_folder(facts, split_file: Path) -> str:
@@ -155,71 +176,101 @@ def _image_folder(facts, split_file: Path) -> str:
     mode = "L" if int(decode.get("channels", facts.schema.input_shape[0])) == 1 else "RGB"
     fit = decode.get("fit", "crop")
     pad = " " * 12
-    resize = {"crop": f"{pad}# the centre of the image, scaled to fill SIZE\n"
-                      f"{pad}im = ImageOps.fit(im, (SIZE[1], SIZE[0]), "
-                      "method=Image.Resampling.BILINEAR)",
-              "pad": f"{pad}# the whole image, scaled to fit SIZE, padded with black\n"
-                     f"{pad}im = ImageOps.pad(im, (SIZE[1], SIZE[0]), "
-                     "method=Image.Resampling.BILINEAR, color=0)",
-              }.get(fit, f"{pad}im = im.resize((SIZE[1], SIZE[0]), Image.Resampling.BILINEAR)")
+    resize = {
+        "crop": f"{pad}# the centre of the image, scaled to fill SIZE\n"
+        f"{pad}im = ImageOps.fit(im, (SIZE[1], SIZE[0]), "
+        "method=Image.Resampling.BILINEAR)",
+        "pad": f"{pad}# the whole image, scaled to fit SIZE, padded with black\n"
+        f"{pad}im = ImageOps.pad(im, (SIZE[1], SIZE[0]), "
+        "method=Image.Resampling.BILINEAR, color=0)",
+    }.get(fit, f"{pad}im = im.resize((SIZE[1], SIZE[0]), Image.Resampling.BILINEAR)")
     text = P.IMAGE_FOLDER_DATA.substitute(
-        mode=mode, height=height, width=width, fit=fit, resize=resize,
+        mode=mode,
+        height=height,
+        width=width,
+        fit=fit,
+        resize=resize,
         seed=facts.cfg.train.seed,
-        classes=py_list(list(facts.schema.class_names)), split_file=split_file)
-    gather = ("    pairs = pairs_of[name]\n"
-              "    # (N, C, H, W) float32\n"
-              "    x = torch.as_tensor(np.stack([image for image, _ in pairs]), "
-              "dtype=torch.float32)\n"
-              "    y = [label for _, label in pairs]")
+        classes=py_list(list(facts.schema.class_names)),
+        split_file=split_file,
+    )
+    gather = (
+        "    pairs = pairs_of[name]\n"
+        "    # (N, C, H, W) float32\n"
+        "    x = torch.as_tensor(np.stack([image for image, _ in pairs]), "
+        "dtype=torch.float32)\n"
+        "    y = [label for _, label in pairs]"
+    )
     return text + _normalise(facts, gather)
 
 
 def _table(facts, split_file: Path) -> str:
     pre, cfg = facts.pre, facts.cfg
-    if pre.get("quantiles_") or pre.get("spikes_") or pre.get("layout", "table") != "table" \
-            or any(k == "datetime" for k in pre["kinds"].values()):
-        raise ConfigError(t("error.experiment.plain.setting_not_written",
-                            key="data.scaling / date columns"))
+    if (
+        pre.get("quantiles_")
+        or pre.get("spikes_")
+        or pre.get("layout", "table") != "table"
+        or any(k == "datetime" for k in pre["kinds"].values())
+    ):
+        raise ConfigError(
+            t("error.experiment.plain.setting_not_written", key="data.scaling / date columns")
+        )
     numeric = list(pre["numeric_"])
     cats = [c for c, k in pre["kinds"].items() if k in ("categorical", "boolean")]
     robust = pre.get("scaling") == "robust" and pre.get("normalize", True)
     classes = facts.schema.is_classification
     return P.TABLE_DATA.substitute(
-        target=repr(pre["target"]), path=Path(cfg.data.path).resolve(),
+        target=repr(pre["target"]),
+        path=Path(cfg.data.path).resolve(),
         read_args=read_args(cfg.data.delimiter, cfg.data.header),
         stratified="stratified by class" if classes else "shuffled",
-        seed=cfg.train.seed, split_file=split_file, numeric=py_list(numeric),
+        seed=cfg.train.seed,
+        split_file=split_file,
+        numeric=py_list(numeric),
         medians=py_dict({c: pre["medians_"][c] for c in numeric}),
         centers=py_dict({c: pre["means_"][c] for c in numeric}),
         scales=py_dict({c: pre["stds_"][c] for c in numeric}),
-        scaling_note=(f"CLIP = {pre.get('clip', 3.0)!r}   # robust scaling: median and "
-                      "IQR/1.349, then a smooth clip" if robust else
-                      "# standard scaling: (value - mean) / std"),
+        scaling_note=(
+            f"CLIP = {pre.get('clip', 3.0)!r}   # robust scaling: median and "
+            "IQR/1.349, then a smooth clip"
+            if robust
+            else "# standard scaling: (value - mean) / std"
+        ),
         scaled="z / np.sqrt(1.0 + (z / CLIP) ** 2)     # smooth clipping, bounded by CLIP"
-               if robust else "z",
+        if robust
+        else "z",
         categories=py_dict({c: list(pre["vocab_"][c]) for c in cats}),
         other=py_dict(dict(pre.get("other_", {}))),
         target_constants=_target_constants(pre, classes),
-        encode_target=_encode_target(classes), n_numeric=len(numeric), n_cat=len(cats))
+        encode_target=_encode_target(classes),
+        n_numeric=len(numeric),
+        n_cat=len(cats),
+    )
 
 
 def _target_constants(pre: dict, classes: bool) -> str:
     if classes:
         return f"CLASSES = {py_list(pre['classes_'])}   # the target's classes, in order\n"
-    return (f"TARGET_MEAN, TARGET_STD = {pre['target_mean_']!r}, {pre['target_std_']!r}"
-            "   # the target is scaled too\n"
-            f"LOG_TARGET = {bool(pre.get('log_target'))}\n")
+    return (
+        f"TARGET_MEAN, TARGET_STD = {pre['target_mean_']!r}, {pre['target_std_']!r}"
+        "   # the target is scaled too\n"
+        f"LOG_TARGET = {bool(pre.get('log_target'))}\n"
+    )
 
 
 def _encode_target(classes: bool) -> str:
     if classes:
-        return ("    y = frame[TARGET].astype(str).map({c: i for i, c in enumerate(CLASSES)})\n"
-                "    y = torch.from_numpy(y.to_numpy(dtype=np.int64))             # (N,)")
-    return ("    yv = pd.to_numeric(frame[TARGET], errors=\"coerce\").to_numpy(dtype=np.float64)\n"
-            "    yv = np.log(yv) if LOG_TARGET else yv\n"
-            "    # (N, 1): the target scaled as the network learns it\n"
-            "    y = torch.tensor((yv - TARGET_MEAN) / TARGET_STD, dtype=torch.float32)"
-            ".reshape(-1, 1)")
+        return (
+            "    y = frame[TARGET].astype(str).map({c: i for i, c in enumerate(CLASSES)})\n"
+            "    y = torch.from_numpy(y.to_numpy(dtype=np.int64))             # (N,)"
+        )
+    return (
+        '    yv = pd.to_numeric(frame[TARGET], errors="coerce").to_numpy(dtype=np.float64)\n'
+        "    yv = np.log(yv) if LOG_TARGET else yv\n"
+        "    # (N, 1): the target scaled as the network learns it\n"
+        "    y = torch.tensor((yv - TARGET_MEAN) / TARGET_STD, dtype=torch.float32)"
+        ".reshape(-1, 1)"
+    )
 
 
 def _series(facts) -> str:
@@ -236,18 +287,29 @@ def _series(facts) -> str:
             "# terms), read at a window's last row.\n"
             f"K = np.arange(1, min({SEASON_HARMONICS}, SEASON // 2) + 1)\n"
             "angle = 2 * np.pi * np.outer(np.arange(len(y)) % SEASON, K) / SEASON   # (T, K)\n"
-            "positions = np.hstack([np.cos(angle), np.sin(angle[:, 2 * K != SEASON])])\n")
+            "positions = np.hstack([np.cos(angle), np.sin(angle[:, 2 * K != SEASON])])\n"
+        )
         season_window = (
             "    extra = np.zeros((len(x), WINDOW, positions.shape[1]), dtype=np.float32)\n"
             "    extra[:, -1] = positions[at - 1]\n"
-            "    x = np.concatenate([x, extra], axis=2)             # (N, WINDOW, C + P)")
+            "    x = np.concatenate([x, extra], axis=2)             # (N, WINDOW, C + P)"
+        )
     return P.SERIES_DATA.substitute(
-        time_col=repr(cfg.data.time_col), target=repr(ex["target"]),
-        features=py_list(ex["features"]), path=Path(cfg.data.path).resolve(),
+        time_col=repr(cfg.data.time_col),
+        target=repr(ex["target"]),
+        features=py_list(ex["features"]),
+        path=Path(cfg.data.path).resolve(),
         read_args=read_args(cfg.data.delimiter, cfg.data.header),
         date_args=", dayfirst=True" if cfg.data.dayfirst else "",
-        window=pre["window"], horizon=pre["horizon"], train_end=ex["train_end"],
-        val_end=ex["val_end"], difference=int(pre.get("difference", 0)),
-        log=bool(pre.get("log", False)), means=py_list(pre["means_"]),
-        stds=py_list(pre["stds_"]), season=season, season_code=season_code,
-        season_window=season_window)
+        window=pre["window"],
+        horizon=pre["horizon"],
+        train_end=ex["train_end"],
+        val_end=ex["val_end"],
+        difference=int(pre.get("difference", 0)),
+        log=bool(pre.get("log", False)),
+        means=py_list(pre["means_"]),
+        stds=py_list(pre["stds_"]),
+        season=season,
+        season_code=season_code,
+        season_window=season_window,
+    )

@@ -16,12 +16,18 @@ from . import plain_parts as P
 
 __all__ = ["model_section", "stack_lines"]
 
-_ACTIVATIONS = {"relu": "nn.ReLU()", "gelu": "nn.GELU()", "tanh": "nn.Tanh()",
-                "sigmoid": "nn.Sigmoid()", "silu": "nn.SiLU()"}
+_ACTIVATIONS = {
+    "relu": "nn.ReLU()",
+    "gelu": "nn.GELU()",
+    "tanh": "nn.Tanh()",
+    "sigmoid": "nn.Sigmoid()",
+    "silu": "nn.SiLU()",
+}
 
 
-def stack_lines(width: int, hidden: list[int], act: str, dropout: float, batch_norm: bool,
-                indent: int = 12) -> str:
+def stack_lines(
+    width: int, hidden: list[int], act: str, dropout: float, batch_norm: bool, indent: int = 12
+) -> str:
     """``mlp_stack`` (models/layers.py) as lines of an ``nn.Sequential``: Linear ->
     [BatchNorm] -> activation -> [Dropout] per hidden width."""
     lines = []
@@ -57,12 +63,16 @@ def _mlp(facts) -> str:
     else:
         in_features = math.prod(schema.input_shape)
     hidden = list(m.hidden)
-    extras = (", Dropout" if m.dropout > 0 else "")
+    extras = ", Dropout" if m.dropout > 0 else ""
     return P.MLP_MODEL.substitute(
-        act_name=type_name(m.activation), extras=extras,
+        act_name=type_name(m.activation),
+        extras=extras,
         body=stack_lines(in_features, hidden, m.activation, m.dropout, False),
-        width=hidden[-1] if hidden else in_features, n_outputs=schema.n_outputs,
-        input_shape=", ".join(map(str, schema.input_shape)), in_features=in_features)
+        width=hidden[-1] if hidden else in_features,
+        n_outputs=schema.n_outputs,
+        input_shape=", ".join(map(str, schema.input_shape)),
+        in_features=in_features,
+    )
 
 
 def type_name(act: str) -> str:
@@ -82,9 +92,13 @@ def _cnn(facts) -> str:
         in_ch = ch
     text = ("BatchNorm -> " if m.batch_norm else "") + type_name(m.activation)
     return P.CNN_MODEL.substitute(
-        blocks_text=text, features="\n".join(lines), dropout=repr(m.dropout),
-        width=channels[-1], n_outputs=schema.n_outputs,
-        input_shape=", ".join(map(str, schema.input_shape)))
+        blocks_text=text,
+        features="\n".join(lines),
+        dropout=repr(m.dropout),
+        width=channels[-1],
+        n_outputs=schema.n_outputs,
+        input_shape=", ".join(map(str, schema.input_shape)),
+    )
 
 
 def _tabular(facts) -> str:
@@ -98,26 +112,41 @@ def _tabular(facts) -> str:
     out_width = hidden[-1] if hidden else width
     norm = m.batch_norm and n_num
     n_out = schema.n_outputs
-    mean = ("                # the mean of the members' probabilities, as log-probabilities\n"
-            "                out = torch.logsumexp(torch.log_softmax(out, 2), 1)"
-            " - math.log(out.shape[1])"
-            if schema.is_classification else "                out = out.mean(1)")
-    skip_forward = ("        skip = self.skip(x)                                    "
-                    "# wide & deep: a linear model beside the MLP\n"
-                    "        out = out + (skip.unsqueeze(1) if out.dim() == 3 else skip)\n"
-                    if m.linear_skip else "")
+    mean = (
+        "                # the mean of the members' probabilities, as log-probabilities\n"
+        "                out = torch.logsumexp(torch.log_softmax(out, 2), 1)"
+        " - math.log(out.shape[1])"
+        if schema.is_classification
+        else "                out = out.mean(1)"
+    )
+    skip_forward = (
+        "        skip = self.skip(x)                                    "
+        "# wide & deep: a linear model beside the MLP\n"
+        "        out = out + (skip.unsqueeze(1) if out.dim() == 3 else skip)\n"
+        if m.linear_skip
+        else ""
+    )
     return P.TABULAR_MODEL.substitute(
-        embedded=embedded, one_hot=one_hot,
+        embedded=embedded,
+        one_hot=one_hot,
         body=stack_lines(width, hidden, m.activation, m.dropout, m.batch_norm, indent=8),
         ensemble_text=f", in an ensemble of {m.ensemble} (TabM's idea: each member its own "
-                      "weights and loss)" if m.ensemble > 1 else "",
+        "weights and loss)"
+        if m.ensemble > 1
+        else "",
         numeric_norm=f"        self.numeric_norm = nn.BatchNorm1d({n_num})\n" if norm else "",
-        dropout=repr(m.dropout), ensemble=max(1, m.ensemble), width=out_width,
+        dropout=repr(m.dropout),
+        ensemble=max(1, m.ensemble),
+        width=out_width,
         n_outputs=n_out,
         skip_init=f"        self.skip = nn.Linear({width}, {n_out})\n" if m.linear_skip else "",
-        n_numeric=n_num, n_cat=len(cards),
+        n_numeric=n_num,
+        n_cat=len(cards),
         numeric_part="self.numeric_norm(x_num)" if norm else "x_num",
-        in_width=width, ensemble_mean=mean, skip_forward=skip_forward)
+        in_width=width,
+        ensemble_mean=mean,
+        skip_forward=skip_forward,
+    )
 
 
 def _dlinear(facts) -> str:
@@ -125,19 +154,28 @@ def _dlinear(facts) -> str:
 
     schema = facts.schema
     window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
-    return P.DLINEAR_MODEL.substitute(lookbacks=lookbacks(window), channels=channels,
-                                      season=int(getattr(schema, "season", 1) or 1))
+    return P.DLINEAR_MODEL.substitute(
+        lookbacks=lookbacks(window),
+        channels=channels,
+        season=int(getattr(schema, "season", 1) or 1),
+    )
 
 
 _READOUTS = {
-    "last": ("the last step's output",
-             "        return self.head(out[:, -1])                # (B, {n})"),
-    "mean": ("the mean of every step's output",
-             "        return self.head(out.mean(dim=1))           # (B, {n})"),
-    "mean_last": ("the last step's output beside the mean of all steps' outputs",
-                  "        readout = torch.cat([out[:, -1], out.mean(dim=1)], dim=1)"
-                  "   # (B, 2 HIDDEN)\n"
-                  "        return self.head(readout)                   # (B, {n})"),
+    "last": (
+        "the last step's output",
+        "        return self.head(out[:, -1])                # (B, {n})",
+    ),
+    "mean": (
+        "the mean of every step's output",
+        "        return self.head(out.mean(dim=1))           # (B, {n})",
+    ),
+    "mean_last": (
+        "the last step's output beside the mean of all steps' outputs",
+        "        readout = torch.cat([out[:, -1], out.mean(dim=1)], dim=1)"
+        "   # (B, 2 HIDDEN)\n"
+        "        return self.head(readout)                   # (B, {n})",
+    ),
 }
 
 
@@ -146,13 +184,23 @@ def _lstm(facts) -> str:
     shape = tuple(schema.input_shape)
     image = len(shape) == 3
     what, readout = _READOUTS[m.readout]
-    reshape = ("        x = x.squeeze(1)                            # (B, H, W): rows as steps\n"
-               if image else "")
+    reshape = (
+        "        x = x.squeeze(1)                            # (B, H, W): rows as steps\n"
+        if image
+        else ""
+    )
     return P.LSTM_MODEL.substitute(
-        hidden=m.hidden_size, layers=m.layers, input_size=shape[-1],
+        hidden=m.hidden_size,
+        layers=m.layers,
+        input_size=shape[-1],
         dropout=repr(m.dropout if m.layers > 1 else 0.0),
         head_in=m.hidden_size * (2 if m.readout == "mean_last" else 1),
-        n_outputs=schema.n_outputs, input_shape=", ".join(map(str, shape)),
-        steps_text="An image read row by row (each row one step)" if image
+        n_outputs=schema.n_outputs,
+        input_shape=", ".join(map(str, shape)),
+        steps_text="An image read row by row (each row one step)"
+        if image
         else "A window of the series (each time step one step)",
-        readout_text=what, reshape=reshape, readout=readout.format(n=schema.n_outputs))
+        readout_text=what,
+        reshape=reshape,
+        readout=readout.format(n=schema.n_outputs),
+    )

@@ -17,10 +17,27 @@ from string import Template
 
 import numpy as np
 
-__all__ = ["HEADER", "SETTINGS", "DIGITS_DATA", "IMAGE_FOLDER_DATA", "IMAGE_NORMALISE",
-           "TABLE_DATA", "SERIES_DATA", "MLP_MODEL", "CNN_MODEL", "TABULAR_MODEL",
-           "DLINEAR_MODEL", "LSTM_MODEL", "LOOP", "CLASS_SCORE", "REGRESSION_SCORE",
-           "FORECAST_SCORE", "SAVE", "py_list", "py_dict"]
+__all__ = [
+    "HEADER",
+    "SETTINGS",
+    "DIGITS_DATA",
+    "IMAGE_FOLDER_DATA",
+    "IMAGE_NORMALISE",
+    "TABLE_DATA",
+    "SERIES_DATA",
+    "MLP_MODEL",
+    "CNN_MODEL",
+    "TABULAR_MODEL",
+    "DLINEAR_MODEL",
+    "LSTM_MODEL",
+    "LOOP",
+    "CLASS_SCORE",
+    "REGRESSION_SCORE",
+    "FORECAST_SCORE",
+    "SAVE",
+    "py_list",
+    "py_dict",
+]
 
 HEADER = Template('''\
 """Plain PyTorch for the hakseup run $run_name: $what.
@@ -43,7 +60,7 @@ import torch.nn.functional as F
 from torch import nn
 ''')
 
-SETTINGS = Template('''
+SETTINGS = Template("""
 # ----------------------------------------------------------------------------- settings
 # From the run's config.yaml (the resolved config: every `auto` already decided).
 SEED = $seed
@@ -58,9 +75,9 @@ DEVICE = torch.device("$device")
 torch.set_num_threads(THREADS)
 torch.manual_seed(SEED)    # hakseup seeds before it builds the model ...
 np.random.seed(SEED)
-''')
+""")
 
-DIGITS_DATA = Template('''
+DIGITS_DATA = Template("""
 # ----------------------------------------------------------------------------- the data
 # The 8x8 digits ship with scikit-learn as a CSV: 64 pixel values (0..16), then the label.
 # The file is read directly, so this script does not need to import scikit-learn.
@@ -74,7 +91,7 @@ labels = raw[:, -1].astype(np.int64)                             # (1797,)
 # The split hakseup made (stratified by class, seed $seed), saved beside the run.
 split = json.loads(Path(r"$split_file").read_text())
 rows = {name: np.array(split[name], dtype=np.int64) for name in ("train", "val", "test")}
-''')
+""")
 
 IMAGE_FOLDER_DATA = Template('''
 # ----------------------------------------------------------------------------- the data
@@ -529,14 +546,14 @@ if best_weights is not None:
     model.load_state_dict(best_weights)
 ''')
 
-CLASS_SCORE = Template('''
+CLASS_SCORE = Template("""
 # ----------------------------------------------------------------------------- evaluation
 test_out, test_y = outputs("test")                           # (N, $n_outputs), (N,)
 accuracy = (test_out.argmax(1) == test_y).float().mean().item()
 print(f"test accuracy {accuracy:.4f}   (the run: $metric_value)")
-''')
+""")
 
-REGRESSION_SCORE = Template('''
+REGRESSION_SCORE = Template("""
 # ----------------------------------------------------------------------------- evaluation
 test_out, test_y = outputs("test")                           # (N, 1) scaled values
 pred = test_out.cpu().double().numpy() * TARGET_STD + TARGET_MEAN     # original units
@@ -545,9 +562,9 @@ if LOG_TARGET:
     pred, true = np.exp(pred), np.exp(true)
 rmse = float(np.sqrt(np.mean((pred - true) ** 2)))
 print(f"test rmse {rmse:.4f}   (the run: $metric_value)")
-''')
+""")
 
-FORECAST_SCORE = Template('''
+FORECAST_SCORE = Template("""
 # ----------------------------------------------------------------------------- evaluation
 test_out, _ = outputs("test")                                # (N, HORIZON) scaled
 at = split_starts["test"]
@@ -561,12 +578,12 @@ mae = float(np.mean(np.abs(actual - pred)))
 print(f"test mae {mae:.4f}   (the run's network: $metric_value)")
 # The run reported $reported for its default forecast ($rule): this script trains
 # and scores the network alone.
-''')
+""")
 
-SAVE = '''
+SAVE = """
 if len(sys.argv) > 1:                                         # python script.py W.pt
     torch.save(model.state_dict(), sys.argv[1])
-'''
+"""
 
 
 def py_list(values, per_line: int = 8, indent: int = 4) -> str:
@@ -580,7 +597,7 @@ def py_list(values, per_line: int = 8, indent: int = 4) -> str:
     if len(one) <= 88 - indent:
         return one
     pad = " " * indent
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
     return "[\n" + ",\n".join(pad + line for line in lines) + ",\n" + pad[4:] + "]"
 
 
@@ -590,8 +607,10 @@ def py_dict(d: dict, indent: int = 4) -> str:
     >>> py_dict({"a": 1.5})
     "{'a': 1.5}"
     """
-    items = [f"{k!r}: {py_list(v, indent=indent + 4) if isinstance(v, list) else repr(v)}"
-             for k, v in d.items()]
+    items = [
+        f"{k!r}: {py_list(v, indent=indent + 4) if isinstance(v, list) else repr(v)}"
+        for k, v in d.items()
+    ]
     one = "{" + ", ".join(items) + "}"
     if len(one) <= 88 - indent and "\n" not in one:
         return one

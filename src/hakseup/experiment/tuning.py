@@ -38,8 +38,14 @@ def parse_space(space: dict) -> dict:
     """The ``tune`` section as {key: (kind, spec)}: every key a real config key, every range
     well formed (``config.tune_values``, the same rules the config loader applies)."""
     if not space:
-        raise ConfigError(i18n.t("error.tuning.search_space_empty", example=(
-            "{train.lr: {low: 1.0e-4, high: 0.1, log: true}, model.hidden: [[64], [128]]}")))
+        raise ConfigError(
+            i18n.t(
+                "error.tuning.search_space_empty",
+                example=(
+                    "{train.lr: {low: 1.0e-4, high: 0.1, log: true}, model.hidden: [[64], [128]]}"
+                ),
+            )
+        )
     parsed: dict[str, tuple[str, Any]] = {}
     for key, spec in space.items():
         set_key({}, key, None)  # raises for an unknown key, with suggestions
@@ -48,8 +54,12 @@ def parse_space(space: dict) -> dict:
             parsed[key] = ("categorical", spec)
             continue
         low, high, log, step = spec["low"], spec["high"], bool(spec.get("log")), spec.get("step")
-        is_int = isinstance(low, int) and isinstance(high, int) and not log and \
-            isinstance(step if step is not None else 1, int)
+        is_int = (
+            isinstance(low, int)
+            and isinstance(high, int)
+            and not log
+            and isinstance(step if step is not None else 1, int)
+        )
         parsed[key] = ("int" if is_int else "float", (float(low), float(high), log, step))
     return parsed
 
@@ -88,9 +98,10 @@ def trial_config(base: RunConfig, space: dict, trial) -> RunConfig:
     for key, (kind, spec) in space.items():
         set_key(d, key, _suggest(trial, key, kind, spec))
     cfg = RunConfig.from_dict(d, given=base.given | set(space))
-    return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, progress=False,
-                                                              verbosity="quiet",
-                                                              tensorboard=False))
+    return dataclasses.replace(
+        cfg,
+        train=dataclasses.replace(cfg.train, progress=False, verbosity="quiet", tensorboard=False),
+    )
 
 
 def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | None = None):
@@ -100,11 +111,11 @@ def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | No
     from .experiment import Experiment
 
     def objective(trial):
-        if worker is not None:   # a shared study: which worker ran it (its --trials count)
+        if worker is not None:  # a shared study: which worker ran it (its --trials count)
             trial.set_user_attr("worker", worker)
         cfg = trial_config(base, space, trial)
         if not folds:
-            with Experiment(cfg).setup() as exp:      # closing gives back the thread count
+            with Experiment(cfg).setup() as exp:  # closing gives back the thread count
                 history = exp.fit(callbacks=[Pruning(trial)])
             key = "val_loss" if "val_loss" in history[0] else "train_loss"
             return min(h[key] for h in history)
@@ -118,9 +129,16 @@ def _objective(base: RunConfig, space: dict, folds: int | None, worker: str | No
     return objective
 
 
-def tune(cfg: RunConfig | None, trials: int, folds: int | None = None, resume: str | None = None,
-         echo=print, storage: str | None = None, study: str | None = None,
-         add_tables: bool = False) -> dict:
+def tune(
+    cfg: RunConfig | None,
+    trials: int,
+    folds: int | None = None,
+    resume: str | None = None,
+    echo=print,
+    storage: str | None = None,
+    study: str | None = None,
+    add_tables: bool = False,
+) -> dict:
     """Run (or continue) an Optuna study over ``cfg.tune``; returns the best parameters and
     every trial. Everything is written into one run folder (a ``Run``). With ``storage`` (a
     database URL) the study is shared with every worker naming the same storage and study;
@@ -139,38 +157,53 @@ def tune(cfg: RunConfig | None, trials: int, folds: int | None = None, resume: s
     elif cfg is None:
         raise TypeError("tune() needs a config, or resume= naming a tune run folder")
     space = parse_space(cfg.tune)
-    if not resume:   # the untuned config (and its folds) must be valid before a folder exists
+    if not resume:  # the untuned config (and its folds) must be valid before a folder exists
         _check_untuned(cfg, folds)
     shared = _shared_study(cfg, space, saved, storage, study, add_tables)
     t0 = time.perf_counter()
-    with Run(cfg.output.root, f"tune-{cfg.run_name()}", cfg.output.dir, resume=resume,
-             kind="tune", **({"study": shared["record"]} if shared else {})) as run, \
-            RunTracking(cfg, run.path, "tune", resume=bool(resume),
-                        extra_keys=tuple(space)) as tracking:
+    with (
+        Run(
+            cfg.output.root,
+            f"tune-{cfg.run_name()}",
+            cfg.output.dir,
+            resume=resume,
+            kind="tune",
+            **({"study": shared["record"]} if shared else {}),
+        ) as run,
+        RunTracking(
+            cfg, run.path, "tune", resume=bool(resume), extra_keys=tuple(space)
+        ) as tracking,
+    ):
         if not resume:
             atomic_write_text(run.path / "config.yaml", cfg.to_yaml())
         optuna_study = _run_trials(run, tracking, cfg, space, folds, trials, shared)
         result = _write_results(run.path, cfg, space, optuna_study)
         tracking.finish({"tune/best_val_loss": result["best_value"]}, hparams_dir=None)
-        run.complete(duration_s=round(time.perf_counter() - t0, 2),
-                     best_value=result["best_value"])
+        run.complete(duration_s=round(time.perf_counter() - t0, 2), best_value=result["best_value"])
     return result
 
 
-def _run_trials(run, tracking, cfg: RunConfig, space: dict, folds: int | None, trials: int,
-                shared: dict | None):
+def _run_trials(
+    run, tracking, cfg: RunConfig, space: dict, folds: int | None, trials: int, shared: dict | None
+):
     """Run the trials this folder still owes (``trials`` less those its worker has finished)
     on the shared study or the folder's own; returns the Optuna study."""
     optuna_study = shared["study"] if shared else _local_study(run.path, cfg.train.seed)
     worker = shared["record"]["worker"] if shared else None
-    done = [t for t in optuna_study.trials if t.state.is_finished()
-            and (worker is None or t.user_attrs.get("worker") == worker)]
+    done = [
+        t
+        for t in optuna_study.trials
+        if t.state.is_finished() and (worker is None or t.user_attrs.get("worker") == worker)
+    ]
     # The study has something to keep once a trial has ended: a first trial that fails on
     # the space's own values (a data file it names, say) leaves no folder behind.
     optuna_study.optimize(
-        _objective(cfg, space, folds, worker), n_trials=max(0, trials - len(done)),
-        show_progress_bar=cfg.train.progress, catch=(),
-        callbacks=[_trial_ended(run, tracking, cfg, space)])
+        _objective(cfg, space, folds, worker),
+        n_trials=max(0, trials - len(done)),
+        show_progress_bar=cfg.train.progress,
+        catch=(),
+        callbacks=[_trial_ended(run, tracking, cfg, space)],
+    )
     return optuna_study
 
 
@@ -190,12 +223,17 @@ def _check_untuned(cfg: RunConfig, folds: int | None) -> None:
 def _local_study(run_dir: Path, seed: int):
     from .tuning_storage import open_study
 
-    return open_study(f"sqlite:///{run_dir.resolve() / 'study.db'}", "hakseup", seed,
-                      shared=False)
+    return open_study(f"sqlite:///{run_dir.resolve() / 'study.db'}", "hakseup", seed, shared=False)
 
 
-def _shared_study(cfg: RunConfig, space: dict, saved: dict, storage: str | None,
-                  study: str | None, add_tables: bool = False) -> dict | None:
+def _shared_study(
+    cfg: RunConfig,
+    space: dict,
+    saved: dict,
+    storage: str | None,
+    study: str | None,
+    add_tables: bool = False,
+) -> dict | None:
     """A study in a database (``--storage``, or the one a resumed worker used), opened before
     any folder exists so that a bad URL leaves nothing behind; None for the local file."""
     import uuid
@@ -211,21 +249,35 @@ def _shared_study(cfg: RunConfig, space: dict, saved: dict, storage: str | None,
     worker = saved.get("worker") or uuid.uuid4().hex[:12]
     # Workers must not draw the same samples: the seed is the config's and the worker's.
     seed = (cfg.train.seed + int(worker, 16)) % 2**32
-    return {"study": open_study(url, name, seed, shared=True, add_tables=add_tables),
-            "record": {"storage": masked_url(url), "name": name, "worker": worker}}
+    return {
+        "study": open_study(url, name, seed, shared=True, add_tables=add_tables),
+        "record": {"storage": masked_url(url), "name": name, "worker": worker},
+    }
 
 
 def _trial_ended(run, tracking, base: RunConfig, space: dict):
     """After each trial this worker ran: the run has something to keep; the trial's HParams
     session and tracker run."""
+
     def callback(study, trial) -> None:
         run.started()
-        value = trial.value if trial.value is not None else (
-            trial.intermediate_values[max(trial.intermediate_values)]
-            if trial.intermediate_values else None)
+        value = (
+            trial.value
+            if trial.value is not None
+            else (
+                trial.intermediate_values[max(trial.intermediate_values)]
+                if trial.intermediate_values
+                else None
+            )
+        )
         metrics = {"tune/val_loss": value} if value is not None else {}
-        tracking.trial(trial.number, trial_config(base, space, trial), metrics,
-                       trial.state.name.lower(), trial.params)
+        tracking.trial(
+            trial.number,
+            trial_config(base, space, trial),
+            metrics,
+            trial.state.name.lower(),
+            trial.params,
+        )
 
     return callback
 
@@ -241,23 +293,36 @@ def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
     best_cfg = copy.deepcopy(cfg.to_dict())
     best_cfg.pop("tune", None)
     for key, (_kind, spec) in space.items():
-        value = best.params.get(key, spec[best.params[key + "#"]] if key + "#" in best.params
-                                else None)
+        value = best.params.get(
+            key, spec[best.params[key + "#"]] if key + "#" in best.params else None
+        )
         set_key(best_cfg, key, value)
     best_cfg["output"]["dir"] = None
     atomic_write_text(run_dir / "best_config.yaml", RunConfig.from_dict(best_cfg).to_yaml())
     rows = []
     for t in study.trials:
-        params = {k.rstrip("#"): (space[k.rstrip("#")][1][v] if k.endswith("#") else v)
-                  for k, v in t.params.items()}
-        rows.append({"trial": t.number, "state": t.state.name.lower(), "value": t.value,
-                     "params": params, **({"worker": t.user_attrs["worker"]}
-                                         if "worker" in t.user_attrs else {})})
+        params = {
+            k.rstrip("#"): (space[k.rstrip("#")][1][v] if k.endswith("#") else v)
+            for k, v in t.params.items()
+        }
+        rows.append(
+            {
+                "trial": t.number,
+                "state": t.state.name.lower(),
+                "value": t.value,
+                "params": params,
+                **({"worker": t.user_attrs["worker"]} if "worker" in t.user_attrs else {}),
+            }
+        )
     atomic_write_json(run_dir / "trials.json", rows)
     _plot_history(run_dir, study)
-    return {"run_dir": str(run_dir), "best_value": best.value,
-            "best_params": rows[best.number]["params"], "trials": rows,
-            "pruned": sum(r["state"] == "pruned" for r in rows)}
+    return {
+        "run_dir": str(run_dir),
+        "best_value": best.value,
+        "best_params": rows[best.number]["params"],
+        "trials": rows,
+        "pruned": sum(r["state"] == "pruned" for r in rows),
+    }
 
 
 def _plot_history(run_dir: Path, study) -> None:

@@ -23,7 +23,7 @@ from ..i18n import t
 __all__ = ["open_study", "default_study_name", "masked_url", "foreign_tables", "DB_EXTRA"]
 
 DB_EXTRA = 'pip install "hakseup[tune-db]"'
-HEARTBEAT_S = 30        # a dead worker's running trials are marked failed after 2 beats
+HEARTBEAT_S = 30  # a dead worker's running trials are marked failed after 2 beats
 
 
 def masked_url(url: str) -> str:
@@ -32,35 +32,39 @@ def masked_url(url: str) -> str:
         from sqlalchemy.engine import make_url
 
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:   # not a URL at all: open_study reports it
+    except Exception:  # not a URL at all: open_study reports it
         return url
 
 
 def default_study_name(cfg, space: dict) -> str:
     """The run's name and a digest of its search space: the same command on two machines
     (whose data paths may differ) joins one study; another search space never does."""
-    digest = hashlib.sha256(json.dumps(sorted((k, repr(v)) for k, v in space.items()))
-                            .encode()).hexdigest()[:8]
+    digest = hashlib.sha256(
+        json.dumps(sorted((k, repr(v)) for k, v in space.items())).encode()
+    ).hexdigest()[:8]
     return f"{cfg.run_name()}-{digest}"
 
 
 def _storage(url: str):
     import optuna
 
-    if url.startswith("sqlite:"):   # a file: no heartbeat thread needed for one machine
+    if url.startswith("sqlite:"):  # a file: no heartbeat thread needed for one machine
         return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
     import warnings
 
-    with warnings.catch_warnings():   # "heartbeat_interval is an experimental feature"
+    with warnings.catch_warnings():  # "heartbeat_interval is an experimental feature"
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.storages.RDBStorage(
-            url, heartbeat_interval=HEARTBEAT_S, grace_period=2 * HEARTBEAT_S,
-            engine_kwargs={"pool_pre_ping": True})
+            url,
+            heartbeat_interval=HEARTBEAT_S,
+            grace_period=2 * HEARTBEAT_S,
+            engine_kwargs={"pool_pre_ping": True},
+        )
 
 
 def _explain(url: str, e: BaseException) -> str:
     text = (str(e).strip().splitlines() or [type(e).__name__])[0][:240]
-    if isinstance(e, ImportError):   # optuna words a missing driver as an ImportError
+    if isinstance(e, ImportError):  # optuna words a missing driver as an ImportError
         cause = e.__cause__ or e.__context__
         missing = getattr(cause, "name", None) or text
         how = DB_EXTRA if url.startswith("postgres") else t("error.tuning.storage.mysql_how")
@@ -72,8 +76,9 @@ def _is_race(e: BaseException) -> bool:
     """Whether ``e`` is another worker winning a race to create the same schema or study at
     the same moment (PostgreSQL: a duplicate key in pg_type, "relation already exists")."""
     text = f"{type(e).__name__} {e}".lower()
-    return any(k in text for k in ("already exists", "duplicate key", "uniqueviolation",
-                                   "integrityerror"))
+    return any(
+        k in text for k in ("already exists", "duplicate key", "uniqueviolation", "integrityerror")
+    )
 
 
 def _create_retrying(url: str, name: str, seed: int, attempts: int = 6):
@@ -87,9 +92,13 @@ def _create_retrying(url: str, name: str, seed: int, attempts: int = 6):
     for attempt in range(attempts):
         try:
             return optuna.create_study(
-                study_name=name, storage=_storage(url), load_if_exists=True,
-                direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed),
-                pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1))
+                study_name=name,
+                storage=_storage(url),
+                load_if_exists=True,
+                direction="minimize",
+                sampler=optuna.samplers.TPESampler(seed=seed),
+                pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+            )
         except Exception as e:
             if attempt == attempts - 1 or not _is_race(e):
                 raise
@@ -134,19 +143,28 @@ def open_study(url: str, name: str, seed: int, shared: bool, add_tables: bool = 
         if shared and not add_tables:
             others = foreign_tables(url)
             if others:
-                raise ConfigError(t("error.tuning.storage.foreign_tables",
-                                    url=masked_url(url), n=len(others),
-                                    names=", ".join(others[:5])
-                                    + (", ..." if len(others) > 5 else "")))
+                raise ConfigError(
+                    t(
+                        "error.tuning.storage.foreign_tables",
+                        url=masked_url(url),
+                        n=len(others),
+                        names=", ".join(others[:5]) + (", ..." if len(others) > 5 else ""),
+                    )
+                )
         return _create_retrying(url, name, seed)
     except ConfigError:
         raise
-    except ValueError as e:   # an existing study of that name optimises the other way
+    except ValueError as e:  # an existing study of that name optimises the other way
         if "direction" in str(e).lower():
-            raise ConfigError(t("error.tuning.storage.study_exists_another", name=name,
-                                masked_url=masked_url(url))) from None
+            raise ConfigError(
+                t(
+                    "error.tuning.storage.study_exists_another",
+                    name=name,
+                    masked_url=masked_url(url),
+                )
+            ) from None
         raise ConfigError(_explain(url, e)) from None
-    except Exception as e:   # sqlalchemy's ArgumentError, OperationalError, a missing driver
+    except Exception as e:  # sqlalchemy's ArgumentError, OperationalError, a missing driver
         if not shared:
             raise
         raise ConfigError(_explain(url, e)) from None

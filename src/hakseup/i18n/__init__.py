@@ -20,8 +20,16 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "t", "term", "language", "set_language", "catalog", "Section",
-           "language_from_argv"]
+__all__ = [
+    "LANGUAGES",
+    "t",
+    "term",
+    "language",
+    "set_language",
+    "catalog",
+    "Section",
+    "language_from_argv",
+]
 
 LANGUAGES = ("en", "ko")
 _chosen: str | None = None
@@ -53,7 +61,7 @@ def language() -> str:
         return explicit
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var)
-        if value:   # the first one set decides, as in POSIX locale resolution
+        if value:  # the first one set decides, as in POSIX locale resolution
             return "ko" if value.lower().startswith("ko") else "en"
     return "en"
 
@@ -61,7 +69,7 @@ def language() -> str:
 def set_language(lang: str | None) -> None:
     """Choose the language ('en' or 'ko'); None goes back to the environment's choice."""
     global _chosen
-    if lang is not None and lang not in LANGUAGES:   # the CLI has said so in one line already
+    if lang is not None and lang not in LANGUAGES:  # the CLI has said so in one line already
         raise ValueError(t("error.bad_lang", value=lang, choices=", ".join(LANGUAGES)))
     _chosen = lang
 
@@ -105,7 +113,7 @@ class Section(Mapping):
 
     def _keys(self) -> list[str]:
         p = self.prefix + "."
-        return [k[len(p):] for k in catalog("en") if k.startswith(p)]
+        return [k[len(p) :] for k in catalog("en") if k.startswith(p)]
 
     def __getitem__(self, key: str) -> str:
         full = f"{self.prefix}.{key}"

@@ -19,13 +19,30 @@ from ..i18n import t
 
 __all__ = ["Charset", "detect_encoding", "guess_encoding", "check_encoding", "is_utf8"]
 
-_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16")]
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
 # Single-byte Western/Central European code pages that charset-normalizer cannot tell apart on
 # a few accented letters (it calls French text cp1250): read them as the Latin-1 family.
-_WESTERN = {"cp1250", "cp1252", "iso8859_1", "iso8859_15", "mac_roman", "cp1254", "iso8859_9",
-            "iso8859_2", "cp1257", "cp850", "mac_latin2", "iso8859_10", "iso8859_14"}
+_WESTERN = {
+    "cp1250",
+    "cp1252",
+    "iso8859_1",
+    "iso8859_15",
+    "mac_roman",
+    "cp1254",
+    "iso8859_9",
+    "iso8859_2",
+    "cp1257",
+    "cp850",
+    "mac_latin2",
+    "iso8859_10",
+    "iso8859_14",
+}
 # Multi-byte codecs whose superset Windows writes: cp949 ⊇ EUC-KR, cp932 ⊇ Shift-JIS, ...
 _SUPERSET = {"euc_kr": "cp949", "shift_jis": "cp932", "gb2312": "gb18030", "gbk": "gb18030"}
 
@@ -51,8 +68,15 @@ class Charset:
 
 # Codecs Python calls text encodings that are not character sets of a file: domain names
 # (idna, punycode), Python's escapes, and the codec that refuses everything.
-_NOT_CHARSETS = {"idna", "punycode", "undefined", "unicode-escape", "unicode_escape",
-                 "raw-unicode-escape", "raw_unicode_escape"}
+_NOT_CHARSETS = {
+    "idna",
+    "punycode",
+    "undefined",
+    "unicode-escape",
+    "unicode_escape",
+    "raw-unicode-escape",
+    "raw_unicode_escape",
+}
 
 
 def check_encoding(name: str) -> str:
@@ -75,15 +99,14 @@ def is_utf8(head: bytes) -> bool:
     return True
 
 
-def detect_encoding(head: bytes, forced: str | None = None, name: object = "data file"
-                    ) -> Charset:
+def detect_encoding(head: bytes, forced: str | None = None, name: object = "data file") -> Charset:
     """The encoding of a file that starts with ``head`` (up to 64 KiB is plenty); ``name``
     is the file's name for messages."""
     bom = next((codec for mark, codec in _BOMS if head.startswith(mark)), None)
     if forced:
         codec = check_encoding(forced)
         if codec == "utf-8" and bom == "utf-8-sig":
-            codec = "utf-8-sig"                     # the BOM is not part of the first name
+            codec = "utf-8-sig"  # the BOM is not part of the first name
         return Charset(codec, bom is not None, detected=False)
     if bom:
         return Charset(bom, True, detected=bom != "utf-8-sig")

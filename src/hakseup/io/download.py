@@ -35,16 +35,16 @@ from .files import atomic_write
 __all__ = ["RemoteFile", "fetch", "cache_dir", "mirror_override", "deadline_seconds"]
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-READ_TIMEOUT_S = 30.0            # no byte for this long: the mirror is gone
-DEFAULT_DEADLINE_S = 900.0       # the whole download, however the bytes trickle in
+READ_TIMEOUT_S = 30.0  # no byte for this long: the mirror is gone
+DEFAULT_DEADLINE_S = 900.0  # the whole download, however the bytes trickle in
 
 
 @dataclass
 class RemoteFile:
-    name: str                      # file name in the cache and on every mirror
-    algorithm: str                 # sha256 | md5
+    name: str  # file name in the cache and on every mirror
+    algorithm: str  # sha256 | md5
     digest: str
-    mirrors: list[str] = field(default_factory=list)   # base URLs (ending in /)
+    mirrors: list[str] = field(default_factory=list)  # base URLs (ending in /)
 
 
 def cache_dir(configured: str | None = None) -> Path:
@@ -135,8 +135,9 @@ class _Deadline:
     def left(self) -> float:
         left = self.end - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"not finished within {self.seconds:g} s "
-                               f"(HAKSEUP_DOWNLOAD_DEADLINE)")
+            raise TimeoutError(
+                f"not finished within {self.seconds:g} s (HAKSEUP_DOWNLOAD_DEADLINE)"
+            )
         return left
 
 
@@ -148,8 +149,9 @@ def _download(url: str, dest: Path, algorithm: str, progress: bool) -> str:
     worker checks the deadline itself, so it never leaves a temporary file behind."""
     deadline = _Deadline(deadline_seconds())
     box: dict = {}
-    worker = threading.Thread(target=_transfer, args=(url, dest, algorithm, progress, deadline,
-                                                      box), daemon=True)
+    worker = threading.Thread(
+        target=_transfer, args=(url, dest, algorithm, progress, deadline, box), daemon=True
+    )
     worker.start()
     try:
         worker.join(deadline.seconds + 1)
@@ -163,21 +165,24 @@ def _download(url: str, dest: Path, algorithm: str, progress: bool) -> str:
     if "error" in box:
         raise box["error"]
     if "digest" not in box:
-        raise TimeoutError(f"not finished within {deadline.seconds:g} s "
-                           f"(HAKSEUP_DOWNLOAD_DEADLINE)")
+        raise TimeoutError(
+            f"not finished within {deadline.seconds:g} s (HAKSEUP_DOWNLOAD_DEADLINE)"
+        )
     return box["digest"]
 
 
-def _transfer(url: str, dest: Path, algorithm: str, progress: bool, deadline: _Deadline,
-              box: dict) -> None:
+def _transfer(
+    url: str, dest: Path, algorithm: str, progress: bool, deadline: _Deadline, box: dict
+) -> None:
     try:
         box["digest"] = _stream(url, dest, algorithm, progress, deadline, box)
     except BaseException as e:  # handed to the caller's thread
         box["error"] = e
 
 
-def _stream(url: str, dest: Path, algorithm: str, progress: bool, deadline: _Deadline,
-            box: dict) -> str:
+def _stream(
+    url: str, dest: Path, algorithm: str, progress: bool, deadline: _Deadline, box: dict
+) -> str:
     h = hashlib.new(algorithm)
     opener = urllib.request.build_opener(_SafeRedirects)
     req = urllib.request.Request(url, headers={"User-Agent": "hakseup"})
@@ -190,10 +195,18 @@ def _stream(url: str, dest: Path, algorithm: str, progress: bool, deadline: _Dea
             raise ValueError(f"the server sent an invalid Content-Length {raw!r}")
         total = int(raw) if raw else None
         from ..monitor.bars import tqdm_class  # no IProgress warning
+
         tqdm = tqdm_class()
 
-        with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {dest.name}",
-                  disable=not progress, leave=False) as bar:
+        with tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc=f"downloading {dest.name}",
+            disable=not progress,
+            leave=False,
+        ) as bar:
+
             def write(f):
                 got = 0
                 while not box.get("abort"):
@@ -246,8 +259,10 @@ def _reason(e: BaseException) -> str:
     if isinstance(e, http.client.BadStatusLine):
         return "not an HTTP response (malformed status line)"
     if isinstance(e, http.client.IncompleteRead):
-        return (f"the response was cut short or its chunked encoding is broken "
-                f"({len(e.partial):,} bytes of the last part received)")
+        return (
+            f"the response was cut short or its chunked encoding is broken "
+            f"({len(e.partial):,} bytes of the last part received)"
+        )
     if isinstance(e, http.client.HTTPException):
         return f"malformed HTTP response ({type(e).__name__}: {str(e)[:80] or 'no detail'})"
     text = str(reason if reason is not None else e).strip() or type(e).__name__
@@ -255,8 +270,13 @@ def _reason(e: BaseException) -> str:
 
 
 # What a mirror can do wrong: refuse, break the connection, or send nonsense.
-_MIRROR_ERRORS = (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException,
-                  ValueError)
+_MIRROR_ERRORS = (
+    urllib.error.URLError,
+    OSError,
+    TimeoutError,
+    http.client.HTTPException,
+    ValueError,
+)
 
 
 def _ready(directory: Path) -> None:
@@ -265,12 +285,21 @@ def _ready(directory: Path) -> None:
         if not os.access(directory, os.W_OK):
             raise PermissionError(13, "Permission denied", str(directory))
     except OSError as e:
-        raise DataError(t("error.data.download.cache_unusable", directory=directory,
-                          reason=describe_os_error(e) or e)) from None
+        raise DataError(
+            t(
+                "error.data.download.cache_unusable",
+                directory=directory,
+                reason=describe_os_error(e) or e,
+            )
+        ) from None
 
 
-def fetch(remote: RemoteFile, directory: str | os.PathLike, mirrors: list[str] | None = None,
-          progress: bool = True) -> Path:
+def fetch(
+    remote: RemoteFile,
+    directory: str | os.PathLike,
+    mirrors: list[str] | None = None,
+    progress: bool = True,
+) -> Path:
     """The verified local copy of ``remote``, downloading it if needed."""
     directory = Path(directory)
     _ready(directory)
@@ -299,6 +328,13 @@ def fetch(remote: RemoteFile, directory: str | os.PathLike, mirrors: list[str] |
             return dest
         failures.append(f"{url} (checksum mismatch: got {got[:12]}…)")
         dest.unlink()  # corrupt or truncated: never leave it for the next run
-    raise DataError(t("error.data.download.could_download_from", name=remote.name,
-                      algorithm=remote.algorithm.upper(), digest=remote.digest,
-                      value='; '.join(failures) or 'none given', dest=dest))
+    raise DataError(
+        t(
+            "error.data.download.could_download_from",
+            name=remote.name,
+            algorithm=remote.algorithm.upper(),
+            digest=remote.digest,
+            value="; ".join(failures) or "none given",
+            dest=dest,
+        )
+    )

@@ -19,11 +19,10 @@ from ..i18n import t
 
 __all__ = ["uncached_formula_columns", "warn_uncached_formulas"]
 
-_ROWS = 50          # the first rows tell: a column of formulas has them from its first row
+_ROWS = 50  # the first rows tell: a column of formulas has them from its first row
 
 
-def uncached_formula_columns(path: Path, sheet: str, df: pd.DataFrame,
-                             header: bool) -> list[str]:
+def uncached_formula_columns(path: Path, sheet: str, df: pd.DataFrame, header: bool) -> list[str]:
     """The columns of ``df`` that are empty as read but hold formulas in the workbook."""
     empty = [i for i, c in enumerate(df.columns) if df[c].isna().all()]
     if not empty or not len(df):
@@ -35,8 +34,11 @@ def uncached_formula_columns(path: Path, sheet: str, df: pd.DataFrame,
         rows = wb[sheet].iter_rows(min_row=2 if header else 1, max_row=_ROWS, values_only=True)
         found: set[int] = set()
         for row in rows:
-            found |= {i for i in empty if i < len(row) and isinstance(row[i], str)
-                      and row[i].startswith("=")}
+            found |= {
+                i
+                for i in empty
+                if i < len(row) and isinstance(row[i], str) and row[i].startswith("=")
+            }
     finally:
         wb.close()
     return [str(df.columns[i]) for i in sorted(found)]
@@ -48,5 +50,12 @@ def warn_uncached_formulas(path: Path, sheet: str, df: pd.DataFrame, header: boo
     except Exception:  # noqa: BLE001 - a second look only; the table was read already
         return
     if names:
-        warnings.warn(t("warn.io.excel.uncached_formulas", path=path.name,
-                        names=", ".join(names[:5]), n=len(names)), stacklevel=3)
+        warnings.warn(
+            t(
+                "warn.io.excel.uncached_formulas",
+                path=path.name,
+                names=", ".join(names[:5]),
+                n=len(names),
+            ),
+            stacklevel=3,
+        )

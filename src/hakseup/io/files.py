@@ -29,11 +29,23 @@ from typing import Any
 
 from ..i18n import t, term
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_json", "fsync_dir",
-           "replace_dir", "defer_fsync", "end_fsync", "sync_tree", "make_durable",
-           "check_input_file", "check_output_file", "read_head", "remove_stale_temps"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_text",
+    "atomic_write_json",
+    "fsync_dir",
+    "replace_dir",
+    "defer_fsync",
+    "end_fsync",
+    "sync_tree",
+    "make_durable",
+    "check_input_file",
+    "check_output_file",
+    "read_head",
+    "remove_stale_temps",
+]
 
-_live_runs: list[str] = []     # absolute folders of the live runs (a stack: tune nests runs)
+_live_runs: list[str] = []  # absolute folders of the live runs (a stack: tune nests runs)
 
 
 def defer_fsync(root: str | os.PathLike) -> None:
@@ -88,7 +100,7 @@ def sync_tree(root: str | os.PathLike[str]) -> None:
             if os.path.isfile(path) and not os.path.islink(path):
                 try:
                     _fsync(path)
-                except FileNotFoundError:      # removed meanwhile (a stale temporary file)
+                except FileNotFoundError:  # removed meanwhile (a stale temporary file)
                     pass
         _fsync(folder)
 
@@ -112,8 +124,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None], mode: st
     remove_stale_temps(path)
     # The writer's pid in the name: a later write can tell a killed writer's leftover from
     # a live one's file in progress.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as f:
             write(f)
@@ -142,12 +155,12 @@ def remove_stale_temps(path: str | os.PathLike) -> int:
     except OSError:
         return 0
     for stale in found:
-        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        pid = stale.name[len(path.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             try:
                 stale.unlink()
                 removed += 1
-            except OSError:        # another writer removed it, or a read-only folder
+            except OSError:  # another writer removed it, or a read-only folder
                 pass
     return removed
 
@@ -167,7 +180,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:            # EPERM: alive, owned by someone else
+    except OSError:  # EPERM: alive, owned by someone else
         return True
     return True
 
@@ -180,8 +193,8 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
 
 
-DURABLE_EVERY_S = 30.0     # inside a live run, how old the durable fallback copy may grow
-_made_durable: dict[str, float] = {}    # a live run's ``<name>.prev`` → when it was fsynced
+DURABLE_EVERY_S = 30.0  # inside a live run, how old the durable fallback copy may grow
+_made_durable: dict[str, float] = {}  # a live run's ``<name>.prev`` → when it was fsynced
 
 
 def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
@@ -204,11 +217,11 @@ def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
         since = _made_durable.get(str(prev))
         if since is not None and prev.exists() and time.monotonic() - since < DURABLE_EVERY_S:
             trash = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
-            os.replace(final_dir, trash)            # not on disk: nothing durable is lost
+            os.replace(final_dir, trash)  # not on disk: nothing durable is lost
             os.replace(tmp_dir, final_dir)
             shutil.rmtree(trash)
             return
-        sync_tree(final_dir)                         # on disk before the old copy goes
+        sync_tree(final_dir)  # on disk before the old copy goes
         _fsync(final_dir.parent)
         _made_durable[str(prev)] = time.monotonic()
     if prev.exists():
@@ -217,14 +230,18 @@ def replace_dir(tmp_dir: Path, final_dir: Path) -> None:
         os.replace(final_dir, prev)
     os.replace(tmp_dir, final_dir)
     if live and str(prev) in _made_durable:
-        _fsync(final_dir.parent)                     # the durable copy's new name, too
+        _fsync(final_dir.parent)  # the durable copy's new name, too
     else:
         fsync_dir(final_dir.parent)
 
 
 # (test, catalog key of the words for it)
-_KINDS = [(stat.S_ISFIFO, "words.fifo"), (stat.S_ISCHR, "words.char_device"),
-          (stat.S_ISBLK, "words.block_device"), (stat.S_ISSOCK, "words.socket")]
+_KINDS = [
+    (stat.S_ISFIFO, "words.fifo"),
+    (stat.S_ISCHR, "words.char_device"),
+    (stat.S_ISBLK, "words.block_device"),
+    (stat.S_ISSOCK, "words.socket"),
+]
 
 
 def check_input_file(path: str | os.PathLike, what: str, error: type = OSError) -> Path:
@@ -242,8 +259,7 @@ def check_input_file(path: str | os.PathLike, what: str, error: type = OSError) 
         raise error(t("error.path_is_folder", what=term("what", what), path=path))
     for test, kind in _KINDS:
         if test(st.st_mode):
-            raise error(t("error.not_regular", what=term("what", what), path=path,
-                          kind=t(kind)))
+            raise error(t("error.not_regular", what=term("what", what), path=path, kind=t(kind)))
     if not os.access(path, os.R_OK):
         raise error(t("error.not_readable", what=term("what", what), path=path))
     return path
@@ -255,8 +271,11 @@ def _path_problem(path: Path, what: str, e: OSError) -> str:
         if path.is_symlink():
             return t("error.dangling_link", what=what, path=path, to=os.readlink(path))
         return t("error.path_not_found", what=what, path=path)
-    keys = {errno.ELOOP: "error.link_loop", errno.ENOTDIR: "error.not_a_folder_above",
-            errno.EACCES: "error.unreachable"}
+    keys = {
+        errno.ELOOP: "error.link_loop",
+        errno.ENOTDIR: "error.not_a_folder_above",
+        errno.EACCES: "error.unreachable",
+    }
     key = keys.get(e.errno) if e.errno is not None else None
     if key:
         return t(key, what=what, path=path)
@@ -272,14 +291,24 @@ def read_head(path: Path, n: int, what: str, error: type = OSError) -> bytes:
         raise error(_path_problem(path, what, e)) from None
 
 
-def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
-                      not_same_as: str | os.PathLike | None = None) -> Path:
+def check_output_file(
+    path: str | os.PathLike,
+    flag: str,
+    error: type = OSError,
+    not_same_as: str | os.PathLike | None = None,
+) -> Path:
     """``path`` if a file can be written there (its folder exists or can be made, and is
     writable); refuse a folder, a path through a file, and the input file itself."""
     path = Path(path)
     if path.is_dir():
-        raise error(t("error.io.files.folder_file_name", flag=flag, path=path,
-                      value=path / 'predictions.csv'))
+        raise error(
+            t(
+                "error.io.files.folder_file_name",
+                flag=flag,
+                path=path,
+                value=path / "predictions.csv",
+            )
+        )
     if not_same_as is not None and _same_file(path, Path(not_same_as)):
         raise error(t("error.io.files.input_file_itself", flag=flag, path=path))
     parent = path.absolute().parent
@@ -288,15 +317,22 @@ def check_output_file(path: str | os.PathLike, flag: str, error: type = OSError,
     try:
         if not parent.is_dir():
             raise OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(parent))
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                                     dir=parent)
+        fd, probe = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=parent
+        )
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
         from ..errors import describe_os_error
 
-        raise error(t("error.io.files.cannot_be_written", flag=flag, path=path,
-                      reason=describe_os_error(e) or e.strerror)) from None
+        raise error(
+            t(
+                "error.io.files.cannot_be_written",
+                flag=flag,
+                path=path,
+                reason=describe_os_error(e) or e.strerror,
+            )
+        ) from None
     return path
 
 

@@ -22,8 +22,13 @@ from ..i18n import t
 __all__ = ["read_idx"]
 
 _TYPES: dict[int, np.dtype] = {
-    0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -40,6 +45,13 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     offset = 4 + 4 * ndim
     expected = int(np.prod(dims)) * dtype.itemsize
     if len(data) - offset != expected:
-        raise DataError(t("error.data.idx.truncated_padded_data", path=path,
-                          value=len(data) - offset, expected=expected, dims=tuple(dims)))
+        raise DataError(
+            t(
+                "error.data.idx.truncated_padded_data",
+                path=path,
+                value=len(data) - offset,
+                expected=expected,
+                dims=tuple(dims),
+            )
+        )
     return np.frombuffer(data, dtype=dtype, offset=offset).reshape(tuple(int(d) for d in dims))

@@ -31,7 +31,8 @@ _CURRENCY = "$€£¥₩"
 _PATTERN = re.compile(
     r"^(?P<s1>[-+\u2212]?)\s?(?P<c1>[" + _CURRENCY + r"])?\s?(?P<s2>[-+\u2212]?)"
     r"(?P<int>[0-9]{1,3}(?:(?P<sep>[, \u00a0\u202f'])[0-9]{3})(?:(?P=sep)[0-9]{3})*|[0-9]+)?"
-    r"(?P<frac>\.[0-9]+)?\s?(?P<pct>%)?\s?(?P<c2>[€₩원円])?$")
+    r"(?P<frac>\.[0-9]+)?\s?(?P<pct>%)?\s?(?P<c2>[€₩원円])?$"
+)
 _SUFFIX_CURRENCY = {"원": "₩", "円": "¥"}
 _DATE = re.compile(r"[0-9]{1,4}[-/:][0-9]{1,2}")
 # Share of a column's first values that must parse before the whole column is examined.
@@ -94,28 +95,39 @@ def _column(s: pd.Series, name: str) -> tuple[pd.Series | None, str | None]:
     table = {u: parse_number(u) for u in uniques}
     parsed = [p for p in table.values() if p is not None]
     if not any(p.formatted for p in parsed) or any(p.zero_padded for p in parsed):
-        return None, None                     # plain numbers in a text column, or codes
+        return None, None  # plain numbers in a text column, or codes
     if _DATE.search(" ".join(map(str, values.iloc[:200]))):
-        return None, None                     # 2021-03-01, 03/01, 12:30: dates and times
+        return None, None  # 2021-03-01, 03/01, 12:30: dates and times
     bad = [u for u, p in table.items() if p is None]
     if bad:
         n_bad = int(values.astype(str).isin(bad).sum())
-        return None, t("notice.data.numbers.some_not_numbers", name=name,
-                       how=_describe(parsed), n_bad=n_bad, examples=", ".join(map(repr, bad[:3])))
-    found = {u: p for u, p in table.items() if p is not None}   # all of them, by now
+        return None, t(
+            "notice.data.numbers.some_not_numbers",
+            name=name,
+            how=_describe(parsed),
+            n_bad=n_bad,
+            examples=", ".join(map(repr, bad[:3])),
+        )
+    found = {u: p for u, p in table.items() if p is not None}  # all of them, by now
     currencies = sorted({p.currency for p in parsed if p.currency})
     if len(currencies) > 1:
-        return None, t("notice.data.numbers.mixed_currencies", name=name,
-                       currencies=", ".join(currencies))
+        return None, t(
+            "notice.data.numbers.mixed_currencies", name=name, currencies=", ".join(currencies)
+        )
     if 0 < sum(p.percent for p in parsed) < len(parsed):
         return None, t("notice.data.numbers.mixed_percent", name=name)
     numbers = s.astype(object).map({u: p.value for u, p in found.items()}).astype("float64")
-    if not any(p.percent for p in parsed) and numbers.notna().all() and \
-            bool(np.all(np.mod(numbers.to_numpy(), 1) == 0)) and numbers.abs().max() < 2 ** 53:
-        numbers = numbers.astype("int64")     # as the CSV reader types whole numbers
+    if (
+        not any(p.percent for p in parsed)
+        and numbers.notna().all()
+        and bool(np.all(np.mod(numbers.to_numpy(), 1) == 0))
+        and numbers.abs().max() < 2**53
+    ):
+        numbers = numbers.astype("int64")  # as the CSV reader types whole numbers
     example = next(u for u, p in found.items() if p.formatted)
-    return numbers, t("notice.data.numbers.read_as_numbers", name=name, how=_describe(parsed),
-                      example=example)
+    return numbers, t(
+        "notice.data.numbers.read_as_numbers", name=name, how=_describe(parsed), example=example
+    )
 
 
 def parse_formatted_numbers(df: pd.DataFrame) -> list[str]:
@@ -123,8 +135,12 @@ def parse_formatted_numbers(df: pd.DataFrame) -> list[str]:
     notices = []
     for col in df.columns:
         s = df[col]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or \
-                pd.api.types.is_datetime64_any_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
+        if (
+            pd.api.types.is_numeric_dtype(s)
+            or pd.api.types.is_bool_dtype(s)
+            or pd.api.types.is_datetime64_any_dtype(s)
+            or isinstance(s.dtype, pd.CategoricalDtype)
+        ):
             continue
         numbers, notice = _column(s, str(col))
         if numbers is not None:

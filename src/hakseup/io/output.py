@@ -47,16 +47,28 @@ __all__ = ["output_target", "write_table", "table_format", "TABLE_SUFFIXES"]
 
 # suffix -> (format, compression)
 TABLE_SUFFIXES: dict[str, tuple[str, str | None]] = {
-    "": ("csv", None), ".csv": ("csv", None), ".txt": ("csv", None), ".tsv": ("tsv", None),
-    ".gz": ("csv", "gzip"), ".bz2": ("csv", "bz2"), ".xz": ("csv", "xz"),
-    ".xlsx": ("xlsx", None), ".parquet": ("parquet", None)}
+    "": ("csv", None),
+    ".csv": ("csv", None),
+    ".txt": ("csv", None),
+    ".tsv": ("tsv", None),
+    ".gz": ("csv", "gzip"),
+    ".bz2": ("csv", "bz2"),
+    ".xz": ("csv", "xz"),
+    ".xlsx": ("xlsx", None),
+    ".parquet": ("parquet", None),
+}
 _SHOWN = ".csv, .tsv, .txt, .csv.gz, .csv.bz2, .csv.xz, .xlsx, .parquet"
-_KINDS = [(stat.S_ISFIFO, "words.fifo"), (stat.S_ISCHR, "words.char_device"),
-          (stat.S_ISBLK, "words.block_device"), (stat.S_ISSOCK, "words.socket")]
+_KINDS = [
+    (stat.S_ISFIFO, "words.fifo"),
+    (stat.S_ISCHR, "words.char_device"),
+    (stat.S_ISBLK, "words.block_device"),
+    (stat.S_ISSOCK, "words.socket"),
+]
 
 
-def table_format(path: str | os.PathLike, flag: str = "--output",
-                 error: type = ValueError) -> tuple[str, str | None]:
+def table_format(
+    path: str | os.PathLike, flag: str = "--output", error: type = ValueError
+) -> tuple[str, str | None]:
     """(format, compression) that ``path``'s name asks for; ``error`` for a suffix that no
     table writer here produces (``.xls``, ``.json``, ``.zip``, ...)."""
     name = Path(path).name.lower()
@@ -64,19 +76,32 @@ def table_format(path: str | os.PathLike, flag: str = "--output",
     if suffix in (".gz", ".bz2", ".xz"):
         inner = Path(name[: -len(suffix)]).suffix
         if inner not in ("", ".csv", ".txt", ".tsv"):
-            raise error(t("error.io.output.unknown_suffix", flag=flag, path=path,
-                          suffix=inner + suffix, shown=_SHOWN))
+            raise error(
+                t(
+                    "error.io.output.unknown_suffix",
+                    flag=flag,
+                    path=path,
+                    suffix=inner + suffix,
+                    shown=_SHOWN,
+                )
+            )
         fmt = "tsv" if inner == ".tsv" else "csv"
         return fmt, TABLE_SUFFIXES[suffix][1]
     if suffix not in TABLE_SUFFIXES:
-        raise error(t("error.io.output.unknown_suffix", flag=flag, path=path, suffix=suffix,
-                      shown=_SHOWN))
+        raise error(
+            t("error.io.output.unknown_suffix", flag=flag, path=path, suffix=suffix, shown=_SHOWN)
+        )
     return TABLE_SUFFIXES[suffix]
 
 
-def output_target(path: str | os.PathLike, flag: str, error: type = OSError,
-                  inputs: Iterable[str | os.PathLike] = (), suffixes: Iterable[str] | None = None,
-                  allow_in_run: str | os.PathLike | None = None) -> Path:
+def output_target(
+    path: str | os.PathLike,
+    flag: str,
+    error: type = OSError,
+    inputs: Iterable[str | os.PathLike] = (),
+    suffixes: Iterable[str] | None = None,
+    allow_in_run: str | os.PathLike | None = None,
+) -> Path:
     """The regular file that writing ``path`` will replace (a link's target), or ``error``
     with one line: a device, FIFO, socket or folder; a file inside a run folder (except under
     ``allow_in_run``); one of ``inputs``; a suffix not in ``suffixes`` (when given); a place
@@ -90,11 +115,17 @@ def output_target(path: str | os.PathLike, flag: str, error: type = OSError,
     if st is not None and not stat.S_ISDIR(st.st_mode):
         for test, kind in _KINDS:
             if test(st.st_mode):
-                raise error(t("error.io.output.not_regular", flag=flag, path=given,
-                              target=target, kind=t(kind)))
+                raise error(
+                    t(
+                        "error.io.output.not_regular",
+                        flag=flag,
+                        path=given,
+                        target=target,
+                        kind=t(kind),
+                    )
+                )
     run = _run_folder_above(target)
-    if run is not None and (allow_in_run is None or
-                            Path(os.path.realpath(allow_in_run)) != run):
+    if run is not None and (allow_in_run is None or Path(os.path.realpath(allow_in_run)) != run):
         raise error(t("error.io.output.inside_run", flag=flag, path=given, run=run))
     for source in inputs:
         if _same(target, Path(source)):
@@ -102,8 +133,15 @@ def output_target(path: str | os.PathLike, flag: str, error: type = OSError,
     if suffixes is not None:
         allowed = list(suffixes)
         if target.suffix.lower() not in allowed:
-            raise error(t("error.io.output.wrong_suffix", flag=flag, path=given,
-                          suffix=target.suffix or "''", shown=", ".join(allowed)))
+            raise error(
+                t(
+                    "error.io.output.wrong_suffix",
+                    flag=flag,
+                    path=given,
+                    suffix=target.suffix or "''",
+                    shown=", ".join(allowed),
+                )
+            )
     check_output_file(target, flag, error)
     return target
 
@@ -114,7 +152,7 @@ def _run_folder_above(target: Path) -> Path | None:
         try:
             if (folder / "run.json").is_file():
                 return folder
-        except OSError:          # an unreadable folder above: not ours to judge
+        except OSError:  # an unreadable folder above: not ours to judge
             continue
     return None
 
@@ -128,8 +166,9 @@ def _same(target: Path, source: Path) -> bool:
     return target == Path(os.path.realpath(source))
 
 
-def _table_bytes(frame: pd.DataFrame, fmt: str, compression: str | None, bom: bool,
-                 error: type) -> bytes:
+def _table_bytes(
+    frame: pd.DataFrame, fmt: str, compression: str | None, bom: bool, error: type
+) -> bytes:
     if fmt == "xlsx":
         try:
             import openpyxl  # noqa: F401
@@ -144,8 +183,7 @@ def _table_bytes(frame: pd.DataFrame, fmt: str, compression: str | None, bom: bo
         safe = frame.apply(lambda c: c.astype(str) if c.dtype == object else c)
         safe.to_parquet(buf, index=False)
         return buf.getvalue()
-    text = ("\ufeff" if bom else "") + frame.to_csv(index=False,
-                                                   sep="\t" if fmt == "tsv" else ",")
+    text = ("\ufeff" if bom else "") + frame.to_csv(index=False, sep="\t" if fmt == "tsv" else ",")
     data = text.encode("utf-8")
     if compression == "gzip":
         return gzip.compress(data, mtime=0)
@@ -156,9 +194,14 @@ def _table_bytes(frame: pd.DataFrame, fmt: str, compression: str | None, bom: bo
     return data
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike, flag: str = "--output",
-                error: type = OSError, bom: bool = False,
-                inputs: Iterable[str | os.PathLike] = ()) -> Path:
+def write_table(
+    frame: pd.DataFrame,
+    path: str | os.PathLike,
+    flag: str = "--output",
+    error: type = OSError,
+    bom: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+) -> Path:
     """Write ``frame`` (no index) to ``path`` in the format its name asks for, through
     ``output_target``'s checks; ``bom``: a CSV starts with a UTF-8 byte-order mark (what
     Excel needs to show non-ASCII text). Returns the path as given."""
@@ -167,4 +210,3 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike, flag: str = "--out
     data = _table_bytes(frame, fmt, compression, bom, error)
     atomic_write(target, lambda f: f.write(data))
     return Path(path)
-

@@ -34,8 +34,16 @@ from ..i18n import t
 from .charsets import Charset, detect_encoding, guess_encoding
 from .files import check_input_file, read_head
 
-__all__ = ["valid_delimiter", "read_csv", "read_data", "sniff_delimiter", "check_delimiter",
-           "source_info", "blank_to_missing", "SOURCE_KEY"]
+__all__ = [
+    "valid_delimiter",
+    "read_csv",
+    "read_data",
+    "sniff_delimiter",
+    "check_delimiter",
+    "source_info",
+    "blank_to_missing",
+    "SOURCE_KEY",
+]
 
 SOURCE_KEY = "hakseup_source"
 _HEAD = 64 * 1024
@@ -48,15 +56,22 @@ def _check_text(path: Path, name: object, head: bytes, encoding: str | None) -> 
     charset = detect_encoding(head, encoding, name)
     if not charset.wide and b"\x00" in head:
         raise DataError(t("error.binary_file", name=name))
-    if charset.plain_utf8 and encoding:   # --encoding utf-8 on a file in another charset
+    if charset.plain_utf8 and encoding:  # --encoding utf-8 on a file in another charset
         _check_forced_utf8(head, name, charset.codec)
     elif not charset.plain_utf8:
         try:
             head.decode(charset.codec)
         except UnicodeDecodeError as e:
-            if e.start < len(head) - 4:   # not just a character cut at the buffer's end
-                raise DataError(t("error.data.reader.text_byte_cannot", name=name,
-                                  codec=charset.codec, start=e.start, reason=e.reason)) from None
+            if e.start < len(head) - 4:  # not just a character cut at the buffer's end
+                raise DataError(
+                    t(
+                        "error.data.reader.text_byte_cannot",
+                        name=name,
+                        codec=charset.codec,
+                        start=e.start,
+                        reason=e.reason,
+                    )
+                ) from None
     return charset
 
 
@@ -66,11 +81,12 @@ def _check_forced_utf8(head: bytes, name: object, codec: str) -> None:
     try:
         head.decode(codec)
     except UnicodeDecodeError as e:
-        if e.start >= len(head) - 4:      # a character cut at the buffer's end
+        if e.start >= len(head) - 4:  # a character cut at the buffer's end
             return
         guess = guess_encoding(head, name)
-        raise DataError(t("error.data.reader.not_utf8_forced", name=name, start=e.start,
-                          guess=guess)) from None
+        raise DataError(
+            t("error.data.reader.not_utf8_forced", name=name, start=e.start, guess=guess)
+        ) from None
 
 
 def check_delimiter(delimiter: str | None) -> None:
@@ -105,11 +121,14 @@ def _read_arrow(path: Path, sep: str, header: bool, codec: str) -> pd.DataFrame:
     import pyarrow.csv as pacsv
 
     reader = pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(autogenerate_column_names=not header,
-                                             block_size=4 << 20,
-                                             encoding="utf8" if codec.startswith("utf-8")
-                                             else codec),
-        parse_options=pacsv.ParseOptions(delimiter=sep))
+        path,
+        read_options=pacsv.ReadOptions(
+            autogenerate_column_names=not header,
+            block_size=4 << 20,
+            encoding="utf8" if codec.startswith("utf-8") else codec,
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=sep),
+    )
     table = pa.Table.from_batches(list(reader), schema=reader.schema)
     if any(pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) for f in table.schema):
         # Arrow types a column with undecodable text as bytes; the C reader names the byte.
@@ -130,20 +149,28 @@ def _check_header(text: str, sep: str, name: object) -> None:
     names = [c.strip() for c in first]
     dups = [n for n, k in Counter(names).items() if k > 1]
     if dups:
-        raise DataError(t("error.duplicate_columns", name=name,
-                          columns=", ".join(map(repr, dups))))
+        raise DataError(t("error.duplicate_columns", name=name, columns=", ".join(map(repr, dups))))
     if any(n == "" for n in names) and len(names) > 1:
         empty = [i for i, n in enumerate(names) if n == ""]
         if empty != [0]:  # a leading unnamed index column (pandas' to_csv) is fine
-            raise DataError(t("error.data.reader.empty_column_name", name=name,
-                              names=', '.join(str(i + 1) for i in empty)))
+            raise DataError(
+                t(
+                    "error.data.reader.empty_column_name",
+                    name=name,
+                    names=", ".join(str(i + 1) for i in empty),
+                )
+            )
 
 
 def _parse(path: Path, name: object, sep: str, header: bool, codec: str) -> pd.DataFrame:
     """The whole file through pyarrow, else the pandas C reader; errors become one line
     (a ``UnicodeDecodeError`` past the sampled head is left to the caller)."""
-    kwargs = dict(sep=sep, header=0 if header else None, skipinitialspace=False,
-                  encoding="utf-8-sig" if codec.startswith("utf-8") else codec)
+    kwargs = dict(
+        sep=sep,
+        header=0 if header else None,
+        skipinitialspace=False,
+        encoding="utf-8-sig" if codec.startswith("utf-8") else codec,
+    )
     try:
         try:
             return _read_arrow(path, sep, header, codec)
@@ -157,12 +184,14 @@ def _parse(path: Path, name: object, sep: str, header: bool, codec: str) -> pd.D
     except UnicodeDecodeError:
         raise
     except ValueError as e:
-        raise DataError(t("error.data.reader.could_read_csv", name=name, e=e,
-                          codec=codec)) from None
+        raise DataError(
+            t("error.data.reader.could_read_csv", name=name, e=e, codec=codec)
+        ) from None
 
 
-def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
-               encoding: str | None) -> tuple[pd.DataFrame, Charset, str]:
+def _read_text(
+    path: Path, name: object, header: bool, delimiter: str | None, encoding: str | None
+) -> tuple[pd.DataFrame, Charset, str]:
     """A CSV text file in any encoding, its encoding and delimiter; ``name`` is what
     messages call it."""
     head = read_head(path, _HEAD, "Data file", DataError)
@@ -185,9 +214,16 @@ def _read_text(path: Path, name: object, header: bool, delimiter: str | None,
                     return _parse(path, name, sep, header, codec), retry, sep
                 except UnicodeDecodeError:
                     pass
-        raise DataError(t("error.data.reader.text_byte_past", name=name, codec=charset.codec,
-                          bad=bad, n_head=len(head), reason=e.reason)
-                        ) from None
+        raise DataError(
+            t(
+                "error.data.reader.text_byte_past",
+                name=name,
+                codec=charset.codec,
+                bad=bad,
+                n_head=len(head),
+                reason=e.reason,
+            )
+        ) from None
 
 
 def _non_ascii_lines(path: Path, limit: int = _HEAD) -> bytes:
@@ -209,7 +245,7 @@ def blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
     """Empty or whitespace-only text cells become missing values (NaN). pandas' C reader reads
     an empty cell as missing while pyarrow keeps it as the text ''; a blank cell is a missing
     value to every part of hakseup (``inspect`` counts it as missing, training imputes it)."""
-    for i in range(df.shape[1]):              # by position: names may repeat before _tidy
+    for i in range(df.shape[1]):  # by position: names may repeat before _tidy
         s = df.iloc[:, i]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             blank = s.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
@@ -218,8 +254,9 @@ def blank_to_missing(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None,
-          min_columns: int = 2) -> pd.DataFrame:
+def _tidy(
+    df: pd.DataFrame, name: object, header: bool, sep: str | None, min_columns: int = 2
+) -> pd.DataFrame:
     """String column names; a leading unnamed index column dropped; at least one row and
     ``min_columns`` columns (two to train: a target and a feature; one to predict from)."""
     df.columns = [str(c).strip() for c in df.columns]
@@ -233,14 +270,26 @@ def _tidy(df: pd.DataFrame, name: object, header: bool, sep: str | None,
     if df.shape[1] < min_columns:
         how = t("fragment.with_delimiter", sep=sep) if sep else ""
         fix = t("fragment.other_delimiter") if sep else ""
-        raise DataError(t("error.data.reader.only_one_column", name=name, columns=df.columns[0],
-                          how=how, fix=fix))
+        raise DataError(
+            t(
+                "error.data.reader.only_one_column",
+                name=name,
+                columns=df.columns[0],
+                how=how,
+                fix=fix,
+            )
+        )
     return df
 
 
-def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None = None,
-             encoding: str | None = None, sheet: str | None = None,
-             min_columns: int = 2) -> pd.DataFrame:
+def read_csv(
+    path: str | os.PathLike,
+    header: bool = True,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    min_columns: int = 2,
+) -> pd.DataFrame:
     """Read a table file into a DataFrame with string column names; errors become
     ``DataError``. ``encoding`` forces a text encoding; ``sheet`` picks an Excel sheet (name or
     1-based number); ``min_columns``: 1 for rows to predict (a lone feature, no target). What
@@ -267,25 +316,31 @@ def read_csv(path: str | os.PathLike, header: bool = True, delimiter: str | None
             df, charset, sep = _read_text(inner, path, header, delimiter, encoding)
     df = _tidy(df, path, header, sep, min_columns)
     notices = _source_notices(path, kind, charset, sheet) + parse_formatted_numbers(df)
-    df.attrs[SOURCE_KEY] = {"format": kind, "encoding": charset.codec if charset else None,
-                            "bom": bool(charset and charset.bom), "notices": notices,
-                            "sep": sep}
+    df.attrs[SOURCE_KEY] = {
+        "format": kind,
+        "encoding": charset.codec if charset else None,
+        "bom": bool(charset and charset.bom),
+        "notices": notices,
+        "sep": sep,
+    }
     return df
 
 
-def _source_notices(path: Path, kind: str, charset: Charset | None, sheet: str | None
-                    ) -> list[str]:
+def _source_notices(path: Path, kind: str, charset: Charset | None, sheet: str | None) -> list[str]:
     from .formats import FORMAT_NAMES
 
     parts = []
     if kind != "csv":
-        parts.append(FORMAT_NAMES[kind] + (t("notice.data.reader.sheet", sheet=sheet)
-                                           if kind == "xlsx" and sheet else ""))
+        parts.append(
+            FORMAT_NAMES[kind]
+            + (t("notice.data.reader.sheet", sheet=sheet) if kind == "xlsx" and sheet else "")
+        )
     if charset and (charset.detected or not charset.plain_utf8):
         how = t("notice.data.reader.detected") if charset.detected else "--encoding"
         parts.append(t("notice.data.reader.codec_text", codec=charset.codec, how=how))
-    return [t("notice.data.reader.read_as", name=path.name, parts=", ".join(parts))] \
-        if parts else []
+    return (
+        [t("notice.data.reader.read_as", name=path.name, parts=", ".join(parts))] if parts else []
+    )
 
 
 def source_info(df: pd.DataFrame) -> dict:
@@ -295,8 +350,13 @@ def source_info(df: pd.DataFrame) -> dict:
 
 def read_data(path: str | os.PathLike, cfg) -> pd.DataFrame:
     """``read_csv`` with a ``DataConfig``'s reading options."""
-    return read_csv(path, header=cfg.header, delimiter=cfg.delimiter,
-                    encoding=getattr(cfg, "encoding", None), sheet=getattr(cfg, "sheet", None))
+    return read_csv(
+        path,
+        header=cfg.header,
+        delimiter=cfg.delimiter,
+        encoding=getattr(cfg, "encoding", None),
+        sheet=getattr(cfg, "sheet", None),
+    )
 
 
 def valid_delimiter(delimiter: str) -> bool:
@@ -308,4 +368,4 @@ def valid_delimiter(delimiter: str) -> bool:
     >>> valid_delimiter(";"), valid_delimiter("::"), valid_delimiter("a")
     (True, False, False)
     """
-    return len(delimiter) == 1 and delimiter not in "\r\n\"" and not delimiter.isalnum()
+    return len(delimiter) == 1 and delimiter not in '\r\n"' and not delimiter.isalnum()

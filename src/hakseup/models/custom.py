@@ -30,16 +30,23 @@ def _import_user_file(path: Path, file: str) -> ModuleType:
     any failure of their code reported as one line naming the file."""
     mod_name = f"hakseup_user_model_{abs(hash(str(path.resolve())))}"
     module_spec = importlib.util.spec_from_file_location(mod_name, path)
-    if module_spec is None or module_spec.loader is None:   # no loader for this file's suffix
-        raise ConfigError(t("error.models.custom.importing_model_file", file=file,
-                            kind="ImportError", e="not a Python source file (.py)"))
+    if module_spec is None or module_spec.loader is None:  # no loader for this file's suffix
+        raise ConfigError(
+            t(
+                "error.models.custom.importing_model_file",
+                file=file,
+                kind="ImportError",
+                e="not a Python source file (.py)",
+            )
+        )
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[mod_name] = module
     try:
         module_spec.loader.exec_module(module)
     except Exception as e:  # the user's code: report it as their error, in one line
-        raise ConfigError(t("error.models.custom.importing_model_file", file=file,
-                            kind=type(e).__name__, e=e)) from None
+        raise ConfigError(
+            t("error.models.custom.importing_model_file", file=file, kind=type(e).__name__, e=e)
+        ) from None
     return module
 
 
@@ -50,20 +57,40 @@ def load_custom_model(spec: str, schema) -> nn.Module:
     if not path.is_file():
         raise ConfigError(t("error.models.custom.model_file_found", file=file))
     module = _import_user_file(path, file)
-    classes = [n for n, v in vars(module).items() if isinstance(v, type) and
-               issubclass(v, nn.Module) and v.__module__ == module.__name__]
+    classes = [
+        n
+        for n, v in vars(module).items()
+        if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == module.__name__
+    ]
     cls = getattr(module, cls_name, None)
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise ConfigError(t("error.models.custom.module_class_choose", cls_name=cls_name,
-                            file=file, value=', '.join(sorted(classes)) or '(none defined)'))
-    offered = {"input_shape": tuple(schema.input_shape),
-               "in_features": math.prod(schema.input_shape),
-               "n_outputs": schema.n_outputs, "n_classes": schema.n_outputs, "schema": schema}
+        raise ConfigError(
+            t(
+                "error.models.custom.module_class_choose",
+                cls_name=cls_name,
+                file=file,
+                value=", ".join(sorted(classes)) or "(none defined)",
+            )
+        )
+    offered = {
+        "input_shape": tuple(schema.input_shape),
+        "in_features": math.prod(schema.input_shape),
+        "n_outputs": schema.n_outputs,
+        "n_classes": schema.n_outputs,
+        "schema": schema,
+    }
     params = inspect.signature(cls.__init__).parameters
     kwargs = {k: v for k, v in offered.items() if k in params}
     try:
         return cls(**kwargs)
     except Exception as e:
-        raise ConfigError(t("error.models.custom.constructing_from_failed", cls_name=cls_name,
-                            file=file, kind=type(e).__name__, e=e,
-                            names=', '.join(offered))) from None
+        raise ConfigError(
+            t(
+                "error.models.custom.constructing_from_failed",
+                cls_name=cls_name,
+                file=file,
+                kind=type(e).__name__,
+                e=e,
+                names=", ".join(offered),
+            )
+        ) from None

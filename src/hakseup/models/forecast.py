@@ -29,8 +29,15 @@ from torch import nn
 
 from ..i18n import t
 
-__all__ = ["DLinear", "NBeats", "WindowNorm", "MultiWindow", "FutureCovariates", "lookbacks",
-           "build_forecaster"]
+__all__ = [
+    "DLinear",
+    "NBeats",
+    "WindowNorm",
+    "MultiWindow",
+    "FutureCovariates",
+    "lookbacks",
+    "build_forecaster",
+]
 
 
 class WindowNorm(nn.Module):
@@ -38,29 +45,36 @@ class WindowNorm(nn.Module):
     a forecast."""
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        level = x[:, -1:, :1]                                  # (B, 1, 1)
+        level = x[:, -1:, :1]  # (B, 1, 1)
         shifted = torch.cat([x[:, :, :1] - level, x[:, :, 1:]], dim=2)
-        return shifted, level[:, 0]                            # (B, W, C), (B, 1)
+        return shifted, level[:, 0]  # (B, W, C), (B, 1)
 
 
 class DLinear(nn.Module):
     """Linear maps of a moving-average trend and of the remainder of each window."""
 
-    deterministic_init = True    # starts from a fixed forecast (zeros): no random draw
+    deterministic_init = True  # starts from a fixed forecast (zeros): no random draw
 
-    def __init__(self, window: int, channels: int, horizon: int, kernel: int = 25,
-                 normalize: bool = True, season: int = 1):
+    def __init__(
+        self,
+        window: int,
+        channels: int,
+        horizon: int,
+        kernel: int = 25,
+        normalize: bool = True,
+        season: int = 1,
+    ):
         super().__init__()
         self.kernel = max(1, min(kernel, window) // 2 * 2 + 1 if window > 2 else 1)
         self.norm = WindowNorm() if normalize else None
         self.trend = nn.Linear(window * channels, horizon)
         self.season = nn.Linear(window * channels, horizon)
-        for lin in (self.trend, self.season):   # start from "the last value persists"
+        for lin in (self.trend, self.season):  # start from "the last value persists"
             nn.init.zeros_(lin.weight)
             nn.init.zeros_(lin.bias)
         if normalize and 1 < season <= window:  # ... or from the seasonal naive forecast
             with torch.no_grad():
-                for h in range(horizon):        # y[t+h] ≈ y[t - season + h % season]
+                for h in range(horizon):  # y[t+h] ≈ y[t - season + h % season]
                     pos = (window - season + h % season) * channels
                     # trend + remainder = the input, so weight 1 in both maps picks x[pos]
                     # (the level is subtracted before and added back after).
@@ -68,7 +82,7 @@ class DLinear(nn.Module):
                     self.season.weight[h, pos] = 1.0
 
     def _moving_average(self, x: torch.Tensor) -> torch.Tensor:
-        pad = self.kernel // 2                 # replicate the ends, as DLinear does
+        pad = self.kernel // 2  # replicate the ends, as DLinear does
         z = F.pad(x.transpose(1, 2), (pad, pad), mode="replicate")
         return F.avg_pool1d(z, self.kernel, stride=1).transpose(1, 2)
 
@@ -101,13 +115,21 @@ class _Block(nn.Module):
 class NBeats(nn.Module):
     """N-BEATS with generic blocks on the flattened, level-normalised window."""
 
-    def __init__(self, window: int, channels: int, horizon: int, blocks: int = 3,
-                 width: int = 128, layers: int = 2, normalize: bool = True):
+    def __init__(
+        self,
+        window: int,
+        channels: int,
+        horizon: int,
+        blocks: int = 3,
+        width: int = 128,
+        layers: int = 2,
+        normalize: bool = True,
+    ):
         super().__init__()
         self.norm = WindowNorm() if normalize else None
         size = window * channels
         made = [_Block(size, horizon, width, layers) for _ in range(blocks)]
-        for b in made:                          # start from "the last value persists"
+        for b in made:  # start from "the last value persists"
             nn.init.zeros_(b.forecast.weight)
             nn.init.zeros_(b.forecast.bias)
         self.blocks = nn.ModuleList(made)
@@ -117,7 +139,7 @@ class NBeats(nn.Module):
         if self.norm is not None:
             x, level = self.norm(x)
         residual = x.flatten(1)
-        out = residual.new_zeros(())           # the blocks' forecasts add up (broadcast)
+        out = residual.new_zeros(())  # the blocks' forecasts add up (broadcast)
         for block in self.blocks:
             back, fore = block(residual)
             residual = residual - back
@@ -146,7 +168,7 @@ class MultiWindow(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outs = [m(x[:, -w:, :]) for m, w in zip(self.members, self.lookbacks)]
-        return torch.stack(outs).mean(0)                        # (B, horizon)
+        return torch.stack(outs).mean(0)  # (B, horizon)
 
 
 class FutureCovariates(nn.Module):
@@ -176,8 +198,7 @@ class FutureCovariates(nn.Module):
     # effect reached a fifth of it, MASE 0.38; with GAIN 10 it reached 0.8 of it, MASE 0.23).
     GAIN = 10.0
 
-    def __init__(self, base: nn.Module, future: int, horizon: int,
-                 past: list[int] | None = None):
+    def __init__(self, base: nn.Module, future: int, horizon: int, past: list[int] | None = None):
         super().__init__()
         self.base, self.future, self.horizon = base, int(future), int(horizon)
         self.past = [int(i) for i in past or []]
@@ -187,12 +208,12 @@ class FutureCovariates(nn.Module):
             nn.init.zeros_(lin.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        ahead = x[:, -self.horizon:, -self.future:]                # (B, H, F)
-        if self.past:                  # the covariates' changes from the window's last row
+        ahead = x[:, -self.horizon :, -self.future :]  # (B, H, F)
+        if self.past:  # the covariates' changes from the window's last row
             k = len(self.past)
-            last = x[:, -1:, self.past]                            # (B, 1, k)
+            last = x[:, -1:, self.past]  # (B, 1, k)
             ahead = torch.cat([ahead[..., :k] - last, ahead[..., k:]], dim=2)
-        out = self.base(x[:, :, :-self.future])
+        out = self.base(x[:, :, : -self.future])
         return out + self.GAIN * self.shared(ahead)[..., 0] + self.cross(ahead.flatten(1))
 
 
@@ -211,16 +232,21 @@ def build_forecaster(cfg, schema, kind: str) -> nn.Module:
     if schema.input_kind not in ("series", "sequence") or schema.is_classification:
         from ..errors import ConfigError
 
-        raise ConfigError(t("error.models.forecast.model_forecasts_time", kind=kind,
-                            input_kind=schema.input_kind, task=schema.task))
+        raise ConfigError(
+            t(
+                "error.models.forecast.model_forecasts_time",
+                kind=kind,
+                input_kind=schema.input_kind,
+                task=schema.task,
+            )
+        )
     window, channels = int(schema.input_shape[0]), int(schema.input_shape[-1])
     future = int(getattr(schema, "future_channels", 0) or 0)
     channels -= future
     base: nn.Module
-    if kind == "dlinear":          # DLinear over three lookbacks, their forecasts averaged
+    if kind == "dlinear":  # DLinear over three lookbacks, their forecasts averaged
         ws, season = lookbacks(window), getattr(schema, "season", 1)
-        base = MultiWindow([DLinear(w, channels, schema.n_outputs, season=season) for w in ws],
-                           ws)
+        base = MultiWindow([DLinear(w, channels, schema.n_outputs, season=season) for w in ws], ws)
     else:
         width = cfg.hidden[0] if list(cfg.hidden) != [128, 64] else 256
         base = NBeats(window, channels, schema.n_outputs, width=width)

@@ -32,8 +32,14 @@ def _ets_specs(y: np.ndarray, season: int) -> list[dict]:
     specs = []
     for trend in (None, "add"):
         for s in seasonal:
-            specs.append({"trend": trend, "damped_trend": trend is not None, "seasonal": s,
-                          "seasonal_periods": season if s else None})
+            specs.append(
+                {
+                    "trend": trend,
+                    "damped_trend": trend is not None,
+                    "seasonal": s,
+                    "seasonal_periods": season if s else None,
+                }
+            )
     return specs
 
 
@@ -49,9 +55,10 @@ def fit_ets(y_train: np.ndarray, season: int):
     for spec in _ets_specs(y_train, season):
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")   # convergence chatter on short series
-                res = ETSModel(y_train, error="add", initialization_method="estimated",
-                               **spec).fit(disp=False, maxiter=200)
+                warnings.simplefilter("ignore")  # convergence chatter on short series
+                res = ETSModel(y_train, error="add", initialization_method="estimated", **spec).fit(
+                    disp=False, maxiter=200
+                )
         except (ValueError, np.linalg.LinAlgError):
             continue
         score = res.aicc if np.isfinite(res.aicc) else res.aic
@@ -60,8 +67,9 @@ def fit_ets(y_train: np.ndarray, season: int):
     return None if best is None else (best[1], best[2])
 
 
-def ets_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int,
-                  train_end: int) -> np.ndarray | None:
+def ets_forecasts(
+    y: np.ndarray, starts: np.ndarray, horizon: int, season: int, train_end: int
+) -> np.ndarray | None:
     """ETS forecasts (N, horizon); parameters from ``y[:train_end]`` only."""
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -73,11 +81,18 @@ def ets_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if horizon == 1:  # one pass: the one-step predictions of the whole series
-            one = ETSModel(y, error="add", initialization_method="estimated",
-                           **spec).smooth(params).fittedvalues
+            one = (
+                ETSModel(y, error="add", initialization_method="estimated", **spec)
+                .smooth(params)
+                .fittedvalues
+            )
             return np.asarray(one)[np.asarray(starts)][:, None]
-        out = [ETSModel(y[:t], error="add", initialization_method="estimated",
-                        **spec).smooth(params).forecast(horizon) for t in starts]
+        out = [
+            ETSModel(y[:t], error="add", initialization_method="estimated", **spec)
+            .smooth(params)
+            .forecast(horizon)
+            for t in starts
+        ]
     return np.asarray(out, dtype=np.float64).reshape(len(starts), horizon)
 
 
@@ -110,20 +125,29 @@ def _theta_refitted(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
             hist = y[:t]
             period = season if season > 1 and len(hist) >= 2 * season else 1
             try:
-                res = ThetaModel(hist, period=period, deseasonalize=period > 1,
-                                 method="mul" if np.all(hist > 0) else "add").fit()
+                res = ThetaModel(
+                    hist,
+                    period=period,
+                    deseasonalize=period > 1,
+                    method="mul" if np.all(hist > 0) else "add",
+                ).fit()
                 out.append(np.asarray(res.forecast(horizon)))
             except (ValueError, np.linalg.LinAlgError):
                 out.append(np.repeat(hist[-1], horizon))
     return np.asarray(out, dtype=np.float64).reshape(len(starts), horizon)
 
 
-REFIT_ORIGINS = 200   # up to this many origins, Theta is refitted at each (a fit takes ~0.1 s)
+REFIT_ORIGINS = 200  # up to this many origins, Theta is refitted at each (a fit takes ~0.1 s)
 
 
-def theta_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int,
-                    train_end: int | None = None, refit: bool | None = None
-                    ) -> np.ndarray | None:
+def theta_forecasts(
+    y: np.ndarray,
+    starts: np.ndarray,
+    horizon: int,
+    season: int,
+    train_end: int | None = None,
+    refit: bool | None = None,
+) -> np.ndarray | None:
     """Theta-method forecasts (N, horizon) (Assimakopoulos & Nikolopoulos 2000, in the form of
     Hyndman & Billah 2003 that statsmodels implements): simple exponential smoothing of the
     deseasonalised series plus half the slope of its linear trend. The smoothing weight, the
@@ -147,19 +171,24 @@ def theta_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = ThetaModel(y_train, period=max(season, 1), deseasonalize=factors is not None,
-                             use_test=False, method=method).fit()
+            res = ThetaModel(
+                y_train,
+                period=max(season, 1),
+                deseasonalize=factors is not None,
+                use_test=False,
+                method=method,
+            ).fit()
         except (ValueError, np.linalg.LinAlgError):
             return None
     alpha = float(np.clip(res.params["alpha"], 1e-6, 1.0))
     b0 = float(res.params["b0"])
     idx = np.arange(len(y))
-    if factors is None:                     # no season: multiply by one
+    if factors is None:  # no season: multiply by one
         method, s = "mul", np.ones(len(y) + horizon)
     else:
         s = factors[np.arange(len(y) + horizon) % season]
     z = y / s[idx] if method == "mul" else y - s[idx]
-    level = np.empty(len(y) + 1)             # level[t]: the SES forecast of z[t] from z[:t]
+    level = np.empty(len(y) + 1)  # level[t]: the SES forecast of z[t] from z[:t]
     level[0] = level[1] = z[0]
     for t in range(1, len(y)):
         level[t + 1] = alpha * z[t] + (1 - alpha) * level[t]
@@ -167,13 +196,14 @@ def theta_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int
     out = np.empty((len(starts), horizon))
     for k, t in enumerate(starts):
         drift = 0.5 * b0 * (h - 1 + 1 / alpha - (1 - alpha) ** t / alpha)
-        seas = s[t:t + horizon]
+        seas = s[t : t + horizon]
         out[k] = (level[t] + drift) * seas if method == "mul" else level[t] + drift + seas
     return out
 
 
-def classical_forecasts(y: np.ndarray, starts: np.ndarray, horizon: int, season: int,
-                        train_end: int) -> dict[str, np.ndarray]:
+def classical_forecasts(
+    y: np.ndarray, starts: np.ndarray, horizon: int, season: int, train_end: int
+) -> dict[str, np.ndarray]:
     """{"ETS": ..., "Theta": ...} forecasts (those that could be fitted)."""
     out = {}
     ets = ets_forecasts(y, starts, horizon, season, train_end)

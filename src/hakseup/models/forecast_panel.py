@@ -32,7 +32,7 @@ class PanelForecaster(nn.Module):
         self.n_series = int(n_series)
         self.embedding = nn.Embedding(n_series, embedding) if embedding > 0 else None
         self.head = nn.Linear(embedding, horizon) if embedding > 0 else None
-        if self.head is not None:          # start as the base model alone
+        if self.head is not None:  # start as the base model alone
             nn.init.zeros_(self.head.weight)
             nn.init.zeros_(self.head.bias)
 

@@ -24,22 +24,34 @@ from ..i18n import t
 from ..metrics import decide
 
 __all__ = [
-    "predict", "predict_split", "predict_batches", "table_inputs", "predict_table", "array_frame",
+    "predict",
+    "predict_split",
+    "predict_batches",
+    "table_inputs",
+    "predict_table",
+    "array_frame",
     "FEATURE_NAME",
 ]
 
 
 @torch.no_grad()
-def predict(model: nn.Module, inputs: tuple[torch.Tensor, ...], batch_size: int = 4096,
-            device: torch.device | None = None, to_cpu: bool = True) -> torch.Tensor:
+def predict(
+    model: nn.Module,
+    inputs: tuple[torch.Tensor, ...],
+    batch_size: int = 4096,
+    device: torch.device | None = None,
+    to_cpu: bool = True,
+) -> torch.Tensor:
     """Model outputs for ``inputs`` in eval mode, batched; on the CPU unless ``to_cpu=False``
     (the trainer's validation keeps them on the device: no round trip per batch)."""
     was_training = model.training
     model.eval()
     device = device or next(model.parameters()).device
     n = inputs[0].shape[0]
-    outs = [model(*(x[i:i + batch_size].to(device) for x in inputs)).float()
-            for i in range(0, n, batch_size)]
+    outs = [
+        model(*(x[i : i + batch_size].to(device) for x in inputs)).float()
+        for i in range(0, n, batch_size)
+    ]
     if to_cpu:
         outs = [o.cpu() for o in outs]
     model.train(was_training)
@@ -47,24 +59,35 @@ def predict(model: nn.Module, inputs: tuple[torch.Tensor, ...], batch_size: int 
 
 
 @torch.no_grad()
-def predict_split(model: nn.Module, split: Split | DatasetSplit, batch_size: int = 1024,
-                  device: torch.device | None = None, workers: int | None = None,
-                  to_cpu: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+def predict_split(
+    model: nn.Module,
+    split: Split | DatasetSplit,
+    batch_size: int = 1024,
+    device: torch.device | None = None,
+    workers: int | None = None,
+    to_cpu: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(outputs, targets) over a whole split, tensors or lazy, in eval mode and in order."""
     from ..data.bundle import DatasetSplit, Split
     from ..errors import check_type
 
     check_type(model, nn.Module, "hakseup.predict_split", "model", "a torch.nn.Module")
-    check_type(split, (Split, DatasetSplit), "hakseup.predict_split", "split",
-               "a hakseup.Split or DatasetSplit")
+    check_type(
+        split,
+        (Split, DatasetSplit),
+        "hakseup.predict_split",
+        "split",
+        "a hakseup.Split or DatasetSplit",
+    )
     check_type(batch_size, int, "hakseup.predict_split", "batch_size", "a whole number")
     device = device or next(model.parameters()).device
     return predict_batches(model, iterate_split(split, batch_size, device, workers), to_cpu)
 
 
 @torch.no_grad()
-def predict_batches(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]], to_cpu: bool
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
+def predict_batches(
+    model: nn.Module, batches: Iterable[Sequence[torch.Tensor]], to_cpu: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(outputs, targets) over ``(input, ..., target)`` batches, in eval mode."""
     was_training = model.training
     model.eval()
@@ -77,7 +100,7 @@ def predict_batches(model: nn.Module, batches: Iterable[Sequence[torch.Tensor]],
     return (out.cpu(), target.cpu()) if to_cpu else (out, target)
 
 
-FEATURE_NAME = "x{}"    # the column names given to an array's features
+FEATURE_NAME = "x{}"  # the column names given to an array's features
 # The messages (i18n catalogs): error.predict.rows.not_a_table, warn.predict.rows.unseen,
 # error.predict.rows.bad_shape.
 
@@ -91,9 +114,16 @@ def table_inputs(pre, df: pd.DataFrame, need_target: bool):
     warn_unusable_numbers(df, pre)
     inputs, stats = pre.transform_inputs(df)
     if stats["unknown"]:
-        warnings.warn(t("warn.predict.rows.unseen", counts=", ".join(
-            t("warn.predict.rows.rows", column=c, n=n) for c, n in stats["unknown"].items())),
-            HakseupWarning, stacklevel=2)
+        warnings.warn(
+            t(
+                "warn.predict.rows.unseen",
+                counts=", ".join(
+                    t("warn.predict.rows.rows", column=c, n=n) for c, n in stats["unknown"].items()
+                ),
+            ),
+            HakseupWarning,
+            stacklevel=2,
+        )
     return inputs
 
 
@@ -103,15 +133,16 @@ def predict_table(model, schema, pre, df: pd.DataFrame) -> pd.DataFrame:
     from .forward import predict
 
     check_type(df, pd.DataFrame, "predict", "new data", "a CSV path, a DataFrame or feature rows")
-    if len(df) == 0:                 # df.head(0): nothing to predict is a mistake, said so
+    if len(df) == 0:  # df.head(0): nothing to predict is a mistake, said so
         raise ArgumentError(t("error.api.no_rows_to_predict", n_columns=len(df.columns)))
     out = predict(model, table_inputs(pre, df, need_target=False)).numpy()
     if schema.is_classification:
         proba = torch.softmax(torch.as_tensor(out), 1).numpy()
         result = pd.DataFrame({f"prob_{c}": proba[:, i] for i, c in enumerate(schema.class_names)})
-        label = decide(proba, getattr(schema, "threshold", None))   # --metric's threshold
-        result.insert(0, f"predicted_{schema.target}",
-                      np.asarray(schema.class_names, dtype=object)[label])
+        label = decide(proba, getattr(schema, "threshold", None))  # --metric's threshold
+        result.insert(
+            0, f"predicted_{schema.target}", np.asarray(schema.class_names, dtype=object)[label]
+        )
     else:
         result = pd.DataFrame({f"predicted_{schema.target}": pre.inverse_target(out).ravel()})
     return result
@@ -123,18 +154,22 @@ def array_frame(x: Any, columns: list[str] | None = None) -> pd.DataFrame:
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     a = np.asarray(x)
-    if a.size == 0:                   # [] or zeros((0, 3)): no rows to predict, said so
+    if a.size == 0:  # [] or zeros((0, 3)): no rows to predict, said so
         from ..errors import ArgumentError
 
-        raise ArgumentError(t("error.api.no_rows_to_predict", n_columns=a.shape[-1]
-                              if a.ndim > 1 else 0))
+        raise ArgumentError(
+            t("error.api.no_rows_to_predict", n_columns=a.shape[-1] if a.ndim > 1 else 0)
+        )
     if a.ndim == 1:
         a = a.reshape(-1, 1)
     if a.ndim not in (2, 3):
         raise DataError(t("error.predict.rows.bad_shape", shape=tuple(a.shape)))
     flat = a.reshape(len(a), -1)
-    names = columns if columns and len(columns) == flat.shape[1] else [
-        FEATURE_NAME.format(i) for i in range(flat.shape[1])]
+    names = (
+        columns
+        if columns and len(columns) == flat.shape[1]
+        else [FEATURE_NAME.format(i) for i in range(flat.shape[1])]
+    )
     return pd.DataFrame(flat, columns=names)
 
 
@@ -151,9 +186,18 @@ def warn_unusable_numbers(df, pre) -> None:
         text = int((s.notna().to_numpy() & np.isnan(v)).sum())
         inf = int(np.isinf(v).sum())
         if text or inf:
-            found.append(f"{col}: " + ", ".join(p for p in (
-                t("warn.run.check.n_text", n=text) if text else "",
-                t("warn.run.check.n_inf", n=inf) if inf else "") if p))
+            found.append(
+                f"{col}: "
+                + ", ".join(
+                    p
+                    for p in (
+                        t("warn.run.check.n_text", n=text) if text else "",
+                        t("warn.run.check.n_inf", n=inf) if inf else "",
+                    )
+                    if p
+                )
+            )
     if found:
-        warnings.warn(t("warn.run.check.not_finite", found="; ".join(found)), HakseupWarning,
-                      stacklevel=2)
+        warnings.warn(
+            t("warn.run.check.not_finite", found="; ".join(found)), HakseupWarning, stacklevel=2
+        )

@@ -8,16 +8,22 @@ from ..i18n import t
 
 __all__ = ["activation", "mlp_stack", "numeric_only"]
 
-_ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
-                "silu": nn.SiLU}
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "silu": nn.SiLU,
+}
 
 
 def activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name]()
 
 
-def mlp_stack(in_features: int, hidden: list[int], act: str, dropout: float,
-              batch_norm: bool = False) -> tuple[nn.Sequential, int]:
+def mlp_stack(
+    in_features: int, hidden: list[int], act: str, dropout: float, batch_norm: bool = False
+) -> tuple[nn.Sequential, int]:
     """Linear → [BatchNorm] → activation → [Dropout] for each width; returns (stack, out width)."""
     layers: list[nn.Module] = []
     width = in_features
@@ -37,5 +43,10 @@ def numeric_only(schema, name: str) -> None:
     if schema.categorical_features:
         from ..errors import ConfigError
 
-        raise ConfigError(t("error.models.layers.model_reads_numbers", name=name,
-                            names=', '.join(schema.categorical_features[:5])))
+        raise ConfigError(
+            t(
+                "error.models.layers.model_reads_numbers",
+                name=name,
+                names=", ".join(schema.categorical_features[:5]),
+            )
+        )

@@ -38,23 +38,24 @@ class Linear(nn.Module):
         inputs = getattr(split, "inputs", None)
         if not self.regression or inputs is None or len(split) <= self.linear.in_features:
             return
-        if len(inputs) > 1 and inputs[1].numel():     # categorical codes: not a linear input
+        if len(inputs) > 1 and inputs[1].numel():  # categorical codes: not a linear input
             return
         x = inputs[0].flatten(1).double()
         y = split.target.reshape(len(x), -1).double()
         if y.shape[1] != self.linear.out_features or not torch.isfinite(x).all():
             return
         design = torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], dim=1)
-        solution = torch.linalg.lstsq(design, y, driver="gelsd").solution   # (F + 1, out)
+        solution = torch.linalg.lstsq(design, y, driver="gelsd").solution  # (F + 1, out)
         if torch.isfinite(solution).all():
             self.linear.weight.copy_(solution[:-1].T.to(self.linear.weight))
             self.linear.bias.copy_(solution[-1].to(self.linear.bias))
 
     def forward(self, x: torch.Tensor, x_cat: torch.Tensor | None = None) -> torch.Tensor:
-        return self.linear(x.flatten(1))      # (B, F) → (B, n_outputs)
+        return self.linear(x.flatten(1))  # (B, F) → (B, n_outputs)
 
     @classmethod
     def from_schema(cls, cfg, schema) -> Linear:
         _numeric_only(schema, "linear")
-        return cls(math.prod(schema.input_shape), schema.n_outputs,
-                   regression=not schema.is_classification)
+        return cls(
+            math.prod(schema.input_shape), schema.n_outputs, regression=not schema.is_classification
+        )

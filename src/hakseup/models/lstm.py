@@ -54,69 +54,85 @@ class LSTMCell(nn.Module):
         self.bias_hh = nn.Parameter(torch.empty(4 * hidden_size)) if bias else None
         _init_uniform(self, hidden_size)
 
-    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         # x: (B, I); h, c: (B, H)
         if state is None:
             zeros = x.new_zeros(x.shape[0], self.hidden_size)
             state = (zeros, zeros)
         h, c = state
-        gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(h, self.weight_hh,
-                                                                     self.bias_hh)  # (B, 4H)
+        gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(
+            h, self.weight_hh, self.bias_hh
+        )  # (B, 4H)
         i, f, g, o = gates.chunk(4, dim=1)
-        input_gate = torch.sigmoid(i)        # how much of the candidate to write
-        forget_gate = torch.sigmoid(f)       # how much of the old cell to keep
-        cell_candidate = torch.tanh(g)       # what could be written
-        output_gate = torch.sigmoid(o)       # how much of the cell to expose
+        input_gate = torch.sigmoid(i)  # how much of the candidate to write
+        forget_gate = torch.sigmoid(f)  # how much of the old cell to keep
+        cell_candidate = torch.tanh(g)  # what could be written
+        output_gate = torch.sigmoid(o)  # how much of the cell to expose
         c = forget_gate * c + input_gate * cell_candidate
         h = output_gate * torch.tanh(c)
         return h, c
 
 
-def _forward_loop(x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, hs: torch.Tensor,
-                  cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor) -> None:
+def _forward_loop(
+    x_scaled: torch.Tensor,
+    w_hh_scaled_t: torch.Tensor,
+    hs: torch.Tensor,
+    cs: torch.Tensor,
+    tanh_cs: torch.Tensor,
+    acts: torch.Tensor,
+) -> None:
     """The recurrence, in place: fills hs[1:], cs[1:], tanh_cs and acts (gates i, f, g, o)."""
     H = hs.shape[2]
     for t in range(x_scaled.shape[0]):
         a = acts[t]
-        torch.sigmoid(torch.addmm(x_scaled[t], hs[t], w_hh_scaled_t), out=a)    # (B, 4H)
-        g = a[:, 2 * H:3 * H]
-        g.mul_(2.0).sub_(1.0)                                             # cell candidate (tanh)
-        i, f, o = a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
-        torch.addcmul(f * cs[t], i, g, out=cs[t + 1])                     # c = f*c + i*g
+        torch.sigmoid(torch.addmm(x_scaled[t], hs[t], w_hh_scaled_t), out=a)  # (B, 4H)
+        g = a[:, 2 * H : 3 * H]
+        g.mul_(2.0).sub_(1.0)  # cell candidate (tanh)
+        i, f, o = a[:, :H], a[:, H : 2 * H], a[:, 3 * H :]
+        torch.addcmul(f * cs[t], i, g, out=cs[t + 1])  # c = f*c + i*g
         torch.tanh(cs[t + 1], out=tanh_cs[t])
-        torch.mul(o, tanh_cs[t], out=hs[t + 1])                           # h = o*tanh(c)
+        torch.mul(o, tanh_cs[t], out=hs[t + 1])  # h = o*tanh(c)
 
 
-def _backward_loop(d_out: torch.Tensor | None, dh: torch.Tensor, dc: torch.Tensor,
-                   dh_to_c: torch.Tensor, dc_factors: torch.Tensor, dh_to_gate_o: torch.Tensor,
-                   forget: torch.Tensor, w_hh: torch.Tensor, d_gates: torch.Tensor
-                   ) -> tuple[torch.Tensor, torch.Tensor]:
+def _backward_loop(
+    d_out: torch.Tensor | None,
+    dh: torch.Tensor,
+    dc: torch.Tensor,
+    dh_to_c: torch.Tensor,
+    dc_factors: torch.Tensor,
+    dh_to_gate_o: torch.Tensor,
+    forget: torch.Tensor,
+    w_hh: torch.Tensor,
+    d_gates: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Backpropagation through time; fills d_gates, returns the gradients for h0 and c0."""
     T, B, H4 = d_gates.shape
     H = H4 // 4
-    d_ifg = d_gates[:, :, :3 * H].view(T, B, 3, H)
+    d_ifg = d_gates[:, :, : 3 * H].view(T, B, 3, H)
     for k in range(T):
         t = T - 1 - k
-        if d_out is not None and t < T - 1:   # d_out[T-1] was added with d_hT
+        if d_out is not None and t < T - 1:  # d_out[T-1] was added with d_hT
             dh = dh + d_out[t]
         dc = torch.addcmul(dc, dh, dh_to_c[t])
-        torch.mul(dc.unsqueeze(1), dc_factors[t], out=d_ifg[t])           # input, forget, cell
-        torch.mul(dh, dh_to_gate_o[t], out=d_gates[t, :, 3 * H:])         # output gate
-        dc = dc * forget[t]                                               # to c_{t-1}
-        dh = torch.mm(d_gates[t], w_hh)                                   # to h_{t-1}: (B, H)
+        torch.mul(dc.unsqueeze(1), dc_factors[t], out=d_ifg[t])  # input, forget, cell
+        torch.mul(dh, dh_to_gate_o[t], out=d_gates[t, :, 3 * H :])  # output gate
+        dc = dc * forget[t]  # to c_{t-1}
+        dh = torch.mm(d_gates[t], w_hh)  # to h_{t-1}: (B, H)
     return dh, dc
 
 
-def _forward_steps(x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, h: torch.Tensor,
-                   c: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def _forward_steps(
+    x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, h: torch.Tensor, c: torch.Tensor
+) -> tuple[torch.Tensor, ...]:
     """``_forward_loop`` written functionally, for ``torch.compile``: Inductor fuses each
     step's gate arithmetic into one kernel, where eager mode runs best with in-place ops."""
     H = h.shape[1]
     hs, cs, tanh_cs, acts = [], [], [], []
     for t in range(x_scaled.shape[0]):
-        a = torch.sigmoid(torch.addmm(x_scaled[t], h, w_hh_scaled_t))      # (B, 4H)
-        i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H] * 2 - 1, a[:, 3 * H:]
+        a = torch.sigmoid(torch.addmm(x_scaled[t], h, w_hh_scaled_t))  # (B, 4H)
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H] * 2 - 1, a[:, 3 * H :]
         c = f * c + i * g
         tanh_c = torch.tanh(c)
         h = o * tanh_c
@@ -127,9 +143,16 @@ def _forward_steps(x_scaled: torch.Tensor, w_hh_scaled_t: torch.Tensor, h: torch
     return torch.stack(hs), torch.stack(cs), torch.stack(tanh_cs), torch.stack(acts)
 
 
-def _backward_steps(d_out: torch.Tensor | None, dh: torch.Tensor, dc: torch.Tensor,
-                    dh_to_c: torch.Tensor, dc_factors: torch.Tensor, dh_to_gate_o: torch.Tensor,
-                    forget: torch.Tensor, w_hh: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def _backward_steps(
+    d_out: torch.Tensor | None,
+    dh: torch.Tensor,
+    dc: torch.Tensor,
+    dh_to_c: torch.Tensor,
+    dc_factors: torch.Tensor,
+    dh_to_gate_o: torch.Tensor,
+    forget: torch.Tensor,
+    w_hh: torch.Tensor,
+) -> tuple[torch.Tensor, ...]:
     """``_backward_loop`` written functionally, for ``torch.compile``; returns d_gates too."""
     T = dh_to_c.shape[0]
     d_gates: list[torch.Tensor] = []
@@ -170,7 +193,7 @@ class _LSTMRecurrence(torch.autograd.Function):
             hs = x_proj.new_empty(T + 1, B, H4 // 4)
             cs = x_proj.new_empty(T + 1, B, H4 // 4)
             tanh_cs = x_proj.new_empty(T, B, H4 // 4)
-            acts = x_proj.new_empty(T, B, H4)     # activated gates: i, f, g, o
+            acts = x_proj.new_empty(T, B, H4)  # activated gates: i, f, g, o
             hs[0], cs[0] = h0, c0
             _forward_loop(x_scaled, w_t, hs, cs, tanh_cs, acts)
         ctx.save_for_backward(hs, cs, tanh_cs, acts, w_hh)
@@ -189,18 +212,21 @@ class _LSTMRecurrence(torch.autograd.Function):
         if ctx.compiled:
             try:
                 d_gates, dh, dc, d_w_hh = _compiled("backward", _backward_all)(
-                    d_out, dh, dc, hs, cs, tanh_cs, acts, w_hh)
+                    d_out, dh, dc, hs, cs, tanh_cs, acts, w_hh
+                )
                 return d_gates, dh, dc, d_w_hh, None
             except Exception as e:  # as in LSTM._recurrence: fall back to the eager loop
                 import warnings
 
                 from .. import i18n
 
-                warnings.warn(i18n.t("warn.models.lstm.compiling_lstm_backward",
-                                     kind=type(e).__name__))
+                warnings.warn(
+                    i18n.t("warn.models.lstm.compiling_lstm_backward", kind=type(e).__name__)
+                )
         d_gates = acts.new_empty(T, B, H4)
-        dh, dc = _backward_loop(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh,
-                                d_gates)
+        dh, dc = _backward_loop(
+            d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh, d_gates
+        )
         return d_gates, dh, dc, _weight_grad(d_gates, hs), None
 
 
@@ -213,12 +239,13 @@ def _scaled(x_proj: torch.Tensor, w_hh: torch.Tensor) -> tuple[torch.Tensor, tor
     H4 = x_proj.shape[2]
     H = H4 // 4
     scale = x_proj.new_ones(H4)
-    scale[2 * H:3 * H] = 2.0
+    scale[2 * H : 3 * H] = 2.0
     return (x_proj * scale).contiguous(), (w_hh * scale[:, None]).t()
 
 
-def _local_derivatives(cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor
-                       ) -> tuple[torch.Tensor, ...]:
+def _local_derivatives(
+    cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor
+) -> tuple[torch.Tensor, ...]:
     """Every step's local derivatives at once (a few large ops instead of many small ones):
     dL/d(pre-activation) = upstream * activation', i.e.
 
@@ -227,10 +254,10 @@ def _local_derivatives(cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tens
 
     Returns (dh_to_c, dc_factors (T, B, 3, H), dh_to_gate_o, forget)."""
     H = acts.shape[2] // 4
-    i, f, g, o = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:3 * H], acts[..., 3 * H:]
+    i, f, g, o = acts[..., :H], acts[..., H : 2 * H], acts[..., 2 * H : 3 * H], acts[..., 3 * H :]
     dc_factors = torch.stack([g * (i - i * i), cs[:-1] * (f - f * f), i * (1 - g * g)], dim=2)
     dh_to_gate_o = tanh_cs * (o - o * o)
-    dh_to_c = o * (1 - tanh_cs * tanh_cs)                                 # through h = o*tanh(c)
+    dh_to_c = o * (1 - tanh_cs * tanh_cs)  # through h = o*tanh(c)
     return dh_to_c, dc_factors, dh_to_gate_o, f.contiguous()
 
 
@@ -248,8 +275,7 @@ def _forward_all(x_proj, h0, c0, w_hh):
 
 def _backward_all(d_out, dh, dc, hs, cs, tanh_cs, acts, w_hh):
     """The whole backward pass, for ``torch.compile``: local derivatives, loop, weight grad."""
-    d_gates, dh, dc = _backward_steps(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts),
-                                      w_hh)
+    d_gates, dh, dc = _backward_steps(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh)
     return d_gates, dh, dc, _weight_grad(d_gates, hs)
 
 
@@ -257,9 +283,15 @@ class LSTM(nn.Module):
     """A stacked LSTM layer on our recurrence; the same interface as ``nn.LSTM``
     (parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``)."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 dropout: float = 0.0, batch_first: bool = True,
-                 compile_recurrence: bool = False):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        batch_first: bool = True,
+        compile_recurrence: bool = False,
+    ):
         super().__init__()
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.dropout, self.batch_first = dropout, batch_first
@@ -268,17 +300,19 @@ class LSTM(nn.Module):
         self.compile_recurrence = compile_recurrence
         for k in range(num_layers):
             fan_in = input_size if k == 0 else hidden_size
-            self.register_parameter(f"weight_ih_l{k}",
-                                    nn.Parameter(torch.empty(4 * hidden_size, fan_in)))
-            self.register_parameter(f"weight_hh_l{k}",
-                                    nn.Parameter(torch.empty(4 * hidden_size, hidden_size)))
+            self.register_parameter(
+                f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size, fan_in))
+            )
+            self.register_parameter(
+                f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
+            )
             self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
             self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
         _init_uniform(self, hidden_size)
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
         if self.batch_first:
-            x = x.transpose(0, 1)                                         # (B, T, I) → (T, B, I)
+            x = x.transpose(0, 1)  # (B, T, I) → (T, B, I)
         T, B, _ = x.shape
         if state is None:
             zeros = x.new_zeros(self.num_layers, B, self.hidden_size)
@@ -298,7 +332,6 @@ class LSTM(nn.Module):
         out = x.transpose(0, 1) if self.batch_first else x
         return out, (torch.stack(h_n), torch.stack(c_n))
 
-
     def _recurrence(self, x_proj, h0, c0, w_hh):
         if self.compile_recurrence:
             try:
@@ -308,8 +341,9 @@ class LSTM(nn.Module):
 
                 from .. import i18n
 
-                warnings.warn(i18n.t("warn.models.lstm.compiling_lstm_recurrence",
-                                     kind=type(e).__name__))
+                warnings.warn(
+                    i18n.t("warn.models.lstm.compiling_lstm_recurrence", kind=type(e).__name__)
+                )
                 self.compile_recurrence = False
         return _LSTMRecurrence.apply(x_proj, h0, c0, w_hh)
 
@@ -343,23 +377,30 @@ class GRUCell(nn.Module):
 class GRU(nn.Module):
     """A stacked GRU on ``GRUCell`` (input projections precomputed); returns (out, h_n)."""
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 dropout: float = 0.0, batch_first: bool = True):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        batch_first: bool = True,
+    ):
         super().__init__()
         self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
         self.batch_first = batch_first
-        self.cells = nn.ModuleList(GRUCell(input_size if k == 0 else hidden_size, hidden_size)
-                                   for k in range(num_layers))
+        self.cells = nn.ModuleList(
+            GRUCell(input_size if k == 0 else hidden_size, hidden_size) for k in range(num_layers)
+        )
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None):
         if self.batch_first:
-            x = x.transpose(0, 1)                                         # (T, B, I)
+            x = x.transpose(0, 1)  # (T, B, I)
         T, B, _ = x.shape
         h_n = []
         for k, module in enumerate(self.cells):
-            cell = cast(GRUCell, module)       # a ModuleList yields nn.Module: all GRUCells
+            cell = cast(GRUCell, module)  # a ModuleList yields nn.Module: all GRUCells
             h = x.new_zeros(B, self.hidden_size) if h0 is None else h0[k]
-            x_proj = F.linear(x, cell.weight_ih, cell.bias_ih)            # (T, B, 3H)
+            x_proj = F.linear(x, cell.weight_ih, cell.bias_ih)  # (T, B, 3H)
             outs = []
             for t in range(T):
                 h = cell.step(x_proj[t], h)

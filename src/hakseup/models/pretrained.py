@@ -31,8 +31,13 @@ def _import(package: str):
     try:
         return __import__(package)
     except ImportError:
-        raise ConfigError(t("error.models.pretrained.model_needs_package", package=package,
-                            extras=EXTRAS[package])) from None
+        raise ConfigError(
+            t(
+                "error.models.pretrained.model_needs_package",
+                package=package,
+                extras=EXTRAS[package],
+            )
+        ) from None
 
 
 class _GreyToRGB(nn.Module):
@@ -68,8 +73,9 @@ def build_backbone(name: str, cfg, schema) -> nn.Module:
     channels = schema.input_shape[0]
     try:
         if package == "timm":
-            net = lib.create_model(arch, pretrained=download, num_classes=schema.n_outputs,
-                                   in_chans=channels)
+            net = lib.create_model(
+                arch, pretrained=download, num_classes=schema.n_outputs, in_chans=channels
+            )
         else:
             import torchvision.models as tvm
 
@@ -77,8 +83,14 @@ def build_backbone(name: str, cfg, schema) -> nn.Module:
             net = _replace_head(net, schema.n_outputs)
             net = _GreyToRGB(net) if channels == 1 else net
     except (ValueError, KeyError, RuntimeError) as e:
-        raise ConfigError(t("error.models.pretrained.model_weights_could", package=package,
-                            arch=arch, e=str(e).splitlines()[0])) from None
+        raise ConfigError(
+            t(
+                "error.models.pretrained.model_weights_could",
+                package=package,
+                arch=arch,
+                e=str(e).splitlines()[0],
+            )
+        ) from None
     return load_start_weights(net, cfg, published=True)
 
 
@@ -89,7 +101,7 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(t("error.models.pretrained.weights_file_found", path=path))
-    state: Any                                  # a file's contents: checked below
+    state: Any  # a file's contents: checked below
     try:
         if p.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -98,16 +110,20 @@ def read_weights(path: str | Path) -> dict[str, torch.Tensor]:
         else:
             state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - any unreadable file is the user's to fix
-        if _holds_code(e):      # never relay PyTorch's advice to load it unsafely
+        if _holds_code(e):  # never relay PyTorch's advice to load it unsafely
             raise ConfigError(t("error.models.pretrained.holds_code", path=path)) from None
-        raise ConfigError(t("error.models.pretrained.could_read_weights", path=path,
-                            kind=type(e).__name__,
-                            value=str(e).splitlines()[0] if str(e) else '')) from None
+        raise ConfigError(
+            t(
+                "error.models.pretrained.could_read_weights",
+                path=path,
+                kind=type(e).__name__,
+                value=str(e).splitlines()[0] if str(e) else "",
+            )
+        ) from None
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor)
-                                              for v in state.values()):
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ConfigError(t("error.models.pretrained.does_hold_state", path=path))
     return state
 
@@ -126,8 +142,9 @@ def load_start_weights(model: nn.Module, cfg, published: bool = False) -> nn.Mod
     ``published``: the model's package has its own weights (already loaded if asked for)."""
     if not cfg.weights:
         if cfg.pretrained and not published:
-            raise ConfigError(t("error.models.pretrained.model_pretrained_published",
-                                name=cfg.name))
+            raise ConfigError(
+                t("error.models.pretrained.model_pretrained_published", name=cfg.name)
+            )
         return model
     from .start_weights import start_from_file
 

@@ -30,7 +30,7 @@ from ..i18n import t
 __all__ = ["RecurrentNet", "build_recurrent", "READOUTS", "patches", "auto_patch"]
 
 READOUTS = ["last", "mean", "mean_last"]
-PATCH_TARGET_STEPS = 30     # recurrent steps a long sequence is cut down to by default
+PATCH_TARGET_STEPS = 30  # recurrent steps a long sequence is cut down to by default
 
 
 class _Bidirectional(nn.Module):
@@ -45,7 +45,7 @@ class _Bidirectional(nn.Module):
         out_f, h_f = self.forward_rnn(x)
         out_b, h_b = self.backward_rnn(x.flip(1))
         out = torch.cat([out_f, out_b.flip(1)], dim=2)
-        if isinstance(h_f, tuple):   # LSTM: (h_n, c_n)
+        if isinstance(h_f, tuple):  # LSTM: (h_n, c_n)
             return out, tuple(torch.cat([a, b], dim=2) for a, b in zip(h_f, h_b))
         return out, torch.cat([h_f, h_b], dim=2)
 
@@ -57,24 +57,47 @@ class RecurrentNet(nn.Module):
     Images (B, 1, H, W) are read row by row: H steps of W features.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, n_outputs: int, num_layers: int = 1,
-                 dropout: float = 0.0, kind: str = "lstm", impl: str = "scratch",
-                 bidirectional: bool = False, readout: str = "last", patch: int = 1):
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        n_outputs: int,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        kind: str = "lstm",
+        impl: str = "scratch",
+        bidirectional: bool = False,
+        readout: str = "last",
+        patch: int = 1,
+    ):
         super().__init__()
         from .lstm import GRU, LSTM
 
         self.kind, self.impl, self.readout = kind, impl, readout
         self.bidirectional, self.patch = bidirectional, max(1, int(patch))
-        self.settings = dict(input_size=input_size, hidden_size=hidden_size,
-                             n_outputs=n_outputs, num_layers=num_layers, dropout=dropout,
-                             kind=kind, impl=impl, bidirectional=bidirectional, readout=readout,
-                             patch=self.patch)
-        input_size = input_size * self.patch     # a step of the recurrence is a patch
-        classes = {("lstm", "scratch"): LSTM, ("lstm", "native"): nn.LSTM,
-                   ("gru", "scratch"): GRU, ("gru", "native"): nn.GRU}
+        self.settings = dict(
+            input_size=input_size,
+            hidden_size=hidden_size,
+            n_outputs=n_outputs,
+            num_layers=num_layers,
+            dropout=dropout,
+            kind=kind,
+            impl=impl,
+            bidirectional=bidirectional,
+            readout=readout,
+            patch=self.patch,
+        )
+        input_size = input_size * self.patch  # a step of the recurrence is a patch
+        classes = {
+            ("lstm", "scratch"): LSTM,
+            ("lstm", "native"): nn.LSTM,
+            ("gru", "scratch"): GRU,
+            ("gru", "native"): nn.GRU,
+        }
         cls = classes[(kind, impl)]
-        kwargs = dict(num_layers=num_layers, dropout=dropout if num_layers > 1 else 0.0,
-                      batch_first=True)
+        kwargs = dict(
+            num_layers=num_layers, dropout=dropout if num_layers > 1 else 0.0, batch_first=True
+        )
         if bidirectional and impl == "native":
             self.rnn = cls(input_size, hidden_size, bidirectional=True, **kwargs)
         elif bidirectional:
@@ -89,19 +112,19 @@ class RecurrentNet(nn.Module):
         return RecurrentNet(**{**self.settings, **changes})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim == 4:                       # (B, 1, H, W) image → (B, H, W): rows as steps
+        if x.ndim == 4:  # (B, 1, H, W) image → (B, H, W): rows as steps
             x = x.flatten(1, 2) if x.shape[1] != 1 else x.squeeze(1)
         if self.patch > 1:
-            x = patches(x, self.patch)        # (B, T, F) → (B, ceil(T/k), k·F)
-        out, h_n = self.rnn(x)                # out: (B, T, H·dirs); h_n: (layers·dirs, B, H)
+            x = patches(x, self.patch)  # (B, T, F) → (B, ceil(T/k), k·F)
+        out, h_n = self.rnn(x)  # out: (B, T, H·dirs); h_n: (layers·dirs, B, H)
         if self.readout == "mean":
             return self.head(out.mean(dim=1))
-        last = out[:, -1]                     # the last step's output: the last hidden state
-        if self.bidirectional:                # ... and the backward pass's final state
+        last = out[:, -1]  # the last step's output: the last hidden state
+        if self.bidirectional:  # ... and the backward pass's final state
             width = out.shape[2] // 2
             last = torch.cat([out[:, -1, :width], out[:, 0, width:]], dim=1)
         if self.readout == "last":
-            return self.head(last)            # (B, n_outputs)
+            return self.head(last)  # (B, n_outputs)
         return self.head(torch.cat([last, out.mean(dim=1)], dim=1))
 
 
@@ -136,11 +159,18 @@ def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
         from ..errors import ConfigError
 
         raise ConfigError(t("error.models.recurrent.model_needs_sequences", kind=kind))
-    return RecurrentNet(shape[-1], cfg.hidden_size, schema.n_outputs, cfg.layers, cfg.dropout,
-                        kind=kind, impl=cfg.lstm_impl,
-                        bidirectional=getattr(cfg, "bidirectional", False),
-                        readout=getattr(cfg, "readout", "mean_last"),
-                        patch=_patch_for(cfg, schema))
+    return RecurrentNet(
+        shape[-1],
+        cfg.hidden_size,
+        schema.n_outputs,
+        cfg.layers,
+        cfg.dropout,
+        kind=kind,
+        impl=cfg.lstm_impl,
+        bidirectional=getattr(cfg, "bidirectional", False),
+        readout=getattr(cfg, "readout", "mean_last"),
+        patch=_patch_for(cfg, schema),
+    )
 
 
 def _patch_for(cfg, schema) -> int:

@@ -73,9 +73,15 @@ def _register_image_models() -> None:
     def image_only(builder, name):
         def build(cfg: ModelConfig, schema: Schema) -> nn.Module:
             if schema.input_kind != "image" or len(schema.input_shape) != 3:
-                raise ConfigError(t("error.models.registry.model_needs_images", name=name,
-                                    input_kind=schema.input_kind))
+                raise ConfigError(
+                    t(
+                        "error.models.registry.model_needs_images",
+                        name=name,
+                        input_kind=schema.input_kind,
+                    )
+                )
             return builder(cfg, schema)
+
         return build
 
     register_model("resnet", image_only(ResNet.from_schema, "resnet"))
@@ -121,9 +127,8 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     from ..errors import check_type
 
     check_section(cfg, "model", "hakseup.build_model", "cfg")
-    check_type(schema, Schema, "hakseup.build_model", "schema",
-               "a hakseup.Schema (bundle.schema)")
-    cfg = generic_model(cfg)     # a config no Experiment resolved: ``auto`` sizes are generic
+    check_type(schema, Schema, "hakseup.build_model", "schema", "a hakseup.Schema (bundle.schema)")
+    cfg = generic_model(cfg)  # a config no Experiment resolved: ``auto`` sizes are generic
     name = cfg.name
     if ".py:" in name or name.endswith(".py"):
         if ":" not in name.rsplit(".py", 1)[-1]:
@@ -141,7 +146,7 @@ def build_model(cfg: ModelConfig, schema: Schema) -> nn.Module:
     if name not in names:
         raise ConfigError(unknown_choice("model", name, names) + t("error.model_or_file"))
     model = _start(_BUILDERS[name](cfg, schema), cfg)
-    if schema.n_series:   # a panel: (windows, series index) in, one model
+    if schema.n_series:  # a panel: (windows, series index) in, one model
         from .forecast_panel import PanelForecaster
 
         model = PanelForecaster(model, schema.n_series, cfg.id_embedding, schema.n_outputs)

@@ -52,11 +52,11 @@ __all__ = [
 ]
 
 KERNEL_LENGTH = 9
-N_FEATURES = 10_000              # MiniRocket's default number of features
-MAX_DILATIONS = 32               # MiniRocket's default dilations per kernel, at most
-RIDGE_ALPHAS = tuple(10.0 ** k for k in torch.linspace(-3, 3, 10).tolist())
-CACHE_BYTES = 512 * 2 ** 20      # training features kept for reuse, at most
-PPV_BLOCK = 2 ** 18              # comparisons per block of series in the PPV pooling
+N_FEATURES = 10_000  # MiniRocket's default number of features
+MAX_DILATIONS = 32  # MiniRocket's default dilations per kernel, at most
+RIDGE_ALPHAS = tuple(10.0**k for k in torch.linspace(-3, 3, 10).tolist())
+CACHE_BYTES = 512 * 2**20  # training features kept for reuse, at most
+PPV_BLOCK = 2**18  # comparisons per block of series in the PPV pooling
 GOLDEN = (math.sqrt(5) + 1) / 2
 
 
@@ -68,8 +68,9 @@ def _kernels() -> torch.Tensor:
     return w.unsqueeze(1)
 
 
-def fit_dilations(length: int, n_features: int, max_dilations: int = MAX_DILATIONS
-                  ) -> tuple[list[int], list[int]]:
+def fit_dilations(
+    length: int, n_features: int, max_dilations: int = MAX_DILATIONS
+) -> tuple[list[int], list[int]]:
     """(dilations, features per kernel at each dilation), as MiniRocket spreads them.
 
     >>> fit_dilations(150, 10_000)[0]
@@ -95,22 +96,27 @@ class MiniRocketFeatures(nn.Module):
     """(B, T, C) → (B, n_features): MiniRocket's transform; biases fitted by ``fit``."""
 
     # Buffers (register_buffer), declared for the type checker; bias_0.. are read by name.
-    weight: torch.Tensor             # (84, 1, 9) kernels
-    channel_mask: torch.Tensor       # (D, 84, C)
-    fitted: torch.Tensor             # () bool: biases fitted
+    weight: torch.Tensor  # (84, 1, 9) kernels
+    channel_mask: torch.Tensor  # (D, 84, C)
+    fitted: torch.Tensor  # () bool: biases fitted
 
-    def __init__(self, in_channels: int, length: int, n_features: int = N_FEATURES,
-                 max_dilations: int = MAX_DILATIONS, seed: int = 0):
+    def __init__(
+        self,
+        in_channels: int,
+        length: int,
+        n_features: int = N_FEATURES,
+        max_dilations: int = MAX_DILATIONS,
+        seed: int = 0,
+    ):
         super().__init__()
-        self.length = max(int(length), KERNEL_LENGTH)      # shorter series are zero-padded
+        self.length = max(int(length), KERNEL_LENGTH)  # shorter series are zero-padded
         self.in_channels, self.seed = int(in_channels), int(seed)
-        self.dilations, self.per_dilation = fit_dilations(self.length, n_features,
-                                                          max_dilations)
+        self.dilations, self.per_dilation = fit_dilations(self.length, n_features, max_dilations)
         self.n_features = 84 * sum(self.per_dilation)
         self.register_buffer("weight", _kernels())
         gen = torch.Generator().manual_seed(self.seed)
         masks = [_channel_masks(self.in_channels, gen) for _ in self.dilations]
-        self.register_buffer("channel_mask", torch.stack(masks))         # (D, 84, C)
+        self.register_buffer("channel_mask", torch.stack(masks))  # (D, 84, C)
         for i, f in enumerate(self.per_dilation):
             self.register_buffer(f"bias_{i}", torch.zeros(84, f))
         self.register_buffer("fitted", torch.zeros((), dtype=torch.bool))
@@ -123,15 +129,16 @@ class MiniRocketFeatures(nn.Module):
         d = self.dilations[i]
         B, C, T = x.shape
         xp = nn.functional.pad(x, (4 * d, 4 * d))
-        shifted = torch.stack([xp[:, :, j * d:j * d + T] for j in range(KERNEL_LENGTH)], 2)
+        shifted = torch.stack([xp[:, :, j * d : j * d + T] for j in range(KERNEL_LENGTH)], 2)
         w = self.weight[:, 0].unsqueeze(1) * self.channel_mask[i].unsqueeze(2)  # (84, C, 9)
-        return torch.matmul(w.reshape(84, C * KERNEL_LENGTH),
-                            shifted.reshape(B, C * KERNEL_LENGTH, T))
+        return torch.matmul(
+            w.reshape(84, C * KERNEL_LENGTH), shifted.reshape(B, C * KERNEL_LENGTH, T)
+        )
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim == 2:                                  # (B, T): one channel
+        if x.ndim == 2:  # (B, T): one channel
             x = x.unsqueeze(-1)
-        x = x.transpose(1, 2).float()                    # (B, C, T)
+        x = x.transpose(1, 2).float()  # (B, C, T)
         if x.shape[2] < KERNEL_LENGTH:
             x = nn.functional.pad(x, (0, KERNEL_LENGTH - x.shape[2]))
         return x
@@ -145,8 +152,8 @@ class MiniRocketFeatures(nn.Module):
         start = 0
         for i, f in enumerate(self.per_dilation):
             pick = torch.randint(len(x), (84,), generator=gen).to(x.device)
-            c = self._conv(x[pick], i)                                     # (84, 84, T)
-            c = c[torch.arange(84), torch.arange(84)]                      # kernel k on series k
+            c = self._conv(x[pick], i)  # (84, 84, T)
+            c = c[torch.arange(84), torch.arange(84)]  # kernel k on series k
             q = _quantile_sequence(start, 84 * f).view(84, f).to(c)
             getattr(self, f"bias_{i}").copy_(_quantiles(c, q))
             start += 84 * f
@@ -158,12 +165,12 @@ class MiniRocketFeatures(nn.Module):
         exporting = torch.onnx.is_in_onnx_export() or torch.jit.is_tracing()
         out = []
         for i, d in enumerate(self.dilations):
-            c = self._conv(x, i)                                           # (B, 84, T)
+            c = self._conv(x, i)  # (B, 84, T)
             bias = getattr(self, f"bias_{i}")
             pad = 4 * d
             # Alternate kernels see the padded output or only the unpadded part.
             first = i % 2
-            for parity, part in ((0, c), (1, c[:, :, pad:c.shape[2] - pad])):
+            for parity, part in ((0, c), (1, c[:, :, pad : c.shape[2] - pad])):
                 rows = [k for k in range(84) if (first + k) % 2 == parity]
                 out.append(_ppv(part[:, rows], bias[rows], exporting))
         return torch.cat(out, dim=1)
@@ -210,8 +217,10 @@ def _ppv(c: torch.Tensor, bias: torch.Tensor, exporting: bool) -> torch.Tensor:
     if exporting:
         return (c.unsqueeze(2) > bias).float().mean(-1).reshape(B, -1)
     step = max(1, PPV_BLOCK // max(K * bias.shape[1] * T, 1))
-    counts = [(part.unsqueeze(2) > bias).to(torch.uint8).sum(-1, dtype=torch.int32)
-              for part in torch.split(c, step)]
+    counts = [
+        (part.unsqueeze(2) > bias).to(torch.uint8).sum(-1, dtype=torch.int32)
+        for part in torch.split(c, step)
+    ]
     return (torch.cat(counts).float() / T).reshape(B, -1)
 
 
@@ -230,9 +239,10 @@ class FeatureCache:
     def get(self, x: torch.Tensor) -> torch.Tensor | None:
         if x.shape[1:] != self.x.shape[1:]:
             return None
-        if x.device != self.x.device:          # the model moved (to a GPU): move once
+        if x.device != self.x.device:  # the model moved (to a GPU): move once
             self.w, self.prints, self.order, self.x, self.z = (
-                t.to(x.device) for t in (self.w, self.prints, self.order, self.x, self.z))
+                t.to(x.device) for t in (self.w, self.prints, self.order, self.x, self.z)
+            )
         p = x.reshape(len(x), -1).double() @ self.w
         pos = torch.searchsorted(self.prints, p).clamp(max=len(self.prints) - 1)
         idx = self.order[pos]
@@ -251,11 +261,18 @@ class RocketNet(nn.Module):
     # The head is a ridge fit with its penalty chosen by leave-one-out: its ~10,000 weights
     # per class are not a model free to memorise its rows (the diagnosis skips that finding).
     regularised_fit = True
-    mean: torch.Tensor               # (n_features,) buffers: the standardisation
+    mean: torch.Tensor  # (n_features,) buffers: the standardisation
     scale: torch.Tensor
 
-    def __init__(self, in_channels: int, length: int, n_outputs: int,
-                 n_features: int = N_FEATURES, classification: bool = True, seed: int = 0):
+    def __init__(
+        self,
+        in_channels: int,
+        length: int,
+        n_outputs: int,
+        n_features: int = N_FEATURES,
+        classification: bool = True,
+        seed: int = 0,
+    ):
         super().__init__()
         self.features = MiniRocketFeatures(in_channels, length, n_features, seed=seed)
         n = self.features.n_features
@@ -295,8 +312,9 @@ class RocketNet(nn.Module):
         if z.numel() * 4 <= CACHE_BYTES:
             self._cache = FeatureCache(x.detach(), z)
         if target is not None and len(x) > 1:
-            w, b = ridge_head((z - self.mean) / self.scale, target, self.classification,
-                              self.head.out_features)
+            w, b = ridge_head(
+                (z - self.mean) / self.scale, target, self.classification, self.head.out_features
+            )
             self.head.weight.copy_(w.to(self.head.weight))
             self.head.bias.copy_(b.to(self.head.bias))
 
@@ -306,13 +324,19 @@ class RocketNet(nn.Module):
         steps, channels = (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
         # The transform's random choices (channel subsets, the series biases come from)
         # follow the run's seed, drawn from the generator the experiment seeded.
-        seed = int(torch.randint(0, 2 ** 31 - 1, ()).item())
-        return cls(channels, steps, schema.n_outputs, classification=schema.is_classification,
-                   seed=seed)
+        seed = int(torch.randint(0, 2**31 - 1, ()).item())
+        return cls(
+            channels, steps, schema.n_outputs, classification=schema.is_classification, seed=seed
+        )
 
 
-def ridge_head(z: torch.Tensor, target: torch.Tensor, classification: bool, n_outputs: int,
-               alphas: tuple[float, ...] = RIDGE_ALPHAS) -> tuple[torch.Tensor, torch.Tensor]:
+def ridge_head(
+    z: torch.Tensor,
+    target: torch.Tensor,
+    classification: bool,
+    n_outputs: int,
+    alphas: tuple[float, ...] = RIDGE_ALPHAS,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(weight (n_outputs, F), bias (n_outputs,)) of a ridge fit of ``target`` on ``z``, the
     penalty chosen by the exact leave-one-out error (as scikit-learn's ``RidgeClassifierCV``:
     classes as ±1 columns; the decision values are the logits).
@@ -333,22 +357,22 @@ def ridge_head(z: torch.Tensor, target: torch.Tensor, classification: bool, n_ou
         y = target.double().reshape(len(target), -1)
     zm, ym = z.mean(0), y.mean(0)
     zc, yc = z - zm, y - ym
-    if len(z) > 4096:                     # the Gram matrix would be large: one penalty
+    if len(z) > 4096:  # the Gram matrix would be large: one penalty
         alphas = (1.0,)
-    evals, q = torch.linalg.eigh(zc @ zc.T)                        # K = Q diag(e) Q^T
+    evals, q = torch.linalg.eigh(zc @ zc.T)  # K = Q diag(e) Q^T
     qty = q.T @ yc
     best = None
     for alpha in alphas:
         # K (K + aI)^-1 y is the fit; leave-one-out residual = (y - fit) / (1 - h_ii).
         inv = 1.0 / (evals + alpha)
-        c = q @ (inv.unsqueeze(1) * qty)                           # dual coefficients
-        diag = (q * q) @ inv                                       # diag((K + aI)^-1)
+        c = q @ (inv.unsqueeze(1) * qty)  # dual coefficients
+        diag = (q * q) @ inv  # diag((K + aI)^-1)
         err = ((c / diag.unsqueeze(1)) ** 2).sum().item()
         if best is None or err < best[0]:
             best = (err, c)
-    if best is None:                      # no penalty to try: a caller's bug, not the data's
+    if best is None:  # no penalty to try: a caller's bug, not the data's
         raise ValueError("ridge_head needs at least one alpha")
-    w = zc.T @ best[1]                                             # (F, outputs)
+    w = zc.T @ best[1]  # (F, outputs)
     b = ym - zm @ w
     return w.T.float(), b.float()
 

@@ -42,24 +42,31 @@ class SeriesStandardize(nn.Module):
 class ConvBlock(nn.Module):
     """Conv-BN-ReLU for each kernel size; a 1x1-projected shortcut when ``residual``."""
 
-    def __init__(self, in_ch: int, out_ch: int, kernels: tuple[int, ...] = (8, 5, 3),
-                 residual: bool = True):
+    def __init__(
+        self, in_ch: int, out_ch: int, kernels: tuple[int, ...] = (8, 5, 3), residual: bool = True
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         ch = in_ch
         for k, kernel in enumerate(kernels):
             # "same" padding written out: (k-1)//2 left, the rest right (as PyTorch's "same",
             # without its copy-and-warning path for even kernels).
-            layers += [nn.ConstantPad1d(((kernel - 1) // 2, kernel - 1 - (kernel - 1) // 2), 0.0),
-                       nn.Conv1d(ch, out_ch, kernel, bias=False), nn.BatchNorm1d(out_ch)]
+            layers += [
+                nn.ConstantPad1d(((kernel - 1) // 2, kernel - 1 - (kernel - 1) // 2), 0.0),
+                nn.Conv1d(ch, out_ch, kernel, bias=False),
+                nn.BatchNorm1d(out_ch),
+            ]
             if k < len(kernels) - 1:
                 layers.append(nn.ReLU())
             ch = out_ch
         self.body = nn.Sequential(*layers)
         self.shortcut = None
         if residual:
-            self.shortcut = nn.Identity() if in_ch == out_ch else nn.Sequential(
-                nn.Conv1d(in_ch, out_ch, 1, bias=False), nn.BatchNorm1d(out_ch))
+            self.shortcut = (
+                nn.Identity()
+                if in_ch == out_ch
+                else nn.Sequential(nn.Conv1d(in_ch, out_ch, 1, bias=False), nn.BatchNorm1d(out_ch))
+            )
         self.act = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -79,9 +86,17 @@ class SequenceCNN(nn.Module):
     validation loss that picks the best checkpoint is the ensemble's.
     """
 
-    def __init__(self, in_features: int, n_outputs: int, channels: tuple[int, ...] = (32, 64),
-                 residual: bool = True, dropout: float = 0.0, series_norm: bool = False,
-                 ensemble: int = 1, classification: bool = True):
+    def __init__(
+        self,
+        in_features: int,
+        n_outputs: int,
+        channels: tuple[int, ...] = (32, 64),
+        residual: bool = True,
+        dropout: float = 0.0,
+        series_norm: bool = False,
+        ensemble: int = 1,
+        classification: bool = True,
+    ):
         super().__init__()
         self.norm = SeriesStandardize() if series_norm else nn.Identity()
         self.classification = classification
@@ -90,18 +105,19 @@ class SequenceCNN(nn.Module):
         # ensembles load unchanged); the others follow in ``members``.
         self.members = nn.ModuleList(
             nn.Sequential(*_member(in_features, n_outputs, channels, residual, dropout))
-            for _ in range(max(1, ensemble) - 1))
+            for _ in range(max(1, ensemble) - 1)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim == 2:                         # (B, T): a univariate series
+        if x.ndim == 2:  # (B, T): a univariate series
             x = x.unsqueeze(-1)
-        x = self.norm(x).transpose(1, 2)                     # (B, F, T)
-        out = self.head(self.features(x).mean(dim=2))        # global average pooling over time
+        x = self.norm(x).transpose(1, 2)  # (B, F, T)
+        out = self.head(self.features(x).mean(dim=2))  # global average pooling over time
         if not len(self.members):
             return out
         outs = [out]
         for member in self.members:
-            features, head = cast(nn.Sequential, member)   # Sequential(features, head)
+            features, head = cast(nn.Sequential, member)  # Sequential(features, head)
             outs.append(head(features(x).mean(dim=2)))
         out = torch.stack(outs, 1)
         return out if self.training else member_prediction(out, self.classification)
@@ -112,15 +128,21 @@ class SequenceCNN(nn.Module):
 
         numeric_only(schema, "cnn")
         shape = tuple(schema.input_shape)
-        return cls(shape[-1], schema.n_outputs, tuple(cfg.channels), residual=True,
-                   dropout=cfg.dropout if schema.is_classification else 0.0,
-                   series_norm=getattr(cfg, "series_norm", False),
-                   ensemble=getattr(cfg, "ensemble", 1),
-                   classification=schema.is_classification)
+        return cls(
+            shape[-1],
+            schema.n_outputs,
+            tuple(cfg.channels),
+            residual=True,
+            dropout=cfg.dropout if schema.is_classification else 0.0,
+            series_norm=getattr(cfg, "series_norm", False),
+            ensemble=getattr(cfg, "ensemble", 1),
+            classification=schema.is_classification,
+        )
 
 
-def _member(in_features: int, n_outputs: int, channels: tuple[int, ...], residual: bool,
-            dropout: float) -> tuple[nn.Sequential, nn.Sequential]:
+def _member(
+    in_features: int, n_outputs: int, channels: tuple[int, ...], residual: bool, dropout: float
+) -> tuple[nn.Sequential, nn.Sequential]:
     """One network's conv blocks and its head (dropout, linear)."""
     blocks, ch = [], in_features
     for out in channels:

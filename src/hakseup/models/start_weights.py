@@ -33,8 +33,11 @@ from ..i18n import t
 __all__ = ["match_weights", "weights_path", "start_from_file", "WeightsPlan"]
 
 # A run folder or a checkpoint folder: where its weights are, in order of preference.
-_IN_FOLDER = ("model.safetensors", "checkpoints/best/model.safetensors",
-              "checkpoints/last/model.safetensors")
+_IN_FOLDER = (
+    "model.safetensors",
+    "checkpoints/best/model.safetensors",
+    "checkpoints/last/model.safetensors",
+)
 
 
 @dataclasses.dataclass
@@ -47,13 +50,13 @@ class WeightsPlan:
     missing: list[str]
     mismatched: list[str]
     unused: list[str]
-    shapes: dict[str, str]          # a mismatched name -> "file AxB, model CxD"
+    shapes: dict[str, str]  # a mismatched name -> "file AxB, model CxD"
 
 
 def _strip(key: str) -> str:
-    for prefix in ("module.", "_orig_mod.", "net."):   # DDP, torch.compile, _GreyToRGB
+    for prefix in ("module.", "_orig_mod.", "net."):  # DDP, torch.compile, _GreyToRGB
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
     return key
 
 
@@ -74,8 +77,11 @@ def match_weights(model: nn.Module, state: dict[str, torch.Tensor]) -> WeightsPl
             unused.append(key)
         elif own[name].shape != value.shape:
             mismatched.append(name)
-            shapes[name] = t("warn.models.start_weights.shape_pair", file=_shape(value.shape),
-                             model=_shape(own[name].shape))
+            shapes[name] = t(
+                "warn.models.start_weights.shape_pair",
+                file=_shape(value.shape),
+                model=_shape(own[name].shape),
+            )
         else:
             fit[name] = value
     missing = [k for k in own if k not in fit and k not in shapes]
@@ -101,7 +107,7 @@ def _check_format(path: Path, shown: object) -> str:
         with open(path, "rb") as f:
             head = f.read(9)
     except OSError:
-        return "other"                            # read_weights reports it
+        return "other"  # read_weights reports it
     if len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < 1 << 30:
         return "safetensors"
     if head[:4] == b"PK\x03\x04":
@@ -116,17 +122,23 @@ def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except Exception as e:  # noqa: BLE001 - any unreadable file is the user's to fix
-        raise ConfigError(t("error.models.pretrained.could_read_weights", path=path,
-                            kind=type(e).__name__,
-                            value=str(e).splitlines()[0][:160] if str(e) else "")) from None
+        raise ConfigError(
+            t(
+                "error.models.pretrained.could_read_weights",
+                path=path,
+                kind=type(e).__name__,
+                value=str(e).splitlines()[0][:160] if str(e) else "",
+            )
+        ) from None
 
 
 def _check_finite(fit: dict[str, torch.Tensor], path: object) -> None:
     """A tensor holding NaN or infinity would make every prediction NaN: refused by name."""
     bad = [k for k, v in fit.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
-        raise ConfigError(t("error.models.start_weights.not_finite", path=path,
-                            names=_names(bad), n=len(bad)))
+        raise ConfigError(
+            t("error.models.start_weights.not_finite", path=path, names=_names(bad), n=len(bad))
+        )
 
 
 def _names(names: list[str], most: int = 3) -> str:
@@ -143,19 +155,31 @@ def _check_takes_weights(model: nn.Module, plan: WeightsPlan, name: str) -> None
         raise ConfigError(t("error.models.start_weights.needs_fitted_transform", name=name))
 
 
-def start_from_file(model: nn.Module, weights: str | Path, name: str,
-                    read_weights: Callable[[Path], dict[str, torch.Tensor]]) -> nn.Module:
+def start_from_file(
+    model: nn.Module,
+    weights: str | Path,
+    name: str,
+    read_weights: Callable[[Path], dict[str, torch.Tensor]],
+) -> nn.Module:
     """``model`` with the tensors of ``weights`` loaded where names and shapes match, and one
     line (a warning) that says what was loaded, what was not, and the shapes that differ;
     ``read_weights`` reads a PyTorch zip archive (``pretrained.read_weights``)."""
     path = weights_path(weights)
-    state = _read_safetensors(path) if path.is_file() and _check_format(
-        path, weights) == "safetensors" else read_weights(path)
+    state = (
+        _read_safetensors(path)
+        if path.is_file() and _check_format(path, weights) == "safetensors"
+        else read_weights(path)
+    )
     plan = match_weights(model, state)
     _check_takes_weights(model, plan, name)
     if not plan.fit:
-        raise ConfigError(t("error.models.pretrained.layer_fits_model", weights=weights,
-                            kind=type(model).__name__))
+        raise ConfigError(
+            t(
+                "error.models.pretrained.layer_fits_model",
+                weights=weights,
+                kind=type(model).__name__,
+            )
+        )
     _check_finite(plan.fit, weights)
     model.load_state_dict(plan.fit, strict=False)
     warnings.warn(_report(plan, weights, len(model.state_dict())), stacklevel=2)
@@ -166,16 +190,24 @@ def _report(plan: WeightsPlan, weights: object, n_model: int) -> str:
     """One line: loaded n of m; fresh layers; each shape that differs; the file's leftovers."""
     if not plan.missing and not plan.mismatched and not plan.unused:
         return t("warn.models.start_weights.loaded_all", n=n_model, weights=weights)
-    parts = [t("warn.models.start_weights.loaded_some", n_fit=len(plan.fit), n_model=n_model,
-               weights=weights)]
+    parts = [
+        t(
+            "warn.models.start_weights.loaded_some",
+            n_fit=len(plan.fit),
+            n_model=n_model,
+            weights=weights,
+        )
+    ]
     fresh = sorted({k.rsplit(".", 1)[0] for k in plan.missing + plan.mismatched})
     if fresh:
         parts.append(t("warn.models.start_weights.fresh", names=_names(fresh, 4)))
     if plan.mismatched:
         shown = [f"{k} ({plan.shapes[k]})" for k in plan.mismatched[:3]]
-        parts.append(t("warn.models.start_weights.mismatched", names=_names(
-            shown + plan.mismatched[3:], 3)))
+        parts.append(
+            t("warn.models.start_weights.mismatched", names=_names(shown + plan.mismatched[3:], 3))
+        )
     if plan.unused:
-        parts.append(t("warn.models.start_weights.unused", n=len(plan.unused),
-                       names=_names(plan.unused, 3)))
+        parts.append(
+            t("warn.models.start_weights.unused", n=len(plan.unused), names=_names(plan.unused, 3))
+        )
     return "; ".join(parts) + "."

@@ -29,11 +29,19 @@ def summarize(model: nn.Module, example: tuple[torch.Tensor, ...]) -> tuple[list
     hooks = []
     for name, module in model.named_modules():
         if name and not list(module.children()):
+
             def hook(mod, inputs, out, name=name):
                 own = list(mod.parameters(recurse=False))
-                rows.append({"layer": name, "type": type(mod).__name__, "output": _shape(out),
-                             "parameters": sum(p.numel() for p in own),
-                             "trainable": sum(p.numel() for p in own if p.requires_grad)})
+                rows.append(
+                    {
+                        "layer": name,
+                        "type": type(mod).__name__,
+                        "output": _shape(out),
+                        "parameters": sum(p.numel() for p in own),
+                        "trainable": sum(p.numel() for p in own if p.requires_grad),
+                    }
+                )
+
             hooks.append(module.register_forward_hook(hook))
     was_training = model.training
     try:
@@ -48,12 +56,23 @@ def summarize(model: nn.Module, example: tuple[torch.Tensor, ...]) -> tuple[list
     for name, module in model.named_modules():
         own = list(module.parameters(recurse=False))
         if own and name not in counted:
-            rows.append({"layer": name or "(model)", "type": type(module).__name__, "output": "—",
-                         "parameters": sum(p.numel() for p in own),
-                         "trainable": sum(p.numel() for p in own if p.requires_grad)})
+            rows.append(
+                {
+                    "layer": name or "(model)",
+                    "type": type(module).__name__,
+                    "output": "—",
+                    "parameters": sum(p.numel() for p in own),
+                    "trainable": sum(p.numel() for p in own if p.requires_grad),
+                }
+            )
     params = sum(p.numel() for p in model.parameters())
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    size = sum(p.numel() * p.element_size() for p in model.parameters()) + \
-        sum(b.numel() * b.element_size() for b in model.buffers())
-    return rows, {"parameters": params, "trainable": trainable,
-                  "non_trainable": params - trainable, "size_mb": size / 2**20}
+    size = sum(p.numel() * p.element_size() for p in model.parameters()) + sum(
+        b.numel() * b.element_size() for b in model.buffers()
+    )
+    return rows, {
+        "parameters": params,
+        "trainable": trainable,
+        "non_trainable": params - trainable,
+        "size_mb": size / 2**20,
+    }

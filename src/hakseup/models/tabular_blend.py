@@ -35,17 +35,20 @@ if TYPE_CHECKING:
 
 __all__ = ["fit_ridge_blend", "BLEND_WEIGHTS", "RIDGE_ALPHAS", "RIDGE_MAX_ROWS"]
 
-BLEND_WEIGHTS = np.round(np.linspace(0.0, 1.0, 11), 2)   # the ridge's share, chosen on val
-RIDGE_ALPHAS = np.logspace(-2, 3, 11)                     # its penalty, by leave-one-out
-RIDGE_MAX_ROWS = 20_000    # a larger training split is subsampled for the ridge (seed 0)
+BLEND_WEIGHTS = np.round(np.linspace(0.0, 1.0, 11), 2)  # the ridge's share, chosen on val
+RIDGE_ALPHAS = np.logspace(-2, 3, 11)  # its penalty, by leave-one-out
+RIDGE_MAX_ROWS = 20_000  # a larger training split is subsampled for the ridge (seed 0)
 
 
 def fit_ridge_blend(module: torch.nn.Module, bundle) -> dict | None:
     """Solve ``module``'s ridge on ``bundle.train`` and its weight on ``bundle.val``, in place;
     returns ``{"weight", "alpha", "val_mse": {w: mse}}``, or None where there is nothing to
     blend (not a tabular regression model with ``ridge_blend``, or no validation rows)."""
-    if not getattr(module, "ridge_blend", False) or len(bundle.val) == 0 \
-            or not isinstance(getattr(bundle.train, "inputs", None), tuple):
+    if (
+        not getattr(module, "ridge_blend", False)
+        or len(bundle.val) == 0
+        or not isinstance(getattr(bundle.train, "inputs", None), tuple)
+    ):
         return None
     model = cast("TabularNet", module)
     from sklearn.linear_model import RidgeCV
@@ -62,15 +65,18 @@ def fit_ridge_blend(module: torch.nn.Module, bundle) -> dict | None:
             ridge = RidgeCV(alphas=RIDGE_ALPHAS).fit(x_tr, y_tr)
             coef = torch.as_tensor(np.asarray(ridge.coef_).reshape(y_tr.shape[1], -1).T)
             model.ridge_coef.copy_(coef.to(model.ridge_coef))
-            model.ridge_bias.copy_(torch.as_tensor(np.asarray(ridge.intercept_).reshape(-1))
-                                   .to(model.ridge_bias))
+            model.ridge_bias.copy_(
+                torch.as_tensor(np.asarray(ridge.intercept_).reshape(-1)).to(model.ridge_bias)
+            )
             model.ridge_weight.zero_()
             net = _outputs(model, bundle.val)
             lin = model.ridge(*_on(model, bundle.val)).double().cpu().numpy()
             truth = _targets(bundle.val)
-            errors = {float(w): float(np.mean((w * lin + (1 - w) * net - truth) ** 2))
-                      for w in BLEND_WEIGHTS}
-            weight = min(errors, key=errors.__getitem__)   # ties: the smaller ridge share
+            errors = {
+                float(w): float(np.mean((w * lin + (1 - w) * net - truth) ** 2))
+                for w in BLEND_WEIGHTS
+            }
+            weight = min(errors, key=errors.__getitem__)  # ties: the smaller ridge share
             model.ridge_weight.fill_(weight)
     finally:
         model.train(was_training)
@@ -90,7 +96,9 @@ def _on(model: TabularNet, split) -> tuple[torch.Tensor, ...]:
 def _outputs(model: TabularNet, split) -> np.ndarray:
     """The model's predictions (eval mode, the ridge's weight at 0), in batches."""
     inputs = _on(model, split)
-    outs = [model(*(t[i:i + 4096] for t in inputs)).double().cpu().numpy()
-            for i in range(0, len(split), 4096)]
+    outs = [
+        model(*(t[i : i + 4096] for t in inputs)).double().cpu().numpy()
+        for i in range(0, len(split), 4096)
+    ]
     out = np.concatenate(outs)
     return out.reshape(len(out), -1)

@@ -20,8 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["dataloader_workers", "MAX_WORKERS", "CpuInfo", "cgroup_quota", "read_cpus",
-           "user_threads"]
+__all__ = [
+    "dataloader_workers",
+    "MAX_WORKERS",
+    "CpuInfo",
+    "cgroup_quota",
+    "read_cpus",
+    "user_threads",
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class CpuInfo:
         """CPUs this process can keep busy: the affinity mask, lowered to the quota."""
         n = self.affinity
         if self.quota is not None:
-            n = min(n, max(1, int(self.quota)))      # 1.5 CPUs: a second thread is throttled
+            n = min(n, max(1, int(self.quota)))  # 1.5 CPUs: a second thread is throttled
         return max(1, n)
 
     @property
@@ -69,7 +75,6 @@ class CpuInfo:
         return max(1, min(self.usable, math.floor(self.usable - load + 0.5)))
 
 
-
 def _first_int(text: str) -> int | None:
     try:
         return int(text.split()[0])
@@ -84,8 +89,9 @@ def _cgroup_dirs(root: Path, controller: str | None, proc_cgroup: str) -> list[P
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
-        if (controller is None and parts[0] == "0" and parts[1] == "") or \
-                (controller is not None and controller in parts[1].split(",")):
+        if (controller is None and parts[0] == "0" and parts[1] == "") or (
+            controller is not None and controller in parts[1].split(",")
+        ):
             rel = parts[2]
     if rel is None:
         rel = "/"
@@ -97,8 +103,9 @@ def _cgroup_dirs(root: Path, controller: str | None, proc_cgroup: str) -> list[P
         p = p.parent
 
 
-def cgroup_quota(root: str | os.PathLike = "/sys/fs/cgroup",
-                 proc_cgroup: str | None = None) -> float | None:
+def cgroup_quota(
+    root: str | os.PathLike = "/sys/fs/cgroup", proc_cgroup: str | None = None
+) -> float | None:
     """The CPU quota of this process's cgroup (the tightest along its ancestors) in CPUs, or
     None when there is none: cgroup v2's ``cpu.max`` (``max 100000`` or ``200000 100000``),
     else v1's ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1: none)."""
@@ -109,14 +116,14 @@ def cgroup_quota(root: str | os.PathLike = "/sys/fs/cgroup",
         except OSError:
             proc_cgroup = ""
     quotas = []
-    for d in _cgroup_dirs(root, None, proc_cgroup):                      # v2
+    for d in _cgroup_dirs(root, None, proc_cgroup):  # v2
         try:
             quota, period = (d / "cpu.max").read_text().split()[:2]
         except (OSError, ValueError):
             continue
         if quota != "max" and int(period) > 0:
             quotas.append(int(quota) / int(period))
-    for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):                # v1
+    for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):  # v1
         for d in _cgroup_dirs(root / mount, "cpu", proc_cgroup):
             try:
                 quota_us = _first_int((d / "cpu.cfs_quota_us").read_text())
@@ -140,21 +147,26 @@ def user_threads(environ: Mapping[str, str] | None = None) -> tuple[int | None, 
     return None, None
 
 
-def read_cpus(environ: dict | None = None, root: str | os.PathLike = "/sys/fs/cgroup"
-              ) -> CpuInfo:
+def read_cpus(environ: dict | None = None, root: str | os.PathLike = "/sys/fs/cgroup") -> CpuInfo:
     """The CPUs this process may use now (``CpuInfo``)."""
     try:
         affinity = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):           # macOS, Windows: no affinity masks
+    except (AttributeError, OSError):  # macOS, Windows: no affinity masks
         affinity = os.cpu_count() or 1
     try:
         load: float | None = os.getloadavg()[0]
-    except (AttributeError, OSError):           # Windows
+    except (AttributeError, OSError):  # Windows
         load = None
     user, var = user_threads(environ)
-    return CpuInfo(affinity=max(1, affinity), quota=cgroup_quota(root), load=load,
-                   cpu_count=os.cpu_count() or affinity, user=user, user_var=var,
-                   running=_others_running())
+    return CpuInfo(
+        affinity=max(1, affinity),
+        quota=cgroup_quota(root),
+        load=load,
+        cpu_count=os.cpu_count() or affinity,
+        user=user,
+        user_var=var,
+        running=_others_running(),
+    )
 
 
 def _others_running() -> int | None:
@@ -169,7 +181,7 @@ def _others_running() -> int | None:
     return None
 
 
-MAX_WORKERS = 8      # DataLoader workers beyond this only add memory
+MAX_WORKERS = 8  # DataLoader workers beyond this only add memory
 
 
 def dataloader_workers(cpus: CpuInfo, intra_op: int, lazy: bool) -> int:

@@ -57,9 +57,11 @@ def read_gpus(nvml=None) -> dict:
     if not count:
         raise NoGPU(t("error.monitor.gpu.nvml_reports_gpu"))
     cuda = _get(nvml.nvmlSystemGetCudaDriverVersion)
-    out = {"driver": _text(_get(nvml.nvmlSystemGetDriverVersion)),
-           "cuda": f"{cuda // 1000}.{cuda % 1000 // 10}" if isinstance(cuda, int) else NA,
-           "gpus": []}
+    out = {
+        "driver": _text(_get(nvml.nvmlSystemGetDriverVersion)),
+        "cuda": f"{cuda // 1000}.{cuda % 1000 // 10}" if isinstance(cuda, int) else NA,
+        "gpus": [],
+    }
     out["gpus"] = [_read_gpu(nvml, i) for i in range(count)]
     return out
 
@@ -70,8 +72,13 @@ def _gpu_processes(nvml, h) -> list[dict]:
     for p in _get(nvml.nvmlDeviceGetComputeRunningProcesses, h, default=[]) or []:
         name = _text(_get(nvml.nvmlSystemGetProcessName, p.pid, default="?"))
         used = getattr(p, "usedGpuMemory", None)
-        procs.append({"pid": p.pid, "name": name,
-                      "memory_mib": used // 2**20 if isinstance(used, int) else NA})
+        procs.append(
+            {
+                "pid": p.pid,
+                "name": name,
+                "memory_mib": used // 2**20 if isinstance(used, int) else NA,
+            }
+        )
     return procs
 
 
@@ -84,16 +91,16 @@ def _read_gpu(nvml, i: int) -> dict:
     cap = _get(nvml.nvmlDeviceGetEnforcedPowerLimit, h)
     pstate = _get(nvml.nvmlDeviceGetPerformanceState, h)
     mig = _get(nvml.nvmlDeviceGetMigMode, h, default=None)
-    ecc = _get(nvml.nvmlDeviceGetTotalEccErrors, h, 1, 0)   # uncorrected, volatile
+    ecc = _get(nvml.nvmlDeviceGetTotalEccErrors, h, 1, 0)  # uncorrected, volatile
     pci = _get(nvml.nvmlDeviceGetPciInfo, h, default=None)
     procs = _gpu_processes(nvml, h)
     return {
-        "index": i, "name": _text(_get(nvml.nvmlDeviceGetName, h)),
+        "index": i,
+        "name": _text(_get(nvml.nvmlDeviceGetName, h)),
         "fan_percent": _get(nvml.nvmlDeviceGetFanSpeed, h),
         "temperature_c": _get(nvml.nvmlDeviceGetTemperature, h, 0),
         "performance_state": f"P{pstate}" if isinstance(pstate, int) else NA,
-        "persistence_mode": {1: "On", 0: "Off"}.get(
-            _get(nvml.nvmlDeviceGetPersistenceMode, h), NA),
+        "persistence_mode": {1: "On", 0: "Off"}.get(_get(nvml.nvmlDeviceGetPersistenceMode, h), NA),
         "power_w": power / 1000 if isinstance(power, (int, float)) else NA,
         "power_cap_w": cap / 1000 if isinstance(cap, (int, float)) else NA,
         "bus_id": _text(pci.busId) if pci is not None else NA,
@@ -103,12 +110,17 @@ def _read_gpu(nvml, i: int) -> dict:
         "utilization_percent": util.gpu if util is not None else NA,
         "memory_utilization_percent": util.memory if util is not None else NA,
         "ecc_errors": ecc,
-        "compute_mode": {0: "Default", 1: "Exclusive Thread", 2: "Prohibited",
-                         3: "Exclusive Process"}.get(
-            _get(nvml.nvmlDeviceGetComputeMode, h), NA),
-        "mig_mode": ({1: "Enabled", 0: "Disabled"}.get(mig[0], NA)
-                     if isinstance(mig, (tuple, list)) else NA),
-        "processes": procs}
+        "compute_mode": {
+            0: "Default",
+            1: "Exclusive Thread",
+            2: "Prohibited",
+            3: "Exclusive Process",
+        }.get(_get(nvml.nvmlDeviceGetComputeMode, h), NA),
+        "mig_mode": (
+            {1: "Enabled", 0: "Disabled"}.get(mig[0], NA) if isinstance(mig, (tuple, list)) else NA
+        ),
+        "processes": procs,
+    }
 
 
 def _fmt(v, unit: str = "") -> str:
@@ -119,12 +131,22 @@ def _fmt(v, unit: str = "") -> str:
     return f"{v}{unit}"
 
 
-_FIELDS = [("fan", "fan_percent", "%"), ("temp", "temperature_c", "C"),
-           ("perf", "performance_state", ""), ("persist", "persistence_mode", ""),
-           ("power", "power_w", "W"), ("cap", "power_cap_w", "W"), ("bus id", "bus_id", ""),
-           ("disp", "display_active", ""), ("mem used", "memory_used_mib", "MiB"),
-           ("mem total", "memory_total_mib", "MiB"), ("util", "utilization_percent", "%"),
-           ("ecc", "ecc_errors", ""), ("compute", "compute_mode", ""), ("MIG", "mig_mode", "")]
+_FIELDS = [
+    ("fan", "fan_percent", "%"),
+    ("temp", "temperature_c", "C"),
+    ("perf", "performance_state", ""),
+    ("persist", "persistence_mode", ""),
+    ("power", "power_w", "W"),
+    ("cap", "power_cap_w", "W"),
+    ("bus id", "bus_id", ""),
+    ("disp", "display_active", ""),
+    ("mem used", "memory_used_mib", "MiB"),
+    ("mem total", "memory_total_mib", "MiB"),
+    ("util", "utilization_percent", "%"),
+    ("ecc", "ecc_errors", ""),
+    ("compute", "compute_mode", ""),
+    ("MIG", "mig_mode", ""),
+]
 
 
 def changed_fields(old: dict | None, new: dict) -> set[tuple[int, str]]:
@@ -137,8 +159,9 @@ def changed_fields(old: dict | None, new: dict) -> set[tuple[int, str]]:
     return out
 
 
-def format_status(status: dict, changed: AbstractSet[tuple[int, str]] = frozenset(),
-                  highlight: bool = False) -> str:
+def format_status(
+    status: dict, changed: AbstractSet[tuple[int, str]] = frozenset(), highlight: bool = False
+) -> str:
     """An nvidia-smi-like text table; changed values in reverse video when ``highlight``."""
     lines = [f"Driver {status['driver']}   CUDA {status['cuda']}", ""]
     header = ["gpu", "name"] + [f[0] for f in _FIELDS]
@@ -147,8 +170,9 @@ def format_status(status: dict, changed: AbstractSet[tuple[int, str]] = frozense
         row = [str(g["index"]), str(g["name"])]
         for _, key, unit in _FIELDS:
             text = _fmt(g[key], unit)
-            row.append(f"\x1b[7m{text}\x1b[0m" if highlight and (g["index"], key) in changed
-                       else text)
+            row.append(
+                f"\x1b[7m{text}\x1b[0m" if highlight and (g["index"], key) in changed else text
+            )
         rows.append(row)
 
     def width(i):
@@ -161,12 +185,15 @@ def format_status(status: dict, changed: AbstractSet[tuple[int, str]] = frozense
     def line(cells):
         import re
 
-        return "  ".join(c + " " * (w - len(re.sub(r"\x1b\[[0-9;]*m", "", c)))
-                         for c, w in zip(cells, widths)).rstrip()
+        return "  ".join(
+            c + " " * (w - len(re.sub(r"\x1b\[[0-9;]*m", "", c))) for c, w in zip(cells, widths)
+        ).rstrip()
 
     lines += [line(header), line(["-" * w for w in widths])] + [line(r) for r in rows]
     procs = [(g["index"], p) for g in status["gpus"] for p in g["processes"]]
     lines += ["", "Processes:" if procs else "Processes: none"]
-    lines += [f"  gpu {i}  pid {p['pid']:>7}  {_fmt(p['memory_mib'], 'MiB'):>9}  {p['name']}"
-              for i, p in procs]
+    lines += [
+        f"  gpu {i}  pid {p['pid']:>7}  {_fmt(p['memory_mib'], 'MiB'):>9}  {p['name']}"
+        for i, p in procs
+    ]
     return "\n".join(lines)

@@ -27,7 +27,7 @@ from ..i18n import t
 
 __all__ = ["check_run", "run_folder", "read_json", "run_records", "read_metrics"]
 
-MAX_JSON_BYTES = 1 << 30      # a run's JSON file (a vocabulary may be large; not this)
+MAX_JSON_BYTES = 1 << 30  # a run's JSON file (a vocabulary may be large; not this)
 _TASKS = {"binary", "multiclass", "regression", "forecast"}
 _INPUTS = {"table", "image", "sequence", "series"}
 
@@ -48,15 +48,23 @@ def read_json(run: Path, name: str, kind: type = dict) -> Any:
         raise DamagedRunError(run, t("error.run.check.missing", name=name))
     try:
         check_input_file(p, name, OSError)
-        if p.stat().st_size > MAX_JSON_BYTES:        # read whole: bounded first
+        if p.stat().st_size > MAX_JSON_BYTES:  # read whole: bounded first
             raise ValueError(t("error.run.check.too_large", mb=p.stat().st_size >> 20))
         value = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise DamagedRunError(run, t("error.run.check.cannot_read", name=name,
-                                     e=str(e).splitlines()[0])) from None
+        raise DamagedRunError(
+            run, t("error.run.check.cannot_read", name=name, e=str(e).splitlines()[0])
+        ) from None
     if not isinstance(value, kind):
-        raise DamagedRunError(run, t("error.run.check.holds", name=name, kind=type(value).__name__,
-                                     value='mapping' if kind is dict else kind.__name__))
+        raise DamagedRunError(
+            run,
+            t(
+                "error.run.check.holds",
+                name=name,
+                kind=type(value).__name__,
+                value="mapping" if kind is dict else kind.__name__,
+            ),
+        )
     return value
 
 
@@ -70,7 +78,7 @@ def check_run(run: str | os.PathLike, weights: bool = True):
 
     path = run_folder(run)
     if (path / "run.json").exists() or (path / "run.json").is_symlink():
-        _check_record(path, read_json(path, "run.json"))     # resume reads its status
+        _check_record(path, read_json(path, "run.json"))  # resume reads its status
     try:
         raw = read_yaml(path / "config.yaml")
         cfg = RunConfig.from_dict(raw)
@@ -78,8 +86,7 @@ def check_run(run: str | os.PathLike, weights: bool = True):
         raise DamagedRunError(run, t("error.run.check.config_yaml", e=e)) from None
     # A run saves its whole resolved config: a missing section or an unresolved model means
     # the file was replaced or cut, and the defaults would silently stand in for it.
-    missing = [k for k in ("data", "model", "train", "output")
-               if not isinstance(raw.get(k), dict)]
+    missing = [k for k in ("data", "model", "train", "output") if not isinstance(raw.get(k), dict)]
     if missing or cfg.model.name == "auto":
         what = "no " + ", ".join(missing) if missing else "model.name is auto"
         raise DamagedRunError(run, t("error.run.check.config_yaml_resolved", what=what))
@@ -88,8 +95,7 @@ def check_run(run: str | os.PathLike, weights: bool = True):
     try:
         schema = Schema.from_dict(d)
     except (KeyError, TypeError, ValueError) as e:
-        raise DamagedRunError(run, t("error.run.check.schema_json_does", e=e)) \
-            from None
+        raise DamagedRunError(run, t("error.run.check.schema_json_does", e=e)) from None
     pre = _preprocessor(run, read_json(path, "preprocessing.json"))
     if weights:
         _check_weights(run, path, cfg, schema)
@@ -101,17 +107,32 @@ def _check_schema(run, d: dict) -> None:
     shape = d.get("input_shape")
     problems = [
         (d.get("task") not in _TASKS, ("not_one_of", "task", d.get("task"), sorted(_TASKS))),
-        (d.get("input_kind") not in _INPUTS,
-         ("not_one_of", "input_kind", d.get("input_kind"), sorted(_INPUTS))),
-        (not (isinstance(shape, list) and 1 <= len(shape) <= 3 and all(
-            _whole(v) and v >= 1 for v in shape)), ("not_shape", "input_shape", shape, None)),
-        (not (_whole(d.get("n_outputs")) and d["n_outputs"] >= 1),
-         ("not_positive", "n_outputs", d.get("n_outputs"), None)),
+        (
+            d.get("input_kind") not in _INPUTS,
+            ("not_one_of", "input_kind", d.get("input_kind"), sorted(_INPUTS)),
+        ),
+        (
+            not (
+                isinstance(shape, list)
+                and 1 <= len(shape) <= 3
+                and all(_whole(v) and v >= 1 for v in shape)
+            ),
+            ("not_shape", "input_shape", shape, None),
+        ),
+        (
+            not (_whole(d.get("n_outputs")) and d["n_outputs"] >= 1),
+            ("not_positive", "n_outputs", d.get("n_outputs"), None),
+        ),
     ]
     for bad, (problem, key, value, choices) in problems:
         if bad:
-            raise DamagedRunError(run, t("error.run.check.schema_json", what=t(
-                f"error.run.check.{problem}", key=key, value=value, choices=choices)))
+            raise DamagedRunError(
+                run,
+                t(
+                    "error.run.check.schema_json",
+                    what=t(f"error.run.check.{problem}", key=key, value=value, choices=choices),
+                ),
+            )
 
 
 def _check_types(run, d: dict) -> None:
@@ -123,24 +144,52 @@ def _check_types(run, d: dict) -> None:
     hints = typing.get_type_hints(Schema)
     for key, value in d.items():
         if key in hints and not _fits(value, hints[key]):
-            raise DamagedRunError(run, t("error.run.check.schema_field", key=key,
-                                         value=_shown(value), type=_type_name(hints[key])))
+            raise DamagedRunError(
+                run,
+                t(
+                    "error.run.check.schema_field",
+                    key=key,
+                    value=_shown(value),
+                    type=_type_name(hints[key]),
+                ),
+            )
     classes, n_out = d.get("class_names") or [], d.get("n_outputs")
     if d.get("task") in ("binary", "multiclass") and classes and len(classes) != n_out:
-        raise DamagedRunError(run, t("error.run.check.schema_mismatch", key="n_outputs",
-                                     value=_shown(n_out), other="class_names",
-                                     n=len(classes)))
+        raise DamagedRunError(
+            run,
+            t(
+                "error.run.check.schema_mismatch",
+                key="n_outputs",
+                value=_shown(n_out),
+                other="class_names",
+                n=len(classes),
+            ),
+        )
     nums, shape = d.get("numeric_features") or [], d.get("input_shape")
     if d.get("input_kind") == "table" and nums and shape != [len(nums)]:
         # a table's numeric block is one input per numeric feature (prepare.py)
-        raise DamagedRunError(run, t("error.run.check.schema_mismatch", key="input_shape",
-                                     value=_shown(shape), other="numeric_features",
-                                     n=len(nums)))
+        raise DamagedRunError(
+            run,
+            t(
+                "error.run.check.schema_mismatch",
+                key="input_shape",
+                value=_shown(shape),
+                other="numeric_features",
+                n=len(nums),
+            ),
+        )
     cards, cats = d.get("cardinalities") or [], d.get("categorical_features") or []
     if len(cards) != len(cats) or any(c < 1 for c in cards):
-        raise DamagedRunError(run, t("error.run.check.schema_mismatch", key="cardinalities",
-                                     value=_shown(cards), other="categorical_features",
-                                     n=len(cats)))
+        raise DamagedRunError(
+            run,
+            t(
+                "error.run.check.schema_mismatch",
+                key="cardinalities",
+                value=_shown(cards),
+                other="categorical_features",
+                n=len(cats),
+            ),
+        )
 
 
 def _shown(value: Any) -> str:
@@ -163,23 +212,35 @@ def _preprocessor(run, d: dict):
     try:
         pre = load_preprocessor(d)
     except Exception as e:  # noqa: BLE001 - any nonsense in a hand-edited file lands here
-        raise DamagedRunError(run, t("error.run.check.preprocessing_json_cannot",
-                                     kind=type(e).__name__, e=str(e)[:120])) from None
+        raise DamagedRunError(
+            run,
+            t("error.run.check.preprocessing_json_cannot", kind=type(e).__name__, e=str(e)[:120]),
+        ) from None
     if dataclasses.is_dataclass(pre):
         hints = typing.get_type_hints(type(pre))
         for f in dataclasses.fields(pre):
             value = getattr(pre, f.name)
             if not _fits(value, hints.get(f.name, Any)):
-                raise DamagedRunError(run, t("error.run.check.preprocessing_json", name=f.name,
-                                             value=value, hints=hints[f.name]))
+                raise DamagedRunError(
+                    run,
+                    t(
+                        "error.run.check.preprocessing_json",
+                        name=f.name,
+                        value=value,
+                        hints=hints[f.name],
+                    ),
+                )
     else:
-        for name in ("max_value", "mean_", "std_"):   # a number, or one per channel
+        for name in ("max_value", "mean_", "std_"):  # a number, or one per channel
             value = getattr(pre, name, 1.0)
             values = value if isinstance(value, (list, tuple)) and value else [value]
-            if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                       and math.isfinite(v) for v in values):
-                raise DamagedRunError(run, t("error.run.check.preprocessing_json_number",
-                                             name=name, value=value))
+            if not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in values
+            ):
+                raise DamagedRunError(
+                    run, t("error.run.check.preprocessing_json_number", name=name, value=value)
+                )
     return pre
 
 
@@ -229,23 +290,29 @@ def _check_weights(run, path: Path, cfg, schema) -> None:
         except (OSError, ValueError) as e:
             problems.append(f"{folder.relative_to(path)}: {e}")
     if found is None:
-        raise DamagedRunError(run, t("error.run.check.readable_weights",
-                                     names='; '.join(problems)))
+        raise DamagedRunError(run, t("error.run.check.readable_weights", names="; ".join(problems)))
     try:
         expected = _model_shapes(run, cfg, schema)
     except DamagedRunError:
         raise
     except HakseupError as e:
-        raise DamagedRunError(run, t("error.run.check.config_yaml_schema", e=e)) \
-            from None
+        raise DamagedRunError(run, t("error.run.check.config_yaml_schema", e=e)) from None
     except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError) as e:
-        raise DamagedRunError(run, t("error.run.check.config_yaml_schema",
-                                     e=str(e).splitlines()[0][:160])) from None
+        raise DamagedRunError(
+            run, t("error.run.check.config_yaml_schema", e=str(e).splitlines()[0][:160])
+        ) from None
     if expected != found:
         wrong = sorted(set(expected) ^ set(found)) or sorted(
-            k for k in expected if expected[k] != found[k])
-        raise DamagedRunError(run, t("error.run.check.weights_fit_model",
-                                     relative_to=base.relative_to(path), wrong=wrong[0]))
+            k for k in expected if expected[k] != found[k]
+        )
+        raise DamagedRunError(
+            run,
+            t(
+                "error.run.check.weights_fit_model",
+                relative_to=base.relative_to(path),
+                wrong=wrong[0],
+            ),
+        )
 
 
 # What a schema.json may ask of a model built for real (the few models that cannot be built
@@ -265,20 +332,29 @@ def _model_shapes(run, cfg, schema) -> dict[str, list[int]]:
     from ..models.registry import build_model, model_names
 
     model_cfg = dataclasses.replace(cfg.model, pretrained=False, weights=None)
-    model_names()       # the model modules imported outside the meta device (module constants)
+    model_names()  # the model modules imported outside the meta device (module constants)
     try:
         with torch.device("meta"):
             model = build_model(model_cfg, schema)
     except HakseupError:
         raise
     except Exception:  # noqa: BLE001 - the meta device cannot run this model's set-up
-        sizes = {"n_outputs": schema.n_outputs,
-                 "inputs": math.prod(schema.input_shape),
-                 "cardinality": max(schema.cardinalities, default=1)}
+        sizes = {
+            "n_outputs": schema.n_outputs,
+            "inputs": math.prod(schema.input_shape),
+            "cardinality": max(schema.cardinalities, default=1),
+        }
         for key, value in sizes.items():
             if value > _MAX_REAL[key]:
-                raise DamagedRunError(run, t("error.run.check.schema_too_large", key=key,
-                                             value=value, limit=_MAX_REAL[key])) from None
+                raise DamagedRunError(
+                    run,
+                    t(
+                        "error.run.check.schema_too_large",
+                        key=key,
+                        value=value,
+                        limit=_MAX_REAL[key],
+                    ),
+                ) from None
         model = build_model(model_cfg, schema)
     return {k: list(v.shape) for k, v in model.state_dict().items()}
 
@@ -316,8 +392,14 @@ def run_records(root: str | os.PathLike) -> list[dict]:
 
 def _check_record(run: Path, r: dict) -> None:
     types_: dict[str, type | tuple[type, ...]] = {
-        "name": str, "created": str, "status": str, "dataset": (str, type(None)),
-        "model": str, "duration_s": (int, float), "main_metric": dict}
+        "name": str,
+        "created": str,
+        "status": str,
+        "dataset": (str, type(None)),
+        "model": str,
+        "duration_s": (int, float),
+        "main_metric": dict,
+    }
     for key, tp in types_.items():
         if key in r and (not isinstance(r[key], tp) or isinstance(r[key], bool)):
             raise DamagedRunError(run, t("error.run.check.run_json", key=key, r=r[key]))
@@ -334,6 +416,6 @@ def read_metrics(run: str | os.PathLike) -> dict:
     metrics = read_json(path, "metrics.json").get("metrics", {})
     if not isinstance(metrics, dict):
         raise DamagedRunError(run, t("error.run.check.metrics_json_metrics"))
-    return {k: v for k, v in metrics.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)}
-
+    return {
+        k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }

@@ -36,8 +36,15 @@ from ..errors import CheckpointError
 from ..i18n import t
 from ..io.files import atomic_write_json, defer_fsync, end_fsync
 
-__all__ = ["Run", "new_run_dir", "read_status", "write_status", "list_runs", "load_run_config",
-           "require_run"]
+__all__ = [
+    "Run",
+    "new_run_dir",
+    "read_status",
+    "write_status",
+    "list_runs",
+    "load_run_config",
+    "require_run",
+]
 
 
 def new_run_dir(root: str | os.PathLike, name: str, explicit: str | None = None) -> Path:
@@ -71,8 +78,9 @@ def _mkdir(path: Path, exist_ok: bool = False) -> None:
     except FileExistsError:
         raise
     except OSError as e:
-        raise CheckpointError(t("error.run.folder.cannot_create_run", path=path,
-                                value=e.strerror or e)) from None
+        raise CheckpointError(
+            t("error.run.folder.cannot_create_run", path=path, value=e.strerror or e)
+        ) from None
 
 
 def read_status(run: str | os.PathLike) -> dict:
@@ -113,8 +121,7 @@ def require_run(run: str | os.PathLike) -> Path:
 
 # Keys added after some runs were saved, with the value those runs were trained with (not
 # today's default): a run saved without one is rebuilt, evaluated and resumed as it trained.
-KEYS_BEFORE = {"data.transform": "none", "data.season_features": "none",
-               "data.covariates": "none"}
+KEYS_BEFORE = {"data.transform": "none", "data.season_features": "none", "data.covariates": "none"}
 
 
 def load_run_config(run: str | os.PathLike):
@@ -153,7 +160,6 @@ def now_iso() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
-
 class Run:
     """A run folder as a context manager: ``running`` → ``complete`` | ``failed`` (with the
     one-line reason) | ``interrupted``, with a lock against a second writer.
@@ -168,15 +174,21 @@ class Run:
         fields: written into ``run.json`` (kind, dataset, model, ...).
     """
 
-    def __init__(self, root: str | os.PathLike = "runs", name: str = "run",
-                 explicit: str | None = None, *, resume: str | os.PathLike | None = None,
-                 **fields: Any):
+    def __init__(
+        self,
+        root: str | os.PathLike = "runs",
+        name: str = "run",
+        explicit: str | None = None,
+        *,
+        resume: str | os.PathLike | None = None,
+        **fields: Any,
+    ):
         self.root, self.name, self.explicit = root, name, explicit
         self.resume, self.fields = resume, fields
-        self._path: Path | None = None     # set by __enter__
-        self._made: Path | None = None       # the outermost folder this run created
+        self._path: Path | None = None  # set by __enter__
+        self._made: Path | None = None  # the outermost folder this run created
         self._lock: IO[str] | None = None
-        self._began = resume is not None     # a resumed run always has something to keep
+        self._began = resume is not None  # a resumed run always has something to keep
         self._done = False
 
     @property
@@ -190,18 +202,19 @@ class Run:
         if self.resume is not None:
             self._path = require_run(self.resume)
             self._take_lock()
-            defer_fsync(self.path)      # fsynced once, when the run ends (io/files.py)
+            defer_fsync(self.path)  # fsynced once, when the run ends (io/files.py)
             write_status(self.path, "running", resumed=now_iso())
             return self
         self._made = _first_missing(Path(self.explicit) if self.explicit else Path(self.root))
         self._path = new_run_dir(self.root, self.name, self.explicit)
-        if self._made is None:                  # root existed: the new folder is ours
+        if self._made is None:  # root existed: the new folder is ours
             self._made = self.path if not self.explicit else None
         try:
             self._take_lock()
             defer_fsync(self.path)
-            write_status(self.path, "running", name=self.path.name, created=now_iso(),
-                         **self.fields)
+            write_status(
+                self.path, "running", name=self.path.name, created=now_iso(), **self.fields
+            )
         except BaseException:
             self._cleanup()
             raise
@@ -212,12 +225,13 @@ class Run:
         self._began = True
 
     def complete(self, **fields: Any) -> None:
-        end_fsync(self.path)        # everything on disk before the status says complete
+        end_fsync(self.path)  # everything on disk before the status says complete
         write_status(self.path, "complete", finished=now_iso(), **fields)
         self._done = True
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> Literal[False]:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         try:
             if exc is None:
                 if not self._done:
@@ -230,20 +244,20 @@ class Run:
             else:
                 self._status("failed", error=_one_line(exc))
         finally:
-            end_fsync(self.path, sync=False)   # already synced, or nothing to keep
+            end_fsync(self.path, sync=False)  # already synced, or nothing to keep
             self._release_lock()
-        return False    # the exception goes on; the CLI turns a full disk into one line
+        return False  # the exception goes on; the CLI turns a full disk into one line
 
     # ------------------------------------------------------------------ helpers
 
     def _status(self, status: str, **fields: Any) -> None:
         try:
-            end_fsync(self.path)    # the checkpoints a resume will read, on disk
-        except OSError:          # the disk's own error is the exception on its way
+            end_fsync(self.path)  # the checkpoints a resume will read, on disk
+        except OSError:  # the disk's own error is the exception on its way
             pass
         try:
             write_status(self.path, status, **fields)
-        except OSError:          # a full disk may refuse even this; the exception says why
+        except OSError:  # a full disk may refuse even this; the exception says why
             pass
 
     def _take_lock(self) -> None:
@@ -256,8 +270,9 @@ class Run:
             f.seek(0)
             owner = f.read().strip() or "?"
             f.close()
-            raise CheckpointError(t("error.run.folder.run_being_written", path=self.path,
-                                    owner=owner)) from None
+            raise CheckpointError(
+                t("error.run.folder.run_being_written", path=self.path, owner=owner)
+            ) from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))

@@ -26,8 +26,9 @@ def write_start_files(run_dir: Path, cfg, bundle, device, threads: dict | None =
     from ..monitor.environment import collect_environment
 
     atomic_write_text(run_dir / "config.yaml", cfg.to_yaml())
-    atomic_write_json(run_dir / "environment.json",
-                      collect_environment(str(device), threads=threads))
+    atomic_write_json(
+        run_dir / "environment.json", collect_environment(str(device), threads=threads)
+    )
     atomic_write_json(run_dir / "schema.json", bundle.schema.to_dict())
     atomic_write_json(run_dir / "preprocessing.json", bundle.preprocessor.to_dict())
 
@@ -41,16 +42,22 @@ def write_run_outputs(run_dir: Path, cfg, trainer, result, duration: float) -> N
         draw_run_figures(run_dir, result, monitor=cfg.train.monitor)
     bundle = result.bundle
     _deploy_prevalence(cfg, bundle, result.metrics)
-    if result.schema is not None and result.schema.threshold is not None:   # chosen after fit
+    if result.schema is not None and result.schema.threshold is not None:  # chosen after fit
         atomic_write_json(run_dir / "schema.json", result.schema.to_dict())
-    atomic_write_json(run_dir / "metrics.json", {
-        "split": "test", "checkpoint": result.checkpoint, "metrics": result.metrics,
-        "baseline": {"name": result.baseline_name, "metrics": result.baseline},
-        "references": result.references})
+    atomic_write_json(
+        run_dir / "metrics.json",
+        {
+            "split": "test",
+            "checkpoint": result.checkpoint,
+            "metrics": result.metrics,
+            "baseline": {"name": result.baseline_name, "metrics": result.baseline},
+            "references": result.references,
+        },
+    )
     ctx = _report_context(run_dir, cfg, trainer, result, duration)
     from ..evaluation.explain import explain_run
 
-    ctx.update(explain_run(run_dir, cfg, result))    # diagnosis, per-class table
+    ctx.update(explain_run(run_dir, cfg, result))  # diagnosis, per-class table
     write_reports(run_dir, ctx)
     result.summary = list(ctx["summary_lines"])
     result.diagnosis = list(ctx["diagnosis_terminal"])
@@ -73,11 +80,15 @@ def draw_run_figures(run_dir: Path, result, draw=_call, monitor: str = "val_loss
     draw(plot_loss, list(result.logs), run_dir / "plots" / "loss.png", None, best)
     if result.schema.task == "forecast" and "panel" not in result.bundle.info:
         _plot_forecasts(run_dir, result.model, result.bundle, draw)
-    if "per_series" in result.metrics:     # a panel: a few series, the worst first
+    if "per_series" in result.metrics:  # a panel: a few series, the worst first
         _plot_panel(run_dir, result, draw)
     if "confusion_matrix" in result.metrics:
-        draw(plot_confusion_matrix, result.metrics["confusion_matrix"],
-             result.schema.class_names, run_dir / "plots" / "confusion_matrix.png")
+        draw(
+            plot_confusion_matrix,
+            result.metrics["confusion_matrix"],
+            result.schema.class_names,
+            run_dir / "plots" / "confusion_matrix.png",
+        )
     explain_figures(run_dir, result, draw, best)
 
 
@@ -90,13 +101,19 @@ def _deploy_prevalence(cfg, bundle, metrics: dict) -> None:
     from ..stats.bayes import precision_at_prevalence
 
     metrics["precision_at_deploy_prevalence"] = precision_at_prevalence(
-        metrics["recall"], metrics["false_positive_rate"], prevalence)
+        metrics["recall"], metrics["false_positive_rate"], prevalence
+    )
     bundle.info.setdefault("notices", []).append(
-        t("notice.evaluation.run_report.deployment_prevalence_positives", prevalence=prevalence,
-          class_names=bundle.schema.class_names[1], recall=metrics['recall'],
-          false_positive_rate=metrics['false_positive_rate'],
-          precision_at_deploy_prevalence=metrics['precision_at_deploy_prevalence'],
-          precision=metrics['precision']))
+        t(
+            "notice.evaluation.run_report.deployment_prevalence_positives",
+            prevalence=prevalence,
+            class_names=bundle.schema.class_names[1],
+            recall=metrics["recall"],
+            false_positive_rate=metrics["false_positive_rate"],
+            precision_at_deploy_prevalence=metrics["precision_at_deploy_prevalence"],
+            precision=metrics["precision"],
+        )
+    )
 
 
 def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[str]:
@@ -106,17 +123,32 @@ def _summary_lines(cfg, trainer, result, duration: float, device: str) -> list[s
     monitor = cfg.train.monitor
     best_epoch = _best_epoch(result.logs, monitor)
     unit = t("summary.classes" if schema.is_classification else "summary.outputs")
-    detail = ("" if result.checkpoint != "best" or not best_epoch else
-              t("summary.best_detail", epoch=best_epoch) if monitor == "val_loss" else
-              t("summary.best_detail_monitor", epoch=best_epoch, monitor=monitor))
+    detail = (
+        ""
+        if result.checkpoint != "best" or not best_epoch
+        else t("summary.best_detail", epoch=best_epoch)
+        if monitor == "val_loss"
+        else t("summary.best_detail_monitor", epoch=best_epoch, monitor=monitor)
+    )
     lines = [
-        t("summary.task", task=schema.task, data=cfg.data.path or cfg.data.dataset,
-          n=schema.n_outputs, unit=unit),
+        t(
+            "summary.task",
+            task=schema.task,
+            data=cfg.data.path or cfg.data.dataset,
+            n=schema.n_outputs,
+            unit=unit,
+        ),
         t("summary.model", cls=type(model).__name__, name=cfg.model.name, n=n_params),
-        t("summary.test", key=key, value=value, baseline=result.baseline_name,
-          base=result.baseline.get(key, float("nan"))),
+        t(
+            "summary.test",
+            key=key,
+            value=value,
+            baseline=result.baseline_name,
+            base=result.baseline.get(key, float("nan")),
+        ),
         t("summary.checkpoint", checkpoint=result.checkpoint, detail=detail),
-        t("summary.duration", seconds=duration, device=device)]
+        t("summary.duration", seconds=duration, device=device),
+    ]
     return lines + _learned_line(model, schema, getattr(result.bundle, "preprocessor", None))
 
 
@@ -133,19 +165,21 @@ def _best_epoch(history: list[dict], monitor: str = "val_loss") -> int | None:
     return int(history[at].get("epoch", at + 1))
 
 
-def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
-                    draw=None) -> dict:
+def _report_context(run_dir: Path, cfg, trainer, result, duration: float, draw=None) -> dict:
     bundle, history = result.bundle, result.logs
     env = json.loads((run_dir / "environment.json").read_text())
     ctx = {
-        "name": run_dir.name, "metrics": result.metrics, "baseline_metrics": result.baseline,
+        "name": run_dir.name,
+        "metrics": result.metrics,
+        "baseline_metrics": result.baseline,
         "baseline_name": result.baseline_name,
         "summary_lines": _summary_lines(cfg, trainer, result, duration, env.get("device")),
         "data_summary": {f"{k} rows": v for k, v in bundle.info.get("rows", {}).items()},
         "training_summary": _training_summary(cfg, trainer, history),
         "notices": list(bundle.info.get("notices", [])),
         "extra_sections": list(bundle.info.get("report_sections", [])),
-        "config_yaml": cfg.to_yaml(), "environment": env,
+        "config_yaml": cfg.to_yaml(),
+        "environment": env,
     }
     ctx["data_summary"].update(bundle.info.get("summary", {}))
     # The classical references: a column each in the report, the verdict in the summary.
@@ -153,7 +187,7 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
     if result.references.get("verdict"):
         ctx["summary_lines"].append(result.references["verdict"])
     ctx["notices"] += result.references.get("notices", [])
-    if "per_series" in result.metrics:   # a panel: the rule, the verdict, a row per series
+    if "per_series" in result.metrics:  # a panel: the rule, the verdict, a row per series
         from ..evaluation.forecast_panel import panel_section
 
         summary, section = panel_section(result.metrics)
@@ -166,20 +200,24 @@ def _report_context(run_dir: Path, cfg, trainer, result, duration: float,
     if result.schema.input_kind == "image" and result.schema.is_classification:
         from ..evaluation.image_report import image_sections
 
-        ctx["extra_sections"] += image_sections(run_dir, result.model, bundle, result.metrics,
-                                                history, cfg.output.plots, draw=draw)
+        ctx["extra_sections"] += image_sections(
+            run_dir, result.model, bundle, result.metrics, history, cfg.output.plots, draw=draw
+        )
     return ctx
 
 
 def _training_summary(cfg, trainer, history: list) -> dict:
     """The report's training table: epochs, best epoch, optimizer settings, loss and time."""
-    return {"epochs run": len(history),
-            "best epoch": _best_epoch(history, cfg.train.monitor) or "—",
-            "optimizer": cfg.train.optimizer, "learning rate": cfg.train.lr,
-            "batch size": cfg.train.batch_size,
-            "scheduler": cfg.train.scheduler,
-            "final train loss": history[-1]["train_loss"] if history else "—",
-            "training time (s)": f"{float(trainer.elapsed):.1f}"}
+    return {
+        "epochs run": len(history),
+        "best epoch": _best_epoch(history, cfg.train.monitor) or "—",
+        "optimizer": cfg.train.optimizer,
+        "learning rate": cfg.train.lr,
+        "batch size": cfg.train.batch_size,
+        "scheduler": cfg.train.scheduler,
+        "final train loss": history[-1]["train_loss"] if history else "—",
+        "training time (s)": f"{float(trainer.elapsed):.1f}",
+    }
 
 
 def _forecast_section(m: dict) -> tuple[list[str], str]:
@@ -187,17 +225,28 @@ def _forecast_section(m: dict) -> tuple[list[str], str]:
     the model beats each baseline, with the intervals, the forecast rule and MASE per step."""
     beats = m["beats"]
     summary: list[str] = []
-    values = [(("beats" if beats[name] else "not"), dict(
-        name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]))
-        for name, b in m["baselines"].items()]
+    values = [
+        (
+            ("beats" if beats[name] else "not"),
+            dict(name=name, mae=m["mae"], base_mae=b["mae"], rmse=m["rmse"], base_rmse=b["rmse"]),
+        )
+        for name, b in m["baselines"].items()
+    ]
     lines = [t(f"forecast.line_{k}", **v) for k, v in values]
-    if m.get("reference_verdict"):   # one sentence: the best statistical reference
+    if m.get("reference_verdict"):  # one sentence: the best statistical reference
         lines.insert(0, m["reference_verdict"])
         summary.append(m["reference_verdict"])
-    for level, v in m.get("intervals", {}).items():   # conformal intervals, scored
-        lines.insert(0, t("forecast.interval_line", level=float(level) * 100,
-                          coverage=v["coverage"] * 100, msis=v["msis"]))
-    if m.get("forecast_rule"):       # which forecast the run gives, and why
+    for level, v in m.get("intervals", {}).items():  # conformal intervals, scored
+        lines.insert(
+            0,
+            t(
+                "forecast.interval_line",
+                level=float(level) * 100,
+                coverage=v["coverage"] * 100,
+                msis=v["msis"],
+            ),
+        )
+    if m.get("forecast_rule"):  # which forecast the run gives, and why
         lines.insert(0, _rule_line(m["forecast_rule"]))
         summary.append(lines[0])
     else:
@@ -210,9 +259,15 @@ def _rule_line(rule: dict) -> str:
     forecasts), and why — chosen before the test period, or the series is too short."""
     scores = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("validation_mase", {}).items())
     stat = ", ".join(f"{k} {v:.3f}" for k, v in rule.get("statistical_mase", {}).items())
-    return t(f"forecast.rule_{rule['reason']}", name=rule["name"], n=rule["val_origins"],
-             scores=scores, tol=100 * rule.get("tolerance", 0.0), stat=stat,
-             m=rule.get("stat_origins", 0))
+    return t(
+        f"forecast.rule_{rule['reason']}",
+        name=rule["name"],
+        n=rule["val_origins"],
+        scores=scores,
+        tol=100 * rule.get("tolerance", 0.0),
+        stat=stat,
+        m=rule.get("stat_origins", 0),
+    )
 
 
 def _per_step_table(m: dict) -> str:
@@ -223,8 +278,12 @@ def _per_step_table(m: dict) -> str:
     names = [n for n in m["baselines"] if f"{n} mase" in rows[0]]
     head = "| step | model | " + " | ".join(names) + " |"
     sep = "|---" * (len(names) + 2) + "|"
-    body = [f"| {r['step']} | {r['mase']:.3f} | "
-            + " | ".join(f"{r[n + ' mase']:.3f}" for n in names) + " |" for r in rows]
+    body = [
+        f"| {r['step']} | {r['mase']:.3f} | "
+        + " | ".join(f"{r[n + ' mase']:.3f}" for n in names)
+        + " |"
+        for r in rows
+    ]
     return "\n\n" + t("forecast.per_step_heading") + "\n\n" + "\n".join([head, sep] + body)
 
 
@@ -237,14 +296,19 @@ def _learned_line(model, schema, pre=None) -> list[str]:
 
     if not isinstance(model, Linear) or model.linear.in_features > 5 or schema.is_classification:
         return []
-    if model.linear.in_features != len(schema.numeric_features):   # a series' window steps
+    if model.linear.in_features != len(schema.numeric_features):  # a series' window steps
         return []
     w = model.linear.weight.detach()[0].double().numpy()
     fitted = original_units(w, float(model.linear.bias.detach()[0]), pre)
     if fitted is None:
         return []
-    return [t("summary.learned", target=schema.target,
-              equation=equation_terms(fitted[0], fitted[1], list(schema.numeric_features)))]
+    return [
+        t(
+            "summary.learned",
+            target=schema.target,
+            equation=equation_terms(fitted[0], fitted[1], list(schema.numeric_features)),
+        )
+    ]
 
 
 def _plot_panel(run_dir: Path, result, draw) -> None:
@@ -276,9 +340,23 @@ def _plot_forecasts(run_dir: Path, model, bundle, draw) -> None:
     times = s["times"]
     from ..evaluation.forecast import test_widths
 
-    bands = {level: w[0] for level, w in test_widths(bundle).items()}   # step 1's half-width
-    draw(plot_forecast, times, s["y"], starts, preds, s["train_end"],
-         run_dir / "plots" / "forecast.png", bundle.schema.target, baselines=test_baselines,
-         bands=bands)
-    draw(plot_residuals, times[starts["test"]], residuals, run_dir / "plots" / "residuals.png",
-         bundle.schema.target)
+    bands = {level: w[0] for level, w in test_widths(bundle).items()}  # step 1's half-width
+    draw(
+        plot_forecast,
+        times,
+        s["y"],
+        starts,
+        preds,
+        s["train_end"],
+        run_dir / "plots" / "forecast.png",
+        bundle.schema.target,
+        baselines=test_baselines,
+        bands=bands,
+    )
+    draw(
+        plot_residuals,
+        times[starts["test"]],
+        residuals,
+        run_dir / "plots" / "residuals.png",
+        bundle.schema.target,
+    )

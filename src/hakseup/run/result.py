@@ -26,10 +26,18 @@ __all__ = ["RunResult"]
 
 # The words of the HTML view and the repr (one place, for a message catalogue).
 TEXT = {
-    "title": "hakseup run", "task": "task", "model": "model", "epochs": "epochs",
-    "run": "run folder", "metric": "test {key}", "baseline": "baseline ({name})",
-    "verdict": "verdict", "checkpoint": "weights", "parameters": "{n:,} parameters",
-    "says": "What the run says ({n})", "decided": "What was decided about the data ({n})",
+    "title": "hakseup run",
+    "task": "task",
+    "model": "model",
+    "epochs": "epochs",
+    "run": "run folder",
+    "metric": "test {key}",
+    "baseline": "baseline ({name})",
+    "verdict": "verdict",
+    "checkpoint": "weights",
+    "parameters": "{n:,} parameters",
+    "says": "What the run says ({n})",
+    "decided": "What was decided about the data ({n})",
     "repr": "RunResult({key}={value}, baseline {name} {base}, {epochs} epochs, run {run})",
 }
 _HTML_FONT = "font-family:system-ui,sans-serif;font-size:13px"
@@ -49,22 +57,22 @@ class RunResult:
     metrics: dict
     baseline_name: str
     baseline: dict
-    logs: list[dict] = field(default_factory=list)   # per-epoch logs (a training.History)
+    logs: list[dict] = field(default_factory=list)  # per-epoch logs (a training.History)
     schema: Schema | None = None
     summary: list[str] = field(default_factory=list)
-    rank: int = 0                     # in a distributed run, only rank 0 holds the results
-    model: Any = None                 # the trained nn.Module (best checkpoint when there is one)
+    rank: int = 0  # in a distributed run, only rank 0 holds the results
+    model: Any = None  # the trained nn.Module (best checkpoint when there is one)
     bundle: DataBundle | None = None  # the data it was trained and scored on
-    checkpoint: str = "last"          # which weights the metrics come from
-    references: dict = field(default_factory=dict)   # evaluation.references.reference_summary
+    checkpoint: str = "last"  # which weights the metrics come from
+    references: dict = field(default_factory=dict)  # evaluation.references.reference_summary
     notices: list[str] = field(default_factory=list)  # the data decisions and warnings
     diagnosis: list[str] = field(default_factory=list)  # what the curves say, in plain words
-    data_config: Any = None           # how a file given to predict() is read (as in training)
+    data_config: Any = None  # how a file given to predict() is read (as in training)
 
     @property
     def main_metric(self) -> tuple[str, float]:
         key = MAIN_METRIC.get(self.schema.task if self.schema else "multiclass", "accuracy")
-        if "per_series" in self.metrics:     # a panel: MASE, comparable across series
+        if "per_series" in self.metrics:  # a panel: MASE, comparable across series
             key = "mase"
         return key, self.metrics.get(key, float("nan"))
 
@@ -91,7 +99,7 @@ class RunResult:
         if self.model is None or pre is None or self.schema is None:
             raise DataError(t("error.results.no_model"))
         if isinstance(new_data, (str, Path)) and self.schema.input_kind == "image":
-            return self._predict_images(new_data)     # a folder, an image, a CSV of paths
+            return self._predict_images(new_data)  # a folder, an image, a CSV of paths
         if isinstance(new_data, (str, Path)):
             from ..config import DataConfig
             from ..io.reader import read_data
@@ -114,8 +122,13 @@ class RunResult:
         assert self.model is not None and self.bundle is not None
         was_training = self.model.training
         try:
-            return image_predictions(self.model.eval(), self.schema, self.bundle.preprocessor,
-                                     data, getattr(self.data_config, "image_col", None))
+            return image_predictions(
+                self.model.eval(),
+                self.schema,
+                self.bundle.preprocessor,
+                data,
+                getattr(self.data_config, "image_col", None),
+            )
         finally:
             self.model.train(was_training)
 
@@ -131,8 +144,12 @@ class RunResult:
         series with the forecasts (original units) beside the loss; returns the figure
         (shown inline in a notebook)."""
         frame = self.history
-        if self.schema is not None and self.schema.task == "forecast" \
-                and self.bundle is not None and self.model is not None:
+        if (
+            self.schema is not None
+            and self.schema.task == "forecast"
+            and self.bundle is not None
+            and self.model is not None
+        ):
             return self._plot_forecast(frame)
         fig = _shown_figure()(figsize=(10, 3.6), layout="constrained")
         loss_ax, metric_ax = fig.subplots(1, 2)
@@ -140,8 +157,9 @@ class RunResult:
             loss_ax.plot(frame["epoch"], frame[name], marker=".", label=name)
         metric = next((c for c in frame.columns if c in ("val_accuracy", "val_mae")), None)
         if metric is not None:
-            metric_ax.plot(frame["epoch"], frame[metric], marker=".", color="tab:green",
-                           label=metric)
+            metric_ax.plot(
+                frame["epoch"], frame[metric], marker=".", color="tab:green", label=metric
+            )
         for ax, label in ((loss_ax, "loss"), (metric_ax, metric or "")):
             ax.set_xlabel("epoch")
             ax.set_ylabel(label)
@@ -166,8 +184,9 @@ class RunResult:
         for split, color in colors.items():
             if len(getattr(self.bundle, split)):
                 starts, pred, _, _ = forecast_predictions(self.model, self.bundle, split)
-                ax.plot(times[starts], pred[:, 0], color=color, linewidth=1,
-                        label=f"forecast ({split})")
+                ax.plot(
+                    times[starts], pred[:, 0], color=color, linewidth=1, label=f"forecast ({split})"
+                )
         ax.set_ylabel(self.schema.target)
         ax.set_title(f"{self.schema.target}: forecast vs actual")
         for name in [c for c in frame.columns if c.endswith("loss")]:
@@ -187,13 +206,18 @@ class RunResult:
             rows.append((TEXT["task"], f"{self.schema.task} ({self.schema.input_kind})"))
         if self.model is not None:
             n = sum(p.numel() for p in self.model.parameters())
-            rows.append((TEXT["model"], f"{type(self.model).__name__}, "
-                                        + TEXT["parameters"].format(n=n)))
+            rows.append(
+                (TEXT["model"], f"{type(self.model).__name__}, " + TEXT["parameters"].format(n=n))
+            )
         rows.append((TEXT["metric"].format(key=key), _num(value)))
-        rows.append((TEXT["baseline"].format(name=self.baseline_name),
-                     _num(self.baseline.get(key, float("nan")))))
+        rows.append(
+            (
+                TEXT["baseline"].format(name=self.baseline_name),
+                _num(self.baseline.get(key, float("nan"))),
+            )
+        )
         references = dict((self.references or {}).get("metrics", {}))
-        references.update(self.metrics.get("baselines", {}))   # a forecast's classical ones
+        references.update(self.metrics.get("baselines", {}))  # a forecast's classical ones
         for name, m in references.items():
             if isinstance(m, dict) and key in m and name not in ("majority", "mean"):
                 rows.append((name, _num(m[key])))
@@ -206,20 +230,31 @@ class RunResult:
 
     def _repr_html_(self) -> str:
         e = html.escape
-        body = "".join(f'<tr><th style="{_CELL}">{e(k)}</th><td style="{_CELL}">{e(v)}</td>'
-                       f"</tr>" for k, v in self._rows())
+        body = "".join(
+            f'<tr><th style="{_CELL}">{e(k)}</th><td style="{_CELL}">{e(v)}</td></tr>'
+            for k, v in self._rows()
+        )
         folded = "".join(  # folded away: the view stays compact
             f'<details style="{_HTML_FONT}"><summary>{e(TEXT[key].format(n=len(lines)))}'
-            f'</summary><ul>{"".join(f"<li>{e(x)}</li>" for x in lines)}</ul></details>'
-            for key, lines in (("says", self.diagnosis), ("decided", self.notices)) if lines)
-        return (f'<table style="{_HTML_STYLE}"><caption style="text-align:left;'
-                f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>{folded}')
+            f"</summary><ul>{''.join(f'<li>{e(x)}</li>' for x in lines)}</ul></details>"
+            for key, lines in (("says", self.diagnosis), ("decided", self.notices))
+            if lines
+        )
+        return (
+            f'<table style="{_HTML_STYLE}"><caption style="text-align:left;'
+            f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>{folded}'
+        )
 
     def __repr__(self) -> str:
         key, value = self.main_metric
-        return TEXT["repr"].format(key=key, value=_num(value), name=self.baseline_name,
-                                   base=_num(self.baseline.get(key, float("nan"))),
-                                   epochs=len(self.logs), run=self.run_dir)
+        return TEXT["repr"].format(
+            key=key,
+            value=_num(value),
+            name=self.baseline_name,
+            base=_num(self.baseline.get(key, float("nan"))),
+            epochs=len(self.logs),
+            run=self.run_dir,
+        )
 
 
 def _shown_figure():

@@ -21,8 +21,9 @@ def check_probability(name: str, value: float) -> float:
     return value
 
 
-def posteriors(prevalence: float, sensitivity: float, false_positive_rate: float,
-               positives: int = 1) -> list[float]:
+def posteriors(
+    prevalence: float, sensitivity: float, false_positive_rate: float, positives: int = 1
+) -> list[float]:
     """P(condition | k positive tests) for k = 1..positives; each posterior is the next prior
     (tests assumed independent given the condition)."""
     p, out = prevalence, []
@@ -33,13 +34,17 @@ def posteriors(prevalence: float, sensitivity: float, false_positive_rate: float
     return out
 
 
-def expected_counts(prevalence: float, sensitivity: float, false_positive_rate: float,
-                    people: int = 1000) -> dict[str, float]:
+def expected_counts(
+    prevalence: float, sensitivity: float, false_positive_rate: float, people: int = 1000
+) -> dict[str, float]:
     sick = people * prevalence
     healthy = people - sick
-    return {"true positives": sick * sensitivity, "false negatives": sick * (1 - sensitivity),
-            "false positives": healthy * false_positive_rate,
-            "true negatives": healthy * (1 - false_positive_rate)}
+    return {
+        "true positives": sick * sensitivity,
+        "false negatives": sick * (1 - sensitivity),
+        "false positives": healthy * false_positive_rate,
+        "true negatives": healthy * (1 - false_positive_rate),
+    }
 
 
 def precision_at_prevalence(recall: float, false_positive_rate: float, prevalence: float) -> float:

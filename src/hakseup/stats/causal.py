@@ -28,16 +28,36 @@ from ..i18n import t
 __all__ = ["adjust", "detect_weight"]
 
 # Column names that say "how many rows this row stands for".
-COUNT_NAMES = ("count", "counts", "n", "freq", "frequency", "weight", "weights", "number",
-               "num", "cases", "total", "patients", "people", "size")
+COUNT_NAMES = (
+    "count",
+    "counts",
+    "n",
+    "freq",
+    "frequency",
+    "weight",
+    "weights",
+    "number",
+    "num",
+    "cases",
+    "total",
+    "patients",
+    "people",
+    "size",
+)
 
 
 def _column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
     if name not in df.columns:
         near = closest(name, df.columns)
-        raise DataError(t("error.stats.causal.column_data_columns", what=what, name=name,
-                          value=t("error.did_you_mean", names=repr(near[0])) if near else '',
-                          names=', '.join(map(str, df.columns[:20]))))
+        raise DataError(
+            t(
+                "error.stats.causal.column_data_columns",
+                what=what,
+                name=name,
+                value=t("error.did_you_mean", names=repr(near[0])) if near else "",
+                names=", ".join(map(str, df.columns[:20])),
+            )
+        )
     return df[name]
 
 
@@ -60,8 +80,11 @@ def detect_weight(df: pd.DataFrame, keys: list[str]) -> tuple[str | None, str | 
     one row per group of ``keys``; (None, None) for a table of individual rows."""
     if not _one_row_per_group(df, keys):
         return None, None
-    numeric = [c for c in df.columns if c not in keys
-               and pd.api.types.is_numeric_dtype(df[c]) and (df[c].dropna() >= 0).all()]
+    numeric = [
+        c
+        for c in df.columns
+        if c not in keys and pd.api.types.is_numeric_dtype(df[c]) and (df[c].dropna() >= 0).all()
+    ]
     for c in numeric:
         whole = bool((df[c].dropna() % 1 == 0).all())
         if whole and str(c).strip().lower() in COUNT_NAMES:
@@ -69,8 +92,14 @@ def detect_weight(df: pd.DataFrame, keys: list[str]) -> tuple[str | None, str | 
     return None, (str(numeric[0]) if numeric else None)
 
 
-def adjust(df: pd.DataFrame, treatment: str, outcome: str, confounder: str,
-           weight: str | None = None, detect: bool = True) -> dict:
+def adjust(
+    df: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    confounder: str,
+    weight: str | None = None,
+    detect: bool = True,
+) -> dict:
     """Crude and standardised effect of ``treatment`` on ``outcome`` over ``confounder``;
     rows weighted by the column ``weight`` (or one detected by its name, with ``detect``)."""
     t = _column(df, treatment, "Treatment")
@@ -82,20 +111,36 @@ def adjust(df: pd.DataFrame, treatment: str, outcome: str, confounder: str,
     w = _weights(df, weight or detected)
     levels = sorted(t.dropna().astype(str).unique())
     if len(levels) != 2:
-        raise DataError(i18n.t("error.stats.causal.treatment_must_exactly", treatment=treatment,
-                               n_levels=len(levels), names=', '.join(levels[:6])))
+        raise DataError(
+            i18n.t(
+                "error.stats.causal.treatment_must_exactly",
+                treatment=treatment,
+                n_levels=len(levels),
+                names=", ".join(levels[:6]),
+            )
+        )
     y_num = pd.to_numeric(y, errors="coerce")
     if y_num.isna().any():
         values = sorted(y.dropna().astype(str).unique())
         if len(values) != 2:
-            raise DataError(i18n.t("error.stats.causal.outcome_must_numeric", outcome=outcome,
-                                   n_values=len(values)))
+            raise DataError(
+                i18n.t(
+                    "error.stats.causal.outcome_must_numeric", outcome=outcome, n_values=len(values)
+                )
+            )
         y_num = (y.astype(str) == values[-1]).astype(float)
     data = pd.DataFrame({"t": t.astype(str), "y": y_num, "z": z.astype(str), "w": w}).dropna()
     out = _standardise(data, levels, confounder)
-    out.update({"treatment": treatment, "outcome": outcome, "confounder": confounder,
-                "weight": weight or detected, "weight_detected": detected,
-                "weight_hint": hint if weight is None else None})
+    out.update(
+        {
+            "treatment": treatment,
+            "outcome": outcome,
+            "confounder": confounder,
+            "weight": weight or detected,
+            "weight_detected": detected,
+            "weight_hint": hint if weight is None else None,
+        }
+    )
     return out
 
 
@@ -106,7 +151,7 @@ def _mean(part: pd.DataFrame) -> float:
 
 def _standardise(data: pd.DataFrame, levels: list[str], confounder: str) -> dict:
     """Crude and confounder-standardised weighted means of the two groups."""
-    a, b = levels[1], levels[0]          # effect = mean(Y | T=a) - mean(Y | T=b)
+    a, b = levels[1], levels[0]  # effect = mean(Y | T=a) - mean(Y | T=b)
     crude = {lvl: _mean(data[data.t == lvl]) for lvl in levels}
     weights = data.groupby("z", sort=False)["w"].sum()
     weights = (weights / weights.sum()).sort_values(ascending=False, kind="stable")
@@ -115,21 +160,35 @@ def _standardise(data: pd.DataFrame, levels: list[str], confounder: str) -> dict
         part = data[data.z == zv]
         means = {lvl: _mean(part[part.t == lvl]) for lvl in levels}
         if any(np.isnan(v) for v in means.values()):
-            raise DataError(i18n.t("error.stats.causal.stratum_rows_one", confounder=confounder,
-                                   zv=zv))
+            raise DataError(
+                i18n.t("error.stats.causal.stratum_rows_one", confounder=confounder, zv=zv)
+            )
         for lvl in levels:
             standardised[lvl] += share * means[lvl]
-        strata.append({"stratum": zv, "weight": float(share),
-                       "n": {lvl: _count(part[part.t == lvl]["w"]) for lvl in levels},
-                       "mean": {lvl: float(means[lvl]) for lvl in levels},
-                       "effect": float(means[a] - means[b])})
+        strata.append(
+            {
+                "stratum": zv,
+                "weight": float(share),
+                "n": {lvl: _count(part[part.t == lvl]["w"]) for lvl in levels},
+                "mean": {lvl: float(means[lvl]) for lvl in levels},
+                "effect": float(means[a] - means[b]),
+            }
+        )
     crude_effect = crude[a] - crude[b]
     adjusted_effect = standardised[a] - standardised[b]
-    return {"compared": [a, b], "crude": crude, "crude_effect": crude_effect,
-            "adjusted": {k: float(v) for k, v in standardised.items()},
-            "adjusted_effect": float(adjusted_effect), "strata": strata,
-            "simpson": bool(np.sign(crude_effect) != np.sign(adjusted_effect)
-                            and crude_effect != 0 and adjusted_effect != 0)}
+    return {
+        "compared": [a, b],
+        "crude": crude,
+        "crude_effect": crude_effect,
+        "adjusted": {k: float(v) for k, v in standardised.items()},
+        "adjusted_effect": float(adjusted_effect),
+        "strata": strata,
+        "simpson": bool(
+            np.sign(crude_effect) != np.sign(adjusted_effect)
+            and crude_effect != 0
+            and adjusted_effect != 0
+        ),
+    }
 
 
 def _count(w: pd.Series) -> int | float:

@@ -37,8 +37,14 @@ class RunTracking:
         extra_keys: config keys to add to the HParams (a search space's).
     """
 
-    def __init__(self, cfg, run_dir: str | os.PathLike, kind: str, resume: bool = False,
-                 extra_keys: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        cfg,
+        run_dir: str | os.PathLike,
+        kind: str,
+        resume: bool = False,
+        extra_keys: tuple[str, ...] = (),
+    ):
         self.cfg, self.run_dir, self.kind = cfg, Path(run_dir), kind
         self.resume, self.extra_keys = resume, tuple(extra_keys)
         self.tracker = None
@@ -65,26 +71,32 @@ class RunTracking:
         """The final metrics (``prefix/name`` tags) into the HParams view and the tracker,
         then the report files to the tracker, whose run ends FINISHED."""
         if self.cfg.train.tensorboard and hparams_dir:
-            write_hparams(self.run_dir / hparams_dir,
-                          hparams_of(self.cfg, self.extra_keys), metrics)
+            write_hparams(
+                self.run_dir / hparams_dir, hparams_of(self.cfg, self.extra_keys), metrics
+            )
         if self.tracker is not None:
             self.tracker.log_metrics(metrics)
             self.tracker.log_artifacts()
             self.tracker.end("FINISHED")
 
-    def trial(self, number: int, cfg, metrics: dict[str, float], status: str,
-              params: dict) -> None:
+    def trial(self, number: int, cfg, metrics: dict[str, float], status: str, params: dict) -> None:
         """One tune trial: its HParams session in ``tb/trial-NNNN`` and a child run."""
         if self.cfg.train.tensorboard:
             hp = hparams_of(cfg, self.extra_keys)
-            write_hparams(self.run_dir / "tb" / f"trial-{number:04d}", hp, metrics,
-                          status="success" if status == "complete" else "failure")
+            write_hparams(
+                self.run_dir / "tb" / f"trial-{number:04d}",
+                hp,
+                metrics,
+                status="success" if status == "complete" else "failure",
+            )
         if self.tracker is not None:
             from .mlflow_tracker import MLflowTracker
 
             child = MLflowTracker(cfg, self.run_dir, "trial").start(
-                parent_id=self.tracker.run_id, name=f"{self.run_dir.name}-trial-{number}",
-                params={**params, "trial": number})
+                parent_id=self.tracker.run_id,
+                name=f"{self.run_dir.name}-trial-{number}",
+                params={**params, "trial": number},
+            )
             child.log_metrics(metrics)
             client, run_id = child._live()
             client.set_tag(run_id, "hakseup.trial_state", status)
@@ -94,6 +106,6 @@ class RunTracking:
         if self.tracker is not None and self.tracker.run_id is not None and exc is not None:
             try:
                 self.tracker.end("KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED")
-            except Exception:   # the run's own error is the one to report
+            except Exception:  # the run's own error is the one to report
                 pass
         return False

@@ -23,11 +23,26 @@ from typing import Any
 __all__ = ["HPARAM_KEYS", "hparams_of", "scalar_metrics", "write_hparams", "HPARAMS_FILE"]
 
 # The keys that tell runs apart in a comparison (the full config stays in config.yaml).
-HPARAM_KEYS = ("data.dataset", "data.path", "data.target", "model.name", "model.hidden",
-               "model.hidden_size", "model.layers", "model.channels", "model.dropout",
-               "train.epochs", "train.batch_size", "train.lr", "train.optimizer",
-               "train.weight_decay", "train.scheduler", "train.patience", "train.seed",
-               "train.precision")
+HPARAM_KEYS = (
+    "data.dataset",
+    "data.path",
+    "data.target",
+    "model.name",
+    "model.hidden",
+    "model.hidden_size",
+    "model.layers",
+    "model.channels",
+    "model.dropout",
+    "train.epochs",
+    "train.batch_size",
+    "train.lr",
+    "train.optimizer",
+    "train.weight_decay",
+    "train.scheduler",
+    "train.patience",
+    "train.seed",
+    "train.precision",
+)
 # Sorts after the logger's own event files (events.out.tfevents.<10-digit time>...), so a
 # TensorBoard watching the folder reads it last; one fixed name, so a resumed run replaces it.
 HPARAMS_FILE = "events.out.tfevents.9999999999.hakseup-hparams"
@@ -66,12 +81,16 @@ def hparams_of(cfg, extra_keys: tuple[str, ...] = ()) -> dict:
 
 def scalar_metrics(metrics: dict, prefix: str) -> dict[str, float]:
     """The finite scalar metrics of a metrics dict, as ``prefix/name`` tags."""
-    return {f"{prefix}/{k}": float(v) for k, v in metrics.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+    return {
+        f"{prefix}/{k}": float(v)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    }
 
 
-def write_hparams(log_dir: str | os.PathLike, hparams: dict, metrics: dict[str, float],
-                  status: str = "success") -> Path:
+def write_hparams(
+    log_dir: str | os.PathLike, hparams: dict, metrics: dict[str, float], status: str = "success"
+) -> Path:
     """Write the HParams summaries and the metric scalars into ``log_dir`` (one event file,
     published atomically; a previous one is replaced)."""
     from torch.utils.tensorboard import SummaryWriter
@@ -82,13 +101,13 @@ def write_hparams(log_dir: str | os.PathLike, hparams: dict, metrics: dict[str, 
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     exp, ssi, sei = hparams_summary(hparams, metrics)
-    if status != "success":   # a pruned or failed trial is shown as such in the table
+    if status != "success":  # a pruned or failed trial is shown as such in the table
         _set_status(sei, status)
     staging = Path(tempfile.mkdtemp(prefix=".hparams-", dir=log_dir))
     try:
         writer = SummaryWriter(str(staging))
         file_writer = writer.file_writer
-        assert file_writer is not None   # SummaryWriter opens its file writer in __init__
+        assert file_writer is not None  # SummaryWriter opens its file writer in __init__
         for summary in (exp, ssi, sei):
             file_writer.add_summary(summary)
         for tag, value in metrics.items():

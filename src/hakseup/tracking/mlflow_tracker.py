@@ -25,9 +25,9 @@ from ..training.callbacks import Callback
 __all__ = ["MLflowTracker", "resolve_tracking_uri", "ARTIFACT_SUFFIXES"]
 
 ARTIFACT_SUFFIXES = (".md", ".html", ".json", ".yaml", ".png")
-SKIPPED = {"run.json", "mlflow.json"}      # the status file changes after logging; ours
+SKIPPED = {"run.json", "mlflow.json"}  # the status file changes after logging; ours
 
-if TYPE_CHECKING:   # an optional dependency: imported when a run is tracked, not before
+if TYPE_CHECKING:  # an optional dependency: imported when a run is tracked, not before
     from mlflow.tracking import MlflowClient
 
 
@@ -36,13 +36,12 @@ def _mlflow() -> type[MlflowClient]:
         import mlflow  # noqa: F401
         from mlflow.tracking import MlflowClient
     except ImportError:
-        raise ConfigError(t("error.tracking.mlflow_tracker.tracker_mlflow_needs")) \
-            from None
+        raise ConfigError(t("error.tracking.mlflow_tracker.tracker_mlflow_needs")) from None
     import logging
 
     # An unreachable server: a few retries, not MLflow's default of minutes of back-off.
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
-    for name in ("mlflow", "alembic"):   # table creation and migrations chatter at INFO
+    for name in ("mlflow", "alembic"):  # table creation and migrations chatter at INFO
         logging.getLogger(name).setLevel(logging.WARNING)
     return MlflowClient
 
@@ -53,11 +52,14 @@ def resolve_tracking_uri(uri: str | None, runs_root: str | os.PathLike) -> tuple
     None: ``<runs_root>/../mlruns`` (a SQLite store and an artifacts folder). A plain path: the
     same layout in that folder. A ``file:`` URI: MLflow's file store, as asked."""
     if uri and ("://" in uri or uri.startswith(("sqlite:", "file:", "databricks"))):
-        if uri.startswith("file:"):   # asked for explicitly: allow MLflow's legacy file store
+        if uri.startswith("file:"):  # asked for explicitly: allow MLflow's legacy file store
             os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         return uri, None
-    folder = Path(uri).expanduser().resolve() if uri else \
-        Path(runs_root).expanduser().resolve().parent / "mlruns"
+    folder = (
+        Path(uri).expanduser().resolve()
+        if uri
+        else Path(runs_root).expanduser().resolve().parent / "mlruns"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'mlflow.db'}", (folder / "artifacts").as_uri()
 
@@ -90,8 +92,13 @@ class MLflowTracker(Callback):
             raise RuntimeError("MLflowTracker: no open run (call start() first)")
         return self.client, self.run_id
 
-    def start(self, resume: bool = False, parent_id: str | None = None,
-              name: str | None = None, params: dict | None = None) -> MLflowTracker:
+    def start(
+        self,
+        resume: bool = False,
+        parent_id: str | None = None,
+        name: str | None = None,
+        params: dict | None = None,
+    ) -> MLflowTracker:
         """Connect and open (or, resuming, reopen) the MLflow run; log the params."""
         client_cls = _mlflow()
         out = self.cfg.output
@@ -101,8 +108,11 @@ class MLflowTracker(Callback):
         try:
             self.client = client = client_cls(tracking_uri=uri)
             found = client.get_experiment_by_name(experiment)
-            self.experiment_id = experiment_id = found.experiment_id if found is not None else \
-                client.create_experiment(experiment, artifact_location=artifacts)
+            self.experiment_id = experiment_id = (
+                found.experiment_id
+                if found is not None
+                else client.create_experiment(experiment, artifact_location=artifacts)
+            )
             saved = self._saved_id() if resume else None
             if saved:
                 self.run_id = saved
@@ -117,14 +127,20 @@ class MLflowTracker(Callback):
         except ConfigError:
             raise
         except Exception as e:  # unreachable server, bad URI, refused database: one line
-            raise ConfigError(t("error.tracking.mlflow_tracker.mlflow_tracking_store", uri=uri,
-                                one_line=_one_line(e))) from None
+            raise ConfigError(
+                t(
+                    "error.tracking.mlflow_tracker.mlflow_tracking_store",
+                    uri=uri,
+                    one_line=_one_line(e),
+                )
+            ) from None
         if parent_id is None:
             from ..io.files import atomic_write_json
 
-            atomic_write_json(self.run_dir / "mlflow.json",
-                              {"run_id": self.run_id, "tracking_uri": uri,
-                               "experiment_id": self.experiment_id})
+            atomic_write_json(
+                self.run_dir / "mlflow.json",
+                {"run_id": self.run_id, "tracking_uri": uri, "experiment_id": self.experiment_id},
+            )
         return self
 
     def _saved_id(self) -> str | None:
@@ -138,8 +154,8 @@ class MLflowTracker(Callback):
 
         client, run_id = self._live()
         items = [Param(k, str(v)[:6000]) for k, v in params.items()]
-        for i in range(0, len(items), 100):   # MLflow takes at most 100 params per batch
-            client.log_batch(run_id, params=items[i:i + 100])
+        for i in range(0, len(items), 100):  # MLflow takes at most 100 params per batch
+            client.log_batch(run_id, params=items[i : i + 100])
 
     def log_metrics(self, metrics: dict, step: int = 0) -> None:
         import math
@@ -149,10 +165,13 @@ class MLflowTracker(Callback):
 
         client, run_id = self._live()
         now = int(time.time() * 1000)
-        items = [Metric(k, float(v), now, step) for k, v in metrics.items()
-                 if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+        items = [
+            Metric(k, float(v), now, step)
+            for k, v in metrics.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        ]
         for i in range(0, len(items), 1000):
-            client.log_batch(run_id, metrics=items[i:i + 1000])
+            client.log_batch(run_id, metrics=items[i : i + 1000])
 
     def on_epoch_end(self, trainer, logs):
         self.log_metrics({k: v for k, v in logs.items() if k != "epoch"}, step=logs["epoch"])

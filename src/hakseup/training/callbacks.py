@@ -46,9 +46,18 @@ import torch
 from ..errors import ConfigError, HakseupError
 from ..i18n import t
 
-__all__ = ["Callback", "MonitorCallback", "EarlyStopping", "LRScheduler", "GradientClipping",
-           "NonFiniteGuard", "ModelCheckpoint", "BestWeights", "TrainingDiverged",
-           "check_callbacks"]
+__all__ = [
+    "Callback",
+    "MonitorCallback",
+    "EarlyStopping",
+    "LRScheduler",
+    "GradientClipping",
+    "NonFiniteGuard",
+    "ModelCheckpoint",
+    "BestWeights",
+    "TrainingDiverged",
+    "check_callbacks",
+]
 
 
 def check_callbacks(callbacks: object, function: str) -> None:
@@ -56,8 +65,13 @@ def check_callbacks(callbacks: object, function: str) -> None:
     else is one ``ArgumentTypeError`` before training starts (``callbacks=5``)."""
     from ..errors import check_type
 
-    check_type(callbacks, (list, tuple, type(None)), function, "callbacks",
-               "a list of hakseup.Callback objects")
+    check_type(
+        callbacks,
+        (list, tuple, type(None)),
+        function,
+        "callbacks",
+        "a list of hakseup.Callback objects",
+    )
     for c in callbacks or ():  # type: ignore[attr-defined]  # a list or tuple: checked
         check_type(c, Callback, function, "callbacks", "a list of hakseup.Callback objects")
 
@@ -97,8 +111,9 @@ class MonitorCallback(Callback):
         check_type(monitor, str, type(self).__name__, "monitor", "a metric's name (val_loss)")
         check_type(min_delta, (int, float), type(self).__name__, "min_delta", "a number")
         if mode not in ("auto", "min", "max"):
-            raise ConfigError(t("error.training.callbacks.unknown_mode_monitoring", mode=mode,
-                                monitor=monitor))
+            raise ConfigError(
+                t("error.training.callbacks.unknown_mode_monitoring", mode=mode, monitor=monitor)
+            )
         self.monitor, self.min_delta = monitor, min_delta
         self.mode = metric_direction(monitor) if mode == "auto" else mode
         self.best: float | None = None
@@ -137,15 +152,15 @@ class NonFiniteGuard(Callback):
 
     def on_fit_begin(self, trainer):
         self._every = self.every or (1 if trainer.state.device.type == "cpu" else 32)
-        self._first = trainer.state.global_step + 1    # first step not yet known to be finite
+        self._first = trainer.state.global_step + 1  # first step not yet known to be finite
 
     def on_train_batch_end(self, trainer, logs):
-        if trainer.state.stop_training:    # a callback already ended the fit (an LR sweep)
+        if trainer.state.stop_training:  # a callback already ended the fit (an LR sweep)
             return
         step, epoch = logs["step"], trainer.state.epoch + 1
         if self._every == 1:
             self._check(trainer, logs["loss"].item(), step, step, epoch)
-        elif step % self._every == 0:                  # the epoch's sum so far, one read
+        elif step % self._every == 0:  # the epoch's sum so far, one read
             self._check(trainer, logs["loss_sum"].item(), self._first, step, epoch)
             self._first = step + 1
 
@@ -158,11 +173,20 @@ class NonFiniteGuard(Callback):
     @staticmethod
     def _check(trainer, value: float, first: int, step: int, epoch: int) -> None:
         if not math.isfinite(value):
-            where = t("fragment.at_step", step=step) if first == step else \
-                t("fragment.within_steps", first=first, step=step)
+            where = (
+                t("fragment.at_step", step=step)
+                if first == step
+                else t("fragment.within_steps", first=first, step=step)
+            )
             raise TrainingDiverged(
-                t("error.training.callbacks.training_loss_became", value=value, where=where,
-                  epoch=epoch, lr=trainer.config.lr))
+                t(
+                    "error.training.callbacks.training_loss_became",
+                    value=value,
+                    where=where,
+                    epoch=epoch,
+                    lr=trainer.config.lr,
+                )
+            )
 
 
 class GradientClipping(Callback):
@@ -172,7 +196,7 @@ class GradientClipping(Callback):
         self.max_norm = max_norm
 
     def on_before_optimizer_step(self, trainer):
-        if trainer.scaler is not None:      # fp16: clip the true gradients, not scaled ones
+        if trainer.scaler is not None:  # fp16: clip the true gradients, not scaled ones
             trainer.scaler.unscale_(trainer.optimizer)
         torch.nn.utils.clip_grad_norm_(trainer.model.parameters(), self.max_norm)
 
@@ -191,8 +215,9 @@ class LRScheduler(Callback):
         from .optim import PER_STEP_SCHEDULERS, build_scheduler
 
         self.per_step = trainer.config.scheduler in PER_STEP_SCHEDULERS
-        self.scheduler = build_scheduler(trainer.optimizer, trainer.config,
-                                         trainer.state.steps_per_epoch)
+        self.scheduler = build_scheduler(
+            trainer.optimizer, trainer.config, trainer.state.steps_per_epoch
+        )
 
     def on_train_batch_end(self, trainer, logs):
         if self.scheduler is not None and self.per_step:
@@ -222,8 +247,13 @@ class EarlyStopping(MonitorCallback):
 
     order = 20
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
-                 mode: str = "auto"):
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 5,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+    ):
         from ..errors import check_type
 
         super().__init__(monitor, mode, min_delta)
@@ -286,8 +316,13 @@ class ModelCheckpoint(MonitorCallback):
 
     order = 100
 
-    def __init__(self, folder: str | os.PathLike, monitor: str = "val_loss",
-                 every_n_steps: int = 0, mode: str = "auto"):
+    def __init__(
+        self,
+        folder: str | os.PathLike,
+        monitor: str = "val_loss",
+        every_n_steps: int = 0,
+        mode: str = "auto",
+    ):
         from ..errors import check_type
 
         check_type(folder, (str, os.PathLike), "ModelCheckpoint", "folder", "a folder path")
@@ -298,8 +333,11 @@ class ModelCheckpoint(MonitorCallback):
 
     def on_train_batch_end(self, trainer, logs):
         s = trainer.state
-        if self.every_n_steps and s.global_step % self.every_n_steps == 0 \
-                and s.batch_in_epoch < s.steps_per_epoch:
+        if (
+            self.every_n_steps
+            and s.global_step % self.every_n_steps == 0
+            and s.batch_in_epoch < s.steps_per_epoch
+        ):
             trainer.save_checkpoint(self.folder / "last")
 
     def on_epoch_end(self, trainer, logs):

@@ -38,8 +38,7 @@ from ..errors import CheckpointError
 from ..i18n import t
 from ..io.files import atomic_write_json, make_durable, replace_dir
 
-__all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state",
-           "unflatten_state"]
+__all__ = ["save_checkpoint", "load_checkpoint", "load_weights", "flatten_state", "unflatten_state"]
 
 FORMAT = "hakseup-checkpoint/1"
 
@@ -50,14 +49,19 @@ def flatten_state(obj: Any, tensors: dict[str, torch.Tensor], path: str = "s") -
         tensors[path] = obj.detach().cpu().contiguous().clone()
         return {"__tensor__": path}
     if isinstance(obj, np.ndarray):
-        tensors[path] = torch.from_numpy(np.ascontiguousarray(obj).astype(
-            np.int64 if obj.dtype.kind in "ui" else obj.dtype))
+        tensors[path] = torch.from_numpy(
+            np.ascontiguousarray(obj).astype(np.int64 if obj.dtype.kind in "ui" else obj.dtype)
+        )
         return {"__ndarray__": path, "dtype": str(obj.dtype)}
     if isinstance(obj, dict):
         if all(isinstance(k, str) for k in obj):
             return {k: flatten_state(v, tensors, f"{path}.{k}") for k, v in obj.items()}
-        return {"__dict__": [[k, flatten_state(v, tensors, f"{path}.{i}")]
-                             for i, (k, v) in enumerate(obj.items())]}
+        return {
+            "__dict__": [
+                [k, flatten_state(v, tensors, f"{path}.{i}")]
+                for i, (k, v) in enumerate(obj.items())
+            ]
+        }
     if isinstance(obj, tuple):
         return {"__tuple__": [flatten_state(v, tensors, f"{path}.{i}") for i, v in enumerate(obj)]}
     if isinstance(obj, list):
@@ -99,17 +103,31 @@ def _save_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
     save_file(tensors, str(path))
 
 
-def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor],
-                    state: dict[str, Any] | None = None, meta: dict | None = None) -> Path:
+def save_checkpoint(
+    dest: str | os.PathLike,
+    model_state: dict[str, torch.Tensor],
+    state: dict[str, Any] | None = None,
+    meta: dict | None = None,
+) -> Path:
     """Write a checkpoint folder at ``dest`` crash-safely (see module docstring)."""
     from ..errors import check_type
 
     check_type(dest, (str, os.PathLike), "hakseup.save_checkpoint", "dest", "a folder path")
-    check_type(model_state, dict, "hakseup.save_checkpoint", "model_state",
-               "a state dict (model.state_dict())")
+    check_type(
+        model_state,
+        dict,
+        "hakseup.save_checkpoint",
+        "model_state",
+        "a state dict (model.state_dict())",
+    )
     for value in model_state.values():
-        check_type(value, torch.Tensor, "hakseup.save_checkpoint", "model_state",
-                   "a state dict of tensors (model.state_dict())")
+        check_type(
+            value,
+            torch.Tensor,
+            "hakseup.save_checkpoint",
+            "model_state",
+            "a state dict of tensors (model.state_dict())",
+        )
     check_type(state, (dict, type(None)), "hakseup.save_checkpoint", "state", "a dict")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -123,11 +141,19 @@ def save_checkpoint(dest: str | os.PathLike, model_state: dict[str, torch.Tensor
         tensors: dict[str, torch.Tensor] = {}
         skeleton = flatten_state(state or {}, tensors)
         _save_tensors(tensors, tmp / "state.safetensors")
-        atomic_write_json(tmp / "state.json", {
-            "format": FORMAT, "meta": meta or {}, "state": skeleton,
-            "sha256": {"model.safetensors": _sha256(tmp / "model.safetensors"),
-                       "state.safetensors": _sha256(tmp / "state.safetensors")}})
-        make_durable(tmp)        # safetensors writes in place: on disk before the swap
+        atomic_write_json(
+            tmp / "state.json",
+            {
+                "format": FORMAT,
+                "meta": meta or {},
+                "state": skeleton,
+                "sha256": {
+                    "model.safetensors": _sha256(tmp / "model.safetensors"),
+                    "state.safetensors": _sha256(tmp / "state.safetensors"),
+                },
+            },
+        )
+        make_durable(tmp)  # safetensors writes in place: on disk before the swap
         replace_dir(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -146,8 +172,15 @@ def _is_number(v: Any) -> bool:
 # state.json's fields and what each must be (a hand-edited or damaged manifest is refused
 # here, before anything is built from it: the previous checkpoint is then tried).
 _MANIFEST_FIELDS: list[tuple[str, str, Callable[[Any], bool], str]] = [
-    ("", "sha256", lambda v: isinstance(v, dict) and all(
-        isinstance(k, str) and isinstance(d, str) for k, d in v.items()), "type.mapping"),
+    (
+        "",
+        "sha256",
+        lambda v: (
+            isinstance(v, dict)
+            and all(isinstance(k, str) and isinstance(d, str) for k, d in v.items())
+        ),
+        "type.mapping",
+    ),
     ("", "meta", lambda v: isinstance(v, dict), "type.mapping"),
     ("", "state", lambda v: isinstance(v, dict), "type.mapping"),
     ("meta", "epoch", _is_count, "type.integer"),
@@ -170,10 +203,15 @@ def _check_manifest(manifest: dict, path: Path) -> None:
         if isinstance(holder, dict) and key in holder and not ok(holder[key]):
             shown = repr(holder[key])
             words = t(what, of="...") if what == "type.list" else t(what)
-            raise CheckpointError(t("error.training.checkpoint.manifest_field", path=path,
-                                    key=f"{section}.{key}" if section else key,
-                                    value=shown if len(shown) <= 40 else shown[:37] + "...",
-                                    type=words))
+            raise CheckpointError(
+                t(
+                    "error.training.checkpoint.manifest_field",
+                    path=path,
+                    key=f"{section}.{key}" if section else key,
+                    value=shown if len(shown) <= 40 else shown[:37] + "...",
+                    type=words,
+                )
+            )
 
 
 def _read(folder: Path) -> tuple[dict, dict, dict]:
@@ -186,12 +224,17 @@ def _read(folder: Path) -> tuple[dict, dict, dict]:
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CheckpointError(t("error.training.checkpoint.valid_json",
-                                manifest_path=manifest_path, e=e)) from None
+        raise CheckpointError(
+            t("error.training.checkpoint.valid_json", manifest_path=manifest_path, e=e)
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise CheckpointError(t("error.training.checkpoint.hakseup_checkpoint_format",
-                                folder=folder, value=manifest.get('format')
-                                if isinstance(manifest, dict) else '?'))
+        raise CheckpointError(
+            t(
+                "error.training.checkpoint.hakseup_checkpoint_format",
+                folder=folder,
+                value=manifest.get("format") if isinstance(manifest, dict) else "?",
+            )
+        )
     _check_manifest(manifest, manifest_path)
     for name, digest in manifest.get("sha256", {}).items():
         f = folder / name
@@ -201,26 +244,35 @@ def _read(folder: Path) -> tuple[dict, dict, dict]:
         weights = load_file(str(folder / "model.safetensors"))
         tensors = load_file(str(folder / "state.safetensors"))
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(t("error.training.checkpoint.could_read", folder=folder,
-                                e=e)) from None
+        raise CheckpointError(
+            t("error.training.checkpoint.could_read", folder=folder, e=e)
+        ) from None
     return weights, unflatten_state(manifest["state"], tensors), manifest.get("meta", {})
 
 
-def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
-                    check: Callable[[dict, dict], None] | None = None
-                    ) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+def load_checkpoint(
+    folder: str | os.PathLike,
+    fallback: bool = True,
+    check: Callable[[dict, dict], None] | None = None,
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """(model weights, training state) from a checkpoint folder; if it is damaged, the previous
     good one (``<name>.prev``) is used with a warning. ``check(weights, state)`` may reject a
     readable checkpoint (e.g. wrongly shaped tensors) by raising; the previous one is tried."""
     from ..errors import check_type
 
-    check_type(folder, (str, os.PathLike), "hakseup.load_checkpoint", "folder",
-               "a checkpoint folder's path")
+    check_type(
+        folder,
+        (str, os.PathLike),
+        "hakseup.load_checkpoint",
+        "folder",
+        "a checkpoint folder's path",
+    )
     if not str(folder).strip() or not Path(folder).name:
         from ..errors import ArgumentError
 
-        raise ArgumentError(t("error.api.empty_path", function="hakseup.load_checkpoint",
-                              name="folder"))
+        raise ArgumentError(
+            t("error.api.empty_path", function="hakseup.load_checkpoint", name="folder")
+        )
     folder = Path(folder)
     candidates = [folder, folder.with_name(folder.name + ".prev")] if fallback else [folder]
     errors = []
@@ -240,11 +292,23 @@ def load_checkpoint(folder: str | os.PathLike, fallback: bool = True,
             errors.append(f"'{cand}' does not fit this model ({first})")
             continue
         if i > 0:
-            warnings.warn(t("warn.training.checkpoint.checkpoint_could_loaded", folder=folder,
-                            errors=errors[0], cand=cand), stacklevel=2)
+            warnings.warn(
+                t(
+                    "warn.training.checkpoint.checkpoint_could_loaded",
+                    folder=folder,
+                    errors=errors[0],
+                    cand=cand,
+                ),
+                stacklevel=2,
+            )
         return weights, state
-    raise CheckpointError(t("error.training.checkpoint.usable_checkpoint_train", folder=folder,
-                            names='; '.join(errors)))
+    raise CheckpointError(
+        t(
+            "error.training.checkpoint.usable_checkpoint_train",
+            folder=folder,
+            names="; ".join(errors),
+        )
+    )
 
 
 def load_weights(folder: str | os.PathLike) -> dict[str, torch.Tensor]:

@@ -29,8 +29,9 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError(t("error.training.device.device_cuda_asked"))
-    if name == "mps" and not (getattr(torch.backends, "mps", None)
-                              and torch.backends.mps.is_available()):
+    if name == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
         raise ConfigError(t("error.training.device.device_mps_asked"))
     return torch.device(name)
 
@@ -48,8 +49,11 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
 
 def rng_state() -> dict:
     """Every RNG's state (Python, NumPy, torch CPU and CUDA), for exact resume."""
-    state = {"python": random.getstate(), "numpy": np.random.get_state(),
-             "torch": torch.get_rng_state()}
+    state = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state

@@ -45,8 +45,12 @@ def init_distributed(device: str = "auto") -> tuple[int, int]:
 
                 procs = os.environ.get("LOCAL_WORLD_SIZE", str(local_rank + 1))
                 raise ConfigError(
-                    t("error.training.distributed.torchrun_started_processes", procs=procs,
-                      gpus=gpus))
+                    t(
+                        "error.training.distributed.torchrun_started_processes",
+                        procs=procs,
+                        gpus=gpus,
+                    )
+                )
             torch.cuda.set_device(local_rank)
         dist.init_process_group(backend=backend)
     return rank_and_world()

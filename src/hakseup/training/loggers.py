@@ -40,9 +40,11 @@ class MetricsLogger(Callback):
         # On resume, keep only the epochs the checkpoint contains (the rest will be redone).
         self.lines = []
         if self.path.exists():
-            self.lines = [ln for ln in self.path.read_text(encoding="utf-8").splitlines()
-                          if ln.strip() and _epoch_of(ln) is not None
-                          and _epoch_of(ln) <= trainer.state.epoch]
+            self.lines = [
+                ln
+                for ln in self.path.read_text(encoding="utf-8").splitlines()
+                if ln.strip() and _epoch_of(ln) is not None and _epoch_of(ln) <= trainer.state.epoch
+            ]
         from ..io.files import atomic_write_text
 
         atomic_write_text(self.path, "".join(ln + "\n" for ln in self.lines))
@@ -95,8 +97,10 @@ class TensorBoardLogger(Callback):
         shutil.rmtree(self.staging_dir, ignore_errors=True)
         for stale in Path(self.log_dir).glob(".*.tmp"):
             stale.unlink(missing_ok=True)
-        self.writer = SummaryWriter(str(self.staging_dir), purge_step=trainer.state.epoch + 1
-                                    if trainer.state.epoch else None)
+        self.writer = SummaryWriter(
+            str(self.staging_dir),
+            purge_step=trainer.state.epoch + 1 if trainer.state.epoch else None,
+        )
         if self.graph and trainer.state.epoch == 0:
             import warnings
 
@@ -121,8 +125,9 @@ class TensorBoardLogger(Callback):
             # display, and torch's default ("tensorflow": ~1,500 exponential edges) cost
             # ~4x as much per epoch (benchmarks/startup.py).
             for name, p in trainer.model.named_parameters():
-                self.writer.add_histogram(f"weights/{name}", p.detach().float().cpu(), step,
-                                          bins=HISTOGRAM_BINS)
+                self.writer.add_histogram(
+                    f"weights/{name}", p.detach().float().cpu(), step, bins=HISTOGRAM_BINS
+                )
         self.writer.flush()
         self._publish()
 
@@ -175,6 +180,12 @@ class GPUStats(Callback):
             import warnings
 
             self.warned = True
-            warnings.warn(t("warn.training.loggers.gpu_memory_full", index=index,
-                            value=mem.used / mem.total, value2=mem.used / 2**20,
-                            value3=mem.total / 2**20))
+            warnings.warn(
+                t(
+                    "warn.training.loggers.gpu_memory_full",
+                    index=index,
+                    value=mem.used / mem.total,
+                    value2=mem.used / 2**20,
+                    value3=mem.total / 2**20,
+                )
+            )

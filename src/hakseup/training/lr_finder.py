@@ -34,9 +34,17 @@ def sweep_config(cfg: TrainConfig, start: float, steps: int) -> TrainConfig:
     """The training settings of a sweep: the sweep owns the LR (no schedule, no early
     stopping, no settings resolved from the data) and stops itself after ``steps`` steps,
     whatever the epoch count."""
-    return dataclasses.replace(cfg, lr=start, scheduler="none", patience=None, epochs=steps,
-                               progress=False, verbosity="quiet", tensorboard=False,
-                               sequence_defaults=False)
+    return dataclasses.replace(
+        cfg,
+        lr=start,
+        scheduler="none",
+        patience=None,
+        epochs=steps,
+        progress=False,
+        verbosity="quiet",
+        tensorboard=False,
+        sequence_defaults=False,
+    )
 
 
 class LRSweep(Callback):
@@ -44,10 +52,16 @@ class LRSweep(Callback):
     bias-corrected exponential moving average of the loss; stop after ``steps`` steps, or once
     the loss exceeds ``diverge`` times its best (or is not finite)."""
 
-    order = -10      # before the NaN guard: a diverging loss is how a sweep ends
+    order = -10  # before the NaN guard: a diverging loss is how a sweep ends
 
-    def __init__(self, start: float = 1e-7, end: float = 10.0, steps: int = 200,
-                 smoothing: float = 0.05, diverge: float = 4.0):
+    def __init__(
+        self,
+        start: float = 1e-7,
+        end: float = 10.0,
+        steps: int = 200,
+        smoothing: float = 0.05,
+        diverge: float = 4.0,
+    ):
         self.start, self.end, self.steps = start, end, steps
         self.smoothing, self.diverge = smoothing, diverge
         self.lrs: np.ndarray = np.empty(0)
@@ -65,8 +79,8 @@ class LRSweep(Callback):
             trainer.state.stop_training = True
             return
         self._avg = self.smoothing * value + (1 - self.smoothing) * self._avg
-        corrected = self._avg / (1 - (1 - self.smoothing) ** (i + 1))   # EMA started at zero
-        self._lrs.append(self.start * self._factor ** i)
+        corrected = self._avg / (1 - (1 - self.smoothing) ** (i + 1))  # EMA started at zero
+        self._lrs.append(self.start * self._factor**i)
         self._losses.append(corrected)
         self._best = min(self._best, corrected)
         if i + 1 >= self.steps or (corrected > self.diverge * self._best and i > 10):
@@ -79,7 +93,7 @@ class LRSweep(Callback):
 
     def _set_lr(self, trainer, i: int) -> None:
         for g in trainer.optimizer.param_groups:
-            g["lr"] = self.start * self._factor ** i
+            g["lr"] = self.start * self._factor**i
 
 
 def suggest_lr(lrs: np.ndarray, losses: np.ndarray) -> float:

@@ -20,7 +20,11 @@ from ..errors import ConfigError, unknown_choice
 from ..i18n import t
 
 __all__ = [
-    "optimizer_names", "build_optimizer", "build_scheduler", "concrete", "PER_STEP_SCHEDULERS",
+    "optimizer_names",
+    "build_optimizer",
+    "build_scheduler",
+    "concrete",
+    "PER_STEP_SCHEDULERS",
 ]
 
 T = TypeVar("T")
@@ -38,17 +42,22 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cls is None:
         raise ConfigError(unknown_choice("optimizer", cfg.optimizer, classes))
     if cfg.optimizer.lower() in UNSUPPORTED_OPTIMIZERS:  # a TrainConfig built in code
-        raise ConfigError(t("error.training.optim.optimizer_supported", optimizer=cfg.optimizer,
-                            unsupported_optimizers=t(
-                                f"unsupported_optimizer.{cfg.optimizer.lower()}")))
-    accepted = inspect.signature(cls).parameters      # the constructor's, without self
+        raise ConfigError(
+            t(
+                "error.training.optim.optimizer_supported",
+                optimizer=cfg.optimizer,
+                unsupported_optimizers=t(f"unsupported_optimizer.{cfg.optimizer.lower()}"),
+            )
+        )
+    accepted = inspect.signature(cls).parameters  # the constructor's, without self
     kwargs = {"lr": cfg.lr}
     if cfg.weight_decay and "weight_decay" in accepted:
         kwargs["weight_decay"] = cfg.weight_decay
     if cfg.momentum is not None:
         if "momentum" not in accepted:
-            raise ConfigError(t("error.training.optim.optimizer_momentum_remove",
-                                optimizer=cfg.optimizer))
+            raise ConfigError(
+                t("error.training.optim.optimizer_momentum_remove", optimizer=cfg.optimizer)
+            )
         kwargs["momentum"] = cfg.momentum
     if "fused" in accepted and _fusable(params):
         # One kernel for the whole update instead of ~10 per parameter tensor: on small models
@@ -56,12 +65,13 @@ def build_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
         try:
             return cls(params, **kwargs, fused=True)
         except (RuntimeError, ValueError):
-            pass                                 # this build or device has no fused kernel
+            pass  # this build or device has no fused kernel
     try:
         return cls(params, **kwargs)
     except ValueError as e:
-        raise ConfigError(t("error.training.optim.optimizer_rejected_settings",
-                            optimizer=cfg.optimizer, e=e)) from None
+        raise ConfigError(
+            t("error.training.optim.optimizer_rejected_settings", optimizer=cfg.optimizer, e=e)
+        ) from None
 
 
 def concrete(value: T | Auto, key: str) -> T:
@@ -72,16 +82,20 @@ def concrete(value: T | Auto, key: str) -> T:
     >>> concrete(30, "epochs")
     30
     """
-    if isinstance(value, str) and value == "auto":   # the literal: narrows Auto away
+    if isinstance(value, str) and value == "auto":  # the literal: narrows Auto away
         raise AssertionError(f"train.{key} is still auto: resolve the config first")
     return value
 
 
 def _fusable(params: list[torch.Tensor]) -> bool:
     devices = {p.device.type for p in params}
-    return (len(devices) == 1 and devices <= {"cpu", "cuda"}
-            and all(p.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
-                    for p in params))
+    return (
+        len(devices) == 1
+        and devices <= {"cpu", "cuda"}
+        and all(
+            p.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64) for p in params
+        )
+    )
 
 
 def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int):
@@ -105,8 +119,9 @@ def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_pe
     if name == "onecycle":
         return s.OneCycleLR(optimizer, max_lr=concrete(cfg.lr, "lr"), total_steps=total_steps)
     if name == "plateau":
-        return s.ReduceLROnPlateau(optimizer, mode="min", factor=cfg.gamma,
-                                   patience=max(1, (cfg.patience or 4) // 2))
+        return s.ReduceLROnPlateau(
+            optimizer, mode="min", factor=cfg.gamma, patience=max(1, (cfg.patience or 4) // 2)
+        )
     if name == "warmup":
         warm = max(1, cfg.warmup_epochs * steps_per_epoch)
 
@@ -117,6 +132,10 @@ def build_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig, steps_pe
             return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
         return s.LambdaLR(optimizer, factor)
-    raise ConfigError(unknown_choice("scheduler", name,
-                                     ["none", "step", "multistep", "exponential", "cosine",
-                                      "onecycle", "plateau", "warmup"]))
+    raise ConfigError(
+        unknown_choice(
+            "scheduler",
+            name,
+            ["none", "step", "multistep", "exponential", "cosine", "onecycle", "plateau", "warmup"],
+        )
+    )

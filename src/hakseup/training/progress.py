@@ -30,8 +30,14 @@ from ..i18n import t
 from ..monitor.bars import in_notebook, tqdm_class
 from .callbacks import Callback
 
-__all__ = ["ProgressBar", "format_epoch", "wrap_fields", "in_notebook", "shows_progress",
-           "progress_callbacks"]
+__all__ = [
+    "ProgressBar",
+    "format_epoch",
+    "wrap_fields",
+    "in_notebook",
+    "shows_progress",
+    "progress_callbacks",
+]
 
 # The values a normal epoch line shows, in this order (``verbose`` adds the rest).
 SHOWN = ("train_loss", "val_loss", "val_accuracy", "val_mae", "lr")
@@ -48,30 +54,33 @@ def _value(v) -> str:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return str(v)
     if isinstance(v, float) and not math.isfinite(v):
-        return str(v)                                   # nan, inf: said as they are
+        return str(v)  # nan, inf: said as they are
     if isinstance(v, int):
         return str(v)
     return f"{v:.4f}" if 1e-3 <= abs(v) < 1e4 or v == 0 else f"{v:.4g}"
 
 
-def epoch_fields(logs: dict, epochs: int, previous_time: float = 0.0,
-                 verbose: bool = False) -> list[str]:
+def epoch_fields(
+    logs: dict, epochs: int, previous_time: float = 0.0, verbose: bool = False
+) -> list[str]:
     """The epoch's numbers as ``name value`` fields."""
-    fields = [t("progress.epoch", epoch=logs.get('epoch', '?'), epochs=epochs)]
+    fields = [t("progress.epoch", epoch=logs.get("epoch", "?"), epochs=epochs)]
     names = [k for k in SHOWN if k in logs]
     if verbose:
         names += [k for k in logs if k not in SHOWN and k not in NOT_SHOWN]
     for k in names:
         v = logs[k]
-        fields.append(f"{k} {v:.3g}" if k == "lr" and isinstance(v, float)
-                      and math.isfinite(v) else f"{k} {_value(v)}")
+        fields.append(
+            f"{k} {v:.3g}"
+            if k == "lr" and isinstance(v, float) and math.isfinite(v)
+            else f"{k} {_value(v)}"
+        )
     if isinstance(logs.get("time"), (int, float)):
         fields.append(f"{logs['time'] - previous_time:.1f}s")
     return fields
 
 
-def format_epoch(logs: dict, epochs: int, previous_time: float = 0.0,
-                 verbose: bool = False) -> str:
+def format_epoch(logs: dict, epochs: int, previous_time: float = 0.0, verbose: bool = False) -> str:
     """One line: the epoch, its losses and main metric, the learning rate, its seconds."""
     return "  ".join(epoch_fields(logs, epochs, previous_time, verbose))
 
@@ -115,7 +124,7 @@ class ProgressBar(Callback):
         self.file, self.log_file, self.verbose, self.want_bar = file, log_file, verbose, bar
         self.bar = None
         self._previous_time = 0.0
-        self._whole_fit = False         # a notebook: one bar over every epoch
+        self._whole_fit = False  # a notebook: one bar over every epoch
 
     def _bar_class(self):
         """(tqdm class, stream) for the live bar, or (None, None) where none belongs."""
@@ -141,11 +150,21 @@ class ProgressBar(Callback):
             return
         self._whole_fit = in_notebook() and self.file is None
         steps = s.steps_per_epoch
-        total, done = (s.epochs * steps, s.epoch * steps + s.batch_in_epoch) \
-            if self._whole_fit else (steps, s.batch_in_epoch)
-        self.bar = tqdm(total=total, initial=done, desc=desc, file=stream,
-                        leave=self._whole_fit, dynamic_ncols=True, unit="batch",
-                        mininterval=0.2)
+        total, done = (
+            (s.epochs * steps, s.epoch * steps + s.batch_in_epoch)
+            if self._whole_fit
+            else (steps, s.batch_in_epoch)
+        )
+        self.bar = tqdm(
+            total=total,
+            initial=done,
+            desc=desc,
+            file=stream,
+            leave=self._whole_fit,
+            dynamic_ncols=True,
+            unit="batch",
+            mininterval=0.2,
+        )
 
     def on_train_batch_end(self, trainer, logs):
         if self.bar is not None:
@@ -174,8 +193,11 @@ def progress_callbacks(config, rank: int, given: list) -> list[Callback]:
     """The ``ProgressBar`` a trainer adds to a fit: none when ``train.verbosity`` is quiet, on
     ranks other than 0, or when one is among ``given``; without its live bar when
     ``train.progress`` is off (the epoch lines stay)."""
-    if rank != 0 or not shows_progress(config) or any(isinstance(cb, ProgressBar)
-                                                      for cb in given):
+    if rank != 0 or not shows_progress(config) or any(isinstance(cb, ProgressBar) for cb in given):
         return []
-    return [ProgressBar(verbose=getattr(config, "verbosity", "normal") == "verbose",
-                        bar=None if config.progress else False)]
+    return [
+        ProgressBar(
+            verbose=getattr(config, "verbosity", "normal") == "verbose",
+            bar=None if config.progress else False,
+        )
+    ]

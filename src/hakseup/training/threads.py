@@ -42,9 +42,19 @@ from ..monitor.cpus import (
 )
 
 __all__ = [
-    "thread_checks", "CpuInfo", "Work", "ThreadChoice", "ThreadPolicy", "read_cpus",
-    "cgroup_quota", "user_threads", "measure_work", "choose_threads", "dataloader_workers",
-    "LARGE_OP_MACS", "MAX_WORKERS",
+    "thread_checks",
+    "CpuInfo",
+    "Work",
+    "ThreadChoice",
+    "ThreadPolicy",
+    "read_cpus",
+    "cgroup_quota",
+    "user_threads",
+    "measure_work",
+    "choose_threads",
+    "dataloader_workers",
+    "LARGE_OP_MACS",
+    "MAX_WORKERS",
 ]
 
 # Multiply-accumulates of a training step's largest operator from which a second thread may
@@ -73,10 +83,10 @@ class ThreadChoice:
     intra_op: int
     inter_op: int
     workers: int | None
-    source: str                      # env, config, auto
+    source: str  # env, config, auto
     reason_key: str
     fields: dict = field(default_factory=dict)
-    applied: dict = field(default_factory=dict)   # what could be set (inter-op may not)
+    applied: dict = field(default_factory=dict)  # what could be set (inter-op may not)
 
     @property
     def reason(self) -> str:
@@ -114,8 +124,7 @@ def measure_work(model, inputs: tuple, batch: int) -> Work:
 
     def hook(module, args, out):
         if isinstance(module, nn.Linear):
-            rows = out.numel() / max(1, module.out_features) if isinstance(
-                out, torch.Tensor) else n
+            rows = out.numel() / max(1, module.out_features) if isinstance(out, torch.Tensor) else n
             macs = rows * module.in_features * module.out_features
         else:
             macs = _conv_macs(module, out)
@@ -123,17 +132,20 @@ def measure_work(model, inputs: tuple, batch: int) -> Work:
         largest[0] = max(largest[0], macs * batch / n)
 
     convs = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d)
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, (nn.Linear,) + convs)]
+    handles = [
+        m.register_forward_hook(hook)
+        for m in model.modules()
+        if isinstance(m, (nn.Linear,) + convs)
+    ]
     for name, p in model.named_parameters():
-        if "weight_hh" in name:                  # (gates x H, H): one step's product
+        if "weight_hh" in name:  # (gates x H, H): one step's product
             kinds.add("recurrent")
             largest[0] = max(largest[0], float(p.numel()) * batch)
     was_training = model.training
     try:
         with torch.no_grad():
             model.eval()(*inputs)
-    except Exception:           # the dry run reports a model that cannot run: not our concern
+    except Exception:  # the dry run reports a model that cannot run: not our concern
         pass
     finally:
         model.train(was_training)
@@ -147,16 +159,17 @@ def measure_work(model, inputs: tuple, batch: int) -> Work:
 # --------------------------------------------------------------------------- the rule
 
 
-def choose_threads(work: Work | None, cpus: CpuInfo, requested: str | int = "auto"
-                   ) -> ThreadChoice:
+def choose_threads(work: Work | None, cpus: CpuInfo, requested: str | int = "auto") -> ThreadChoice:
     """The threads for a run (``ThreadChoice``): see the module for the rule. ``work`` None:
     not known yet (before the model is built), which counts as small work."""
     if cpus.user is not None:
-        return ThreadChoice(cpus.user, 1, None, "env", "threads.reason.env",
-                            {"var": cpus.user_var, "n": cpus.user})
+        return ThreadChoice(
+            cpus.user, 1, None, "env", "threads.reason.env", {"var": cpus.user_var, "n": cpus.user}
+        )
     if str(requested) != "auto":
-        return ThreadChoice(int(requested), 1, None, "config", "threads.reason.config",
-                            {"n": int(requested)})
+        return ThreadChoice(
+            int(requested), 1, None, "config", "threads.reason.config", {"n": int(requested)}
+        )
     usable, free = cpus.usable, cpus.free
     busy = cpus.others_load
     base = {"usable": usable, "free": free, "load": "?" if busy is None else f"{busy:.1f}"}
@@ -164,12 +177,19 @@ def choose_threads(work: Work | None, cpus: CpuInfo, requested: str | int = "aut
         return ThreadChoice(1, 1, None, "auto", "threads.reason.one_cpu", base)
     if work is None or work.op_macs < LARGE_OP_MACS:
         macs = 0 if work is None else work.op_macs
-        return ThreadChoice(1, 1, None, "auto", "threads.reason.small_work",
-                            {**base, "macs": f"{macs:.1e}"})
+        return ThreadChoice(
+            1, 1, None, "auto", "threads.reason.small_work", {**base, "macs": f"{macs:.1e}"}
+        )
     if free == 1:
         return ThreadChoice(1, 1, None, "auto", "threads.reason.busy", base)
-    return ThreadChoice(free, 1, None, "auto", "threads.reason.large_work",
-                        {**base, "n": free, "macs": f"{work.op_macs:.1e}"})
+    return ThreadChoice(
+        free,
+        1,
+        None,
+        "auto",
+        "threads.reason.large_work",
+        {**base, "n": free, "macs": f"{work.op_macs:.1e}"},
+    )
 
 
 # --------------------------------------------------------------------------- applying it
@@ -186,14 +206,14 @@ class ThreadPolicy:
     process is hakseup's own (``own_process``), and left as it is otherwise.
     """
 
-    own_process = False      # set by the ``hakseup`` command's entry point
+    own_process = False  # set by the ``hakseup`` command's entry point
 
     def __init__(self, requested: str | int = "auto", cpus: CpuInfo | None = None):
         self.requested = requested
         self.cpus = cpus
         self.choice: ThreadChoice | None = None
         self._previous: int | None = None
-        self._blas = None          # threadpoolctl's limits: the BLAS pools' counts before
+        self._blas = None  # threadpoolctl's limits: the BLAS pools' counts before
 
     def start(self) -> ThreadPolicy:
         import torch
@@ -221,8 +241,10 @@ class ThreadPolicy:
         self._blas = self._blas or limits
         if torch.get_num_threads() != choice.intra_op:
             torch.set_num_threads(choice.intra_op)
-        choice.applied = {"intra_op": torch.get_num_threads(),
-                          "inter_op": _set_interop(choice.inter_op, type(self).own_process)}
+        choice.applied = {
+            "intra_op": torch.get_num_threads(),
+            "inter_op": _set_interop(choice.inter_op, type(self).own_process),
+        }
         self.choice = choice
 
     def __enter__(self) -> ThreadPolicy:
@@ -263,7 +285,7 @@ def _set_interop(n: int, allowed: bool) -> int:
     if not allowed or current == n:
         return current
     try:
-        torch.set_num_interop_threads(n)     # RuntimeError once inter-op work has started
+        torch.set_num_interop_threads(n)  # RuntimeError once inter-op work has started
     except RuntimeError:
         return current
     return torch.get_num_interop_threads()
@@ -279,7 +301,7 @@ def _default_run_macs() -> float:
     widths = [64, *cfg.model.hidden, 10]
     pairs = zip(widths, widths[1:], strict=False)
     batch = cfg.train.batch_size
-    batch = batch if isinstance(batch, int) else GENERIC["train.batch_size"]   # auto: a table's
+    batch = batch if isinstance(batch, int) else GENERIC["train.batch_size"]  # auto: a table's
     return float(batch * max(a * b for a, b in pairs))
 
 
@@ -288,23 +310,49 @@ def thread_checks(cpus=None) -> list[tuple[str, str, str, str]]:
     threads a default run (a small model) and a large CNN would get now."""
     cpus = cpus or read_cpus()
     quota = t("doctor.row.no_quota") if cpus.quota is None else f"{cpus.quota:g}"
-    rows = [(t("doctor.row.cpus"), "ok", t("doctor.row.cpus_found", usable=cpus.usable,
-                                           affinity=cpus.affinity, count=cpus.cpu_count,
-                                           quota=quota), "")]
+    rows = [
+        (
+            t("doctor.row.cpus"),
+            "ok",
+            t(
+                "doctor.row.cpus_found",
+                usable=cpus.usable,
+                affinity=cpus.affinity,
+                count=cpus.cpu_count,
+                quota=quota,
+            ),
+            "",
+        )
+    ]
     if cpus.load is None:
         rows.append((t("doctor.row.load"), "info", t("doctor.row.unknown"), ""))
     else:
         busy = cpus.free < cpus.usable
-        rows.append((t("doctor.row.load"), "info", t("doctor.row.load_found",
-                                                     load=f"{cpus.load:.2f}",
-                                                     usable=cpus.usable,
-                                                     running="?" if cpus.running is None
-                                                     else cpus.running),
-                     t("doctor.row.load_busy") if busy else ""))
+        rows.append(
+            (
+                t("doctor.row.load"),
+                "info",
+                t(
+                    "doctor.row.load_found",
+                    load=f"{cpus.load:.2f}",
+                    usable=cpus.usable,
+                    running="?" if cpus.running is None else cpus.running,
+                ),
+                t("doctor.row.load_busy") if busy else "",
+            )
+        )
     fix = t("doctor.row.threads_env", var=cpus.user_var) if cpus.user is not None else ""
-    for key, macs in (("doctor.row.threads_default", _default_run_macs()),
-                      ("doctor.row.threads_large", 10 * LARGE_OP_MACS)):
+    for key, macs in (
+        ("doctor.row.threads_default", _default_run_macs()),
+        ("doctor.row.threads_large", 10 * LARGE_OP_MACS),
+    ):
         choice = choose_threads(Work(0, 64, "linear" if not macs else "conv", macs), cpus)
-        rows.append((t(key), "info", t("doctor.row.threads_found", n=choice.intra_op,
-                                       reason=choice.reason), fix))
+        rows.append(
+            (
+                t(key),
+                "info",
+                t("doctor.row.threads_found", n=choice.intra_op, reason=choice.reason),
+                fix,
+            )
+        )
     return rows

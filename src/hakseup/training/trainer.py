@@ -39,19 +39,26 @@ from .progress import progress_callbacks
 
 __all__ = ["Trainer", "TrainState", "loss_function", "predict", "predict_split"]
 
-HOOKS = ("on_fit_begin", "on_epoch_begin", "on_before_optimizer_step", "on_train_batch_end",
-         "on_epoch_end", "on_fit_end")
+HOOKS = (
+    "on_fit_begin",
+    "on_epoch_begin",
+    "on_before_optimizer_step",
+    "on_train_batch_end",
+    "on_epoch_end",
+    "on_fit_end",
+)
 
 
 @dataclasses.dataclass
 class TrainState:
     """Where training stands — what callbacks read (and ``stop_training``, what they set)."""
-    epoch: int = 0                  # epochs finished
-    global_step: int = 0            # optimizer steps taken
-    batch_in_epoch: int = 0         # batches of the current epoch done
+
+    epoch: int = 0  # epochs finished
+    global_step: int = 0  # optimizer steps taken
+    batch_in_epoch: int = 0  # batches of the current epoch done
     steps_per_epoch: int = 0
-    epochs: int = 0                 # epochs planned
-    stop_training: bool = False     # set by a callback: stop (checkpointed, so resume agrees)
+    epochs: int = 0  # epochs planned
+    stop_training: bool = False  # set by a callback: stop (checkpointed, so resume agrees)
     device: torch.device = dataclasses.field(default_factory=lambda: torch.device("cpu"))
 
 
@@ -68,8 +75,14 @@ def _checked_config(config: Any, overrides: dict[str, Any]) -> TrainConfig:
     for key in overrides:
         if key not in names:
             near = closest(key, names, n=3)
-            raise ConfigError(t("error.api.unknown_override", function="hakseup.Trainer",
-                                name=key, near=", ".join(near) or "-"))
+            raise ConfigError(
+                t(
+                    "error.api.unknown_override",
+                    function="hakseup.Trainer",
+                    name=key,
+                    near=", ".join(near) or "-",
+                )
+            )
     config = dataclasses.replace(config, **overrides)
     check_section(config, "train", "hakseup.Trainer", "config")
     return config
@@ -81,8 +94,13 @@ def _check_fit_arguments(model: Any, data: Any, resume: Any, callbacks: Any) -> 
 
     check_type(model, nn.Module, "Trainer.fit", "model", "a torch.nn.Module")
     check_type(data, DataBundle, "Trainer.fit", "data", "a hakseup.DataBundle (load_data)")
-    check_type(resume, (str, os.PathLike, type(None)), "Trainer.fit", "resume",
-               "a checkpoint folder's path")
+    check_type(
+        resume,
+        (str, os.PathLike, type(None)),
+        "Trainer.fit",
+        "resume",
+        "a checkpoint folder's path",
+    )
     check_callbacks(callbacks, "Trainer.fit")
 
 
@@ -96,15 +114,19 @@ class Trainer:
             are added from the config. ``fit(callbacks=...)`` adds more for one fit.
     """
 
-    def __init__(self, config: TrainConfig | None = None,
-                 callbacks: list[Callback] | None = None, **overrides: Any):
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        callbacks: list[Callback] | None = None,
+        **overrides: Any,
+    ):
         # Unresolved (no Experiment, no data): ``auto`` values are the generic ones.
         self.config = generic_train(_checked_config(config, overrides))
         from .callbacks import check_callbacks
 
         check_callbacks(callbacks, "hakseup.Trainer")
         self.callbacks = list(callbacks or [])
-        self._ready: tuple[int, int] | None = None      # (id(model), id(data)) set up for
+        self._ready: tuple[int, int] | None = None  # (id(model), id(data)) set up for
 
     # ------------------------------------------------------------------ set-up
 
@@ -136,17 +158,25 @@ class Trainer:
         self.train_data: Split | DatasetSplit = data.train.to(device) if on_device else data.train
         self.val_data: Split | DatasetSplit = data.val.to(device) if on_device else data.val
         batch_size = concrete(cfg.batch_size, "batch_size")
-        self.batcher = make_batcher(self.train_data, batch_size // self.world_size,
-                                    loader=self.loader, device=device, workers=cfg.workers,
-                                    shuffle=cfg.shuffle, drop_last=cfg.drop_last, seed=cfg.seed,
-                                    rank=self.rank, world_size=self.world_size)
+        self.batcher = make_batcher(
+            self.train_data,
+            batch_size // self.world_size,
+            loader=self.loader,
+            device=device,
+            workers=cfg.workers,
+            shuffle=cfg.shuffle,
+            drop_last=cfg.drop_last,
+            seed=cfg.seed,
+            rank=self.rank,
+            world_size=self.world_size,
+        )
         self.state.steps_per_epoch = len(self.batcher)
         self._eval_batchers: dict[int, LoaderBatcher] = {}
         self.augment = data.augment
         getattr(model, "fit_features", lambda split: None)(data.train)  # rocket: its biases
         self.model = model.to(device)
         self.optimizer = build_optimizer(self.model.parameters(), cfg)
-        self._forward = self._wrap(self.model)     # compiled and/or DDP: what the step calls
+        self._forward = self._wrap(self.model)  # compiled and/or DDP: what the step calls
         self.history = History()
         self._ready = (id(model), id(data))
 
@@ -161,7 +191,7 @@ class Trainer:
         self._check_monitor(data)
         sample, target = first_samples(self.train_data)
         batch_size = concrete(self.config.batch_size, "batch_size")
-        smallest = min(2, batch_size // self.world_size)   # batches of 1 stay 1
+        smallest = min(2, batch_size // self.world_size)  # batches of 1 stay 1
         buffers = [b.detach().clone() for b in model.buffers()]
         was_training = model.training
         try:
@@ -171,10 +201,16 @@ class Trainer:
                 self.loss_fn(out.float(), target)
         except Exception as e:
             shapes = ", ".join(str(tuple(x.shape)) for x in sample)
-            raise ConfigError(t("error.training.trainer.model_cannot_process",
-                                kind=type(model).__name__, kind2=type(e).__name__,
-                                value=str(e).splitlines()[0] if str(e) else '', shapes=shapes,
-                                n_outputs=data.schema.n_outputs)) from None
+            raise ConfigError(
+                t(
+                    "error.training.trainer.model_cannot_process",
+                    kind=type(model).__name__,
+                    kind2=type(e).__name__,
+                    value=str(e).splitlines()[0] if str(e) else "",
+                    shapes=shapes,
+                    n_outputs=data.schema.n_outputs,
+                )
+            ) from None
         finally:
             model.train(was_training)
             with torch.no_grad():
@@ -188,8 +224,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
 
-    def fit(self, model: nn.Module, data: DataBundle, resume: str | os.PathLike | None = None,
-            callbacks: list[Callback] | None = None) -> History:
+    def fit(
+        self,
+        model: nn.Module,
+        data: DataBundle,
+        resume: str | os.PathLike | None = None,
+        callbacks: list[Callback] | None = None,
+    ) -> History:
         """Train ``model`` (``resume``: from a checkpoint folder, exactly); the history."""
         _check_fit_arguments(model, data, resume, callbacks)
         self.setup(model, data)
@@ -201,14 +242,20 @@ class Trainer:
         self._loss_sum = torch.zeros((), device=s.device)
         self._seen, self.elapsed = 0, 0.0
         self._fit_callbacks = list(callbacks or [])
-        self._callbacks = sorted(self._builtin_callbacks() + self.callbacks + self._fit_callbacks,
-                                 key=lambda c: c.order)
+        self._callbacks = sorted(
+            self._builtin_callbacks() + self.callbacks + self._fit_callbacks, key=lambda c: c.order
+        )
         # Per hook, only the callbacks that override it: the per-step hooks stay cheap.
-        self._hooks = {hook: [getattr(cb, hook) for cb in self._callbacks
-                              if getattr(type(cb), hook) is not getattr(Callback, hook)]
-                       for hook in HOOKS}
+        self._hooks = {
+            hook: [
+                getattr(cb, hook)
+                for cb in self._callbacks
+                if getattr(type(cb), hook) is not getattr(Callback, hook)
+            ]
+            for hook in HOOKS
+        }
         pending = self._restore(resume) if resume is not None else None
-        self._call("on_fit_begin")          # after the weights: loggers trim to the epoch
+        self._call("on_fit_begin")  # after the weights: loggers trim to the epoch
         if pending is not None:
             self._restore_callbacks(pending)
 
@@ -218,21 +265,23 @@ class Trainer:
             self._call("on_epoch_begin")
             self._forward.train()
             for batch in self.batcher.batches(s.epoch, start=s.batch_in_epoch):
-                *inputs, y = batch                           # inputs: (B, ...), y: (B,) or (B, H)
+                *inputs, y = batch  # inputs: (B, ...), y: (B,) or (B, H)
                 xs = tuple(inputs)
                 if self.augment is not None:
                     xs = self.augment(xs)
                 loss = self.train_step(xs, y)
-                self._loss_sum.add_(loss, alpha=y.shape[0])      # stays on device: no sync
+                self._loss_sum.add_(loss, alpha=y.shape[0])  # stays on device: no sync
                 self._seen += y.shape[0]
                 s.batch_in_epoch += 1
                 s.global_step += 1
-                self._call("on_train_batch_end", {"loss": loss, "step": s.global_step,
-                                                  "loss_sum": self._loss_sum})
-                if s.stop_training:                              # e.g. the LR sweep is done
+                self._call(
+                    "on_train_batch_end",
+                    {"loss": loss, "step": s.global_step, "loss_sum": self._loss_sum},
+                )
+                if s.stop_training:  # e.g. the LR sweep is done
                     break
             if s.stop_training and s.batch_in_epoch < s.steps_per_epoch:
-                break                                            # stopped mid-epoch
+                break  # stopped mid-epoch
             logs = self._end_epoch(t0)
             self._call("on_epoch_end", logs)
         self._call("on_fit_end")
@@ -241,10 +290,10 @@ class Trainer:
     def train_step(self, xs: tuple[torch.Tensor, ...], y: torch.Tensor) -> torch.Tensor:
         """One optimisation step; returns the (detached) loss."""
         with self.autocast():
-            out = self._forward(*xs)                             # (B, n_outputs)
+            out = self._forward(*xs)  # (B, n_outputs)
             loss = self.loss_fn(out.float(), y)
         self.optimizer.zero_grad(set_to_none=True)
-        if self.scaler is not None:                              # fp16: scale against underflow
+        if self.scaler is not None:  # fp16: scale against underflow
             self.scaler.scale(loss).backward()
             self._call("on_before_optimizer_step")
             self.scaler.step(self.optimizer)
@@ -264,9 +313,12 @@ class Trainer:
         if self.world_size > 1:  # every rank's share of the epoch: reduce the sums
             totals = all_reduce_sum(torch.tensor([loss_sum, seen], device=s.device))
             loss_sum, seen = float(totals[0]), float(totals[1])
-        logs = {"epoch": s.epoch + 1, "train_loss": loss_sum / max(1.0, seen),
-                **self.evaluate(self.val_data, prefix="val_"),
-                "lr": self.optimizer.param_groups[0]["lr"]}
+        logs = {
+            "epoch": s.epoch + 1,
+            "train_loss": loss_sum / max(1.0, seen),
+            **self.evaluate(self.val_data, prefix="val_"),
+            "lr": self.optimizer.param_groups[0]["lr"],
+        }
         s.epoch += 1
         s.batch_in_epoch = 0
         self._loss_sum.zero_()
@@ -283,12 +335,13 @@ class Trainer:
         if len(split) == 0:
             return {}
         device = self.state.device
-        if is_lazy(split):   # one in-order DataLoader per split, its workers kept for reuse
+        if is_lazy(split):  # one in-order DataLoader per split, its workers kept for reuse
             batcher = self._eval_batchers.get(id(split))
             if batcher is None:
                 batcher = self._eval_batchers[id(split)] = LoaderBatcher(
-                    split, 1024, shuffle=False, workers=self.config.workers, device=device)
-            with self.autocast():   # the training precision: what the model will run at
+                    split, 1024, shuffle=False, workers=self.config.workers, device=device
+                )
+            with self.autocast():  # the training precision: what the model will run at
                 out, target = predict_batches(self._forward, batcher.batches(0), to_cpu=False)
         else:
             split = split.to(device)
@@ -299,8 +352,9 @@ class Trainer:
         if self.schema.is_classification:
             logs[f"{prefix}accuracy"] = float((out.argmax(1) == target).float().mean())
         else:
-            logs[f"{prefix}mae"] = float((out - target).abs().mean()) * \
-                getattr(self, "_mae_scale", 1.0)
+            logs[f"{prefix}mae"] = float((out - target).abs().mean()) * getattr(
+                self, "_mae_scale", 1.0
+            )
         return logs
 
     def example_inputs(self) -> tuple[torch.Tensor, ...]:
@@ -311,7 +365,7 @@ class Trainer:
     # ------------------------------------------------------------------ helpers
 
     @property
-    def stop_training(self) -> bool:       # Keras' name for the flag
+    def stop_training(self) -> bool:  # Keras' name for the flag
         return self.state.stop_training
 
     @stop_training.setter
@@ -324,8 +378,13 @@ class Trainer:
 
     def _check_global_batch(self) -> None:
         if self.config.batch_size % self.world_size:
-            raise ConfigError(t("error.training.trainer.train_batch_size",
-                                batch_size=self.config.batch_size, world_size=self.world_size))
+            raise ConfigError(
+                t(
+                    "error.training.trainer.train_batch_size",
+                    batch_size=self.config.batch_size,
+                    world_size=self.world_size,
+                )
+            )
 
     def _check_monitor(self, data: DataBundle) -> None:
         from ..errors import unknown_choice
@@ -333,8 +392,9 @@ class Trainer:
         keys = self.logged_keys(data)
         monitor = self.config.monitor
         if monitor not in keys and not (monitor.startswith("val_") and len(data.val) == 0):
-            raise ConfigError(unknown_choice("train.monitor", monitor, keys) +
-                              t("error.monitor_logged"))
+            raise ConfigError(
+                unknown_choice("train.monitor", monitor, keys) + t("error.monitor_logged")
+            )
 
     def _builtin_callbacks(self) -> list[Callback]:
         cbs: list[Callback] = [NonFiniteGuard()]
@@ -368,14 +428,15 @@ class Trainer:
 
             device = self.state.device
             forward = DistributedDataParallel(
-                forward, device_ids=[device.index] if device.type == "cuda" else None)
+                forward, device_ids=[device.index] if device.type == "cuda" else None
+            )
         return forward
 
     def _maybe_compile(self, model: nn.Module) -> nn.Module:
         if not self.config.compile:
             return model
         loops = [m for m in model.modules() if hasattr(m, "compile_recurrence")]
-        if loops:   # our LSTM: compile its time loops, which is what helps (see models/lstm.py)
+        if loops:  # our LSTM: compile its time loops, which is what helps (see models/lstm.py)
             for m in loops:
                 # setattr: nn.Module types a set attribute as Tensor | Module; this flag is a bool
                 setattr(m, "compile_recurrence", True)  # noqa: B010
@@ -397,12 +458,18 @@ class Trainer:
         return {
             "optimizer": self.optimizer.state_dict(),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-            "epoch": s.epoch, "global_step": s.global_step, "batch_in_epoch": s.batch_in_epoch,
+            "epoch": s.epoch,
+            "global_step": s.global_step,
+            "batch_in_epoch": s.batch_in_epoch,
             "stop_training": s.stop_training,
-            "loss_sum": self._loss_sum.detach().cpu(), "seen": self._seen,
-            "elapsed": self.elapsed, "history": list(self.history), "rng": rng_state(),
-            "callbacks": {f"{type(cb).__name__}_{i}": cb.state_dict()
-                          for i, cb in enumerate(self._callbacks)},
+            "loss_sum": self._loss_sum.detach().cpu(),
+            "seen": self._seen,
+            "elapsed": self.elapsed,
+            "history": list(self.history),
+            "rng": rng_state(),
+            "callbacks": {
+                f"{type(cb).__name__}_{i}": cb.state_dict() for i, cb in enumerate(self._callbacks)
+            },
             "config": dataclasses.asdict(self.config),
         }
 
@@ -412,21 +479,28 @@ class Trainer:
         s = self.state
         meta = {"epoch": s.epoch, "global_step": s.global_step}
         try:
-            return save_checkpoint(folder, self.model.state_dict(),
-                                   None if weights_only else self.state_dict(), meta)
-        except Exception as e:          # OSError, or safetensors' own error for the same cause
+            return save_checkpoint(
+                folder, self.model.state_dict(), None if weights_only else self.state_dict(), meta
+            )
+        except Exception as e:  # OSError, or safetensors' own error for the same cause
             line = describe_os_error(e)
             if line is None:
                 raise
-            raise CheckpointError(t("error.training.trainer.while_writing_checkpoint",
-                                    line=line.rstrip('.'), folder=folder,
-                                    global_step=s.global_step)) from None
+            raise CheckpointError(
+                t(
+                    "error.training.trainer.while_writing_checkpoint",
+                    line=line.rstrip("."),
+                    folder=folder,
+                    global_step=s.global_step,
+                )
+            ) from None
 
     def _restore(self, folder: str | os.PathLike) -> dict:
         """Load weights and counters; a checkpoint that does not fit this model or optimizer
         (valid files, wrong shapes) falls back to the previous one."""
+
         def fits(weights: dict, state: dict) -> None:
-            self.model.load_state_dict(weights)             # raises on a shape mismatch
+            self.model.load_state_dict(weights)  # raises on a shape mismatch
             self.optimizer.load_state_dict(state["optimizer"])
 
         _, state = load_checkpoint(folder, check=fits)

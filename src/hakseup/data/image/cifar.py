@@ -23,14 +23,31 @@ import numpy as np
 from ...errors import DataError
 from ...i18n import t
 
-__all__ = ["CIFAR10_ARCHIVE", "CIFAR10_MD5", "CIFAR10_MIRRORS", "CIFAR10_CLASSES",
-           "read_cifar_bin", "extract_cifar10", "load_cifar10"]
+__all__ = [
+    "CIFAR10_ARCHIVE",
+    "CIFAR10_MD5",
+    "CIFAR10_MIRRORS",
+    "CIFAR10_CLASSES",
+    "read_cifar_bin",
+    "extract_cifar10",
+    "load_cifar10",
+]
 
 CIFAR10_ARCHIVE = "cifar-10-binary.tar.gz"
-CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"      # published on the dataset's page
+CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"  # published on the dataset's page
 CIFAR10_MIRRORS = ["https://www.cs.toronto.edu/~kriz/"]
-CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
-                   "ship", "truck"]
+CIFAR10_CLASSES = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+]
 _FOLDER = "cifar-10-batches-bin"
 _TRAIN = [f"data_batch_{i}.bin" for i in range(1, 6)]
 _TEST = "test_batch.bin"
@@ -44,14 +61,20 @@ def read_cifar_bin(files: list[str | os.PathLike]) -> tuple[np.ndarray, np.ndarr
     for f in files:
         raw = np.fromfile(f, dtype=np.uint8)
         if raw.size == 0 or raw.size % _RECORD:
-            raise DataError(t("error.data.cifar.cifar_binary_batch", f=f, size=raw.size,
-                              record=_RECORD))
+            raise DataError(
+                t("error.data.cifar.cifar_binary_batch", f=f, size=raw.size, record=_RECORD)
+            )
         parts.append(raw.reshape(-1, _RECORD))
     records = np.concatenate(parts)
     labels = records[:, 0].astype(np.int64)
     if labels.max() > 9:
-        raise DataError(t("error.data.cifar.cifar_labels_must", max=int(labels.max()),
-                          names=', '.join(map(str, files))))
+        raise DataError(
+            t(
+                "error.data.cifar.cifar_labels_must",
+                max=int(labels.max()),
+                names=", ".join(map(str, files)),
+            )
+        )
     return records[:, 1:].reshape(-1, 3, 32, 32), labels
 
 
@@ -72,16 +95,22 @@ def extract_cifar10(archive: Path, dest: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            members = {Path(m.name).name: m for m in tar.getmembers()
-                       if m.isfile() and _plain(m.name)}
+            members = {
+                Path(m.name).name: m for m in tar.getmembers() if m.isfile() and _plain(m.name)
+            }
             missing = [n for n in wanted if n not in members]
             if missing:
-                raise DataError(t("error.data.cifar.lacks_official_cifar", archive=archive,
-                                  names=', '.join(missing)))
+                raise DataError(
+                    t(
+                        "error.data.cifar.lacks_official_cifar",
+                        archive=archive,
+                        names=", ".join(missing),
+                    )
+                )
             chosen = [members[n] for n in wanted]
-            if hasattr(tarfile, "data_filter"):   # Python 3.12, 3.11.4, 3.10.12 and later
+            if hasattr(tarfile, "data_filter"):  # Python 3.12, 3.11.4, 3.10.12 and later
                 tar.extractall(tmp, members=chosen, filter="data")
-            else:                                 # the members are vetted by _plain()
+            else:  # the members are vetted by _plain()
                 tar.extractall(tmp, members=chosen)
     except (tarfile.TarError, EOFError, OSError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -92,12 +121,12 @@ def extract_cifar10(archive: Path, dest: Path) -> Path:
     return folder
 
 
-def load_cifar10(archive: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                         list[str]]:
+def load_cifar10(archive: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """(train images, train labels, test images, test labels, class names)."""
     folder = extract_cifar10(archive, archive.parent)
     x, y = read_cifar_bin([folder / n for n in _TRAIN])
     xt, yt = read_cifar_bin([folder / _TEST])
-    names = [n.strip() for n in (folder / _META).read_text(encoding="utf-8").splitlines()
-             if n.strip()]
+    names = [
+        n.strip() for n in (folder / _META).read_text(encoding="utf-8").splitlines() if n.strip()
+    ]
     return x, y, xt, yt, names if len(names) == 10 else list(CIFAR10_CLASSES)

@@ -31,11 +31,19 @@ from torch.utils.data import DataLoader, Dataset
 
 from ...i18n import t
 
-__all__ = ["IMAGE_EXTENSIONS", "open_image", "UnreadableImage", "decode_image", "probe_images",
-           "decode_all", "is_image_file", "available_memory"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "open_image",
+    "UnreadableImage",
+    "decode_image",
+    "probe_images",
+    "decode_all",
+    "is_image_file",
+    "available_memory",
+]
 
-MAX_IMAGE_BYTES = 256 << 20      # one image file; HAKSEUP_MAX_IMAGE_MB sets it
-MAX_IMAGE_PIXELS = 89_478_485     # Pillow's own warning threshold (a 9459 x 9459 image)
+MAX_IMAGE_BYTES = 256 << 20  # one image file; HAKSEUP_MAX_IMAGE_MB sets it
+MAX_IMAGE_PIXELS = 89_478_485  # Pillow's own warning threshold (a 9459 x 9459 image)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
 _CACHE_VERSION = 1
 
@@ -108,10 +116,16 @@ def open_image(path: str | os.PathLike) -> Iterator:
     if not stat.S_ISREG(st.st_mode):
         raise UnreadableImage(t("error.data.image.not_regular", path=path))
     if st.st_size > _max_bytes():
-        raise UnreadableImage(t("error.data.image.too_large", path=path,
-                                mb=st.st_size / (1 << 20), limit=_max_bytes() / (1 << 20)))
+        raise UnreadableImage(
+            t(
+                "error.data.image.too_large",
+                path=path,
+                mb=st.st_size / (1 << 20),
+                limit=_max_bytes() / (1 << 20),
+            )
+        )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)   # checked below
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
         try:
             im = Image.open(path)
         except Image.DecompressionBombError:
@@ -124,8 +138,9 @@ def open_image(path: str | os.PathLike) -> Iterator:
         yield im
 
 
-def decode_image(path: str | os.PathLike, size: tuple[int, int], channels: int,
-                 fit: str = "crop") -> np.ndarray:
+def decode_image(
+    path: str | os.PathLike, size: tuple[int, int], channels: int, fit: str = "crop"
+) -> np.ndarray:
     """One file → ``uint8 (channels, H, W)``. Raises ``OSError``/``ValueError`` when the file is
     not a readable image (``open_image``'s limits included)."""
     _, ImageOps = _pil()
@@ -147,7 +162,7 @@ def probe_images(paths: list[Path], k: int = 64) -> tuple[set[tuple[int, int]], 
         try:
             with open_image(p) as im:
                 w, h = im.size
-                if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):   # rotated by 90 degrees
+                if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # rotated by 90 degrees
                     w, h = h, w
                 sizes.add((h, w))
                 colour |= im.mode not in ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
@@ -196,7 +211,7 @@ def _cache_key(paths: list[str], size, channels: int, fit: str) -> str:
 
 
 def _workers(configured: int, n: int) -> int:
-    if n < 512:       # starting worker processes costs more than decoding a few files
+    if n < 512:  # starting worker processes costs more than decoding a few files
         return 0
     if configured:
         return configured
@@ -205,20 +220,39 @@ def _workers(configured: int, n: int) -> int:
     return default_workers(lazy=True)
 
 
-def _fill(out: np.ndarray, ok: np.ndarray, paths: list[str], size, channels: int, fit: str,
-          workers: int, progress: bool) -> None:
+def _fill(
+    out: np.ndarray,
+    ok: np.ndarray,
+    paths: list[str],
+    size,
+    channels: int,
+    fit: str,
+    workers: int,
+    progress: bool,
+) -> None:
     """Decode every file into ``out[i]``; ``ok[i]`` says whether it could be read."""
     from ...monitor.bars import tqdm_class  # no IProgress warning
+
     tqdm = tqdm_class()
 
     ctx = None
     if workers and torch.cuda.is_available() and torch.cuda.is_initialized():
-        ctx = "spawn"        # CUDA cannot be used in a forked child
-    loader = DataLoader(_DecodeFiles(paths, size, channels, fit), batch_size=64,
-                        num_workers=workers, collate_fn=_as_list, multiprocessing_context=ctx)
+        ctx = "spawn"  # CUDA cannot be used in a forked child
+    loader = DataLoader(
+        _DecodeFiles(paths, size, channels, fit),
+        batch_size=64,
+        num_workers=workers,
+        collate_fn=_as_list,
+        multiprocessing_context=ctx,
+    )
     # disable=None: a bar on a terminal only (logs and pipes stay clean)
-    with tqdm(total=len(paths), desc="decoding images", unit="img",
-              disable=None if progress else True, leave=False) as bar:
+    with tqdm(
+        total=len(paths),
+        desc="decoding images",
+        unit="img",
+        disable=None if progress else True,
+        leave=False,
+    ) as bar:
         for batch in loader:
             for i, a in batch:
                 if a is not None:
@@ -227,16 +261,24 @@ def _fill(out: np.ndarray, ok: np.ndarray, paths: list[str], size, channels: int
             bar.update(len(batch))
 
 
-def decode_all(paths: list[str], size: tuple[int, int], channels: int, fit: str = "crop", *,
-               cache: str = "auto", cache_root: Path | None = None, workers: int = 0,
-               progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def decode_all(
+    paths: list[str],
+    size: tuple[int, int],
+    channels: int,
+    fit: str = "crop",
+    *,
+    cache: str = "auto",
+    cache_root: Path | None = None,
+    workers: int = 0,
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """(images ``uint8 (N, C, H, W)``, ``ok`` mask of the files that could be read). In memory
     when the images fit (with room for their float copy), else a ``np.memmap`` cache file
     under ``cache_root``, reused when the same files are decoded the same way again."""
     n = len(paths)
     shape = (n, channels, size[0], size[1])
     nbytes = int(np.prod(shape))
-    if cache == "auto":   # the float32 tensors made from them take 4x more: 5x in all
+    if cache == "auto":  # the float32 tensors made from them take 4x more: 5x in all
         cache = "memory" if 5 * nbytes <= 0.5 * available_memory() else "disk"
     workers = _workers(workers, n)
     if cache == "memory":
@@ -263,7 +305,7 @@ def decode_all(paths: list[str], size: tuple[int, int], channels: int, fit: str 
         _fill(out, ok, paths, size, channels, fit, workers, progress)
         out.flush()
         del out
-        os.replace(tmp, data)       # only a complete cache is ever found by the next run
+        os.replace(tmp, data)  # only a complete cache is ever found by the next run
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -276,5 +318,12 @@ def warn_unreadable(paths: list[str], ok: np.ndarray) -> None:
     bad = [paths[i] for i in np.flatnonzero(~ok)]
     if bad:
         shown = ", ".join(Path(p).name for p in bad[:3]) + (", ..." if len(bad) > 3 else "")
-        warnings.warn(t("warn.data.image_decode.skipped_image_files", n_bad=len(bad),
-                        n_paths=len(paths), shown=shown), stacklevel=2)
+        warnings.warn(
+            t(
+                "warn.data.image_decode.skipped_image_files",
+                n_bad=len(bad),
+                n_paths=len(paths),
+                shown=shown,
+            ),
+            stacklevel=2,
+        )

@@ -23,8 +23,7 @@ from torch.utils.data import Dataset
 
 from ..augment import AUGMENTATIONS, Augmenter
 
-__all__ = ["ImagePreprocessor", "ImageArrayDataset", "Augmenter", "AUGMENTATIONS",
-           "image_bundle"]
+__all__ = ["ImagePreprocessor", "ImageArrayDataset", "Augmenter", "AUGMENTATIONS", "image_bundle"]
 
 
 class ImagePreprocessor:
@@ -34,11 +33,12 @@ class ImagePreprocessor:
     given to ``predict`` are decoded the same way."""
 
     kind = "image"
-    mean_: list[float]      # per channel, on the [0, 1] scale; set by fit / from_dict
+    mean_: list[float]  # per channel, on the [0, 1] scale; set by fit / from_dict
     std_: list[float]
 
-    def __init__(self, max_value: float = 255.0, normalize: bool = True,
-                 decode: dict | None = None):
+    def __init__(
+        self, max_value: float = 255.0, normalize: bool = True, decode: dict | None = None
+    ):
         self.max_value = max_value
         self.normalize = normalize
         self.decode = dict(decode or {})
@@ -53,13 +53,13 @@ class ImagePreprocessor:
         s2 = np.zeros(c)
         count = 0
         for i in range(0, n, chunk):
-            x = np.asarray(images[i:i + chunk], dtype=np.float64) / self.max_value
+            x = np.asarray(images[i : i + chunk], dtype=np.float64) / self.max_value
             x = x.reshape(len(x), c, -1) if x.ndim == 4 else x.reshape(len(x), 1, -1)
             s += x.sum((0, 2))
-            s2 += (x ** 2).sum((0, 2))
+            s2 += (x**2).sum((0, 2))
             count += x.shape[0] * x.shape[2]
         mean = s / max(count, 1)
-        std = np.sqrt(np.maximum(s2 / max(count, 1) - mean ** 2, 0))
+        std = np.sqrt(np.maximum(s2 / max(count, 1) - mean**2, 0))
         self.mean_ = mean.tolist() if self.normalize else [0.0] * c
         self.std_ = [v if v > 1e-8 else 1.0 for v in std] if self.normalize else [1.0] * c
         return self
@@ -94,8 +94,14 @@ class ImagePreprocessor:
         return values  # class indices need no inversion
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "max_value": self.max_value, "normalize": self.normalize,
-                "mean": self.mean_, "std": self.std_, "decode": self.decode}
+        return {
+            "kind": self.kind,
+            "max_value": self.max_value,
+            "normalize": self.normalize,
+            "mean": self.mean_,
+            "std": self.std_,
+            "decode": self.decode,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> ImagePreprocessor:
@@ -111,8 +117,9 @@ class ImageArrayDataset(Dataset):
     ``(image (C, H, W) float32, label)``. ``__getitems__`` reads a whole batch in one sorted
     fancy index (sequential on disk) instead of one read per image."""
 
-    def __init__(self, images: np.ndarray, rows: np.ndarray, labels: np.ndarray,
-                 pre: ImagePreprocessor):
+    def __init__(
+        self, images: np.ndarray, rows: np.ndarray, labels: np.ndarray, pre: ImagePreprocessor
+    ):
         self.images, self.rows = images, np.asarray(rows)
         self.labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
         self.pre = pre
@@ -146,7 +153,7 @@ def _split_rows(raw, cfg, seed: int, indices) -> dict[str, np.ndarray]:
         tr = parts["train"]
         val_n = 0 if len(parts["val"]) else cfg.val_size
         test_n = 0 if len(parts["test"]) else cfg.test_size
-        if val_n or test_n:      # what the tree lacks is carved from train/, stratified
+        if val_n or test_n:  # what the tree lacks is carved from train/, stratified
             a, b, c = holdout_indices(len(tr), val_n, test_n, seed, stratify=labels[tr])
             parts["train"] = tr[a]
             parts["val"] = parts["val"] if len(parts["val"]) else tr[b]
@@ -167,8 +174,9 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
     labels = np.asarray(raw.labels)
     rows = getattr(raw, "rows", None)
     lazy = isinstance(raw.images, np.memmap)
-    pre = ImagePreprocessor(max_value=raw.max_value, normalize=cfg.normalize,
-                            decode=getattr(raw, "decode", None))
+    pre = ImagePreprocessor(
+        max_value=raw.max_value, normalize=cfg.normalize, decode=getattr(raw, "decode", None)
+    )
     train_rows = parts["train"] if rows is None else rows[parts["train"]]
     pre.fit(raw.images[np.sort(train_rows)] if not lazy else _RowView(raw.images, train_rows))
     splits: dict[str, Split | DatasetSplit] = {}
@@ -177,48 +185,77 @@ def image_bundle(raw, cfg, seed: int, indices: tuple[np.ndarray, ...] | None = N
         if lazy:
             splits[k] = DatasetSplit(ImageArrayDataset(raw.images, rix, labels[ix], pre))
         else:
-            splits[k] = Split((pre.transform(raw.images[rix]),),
-                              torch.as_tensor(labels[ix], dtype=torch.long))
+            splits[k] = Split(
+                (pre.transform(raw.images[rix]),), torch.as_tensor(labels[ix], dtype=torch.long)
+            )
     if "test" not in splits:
-        splits["test"] = Split((pre.transform(raw.test_images),),
-                               torch.as_tensor(np.asarray(raw.test_labels), dtype=torch.long))
+        splits["test"] = Split(
+            (pre.transform(raw.test_images),),
+            torch.as_tensor(np.asarray(raw.test_labels), dtype=torch.long),
+        )
     info = _bundle_info(raw, parts, splits, labels, pre, lazy)
     augment = Augmenter(cfg.augment, mean=pre.mean_, std=pre.std_) if cfg.augment else None
-    return DataBundle(splits["train"], splits["val"], splits["test"], _image_schema(raw), pre,
-                      info, augment=augment)
+    return DataBundle(
+        splits["train"],
+        splits["val"],
+        splits["test"],
+        _image_schema(raw),
+        pre,
+        info,
+        augment=augment,
+    )
 
 
 def _image_schema(raw) -> Any:
     """The bundle ``Schema`` of ``raw``: image input shape (channel first) and its classes."""
     from ..bundle import Schema
 
-    shape = tuple(raw.images.shape[1:]) if np.ndim(raw.images) == 4 else \
-        (1,) + tuple(raw.images.shape[1:])
+    shape = (
+        tuple(raw.images.shape[1:])
+        if np.ndim(raw.images) == 4
+        else (1,) + tuple(raw.images.shape[1:])
+    )
     n_classes = len(raw.class_names)
-    return Schema(task="binary" if n_classes == 2 else "multiclass", input_kind="image",
-                  input_shape=shape, n_outputs=n_classes, target="label",
-                  class_names=list(raw.class_names))
+    return Schema(
+        task="binary" if n_classes == 2 else "multiclass",
+        input_kind="image",
+        input_shape=shape,
+        n_outputs=n_classes,
+        target="label",
+        class_names=list(raw.class_names),
+    )
 
 
-def _bundle_info(raw, parts: dict[str, np.ndarray], splits: dict[str, Any], labels: np.ndarray,
-                 pre: ImagePreprocessor, lazy: bool) -> dict[str, Any]:
+def _bundle_info(
+    raw,
+    parts: dict[str, np.ndarray],
+    splits: dict[str, Any],
+    labels: np.ndarray,
+    pre: ImagePreprocessor,
+    lazy: bool,
+) -> dict[str, Any]:
     """The bundle's ``info``: rows per split, training class counts, and for a folder of
     files the file paths per split and a decoding summary for the run report."""
     info: dict[str, Any] = {
         "rows": {k: len(v) for k, v in splits.items()},
-        "class_counts": {raw.class_names[c]: int(n) for c, n in
-                         zip(*np.unique(labels[parts["train"]], return_counts=True))}}
+        "class_counts": {
+            raw.class_names[c]: int(n)
+            for c, n in zip(*np.unique(labels[parts["train"]], return_counts=True))
+        },
+    }
     if getattr(raw, "paths", None):
         info["paths"] = {k: [raw.paths[i] for i in ix] for k, ix in parts.items()}
         d = pre.decode
-        info["summary"] = {"images": f"{d['size'][0]}x{d['size'][1]}, {d['channels']} "
-                                     f"channel(s), {d['fit']}",
-                           "image cache": "memory-mapped file" if lazy else "in memory"}
+        info["summary"] = {
+            "images": f"{d['size'][0]}x{d['size'][1]}, {d['channels']} channel(s), {d['fit']}",
+            "image cache": "memory-mapped file" if lazy else "in memory",
+        }
         stats = getattr(raw, "stats", None) or {}
-        if stats.get("seconds"):   # near zero when a memory-mapped cache was reused
+        if stats.get("seconds"):  # near zero when a memory-mapped cache was reused
             info["summary"]["decoding (once, before training)"] = (
                 f"{stats['files']:,} files in {stats['seconds']:.1f} s "
-                f"({stats['files'] / stats['seconds']:,.0f} images/s)")
+                f"({stats['files'] / stats['seconds']:,.0f} images/s)"
+            )
     return info
 
 

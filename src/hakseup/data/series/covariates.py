@@ -34,8 +34,15 @@ import pandas as pd
 from ...errors import DataError, closest
 from ...i18n import t
 
-__all__ = ["covariate_columns", "covariate_rows", "mask_covariates", "calendar_spec",
-           "calendar_features", "future_block", "pack_future"]
+__all__ = [
+    "covariate_columns",
+    "covariate_rows",
+    "mask_covariates",
+    "calendar_spec",
+    "calendar_features",
+    "future_block",
+    "pack_future",
+]
 
 
 def _did_you_mean(name: str, cols: list[str]) -> str:
@@ -53,8 +60,9 @@ def _is_numeric(values: pd.Series) -> bool:
     return len(given) > 0 and bool(pd.to_numeric(given, errors="coerce").notna().all())
 
 
-def covariate_columns(df: pd.DataFrame, cfg, time_col: str, target: str, source
-                      ) -> tuple[list[str], list[str], list[str]]:
+def covariate_columns(
+    df: pd.DataFrame, cfg, time_col: str, target: str, source
+) -> tuple[list[str], list[str], list[str]]:
     """(past covariates, future covariates, columns left out as not numeric), each checked.
 
     Past: ``data.features`` when given, else every other numeric column (``data.covariates
@@ -67,8 +75,15 @@ def covariate_columns(df: pd.DataFrame, cfg, time_col: str, target: str, source
         if c == target:
             raise DataError(t("error.data.series.future_is_target", c=c))
         if c == time_col or c not in cols:
-            raise DataError(t("error.data.series.future_column_missing", c=c, source=source,
-                              hint=_did_you_mean(c, cols), names=", ".join(cols[:20])))
+            raise DataError(
+                t(
+                    "error.data.series.future_column_missing",
+                    c=c,
+                    source=source,
+                    hint=_did_you_mean(c, cols),
+                    names=", ".join(cols[:20]),
+                )
+            )
     if cfg.features:
         past = [f for f in cfg.features if f != target and f not in future]
         return past, future, []
@@ -98,7 +113,7 @@ def mask_covariates(X: np.ndarray, n_covariates: int, rows: int) -> np.ndarray:
     last ``rows`` rows (``rows`` 0: left whole, as runs saved before it were)."""
     if n_covariates and 0 < rows < X.shape[1]:
         X = X.copy()
-        X[:, :X.shape[1] - rows, 1:1 + n_covariates] = 0.0
+        X[:, : X.shape[1] - rows, 1 : 1 + n_covariates] = 0.0
     return X
 
 
@@ -140,8 +155,15 @@ def calendar_spec(freq: str | None) -> str | None:
         step = pd.Timedelta(off)
     except (ValueError, TypeError):
         return None
-    return "intraday" if step < pd.Timedelta(days=1) else "day" if step < pd.Timedelta(days=7) \
-        else "week" if step < pd.Timedelta(days=28) else None
+    return (
+        "intraday"
+        if step < pd.Timedelta(days=1)
+        else "day"
+        if step < pd.Timedelta(days=7)
+        else "week"
+        if step < pd.Timedelta(days=28)
+        else None
+    )
 
 
 def _position(times: pd.DatetimeIndex, name: str) -> np.ndarray:
@@ -163,7 +185,7 @@ def calendar_features(times, freq: str | None) -> tuple[list[str], np.ndarray]:
     when the frequency has no calendar (yearly, irregular). A sine that is zero at every
     position (the Nyquist harmonic of an even period) is left out."""
     times = pd.DatetimeIndex(times)
-    if getattr(times, "tz", None) is not None:     # local calendar: the stamps' own zone
+    if getattr(times, "tz", None) is not None:  # local calendar: the stamps' own zone
         times = times.tz_localize(None)
     names: list[str] = []
     cols: list[np.ndarray] = []
@@ -182,8 +204,9 @@ def calendar_features(times, freq: str | None) -> tuple[list[str], np.ndarray]:
 # --------------------------------------------------------------------------- the packed block
 
 
-def future_block(scaled: np.ndarray, future_idx: list[int], calendar: np.ndarray | None
-                 ) -> np.ndarray | None:
+def future_block(
+    scaled: np.ndarray, future_idx: list[int], calendar: np.ndarray | None
+) -> np.ndarray | None:
     """(T, F) values read at the forecast steps, row-aligned with the series: the scaled
     future covariates, then the calendar; None when there are none."""
     parts = [scaled[:, future_idx]] if future_idx else []
@@ -192,8 +215,7 @@ def future_block(scaled: np.ndarray, future_idx: list[int], calendar: np.ndarray
     return np.concatenate(parts, axis=1).astype(np.float32) if parts else None
 
 
-def pack_future(X: np.ndarray, ahead: np.ndarray, starts: np.ndarray, horizon: int
-                ) -> np.ndarray:
+def pack_future(X: np.ndarray, ahead: np.ndarray, starts: np.ndarray, horizon: int) -> np.ndarray:
     """Windows (N, W, C) → (N, W, C + F): the values of forecast step k (rows ``start + k``
     of ``ahead``) on the window's row ``W - H + k``, zeros above."""
     n, window = X.shape[0], X.shape[1]

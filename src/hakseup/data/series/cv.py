@@ -25,8 +25,9 @@ from ..bundle import DataBundle
 __all__ = ["rolling_origin_folds", "series_fold_bundles"]
 
 
-def rolling_origin_folds(n: int, folds: int, test_size: int | None = None, min_train: int = 2
-                         ) -> list[tuple[np.ndarray, np.ndarray]]:
+def rolling_origin_folds(
+    n: int, folds: int, test_size: int | None = None, min_train: int = 2
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train rows, test rows) per fold: ``folds`` consecutive test blocks of ``test_size``
     rows (default: n // (folds + 1)) at the end; each fold trains on all rows before its
     block."""
@@ -35,21 +36,36 @@ def rolling_origin_folds(n: int, folds: int, test_size: int | None = None, min_t
     size = int(test_size) if test_size else max(1, n // (folds + 1))
     first = n - folds * size
     if first < min_train:
-        raise DataError(t("error.data.series_cv.rolling_origin_folds", folds=folds, size=size,
-                          value=folds * size + min_train - 1, n=n))
+        raise DataError(
+            t(
+                "error.data.series_cv.rolling_origin_folds",
+                folds=folds,
+                size=size,
+                value=folds * size + min_train - 1,
+                n=n,
+            )
+        )
     idx = np.arange(n)
-    return [(idx[:first + k * size], idx[first + k * size:first + (k + 1) * size])
-            for k in range(folds)]
+    return [
+        (idx[: first + k * size], idx[first + k * size : first + (k + 1) * size])
+        for k in range(folds)
+    ]
 
 
-def series_fold_bundles(df: pd.DataFrame, cfg, seed: int, folds: int, defaults: dict | None = None,
-                        source: object = "data") -> Iterator[tuple[int, DataBundle]]:
+def series_fold_bundles(
+    df: pd.DataFrame,
+    cfg,
+    seed: int,
+    folds: int,
+    defaults: dict | None = None,
+    source: object = "data",
+) -> Iterator[tuple[int, DataBundle]]:
     """(fold, bundle) for each rolling-origin fold: the bundle's test split is the fold's
     block, its training and validation rows everything before it (for ``hakseup cv``)."""
     from .prepare import prepare_series, series_bundle
 
     defaults = defaults or {}
-    sf = prepare_series(df, cfg, defaults, source)       # parsed, sorted, gaps filled once
+    sf = prepare_series(df, cfg, defaults, source)  # parsed, sorted, gaps filled once
     frame = sf.df.rename_axis(sf.time_col).reset_index()
     plain = dataclasses.replace(cfg, time_col=sf.time_col, target=sf.target, fill_gaps=False)
     for k, (_train_rows, test_rows) in enumerate(rolling_origin_folds(len(frame), folds)):

@@ -28,10 +28,16 @@ from ...i18n import t
 
 __all__ = ["parse_dates", "season_from_freq"]
 
-_MONTHS = {m.lower(): i + 1 for i, m in enumerate(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])}
-_QUARTER = [re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$"),
-            re.compile(r"^[Qq]([1-4])\s*-?\s*(\d{4})$")]
+_MONTHS = {
+    m.lower(): i + 1
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    )
+}
+_QUARTER = [
+    re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$"),
+    re.compile(r"^[Qq]([1-4])\s*-?\s*(\d{4})$"),
+]
 
 
 def _century(yy: np.ndarray) -> np.ndarray:
@@ -44,8 +50,9 @@ def _century(yy: np.ndarray) -> np.ndarray:
 def _from_parts(years, months) -> pd.DatetimeIndex | None:
     """First-of-month timestamps, or None when a year is outside pandas' range (year 0, …)."""
     try:
-        return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": years, "month": months,
-                                                             "day": 1})))
+        return pd.DatetimeIndex(
+            pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": 1}))
+        )
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
         return None
 
@@ -78,7 +85,7 @@ def _month_names(s: pd.Series) -> pd.DatetimeIndex | None:
     if m[1].notna().all():
         years = m[1].astype(int).to_numpy()
         years = np.where(m[1].str.len() == 2, _century(years), years)
-    elif m[1].isna().all():       # no year at all: a new year starts whenever the month falls
+    elif m[1].isna().all():  # no year at all: a new year starts whenever the month falls
         years = 2000 + np.concatenate([[0], np.cumsum(np.diff(months) <= 0)])
     else:
         return None
@@ -107,8 +114,9 @@ def _in_range(parsed: pd.DatetimeIndex) -> pd.DatetimeIndex:
         return parsed.as_unit("ns")
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
         ok = parsed.notna() & (parsed.year > 1677) & (parsed.year < 2262)
-        return pd.DatetimeIndex([t if good else pd.NaT for t, good in zip(parsed, ok)]
-                                ).as_unit("ns")
+        return pd.DatetimeIndex([t if good else pd.NaT for t, good in zip(parsed, ok)]).as_unit(
+            "ns"
+        )
 
 
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
@@ -120,18 +128,26 @@ def _with_pandas(text: pd.Series, dayfirst: bool, name: str) -> pd.DatetimeIndex
     and without one is refused, as the hours of the plain ones mean nothing certain."""
     offsets = text.str.contains(_OFFSET)
     if offsets.any() and not offsets.all():
-        raise DataError(t("error.data.dates.mixed_time_zones", name=name,
-                          n_zone=int(offsets.sum()), n_plain=int((~offsets).sum()),
-                          zoned=text[offsets].iloc[0][:40], plain=text[~offsets].iloc[0][:40]))
+        raise DataError(
+            t(
+                "error.data.dates.mixed_time_zones",
+                name=name,
+                n_zone=int(offsets.sum()),
+                n_plain=int((~offsets).sum()),
+                zoned=text[offsets].iloc[0][:40],
+                plain=text[~offsets].iloc[0][:40],
+            )
+        )
     utc = bool(offsets.any())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=utc)
             if parsed.isna().any():
-                parsed = pd.to_datetime(text, errors="coerce", format="mixed",
-                                        dayfirst=dayfirst, utc=utc)
-        except (ValueError, TypeError, OverflowError):   # what coerce does not cover
+                parsed = pd.to_datetime(
+                    text, errors="coerce", format="mixed", dayfirst=dayfirst, utc=utc
+                )
+        except (ValueError, TypeError, OverflowError):  # what coerce does not cover
             parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     index = pd.DatetimeIndex(parsed)
     return index.tz_convert(None) if index.tz is not None else index
@@ -146,8 +162,14 @@ def _check_out_of_range(bad: pd.Series, name: str) -> None:
         if hit and not 1678 <= int(hit.group(1)) <= 2261:
             far.append(v)
     if far and len(far) == min(len(bad), 1000):
-        raise DataError(t("error.data.dates.out_of_range", name=name, n=len(bad),
-                          names=", ".join(map(repr, far[:3]))))
+        raise DataError(
+            t(
+                "error.data.dates.out_of_range",
+                name=name,
+                n=len(bad),
+                names=", ".join(map(repr, far[:3])),
+            )
+        )
 
 
 def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> pd.DatetimeIndex:
@@ -159,7 +181,7 @@ def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> p
     values = raw[present]
     text = values.astype(str).str.strip().str.lstrip("\ufeff")
     parsed = None
-    if len(text) and text.str.fullmatch(r"\d{4}(\.0)?").all():          # year only
+    if len(text) and text.str.fullmatch(r"\d{4}(\.0)?").all():  # year only
         parsed = pd.to_datetime(text.str[:4], format="%Y", errors="coerce")
     elif len(text):
         for reader in (_year_month, _quarters, _month_names):
@@ -173,15 +195,33 @@ def parse_dates(raw: pd.Series, dayfirst: bool = False, name: str = "time") -> p
     if bad.any() or not len(text):
         _check_out_of_range(text[bad], name)
         examples = list(dict.fromkeys(text[bad].tolist()))[:3] or list(raw.astype(str)[:3])
-        raise DataError(t("error.data.dates.time_column_value", name=name,
-                          value=int(bad.sum()) or len(raw), names=', '.join(map(repr, examples))))
+        raise DataError(
+            t(
+                "error.data.dates.time_column_value",
+                name=name,
+                value=int(bad.sum()) or len(raw),
+                names=", ".join(map(repr, examples)),
+            )
+        )
     out = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     out[present] = parsed.to_numpy()
     return pd.DatetimeIndex(out)
 
 
-_SEASONS = [("h", 24), ("H", 24), ("B", 5), ("D", 7), ("W", 52), ("M", 12), ("SM", 24),
-            ("Q", 4), ("A", 1), ("Y", 1), ("min", 60), ("T", 60)]
+_SEASONS = [
+    ("h", 24),
+    ("H", 24),
+    ("B", 5),
+    ("D", 7),
+    ("W", 52),
+    ("M", 12),
+    ("SM", 24),
+    ("Q", 4),
+    ("A", 1),
+    ("Y", 1),
+    ("min", 60),
+    ("T", 60),
+]
 
 
 def season_from_freq(freq: str | None) -> int | None:
@@ -190,12 +230,25 @@ def season_from_freq(freq: str | None) -> int | None:
     season to take (irregular, multiples like ``3D``, sub-hourly)."""
     if not freq:
         return None
-    base = re.sub(r"-.*$", "", str(freq))           # W-SUN → W, QS-OCT → QS
-    if re.match(r"^\d", base):                        # 2D, 15min: no calendar season
+    base = re.sub(r"-.*$", "", str(freq))  # W-SUN → W, QS-OCT → QS
+    if re.match(r"^\d", base):  # 2D, 15min: no calendar season
         return None
     base = base.rstrip("S") if base not in ("S", "MS", "QS", "YS", "AS", "BMS", "BQS") else base
-    base = {"MS": "M", "ME": "M", "QS": "Q", "QE": "Q", "YS": "Y", "YE": "Y", "AS": "A",
-            "BM": "M", "BMS": "M", "BQ": "Q", "BQS": "Q", "BA": "A", "BY": "Y"}.get(base, base)
+    base = {
+        "MS": "M",
+        "ME": "M",
+        "QS": "Q",
+        "QE": "Q",
+        "YS": "Y",
+        "YE": "Y",
+        "AS": "A",
+        "BM": "M",
+        "BMS": "M",
+        "BQ": "Q",
+        "BQS": "Q",
+        "BA": "A",
+        "BY": "Y",
+    }.get(base, base)
     for prefix, season in _SEASONS:
         if base == prefix:
             return season

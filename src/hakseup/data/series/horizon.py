@@ -22,16 +22,19 @@ import pandas as pd
 
 __all__ = ["HORIZONS", "default_horizon", "split_rows", "steps_per_day"]
 
-HORIZONS = {"Y": 6, "A": 6, "Q": 8, "M": 12, "W": 13, "D": 7, "B": 5}   # B: a working week
-MAX_SUBDAILY = 96      # steps per day at most for a sub-daily horizon; finer: one hour
+HORIZONS = {"Y": 6, "A": 6, "Q": 8, "M": 12, "W": 13, "D": 7, "B": 5}  # B: a working week
+MAX_SUBDAILY = 96  # steps per day at most for a sub-daily horizon; finer: one hour
 
 
 def _calendar_base(freq: str) -> str:
     """``QS-OCT`` → ``Q``, ``MS`` → ``M``, ``W-SUN`` → ``W``, ``YE-DEC`` → ``Y``."""
     base = re.sub(r"-.*$", "", freq).upper()
     for suffix in ("S", "E"):
-        if len(base) > 1 and base.endswith(suffix) and base[:-1] in ("Y", "A", "Q", "M", "BM",
-                                                                     "BQ", "BY", "BA"):
+        if (
+            len(base) > 1
+            and base.endswith(suffix)
+            and base[:-1] in ("Y", "A", "Q", "M", "BM", "BQ", "BY", "BA")
+        ):
             base = base[:-1]
     return base.removeprefix("B") if base not in ("B",) else base
 
@@ -47,8 +50,8 @@ def default_horizon(freq: str | None) -> int:
     """
     if not freq:
         return 1
-    digits = re.match(r"^\d*", str(freq)).group(0)   # type: ignore[union-attr]  # always matches
-    mult, unit = int(digits or 1), str(freq)[len(digits):]
+    digits = re.match(r"^\d*", str(freq)).group(0)  # type: ignore[union-attr]  # always matches
+    mult, unit = int(digits or 1), str(freq)[len(digits) :]
     base = _calendar_base(unit)
     if base in HORIZONS:
         return max(1, HORIZONS[base] // mult)

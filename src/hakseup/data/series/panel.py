@@ -48,11 +48,19 @@ from ...errors import DataError, closest
 from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
 
-__all__ = ["MIN_HISTORY", "MIN_CONTEXT", "PanelFrame", "PanelPreprocessor", "read_panel",
-           "panel_bundle", "panel_window", "auto_panel_window"]
+__all__ = [
+    "MIN_HISTORY",
+    "MIN_CONTEXT",
+    "PanelFrame",
+    "PanelPreprocessor",
+    "read_panel",
+    "panel_bundle",
+    "panel_window",
+    "auto_panel_window",
+]
 
-MIN_HISTORY = 3     # training values a series needs beyond its validation and test blocks
-MIN_CONTEXT = 2     # real values a training window reads at least
+MIN_HISTORY = 3  # training values a series needs beyond its validation and test blocks
+MIN_CONTEXT = 2  # real values a training window reads at least
 
 
 @dataclass
@@ -77,28 +85,46 @@ def _check_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
     for key, name in (("id", id_col), ("time", time_col), ("target", target)):
         if name is None or name not in cols:
             near = closest(name, cols) if name else []
-            raise DataError(t("error.data.panel.column_missing", key=key, name=name,
-                              source=source, names=", ".join(cols[:20]),
-                              hint=t("error.did_you_mean", names=repr(near[0])) if near
-                              else ""))
+            raise DataError(
+                t(
+                    "error.data.panel.column_missing",
+                    key=key,
+                    name=name,
+                    source=source,
+                    names=", ".join(cols[:20]),
+                    hint=t("error.did_you_mean", names=repr(near[0])) if near else "",
+                )
+            )
     return id_col, time_col, target
 
 
-def _long_frame(df: pd.DataFrame, id_col: str, time_col: str, target: str,
-                dayfirst: bool) -> pd.DataFrame:
+def _long_frame(
+    df: pd.DataFrame, id_col: str, time_col: str, target: str, dayfirst: bool
+) -> pd.DataFrame:
     """id (text), time (parsed), value (numeric); rows without an id or a time dropped."""
     from .dates import parse_dates
 
     values = pd.to_numeric(df[target], errors="coerce")
     text = values.isna() & df[target].notna()
     if text.any():
-        raise DataError(t("error.data.series.column_must_numeric", c=target,
-                          iloc=str(df[target][text].iloc[0]), sum=int(text.sum())))
+        raise DataError(
+            t(
+                "error.data.series.column_must_numeric",
+                c=target,
+                iloc=str(df[target][text].iloc[0]),
+                sum=int(text.sum()),
+            )
+        )
     if np.isinf(values.to_numpy(dtype=np.float64)).any():
         raise DataError(t("error.data.series.column_contains_inf", c=target))
     times = parse_dates(df[time_col], dayfirst, time_col)
-    out = pd.DataFrame({"id": df[id_col].astype("string").to_numpy(), "time": times,
-                        "value": values.astype("float64").to_numpy()})
+    out = pd.DataFrame(
+        {
+            "id": df[id_col].astype("string").to_numpy(),
+            "time": times,
+            "value": values.astype("float64").to_numpy(),
+        }
+    )
     return out[out["id"].notna() & out["time"].notna()]
 
 
@@ -112,9 +138,16 @@ def read_panel(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> Pan
     dup = long.duplicated(["id", "time"], keep=False)
     if dup.any():
         first = long[dup].iloc[0]
-        raise DataError(t("error.data.panel.duplicate_rows", id_col=id_col, time_col=time_col,
-                          n=int(long.duplicated(["id", "time"]).sum()), id=first["id"],
-                          time=first["time"]))
+        raise DataError(
+            t(
+                "error.data.panel.duplicate_rows",
+                id_col=id_col,
+                time_col=time_col,
+                n=int(long.duplicated(["id", "time"]).sum()),
+                id=first["id"],
+                time=first["time"],
+            )
+        )
     long = long.sort_values(["id", "time"], kind="stable")
     ids, times, values, filled = [], [], [], 0
     for key, g in long.groupby("id", sort=False):
@@ -123,22 +156,31 @@ def read_panel(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> Pan
             continue
         filled += int(v.isna().sum())
         v = pd.Series(v.to_numpy(), index=pd.DatetimeIndex(g["time"])).interpolate(
-            method="time", limit_direction="both")
+            method="time", limit_direction="both"
+        )
         ids.append(str(key))
         times.append(pd.DatetimeIndex(g["time"]))
         values.append(v.to_numpy(dtype=np.float64))
     if not ids:
         raise DataError(t("error.data.series.target_column_values", target=target))
-    notices = [t("notice.data.panel.read", n=len(ids), id_col=id_col,
-                 lo=min(map(len, values)), hi=max(map(len, values)))]
+    notices = [
+        t(
+            "notice.data.panel.read",
+            n=len(ids),
+            id_col=id_col,
+            lo=min(map(len, values)),
+            hi=max(map(len, values)),
+        )
+    ]
     others = [str(c) for c in df.columns if str(c) not in (id_col, time_col, target)]
     if others:
         notices.append(t("notice.data.panel.other_columns", names=", ".join(others[:10])))
     if filled:
         notices.append(t("notice.data.series.interpolated", counts=f"{target}: {filled}"))
     longest = int(np.argmax([len(v) for v in values]))
-    return PanelFrame(ids, times, values, id_col, time_col, target,
-                      _infer_freq(times[longest]), notices)
+    return PanelFrame(
+        ids, times, values, id_col, time_col, target, _infer_freq(times[longest]), notices
+    )
 
 
 # --------------------------------------------------------------------------- preprocessing
@@ -156,7 +198,7 @@ class PanelPreprocessor:
     horizon: int
     freq: str | None = None
     scale: str = "mase"
-    season: int = 1              # the references' season (and MASE's), from the frequency
+    season: int = 1  # the references' season (and MASE's), from the frequency
     kind: str = "panel"
     ids: list[str] = field(default_factory=list)
     centers: list[float] = field(default_factory=list)
@@ -171,8 +213,9 @@ class PanelPreprocessor:
         (2.0, 1.5)
         """
         y = np.asarray(y, dtype=np.float64)
-        spread = float(np.mean(np.abs(np.diff(y)))) if how == "mase" and len(y) > 1 \
-            else float(np.std(y))
+        spread = (
+            float(np.mean(np.abs(np.diff(y)))) if how == "mase" and len(y) > 1 else float(np.std(y))
+        )
         return float(np.mean(y)), spread if np.isfinite(spread) and spread > 0 else 1.0
 
     def fit(self, ids: list[str], train_parts: list[np.ndarray]) -> PanelPreprocessor:
@@ -208,7 +251,7 @@ def panel_window(z: np.ndarray, origin: int, window: int) -> np.ndarray:
     >>> panel_window(np.array([1.0, 2.0, 3.0]), 2, 4).tolist()
     [[1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [2.0, 1.0]]
     """
-    ctx = z[max(0, origin - window):origin]
+    ctx = z[max(0, origin - window) : origin]
     pad = window - len(ctx)
     values = np.concatenate([np.full(pad, ctx[0]), ctx])
     mask = np.concatenate([np.zeros(pad), np.ones(len(ctx))])
@@ -233,16 +276,17 @@ def _split_windows(z: np.ndarray, k: int, n: int, h: int, window: int) -> dict[s
     train_end = n - 2 * h
     out: dict[str, list] = {"train": [], "val": [], "test": []}
     for origin in range(MIN_CONTEXT, train_end - h + 1):
-        out["train"].append((panel_window(z, origin, window), z[origin:origin + h], k))
+        out["train"].append((panel_window(z, origin, window), z[origin : origin + h], k))
     for name, origin in (("val", train_end), ("test", n - h)):
-        out[name].append((panel_window(z, origin, window), z[origin:origin + h], k))
+        out[name].append((panel_window(z, origin, window), z[origin : origin + h], k))
     return out
 
 
 def _as_split(items: list, window: int, h: int) -> Split:
     if not items:
-        return Split((torch.empty(0, window, 2), torch.empty(0, dtype=torch.long)),
-                     torch.empty(0, h))
+        return Split(
+            (torch.empty(0, window, 2), torch.empty(0, dtype=torch.long)), torch.empty(0, h)
+        )
     X = torch.from_numpy(np.stack([x for x, _, _ in items]).astype(np.float32))
     Y = torch.from_numpy(np.stack([y for _, y, _ in items]).astype(np.float32))
     ids = torch.tensor([k for _, _, k in items], dtype=torch.long)
@@ -256,19 +300,31 @@ def _keep_long_enough(pf: PanelFrame, h: int) -> tuple[list[int], list[str]]:
     short = [(pf.ids[i], len(v)) for i, v in enumerate(pf.values) if len(v) < need]
     if not keep:
         sid, n = min(short, key=lambda s: s[1])
-        raise DataError(t("error.data.panel.all_too_short", n_series=len(short), need=need,
-                          h=h, id=sid, n=n, shortest=min(n for _, n in short)))
+        raise DataError(
+            t(
+                "error.data.panel.all_too_short",
+                n_series=len(short),
+                need=need,
+                h=h,
+                id=sid,
+                n=n,
+                shortest=min(n for _, n in short),
+            )
+        )
     notices = []
     if short:
-        shown = ", ".join(f"{sid} ({n})" for sid, n in short[:10]) + \
-            (f", … (+{len(short) - 10})" if len(short) > 10 else "")
-        notices.append(t("notice.data.panel.short_left_out", n=len(short), need=need, h=h,
-                         names=shown))
+        shown = ", ".join(f"{sid} ({n})" for sid, n in short[:10]) + (
+            f", … (+{len(short) - 10})" if len(short) > 10 else ""
+        )
+        notices.append(
+            t("notice.data.panel.short_left_out", n=len(short), need=need, h=h, names=shown)
+        )
     return keep, notices
 
 
-def panel_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
-                 source) -> DataBundle:
+def panel_bundle(
+    df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict, source
+) -> DataBundle:
     """The panel's windows: training windows from every series' training part, one
     validation and one test window per series (its last two blocks of ``h`` points)."""
     from .horizon import default_horizon
@@ -280,11 +336,13 @@ def panel_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
     ids = [pf.ids[i] for i in keep]
     values = [pf.values[i] for i in keep]
     shortest = min(len(v) - 2 * h for v in values)
-    window = int(cfg.window) if cfg.window else auto_panel_window(h, max(
-        len(v) - 2 * h for v in values))       # the longest training part
-    pre = PanelPreprocessor(pf.target, pf.id_col, pf.time_col, window, h, pf.freq,
-                            getattr(cfg, "panel_scale", "mase"))
-    pre.fit(ids, [v[:len(v) - 2 * h] for v in values])
+    window = (
+        int(cfg.window) if cfg.window else auto_panel_window(h, max(len(v) - 2 * h for v in values))
+    )  # the longest training part
+    pre = PanelPreprocessor(
+        pf.target, pf.id_col, pf.time_col, window, h, pf.freq, getattr(cfg, "panel_scale", "mase")
+    )
+    pre.fit(ids, [v[: len(v) - 2 * h] for v in values])
     parts: dict[str, list] = {"train": [], "val": [], "test": []}
     for k, y in enumerate(values):
         z = (y - pre.centers[k]) / pre.scales[k]
@@ -295,29 +353,68 @@ def panel_bundle(df: pd.DataFrame, cfg: DataConfig, seed: int, defaults: dict,
         raise DataError(t("error.data.panel.no_training_windows", h=h, shortest=shortest))
     season = resolve_season(cfg.season, pf.freq, values[int(np.argmax(list(map(len, values))))])
     pre.season = int(season)
-    schema = Schema(task="forecast", input_kind="series", input_shape=(window, 2),
-                    n_outputs=h, target=pf.target, numeric_features=[pf.target, "observed"],
-                    season=1, n_series=len(ids))
+    schema = Schema(
+        task="forecast",
+        input_kind="series",
+        input_shape=(window, 2),
+        n_outputs=h,
+        target=pf.target,
+        numeric_features=[pf.target, "observed"],
+        season=1,
+        n_series=len(ids),
+    )
     info = _panel_info(pf, keep, ids, values, h, window, season, splits, cfg)
-    info["notices"] = pf.notices + notices + ([] if cfg.horizon else [t(
-        "notice.data.series.horizon_from_frequency", horizon=h, freq=pf.freq or "irregular")])
+    info["notices"] = (
+        pf.notices
+        + notices
+        + (
+            []
+            if cfg.horizon
+            else [
+                t(
+                    "notice.data.series.horizon_from_frequency",
+                    horizon=h,
+                    freq=pf.freq or "irregular",
+                )
+            ]
+        )
+    )
     return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info)
 
 
-def _panel_info(pf: PanelFrame, keep: list[int], ids: list[str], values: list[np.ndarray],
-                h: int, window: int, season: int, splits: dict, cfg: DataConfig) -> dict:
+def _panel_info(
+    pf: PanelFrame,
+    keep: list[int],
+    ids: list[str],
+    values: list[np.ndarray],
+    h: int,
+    window: int,
+    season: int,
+    splits: dict,
+    cfg: DataConfig,
+) -> dict:
     """What scoring and the report read: every kept series' values and times, the dropped
     ones, the season and the interval levels."""
     lengths = [len(v) for v in values]
     return {
         "rows": {k: len(v) for k, v in splits.items()},
-        "summary": {"series": len(ids), "series left out (too short)": len(pf.ids) - len(ids),
-                    "points per series": f"{min(lengths)}–{max(lengths)}",
-                    "frequency": pf.freq or "irregular",
-                    "window → horizon": f"{window} → {h}", "season (references)": season,
-                    "per-series scaling": getattr(cfg, "panel_scale", "mase")},
-        "panel": {"ids": ids, "y": values, "times": [pf.times[i] for i in keep],
-                  "horizon": h, "season": season, "freq": pf.freq,
-                  "left_out": [pf.ids[i] for i in range(len(pf.ids)) if i not in set(keep)],
-                  "interval": list(getattr(cfg, "interval", []) or [])},
+        "summary": {
+            "series": len(ids),
+            "series left out (too short)": len(pf.ids) - len(ids),
+            "points per series": f"{min(lengths)}–{max(lengths)}",
+            "frequency": pf.freq or "irregular",
+            "window → horizon": f"{window} → {h}",
+            "season (references)": season,
+            "per-series scaling": getattr(cfg, "panel_scale", "mase"),
+        },
+        "panel": {
+            "ids": ids,
+            "y": values,
+            "times": [pf.times[i] for i in keep],
+            "horizon": h,
+            "season": season,
+            "freq": pf.freq,
+            "left_out": [pf.ids[i] for i in range(len(pf.ids)) if i not in set(keep)],
+            "interval": list(getattr(cfg, "interval", []) or []),
+        },
     }

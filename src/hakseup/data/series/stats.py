@@ -13,8 +13,16 @@ import warnings
 
 import numpy as np
 
-__all__ = ["stationarity", "detect_season", "resolve_season", "useful_season", "auto_window",
-           "log_transform", "season_channels", "SEASON_HARMONICS"]
+__all__ = [
+    "stationarity",
+    "detect_season",
+    "resolve_season",
+    "useful_season",
+    "auto_window",
+    "log_transform",
+    "season_channels",
+    "SEASON_HARMONICS",
+]
 
 
 def stationarity(y: np.ndarray) -> dict:
@@ -44,9 +52,14 @@ def stationarity(y: np.ndarray) -> dict:
         verdict, stationary = t("stationarity.trend_stationary"), False
     else:
         verdict, stationary = t("stationarity.difference_stationary"), False
-    return {"adf_statistic": float(adf_stat), "adf_p": float(adf_p),
-            "kpss_statistic": float(kpss_stat), "kpss_p": float(kpss_p),
-            "stationary": stationary, "verdict": verdict}
+    return {
+        "adf_statistic": float(adf_stat),
+        "adf_p": float(adf_p),
+        "kpss_statistic": float(kpss_stat),
+        "kpss_p": float(kpss_p),
+        "stationary": stationary,
+        "verdict": verdict,
+    }
 
 
 def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
@@ -61,8 +74,9 @@ def detect_season(y: np.ndarray, max_lag: int | None = None) -> int:
     max_lag = min(max_lag or n // 2, n - 1, 400)
     r = acf(d, nlags=max_lag, fft=True)
     threshold = max(0.3, 2 / np.sqrt(n))
-    peaks = [k for k in range(2, max_lag) if r[k] > threshold and r[k] >= r[k - 1]
-             and r[k] >= r[k + 1]]
+    peaks = [
+        k for k in range(2, max_lag) if r[k] > threshold and r[k] >= r[k - 1] and r[k] >= r[k + 1]
+    ]
     return int(max(peaks, key=lambda k: r[k])) if peaks else 1
 
 
@@ -75,7 +89,7 @@ def resolve_season(given: int | None, freq: str | None, y_train: np.ndarray) -> 
 
     if given:
         return int(given)
-    season = season_from_freq(freq) or steps_per_day(freq)   # sub-daily: one day
+    season = season_from_freq(freq) or steps_per_day(freq)  # sub-daily: one day
     if season is not None:
         return season if len(y_train) >= 2 * season else 1
     return detect_season(y_train)
@@ -128,7 +142,7 @@ def log_transform(mode: str, y_train: np.ndarray, season: int) -> bool:
     if mode == "log":
         return True
     size = season if season >= 2 else 2
-    blocks = y[:len(y) // size * size].reshape(-1, size)
+    blocks = y[: len(y) // size * size].reshape(-1, size)
     if len(blocks) < 3:
         return False
     means, stds = blocks.mean(1), blocks.std(1, ddof=1)
@@ -139,7 +153,7 @@ def log_transform(mode: str, y_train: np.ndarray, season: int) -> bool:
     return spread(stds / means) < spread(stds)
 
 
-SEASON_HARMONICS = 6   # cos/sin pairs at most: all of them for 12 months, a smooth curve for 52
+SEASON_HARMONICS = 6  # cos/sin pairs at most: all of them for 12 months, a smooth curve for 52
 
 
 def season_channels(rows: int, season: int) -> np.ndarray:
@@ -155,6 +169,6 @@ def season_channels(rows: int, season: int) -> np.ndarray:
     ((24, 11), (8, 3))
     """
     k = np.arange(1, min(SEASON_HARMONICS, season // 2) + 1)
-    angle = 2 * np.pi * np.outer(np.arange(rows) % season, k) / season     # (rows, K)
+    angle = 2 * np.pi * np.outer(np.arange(rows) % season, k) / season  # (rows, K)
     sines = np.sin(angle[:, 2 * k != season])
     return np.hstack([np.cos(angle), sines])

@@ -31,16 +31,23 @@ import pandas as pd
 from ...errors import HakseupWarning
 from ...i18n import t
 
-__all__ = ["leak_findings", "leak_messages", "balance_message", "warn_all", "LEAK_ACCURACY",
-           "LEAK_CORRELATION", "DOMINANT_SHARE"]
+__all__ = [
+    "leak_findings",
+    "leak_messages",
+    "balance_message",
+    "warn_all",
+    "LEAK_ACCURACY",
+    "LEAK_CORRELATION",
+    "DOMINANT_SHARE",
+]
 
 LEAK_ACCURACY = 0.99
-LEAK_ERROR_SHARE = 0.15   # ... or at least 0.95 with at most 15 % of the majority's error
+LEAK_ERROR_SHARE = 0.15  # ... or at least 0.95 with at most 15 % of the majority's error
 LEAK_FOLDS = 5
 LEAK_CORRELATION = 0.99
 DOMINANT_SHARE = 0.80
-_MAX_ROWS = 20_000        # rows each one-feature model sees at most (the check stays cheap)
-_MAX_COLUMNS = 200        # wider tables (pixels as columns) are not checked column by column
+_MAX_ROWS = 20_000  # rows each one-feature model sees at most (the check stays cheap)
+_MAX_COLUMNS = 200  # wider tables (pixels as columns) are not checked column by column
 
 
 def _numeric(df: pd.DataFrame, col: str) -> np.ndarray:
@@ -76,20 +83,29 @@ def _cv_accuracy(x: np.ndarray, y: np.ndarray, categorical: bool) -> float:
     from sklearn.model_selection import KFold, StratifiedKFold
 
     smallest = int(pd.Series(y).value_counts().min())
-    folds = (StratifiedKFold(min(LEAK_FOLDS, smallest), shuffle=True, random_state=0)
-             if smallest >= 2 else KFold(LEAK_FOLDS, shuffle=True, random_state=0))
+    folds = (
+        StratifiedKFold(min(LEAK_FOLDS, smallest), shuffle=True, random_state=0)
+        if smallest >= 2
+        else KFold(LEAK_FOLDS, shuffle=True, random_state=0)
+    )
     hits = 0.0
     for tr, va in folds.split(np.zeros(len(y)), y):
         hits += _one_feature_accuracy(x[tr], y[tr], x[va], y[va], categorical) * len(va)
     return hits / len(y)
 
 
-def leak_findings(df: pd.DataFrame, kinds: dict[str, str], target: str, task: str,
-                  train: np.ndarray, val: np.ndarray) -> list[tuple[str, str]]:
+def leak_findings(
+    df: pd.DataFrame,
+    kinds: dict[str, str],
+    target: str,
+    task: str,
+    train: np.ndarray,
+    val: np.ndarray,
+) -> list[tuple[str, str]]:
     """(column, the evidence) for each feature that alone predicts the target almost
     perfectly."""
     if len(kinds) > _MAX_COLUMNS or len(kinds) < 2 or len(train) < 20:
-        return []          # a lone feature is the problem itself (module doc)
+        return []  # a lone feature is the problem itself (module doc)
     rows = _rows(train, val)
     hits: list[tuple[str, str]] = []
     if task in ("binary", "multiclass"):
@@ -102,10 +118,16 @@ def leak_findings(df: pd.DataFrame, kinds: dict[str, str], target: str, task: st
             x = df[col].astype(str).to_numpy() if cat else _numeric(df, col)
             acc = _cv_accuracy(x[rows], y[rows], cat)
             error, base = 1 - acc, 1 - majority
-            if (acc >= LEAK_ACCURACY and error <= base / 2) or \
-                    (acc >= 0.95 and error <= LEAK_ERROR_SHARE * base):
-                hits.append((col, f"accuracy {acc:.3f} over {LEAK_FOLDS} folds of the "
-                                  f"training rows; the majority class alone: {majority:.3f}"))
+            if (acc >= LEAK_ACCURACY and error <= base / 2) or (
+                acc >= 0.95 and error <= LEAK_ERROR_SHARE * base
+            ):
+                hits.append(
+                    (
+                        col,
+                        f"accuracy {acc:.3f} over {LEAK_FOLDS} folds of the "
+                        f"training rows; the majority class alone: {majority:.3f}",
+                    )
+                )
     else:
         y = pd.to_numeric(df[target], errors="coerce").to_numpy(dtype=np.float64)[rows]
         for col, kind in kinds.items():
@@ -121,14 +143,21 @@ def leak_findings(df: pd.DataFrame, kinds: dict[str, str], target: str, task: st
     return hits
 
 
-def leak_messages(findings: list[tuple[str, str]], target: str, detail: bool = True
-                  ) -> list[str]:
+def leak_messages(findings: list[tuple[str, str]], target: str, detail: bool = True) -> list[str]:
     """One message per finding, naming the flag that drops them all. ``detail=False`` leaves
     the figures out (the same line for every fold of a cross-validation)."""
     # Shell-quoted: a column name with a space (``worst radius``) must survive a paste.
     names = shlex.quote(",".join(c for c, _ in findings))
-    return [t("notice.data.checks.leak", col=col, target=target,
-              why=f" ({why})" if detail else "", names=names) for col, why in findings]
+    return [
+        t(
+            "notice.data.checks.leak",
+            col=col,
+            target=target,
+            why=f" ({why})" if detail else "",
+            names=names,
+        )
+        for col, why in findings
+    ]
 
 
 def balance_message(class_counts: dict[str, int], target: str) -> str | None:
@@ -140,8 +169,14 @@ def balance_message(class_counts: dict[str, int], target: str) -> str | None:
     share = count / total
     if share < DOMINANT_SHARE:
         return None
-    return t("notice.data.checks.dominant_binary" if len(class_counts) == 2 else
-             "notice.data.checks.dominant", name=name, share=share, target=target)
+    return t(
+        "notice.data.checks.dominant_binary"
+        if len(class_counts) == 2
+        else "notice.data.checks.dominant",
+        name=name,
+        share=share,
+        target=target,
+    )
 
 
 def warn_all(messages: list[str]) -> None:

@@ -20,8 +20,14 @@ from ...config import DataConfig
 from ...errors import DataError, closest
 from ...i18n import t
 
-__all__ = ["infer_kinds", "infer_task", "resolve_target", "datetime_parts", "natural_key",
-           "MAX_CLASSES_FROM_INTEGERS"]
+__all__ = [
+    "infer_kinds",
+    "infer_task",
+    "resolve_target",
+    "datetime_parts",
+    "natural_key",
+    "MAX_CLASSES_FROM_INTEGERS",
+]
 
 MAX_CLASSES_FROM_INTEGERS = 20
 
@@ -41,8 +47,7 @@ def resolve_target(df: pd.DataFrame, target: str | None, header: bool, path: obj
     near = closest(target, cols, n=3)
     hint = t("error.did_you_mean", names=", ".join(repr(n) for n in near)) if near else ""
     shown = ", ".join(cols[:20]) + (", ..." if len(cols) > 20 else "")
-    raise DataError(t("error.target_missing", target=target, path=path, hint=hint,
-                      shown=shown))
+    raise DataError(t("error.target_missing", target=target, path=path, hint=hint, shown=shown))
 
 
 def _numeric_share(s: pd.Series) -> tuple[float, pd.Series]:
@@ -85,8 +90,14 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
         if name not in df.columns:
             near = closest(name, df.columns)
             hint = t("error.did_you_mean", names=repr(near[0])) if near else ""
-            raise DataError(t("error.column_missing", name=name, hint=hint,
-                              shown=", ".join(map(str, df.columns[:20]))))
+            raise DataError(
+                t(
+                    "error.column_missing",
+                    name=name,
+                    hint=hint,
+                    shown=", ".join(map(str, df.columns[:20])),
+                )
+            )
     for col in df.columns:
         if col == target or col in cfg.drop or col == cfg.time_col:
             continue
@@ -106,8 +117,10 @@ def infer_kinds(df: pd.DataFrame, target: str, cfg: DataConfig) -> tuple[dict[st
             continue
         if pd.api.types.is_datetime64_any_dtype(s):  # parsed by the reader already
             kinds[col] = "datetime"
-        elif pd.api.types.is_bool_dtype(s) or (n_unique == 2 and set(
-                s.dropna().astype(str).str.lower().unique()) <= {"true", "false", "yes", "no"}):
+        elif pd.api.types.is_bool_dtype(s) or (
+            n_unique == 2
+            and set(s.dropna().astype(str).str.lower().unique()) <= {"true", "false", "yes", "no"}
+        ):
             kinds[col] = "boolean"
         elif pd.api.types.is_numeric_dtype(s):
             if _identifier_like(s, col):
@@ -143,8 +156,14 @@ def _distinct_count(s: pd.Series) -> int:
 def _identifier_like(s: pd.Series, name: str) -> bool:
     if not pd.api.types.is_integer_dtype(s) or len(s) < 20:
         return False
-    return bool(s.is_unique and (s.is_monotonic_increasing or name.lower() in ("id", "index")
-                                 or name.lower().endswith("_id")))
+    return bool(
+        s.is_unique
+        and (
+            s.is_monotonic_increasing
+            or name.lower() in ("id", "index")
+            or name.lower().endswith("_id")
+        )
+    )
 
 
 def _raise_text_in_numeric(col: str, s: pd.Series, parsed: pd.Series, forced: bool) -> None:
@@ -152,8 +171,16 @@ def _raise_text_in_numeric(col: str, s: pd.Series, parsed: pd.Series, forced: bo
     rows = list(np.flatnonzero(bad.to_numpy())[:3] + 2)  # 1-based, after the header
     examples = ", ".join(repr(v) for v in s[bad].astype(str).unique()[:3])
     fix = t("fragment.fix_or_text", col=col) if forced else t("fragment.fix_or_force", col=col)
-    raise DataError(t("error.data.columns.column_numeric_text", col=col, sum=int(bad.sum()),
-                      examples=examples, names=', '.join(map(str, rows)), fix=fix))
+    raise DataError(
+        t(
+            "error.data.columns.column_numeric_text",
+            col=col,
+            sum=int(bad.sum()),
+            examples=examples,
+            names=", ".join(map(str, rows)),
+            fix=fix,
+        )
+    )
 
 
 def infer_task(y: pd.Series, forced: str = "auto") -> str:
@@ -179,8 +206,10 @@ def infer_task(y: pd.Series, forced: str = "auto") -> str:
 
 def datetime_parts(s: pd.Series) -> pd.DataFrame:
     d = parse_datetimes(s)
-    return pd.DataFrame({"year": d.dt.year, "month": d.dt.month, "day": d.dt.day,
-                         "dayofweek": d.dt.dayofweek}, index=s.index).astype("float64")
+    return pd.DataFrame(
+        {"year": d.dt.year, "month": d.dt.month, "day": d.dt.day, "dayofweek": d.dt.dayofweek},
+        index=s.index,
+    ).astype("float64")
 
 
 def natural_key(v: str):

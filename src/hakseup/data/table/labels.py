@@ -35,13 +35,21 @@ def warn_merged_labels(df: pd.DataFrame, target: str, path: str) -> None:
     if source.get("format") != "csv" or not pd.api.types.is_numeric_dtype(df[target]):
         return
     try:
-        raw = pd.read_csv(path, usecols=[target], dtype=str, sep=source.get("sep") or ",",
-                          encoding=source.get("encoding") or "utf-8", keep_default_na=False,
-                          encoding_errors="replace")[target]
+        raw = pd.read_csv(
+            path,
+            usecols=[target],
+            dtype=str,
+            sep=source.get("sep") or ",",
+            encoding=source.get("encoding") or "utf-8",
+            keep_default_na=False,
+            encoding_errors="replace",
+        )[target]
     except (OSError, ValueError, UnicodeError, pd.errors.ParserError):
-        return                       # the file was read once already: nothing more to say
+        return  # the file was read once already: nothing more to say
     merged = spellings_merged(raw)
     if merged:
         shown = "; ".join(" = ".join(f"'{s}'" for s in g[:3]) for g in merged[:3])
-        warnings.warn(t("warn.data.tables.labels_merged", target=target, groups=shown,
-                        n=len(merged)), stacklevel=3)
+        warnings.warn(
+            t("warn.data.tables.labels_merged", target=target, groups=shown, n=len(merged)),
+            stacklevel=3,
+        )

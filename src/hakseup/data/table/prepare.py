@@ -28,9 +28,19 @@ from .preprocess import TablePreprocessor, embedding_size, encoding_text
 
 # infer_kinds, infer_task, resolve_target, TablePreprocessor and embedding_size are re-exported:
 # they lived here before columns.py and preprocess.py were split out.
-__all__ = ["infer_kinds", "infer_task", "TablePreprocessor", "TablePlan", "prepare_table",
-           "bundle_from_plan", "embedding_size", "resolve_target",
-           "TABLE_SCALING", "MIN_CATEGORY_COUNT", "TABLE_CLIP"]
+__all__ = [
+    "infer_kinds",
+    "infer_task",
+    "TablePreprocessor",
+    "TablePlan",
+    "prepare_table",
+    "bundle_from_plan",
+    "embedding_size",
+    "resolve_target",
+    "TABLE_SCALING",
+    "MIN_CATEGORY_COUNT",
+    "TABLE_CLIP",
+]
 
 # The table defaults (see the README's "Defaults for tables", measured with
 # benchmarks/quality.py): robust scaling with smooth clipping, and levels seen fewer than 5
@@ -53,13 +63,20 @@ def _drop_missing_target(df: pd.DataFrame, target: str, path) -> tuple[pd.DataFr
             raise DataError(t("error.data.tables.target_column_contains", target=target))
         big = np.abs(values) > np.finfo(np.float32).max  # training computes in float32
         if big.any():
-            raise DataError(t("error.data.tables.target_column_value", target=target,
-                              sum=int(big.sum()), values=values[big][0]))
+            raise DataError(
+                t(
+                    "error.data.tables.target_column_value",
+                    target=target,
+                    sum=int(big.sum()),
+                    values=values[big][0],
+                )
+            )
     missing_target = int(y.isna().sum())
     if missing_target:
         df = df[y.notna()]
-        notices.append(t("notice.data.tables.dropped_row_value", missing_target=missing_target,
-                         target=target))
+        notices.append(
+            t("notice.data.tables.dropped_row_value", missing_target=missing_target, target=target)
+        )
     if len(df) == 0:
         raise DataError(t("error.data.tables.rows_left_after", path=path, target=target))
     return df, notices
@@ -72,13 +89,25 @@ def _check_finite(df: pd.DataFrame, kinds: dict[str, str]) -> None:
             n_inf = int(np.isinf(v).sum())
             if n_inf:
                 rows = list(np.flatnonzero(np.isinf(v))[:3] + 2)
-                raise DataError(t("error.data.tables.column_contains_inf", col=col, n_inf=n_inf,
-                                  names=', '.join(map(str, rows))))
+                raise DataError(
+                    t(
+                        "error.data.tables.column_contains_inf",
+                        col=col,
+                        n_inf=n_inf,
+                        names=", ".join(map(str, rows)),
+                    )
+                )
             big = np.abs(v) > np.finfo(np.float32).max  # the model's inputs are float32
             if big.any():
-                raise DataError(t("error.data.tables.column_value_beyond", col=col,
-                                  sum=int(big.sum()), v=v[big][0],
-                                  value=np.flatnonzero(big)[0] + 2))
+                raise DataError(
+                    t(
+                        "error.data.tables.column_value_beyond",
+                        col=col,
+                        sum=int(big.sum()),
+                        v=v[big][0],
+                        value=np.flatnonzero(big)[0] + 2,
+                    )
+                )
 
 
 def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
@@ -86,15 +115,21 @@ def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
         return (n_features, 1) if cfg.layout == "sequence" else (1, n_features, 1)
     try:
         dims = tuple(int(v) for v in cfg.sequence_shape.lower().replace("*", "x").split("x"))
-        if not dims or min(dims) < 1:      # -1x-2 multiplies to 2 but is no shape
+        if not dims or min(dims) < 1:  # -1x-2 multiplies to 2 but is no shape
             raise ValueError(cfg.sequence_shape)
     except ValueError:
-        raise DataError(t("error.data.tables.invalid_sequence_shape",
-                          sequence_shape=cfg.sequence_shape)) from None
+        raise DataError(
+            t("error.data.tables.invalid_sequence_shape", sequence_shape=cfg.sequence_shape)
+        ) from None
     if math.prod(dims) != n_features:
-        raise DataError(t("error.data.tables.sequence_shape_needs",
-                          sequence_shape=cfg.sequence_shape, prod=math.prod(dims),
-                          n_features=n_features))
+        raise DataError(
+            t(
+                "error.data.tables.sequence_shape_needs",
+                sequence_shape=cfg.sequence_shape,
+                prod=math.prod(dims),
+                n_features=n_features,
+            )
+        )
     return dims if cfg.layout == "sequence" else (1, *dims)
 
 
@@ -123,22 +158,28 @@ class TablePlan:
 # (i18n catalogs: notice.data.tables.target_defaulted, notice.data.tables.task_inferred)
 
 
-def _decision_notices(df: pd.DataFrame, target: str, task: str, cfg: DataConfig,
-                      defaults: dict) -> list[str]:
+def _decision_notices(
+    df: pd.DataFrame, target: str, task: str, cfg: DataConfig, defaults: dict
+) -> list[str]:
     notices = []
     if cfg.target is None and defaults.get("target") is None:
         notices.append(t("notice.data.tables.target_defaulted", target=target))
     if cfg.task == "auto":
         n = df[target].nunique()
-        detail = t("notice.data.tables.n_classes", n=n) if task in ("binary", "multiclass") \
+        detail = (
+            t("notice.data.tables.n_classes", n=n)
+            if task in ("binary", "multiclass")
             else t("notice.data.tables.a_number")
-        notices.append(t("notice.data.tables.task_inferred", target=target, task=task,
-                         detail=detail))
+        )
+        notices.append(
+            t("notice.data.tables.task_inferred", target=target, task=task, detail=detail)
+        )
     return notices
 
 
-def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = None,
-                  source: object = "data") -> TablePlan:
+def prepare_table(
+    df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = None, source: object = "data"
+) -> TablePlan:
     """Target, column kinds, task and layout; rows without a target dropped."""
     defaults = defaults or {}
     target = resolve_target(df, cfg.target or defaults.get("target"), cfg.header, source)
@@ -156,42 +197,62 @@ def prepare_table(df: pd.DataFrame, cfg: DataConfig, defaults: dict | None = Non
     if task in ("binary", "multiclass"):
         counts = df[target].astype(str).value_counts()
         if len(counts) < 2:
-            raise DataError(t("error.data.tables.target_only_one", target=target,
-                              index=counts.index[0]))
+            raise DataError(
+                t("error.data.tables.target_only_one", target=target, index=counts.index[0])
+            )
     layout = cfg.layout if cfg.layout != "auto" else "table"
     seq_shape = None
     if layout in ("sequence", "image"):
         bad = [c for c, k in kinds.items() if k != "numeric"]
         if bad:
-            raise DataError(t("error.data.tables.layout_reads_every", layout=layout,
-                              names=', '.join(map(repr, bad[:5]))))
+            raise DataError(
+                t(
+                    "error.data.tables.layout_reads_every",
+                    layout=layout,
+                    names=", ".join(map(repr, bad[:5])),
+                )
+            )
         seq_shape = _sequence_shape(cfg, len(kinds))
     return TablePlan(df, target, kinds, task, layout, seq_shape, notices + more)
 
 
-def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
-                     indices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-                     ) -> DataBundle:
+def bundle_from_plan(
+    plan: TablePlan,
+    cfg: DataConfig,
+    seed: int,
+    indices: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> DataBundle:
     """Split (or use ``indices``), fit the preprocessing on the training rows, build tensors."""
     df, target, kinds = plan.df, plan.target, plan.kinds
     notices = list(plan.notices)
     if indices is None:
-        tr, va, te = holdout_indices(len(df), cfg.val_size, cfg.test_size, seed,
-                                     stratify=plan.labels())
+        tr, va, te = holdout_indices(
+            len(df), cfg.val_size, cfg.test_size, seed, stratify=plan.labels()
+        )
     else:
         tr, va, te = indices
     pre = _fit_preprocessor(plan, cfg, tr)
     splits, missing_counts = _transform_splits(plan, pre, tr, va, te)
     if missing_counts:
-        notices.append(t("notice.data.tables.imputed", counts=", ".join(
-            f"{c}: {n}" for c, n in missing_counts.items())))
+        notices.append(
+            t(
+                "notice.data.tables.imputed",
+                counts=", ".join(f"{c}: {n}" for c, n in missing_counts.items()),
+            )
+        )
     cats = [c for c, k in kinds.items() if k in ("categorical", "boolean")]
     cards = [len(pre.vocab_[c]) + 1 for c in cats]
-    schema = Schema(task=plan.task, input_kind=plan.layout,
-                    input_shape=tuple(splits["train"].inputs[0].shape[1:]),
-                    n_outputs=len(pre.classes_) if plan.classification else 1, target=target,
-                    class_names=list(pre.classes_), numeric_features=pre.numeric_features(),
-                    categorical_features=cats, cardinalities=cards)
+    schema = Schema(
+        task=plan.task,
+        input_kind=plan.layout,
+        input_shape=tuple(splits["train"].inputs[0].shape[1:]),
+        n_outputs=len(pre.classes_) if plan.classification else 1,
+        target=target,
+        class_names=list(pre.classes_),
+        numeric_features=pre.numeric_features(),
+        categorical_features=cats,
+        cardinalities=cards,
+    )
     info = _table_info(plan, pre, splits, notices, missing_counts, cats, cards)
     if plan.layout == "table":
         _check_table(plan, tr, va, info)
@@ -200,25 +261,37 @@ def bundle_from_plan(plan: TablePlan, cfg: DataConfig, seed: int,
         from ..augment import Augmenter
 
         augment = Augmenter(cfg.augment)
-    return DataBundle(splits["train"], splits["val"], splits["test"], schema, pre, info,
-                      augment=augment)
+    return DataBundle(
+        splits["train"], splits["val"], splits["test"], schema, pre, info, augment=augment
+    )
 
 
 def _fit_preprocessor(plan: TablePlan, cfg: DataConfig, train: np.ndarray) -> TablePreprocessor:
     """The preprocessing fitted on the training rows; every class must reach them."""
-    table = plan.layout == "table"   # sequences and images keep one scale for all steps
-    pre = TablePreprocessor(plan.kinds, plan.target, plan.task, layout=plan.layout,
-                            sequence_shape=plan.sequence_shape, normalize=cfg.normalize,
-                            scaling=(cfg.scaling if cfg.scaling != "auto" else TABLE_SCALING)
-                            if table else "standard",
-                            min_count=MIN_CATEGORY_COUNT if table else 1,
-                            clip=TABLE_CLIP, log_target=_log_target(plan, cfg))
+    table = plan.layout == "table"  # sequences and images keep one scale for all steps
+    pre = TablePreprocessor(
+        plan.kinds,
+        plan.target,
+        plan.task,
+        layout=plan.layout,
+        sequence_shape=plan.sequence_shape,
+        normalize=cfg.normalize,
+        scaling=(cfg.scaling if cfg.scaling != "auto" else TABLE_SCALING) if table else "standard",
+        min_count=MIN_CATEGORY_COUNT if table else 1,
+        clip=TABLE_CLIP,
+        log_target=_log_target(plan, cfg),
+    )
     pre.fit(plan.df, rows=train)
     if plan.classification:
         extra = sorted(set(plan.df[plan.target].astype(str)) - set(pre.classes_))
         if extra:  # a class too rare to reach the training rows
-            raise DataError(t("error.data.tables.class_too_few", names=', '.join(map(repr, extra)),
-                              target=plan.target))
+            raise DataError(
+                t(
+                    "error.data.tables.class_too_few",
+                    names=", ".join(map(repr, extra)),
+                    target=plan.target,
+                )
+            )
     return pre
 
 
@@ -228,8 +301,9 @@ def _log_target(plan: TablePlan, cfg: DataConfig) -> bool:
     return plan.task == "regression" and plan.layout == "table" and cfg.transform == "log"
 
 
-def _transform_splits(plan: TablePlan, pre: TablePreprocessor, tr: np.ndarray, va: np.ndarray,
-                      te: np.ndarray) -> tuple[dict[str, Split], dict[str, int]]:
+def _transform_splits(
+    plan: TablePlan, pre: TablePreprocessor, tr: np.ndarray, va: np.ndarray, te: np.ndarray
+) -> tuple[dict[str, Split], dict[str, int]]:
     """The three splits as tensors, and the imputed counts per column.
 
     Every row is transformed once, in [train | val | test] order, with the training-fitted
@@ -240,27 +314,48 @@ def _transform_splits(plan: TablePlan, pre: TablePreprocessor, tr: np.ndarray, v
     inputs, stats = pre.transform_inputs(df, rows=order)
     target_all = pre.transform_target(df.iloc[:, [df.columns.get_loc(plan.target)]].iloc[order])
     bounds = np.cumsum([0, len(tr), len(va), len(te)])
-    splits = {name: Split(tuple(x[bounds[k]:bounds[k + 1]] for x in inputs),
-                          target_all[bounds[k]:bounds[k + 1]])
-              for k, name in enumerate(("train", "val", "test"))}
+    splits = {
+        name: Split(
+            tuple(x[bounds[k] : bounds[k + 1]] for x in inputs),
+            target_all[bounds[k] : bounds[k + 1]],
+        )
+        for k, name in enumerate(("train", "val", "test"))
+    }
     return splits, dict(stats["imputed"])
 
 
-def _table_info(plan: TablePlan, pre: TablePreprocessor, splits: dict, notices: list[str],
-                missing_counts: dict, cats: list[str], cards: list[int]) -> dict:
+def _table_info(
+    plan: TablePlan,
+    pre: TablePreprocessor,
+    splits: dict,
+    notices: list[str],
+    missing_counts: dict,
+    cats: list[str],
+    cards: list[int],
+) -> dict:
     """Rows, notices and the data summary the report shows."""
     info: dict[str, Any] = {
-        "rows": {k: len(v) for k, v in splits.items()}, "notices": notices,
-        "summary": {"columns used": len(plan.kinds),
-                    "numeric / categorical": f"{len(pre.numeric_)} / {len(cats)}",
-                    "missing values imputed": sum(missing_counts.values())}}
+        "rows": {k: len(v) for k, v in splits.items()},
+        "notices": notices,
+        "summary": {
+            "columns used": len(plan.kinds),
+            "numeric / categorical": f"{len(pre.numeric_)} / {len(cats)}",
+            "missing values imputed": sum(missing_counts.values()),
+        },
+    }
     if cats:
         info["summary"]["categorical encoding (tabular model)"] = encoding_text(cats, cards)
         folded = {c: len(v) for c, v in pre.other_.items()}
         if folded:
-            notices.append(t("notice.data.tables.rare_levels", min_count=pre.min_count,
-                             counts=", ".join(t("notice.data.tables.levels", column=c, n=n)
-                                              for c, n in folded.items())))
+            notices.append(
+                t(
+                    "notice.data.tables.rare_levels",
+                    min_count=pre.min_count,
+                    counts=", ".join(
+                        t("notice.data.tables.levels", column=c, n=n) for c, n in folded.items()
+                    ),
+                )
+            )
     if plan.classification:
         info["class_counts"] = plan.df[plan.target].astype(str).value_counts().to_dict()
     return info
@@ -281,4 +376,3 @@ def _check_table(plan: TablePlan, train: np.ndarray, val: np.ndarray, info: dict
         message = balance_message(info["class_counts"], plan.target)
         if message:
             info["notices"].append(message)
-

@@ -24,19 +24,27 @@ from ...errors import DataError
 from ...i18n import t
 from .columns import datetime_parts, natural_key
 
-__all__ = ["TablePreprocessor", "embedding_size", "category_width", "encoding_text",
-           "smooth_clip", "OTHER",
-           "SCALINGS", "ONE_HOT_MAX", "EMBEDDING_MAX"]
+__all__ = [
+    "TablePreprocessor",
+    "embedding_size",
+    "category_width",
+    "encoding_text",
+    "smooth_clip",
+    "OTHER",
+    "SCALINGS",
+    "ONE_HOT_MAX",
+    "EMBEDDING_MAX",
+]
 
-ONE_HOT_MAX = 9                   # cardinality (incl. "unknown") up to which a level is one-hot
-EMBEDDING_MAX = 16                # the widest default embedding
+ONE_HOT_MAX = 9  # cardinality (incl. "unknown") up to which a level is one-hot
+EMBEDDING_MAX = 16  # the widest default embedding
 
-OTHER = "(other)"                 # the level that levels rarer than the minimum count share
+OTHER = "(other)"  # the level that levels rarer than the minimum count share
 SCALINGS = ("standard", "robust", "quantile", "robust+quantile")
-QUANTILES = 64                    # knots of the quantile transform
-SPIKE_SHARE = 0.1                 # a value this share of a column's rows hold gets a flag
-CLIP = 3.0                        # smooth clipping bound of robust scaling (RealMLP)
-_IQR_TO_STD = 1.3489795           # the interquartile range of a standard normal
+QUANTILES = 64  # knots of the quantile transform
+SPIKE_SHARE = 0.1  # a value this share of a column's rows hold gets a flag
+CLIP = 3.0  # smooth clipping bound of robust scaling (RealMLP)
+_IQR_TO_STD = 1.3489795  # the interquartile range of a standard normal
 
 
 def smooth_clip(z: np.ndarray, bound: float = CLIP) -> np.ndarray:
@@ -55,9 +63,12 @@ def _spike(filled: np.ndarray) -> float | None:
         return None
     values, counts = np.unique(filled, return_counts=True)
     top = int(counts.argmax())
-    if len(values) <= 10 or counts[top] < SPIKE_SHARE * len(filled) \
-            or top not in (0, len(values) - 1):
-        return None   # few levels (the value is the signal), no spike, or not a floor/ceiling
+    if (
+        len(values) <= 10
+        or counts[top] < SPIKE_SHARE * len(filled)
+        or top not in (0, len(values) - 1)
+    ):
+        return None  # few levels (the value is the signal), no spike, or not a floor/ceiling
     return float(values[top])
 
 
@@ -79,14 +90,14 @@ def quantile_knots(values: np.ndarray, n: int = QUANTILES) -> list[list[float]]:
     q = np.quantile(values, probs) if len(values) else np.zeros(1)
     xs, idx = np.unique(q, return_inverse=True)
     p = np.bincount(idx, weights=probs if len(values) else None) / np.bincount(idx)
-    eps = 0.5 / max(len(values), 1)           # the outermost knots stay finite
+    eps = 0.5 / max(len(values), 1)  # the outermost knots stay finite
     zs = norm.ppf(np.clip(p, eps, 1 - eps)) if len(xs) > 1 else np.zeros(1)
     return [xs.astype(float).tolist(), np.asarray(zs, dtype=float).tolist()]
 
 
 def embedding_size(cardinality: int) -> int:
     """fastai's rule of thumb: min(600, round(1.6 * n ** 0.56))."""
-    return int(min(600, round(1.6 * cardinality ** 0.56)))
+    return int(min(600, round(1.6 * cardinality**0.56)))
 
 
 def category_width(cardinality: int, embedding_dim: int | None = None) -> tuple[str, int]:
@@ -104,8 +115,9 @@ def category_width(cardinality: int, embedding_dim: int | None = None) -> tuple[
     return "embedding", min(EMBEDDING_MAX, embedding_size(cardinality))
 
 
-def encoding_text(columns: list[str], cardinalities: list[int],
-                  embedding_dim: int | None = None) -> str:
+def encoding_text(
+    columns: list[str], cardinalities: list[int], embedding_dim: int | None = None
+) -> str:
     """The report's line on how each categorical column reaches the tabular model: its levels
     as seen in the training rows, and the encoding ``category_width`` gives it. Every column
     has one more slot than it has levels, index 0, for a level the training rows never had
@@ -114,10 +126,16 @@ def encoding_text(columns: list[str], cardinalities: list[int],
     >>> encoding_text(["price"], [5]).split(";")[0]
     'price: 4 levels → one-hot 5'
     """
-    parts = [t("summary.encoding_column", column=c, n=n - 1,
-               encoding=t("summary.encoding_" + mode.replace("-", "_"), width=width))
-             for c, n in zip(columns, cardinalities)
-             for mode, width in [category_width(n, embedding_dim)]]
+    parts = [
+        t(
+            "summary.encoding_column",
+            column=c,
+            n=n - 1,
+            encoding=t("summary.encoding_" + mode.replace("-", "_"), width=width),
+        )
+        for c, n in zip(columns, cardinalities)
+        for mode, width in [category_width(n, embedding_dim)]
+    ]
     return ", ".join(parts) + t("summary.encoding_unseen")
 
 
@@ -130,26 +148,26 @@ class TablePreprocessor:
     task: str
     layout: str = "table"
     sequence_shape: tuple[int, ...] | None = None
-    normalize: bool = True                                   # False: raw values (still imputed)
+    normalize: bool = True  # False: raw values (still imputed)
     # The defaults below are the behaviour of runs saved before these keys existed; new runs
     # get the table defaults from ``bundle_from_plan`` (robust scaling, a minimum count of 5).
-    scaling: str = "standard"                                # standard: mean/std; robust: see fit
-    min_count: int = 1                                       # rarer levels share OTHER
-    clip: float = CLIP                                       # robust: smooth clipping bound
+    scaling: str = "standard"  # standard: mean/std; robust: see fit
+    min_count: int = 1  # rarer levels share OTHER
+    clip: float = CLIP  # robust: smooth clipping bound
     kind: str = "table"
-    numeric_: list[str] = field(default_factory=list)        # numeric inputs (incl. date parts)
+    numeric_: list[str] = field(default_factory=list)  # numeric inputs (incl. date parts)
     medians_: dict[str, float] = field(default_factory=dict)
     means_: dict[str, float] = field(default_factory=dict)
     stds_: dict[str, float] = field(default_factory=dict)
     quantiles_: dict[str, list[list[float]]] = field(default_factory=dict)  # quantile: (x, z)
     spikes_: dict[str, float] = field(default_factory=dict)  # robust: column -> its spike
     vocab_: dict[str, list[str]] = field(default_factory=dict)
-    other_: dict[str, list[str]] = field(default_factory=dict)   # rare levels folded into OTHER
+    other_: dict[str, list[str]] = field(default_factory=dict)  # rare levels folded into OTHER
     classes_: list[str] = field(default_factory=list)
     class_counts_: list[int] = field(default_factory=list)
     target_mean_: float = 0.0
     target_std_: float = 1.0
-    log_target: bool = False                                 # regression: model log(y)
+    log_target: bool = False  # regression: model log(y)
     fitted_: bool = False
 
     # ---------------------------------------------------------------- fitting
@@ -160,9 +178,13 @@ class TablePreprocessor:
         for col, kind in self.kinds.items():
             if kind == "numeric":
                 s = df[col]
-                v = s.to_numpy(dtype=np.float64, na_value=np.nan) \
-                    if pd.api.types.is_numeric_dtype(s) else \
-                    pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                v = (
+                    s.to_numpy(dtype=np.float64, na_value=np.nan)
+                    if pd.api.types.is_numeric_dtype(s)
+                    else pd.to_numeric(s, errors="coerce").to_numpy(
+                        dtype=np.float64, na_value=np.nan
+                    )
+                )
                 yield col, v
             elif kind == "datetime":
                 for part, values in datetime_parts(df[col]).items():
@@ -181,7 +203,7 @@ class TablePreprocessor:
             med = float(np.median(finite)) if len(finite) else 0.0
             if sequence:  # one scale for the whole sequence: accumulate
                 total += finite.sum()
-                total_sq += (finite ** 2).sum()
+                total_sq += (finite**2).sum()
                 count += len(finite)
                 continue
             self.medians_[c] = med
@@ -194,7 +216,7 @@ class TablePreprocessor:
                 self.quantiles_[c] = quantile_knots(filled)
         if sequence:
             mean = total / max(count, 1)
-            std = math.sqrt(max(total_sq / max(count, 1) - mean ** 2, 0.0))
+            std = math.sqrt(max(total_sq / max(count, 1) - mean**2, 0.0))
             for c in self.numeric_:
                 self.medians_[c] = self.means_[c] = mean
                 self.stds_[c] = std if std > 0 else 1.0
@@ -259,14 +281,29 @@ class TablePreprocessor:
         required = list(self.kinds) + ([self.target] if need_target else [])
         missing = [c for c in required if c not in df.columns]
         if missing:
-            raise DataError(t("error.data.encoding.data_missing_column",
-                              names=', '.join(map(repr, missing)), names2=', '.join(required)))
+            raise DataError(
+                t(
+                    "error.data.encoding.data_missing_column",
+                    names=", ".join(map(repr, missing)),
+                    names2=", ".join(required),
+                )
+            )
         extra = [c for c in df.columns if c not in required and c != self.target]
-        return [t("notice.data.encoding.ignored", n=len(extra), names=", ".join(extra[:10])
-                  + (", ..." if len(extra) > 10 else ""))] if extra else []
+        return (
+            [
+                t(
+                    "notice.data.encoding.ignored",
+                    n=len(extra),
+                    names=", ".join(extra[:10]) + (", ..." if len(extra) > 10 else ""),
+                )
+            ]
+            if extra
+            else []
+        )
 
-    def transform_inputs(self, df: pd.DataFrame, rows: np.ndarray | None = None
-                         ) -> tuple[tuple[torch.Tensor, ...], dict]:
+    def transform_inputs(
+        self, df: pd.DataFrame, rows: np.ndarray | None = None
+    ) -> tuple[tuple[torch.Tensor, ...], dict]:
         """Model inputs for ``df`` (its ``rows``, in that order, when given) and counts of what
         was imputed or unknown."""
         if not self.fitted_:
@@ -287,7 +324,7 @@ class TablePreprocessor:
                 x_num[:, len(self.numeric_) + j if both else j] = np.interp(v, xs, zs)
                 if not both:
                     continue
-            if c in flag_at:        # 1 where the column holds its spike (e.g. exactly 0)
+            if c in flag_at:  # 1 where the column holds its spike (e.g. exactly 0)
                 x_num[:, flag_at[c]] = v == self.spikes_[c]
             z = (v - self.means_[c]) / self.stds_[c]
             robust = self.scaling in ("robust", "robust+quantile") and self.normalize
@@ -309,7 +346,7 @@ class TablePreprocessor:
             x_cat[:, j] = codes
         xn = torch.from_numpy(x_num)
         if self.layout in ("sequence", "image"):
-            assert self.sequence_shape is not None   # prepare_table sets it for these layouts
+            assert self.sequence_shape is not None  # prepare_table sets it for these layouts
             return (xn.reshape(n, *self.sequence_shape),), stats
         return (xn, torch.from_numpy(x_cat)), stats
 
@@ -320,18 +357,30 @@ class TablePreprocessor:
             codes = y.astype(str).map(index)
             if codes.isna().any():
                 unseen = sorted(y[codes.isna()].astype(str).unique())[:5]
-                raise DataError(t("error.data.encoding.target_column_class", target=self.target,
-                                  names=', '.join(map(repr, unseen)),
-                                  names2=', '.join(self.classes_)))
+                raise DataError(
+                    t(
+                        "error.data.encoding.target_column_class",
+                        target=self.target,
+                        names=", ".join(map(repr, unseen)),
+                        names2=", ".join(self.classes_),
+                    )
+                )
             return torch.tensor(codes.to_numpy(dtype=np.int64))
         numbers = pd.to_numeric(y, errors="coerce")
         bad = numbers.isna() | ~np.isfinite(numbers.to_numpy(dtype=np.float64, na_value=np.nan))
-        if bad.any():   # text, empty cells or inf: a regression is scored on numbers only
-            raise DataError(t("error.data.encoding.target_not_numbers", target=self.target,
-                              n=int(bad.sum()), value=str(y[bad].iloc[0])[:40]))
+        if bad.any():  # text, empty cells or inf: a regression is scored on numbers only
+            raise DataError(
+                t(
+                    "error.data.encoding.target_not_numbers",
+                    target=self.target,
+                    n=int(bad.sum()),
+                    value=str(y[bad].iloc[0])[:40],
+                )
+            )
         yv = self._target_values(numbers.to_numpy(dtype=np.float64))
-        return torch.tensor((yv - self.target_mean_) / self.target_std_,
-                            dtype=torch.float32).reshape(-1, 1)
+        return torch.tensor(
+            (yv - self.target_mean_) / self.target_std_, dtype=torch.float32
+        ).reshape(-1, 1)
 
     def mae_scale(self) -> float | None:
         """The factor from a mean absolute error on scaled targets to the target's units
@@ -352,8 +401,13 @@ class TablePreprocessor:
         if not self.log_target:
             return y
         if np.nanmin(np.asarray(y, dtype=np.float64), initial=np.inf) <= 0:
-            raise DataError(t("error.data.encoding.transform_log_positive", target=self.target,
-                              low=np.nanmin(np.asarray(y, dtype=np.float64))))
+            raise DataError(
+                t(
+                    "error.data.encoding.transform_log_positive",
+                    target=self.target,
+                    low=np.nanmin(np.asarray(y, dtype=np.float64)),
+                )
+            )
         return np.log(y)
 
     # ---------------------------------------------------------------- saving
