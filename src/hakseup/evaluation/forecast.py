@@ -26,7 +26,13 @@ from .forecast_combine import (
 from .forecast_intervals import conformal_widths, interval_scores
 from .forecast_references import ENSEMBLE, best_reference, reference_verdict
 
-__all__ = ["default_rule", "forecast_predictions", "forecast_scores", "test_widths"]
+__all__ = [
+    "default_rule",
+    "forecast_predictions",
+    "forecast_scores",
+    "seasonal_naive",
+    "test_widths",
+]
 
 
 def _network(model, bundle, split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,7 +68,7 @@ def forecast_predictions(model, bundle, split: str = "test", classical: bool | N
     return starts, pred, actual, baselines
 
 
-def _seasonal_naive(y: np.ndarray, starts: np.ndarray, horizon: int, season: int) -> np.ndarray:
+def seasonal_naive(y: np.ndarray, starts: np.ndarray, horizon: int, season: int) -> np.ndarray:
     """The seasonal naive forecasts (the naive for a series without a season)."""
     from ..data.series.prepare import naive_forecasts
 
@@ -77,7 +83,7 @@ def _base(bundle, split: str, net: np.ndarray) -> dict[str, np.ndarray]:
     return {
         NETWORK: net,
         **_classical(bundle, split),
-        SEASONAL_NAIVE: _seasonal_naive(
+        SEASONAL_NAIVE: seasonal_naive(
             s["y"], s["starts"][split], bundle.schema.n_outputs, s["season"]
         ),
     }
@@ -120,7 +126,7 @@ def _pooled(model, bundle) -> dict:
     vs, net, actual = _network(model, bundle, "val")
     pre = pretest_origins(s["train_end"], int(s["starts"]["test"].min()), h, s["season"])
     refs = _classical(bundle, "pre", pre)
-    naive = _seasonal_naive(y, pre, h, s["season"])
+    naive = seasonal_naive(y, pre, h, s["season"])
     actual_pre = np.stack([y[t : t + h] for t in pre])
     out = choose_default(
         net, actual, refs, naive, actual_pre, np.searchsorted(pre, vs), y[: s["train_end"]]

@@ -75,21 +75,19 @@ def _default_forecast(
     forecasts (the network, each statistical model, the seasonal naive), the statistical
     ones fitted on the whole history (a base that cannot be fitted gives its weight to the
     others: the network's alone when none can)."""
-    from ..data.series.prepare import naive_forecasts
+    from ..evaluation.forecast import seasonal_naive
     from ..evaluation.forecast_combine import NETWORK, SEASONAL_NAIVE, apply_weights, rule_name
     from ..evaluation.forecast_references import reference_forecasts
 
     weights = rule.get("weights") or {NETWORK: 1.0}
     if set(weights) == {NETWORK}:
         return net, NETWORK
-    refs, _ = reference_forecasts(y, np.array([len(y)]), horizon, season)
-    naive = naive_forecasts(y, np.array([len(y)]), horizon, season)
+    at = np.array([len(y)])  # one forecast, from the series' end
+    refs, _ = reference_forecasts(y, at, horizon, season)
     base = {
         NETWORK: net,
         **refs,
-        SEASONAL_NAIVE: next(
-            (v for k, v in naive.items() if k.startswith("seasonal naive")), naive["naive"]
-        ),
+        SEASONAL_NAIVE: seasonal_naive(y, at, horizon, season),
     }
     used = {k: w for k, w in weights.items() if k in base and w > 0}
     return apply_weights(weights, base), rule_name(used) if used else NETWORK
