@@ -73,15 +73,16 @@ def predict_file(
     predictions. It starts with a UTF-8 byte-order mark — what Excel needs to show non-ASCII
     text — when ``excel`` is set or the input had one (or was an Excel workbook). For a
     series run: the steps past the series' end, drawn into ``plot`` when given."""
+    from .experiment.future import forecast_future, is_series_run
     from .io.reader import read_csv, source_info
     from .predict import is_image_run, predict_image_files
 
+    if plot is not None and not is_series_run(run):
+        raise DataError(t("error.predict.plot_series_only"))
     if is_image_run(run):  # a folder, an image, or a CSV of image paths
         if keep:
             raise DataError(t("error.predict.keep_carries_columns"))
         return predict_image_files(run, data, output)
-
-    from .experiment.future import forecast_future, is_series_run
 
     if is_series_run(run):  # a forecast past the series' end (experiment/future.py)
         if keep:

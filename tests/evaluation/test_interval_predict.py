@@ -96,3 +96,28 @@ def test_interval_columns_and_scores():
     assert scores["coverage"] == 0.75 and scores["half_width"] == [1.0, 1.0]
     # the interval score: width 2, plus 2/alpha times the miss (1) for the one outside
     assert scores["msis"] == pytest.approx(2 + 2 / 0.2 * 1 / 4)
+
+
+def test_plot_is_checked_like_an_output_before_any_work(cli, promo_run, future_csv, tmp_path):
+    """``--plot`` is a second output: a run's own file, a suffix other than .png, the
+    ``--output`` itself are refused in one line, and nothing is written."""
+    run_json = promo_run / "run.json"
+    before = run_json.read_bytes()
+    for plot, needle in ((run_json, "--plot"), ("p.jpg", "--plot"), ("p.csv", "--plot")):
+        code, _, err = cli("predict", str(promo_run), "--data", "future.csv", "--output",
+                           "p.csv", "--plot", str(plot))
+        assert_user_error(code, err, needle)
+    assert run_json.read_bytes() == before and not Path("p.csv").exists()
+
+
+def test_plot_on_a_run_that_is_not_a_series_is_refused(cli, tmp_path):
+    table = tmp_path / "t.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=40), "y": rng.normal(size=40)}).to_csv(table, index=False)
+    code, _, err = cli("train", "--data", table, "--target", "y", "--epochs", "1", "--quiet",
+                       "--references", "none", "--output", tmp_path / "run")
+    assert code == 0, err
+    code, _, err = cli("predict", tmp_path / "run", "--data", table, "--output", "p.csv",
+                       "--plot", "p.png")
+    assert_user_error(code, err, "--plot")
+    assert not Path("p.csv").exists() and not Path("p.png").exists()

@@ -77,6 +77,17 @@ def run(args: argparse.Namespace) -> int:
     # itself or a format that cannot be written is refused (write_table checks again).
     output_target(args.output, "--output", HakseupError, inputs=[args.data] if args.data else [])
     table_format(args.output, "--output", HakseupError)
+    # --plot is a second output: the same checks, before any work (a run's own file, the
+    # input, a device...), and only a PNG is drawn.
+    plot = None
+    if args.plot is not None:
+        plot = output_target(
+            args.plot,
+            "--plot",
+            HakseupError,
+            inputs=[p for p in (args.data, args.output) if p],
+            suffixes=[".png"],
+        )
     if _panel(args):
         return 0
     if args.data is None:
@@ -89,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         excel=args.excel,
         encoding=args.encoding,
         sheet=args.sheet,
-        plot=args.plot,
+        plot=plot,
     )
     print(t("predict.written", path=out))
     return 0
@@ -104,6 +115,8 @@ def _panel(args: argparse.Namespace) -> bool:
         if args.series is not None:
             raise HakseupError(t("error.predict.panel.series_needs_panel"))
         return False
+    if args.plot is not None:
+        raise HakseupError(t("error.predict.plot_series_only"))
     out, n, h = predict_panel_file(args.run, args.output, args.data, args.series)
     print(t("predict.panel.written", n=n, h=h, path=out))
     return True
