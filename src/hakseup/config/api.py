@@ -19,25 +19,9 @@ import os
 from typing import Any
 
 from ..errors import check_type
-from .schema import (
-    DataConfig,
-    EvaluationConfig,
-    ModelConfig,
-    OutputConfig,
-    RunConfig,
-    TrainConfig,
-    _build_section,
-)
+from .schema import SECTION_TYPES, RunConfig, _build_section
 
 __all__ = ["as_run_config", "check_section", "SECTION_TYPES"]
-
-SECTION_TYPES: dict[str, type] = {
-    "data": DataConfig,
-    "model": ModelConfig,
-    "train": TrainConfig,
-    "output": OutputConfig,
-    "evaluation": EvaluationConfig,
-}
 
 
 def check_section(obj: Any, section: str, function: str, name: str) -> None:

@@ -31,6 +31,7 @@ from ..i18n import t
 from .values import AUTO, Auto, check_value, resolve_path
 
 __all__ = [
+    "SECTION_TYPES",
     "DataConfig",
     "ModelConfig",
     "TrainConfig",
@@ -501,6 +502,16 @@ def _build_section(section_cls: type, section: str, values: Any, base_dir: Any) 
 # --------------------------------------------------------------------------- files and overrides
 
 
+# The config's sections and the dataclass of each (``tune`` is a mapping of its own).
+SECTION_TYPES: dict[str, type] = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "train": TrainConfig,
+    "output": OutputConfig,
+    "evaluation": EvaluationConfig,
+}
+
+
 def set_key(d: dict, dotted: str, value: Any) -> None:
     """Set ``d['a']['b'] = value`` for ``dotted='a.b'``, checking the key exists in RunConfig."""
     parts = dotted.split(".")
@@ -513,13 +524,7 @@ def set_key(d: dict, dotted: str, value: Any) -> None:
     if section == "tune":
         d.setdefault("tune", {})[key] = value
         return
-    valid = {
-        "data": DataConfig,
-        "model": ModelConfig,
-        "train": TrainConfig,
-        "output": OutputConfig,
-        "evaluation": EvaluationConfig,
-    }
+    valid = SECTION_TYPES
     if section not in valid:
         raise ConfigError(unknown_choice("config section", section, list(valid) + ["tune"]))
     names = [f.name for f in dataclasses.fields(valid[section])]
