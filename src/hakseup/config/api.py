@@ -6,6 +6,7 @@ field as a YAML file would be, and anything else is one ``ArgumentTypeError`` â€
 Example:
     >>> as_run_config({"train": {"epochs": 2}}, "hakseup.train").train.epochs
     2
+    >>> from hakseup.config import TrainConfig
     >>> check_section(TrainConfig(epochs=-1), "train", "hakseup.Trainer", "config")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
