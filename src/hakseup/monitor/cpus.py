@@ -1,8 +1,8 @@
 """The CPUs this process may really use, and how busy they are: its affinity mask, a
-container's cgroup CPU quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), the load average and
-the tasks running right now, and the threads the user fixed with ``OMP_NUM_THREADS`` /
-``MKL_NUM_THREADS``. ``training.threads`` chooses a run's threads from them; ``doctor`` and
-every run's ``environment.json`` report them.
+container's cgroup CPU quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), the load average, the
+CPU other processes used over the last moments (psutil), and the threads the user fixed with
+``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS``. ``training.threads`` chooses a run's threads from
+them; ``doctor`` and every run's ``environment.json`` report them.
 
 Example:
     >>> cpus = CpuInfo(affinity=8, quota=2.0, load=0.5, cpu_count=8)
@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 __all__ = [
     "dataloader_workers",
@@ -37,9 +40,9 @@ class CpuInfo:
     ``affinity``: CPUs in its affinity mask; ``quota``: the cgroup CPU quota in CPUs (None:
     none); ``load``: the 1-minute load average of the machine (None: unknown); ``cpu_count``:
     the machine's CPUs (the load average counts all of them); ``user``: threads the user fixed
-    with ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` (None: not set); ``running``: other tasks
-    runnable right now (``procs_running`` of ``/proc/stat`` less this one) — the load average
-    lags a minute behind jobs that have just started."""
+    with ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` (None: not set); ``others_busy``: CPUs other
+    processes kept busy over the last moments (psutil's CPU times; the load average lags a
+    minute behind jobs that have just started)."""
 
     affinity: int
     quota: float | None
@@ -47,7 +50,7 @@ class CpuInfo:
     cpu_count: int
     user: int | None = None
     user_var: str | None = None
-    running: int | None = None
+    others_busy: float | None = None
 
     @property
     def usable(self) -> int:
@@ -61,7 +64,7 @@ class CpuInfo:
     def others_load(self) -> float | None:
         """The load average's share on this process's CPUs: the machine's load scaled to the
         usable CPUs (a container's quota on a large host sees the host's load)."""
-        loads = [x for x in (self.load, self.running) if x is not None]
+        loads = [x for x in (self.load, self.others_busy) if x is not None]
         if not loads:
             return None
         return max(loads) * self.usable / max(1, self.cpu_count, self.usable)
@@ -82,56 +85,31 @@ def _first_int(text: str) -> int | None:
         return None
 
 
-def _cgroup_dirs(root: Path, controller: str | None, proc_cgroup: str) -> list[Path]:
-    """The folders of this process's cgroup and its ancestors (innermost first)."""
-    rel = None
-    for line in proc_cgroup.splitlines():
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        if (controller is None and parts[0] == "0" and parts[1] == "") or (
-            controller is not None and controller in parts[1].split(",")
-        ):
-            rel = parts[2]
-    if rel is None:
-        rel = "/"
-    out, p = [], Path(rel.strip("/"))
-    while True:
-        out.append(root / p)
-        if str(p) in ("", "."):
-            return out
-        p = p.parent
+def cgroup_quota(root: str | os.PathLike = "/sys/fs/cgroup") -> float | None:
+    """The CPU quota of the cgroup mounted at ``root`` in CPUs, or None when there is none:
+    cgroup v2's ``cpu.max`` (``max 100000`` or ``200000 100000``), else v1's
+    ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1: none).
 
-
-def cgroup_quota(
-    root: str | os.PathLike = "/sys/fs/cgroup", proc_cgroup: str | None = None
-) -> float | None:
-    """The CPU quota of this process's cgroup (the tightest along its ancestors) in CPUs, or
-    None when there is none: cgroup v2's ``cpu.max`` (``max 100000`` or ``200000 100000``),
-    else v1's ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` (-1: none)."""
+    Why the mount point alone: a container (Docker, Podman, Kubernetes) sees its own cgroup
+    there — its cgroup namespace makes it the root — and that is where a CPU limit is set
+    for the machines hakseup runs on. A quota set on a slice of a host without namespaces
+    (``systemd-run -p CPUQuota=``) is not seen; a run there may use one thread too many."""
     root = Path(root)
-    if proc_cgroup is None:
-        try:
-            proc_cgroup = Path("/proc/self/cgroup").read_text()
-        except OSError:
-            proc_cgroup = ""
     quotas = []
-    for d in _cgroup_dirs(root, None, proc_cgroup):  # v2
-        try:
-            quota, period = (d / "cpu.max").read_text().split()[:2]
-        except (OSError, ValueError):
-            continue
+    try:  # v2
+        quota, period = (root / "cpu.max").read_text().split()[:2]
         if quota != "max" and int(period) > 0:
             quotas.append(int(quota) / int(period))
+    except (OSError, ValueError):
+        pass
     for mount in ("cpu", "cpu,cpuacct", "cpuacct,cpu"):  # v1
-        for d in _cgroup_dirs(root / mount, "cpu", proc_cgroup):
-            try:
-                quota_us = _first_int((d / "cpu.cfs_quota_us").read_text())
-                period_us = _first_int((d / "cpu.cfs_period_us").read_text())
-            except OSError:
-                continue
-            if quota_us is not None and period_us and quota_us > 0:
-                quotas.append(quota_us / period_us)
+        try:
+            quota_us = _first_int((root / mount / "cpu.cfs_quota_us").read_text())
+            period_us = _first_int((root / mount / "cpu.cfs_period_us").read_text())
+        except OSError:
+            continue
+        if quota_us is not None and period_us and quota_us > 0:
+            quotas.append(quota_us / period_us)
     return min(quotas) if quotas else None
 
 
@@ -165,20 +143,60 @@ def read_cpus(environ: dict | None = None, root: str | os.PathLike = "/sys/fs/cg
         cpu_count=os.cpu_count() or affinity,
         user=user,
         user_var=var,
-        running=_others_running(),
+        others_busy=_others_busy(),
     )
 
 
-def _others_running() -> int | None:
-    """Tasks runnable now besides this thread (Linux ``/proc/stat``), else None."""
+@dataclass(frozen=True)
+class _Sample:
+    wall: float  # time.monotonic()
+    busy: float  # CPU seconds the whole machine spent busy since boot
+    own: float  # CPU seconds this process spent
+
+
+def _sample() -> _Sample:
+    times = psutil.cpu_times()
+    # psutil's own rule for busy time: all but idle and iowait; on Linux guest time is
+    # already counted inside user and nice.
+    busy = sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    busy -= getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
+    own = psutil.Process().cpu_times()
+    return _Sample(time.monotonic(), busy, own.user + own.system)
+
+
+MIN_WINDOW_S = 0.2  # the kernel counts CPU time in 10 ms ticks: 0.2 s on 2 CPUs is 40
+MAX_WINDOW_S = 10.0  # an older baseline (a notebook imported hakseup long ago) is stale
+_last: dict[str, object] = {}
+
+
+def _others_busy() -> float | None:
+    """CPUs the other processes kept busy lately: the machine's busy CPU time less this
+    process's, per second, since this module was imported (a command's start-up: the
+    imports take a second or more) or since the last reading — at least ``MIN_WINDOW_S``,
+    waited for when shorter. Unlike the load average it sees jobs that started a moment
+    ago. None where psutil cannot read the counters."""
     try:
-        with open("/proc/stat") as f:
-            for line in f:
-                if line.startswith("procs_running"):
-                    return max(0, int(line.split()[1]) - 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        base = _last.get("base")
+        if not isinstance(base, _Sample) or time.monotonic() - base.wall > MAX_WINDOW_S:
+            base = _sample()
+        wait = MIN_WINDOW_S - (time.monotonic() - base.wall)
+        if wait > 0:
+            cached = _last.get("value")
+            if isinstance(cached, float):
+                return cached  # read moments ago: the same answer
+            time.sleep(wait)
+        now = _sample()
+    except (OSError, AttributeError, psutil.Error):
+        return None
+    value = max(0.0, (now.busy - base.busy) - (now.own - base.own)) / (now.wall - base.wall)
+    _last.update(base=now, value=value)
+    return value
+
+
+try:
+    _last["base"] = _sample()  # the window opens when the command starts
+except (OSError, AttributeError, psutil.Error):
+    pass
 
 
 MAX_WORKERS = 8  # DataLoader workers beyond this only add memory

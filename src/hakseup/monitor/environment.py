@@ -102,7 +102,7 @@ def collect_environment(device: str | None = None, threads: dict | None = None) 
         "affinity": cpus.affinity,
         "quota": cpus.quota,
         "load_1min": None if cpus.load is None else round(cpus.load, 2),
-        "others_running": cpus.running,
+        "others_busy_cpus": (None if cpus.others_busy is None else round(cpus.others_busy, 2)),
         "user_threads": cpus.user,
         "user_var": cpus.user_var,
     }

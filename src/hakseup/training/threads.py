@@ -336,7 +336,7 @@ def thread_checks(cpus=None) -> list[tuple[str, str, str, str]]:
                     "doctor.row.load_found",
                     load=f"{cpus.load:.2f}",
                     usable=cpus.usable,
-                    running="?" if cpus.running is None else cpus.running,
+                    running="?" if cpus.others_busy is None else f"{cpus.others_busy:.1f}",
                 ),
                 t("doctor.row.load_busy") if busy else "",
             )
