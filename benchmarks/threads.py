@@ -268,7 +268,7 @@ def kernels(folder: Path, epochs: int, rounds: int) -> dict:
 
     sys.path.insert(0, str(SRC))
     from hakseup.cli.common import FLAGS
-    from hakseup.config_load import load_config
+    from hakseup.config.load import load_config
     from hakseup.data.bundle import first_samples
     from hakseup.experiment import Experiment
     from hakseup.training.threads import measure_work
