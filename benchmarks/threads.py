@@ -273,7 +273,7 @@ def kernels(folder: Path, epochs: int, rounds: int) -> dict:
     from hakseup.experiment import Experiment
     from hakseup.training.threads import measure_work
 
-    flag_keys = {f: k for f, k, _, _ in FLAGS}
+    flag_keys = {f: k for f, k, *_ in FLAGS}
     cases = dict(kinds(folder))
     cases["lstm"] = cases["sequence"] + ["--model", "lstm"]
     cases["digits-cnn"] = ["--dataset", "mnist-t10k", "--model", "lenet"] \
