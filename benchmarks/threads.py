@@ -203,8 +203,9 @@ def run_train(flags: list[str], env_changes: dict, out: Path, epochs: int | None
 
 
 def measure(kind_flags: dict[str, list[str]], rounds: int, epochs: int | None,
-            work: Path, limit: float = RUN_LIMIT_S) -> dict:
-    """{condition: {kind: {setting: [runs]}}} over ``rounds`` rounds."""
+            work: Path, limit: float = RUN_LIMIT_S, busy_settings: tuple[str, ...] = ()) -> dict:
+    """{condition: {kind: {setting: [runs]}}} over ``rounds`` rounds; ``busy_settings``: the
+    settings run beside the competing processes (empty: all)."""
     out: dict = {}
     n = 0
     for kind, flags in kind_flags.items():
@@ -216,6 +217,8 @@ def measure(kind_flags: dict[str, list[str]], rounds: int, epochs: int | None,
             for r in range(rounds):
                 for kind, flags in kind_flags.items():
                     for setting, (env, extra) in settings().items():
+                        if hogs and busy_settings and setting not in busy_settings:
+                            continue
                         n += 1
                         res = run_train(flags + extra, env, work / f"run{n}", epochs, limit)
                         out.setdefault(condition, {}).setdefault(kind, {}).setdefault(
@@ -235,6 +238,7 @@ def summarise(raw: dict) -> dict:
     out = {}
     for kind in med["idle"]:
         idle, busy = med["idle"][kind], med.get("busy", {}).get(kind)
+        has_default = bool(busy) and "default" in busy
         row = {"idle_s": idle, "busy_s": busy,
                "idle_policy_vs_one": round(idle["policy"] / idle["one"], 3),
                "idle_policy_vs_best": round(idle["policy"] / min(idle["one"],
@@ -242,8 +246,9 @@ def summarise(raw: dict) -> dict:
         if busy:
             row.update(busy_over_idle_policy=round(busy["policy"] / idle["policy"], 3),
                        busy_over_idle_one=round(busy["one"] / idle["one"], 3),
-                       busy_over_idle_default=round(busy["default"] / idle["default"], 3),
-                       busy_policy_vs_one=round(busy["policy"] / busy["one"], 3),
+                       busy_policy_vs_one=round(busy["policy"] / busy["one"], 3))
+        if has_default:
+            row.update(busy_over_idle_default=round(busy["default"] / idle["default"], 3),
                        busy_default_vs_policy=round(busy["default"] / busy["policy"], 3))
         row["cpu_s"] = {c: {s: statistics.median(r["cpu_s"] for r in runs)
                             for s, runs in raw[c][kind].items()
@@ -356,6 +361,9 @@ def main() -> None:
                    help="1 round, 10 epochs per run, 120 s per run at most")
     p.add_argument("--epochs", type=int, default=None, help="override every kind's epochs")
     p.add_argument("--only", default="", help="kinds to run, e.g. table,series")
+    p.add_argument("--busy-settings", default="",
+                   help="settings run beside the competing processes, e.g. policy,one "
+                        "(default: all three; the old default threads take 2-10x longer)")
     p.add_argument("--kernels", action="store_true", help="time the training loops only")
     p.add_argument("--recipes", action="store_true",
                    help="README's car-evaluation and mnist-lstm recipes, idle and busy")
@@ -390,7 +398,8 @@ def main() -> None:
         kf = kinds(folder)
         if args.only:
             kf = {k: v for k, v in kf.items() if k in args.only.split(",")}
-        raw = measure(kf, args.rounds, args.epochs, folder, args.limit)
+        raw = measure(kf, args.rounds, args.epochs, folder, args.limit,
+                      tuple(filter(None, args.busy_settings.split(","))))
         meta["load_end"] = os.getloadavg()
         result = {"meta": {**meta, "rounds": args.rounds, "epochs": args.epochs,
                            "limit_s": args.limit},
