@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..i18n import t
-from .common import command_parser, print_table
+from .common import command_parser, file_options, print_table
 
 EXAMPLES = """\
 examples:
@@ -39,12 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.profile import profile_csv
 
     r = profile_csv(
-        args.file,
-        args.target,
-        args.time_col,
-        header=not args.no_header,
-        encoding=args.encoding,
-        sheet=args.sheet,
+        args.file, args.target, args.time_col, header=not args.no_header, **file_options(args)
     )
     if args.json:
         print(json.dumps(r, indent=2, default=str))
