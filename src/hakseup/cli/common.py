@@ -9,8 +9,12 @@ from ..i18n import t
 
 __all__ = [
     "command_parser",
+    "config_command_parser",
     "add_config_flags",
+    "add_set_flag",
+    "add_run_argument",
     "add_file_flags",
+    "file_options",
     "config_from_args",
     "print_config",
     "print_table",
@@ -37,6 +41,8 @@ examples:
 
 
 def add_config_flags(p: argparse.ArgumentParser) -> None:
+    """The config file, --recipe, one flag per config key (``FLAGS``, ``SWITCHES``),
+    --pretrained, --set and --print-config: what ``config_from_args`` reads back."""
     p.add_argument("config", nargs="?", help=t("flag.config"))
     p.add_argument("--recipe", metavar="NAME", help=t("flag.recipe"))
     g = p.add_argument_group(t("flag.group"))
@@ -62,18 +68,26 @@ def add_config_flags(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"{t('flag.pretrained')} [model.pretrained, model.weights]",
     )
+    add_set_flag(p, t("flag.set"))
+    p.add_argument("--print-config", action="store_true", help=t("flag.print-config"))
+
+
+def add_set_flag(p: argparse.ArgumentParser, help_text: str) -> None:
+    """``--set KEY=VALUE``, repeatable: the overrides, in the order given, in ``args.overrides``
+    (what ``config.load.apply_overrides`` takes)."""
     p.add_argument(
         "--set",
         dest="overrides",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=t("flag.set"),
+        help=help_text,
     )
-    p.add_argument("--print-config", action="store_true", help=t("flag.print-config"))
 
 
-def command_parser(sub, name: str, epilog: str) -> argparse.ArgumentParser:
+def command_parser(
+    sub: argparse._SubParsersAction, name: str, epilog: str
+) -> argparse.ArgumentParser:
     """A subcommand's parser: its help and description from the catalogs (``cmd.<name>.*``),
     its examples shown as written."""
     return sub.add_parser(
@@ -85,10 +99,32 @@ def command_parser(sub, name: str, epilog: str) -> argparse.ArgumentParser:
     )
 
 
+def config_command_parser(
+    sub: argparse._SubParsersAction, name: str, epilog: str
+) -> argparse.ArgumentParser:
+    """The parser of a command that runs a config (train, cv, tune, lr-find): a
+    :func:`command_parser` that takes the config flags (:func:`add_config_flags`) first."""
+    p = command_parser(sub, name, epilog)
+    add_config_flags(p)
+    return p
+
+
+def add_run_argument(p: argparse.ArgumentParser, optional: bool = False) -> None:
+    """The ``RUN`` positional of a command that reads a run folder (evaluate, predict,
+    summary); ``optional`` where the command also works without one."""
+    p.add_argument("run", nargs="?" if optional else None, metavar="RUN", help="a run folder")
+
+
 def add_file_flags(p: argparse.ArgumentParser) -> None:
     """--encoding and --sheet for a command that reads one table file (predict, evaluate)."""
     p.add_argument("--encoding", metavar="NAME", help=t("flag.file_encoding"))
     p.add_argument("--sheet", metavar="NAME|N", help=t("flag.file_sheet"))
+
+
+def file_options(args: argparse.Namespace) -> dict[str, str | None]:
+    """The table reader's keywords that --encoding and --sheet set, for a command that
+    registers them (:func:`add_file_flags`, or ``inspect`` with its own help)."""
+    return {"encoding": args.encoding, "sheet": args.sheet}
 
 
 def config_from_args(args: argparse.Namespace):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import add_config_flags, config_from_args, print_config, print_table
+from .common import config_command_parser, config_from_args, print_config, print_table
 
 EXAMPLES = """\
 examples:
@@ -16,14 +16,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "cv",
-        help=t("cmd.cv.help"),
-        description=t("cmd.cv.description"),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_config_flags(p)
+    p = config_command_parser(sub, "cv", EXAMPLES)
     p.add_argument("--folds", type=int, default=5, metavar="K", help=t("flag.folds"))
     p.set_defaults(func=run)
 

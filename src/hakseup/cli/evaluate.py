@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_file_flags, command_parser
+from .common import add_file_flags, add_run_argument, command_parser, file_options
 
 EXAMPLES = """\
 examples:
@@ -16,7 +16,7 @@ examples:
 
 def register(sub) -> None:
     p = command_parser(sub, "evaluate", EXAMPLES)
-    p.add_argument("run", metavar="RUN", help="a run folder")
+    add_run_argument(p)
     p.add_argument("--checkpoint", choices=["best", "last"], default="best")
     p.add_argument(
         "--data",
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.data:
         from ..predict import evaluate_file
 
-        result = evaluate_file(args.run, args.data, encoding=args.encoding, sheet=args.sheet)
+        result = evaluate_file(args.run, args.data, **file_options(args))
     else:
         result = evaluate_run(args.run, checkpoint=args.checkpoint)
     print_metrics(result)

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from ..i18n import t
-from .common import command_parser, print_table
+from .common import command_parser, file_options, print_table
 
 EXAMPLES = """\
 examples:
@@ -39,12 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.profile import profile_csv
 
     r = profile_csv(
-        args.file,
-        args.target,
-        args.time_col,
-        header=not args.no_header,
-        encoding=args.encoding,
-        sheet=args.sheet,
+        args.file, args.target, args.time_col, header=not args.no_header, **file_options(args)
     )
     if args.json:
         print(json.dumps(r, indent=2, default=str))
@@ -71,22 +66,21 @@ def run(args: argparse.Namespace) -> int:
         print("\n" + t("inspect.balance", task=r["task"], ratio=r["imbalance_ratio"]))
         print_table(list(r["class_balance"].items()), header=(t("table.class"), t("table.rows")))
     if "series" in r:
-        s = r["series"]
-        st, sd = s["stationarity"], s["stationarity_after_differencing"]
-        print(
-            "\n"
-            + t(
-                "inspect.series",
-                target=s["target"],
-                start=s["start"],
-                end=s["end"],
-                frequency=s["frequency"],
-                season=s["season"] if s["season"] > 1 else t("inspect.none"),
-            )
-        )
-        for key, tests in (("inspect.tests", st), ("inspect.tests_diff", sd)):
-            if "adf_p" in tests:
-                print(t(key, adf=tests["adf_p"], kpss=tests["kpss_p"], verdict=tests["verdict"]))
+        _print_series(r["series"])
     for n in r["notices"]:
         print(t("inspect.note", text=n))
     return 0
+
+
+def _print_series(s: dict) -> None:
+    """A series profile (``data.profile``): its target, span, frequency and season, then the
+    stationarity tests before and after differencing. The message's fields are named as
+    the profile's keys; a season of 1 (none found) is said in words."""
+    season = s["season"] if s["season"] > 1 else t("inspect.none")
+    print("\n" + t("inspect.series", **(s | {"season": season})))
+    for key, tests in (
+        ("inspect.tests", s["stationarity"]),
+        ("inspect.tests_diff", s["stationarity_after_differencing"]),
+    ):
+        if "adf_p" in tests:
+            print(t(key, adf=tests["adf_p"], kpss=tests["kpss_p"], verdict=tests["verdict"]))

@@ -9,7 +9,7 @@ import shlex
 from ..i18n import t
 from ..io.files import atomic_write_json
 from ..run.folder import Run
-from .common import FLAGS, SWITCHES, add_config_flags, config_from_args, print_config
+from .common import FLAGS, SWITCHES, config_command_parser, config_from_args, print_config
 
 EXAMPLES = """\
 examples:
@@ -19,14 +19,7 @@ examples:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "lr-find",
-        help=t("cmd.lr-find.help"),
-        description=t("cmd.lr-find.description"),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_config_flags(p)
+    p = config_command_parser(sub, "lr-find", EXAMPLES)
     p.add_argument("--steps", type=int, default=200, help="steps in the sweep (default 200)")
     p.add_argument("--start-lr", type=float, default=1e-7)
     p.add_argument("--end-lr", type=float, default=10.0)

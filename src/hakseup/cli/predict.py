@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import add_file_flags, command_parser
+from .common import add_file_flags, add_run_argument, command_parser, file_options
 
 EXAMPLES = """\
 examples:
@@ -20,7 +20,7 @@ examples:
 
 def register(sub) -> None:
     p = command_parser(sub, "predict", EXAMPLES)
-    p.add_argument("run", metavar="RUN", help="a run folder")
+    add_run_argument(p)
     p.add_argument(
         "--data",
         metavar="FILE",
@@ -96,11 +96,10 @@ def run(args: argparse.Namespace) -> int:
         args.run,
         args.data,
         args.output,
+        plot=plot,
         keep=args.keep,
         excel=args.excel,
-        encoding=args.encoding,
-        sheet=args.sheet,
-        plot=plot,
+        **file_options(args),
     )
     print(t("predict.written", path=out))
     return 0

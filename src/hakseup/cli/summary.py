@@ -6,7 +6,7 @@ import argparse
 import math
 
 from ..i18n import t
-from .common import command_parser, print_table
+from .common import add_run_argument, add_set_flag, command_parser, print_table
 
 EXAMPLES = """\
 examples:
@@ -18,7 +18,7 @@ examples:
 
 def register(sub) -> None:
     p = command_parser(sub, "summary", EXAMPLES)
-    p.add_argument("run", nargs="?", metavar="RUN", help="a run folder")
+    add_run_argument(p, optional=True)
     p.add_argument("--model", metavar="NAME", help="mlp, cnn, lstm, gru, linear, or FILE.py:Class")
     p.add_argument(
         "--input-shape",
@@ -26,14 +26,7 @@ def register(sub) -> None:
         help="one sample's shape, e.g. 1,28,28 (image), 28,28 (sequence) or 20 (features)",
     )
     p.add_argument("--outputs", type=int, default=10, metavar="N", help="outputs (default 10)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="model.* keys, e.g. --set model.hidden=[196,49]",
-    )
+    add_set_flag(p, "model.* keys, e.g. --set model.hidden=[196,49]")
     p.set_defaults(func=run)
 
 

@@ -7,7 +7,7 @@ import argparse
 from ..i18n import t
 from .common import (
     EXAMPLES_TRAIN,
-    add_config_flags,
+    config_command_parser,
     config_from_args,
     print_config,
     print_table,
@@ -16,14 +16,7 @@ from .common import (
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "train",
-        help=t("cmd.train.help"),
-        description=t("cmd.train.description"),
-        epilog=EXAMPLES_TRAIN,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_config_flags(p)
+    p = config_command_parser(sub, "train", EXAMPLES_TRAIN)
     p.add_argument("--resume", metavar="RUN", help=t("flag.resume"))
     p.add_argument("--emit-script", metavar="FILE", help=t("flag.emit_script"))
     p.set_defaults(func=run)

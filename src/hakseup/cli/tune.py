@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import add_config_flags, config_from_args, print_config, print_table
+from .common import config_command_parser, config_from_args, print_config, print_table
 
 EXAMPLES = """\
 examples:
@@ -23,14 +23,7 @@ search.yaml:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "tune",
-        help=t("cmd.tune.help"),
-        description=t("cmd.tune.description"),
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_config_flags(p)
+    p = config_command_parser(sub, "tune", EXAMPLES)
     p.add_argument(
         "--trials",
         type=int,
