@@ -21,12 +21,17 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, TypedDict
 
 import torch
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = [
     "EpochOrder",
     "InMemoryBatcher",
+    "OrderOptions",
     "batch_bounds",
     "epoch_permutation",
     "shard_indices",
@@ -93,6 +98,18 @@ def batch_bounds(
     return lo, (per_rank if last and not drop_last else lo + batch_size)
 
 
+class OrderOptions(TypedDict, total=False):
+    """``EpochOrder``'s settings besides the batch size, as keywords: what every batcher (and
+    ``loader.make_batcher``) passes on unchanged, declared once. Defaults: ``EpochOrder``."""
+
+    shuffle: bool
+    drop_last: bool
+    seed: int
+    rank: int
+    world_size: int
+    merge_last: bool
+
+
 class EpochOrder:
     """What decides an epoch's batches — batch size, shuffling, seed, and this rank's shard —
     and the order it gives. Both batchers (in memory, and the DataLoader path in
@@ -144,20 +161,13 @@ class EpochOrder:
 
 
 class InMemoryBatcher(EpochOrder):
-    """Yield batches of ``tensors`` (all with the same first dimension) by index slicing."""
+    """Yield batches of ``tensors`` (all with the same first dimension) by index slicing, in
+    the epoch order that ``order`` sets (``OrderOptions``)."""
 
     def __init__(
-        self,
-        tensors: tuple[torch.Tensor, ...],
-        batch_size: int,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        seed: int = 0,
-        rank: int = 0,
-        world_size: int = 1,
-        merge_last: bool = True,
+        self, tensors: tuple[torch.Tensor, ...], batch_size: int, **order: Unpack[OrderOptions]
     ):
-        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size, merge_last)
+        super().__init__(batch_size, **order)
         self.tensors = tensors
 
     @property

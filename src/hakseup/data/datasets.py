@@ -77,38 +77,11 @@ def _load_digits(cfg: DataConfig) -> ImageData:
     )
 
 
-register_dataset(
-    DatasetInfo(
-        name="digits",
-        kind="image",
-        loader=_load_digits,
-        offline=True,
-        description="8x8 handwritten digits, 10 classes (ships with scikit-learn)",
-        size="1,797 images",
-        source="scikit-learn (UCI optical digits)",
-    )
-)
-
-
 def _load_line(cfg: DataConfig):
     import pandas as pd
 
     x = np.arange(11, dtype=np.float64)
     return pd.DataFrame({"x": x, "y": 2 * x + 1})
-
-
-register_dataset(
-    DatasetInfo(
-        name="line",
-        kind="table",
-        loader=_load_line,
-        offline=True,
-        size="11 points",
-        description="y = 2x + 1 for x = 0..10: linear regression's first experiment",
-        source="generated",
-        defaults={"target": "y"},
-    )
-)
 
 
 def image_bundle(
@@ -252,62 +225,6 @@ def _csv_loader(name: str, path: str, digest: str):
     return load
 
 
-register_dataset(
-    DatasetInfo(
-        name="mnist",
-        kind="image",
-        loader=_load_mnist,
-        size="70,000 images",
-        cache="mnist",
-        description="28x28 handwritten digits, 10 classes; official 10,000-image test set",
-        source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)",
-    )
-)
-register_dataset(
-    DatasetInfo(
-        name="mnist-t10k",
-        kind="image",
-        loader=_load_mnist_t10k,
-        size="10,000 images",
-        cache="mnist",
-        description="only MNIST's official test files (a 10 MB download), split like any dataset",
-        source="Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)",
-    )
-)
-register_dataset(
-    DatasetInfo(
-        name="car-evaluation",
-        kind="table",
-        size="1,728 rows",
-        cache="car_evaluation",
-        loader=_csv_loader(
-            "car_evaluation.csv",
-            "chap02/data/",
-            "c685b4b7cae69bff2d4036c97bb85eef48c1492bd55c26db7e5759001db7d852",
-        ),
-        description="6 categorical car attributes -> acceptability (4 classes)",
-        source="UCI Car Evaluation, Bohanec & Rajkovic (CC BY 4.0)",
-        defaults={"target": "output"},
-    )
-)
-register_dataset(
-    DatasetInfo(
-        name="sbux",
-        kind="series",
-        size="253 days",
-        cache="SBUX",
-        loader=_csv_loader(
-            "SBUX.csv",
-            "chap07/data/",
-            "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c",
-        ),
-        description="Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
-        source="public market data",
-        defaults={"target": "Close", "time_col": "Date"},
-    )
-)
-
-
 # --------------------------------------------------------------------------- CIFAR-10 (cifar.py)
 
 
@@ -319,19 +236,6 @@ def _load_cifar10(cfg: DataConfig) -> ImageData:
     )
     x, y, xt, yt, names = cifar.load_cifar10(archive)
     return ImageData(x, y, names, 255.0, test_images=xt, test_labels=yt)
-
-
-register_dataset(
-    DatasetInfo(
-        name="cifar10",
-        kind="image",
-        loader=_load_cifar10,
-        size="60,000 images",
-        cache="cifar10",
-        description="32x32 colour images, 10 classes; official 10,000-image test set",
-        source="A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)",
-    )
-)
 
 
 def _table_bundle(
@@ -354,3 +258,89 @@ def _table_bundle(
     from .table.prepare import bundle_from_plan, prepare_table
 
     return bundle_from_plan(prepare_table(df, cfg, defaults, source), cfg, seed)
+
+
+# --------------------------------------------------------------------------- the registry
+
+_LECUN = "Y. LeCun, C. Cortes, C. J. C. Burges (CC BY-SA 3.0)"
+
+# The built-in datasets, as `hakseup datasets` lists them, one row each in DatasetInfo's order:
+# name, description, kind, loader, size, source; then what only some have. One with a cache
+# folder downloads its files there on first use; an offline one ships with the library.
+for _info in (
+    DatasetInfo(
+        "digits",
+        "8x8 handwritten digits, 10 classes (ships with scikit-learn)",
+        "image",
+        _load_digits,
+        "1,797 images",
+        "scikit-learn (UCI optical digits)",
+        offline=True,
+    ),
+    DatasetInfo(
+        "line",
+        "y = 2x + 1 for x = 0..10: linear regression's first experiment",
+        "table",
+        _load_line,
+        "11 points",
+        "generated",
+        offline=True,
+        defaults={"target": "y"},
+    ),
+    DatasetInfo(
+        "mnist",
+        "28x28 handwritten digits, 10 classes; official 10,000-image test set",
+        "image",
+        _load_mnist,
+        "70,000 images",
+        _LECUN,
+        cache="mnist",
+    ),
+    DatasetInfo(
+        "mnist-t10k",
+        "only MNIST's official test files (a 10 MB download), split like any dataset",
+        "image",
+        _load_mnist_t10k,
+        "10,000 images",
+        _LECUN,
+        cache="mnist",
+    ),
+    DatasetInfo(
+        "cifar10",
+        "32x32 colour images, 10 classes; official 10,000-image test set",
+        "image",
+        _load_cifar10,
+        "60,000 images",
+        "A. Krizhevsky, 'Learning Multiple Layers of Features from Tiny Images' (2009)",
+        cache="cifar10",
+    ),
+    DatasetInfo(
+        "car-evaluation",
+        "6 categorical car attributes -> acceptability (4 classes)",
+        "table",
+        _csv_loader(
+            "car_evaluation.csv",
+            "chap02/data/",
+            "c685b4b7cae69bff2d4036c97bb85eef48c1492bd55c26db7e5759001db7d852",
+        ),
+        "1,728 rows",
+        "UCI Car Evaluation, Bohanec & Rajkovic (CC BY 4.0)",
+        cache="car_evaluation",
+        defaults={"target": "output"},
+    ),
+    DatasetInfo(
+        "sbux",
+        "Starbucks daily prices 2019-12-11..2020-12-10 (forecast Close)",
+        "series",
+        _csv_loader(
+            "SBUX.csv",
+            "chap07/data/",
+            "4293b10a3bc217bcc3bd02dd2032b0e1224a61c75bf943cb909aca9a65cb093c",
+        ),
+        "253 days",
+        "public market data",
+        cache="SBUX",
+        defaults={"target": "Close", "time_col": "Date"},
+    ),
+):
+    register_dataset(_info)

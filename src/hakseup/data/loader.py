@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from ..i18n import t
-from .batches import EpochOrder, InMemoryBatcher
+from .batches import EpochOrder, InMemoryBatcher, OrderOptions
 from .bundle import DatasetSplit, Split, is_lazy
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = [
     "split_targets",
@@ -106,22 +110,19 @@ class LoaderBatcher(EpochOrder):
             the host.
         workers: DataLoader worker processes (``None``: ``default_workers``).
         device: where batches go; pinned memory and non-blocking copies when it is CUDA.
+        order: the epoch order's settings (``OrderOptions``), as ``InMemoryBatcher`` takes them.
     """
 
     def __init__(
         self,
         split: Split | DatasetSplit,
         batch_size: int,
-        shuffle: bool = True,
-        drop_last: bool = False,
-        seed: int = 0,
-        rank: int = 0,
-        world_size: int = 1,
+        *,
         workers: int | None = None,
         device: torch.device | str = "cpu",
-        merge_last: bool = True,
+        **order: Unpack[OrderOptions],
     ):
-        super().__init__(batch_size, shuffle, drop_last, seed, rank, world_size, merge_last)
+        super().__init__(batch_size, **order)
         self.split = split
         self.workers = workers
         self.device = torch.device(device)
@@ -206,40 +207,19 @@ def make_batcher(
     loader: str = "auto",
     device: torch.device | str = "cpu",
     workers: int | None = None,
-    shuffle: bool = True,
-    drop_last: bool = False,
-    seed: int = 0,
-    rank: int = 0,
-    world_size: int = 1,
+    **order: Unpack[OrderOptions],
 ) -> InMemoryBatcher | LoaderBatcher:
-    """The training batcher ``choose_loader`` picks. The in-memory one slices the split's
-    tensors on ``device`` (moved there once; no copy when they are there already). Either
-    merges a last batch of one sample into the one before it (``EpochOrder``), so BatchNorm
-    never sees a training batch of one unless ``batch_size`` is 1."""
+    """The training batcher ``choose_loader`` picks, in the epoch order that ``order`` sets
+    (``OrderOptions``). The in-memory one slices the split's tensors on ``device`` (moved
+    there once; no copy when they are there already). Either merges a last batch of one sample
+    into the one before it (``EpochOrder``), so BatchNorm never sees a training batch of one
+    unless ``batch_size`` is 1."""
     if choose_loader(split, loader, device) == "memory":
         # Never for a lazy split: choose_loader raises on train.loader=memory, else streams it.
         assert not is_lazy(split)
         split = split.to(device)
-        return InMemoryBatcher(
-            split.inputs + (split.target,),
-            batch_size,
-            shuffle=shuffle,
-            drop_last=drop_last,
-            seed=seed,
-            rank=rank,
-            world_size=world_size,
-        )
-    return LoaderBatcher(
-        split,
-        batch_size,
-        shuffle=shuffle,
-        drop_last=drop_last,
-        seed=seed,
-        rank=rank,
-        world_size=world_size,
-        workers=workers,
-        device=device,
-    )
+        return InMemoryBatcher(split.inputs + (split.target,), batch_size, **order)
+    return LoaderBatcher(split, batch_size, workers=workers, device=device, **order)
 
 
 def iterate_split(

@@ -18,7 +18,9 @@ import os
 import time
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -189,6 +191,15 @@ def scan_folder(root: str | Path) -> tuple[list[Path], list[str], list[str] | No
     return paths, labels, split
 
 
+def _column_error(
+    key: str, csv: str | Path, columns: Iterable[object], **fields: object
+) -> DataError:
+    """``key``'s error about a column of the table ``csv``, naming its ``columns`` (the first
+    20) as the choices."""
+    names = ", ".join(map(str, islice(columns, 20)))
+    return DataError(t(key, csv=csv, names=names, **fields))
+
+
 def _table_target(df, csv: str | Path, image_col: str, target: str | None) -> str:
     """The label column of an image table: ``target`` when given, else ``label`` or the one
     column besides ``image_col``; it must exist and differ from the image column."""
@@ -196,21 +207,10 @@ def _table_target(df, csv: str | Path, image_col: str, target: str | None) -> st
         others = [c for c in df.columns if c != image_col]
         target = "label" if "label" in others else (others[0] if len(others) == 1 else None)
         if target is None:
-            raise DataError(
-                t(
-                    "error.data.image_folder.which_column_holds",
-                    csv=csv,
-                    names=", ".join(map(str, others[:20])),
-                )
-            )
+            raise _column_error("error.data.image_folder.which_column_holds", csv, others)
     if target not in df.columns:
-        raise DataError(
-            t(
-                "error.data.image_folder.target_column_columns",
-                csv=csv,
-                target=target,
-                names=", ".join(map(str, df.columns[:20])),
-            )
+        raise _column_error(
+            "error.data.image_folder.target_column_columns", csv, df.columns, target=target
         )
     if target == image_col:
         raise DataError(t("error.data.image_folder.target_is_image_col", csv=csv, target=target))
@@ -237,13 +237,8 @@ def scan_table(
 
         df = pd.read_csv(csv, encoding="utf-8-sig", dtype=str)
     if image_col not in df.columns:
-        raise DataError(
-            t(
-                "error.data.image_folder.column_data_image",
-                csv=csv,
-                image_col=image_col,
-                names=", ".join(map(str, df.columns[:20])),
-            )
+        raise _column_error(
+            "error.data.image_folder.column_data_image", csv, df.columns, image_col=image_col
         )
     base = Path(csv).resolve().parent
     paths = [Path(str(v)).expanduser() for v in df[image_col]]

@@ -35,6 +35,7 @@ from ...errors import DataError, closest
 from ...i18n import t
 
 __all__ = [
+    "did_you_mean",
     "covariate_columns",
     "covariate_rows",
     "mask_covariates",
@@ -45,8 +46,10 @@ __all__ = [
 ]
 
 
-def _did_you_mean(name: str, cols: list[str]) -> str:
-    near = closest(name, cols)
+def did_you_mean(name: str | None, cols: list[str]) -> str:
+    """The hint an error about a missing column ``name`` ends with: the closest of ``cols``,
+    or nothing when none is close (or no name was given). Shared by the series and panels."""
+    near = closest(name, cols) if name is not None else []
     return t("error.did_you_mean", names=repr(near[0])) if near else ""
 
 
@@ -80,7 +83,7 @@ def covariate_columns(
                     "error.data.series.future_column_missing",
                     c=c,
                     source=source,
-                    hint=_did_you_mean(c, cols),
+                    hint=did_you_mean(c, cols),
                     names=", ".join(cols[:20]),
                 )
             )

@@ -44,9 +44,11 @@ import pandas as pd
 import torch
 
 from ...config import DataConfig
-from ...errors import DataError, closest
+from ...errors import DataError
 from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
+from .covariates import did_you_mean
+from .prepare import _infer_freq, numeric_column
 
 __all__ = [
     "MIN_HISTORY",
@@ -84,7 +86,6 @@ def _check_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
     target = cfg.target or defaults.get("target")
     for key, name in (("id", id_col), ("time", time_col), ("target", target)):
         if name is None or name not in cols:
-            near = closest(name, cols) if name else []
             raise DataError(
                 t(
                     "error.data.panel.column_missing",
@@ -92,7 +93,7 @@ def _check_columns(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
                     name=name,
                     source=source,
                     names=", ".join(cols[:20]),
-                    hint=t("error.did_you_mean", names=repr(near[0])) if near else "",
+                    hint=did_you_mean(name, cols),
                 )
             )
     return id_col, time_col, target
@@ -104,19 +105,7 @@ def _long_frame(
     """id (text), time (parsed), value (numeric); rows without an id or a time dropped."""
     from .dates import parse_dates
 
-    values = pd.to_numeric(df[target], errors="coerce")
-    text = values.isna() & df[target].notna()
-    if text.any():
-        raise DataError(
-            t(
-                "error.data.series.column_must_numeric",
-                c=target,
-                iloc=str(df[target][text].iloc[0]),
-                sum=int(text.sum()),
-            )
-        )
-    if np.isinf(values.to_numpy(dtype=np.float64)).any():
-        raise DataError(t("error.data.series.column_contains_inf", c=target))
+    values = numeric_column(df, target)
     times = parse_dates(df[time_col], dayfirst, time_col)
     out = pd.DataFrame(
         {
@@ -131,8 +120,6 @@ def _long_frame(
 def read_panel(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) -> PanelFrame:
     """The panel's series: columns checked, dates parsed, one row per (id, time) — a repeat
     is an error naming it — sorted, missing values interpolated within each series."""
-    from .prepare import _infer_freq
-
     id_col, time_col, target = _check_columns(df, cfg, defaults, source)
     long = _long_frame(df, id_col, time_col, target, getattr(cfg, "dayfirst", False))
     dup = long.duplicated(["id", "time"], keep=False)

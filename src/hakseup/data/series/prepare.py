@@ -25,11 +25,11 @@ import pandas as pd
 import torch
 
 from ...config import DataConfig
-from ...errors import DataError, closest
+from ...errors import DataError
 from ...i18n import t
 from ..bundle import DataBundle, Schema, Split
 from ..splits import chronological_indices
-from .covariates import covariate_rows, mask_covariates, pack_future
+from .covariates import covariate_rows, did_you_mean, mask_covariates, pack_future
 from .stats import (
     auto_window,
     detect_season,
@@ -47,6 +47,7 @@ __all__ = [
     "detect_season",
     "resolve_season",
     "prepare_series",
+    "numeric_column",
     "naive_forecasts",
     "future_inputs",
 ]
@@ -125,19 +126,7 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
         notices.append(t("notice.data.series.not_numeric_left_out", names=", ".join(skipped)))
     data = pd.DataFrame({time_col: times})
     for c in [target] + features:
-        values = pd.to_numeric(df[c], errors="coerce")
-        text = values.isna() & df[c].notna()
-        if text.any():
-            raise DataError(
-                t(
-                    "error.data.series.column_must_numeric",
-                    c=c,
-                    iloc=str(df[c][text].iloc[0]),
-                    sum=int(text.sum()),
-                )
-            )
-        if np.isinf(values.to_numpy(dtype=np.float64)).any():
-            raise DataError(t("error.data.series.column_contains_inf", c=c))
+        values = numeric_column(df, c)
         _check_magnitude(values, c)
         data[c] = values.astype("float64")
     if data[target].isna().all():
@@ -160,6 +149,30 @@ def prepare_series(df: pd.DataFrame, cfg: DataConfig, defaults: dict, source) ->
         )
     data.index.name = time_col
     return SeriesFrame(data, time_col, target, features, freq, filled, notices, future)
+
+
+def numeric_column(df: pd.DataFrame, column: str) -> pd.Series:
+    """``df[column]`` as numbers to forecast (empty cells become NaN, to be filled): an error
+    naming the first text value, or saying it holds an inf. The series and the panels' step.
+
+    Example:
+        >>> numeric_column(pd.DataFrame({"y": ["1", None, "2.5"]}), "y").tolist()
+        [1.0, nan, 2.5]
+    """
+    values = pd.to_numeric(df[column], errors="coerce")
+    text = values.isna() & df[column].notna()
+    if text.any():
+        raise DataError(
+            t(
+                "error.data.series.column_must_numeric",
+                c=column,
+                iloc=str(df[column][text].iloc[0]),
+                sum=int(text.sum()),
+            )
+        )
+    if np.isinf(values.to_numpy(dtype=np.float64)).any():
+        raise DataError(t("error.data.series.column_contains_inf", c=column))
+    return values
 
 
 # Fewer points than this make no series: nothing to learn a step from, nothing to score.
@@ -193,6 +206,12 @@ def _check_magnitude(values: pd.Series, column: str) -> None:
         )
 
 
+def _not_in_file(key: str, name: str | None, cols: list[str], **fields: object) -> DataError:
+    """``key``'s error for a column ``name`` that the file lacks: the closest of its columns
+    ``cols`` as a hint (the message's ``value``), the first 20 as the choices."""
+    return DataError(t(key, value=did_you_mean(name, cols), names=", ".join(cols[:20]), **fields))
+
+
 def _series_columns(
     df: pd.DataFrame, cfg: DataConfig, defaults: dict, source
 ) -> tuple[str, str, list[str], list[str], list[str]]:
@@ -204,15 +223,12 @@ def _series_columns(
     target = cfg.target or defaults.get("target")
     cols = list(df.columns)
     if time_col is None or time_col not in cols:
-        near = closest(time_col, cols) if time_col is not None else []
-        raise DataError(
-            t(
-                "error.data.series.time_column_columns",
-                time_col=time_col,
-                source=source,
-                value=t("error.did_you_mean", names=repr(near[0])) if near else "",
-                names=", ".join(cols[:20]),
-            )
+        raise _not_in_file(
+            "error.data.series.time_column_columns",
+            time_col,
+            cols,
+            time_col=time_col,
+            source=source,
         )
     if target is None:
         raise DataError(
@@ -222,15 +238,8 @@ def _series_columns(
             )
         )
     if target not in cols:
-        near = closest(target, cols)
-        raise DataError(
-            t(
-                "error.data.series.target_column_columns",
-                target=target,
-                source=source,
-                value=t("error.did_you_mean", names=repr(near[0])) if near else "",
-                names=", ".join(cols[:20]),
-            )
+        raise _not_in_file(
+            "error.data.series.target_column_columns", target, cols, target=target, source=source
         )
     past, future, skipped = covariate_columns(df, cfg, time_col, target, source)
     for f in past:

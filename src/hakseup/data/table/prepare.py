@@ -53,23 +53,29 @@ MIN_CATEGORY_COUNT = 5
 TABLE_CLIP = 6.0
 
 
+def _beyond_float32(values: np.ndarray) -> tuple[int, float, int] | None:
+    """(how many, the first, its line in the file) of ``values`` beyond float32's range, or
+    None when all fit: the model and its training compute in float32, where they would be inf.
+    A row's line counts the header (line 1)."""
+    big = np.flatnonzero(np.abs(values) > np.finfo(np.float32).max)
+    if not len(big):
+        return None
+    return len(big), float(values[big[0]]), int(big[0]) + 2
+
+
 def _drop_missing_target(df: pd.DataFrame, target: str, path) -> tuple[pd.DataFrame, list[str]]:
-    """Drop rows without a target value; reject an infinite target."""
+    """Drop rows without a target value; reject an infinite target, or one beyond float32."""
     notices = []
     y = df[target]
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         values = y.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isinf(values).any():
             raise DataError(t("error.data.tables.target_column_contains", target=target))
-        big = np.abs(values) > np.finfo(np.float32).max  # training computes in float32
-        if big.any():
+        big = _beyond_float32(values)
+        if big:
+            n, first, _ = big
             raise DataError(
-                t(
-                    "error.data.tables.target_column_value",
-                    target=target,
-                    sum=int(big.sum()),
-                    values=values[big][0],
-                )
+                t("error.data.tables.target_column_value", target=target, sum=n, values=first)
             )
     missing_target = int(y.isna().sum())
     if missing_target:
@@ -83,31 +89,26 @@ def _drop_missing_target(df: pd.DataFrame, target: str, path) -> tuple[pd.DataFr
 
 
 def _check_finite(df: pd.DataFrame, kinds: dict[str, str]) -> None:
-    for col, kind in kinds.items():
-        if kind == "numeric":
-            v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
-            n_inf = int(np.isinf(v).sum())
-            if n_inf:
-                rows = list(np.flatnonzero(np.isinf(v))[:3] + 2)
-                raise DataError(
-                    t(
-                        "error.data.tables.column_contains_inf",
-                        col=col,
-                        n_inf=n_inf,
-                        names=", ".join(map(str, rows)),
-                    )
+    """Reject a numeric input column with an inf, or a value beyond float32's range."""
+    for col in [c for c, kind in kinds.items() if kind == "numeric"]:
+        v = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64)
+        n_inf = int(np.isinf(v).sum())
+        if n_inf:
+            rows = list(np.flatnonzero(np.isinf(v))[:3] + 2)
+            raise DataError(
+                t(
+                    "error.data.tables.column_contains_inf",
+                    col=col,
+                    n_inf=n_inf,
+                    names=", ".join(map(str, rows)),
                 )
-            big = np.abs(v) > np.finfo(np.float32).max  # the model's inputs are float32
-            if big.any():
-                raise DataError(
-                    t(
-                        "error.data.tables.column_value_beyond",
-                        col=col,
-                        sum=int(big.sum()),
-                        v=v[big][0],
-                        value=np.flatnonzero(big)[0] + 2,
-                    )
-                )
+            )
+        big = _beyond_float32(v)
+        if big:
+            n, first, line = big
+            raise DataError(
+                t("error.data.tables.column_value_beyond", col=col, sum=n, v=first, value=line)
+            )
 
 
 def _sequence_shape(cfg: DataConfig, n_features: int) -> tuple[int, ...]:
