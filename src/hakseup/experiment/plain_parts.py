@@ -100,29 +100,21 @@ IMAGE_FOLDER_DATA = Template('''
 from PIL import Image, ImageOps
 
 SIZE = ($height, $width)         # (H, W)
+CHANNELS, FIT = $channels, "$fit"
 CLASSES = $classes
 # The split hakseup made (stratified by class, seed $seed): file paths and class indices.
 split = json.loads(Path(r"$split_file").read_text())
 
+
+# hakseup's own conversions (data/image/decode.py), word for word.
+$conversions
 
 def decode(path):
     """One image file -> uint8 (C, H, W)."""
     with Image.open(path) as im:
         im.draft("$mode", (SIZE[1], SIZE[0]))           # JPEG: decode at a reduced scale
         im = ImageOps.exif_transpose(im)
-        if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):    # 16-bit or float grey: scaled
-            a = np.asarray(im, dtype=np.float64)
-            top = 65535.0 if im.mode.startswith("I;16") or a.max() > 255 else 255.0
-            im = Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-        if im.mode == "P":
-            im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "RGB" and "transparency" in im.info):
-            rgba = im.convert("RGBA")                   # transparent pixels: on white
-            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            im = Image.alpha_composite(white, rgba)
-        im = im.convert("$mode")
-        if im.size != (SIZE[1], SIZE[0]):
-$resize
+        im = _fit(_to_channels(im, CHANNELS), SIZE, FIT)
         a = np.asarray(im, dtype=np.uint8)
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
 
