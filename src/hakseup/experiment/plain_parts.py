@@ -406,6 +406,9 @@ LSTM_MODEL = Template('''
 HIDDEN, LAYERS = $hidden, $layers
 
 
+# hakseup's own LSTM step (models/lstm.py), word for word.
+$lstm_step
+
 class LSTM(nn.Module):
     """A stacked LSTM, one time step at a time, its gates written out. The parameters have
     nn.LSTM's names and layout: weight_ih_l{k} (4H, I) holds the input, forget, cell and
@@ -429,14 +432,7 @@ class LSTM(nn.Module):
         """One step of layer k: x (B, I), h and c (B, H) -> the new h and c."""
         gates = (F.linear(x, getattr(self, f"weight_ih_l{k}"), getattr(self, f"bias_ih_l{k}"))
                  + F.linear(h, getattr(self, f"weight_hh_l{k}"), getattr(self, f"bias_hh_l{k}")))
-        i, f, g, o = gates.chunk(4, dim=1)          # each (B, H)
-        input_gate = torch.sigmoid(i)               # how much of the candidate to write
-        forget_gate = torch.sigmoid(f)              # how much of the old cell to keep
-        cell_candidate = torch.tanh(g)              # what could be written
-        output_gate = torch.sigmoid(o)              # how much of the cell to expose
-        c = forget_gate * c + input_gate * cell_candidate
-        h = output_gate * torch.tanh(c)
-        return h, c
+        return lstm_step(gates, c)                  # (B, 4H) -> h, c
 
     def forward(self, x):                           # x: (B, T, I)
         B, T, _ = x.shape
