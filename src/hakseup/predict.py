@@ -204,15 +204,21 @@ def evaluate_run(run: str | Path, checkpoint: str = "best") -> RunResult:
     )
 
 
-def is_image_run(run: str | Path) -> bool:
-    """Whether ``run`` was trained on images (its saved preprocessing says so)."""
+def _saved_kind(run: str | Path) -> str | None:
+    """The kind of data ``run`` was trained on, as its saved preprocessing names it (None
+    when the folder or the file cannot be read)."""
     from .run.folder import require_run
 
     try:
         pre = json.loads((require_run(run) / "preprocessing.json").read_text())
-        return pre.get("kind") == "image"
+        return pre.get("kind")
     except (OSError, ValueError, HakseupError):
-        return False
+        return None
+
+
+def is_image_run(run: str | Path) -> bool:
+    """Whether ``run`` was trained on images (its saved preprocessing says so)."""
+    return _saved_kind(run) == "image"
 
 
 def predict_images(run: str | Path, data: str | Path) -> pd.DataFrame:
@@ -273,13 +279,7 @@ def predict_image_files(run: str | Path, data: str | Path, output: str | Path) -
 
 def is_panel_run(run: str | Path) -> bool:
     """Whether ``run`` was trained on many series (``--id-col``)."""
-    from .run.folder import require_run
-
-    try:
-        pre = json.loads((require_run(run) / "preprocessing.json").read_text())
-        return pre.get("kind") == "panel"
-    except (OSError, ValueError, HakseupError):
-        return False
+    return _saved_kind(run) == "panel"
 
 
 def predict_panel(

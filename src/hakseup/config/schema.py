@@ -85,6 +85,12 @@ def _f(
     return field(default=default, metadata=meta)
 
 
+def _auto(*, min: float, max: float | None = None, help: str) -> Any:
+    """A number that defaults to ``auto``: ``config.resolve`` chooses it from the data
+    (``help`` says how) unless the user sets it."""
+    return _f(AUTO, min=min, max=max, auto=True, help=help)
+
+
 @dataclass
 class DataConfig:
     dataset: str | None = _f("digits", help="built-in dataset (see `hakseup datasets`)")
@@ -224,11 +230,9 @@ class ModelConfig:
         "prediction, its weight chosen on the validation rows "
         "(on in the table defaults)",
     )
-    ensemble: int | Auto = _f(
-        AUTO,
+    ensemble: int | Auto = _auto(
         min=1,
         max=64,
-        auto=True,
         help="tabular, cnn: k members (mean prediction; auto: 1, or 4 "
         "for a table or a small sequence problem)",
     )
@@ -257,25 +261,18 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    epochs: int | Auto = _f(
-        AUTO,
+    epochs: int | Auto = _auto(
         min=1,
         max=1_000_000,
-        auto=True,
         help="passes over the training data (auto: 30, or from the data's "
         "size for a table or sequences)",
     )
-    batch_size: int | Auto = _f(
-        AUTO,
-        min=1,
-        auto=True,
-        help="samples per step (auto: 64, or from the data's size for sequences)",
+    batch_size: int | Auto = _auto(
+        min=1, help="samples per step (auto: 64, or from the data's size for sequences)"
     )
-    lr: float | Auto = _f(
-        AUTO,
+    lr: float | Auto = _auto(
         min=0,
         max=1e4,
-        auto=True,
         help="learning rate (auto: 0.001; 0.01 for lstm/gru on a small sequence problem)",
     )
     optimizer: str = _f("adam", help="any torch.optim optimizer, e.g. adam, adamw, sgd")
@@ -301,8 +298,8 @@ class TrainConfig:
         help="metric watched by early stopping and best checkpoint "
         "(auto: val_loss; train_loss on a small sequence problem)",
     )
-    grad_clip: float | None | Auto = _f(
-        AUTO, min=0, max=1e30, auto=True, help="clip gradient norm (auto: none; 1.0 for sequences)"
+    grad_clip: float | None | Auto = _auto(
+        min=0, max=1e30, help="clip gradient norm (auto: none; 1.0 for sequences)"
     )
     seed: int = _f(0, min=0, max=2**32 - 1, help="random seed (0..2**32-1, NumPy's range)")
     deterministic: bool = _f(False, help="torch deterministic algorithms")
@@ -325,12 +322,8 @@ class TrainConfig:
         help="DataLoader worker processes (default: "
         "0 for tensors, the CPUs training threads leave for lazy data)",
     )
-    threads: int | Auto = _f(
-        AUTO,
-        min=1,
-        max=4096,
-        auto=True,
-        help="auto or N CPU threads per operator (OMP_NUM_THREADS wins)",
+    threads: int | Auto = _auto(
+        min=1, max=4096, help="auto or N CPU threads per operator (OMP_NUM_THREADS wins)"
     )
     tensorboard: bool = _f(True)
     progress: bool = _f(

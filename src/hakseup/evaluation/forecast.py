@@ -24,7 +24,7 @@ from .forecast_combine import (
     rule_name,
 )
 from .forecast_intervals import conformal_widths, interval_scores
-from .forecast_references import ENSEMBLE, best_reference, reference_verdict
+from .forecast_references import ENSEMBLE, add_best_reference
 
 __all__ = [
     "default_rule",
@@ -196,14 +196,7 @@ def forecast_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict
     best = min(table, key=lambda k: table[k]["mae"])
     metrics["baselines"] = table
     metrics["beats"] = {name: bool(metrics["mae"] < b["mae"]) for name, b in table.items()}
-    strongest = best_reference(table)
-    if strongest is not None:
-        metrics["best_reference"] = {
-            "name": strongest,
-            "mase": table[strongest]["mase"],
-            "beaten": bool(metrics["mase"] < table[strongest]["mase"]),
-        }
-        metrics["reference_verdict"] = reference_verdict(metrics, table)
+    add_best_reference(metrics, table)
     if actual.shape[1] > 1:
         metrics["per_step"] = per_step_scores(actual, pred, baselines, y_train)
     return metrics, f"{best} forecast", table[best]

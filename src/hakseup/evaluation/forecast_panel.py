@@ -36,8 +36,7 @@ from .forecast_references import (
     INSTALL_HINT,
     MAX_FIT,
     STAT_MODELS,
-    best_reference,
-    reference_verdict,
+    add_best_reference,
     statsforecast_available,
 )
 
@@ -302,14 +301,7 @@ def panel_scores(model, bundle, split: str = "test") -> tuple[dict, str, dict]:
         "mase": float(own["mase"][worst]),
         "smape": float(own["smape"][worst]),
     }
-    strongest = best_reference(table)
-    if strongest is not None:
-        metrics["best_reference"] = {
-            "name": strongest,
-            "mase": table[strongest]["mase"],
-            "beaten": bool(metrics["mase"] < table[strongest]["mase"]),
-        }
-        metrics["reference_verdict"] = reference_verdict(metrics, table)
+    strongest = add_best_reference(metrics, table)
     widths = panel_widths(bundle, scales)
     if widths:
         metrics["intervals"] = interval_scores(

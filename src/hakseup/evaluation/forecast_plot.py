@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .plots import save_figure, subplots
+from .plots import save_series_figure, subplots
 
 __all__ = ["plot_future"]
 
@@ -53,9 +53,5 @@ def plot_future(times, y: np.ndarray, frame: pd.DataFrame, target: str, path: st
             label=f"{level}% interval",
         )
     ax.axvline(hist_t[-1], color="grey", linestyle="--", label="end of the series")
-    ax.set_ylabel(target)
-    ax.set_title(f"{target}: forecast past the end of the series")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.autofmt_xdate()
-    return save_figure(fig, path)
+    title = f"{target}: forecast past the end of the series"
+    return save_series_figure(fig, ax, target, title, path)

@@ -38,6 +38,7 @@ __all__ = [
     "INSTALL_HINT",
     "MAX_FIT",
     "STAT_MODELS",
+    "add_best_reference",
     "best_reference",
     "reference_forecasts",
     "reference_verdict",
@@ -173,6 +174,21 @@ def best_reference(table: dict[str, dict], key: str = "mase") -> str | None:
     """The reference with the lowest ``key`` (drift left out: not one of the references)."""
     named = [n for n, m in table.items() if n != "drift" and np.isfinite(m.get(key, np.nan))]
     return min(named, key=lambda n: table[n][key]) if named else None
+
+
+def add_best_reference(metrics: dict, table: dict[str, dict]) -> str | None:
+    """Into ``metrics``: the strongest reference by MASE (``best_reference``: its name,
+    MASE and whether the forecaster beat it) and the ``reference_verdict`` sentence; nothing
+    when no reference has a finite MASE. Returns the reference's name (or None)."""
+    strongest = best_reference(table)
+    if strongest is not None:
+        metrics["best_reference"] = {
+            "name": strongest,
+            "mase": table[strongest]["mase"],
+            "beaten": bool(metrics["mase"] < table[strongest]["mase"]),
+        }
+        metrics["reference_verdict"] = reference_verdict(metrics, table)
+    return strongest
 
 
 def reference_verdict(metrics: dict, table: dict[str, dict], key: str = "mase") -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "plot_forecast",
     "plot_residuals",
     "save_figure",
+    "save_series_figure",
     "subplots",
     "pyplot",
     "hangul_font",
@@ -136,6 +137,17 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
 
+def save_series_figure(fig, ax, target: str, title: str, path: str | os.PathLike) -> Path:
+    """The finish of a figure of a series over time: ``target`` on the y axis, ``title``,
+    a light grid, the legend, slanted dates; saved to ``path``."""
+    ax.set_ylabel(target)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return save_figure(fig, path)
+
+
 def plot_loss(
     history: list[dict],
     path: str | os.PathLike,
@@ -245,12 +257,9 @@ def plot_forecast(
     if test_starts is not None and len(test_starts):
         _draw_test_overlays(ax, times[test_starts], preds_by_split, bands, baselines)
     _mark_split_starts(ax, times, starts_by_split)
-    ax.set_ylabel(target)
-    ax.set_title(f"{target}: forecast vs actual (original units)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.autofmt_xdate()
-    return save_figure(fig, path)
+    return save_series_figure(
+        fig, ax, target, f"{target}: forecast vs actual (original units)", path
+    )
 
 
 def _draw_test_overlays(

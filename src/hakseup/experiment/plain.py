@@ -53,13 +53,6 @@ EMITTABLE = {
     ("series", "lstm"),
     ("digits", "lstm"),
 }
-_ACTIVATIONS = {
-    "relu": "nn.ReLU()",
-    "gelu": "nn.GELU()",
-    "tanh": "nn.Tanh()",
-    "sigmoid": "nn.Sigmoid()",
-    "silu": "nn.SiLU()",
-}
 
 
 @dataclass

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -171,25 +172,20 @@ def _normalise(facts, gather: str) -> str:
 
 
 def _image_folder(facts, split_file: Path) -> str:
+    from ..data.image import decode as product  # the script decodes with hakseup's own code
+
     decode = facts.pre.get("decode") or {}
     height, width = decode.get("size", facts.schema.input_shape[1:])
-    mode = "L" if int(decode.get("channels", facts.schema.input_shape[0])) == 1 else "RGB"
+    channels = int(decode.get("channels", facts.schema.input_shape[0]))
     fit = decode.get("fit", "crop")
-    pad = " " * 12
-    resize = {
-        "crop": f"{pad}# the centre of the image, scaled to fill SIZE\n"
-        f"{pad}im = ImageOps.fit(im, (SIZE[1], SIZE[0]), "
-        "method=Image.Resampling.BILINEAR)",
-        "pad": f"{pad}# the whole image, scaled to fit SIZE, padded with black\n"
-        f"{pad}im = ImageOps.pad(im, (SIZE[1], SIZE[0]), "
-        "method=Image.Resampling.BILINEAR, color=0)",
-    }.get(fit, f"{pad}im = im.resize((SIZE[1], SIZE[0]), Image.Resampling.BILINEAR)")
+    parts = (product._pil, product._to_channels, product._fit)
     text = P.IMAGE_FOLDER_DATA.substitute(
-        mode=mode,
+        mode="L" if channels == 1 else "RGB",
         height=height,
         width=width,
+        channels=channels,
         fit=fit,
-        resize=resize,
+        conversions="\n\n".join(inspect.getsource(f) for f in parts),
         seed=facts.cfg.train.seed,
         classes=py_list(list(facts.schema.class_names)),
         split_file=split_file,

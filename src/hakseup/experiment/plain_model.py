@@ -9,20 +9,29 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 
 from ..data.table.preprocess import category_width
+from ..models.layers import activation
+from ..models.lstm import lstm_step
 from . import plain_parts as P
 
 __all__ = ["model_section", "stack_lines"]
 
-_ACTIVATIONS = {
-    "relu": "nn.ReLU()",
-    "gelu": "nn.GELU()",
-    "tanh": "nn.Tanh()",
-    "sigmoid": "nn.Sigmoid()",
-    "silu": "nn.SiLU()",
-}
+
+def type_name(act: str) -> str:
+    """The class of the activation layer ``act`` names, as hakseup's models build it.
+
+    >>> type_name("silu")
+    'SiLU'
+    """
+    return type(activation(act)).__name__
+
+
+def _layer(act: str) -> str:
+    """The activation layer ``act`` names, as code: ``nn.ReLU()``."""
+    return f"nn.{type_name(act)}()"
 
 
 def stack_lines(
@@ -35,7 +44,7 @@ def stack_lines(
         layer = [f"nn.Linear({width}, {h})"]
         if batch_norm:
             layer.append(f"nn.BatchNorm1d({h})")
-        layer.append(_ACTIVATIONS[act])
+        layer.append(_layer(act))
         if dropout > 0:
             layer.append(f"nn.Dropout({dropout!r})")
         lines.append(" " * indent + ", ".join(layer) + ",")
@@ -75,10 +84,6 @@ def _mlp(facts) -> str:
     )
 
 
-def type_name(act: str) -> str:
-    return _ACTIVATIONS[act][3:-2]
-
-
 def _cnn(facts) -> str:
     m, schema = facts.cfg.model, facts.schema
     channels = list(m.channels)
@@ -88,7 +93,7 @@ def _cnn(facts) -> str:
         if m.batch_norm:
             layer.append(f"nn.BatchNorm2d({ch})")
         lines.append(" " * 12 + ", ".join(layer) + ",")
-        lines.append(" " * 12 + f"{_ACTIVATIONS[m.activation]}, nn.MaxPool2d(2, ceil_mode=True),")
+        lines.append(" " * 12 + f"{_layer(m.activation)}, nn.MaxPool2d(2, ceil_mode=True),")
         in_ch = ch
     text = ("BatchNorm -> " if m.batch_norm else "") + type_name(m.activation)
     return P.CNN_MODEL.substitute(
@@ -190,6 +195,7 @@ def _lstm(facts) -> str:
         else ""
     )
     return P.LSTM_MODEL.substitute(
+        lstm_step=inspect.getsource(lstm_step),
         hidden=m.hidden_size,
         layers=m.layers,
         input_size=shape[-1],

@@ -100,29 +100,21 @@ IMAGE_FOLDER_DATA = Template('''
 from PIL import Image, ImageOps
 
 SIZE = ($height, $width)         # (H, W)
+CHANNELS, FIT = $channels, "$fit"
 CLASSES = $classes
 # The split hakseup made (stratified by class, seed $seed): file paths and class indices.
 split = json.loads(Path(r"$split_file").read_text())
 
+
+# hakseup's own conversions (data/image/decode.py), word for word.
+$conversions
 
 def decode(path):
     """One image file -> uint8 (C, H, W)."""
     with Image.open(path) as im:
         im.draft("$mode", (SIZE[1], SIZE[0]))           # JPEG: decode at a reduced scale
         im = ImageOps.exif_transpose(im)
-        if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):    # 16-bit or float grey: scaled
-            a = np.asarray(im, dtype=np.float64)
-            top = 65535.0 if im.mode.startswith("I;16") or a.max() > 255 else 255.0
-            im = Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
-        if im.mode == "P":
-            im = im.convert("RGBA" if "transparency" in im.info else "RGB")
-        if im.mode in ("RGBA", "LA", "PA") or (im.mode == "RGB" and "transparency" in im.info):
-            rgba = im.convert("RGBA")                   # transparent pixels: on white
-            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            im = Image.alpha_composite(white, rgba)
-        im = im.convert("$mode")
-        if im.size != (SIZE[1], SIZE[0]):
-$resize
+        im = _fit(_to_channels(im, CHANNELS), SIZE, FIT)
         a = np.asarray(im, dtype=np.uint8)
     return a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
 
@@ -414,6 +406,9 @@ LSTM_MODEL = Template('''
 HIDDEN, LAYERS = $hidden, $layers
 
 
+# hakseup's own LSTM step (models/lstm.py), word for word.
+$lstm_step
+
 class LSTM(nn.Module):
     """A stacked LSTM, one time step at a time, its gates written out. The parameters have
     nn.LSTM's names and layout: weight_ih_l{k} (4H, I) holds the input, forget, cell and
@@ -437,14 +432,7 @@ class LSTM(nn.Module):
         """One step of layer k: x (B, I), h and c (B, H) -> the new h and c."""
         gates = (F.linear(x, getattr(self, f"weight_ih_l{k}"), getattr(self, f"bias_ih_l{k}"))
                  + F.linear(h, getattr(self, f"weight_hh_l{k}"), getattr(self, f"bias_hh_l{k}")))
-        i, f, g, o = gates.chunk(4, dim=1)          # each (B, H)
-        input_gate = torch.sigmoid(i)               # how much of the candidate to write
-        forget_gate = torch.sigmoid(f)              # how much of the old cell to keep
-        cell_candidate = torch.tanh(g)              # what could be written
-        output_gate = torch.sigmoid(o)              # how much of the cell to expose
-        c = forget_gate * c + input_gate * cell_candidate
-        h = output_gate * torch.tanh(c)
-        return h, c
+        return lstm_step(gates, c)                  # (B, 4H) -> h, c
 
     def forward(self, x):                           # x: (B, T, I)
         B, T, _ = x.shape

@@ -26,13 +26,13 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LSTMCell", "LSTM", "GRUCell", "GRU"]
+__all__ = ["LSTMCell", "LSTM", "GRUCell", "GRU", "lstm_step"]
 
 
 def _init_uniform(module: nn.Module, hidden_size: int) -> None:
@@ -65,14 +65,23 @@ class LSTMCell(nn.Module):
         gates = F.linear(x, self.weight_ih, self.bias_ih) + F.linear(
             h, self.weight_hh, self.bias_hh
         )  # (B, 4H)
-        i, f, g, o = gates.chunk(4, dim=1)
-        input_gate = torch.sigmoid(i)  # how much of the candidate to write
-        forget_gate = torch.sigmoid(f)  # how much of the old cell to keep
-        cell_candidate = torch.tanh(g)  # what could be written
-        output_gate = torch.sigmoid(o)  # how much of the cell to expose
-        c = forget_gate * c + input_gate * cell_candidate
-        h = output_gate * torch.tanh(c)
-        return h, c
+        return lstm_step(gates, c)
+
+
+# ``hakseup code`` copies this function's source into the plain scripts it writes
+# (experiment/plain_model.py): it uses nothing but torch.
+def lstm_step(gates: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One LSTM step from its gates: ``gates`` (B, 4H) holds the pre-activations of the
+    input, forget, cell and output gates, in that order; ``c`` (B, H) is the cell state.
+    Returns the new h and c, each (B, H)."""
+    i, f, g, o = gates.chunk(4, dim=1)  # each (B, H)
+    input_gate = torch.sigmoid(i)  # how much of the candidate to write
+    forget_gate = torch.sigmoid(f)  # how much of the old cell to keep
+    cell_candidate = torch.tanh(g)  # what could be written
+    output_gate = torch.sigmoid(o)  # how much of the cell to expose
+    c = forget_gate * c + input_gate * cell_candidate
+    h = output_gate * torch.tanh(c)
+    return h, c
 
 
 def _forward_loop(
@@ -96,29 +105,35 @@ def _forward_loop(
         torch.mul(o, tanh_cs[t], out=hs[t + 1])  # h = o*tanh(c)
 
 
+class _Local(NamedTuple):
+    """Every step's local derivatives (``_local_derivatives``), the first axis time."""
+
+    dh_to_c: torch.Tensor  # (T, B, H): from h to c, through h = o*tanh(c)
+    dc_factors: torch.Tensor  # (T, B, 3, H): from c to the input, forget and cell gates
+    dh_to_gate_o: torch.Tensor  # (T, B, H): from h to the output gate
+    forget: torch.Tensor  # (T, B, H): from c to the previous c
+
+
 def _backward_loop(
     d_out: torch.Tensor | None,
-    dh: torch.Tensor,
-    dc: torch.Tensor,
-    dh_to_c: torch.Tensor,
-    dc_factors: torch.Tensor,
-    dh_to_gate_o: torch.Tensor,
-    forget: torch.Tensor,
+    d_state: tuple[torch.Tensor, torch.Tensor],
+    local: _Local,
     w_hh: torch.Tensor,
     d_gates: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Backpropagation through time; fills d_gates, returns the gradients for h0 and c0."""
+    """Backpropagation through time from ``d_state``, the gradients of the last h and c;
+    fills d_gates (T, B, 4H), returns the gradients for h0 and c0."""
     T, B, H4 = d_gates.shape
     H = H4 // 4
     d_ifg = d_gates[:, :, : 3 * H].view(T, B, 3, H)
-    for k in range(T):
-        t = T - 1 - k
+    dh, dc = d_state
+    for t in reversed(range(T)):
         if d_out is not None and t < T - 1:  # d_out[T-1] was added with d_hT
             dh = dh + d_out[t]
-        dc = torch.addcmul(dc, dh, dh_to_c[t])
-        torch.mul(dc.unsqueeze(1), dc_factors[t], out=d_ifg[t])  # input, forget, cell
-        torch.mul(dh, dh_to_gate_o[t], out=d_gates[t, :, 3 * H :])  # output gate
-        dc = dc * forget[t]  # to c_{t-1}
+        dc = torch.addcmul(dc, dh, local.dh_to_c[t])
+        torch.mul(dc.unsqueeze(1), local.dc_factors[t], out=d_ifg[t])  # input, forget, cell
+        torch.mul(dh, local.dh_to_gate_o[t], out=d_gates[t, :, 3 * H :])  # output gate
+        dc = dc * local.forget[t]  # to c_{t-1}
         dh = torch.mm(d_gates[t], w_hh)  # to h_{t-1}: (B, H)
     return dh, dc
 
@@ -145,25 +160,23 @@ def _forward_steps(
 
 def _backward_steps(
     d_out: torch.Tensor | None,
-    dh: torch.Tensor,
-    dc: torch.Tensor,
-    dh_to_c: torch.Tensor,
-    dc_factors: torch.Tensor,
-    dh_to_gate_o: torch.Tensor,
-    forget: torch.Tensor,
+    d_state: tuple[torch.Tensor, torch.Tensor],
+    local: _Local,
     w_hh: torch.Tensor,
 ) -> tuple[torch.Tensor, ...]:
     """``_backward_loop`` written functionally, for ``torch.compile``; returns d_gates too."""
-    T = dh_to_c.shape[0]
+    T = local.forget.shape[0]
+    dh, dc = d_state
     d_gates: list[torch.Tensor] = []
-    for k in range(T):
-        t = T - 1 - k
+    for t in reversed(range(T)):
         if d_out is not None and t < T - 1:
             dh = dh + d_out[t]
-        dc = dc + dh * dh_to_c[t]
-        d = torch.cat([(dc.unsqueeze(1) * dc_factors[t]).flatten(1), dh * dh_to_gate_o[t]], 1)
+        dc = dc + dh * local.dh_to_c[t]
+        d = torch.cat(
+            [(dc.unsqueeze(1) * local.dc_factors[t]).flatten(1), dh * local.dh_to_gate_o[t]], 1
+        )
         d_gates.append(d)
-        dc = dc * forget[t]
+        dc = dc * local.forget[t]
         dh = d @ w_hh
     return torch.stack(d_gates[::-1]), dh, dc
 
@@ -224,9 +237,8 @@ class _LSTMRecurrence(torch.autograd.Function):
                     i18n.t("warn.models.lstm.compiling_lstm_backward", kind=type(e).__name__)
                 )
         d_gates = acts.new_empty(T, B, H4)
-        dh, dc = _backward_loop(
-            d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh, d_gates
-        )
+        local = _local_derivatives(cs, tanh_cs, acts)
+        dh, dc = _backward_loop(d_out, (dh, dc), local, w_hh, d_gates)
         return d_gates, dh, dc, _weight_grad(d_gates, hs), None
 
 
@@ -243,22 +255,19 @@ def _scaled(x_proj: torch.Tensor, w_hh: torch.Tensor) -> tuple[torch.Tensor, tor
     return (x_proj * scale).contiguous(), (w_hh * scale[:, None]).t()
 
 
-def _local_derivatives(
-    cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor
-) -> tuple[torch.Tensor, ...]:
+def _local_derivatives(cs: torch.Tensor, tanh_cs: torch.Tensor, acts: torch.Tensor) -> _Local:
     """Every step's local derivatives at once (a few large ops instead of many small ones):
     dL/d(pre-activation) = upstream * activation', i.e.
 
         input:  dc * g      * i(1-i)        forget: dc * c_prev * f(1-f)
         cell:   dc * i      * (1-g^2)       output: dh * tanh(c) * o(1-o)
-
-    Returns (dh_to_c, dc_factors (T, B, 3, H), dh_to_gate_o, forget)."""
+    """
     H = acts.shape[2] // 4
     i, f, g, o = acts[..., :H], acts[..., H : 2 * H], acts[..., 2 * H : 3 * H], acts[..., 3 * H :]
     dc_factors = torch.stack([g * (i - i * i), cs[:-1] * (f - f * f), i * (1 - g * g)], dim=2)
     dh_to_gate_o = tanh_cs * (o - o * o)
     dh_to_c = o * (1 - tanh_cs * tanh_cs)  # through h = o*tanh(c)
-    return dh_to_c, dc_factors, dh_to_gate_o, f.contiguous()
+    return _Local(dh_to_c, dc_factors, dh_to_gate_o, f.contiguous())
 
 
 def _weight_grad(d_gates: torch.Tensor, hs: torch.Tensor) -> torch.Tensor:
@@ -275,13 +284,15 @@ def _forward_all(x_proj, h0, c0, w_hh):
 
 def _backward_all(d_out, dh, dc, hs, cs, tanh_cs, acts, w_hh):
     """The whole backward pass, for ``torch.compile``: local derivatives, loop, weight grad."""
-    d_gates, dh, dc = _backward_steps(d_out, dh, dc, *_local_derivatives(cs, tanh_cs, acts), w_hh)
+    local = _local_derivatives(cs, tanh_cs, acts)
+    d_gates, dh, dc = _backward_steps(d_out, (dh, dc), local, w_hh)
     return d_gates, dh, dc, _weight_grad(d_gates, hs)
 
 
-class LSTM(nn.Module):
-    """A stacked LSTM layer on our recurrence; the same interface as ``nn.LSTM``
-    (parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``)."""
+class _Stacked(nn.Module):
+    """What ``LSTM`` and ``GRU`` share with ``nn.LSTM`` and ``nn.GRU``: the constructor's
+    arguments, inputs (B, T, I) when ``batch_first`` else (T, B, I), and dropout between
+    layers (not after the last). A subclass makes its layers' parameters in ``_make_layers``."""
 
     def __init__(
         self,
@@ -290,29 +301,49 @@ class LSTM(nn.Module):
         num_layers: int = 1,
         dropout: float = 0.0,
         batch_first: bool = True,
-        compile_recurrence: bool = False,
     ):
         super().__init__()
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.dropout, self.batch_first = dropout, batch_first
-        # torch.compile the two time loops (not the module: compiling through the hand-written
-        # backward is slower than eager). The trainer sets it for --compile.
+        self._make_layers()
+
+    def _make_layers(self) -> None:
+        raise NotImplementedError
+
+    def _time_major(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, ...) ↔ (T, B, ...) when ``batch_first``: the loops run over time first."""
+        return x.transpose(0, 1) if self.batch_first else x
+
+    def _between_layers(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        """Layer ``k``'s output as the next layer's input: dropout while training."""
+        if self.dropout and self.training and k < self.num_layers - 1:
+            return F.dropout(x, self.dropout, training=True)
+        return x
+
+
+class LSTM(_Stacked):
+    """A stacked LSTM layer on our recurrence; the same interface as ``nn.LSTM``
+    (parameters ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``)."""
+
+    def __init__(self, *args: Any, compile_recurrence: bool = False, **kwargs: Any):
+        """``nn.LSTM``'s arguments (``_Stacked``'s). ``compile_recurrence``: torch.compile the
+        two time loops (not the module: compiling through the hand-written backward is slower
+        than eager). The trainer sets it for --compile."""
+        super().__init__(*args, **kwargs)
         self.compile_recurrence = compile_recurrence
-        for k in range(num_layers):
-            fan_in = input_size if k == 0 else hidden_size
-            self.register_parameter(
-                f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size, fan_in))
-            )
-            self.register_parameter(
-                f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size))
-            )
-            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
-            self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size)))
-        _init_uniform(self, hidden_size)
+
+    def _make_layers(self) -> None:
+        H = self.hidden_size
+        for k in range(self.num_layers):
+            fan_in = self.input_size if k == 0 else H
+            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * H, fan_in)))
+            self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * H, H)))
+            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(4 * H)))
+            self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(4 * H)))
+        _init_uniform(self, H)
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None = None):
-        if self.batch_first:
-            x = x.transpose(0, 1)  # (B, T, I) → (T, B, I)
+        x = self._time_major(x)  # (T, B, I)
         T, B, _ = x.shape
         if state is None:
             zeros = x.new_zeros(self.num_layers, B, self.hidden_size)
@@ -327,10 +358,8 @@ class LSTM(nn.Module):
             x, h_last, c_last = self._recurrence(x_proj, h0[k], c0[k], w_hh)  # x: (T, B, H)
             h_n.append(h_last)
             c_n.append(c_last)
-            if self.dropout and self.training and k < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, training=True)
-        out = x.transpose(0, 1) if self.batch_first else x
-        return out, (torch.stack(h_n), torch.stack(c_n))
+            x = self._between_layers(x, k)
+        return self._time_major(x), (torch.stack(h_n), torch.stack(c_n))
 
     def _recurrence(self, x_proj, h0, c0, w_hh):
         if self.compile_recurrence:
@@ -374,27 +403,17 @@ class GRUCell(nn.Module):
         return self.step(F.linear(x, self.weight_ih, self.bias_ih), h)
 
 
-class GRU(nn.Module):
+class GRU(_Stacked):
     """A stacked GRU on ``GRUCell`` (input projections precomputed); returns (out, h_n)."""
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        batch_first: bool = True,
-    ):
-        super().__init__()
-        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
-        self.batch_first = batch_first
+    def _make_layers(self) -> None:
         self.cells = nn.ModuleList(
-            GRUCell(input_size if k == 0 else hidden_size, hidden_size) for k in range(num_layers)
+            GRUCell(self.input_size if k == 0 else self.hidden_size, self.hidden_size)
+            for k in range(self.num_layers)
         )
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None):
-        if self.batch_first:
-            x = x.transpose(0, 1)  # (T, B, I)
+        x = self._time_major(x)  # (T, B, I)
         T, B, _ = x.shape
         h_n = []
         for k, module in enumerate(self.cells):
@@ -405,8 +424,6 @@ class GRU(nn.Module):
             for t in range(T):
                 h = cell.step(x_proj[t], h)
                 outs.append(h)
-            x = torch.stack(outs)
+            x = self._between_layers(torch.stack(outs), k)
             h_n.append(h)
-            if self.dropout and self.training and k < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, training=True)
-        return (x.transpose(0, 1) if self.batch_first else x), torch.stack(h_n)
+        return self._time_major(x), torch.stack(h_n)

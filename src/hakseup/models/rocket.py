@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import torch
 from torch import nn
@@ -269,12 +270,13 @@ class RocketNet(nn.Module):
         in_channels: int,
         length: int,
         n_outputs: int,
-        n_features: int = N_FEATURES,
         classification: bool = True,
-        seed: int = 0,
+        **transform: Any,
     ):
+        """``transform``: the options of ``MiniRocketFeatures`` (``n_features``,
+        ``max_dilations``, ``seed``), its defaults where not given."""
         super().__init__()
-        self.features = MiniRocketFeatures(in_channels, length, n_features, seed=seed)
+        self.features = MiniRocketFeatures(in_channels, length, **transform)
         n = self.features.n_features
         self.classification = classification
         self.register_buffer("mean", torch.zeros(n))

@@ -155,41 +155,22 @@ def _check_types(run, d: dict) -> None:
             )
     classes, n_out = d.get("class_names") or [], d.get("n_outputs")
     if d.get("task") in ("binary", "multiclass") and classes and len(classes) != n_out:
-        raise DamagedRunError(
-            run,
-            t(
-                "error.run.check.schema_mismatch",
-                key="n_outputs",
-                value=_shown(n_out),
-                other="class_names",
-                n=len(classes),
-            ),
-        )
+        raise _mismatch(run, "n_outputs", n_out, "class_names", len(classes))
     nums, shape = d.get("numeric_features") or [], d.get("input_shape")
     if d.get("input_kind") == "table" and nums and shape != [len(nums)]:
         # a table's numeric block is one input per numeric feature (prepare.py)
-        raise DamagedRunError(
-            run,
-            t(
-                "error.run.check.schema_mismatch",
-                key="input_shape",
-                value=_shown(shape),
-                other="numeric_features",
-                n=len(nums),
-            ),
-        )
+        raise _mismatch(run, "input_shape", shape, "numeric_features", len(nums))
     cards, cats = d.get("cardinalities") or [], d.get("categorical_features") or []
     if len(cards) != len(cats) or any(c < 1 for c in cards):
-        raise DamagedRunError(
-            run,
-            t(
-                "error.run.check.schema_mismatch",
-                key="cardinalities",
-                value=_shown(cards),
-                other="categorical_features",
-                n=len(cats),
-            ),
-        )
+        raise _mismatch(run, "cardinalities", cards, "categorical_features", len(cats))
+
+
+def _mismatch(run, key: str, value: Any, other: str, n: int) -> DamagedRunError:
+    """schema.json's ``key`` (``value``) disagrees with the ``n`` entries of ``other``."""
+    return DamagedRunError(
+        run,
+        t("error.run.check.schema_mismatch", key=key, value=_shown(value), other=other, n=n),
+    )
 
 
 def _shown(value: Any) -> str:

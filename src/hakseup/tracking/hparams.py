@@ -22,26 +22,15 @@ from typing import Any
 
 __all__ = ["HPARAM_KEYS", "hparams_of", "scalar_metrics", "write_hparams", "HPARAMS_FILE"]
 
-# The keys that tell runs apart in a comparison (the full config stays in config.yaml).
-HPARAM_KEYS = (
-    "data.dataset",
-    "data.path",
-    "data.target",
-    "model.name",
-    "model.hidden",
-    "model.hidden_size",
-    "model.layers",
-    "model.channels",
-    "model.dropout",
-    "train.epochs",
-    "train.batch_size",
-    "train.lr",
-    "train.optimizer",
-    "train.weight_decay",
-    "train.scheduler",
-    "train.patience",
-    "train.seed",
-    "train.precision",
+# The keys that tell runs apart in a comparison (the full config stays in config.yaml), by
+# section.
+_COMPARED = {
+    "data": "dataset path target",
+    "model": "name hidden hidden_size layers channels dropout",
+    "train": "epochs batch_size lr optimizer weight_decay scheduler patience seed precision",
+}
+HPARAM_KEYS = tuple(
+    f"{section}.{key}" for section, keys in _COMPARED.items() for key in keys.split()
 )
 # Sorts after the logger's own event files (events.out.tfevents.<10-digit time>...), so a
 # TensorBoard watching the folder reads it last; one fixed name, so a resumed run replaces it.
