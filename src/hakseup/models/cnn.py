@@ -9,6 +9,9 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -37,40 +40,37 @@ _PARTS = {
 }
 
 
+@dataclass(frozen=True)
+class ConvOptions:
+    """Each block's activation and batch norm, and the dropout before the head: the model
+    config's keys of the same names."""
+
+    activation: str = "relu"
+    dropout: float = 0.1
+    batch_norm: bool = True
+
+
 class _ConvNet(nn.Module):
     """Conv-BN-act-pool blocks, global average pooling, dropout, linear head; ``dims`` picks
-    1-D or 2-D layers."""
+    1-D or 2-D layers; ``options`` are the fields of ``ConvOptions``, by keyword."""
 
     dims = 2
 
-    def __init__(
-        self,
-        in_channels: int,
-        channels: list[int],
-        n_outputs: int,
-        activation: str = "relu",
-        dropout: float = 0.1,
-        batch_norm: bool = True,
-    ):
+    def __init__(self, in_channels: int, channels: list[int], n_outputs: int, **options: Any):
         super().__init__()
+        o = ConvOptions(**options)
         conv, bn, pool, global_pool = _PARTS[self.dims]
-        self.features = _blocks(conv, bn, pool, in_channels, channels, activation, batch_norm)
+        self.features = _blocks(conv, bn, pool, in_channels, channels, o.activation, o.batch_norm)
         self.head = nn.Sequential(
-            global_pool(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(channels[-1], n_outputs)
+            global_pool(1), nn.Flatten(), nn.Dropout(o.dropout), nn.Linear(channels[-1], n_outputs)
         )
 
     @classmethod
     def from_schema(cls, cfg, schema):
         # 2-D inputs are (C, H, W): channels first; 1-D ones are (T, F): features last.
         in_channels = schema.input_shape[0] if cls.dims == 2 else schema.input_shape[-1]
-        return cls(
-            in_channels,
-            list(cfg.channels),
-            schema.n_outputs,
-            cfg.activation,
-            cfg.dropout,
-            cfg.batch_norm,
-        )
+        options = {f.name: getattr(cfg, f.name) for f in fields(ConvOptions)}
+        return cls(in_channels, list(cfg.channels), schema.n_outputs, **options)
 
 
 class CNN2d(_ConvNet):

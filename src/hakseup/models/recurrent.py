@@ -21,6 +21,8 @@ Example:
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -50,43 +52,37 @@ class _Bidirectional(nn.Module):
         return out, torch.cat([h_f, h_b], dim=2)
 
 
-class RecurrentNet(nn.Module):
-    """Sequence (B, T, F) → recurrent layers → readout → linear head.
+@dataclass(frozen=True)
+class RecurrentOptions:
+    """A ``RecurrentNet``'s choices besides its sizes (the model config's keys): ``kind``
+    lstm or gru; ``impl`` scratch (ours) or native (``nn.LSTM``/``nn.GRU``); ``readout`` one
+    of ``READOUTS``; ``patch`` steps read as one (``patches``)."""
 
-    ``kind`` is lstm or gru; ``impl`` is scratch (ours) or native (``nn.LSTM``/``nn.GRU``).
+    num_layers: int = 1
+    dropout: float = 0.0
+    kind: str = "lstm"
+    impl: str = "scratch"
+    bidirectional: bool = False
+    readout: str = "last"
+    patch: int = 1
+
+
+class RecurrentNet(nn.Module):
+    """Sequence (B, T, F) → recurrent layers → readout → linear head; ``options`` are the
+    fields of ``RecurrentOptions``, by keyword.
+
     Images (B, 1, H, W) are read row by row: H steps of W features.
     """
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        n_outputs: int,
-        num_layers: int = 1,
-        dropout: float = 0.0,
-        kind: str = "lstm",
-        impl: str = "scratch",
-        bidirectional: bool = False,
-        readout: str = "last",
-        patch: int = 1,
-    ):
+    def __init__(self, input_size: int, hidden_size: int, n_outputs: int, **options: Any):
         super().__init__()
         from .lstm import GRU, LSTM
 
-        self.kind, self.impl, self.readout = kind, impl, readout
-        self.bidirectional, self.patch = bidirectional, max(1, int(patch))
-        self.settings = dict(
-            input_size=input_size,
-            hidden_size=hidden_size,
-            n_outputs=n_outputs,
-            num_layers=num_layers,
-            dropout=dropout,
-            kind=kind,
-            impl=impl,
-            bidirectional=bidirectional,
-            readout=readout,
-            patch=self.patch,
-        )
+        o = RecurrentOptions(**options)
+        # Kept whole for ``like``: the same network with one choice changed.
+        self.sizes, self.options = (input_size, hidden_size, n_outputs), o
+        self.kind, self.impl, self.readout = o.kind, o.impl, o.readout
+        self.bidirectional, self.patch = o.bidirectional, max(1, int(o.patch))
         input_size = input_size * self.patch  # a step of the recurrence is a patch
         classes = {
             ("lstm", "scratch"): LSTM,
@@ -94,22 +90,24 @@ class RecurrentNet(nn.Module):
             ("gru", "scratch"): GRU,
             ("gru", "native"): nn.GRU,
         }
-        cls = classes[(kind, impl)]
+        cls = classes[(o.kind, o.impl)]
         kwargs = dict(
-            num_layers=num_layers, dropout=dropout if num_layers > 1 else 0.0, batch_first=True
+            num_layers=o.num_layers,
+            dropout=o.dropout if o.num_layers > 1 else 0.0,
+            batch_first=True,
         )
-        if bidirectional and impl == "native":
+        if o.bidirectional and o.impl == "native":
             self.rnn = cls(input_size, hidden_size, bidirectional=True, **kwargs)
-        elif bidirectional:
+        elif o.bidirectional:
             self.rnn = _Bidirectional(lambda: cls(input_size, hidden_size, **kwargs))
         else:
             self.rnn = cls(input_size, hidden_size, **kwargs)
-        width = hidden_size * (2 if bidirectional else 1)
-        self.head = nn.Linear(width * (2 if readout == "mean_last" else 1), n_outputs)
+        width = hidden_size * (2 if o.bidirectional else 1)
+        self.head = nn.Linear(width * (2 if o.readout == "mean_last" else 1), n_outputs)
 
-    def like(self, **changes) -> RecurrentNet:
-        """A new, untrained network with the same settings except ``changes``."""
-        return RecurrentNet(**{**self.settings, **changes})
+    def like(self, **changes: Any) -> RecurrentNet:
+        """A new, untrained network with the same sizes and options except ``changes``."""
+        return RecurrentNet(*self.sizes, **{**asdict(self.options), **changes})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 4:  # (B, 1, H, W) image → (B, H, W): rows as steps
@@ -163,8 +161,8 @@ def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
         shape[-1],
         cfg.hidden_size,
         schema.n_outputs,
-        cfg.layers,
-        cfg.dropout,
+        num_layers=cfg.layers,
+        dropout=cfg.dropout,
         kind=kind,
         impl=cfg.lstm_impl,
         bidirectional=getattr(cfg, "bidirectional", False),
