@@ -65,6 +65,7 @@ def on_files(files, config, **kwargs):
         # to ``x.ko/``); i18n's (``ko/x/``) is the one its navigation links to.
         wrapped.dest_uri, wrapped.url = file.dest_uri, file.url
         wrapped.abs_dest_path = file.abs_dest_path
+        _add_alternates(file, config)
         return wrapped
 
     # The same collection, changed in place and in its order: i18n's own Files class finds a
@@ -73,6 +74,24 @@ def on_files(files, config, **kwargs):
         files.remove(file)
         files.append(page(file))
     return files
+
+
+def _add_alternates(file, config) -> None:
+    """The language switch of a notebook page: i18n finds a Markdown page's other languages
+    but not a notebook's (a Korean tutorial's "English" went to the site's home page)."""
+    from mkdocs.structure.files import File
+
+    i18n = config.plugins.get("i18n")
+    alternates = getattr(file, "alternates", None)
+    if i18n is None or alternates is None:
+        return
+    stem = file.norm_src_uri.removesuffix(".ipynb")          # tutorials/01-tensors-autograd
+    for lang in i18n.all_languages:
+        if lang not in alternates:
+            prefix = "" if lang == i18n.default_language else f"{lang}/"
+            dest = f"{prefix}{stem}/index.html" if config.use_directory_urls else f"{prefix}{stem}.html"
+            alternates[lang] = File(file.src_uri, config.docs_dir, config.site_dir,
+                                    config.use_directory_urls, dest_uri=dest)
 
 
 def on_post_build(config, **kwargs):
