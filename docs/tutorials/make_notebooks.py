@@ -9,6 +9,8 @@ unchanged keeps its outputs when the notebooks are written again; an edited cell
 until ``python docs/tutorials/make_notebooks.py --execute [NAME ...]`` runs the notebooks
 (each in a fresh temporary folder, with the live progress bars off: they are redrawn in
 place in Jupyter, but would be stored as dozens of half-drawn lines) and stores the outputs.
+Run it without ``OMP_NUM_THREADS`` set: the GPU tutorial stores what ``hakseup doctor``
+says, which names that variable when it is set.
 
 Every tutorial runs offline in seconds to a minute on a laptop CPU: the data ships with
 scikit-learn (digits, breast cancer) or is generated in the notebook; settings are small.
