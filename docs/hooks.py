@@ -89,7 +89,8 @@ def _add_alternates(file, config) -> None:
     for lang in i18n.all_languages:
         if lang not in alternates:
             prefix = "" if lang == i18n.default_language else f"{lang}/"
-            dest = f"{prefix}{stem}/index.html" if config.use_directory_urls else f"{prefix}{stem}.html"
+            page = "/index.html" if config.use_directory_urls else ".html"
+            dest = f"{prefix}{stem}{page}"
             alternates[lang] = File(file.src_uri, config.docs_dir, config.site_dir,
                                     config.use_directory_urls, dest_uri=dest)
 
