@@ -3,13 +3,25 @@ from one source: the code cells are shared, each Markdown cell has both language
 after editing (``python docs/tutorials/make_notebooks.py``); ``tests/test_tutorials.py``
 checks the notebooks match it and executes every one.
 
+The notebooks keep the outputs of their last execution, so that the site (which renders
+them without running them) shows what each cell prints and draws: a cell whose source is
+unchanged keeps its outputs when the notebooks are written again; an edited cell loses them
+until ``python docs/tutorials/make_notebooks.py --execute [NAME ...]`` runs the notebooks
+(each in a fresh temporary folder, with the live progress bars off: they are redrawn in
+place in Jupyter, but would be stored as dozens of half-drawn lines) and stores the outputs.
+Run it without ``OMP_NUM_THREADS`` set: the GPU tutorial stores what ``hakseup doctor``
+says, which names that variable when it is set.
+
 Every tutorial runs offline in seconds to a minute on a laptop CPU: the data ships with
 scikit-learn (digits, breast cancer) or is generated in the notebook; settings are small.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -1366,16 +1378,59 @@ def notebook(cells: list, language: str) -> nbformat.NotebookNode:
     return nb
 
 
+def _keep_outputs(nb: nbformat.NotebookNode, path: Path) -> None:
+    """The outputs of the stored notebook's cells whose id and source are unchanged."""
+    if not path.exists():
+        return
+    stored = {c.get("id"): c for c in nbformat.read(path, as_version=4).cells
+              if c.cell_type == "code"}
+    for cell in nb.cells:
+        old = stored.get(cell.get("id"))
+        if cell.cell_type == "code" and old is not None and old.source == cell.source:
+            cell.outputs, cell.execution_count = old.outputs, old.execution_count
+
+
 def render() -> dict[Path, str]:
-    """Every notebook's path and text."""
+    """Every notebook's path and text (with the stored outputs of unchanged cells)."""
     files = {}
     for slug, cells in TUTORIALS:
         for language, suffix in (("en", ""), ("ko", ".ko")):
-            files[HERE / f"{slug}{suffix}.ipynb"] = nbformat.writes(notebook(cells, language))
+            path = HERE / f"{slug}{suffix}.ipynb"
+            nb = notebook(cells, language)
+            _keep_outputs(nb, path)
+            files[path] = nbformat.writes(nb)
     return files
 
 
-if __name__ == "__main__":
+def execute(path: Path) -> float:
+    """Runs one notebook as ``tests/test_tutorials.py`` does and stores its outputs; the
+    seconds it took."""
+    import nbclient
+
+    nb = nbformat.read(path, as_version=4)
+    os.environ["TQDM_DISABLE"] = "1"          # inherited by the kernel; see the docstring
+    os.environ.pop("MPLBACKEND", None)        # the kernel chooses its inline backend
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tutorial-") as folder:
+        # coalesce_streams: a cell's printed lines in one block, not one block per print.
+        nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", coalesce_streams=True,
+                                resources={"metadata": {"path": folder}}).execute()
+    seconds = time.perf_counter() - t0
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return seconds
+
+
+def write_all() -> None:
     for path, text in render().items():
         path.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_all()
     print(f"{len(TUTORIALS)} tutorials, {2 * len(TUTORIALS)} notebooks", file=sys.stderr)
+    if sys.argv[1:2] == ["--execute"]:
+        names = sys.argv[2:]
+        for path in sorted(HERE.glob("*.ipynb")):
+            if not names or any(path.name.startswith(n) for n in names):
+                print(f"{path.name}: {execute(path):.1f} s", file=sys.stderr, flush=True)
+        write_all()       # the outputs only: not the kernel's metadata and cell timings
