@@ -94,7 +94,11 @@ def _auto(*, min: float, max: float | None = None, help: str) -> Any:
 @dataclass
 class DataConfig:
     dataset: str | None = _f("digits", help="built-in dataset (see `hakseup datasets`)")
-    path: str | None = _f(None, path=True, help="a CSV file; overrides dataset")
+    path: str | None = _f(
+        None,
+        path=True,
+        help="a table file (CSV, Parquet or .xlsx) or an image folder; overrides dataset",
+    )
     test_path: str | None = _f(
         None, path=True, help="a CSV used as the test split (preprocessing fitted on training rows)"
     )
