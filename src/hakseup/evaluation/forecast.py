@@ -16,7 +16,6 @@ from ..metrics import mase, regression_metrics
 from .forecast_combine import (
     MIN_VAL_ORIGINS,
     NETWORK,
-    POOL_TOLERANCE,
     SEASONAL_NAIVE,
     apply_weights,
     choose_default,
@@ -110,7 +109,7 @@ def default_rule(model, bundle) -> dict:
         if len(val_starts) < MIN_VAL_ORIGINS:
             rule.update(name=ENSEMBLE, weights={ENSEMBLE: 1.0}, reason="short")
         else:
-            rule.update(_pooled(model, bundle), reason="validation", tolerance=POOL_TOLERANCE)
+            rule.update(_pooled(model, bundle), reason="validation")
     elif len(val_starts) >= MIN_VAL_ORIGINS:
         _, net, actual = _network(model, bundle, "val")
         s["val_residuals"] = actual - net
