@@ -347,6 +347,23 @@ def test_predict_and_evaluate_run_under_the_policy_and_give_the_count_back(
     assert seen == [1, 1] and torch.get_num_threads() == 2
 
 
+def test_a_reading_older_than_its_window_is_not_reused(monkeypatch):
+    """After a long pause (a notebook, the next cv fold) the last answer is measured again,
+    never handed back from a cache."""
+    from hakseup.monitor import cpus as cpus_mod
+
+    clock = [1000.0]
+    monkeypatch.setattr(cpus_mod.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(cpus_mod.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    monkeypatch.setattr(cpus_mod, "_sample", lambda: cpus_mod._Sample(clock[0], 0.0, 0.0))
+    monkeypatch.setattr(cpus_mod, "_last", {})
+    assert cpus_mod._others_busy() == 0.0  # an idle machine over the first window
+    clock[0] += 60.0  # a minute later, two CPUs kept busy from now on
+    monkeypatch.setattr(cpus_mod, "_sample",
+                        lambda: cpus_mod._Sample(clock[0], 2.0 * clock[0], 0.0))
+    assert cpus_mod._others_busy() == pytest.approx(2.0)
+
+
 def _burn(stop) -> None:
     while not stop.is_set():
         pass

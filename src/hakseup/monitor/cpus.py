@@ -178,7 +178,8 @@ def _others_busy() -> float | None:
     try:
         base = _last.get("base")
         if not isinstance(base, _Sample) or time.monotonic() - base.wall > MAX_WINDOW_S:
-            base = _sample()
+            base = _sample()  # a stale window: open a new one, forget the old answer
+            _last.update(base=base, value=None)
         wait = MIN_WINDOW_S - (time.monotonic() - base.wall)
         if wait > 0:
             cached = _last.get("value")
@@ -188,7 +189,9 @@ def _others_busy() -> float | None:
         now = _sample()
     except (OSError, AttributeError, psutil.Error):
         return None
-    value = max(0.0, (now.busy - base.busy) - (now.own - base.own)) / (now.wall - base.wall)
+    others = (now.busy - base.busy) - (now.own - base.own)
+    # Tick rounding can give slightly less than nothing or more than every CPU.
+    value = min(max(0.0, others / (now.wall - base.wall)), float(psutil.cpu_count() or 1))
     _last.update(base=now, value=value)
     return value
 
