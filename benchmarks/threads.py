@@ -238,18 +238,17 @@ def summarise(raw: dict) -> dict:
     out = {}
     for kind in med["idle"]:
         idle, busy = med["idle"][kind], med.get("busy", {}).get(kind)
-        has_default = bool(busy) and "default" in busy
         row = {"idle_s": idle, "busy_s": busy,
                "idle_policy_vs_one": round(idle["policy"] / idle["one"], 3),
                "idle_policy_vs_best": round(idle["policy"] / min(idle["one"],
                                                                  idle["default"]), 3)}
-        if busy:
-            row.update(busy_over_idle_policy=round(busy["policy"] / idle["policy"], 3),
-                       busy_over_idle_one=round(busy["one"] / idle["one"], 3),
-                       busy_policy_vs_one=round(busy["policy"] / busy["one"], 3))
-        if has_default:
-            row.update(busy_over_idle_default=round(busy["default"] / idle["default"], 3),
-                       busy_default_vs_policy=round(busy["default"] / busy["policy"], 3))
+        for setting in ("policy", "one", "default"):
+            if busy and setting in busy and setting in idle:
+                row[f"busy_over_idle_{setting}"] = round(busy[setting] / idle[setting], 3)
+        if busy and "one" in busy:
+            row["busy_policy_vs_one"] = round(busy["policy"] / busy["one"], 3)
+        if busy and "default" in busy:
+            row["busy_default_vs_policy"] = round(busy["default"] / busy["policy"], 3)
         row["cpu_s"] = {c: {s: statistics.median(r["cpu_s"] for r in runs)
                             for s, runs in raw[c][kind].items()
                             if all(r["cpu_s"] is not None for r in runs)} for c in raw}
@@ -398,8 +397,12 @@ def main() -> None:
         kf = kinds(folder)
         if args.only:
             kf = {k: v for k, v in kf.items() if k in args.only.split(",")}
-        raw = measure(kf, args.rounds, args.epochs, folder, args.limit,
-                      tuple(filter(None, args.busy_settings.split(","))))
+        busy_settings = tuple(filter(None, args.busy_settings.split(",")))
+        unknown = set(busy_settings) - set(settings())
+        if unknown or (busy_settings and "policy" not in busy_settings):
+            p.error(f"--busy-settings: {', '.join(sorted(unknown)) or 'policy missing'}; "
+                    f"choose among {', '.join(settings())}, policy included")
+        raw = measure(kf, args.rounds, args.epochs, folder, args.limit, busy_settings)
         meta["load_end"] = os.getloadavg()
         result = {"meta": {**meta, "rounds": args.rounds, "epochs": args.epochs,
                            "limit_s": args.limit},

@@ -84,3 +84,21 @@ def test_the_scripts_decode_is_the_products(tmp_path, channels, fit):
     assert ours.dtype == np.uint8
     np.testing.assert_array_equal(ours, product.decode_image(tmp_path / "x.png", (6, 5),
                                                              channels, fit))
+
+
+def test_an_installation_without_sources_gets_one_line(monkeypatch):
+    """Compiled-only installs have no text to copy: a hakseup error naming what is missing."""
+    import inspect as inspect_mod
+
+    from hakseup.errors import HakseupError
+    from hakseup.experiment import plain_parts
+    from hakseup.models.lstm import lstm_step
+
+    def no_source(obj):
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(inspect_mod, "getsource", no_source)
+    with pytest.raises(HakseupError) as err:
+        plain_parts.source_of(lstm_step)
+    message = str(err.value)
+    assert "lstm_step" in message and ".py" in message and "\n" not in message

@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import numpy as np
@@ -185,7 +184,7 @@ def _image_folder(facts, split_file: Path) -> str:
         width=width,
         channels=channels,
         fit=fit,
-        conversions="\n\n".join(inspect.getsource(f) for f in parts),
+        conversions=P.source_of(*parts),
         seed=facts.cfg.train.seed,
         classes=py_list(list(facts.schema.class_names)),
         split_file=split_file,

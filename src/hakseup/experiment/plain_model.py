@@ -9,7 +9,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import math
 
 from ..data.table.preprocess import category_width
@@ -195,7 +194,7 @@ def _lstm(facts) -> str:
         else ""
     )
     return P.LSTM_MODEL.substitute(
-        lstm_step=inspect.getsource(lstm_step),
+        lstm_step=P.source_of(lstm_step),
         hidden=m.hidden_size,
         layers=m.layers,
         input_size=shape[-1],

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 from string import Template
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = [
     "SAVE",
     "py_list",
     "py_dict",
+    "source_of",
 ]
 
 HEADER = Template('''\
@@ -604,3 +606,22 @@ def py_dict(d: dict, indent: int = 4) -> str:
         return one
     pad = " " * indent
     return "{\n" + "".join(f"{pad}{item},\n" for item in items) + "}"
+
+
+def source_of(*functions) -> str:
+    """The source text of hakseup's own ``functions``, copied into the script so that it
+    computes what the product computes (the LSTM step, the image decoding) and cannot drift
+    from it. An installation without the ``.py`` files (compiled only) cannot give it: one
+    line saying so, not a traceback.
+
+    >>> source_of(py_list).splitlines()[0]
+    'def py_list(values, per_line: int = 8, indent: int = 4) -> str:'
+    """
+    from ..errors import HakseupError
+    from ..i18n import t
+
+    try:
+        return "\n\n".join(inspect.getsource(f) for f in functions)
+    except (OSError, TypeError) as e:
+        name = ", ".join(getattr(f, "__qualname__", repr(f)) for f in functions)
+        raise HakseupError(t("error.experiment.plain.no_source", name=name)) from e

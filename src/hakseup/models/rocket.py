@@ -270,6 +270,7 @@ class RocketNet(nn.Module):
         in_channels: int,
         length: int,
         n_outputs: int,
+        *,
         classification: bool = True,
         **transform: Any,
     ):
