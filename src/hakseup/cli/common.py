@@ -20,6 +20,7 @@ __all__ = [
     "print_table",
     "print_wrapped",
     "display_width",
+    "is_terminal",
     "EXAMPLES_TRAIN",
     "FLAGS",
     "SWITCHES",
@@ -151,7 +152,8 @@ def print_config(cfg) -> None:
 
 
 def _terminal_width() -> int | None:
-    """The terminal's width when stdout is one, else None (a file or a pipe: no limit)."""
+    """The terminal's width when stdout is one, else None (a file, a pipe, a notebook's
+    cell: no limit)."""
     import shutil
     import sys
 
@@ -159,7 +161,27 @@ def _terminal_width() -> int | None:
         tty = sys.stdout.isatty()
     except (AttributeError, ValueError):
         tty = False
-    return max(20, shutil.get_terminal_size().columns) if tty else None
+    if not tty or _notebook_shell():
+        return None
+    return max(20, shutil.get_terminal_size().columns)
+
+
+def _notebook_shell() -> bool:
+    """True for a command run from a Jupyter notebook (``!hakseup doctor``): IPython gives it
+    a pseudo-terminal 80 columns wide, but the cell shows the text as wide as the page and
+    wraps long lines itself, so a layout cut for 80 columns only scatters it. The kernel's
+    environment says so: jupyter_client sets ``JPY_PARENT_PID``, ipykernel ``MPLBACKEND``."""
+    import os
+
+    backend = os.environ.get("MPLBACKEND", "")
+    inline = backend.startswith(("module://matplotlib_inline", "module://ipykernel"))
+    return bool(os.environ.get("JPY_PARENT_PID")) or inline
+
+
+def is_terminal() -> bool:
+    """Whether stdout is a terminal a person reads at its width (not a file, a pipe or a
+    notebook's cell): a command may choose another layout for the others."""
+    return _terminal_width() is not None
 
 
 def display_width(text: str) -> int:

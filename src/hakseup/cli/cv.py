@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ..i18n import t
-from .common import config_command_parser, config_from_args, print_config, print_table
+from .common import (
+    config_command_parser,
+    config_from_args,
+    print_config,
+    print_table,
+    print_wrapped,
+)
 
 EXAMPLES = """\
 examples:
@@ -30,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print_config(cfg)
         return 0
+    from ..evaluation.legend import run_legend
     from ..experiment.crossval import cross_validate
 
     r = cross_validate(cfg, args.folds)
@@ -52,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         ],
         header=(t("table.metric"), t("table.mean_std"), r["baseline_name"], *refs),
     )
+    legend = run_legend({}, r.get("references_mean"))  # what "hgb" and the others are
+    if legend:
+        print()
+        print_wrapped(legend)
     if r.get("reference_verdict"):
         print("\n" + t("cv.verdict", verdict=r["reference_verdict"]))
     print("\n" + t("train.run_folder", path=r["run_dir"]))

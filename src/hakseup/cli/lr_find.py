@@ -94,17 +94,17 @@ def _sweep(cfg, args) -> tuple[list[tuple], str]:
 
 
 def _plot(curves: list[tuple], seed: int, path) -> None:
-    from ..evaluation.plots import pyplot, save_figure
+    from ..evaluation.plots import plot_text, pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4))
     for k, (lrs, losses, s) in enumerate(curves):
-        (line,) = ax.plot(lrs, losses, label=f"seed {seed + k}")
+        (line,) = ax.plot(lrs, losses, label=plot_text("plot.seed", seed=seed + k))
         ax.axvline(s, color=line.get_color(), linestyle=":", alpha=0.8)
     ax.set_xscale("log")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("training loss (smoothed)")
-    ax.set_title("LR range test (dotted: suggested)")
+    ax.set_xlabel(plot_text("plot.lr"))
+    ax.set_ylabel(plot_text("plot.lr_loss"))
+    ax.set_title(plot_text("plot.lr_title"))
     ax.grid(alpha=0.3)
     ax.legend()
     save_figure(fig, path)

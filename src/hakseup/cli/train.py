@@ -87,6 +87,9 @@ def print_decisions(result) -> None:
 
 
 def print_metrics(result) -> None:
+    """The test metrics next to the baseline's and each reference's, then what each
+    reference's short name means (hgb, AutoETS, ...) and the references' verdict."""
+    from ..evaluation.legend import run_legend
     from ..evaluation.report import metric_rows, reference_columns
 
     refs = (getattr(result, "references", None) or {}).get("metrics", {})
@@ -101,6 +104,10 @@ def print_metrics(result) -> None:
             t("table.vs_baseline"),
         ),
     )
+    legend = run_legend(result.metrics, refs)
+    if legend:
+        print()
+        print_wrapped(legend)
     verdict = (getattr(result, "references", None) or {}).get("verdict")
     if verdict and verdict not in result.summary:  # train's summary has said it already
         print()

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from .plots import save_series_figure, subplots
+from .plots import plot_text, save_series_figure, subplots
 
 __all__ = ["plot_future"]
 
@@ -28,14 +28,14 @@ def plot_future(times, y: np.ndarray, frame: pd.DataFrame, target: str, path: st
     hist_t, hist_y = pd.DatetimeIndex(times)[-keep:], np.asarray(y)[-keep:]
     pred = frame[f"predicted_{target}"].to_numpy()
     fig, ax = subplots(figsize=(9, 4))
-    ax.plot(hist_t, hist_y, color="black", linewidth=1.2, label="actual")
+    ax.plot(hist_t, hist_y, color="black", linewidth=1.2, label=plot_text("plot.actual"))
     # joined to the last actual value, so the forecast reads as its continuation
     ax.plot(
         hist_t[-1:].append(steps),
         np.r_[hist_y[-1:], pred],
         color="tab:red",
         linewidth=1.4,
-        label="forecast",
+        label=plot_text("plot.forecast"),
     )
     levels = sorted(
         (c[len("lower_") :] for c in frame.columns if c.startswith("lower_")),
@@ -50,8 +50,8 @@ def plot_future(times, y: np.ndarray, frame: pd.DataFrame, target: str, path: st
             color="tab:red",
             alpha=0.12 + 0.1 * k,
             linewidth=0,
-            label=f"{level}% interval",
+            label=plot_text("plot.interval", level=f"{level}%"),
         )
-    ax.axvline(hist_t[-1], color="grey", linestyle="--", label="end of the series")
-    title = f"{target}: forecast past the end of the series"
+    ax.axvline(hist_t[-1], color="grey", linestyle="--", label=plot_text("plot.series_end"))
+    title = plot_text("plot.future_title", target=target)
     return save_series_figure(fig, ax, target, title, path)

@@ -54,7 +54,7 @@ def plot_misclassified(
 
     The grid is one mosaic image on one axes with the titles as text: one axes per image (18
     of them in a digits run) cost half a second to lay out and draw, for the same picture."""
-    from .plots import save_figure, subplots
+    from .plots import plot_text, save_figure, subplots
 
     n = len(images)
     rows = -(-n // columns)
@@ -81,13 +81,13 @@ def plot_misclassified(
         ax.text(
             col * cell_w + cell_w / 2 - 0.5,
             r * cell_h + top - 0.5 - h * 0.03,
-            f"true {true[k]}\npred {pred[k]} ({conf[k]:.2f})",
+            plot_text("plot.misclassified_cell", true=true[k], pred=pred[k], conf=conf[k]),
             fontsize=8,
             color="#cf222e",
             ha="center",
             va="bottom",
         )
-    ax.set_title("Misclassified test images (most confident first)", fontsize=10)
+    ax.set_title(plot_text("plot.misclassified_title"), fontsize=10)
     return save_figure(fig, path)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .plots import save_figure, subplots
+from .plots import plot_text, save_figure, subplots
 
 __all__ = ["panel_figure_series", "plot_panel"]
 
@@ -50,8 +50,14 @@ def plot_panel(series: list[dict], path, target: str = "value", reference: str =
     fig, axes = subplots(rows, cols, figsize=(4 * cols, 2.8 * rows), squeeze=False)
     for ax, s in zip(axes.ravel(), series):
         h = len(s["forecast"])
-        ax.plot(s["times"], s["y"], color="black", linewidth=1, label="actual")
-        ax.plot(s["times"][-h:], s["forecast"], color="tab:blue", marker=".", label="forecast")
+        ax.plot(s["times"], s["y"], color="black", linewidth=1, label=plot_text("plot.actual"))
+        ax.plot(
+            s["times"][-h:],
+            s["forecast"],
+            color="tab:blue",
+            marker=".",
+            label=plot_text("plot.forecast"),
+        )
         ax.plot(
             s["times"][-h:],
             s["reference"],
@@ -67,6 +73,6 @@ def plot_panel(series: list[dict], path, target: str = "value", reference: str =
     for ax in axes.ravel()[len(series) :]:
         ax.set_visible(False)
     axes.ravel()[0].legend(fontsize=7)
-    fig.suptitle(f"{target}: test forecasts of a few series (worst first)", fontsize=10)
+    fig.suptitle(plot_text("plot.panel_title", target=target), fontsize=10)
     fig.subplots_adjust(hspace=0.45)
     return save_figure(fig, path)

@@ -183,8 +183,10 @@ def plot_confusion_matrix(
     cm: list[list[int]],
     class_names: list[str],
     path: str | os.PathLike,
-    title: str = "Confusion matrix (test)",
+    title: str | None = None,
 ):
+    """The test confusion matrix in counts (true class per row), each cell's count written
+    in it up to 20 classes."""
     counts = np.asarray(cm)
     n = len(class_names)
     size = min(10, 2.5 + 0.45 * n)
@@ -193,9 +195,9 @@ def plot_confusion_matrix(
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_xticks(range(n), class_names, rotation=45 if n > 6 else 0)
     ax.set_yticks(range(n), class_names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
+    ax.set_xlabel(plot_text("plot.predicted"))
+    ax.set_ylabel(plot_text("plot.true"))
+    ax.set_title(title or plot_text("plot.cm_counts_title"))
     if n <= 20:
         thresh = counts.max() / 2 if counts.size else 0
         for i in range(n):
@@ -241,7 +243,7 @@ def plot_forecast(
     line marks where the test period begins (and a dotted one the validation period)."""
     times = _time_axis(times, len(y))
     fig, ax = subplots(figsize=(9, 4))
-    ax.plot(times, y, color="black", linewidth=1.2, label="actual")
+    ax.plot(times, y, color="black", linewidth=1.2, label=plot_text("plot.actual"))
     colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
     for split, starts in starts_by_split.items():
         if split in preds_by_split and len(starts):
@@ -251,15 +253,14 @@ def plot_forecast(
                 color=colors[split],
                 linewidth=1,
                 alpha=0.9,
-                label=f"forecast ({split})",
+                label=plot_text(f"plot.forecast_{split}"),
             )
     test_starts = starts_by_split.get("test")
     if test_starts is not None and len(test_starts):
         _draw_test_overlays(ax, times[test_starts], preds_by_split, bands, baselines)
     _mark_split_starts(ax, times, starts_by_split)
-    return save_series_figure(
-        fig, ax, target, f"{target}: forecast vs actual (original units)", path
-    )
+    title = plot_text("plot.forecast_title_units", target=target)
+    return save_series_figure(fig, ax, target, title, path)
 
 
 def _draw_test_overlays(
@@ -276,7 +277,7 @@ def _draw_test_overlays(
             color="tab:red",
             alpha=0.12,
             linewidth=0,
-            label=f"{level:.0%} interval",
+            label=plot_text("plot.interval", level=f"{level:.0%}"),
         )
     styles = ["--", ":", "-.", (0, (3, 1, 1, 1)), (0, (5, 2)), (0, (1, 1))]
     for k, (name, b) in enumerate((baselines or {}).items()):
@@ -295,10 +296,14 @@ def _mark_split_starts(ax, times, starts_by_split: dict) -> None:
     begin."""
     test_starts = starts_by_split.get("test")
     if test_starts is not None and len(test_starts):
-        ax.axvline(times[test_starts[0]], color="grey", linestyle="--", label="train/test boundary")
+        ax.axvline(
+            times[test_starts[0]], color="grey", linestyle="--", label=plot_text("plot.test_begins")
+        )
     val_starts = starts_by_split.get("val")
     if val_starts is not None and len(val_starts):
-        ax.axvline(times[val_starts[0]], color="grey", linestyle=":", label="validation begins")
+        ax.axvline(
+            times[val_starts[0]], color="grey", linestyle=":", label=plot_text("plot.val_begins")
+        )
 
 
 def plot_residuals(times, residuals: np.ndarray, path, target: str = "value"):
@@ -306,9 +311,9 @@ def plot_residuals(times, residuals: np.ndarray, path, target: str = "value"):
     fig, (a1, a2) = subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [2, 1]})
     a1.axhline(0, color="grey", linewidth=0.8)
     a1.plot(times, residuals, marker=".", linewidth=0.8)
-    a1.set_title(f"test residuals (actual - forecast), {target}")
+    a1.set_title(plot_text("plot.residuals_title", target=target))
     a1.grid(alpha=0.3)
     a2.hist(residuals, bins=20, color="tab:blue", alpha=0.8)
-    a2.set_title("distribution")
+    a2.set_title(plot_text("plot.distribution"))
     fig.autofmt_xdate()
     return save_figure(fig, path)

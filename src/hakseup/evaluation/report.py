@@ -18,13 +18,13 @@ from typing import Any
 from ..i18n import Section, language, t, term
 from ..io.files import atomic_write_text
 from ..metrics import LOWER_IS_BETTER
+from .legend import run_legend, table_references
 
 __all__ = ["write_reports", "metric_rows", "reference_columns", "format_value"]
 
 # The report's headings, from the message catalog (``report.*`` in hakseup/i18n/*.json),
 # read when the report is written so they follow the language chosen.
 HEADINGS = Section("report")
-LEGEND = Section("legend")  # what each reference column of the metrics table is
 
 # Scalar metrics in the order they are shown (the rest follow alphabetically).
 _ORDER = [
@@ -61,15 +61,7 @@ def format_value(v: Any) -> str:
 def reference_columns(references: dict | None) -> list[str]:
     """The references shown as columns: the non-trivial ones (the majority class / mean is
     already the baseline column)."""
-    return [n for n in (references or {}) if n not in ("majority", "mean")]
-
-
-def reference_legend(references: dict | None) -> str:
-    """One sentence naming what each reference column is ("hgb" alone said nothing), or ""."""
-    names = [n for n in reference_columns(references) if n in LEGEND]
-    if not names:
-        return ""
-    return t("report.references_legend", items="; ".join(f"{n}: {LEGEND[n]}" for n in names))
+    return table_references(references)
 
 
 def metric_rows(
@@ -160,7 +152,7 @@ def _markdown(run_dir: Path, ctx: dict) -> str:
         _md_table(_metric_header(ctx), s["metrics"]),
         "",
     ]
-    legend = reference_legend(ctx.get("references"))
+    legend = run_legend(ctx["metrics"], ctx.get("references"))  # what "hgb", "AutoETS" are
     out += [legend, ""] if legend else []
     if s["per_class"]:
         from .curves import PER_CLASS_HEADER
@@ -262,7 +254,7 @@ def _html(run_dir: Path, ctx: dict) -> str:
         f"<h2>{e(HEADINGS['test_metrics'].format(name=ctx['baseline_name']))}</h2>",
         _html_table(_metric_header(ctx), s["metrics"], cls_col=len(_metric_header(ctx)) - 1),
     ]
-    legend = reference_legend(ctx.get("references"))
+    legend = run_legend(ctx["metrics"], ctx.get("references"))
     parts += [f"<p>{e(legend)}</p>"] if legend else []
     if s["per_class"]:
         from .curves import PER_CLASS_HEADER

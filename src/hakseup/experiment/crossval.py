@@ -186,6 +186,8 @@ def _summarise(rows: list[dict], baselines: list[dict], base_name: str, run_dir:
 
 
 def _write_cv_report(run_dir: Path, folds: int, rows: list[dict], result: dict) -> None:
+    from ..evaluation.legend import run_legend
+
     atomic_write_json(run_dir / "cv.json", result)
     base_name, refs = result["baseline_name"], result.get("references_mean", {})
     lines = [
@@ -210,6 +212,8 @@ def _write_cv_report(run_dir: Path, folds: int, rows: list[dict], result: dict) 
                 for n, v in refs.items()
             )
         )
+    legend = run_legend({}, refs)  # what "hgb" and the other columns are
+    lines += ["", legend] if legend else []
     if result.get("reference_verdict"):
         lines += [
             "",

@@ -328,18 +328,19 @@ def _write_results(run_dir: Path, cfg: RunConfig, space: dict, study) -> dict:
 def _plot_history(run_dir: Path, study) -> None:
     import numpy as np
 
-    from ..evaluation.plots import pyplot, save_figure
+    from ..evaluation.plots import plot_text, pyplot, save_figure
 
     plt = pyplot()
     done = [t for t in study.trials if t.value is not None]
     fig, ax = plt.subplots(figsize=(6.4, 4))
     xs = [t.number for t in done]
     ys = [t.value for t in done]
-    ax.scatter(xs, ys, s=18, label="trial (validation loss)")
-    ax.step(xs, np.minimum.accumulate(ys), where="post", color="tab:red", label="best so far")
-    ax.set_xlabel("trial")
-    ax.set_ylabel("validation loss")
-    ax.set_title("Optimisation history")
+    ax.scatter(xs, ys, s=18, label=plot_text("plot.trial_value"))
+    best = np.minimum.accumulate(ys)
+    ax.step(xs, best, where="post", color="tab:red", label=plot_text("plot.best_so_far"))
+    ax.set_xlabel(plot_text("plot.trial"))
+    ax.set_ylabel(plot_text("plot.val_loss"))
+    ax.set_title(plot_text("plot.tune_title"))
     ax.grid(alpha=0.3)
     ax.legend()
     save_figure(fig, run_dir / "plots" / "optimization_history.png")

@@ -19,27 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from ..data.bundle import DataBundle, Schema
-from ..i18n import t
+from ..i18n import Section, t
 from ..metrics import MAIN_METRIC
 
 __all__ = ["RunResult"]
 
-# The words of the HTML view and the repr (one place, for a message catalogue).
-TEXT = {
-    "title": "hakseup run",
-    "task": "task",
-    "model": "model",
-    "epochs": "epochs",
-    "run": "run folder",
-    "metric": "test {key}",
-    "baseline": "baseline ({name})",
-    "verdict": "verdict",
-    "checkpoint": "weights",
-    "parameters": "{n:,} parameters",
-    "says": "What the run says ({n})",
-    "decided": "What was decided about the data ({n})",
-    "repr": "RunResult({key}={value}, baseline {name} {base}, {epochs} epochs, run {run})",
-}
+# The words of the HTML view, from the message catalog (``result.*`` in hakseup/i18n/*.json),
+# read when shown, so a language chosen after import (``set_language("ko")``) is followed.
+TEXT = Section("result")
+# The repr stays English whatever the language: like a DataFrame's, it is read as code.
+_REPR = "RunResult({key}={value}, baseline {name} {base}, {epochs} epochs, run {run})"
 _HTML_FONT = "font-family:system-ui,sans-serif;font-size:13px"
 _HTML_STYLE = f"border-collapse:collapse;{_HTML_FONT}"
 _CELL = "padding:2px 10px;border-bottom:1px solid #e5e5e5;text-align:left"
@@ -151,17 +140,20 @@ class RunResult:
             and self.model is not None
         ):
             return self._plot_forecast(frame)
+        from ..evaluation.plots import plot_text
+
         fig = _shown_figure()(figsize=(10, 3.6), layout="constrained")
         loss_ax, metric_ax = fig.subplots(1, 2)
-        for name in [c for c in frame.columns if c.endswith("loss")]:
-            loss_ax.plot(frame["epoch"], frame[name], marker=".", label=name)
+        _plot_losses(loss_ax, frame)
         metric = next((c for c in frame.columns if c in ("val_accuracy", "val_mae")), None)
-        if metric is not None:
+        if metric is not None:  # a metric's name is kept as it is logged (val_accuracy)
             metric_ax.plot(
                 frame["epoch"], frame[metric], marker=".", color="tab:green", label=metric
             )
-        for ax, label in ((loss_ax, "loss"), (metric_ax, metric or "")):
-            ax.set_xlabel("epoch")
+            metric_ax.set_title(plot_text("plot.metric_title", name=metric))
+        loss_ax.set_title(plot_text("plot.loss_title"))
+        for ax, label in ((loss_ax, plot_text("plot.loss")), (metric_ax, metric or "")):
+            ax.set_xlabel(plot_text("plot.epoch"))
             ax.set_ylabel(label)
             ax.grid(alpha=0.3)
             if ax.lines:
@@ -174,25 +166,24 @@ class RunResult:
         import numpy as np
 
         from ..evaluation.forecast import forecast_predictions
+        from ..evaluation.plots import plot_text
 
         series = self.bundle.info["series"]
         times, y = series["times"], np.asarray(series["y"], dtype=float)
         fig = _shown_figure()(figsize=(11, 3.8), layout="constrained")
         ax, loss_ax = fig.subplots(1, 2, width_ratios=[2.4, 1])
-        ax.plot(times, y, color="black", linewidth=1.1, label="actual")
+        ax.plot(times, y, color="black", linewidth=1.1, label=plot_text("plot.actual"))
         colors = {"train": "tab:blue", "val": "tab:orange", "test": "tab:red"}
         for split, color in colors.items():
             if len(getattr(self.bundle, split)):
                 starts, pred, _, _ = forecast_predictions(self.model, self.bundle, split)
-                ax.plot(
-                    times[starts], pred[:, 0], color=color, linewidth=1, label=f"forecast ({split})"
-                )
+                label = plot_text(f"plot.forecast_{split}")
+                ax.plot(times[starts], pred[:, 0], color=color, linewidth=1, label=label)
         ax.set_ylabel(self.schema.target)
-        ax.set_title(f"{self.schema.target}: forecast vs actual")
-        for name in [c for c in frame.columns if c.endswith("loss")]:
-            loss_ax.plot(frame["epoch"], frame[name], marker=".", label=name)
-        loss_ax.set_xlabel("epoch")
-        loss_ax.set_ylabel("loss")
+        ax.set_title(plot_text("plot.forecast_title", target=self.schema.target))
+        _plot_losses(loss_ax, frame)
+        loss_ax.set_xlabel(plot_text("plot.epoch"))
+        loss_ax.set_ylabel(plot_text("plot.loss"))
         for a in (ax, loss_ax):
             a.grid(alpha=0.3)
             if a.lines:
@@ -225,7 +216,7 @@ class RunResult:
             rows.append((TEXT["verdict"], self.references["verdict"]))
         rows.append((TEXT["epochs"], str(len(self.logs))))
         rows.append((TEXT["checkpoint"], self.checkpoint))
-        rows.append((TEXT["run"], str(self.run_dir)))
+        rows.append((TEXT["run_folder"], str(self.run_dir)))
         return rows
 
     def _repr_html_(self) -> str:
@@ -242,12 +233,23 @@ class RunResult:
         )
         return (
             f'<table style="{_HTML_STYLE}"><caption style="text-align:left;'
-            f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>{folded}'
+            f'font-weight:600">{e(TEXT["title"])}</caption>{body}</table>'
+            f"{self._legend_html()}{folded}"
         )
+
+    def _legend_html(self) -> str:
+        """What the references named in the table are ("hgb", "AutoETS", ...), as the report
+        says it under its metrics table; "" when none is shown."""
+        from ..evaluation.legend import run_legend
+
+        legend = run_legend(self.metrics, (self.references or {}).get("metrics"))
+        if not legend:
+            return ""
+        return f'<p style="{_HTML_FONT};color:#57606a;max-width:60em">{html.escape(legend)}</p>'
 
     def __repr__(self) -> str:
         key, value = self.main_metric
-        return TEXT["repr"].format(
+        return _REPR.format(
             key=key,
             value=_num(value),
             name=self.baseline_name,
@@ -257,6 +259,17 @@ class RunResult:
         )
 
 
+def _plot_losses(ax, frame) -> None:
+    """The loss columns of the history per epoch on ``ax``, named as the run folder's loss
+    plot names them (train_loss → "train loss", in the language chosen)."""
+    from ..evaluation.plots import plot_text
+
+    names = {"train_loss": "plot.train_loss", "val_loss": "plot.val_loss"}
+    for name in [c for c in frame.columns if c.endswith("loss")]:
+        label = plot_text(names[name]) if name in names else name
+        ax.plot(frame["epoch"], frame[name], marker=".", label=label)
+
+
 def _shown_figure():
     """A matplotlib ``Figure`` that Jupyter shows as an image when a cell returns it (its
     ``_repr_png_``), whatever backend pyplot has — hakseup draws without pyplot, so
@@ -264,6 +277,10 @@ def _shown_figure():
     import io
 
     from matplotlib.figure import Figure
+
+    from ..evaluation.plots import hangul_font
+
+    hangul_font()  # Hangul glyphs (a Korean title, a Korean column name) where the font is
 
     class ShownFigure(Figure):
         def _repr_png_(self) -> bytes:

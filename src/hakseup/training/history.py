@@ -39,7 +39,10 @@ class History(list):
         return pd.DataFrame(list(self), columns=self.keys())
 
     def plot(self, metrics: list[str] | None = None, ax=None):
-        """Loss curves (and the given metrics) over the epochs; returns the matplotlib axes."""
+        """Loss curves (and the given metrics) over the epochs; returns the matplotlib axes.
+        The axis label is in the language chosen (``hakseup.i18n.set_language``)."""
+        from ..evaluation.plots import plot_text
+
         if ax is None:
             import matplotlib.pyplot as plt
 
@@ -48,7 +51,7 @@ class History(list):
         epochs = self["epoch"]
         for name in names:
             ax.plot(epochs, self[name], marker="o", markersize=3, label=name)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(plot_text("plot.epoch"))
         ax.grid(alpha=0.3)
         ax.legend()
         return ax
