@@ -28,8 +28,10 @@ import nbformat
 
 HERE = Path(__file__).resolve().parent
 
-KO_SETUP = ("from hakseup.i18n import set_language\n"
-            "set_language(\"ko\")   # hakseup의 메시지와 보고서를 한국어로")
+KO_SETUP = ("import os\n"
+            "from hakseup.i18n import set_language\n"
+            "set_language(\"ko\")   # hakseup의 메시지와 보고서를 한국어로\n"
+            "os.environ[\"HAKSEUP_LANG\"] = \"ko\"   # 셸에서 부르는 !hakseup 명령도 한국어로")
 
 
 def md(en: str, ko: str) -> tuple[str, str, str]:
