@@ -98,7 +98,13 @@ def _add_alternates(file, config) -> None:
 def on_post_build(config, **kwargs):
     from mkdocs.exceptions import PluginError
 
-    for page in Path(config.site_dir).glob("**/tutorials/*/index.html"):
+    site = Path(config.site_dir)
+    pattern = "**/tutorials/*/index.html" if config.use_directory_urls else "**/tutorials/*.html"
+    pages = list(site.glob(pattern))
+    if not pages and any((Path(config.docs_dir) / "tutorials").glob("*.ipynb")):
+        raise PluginError(f"no tutorial page was built under {site} ({pattern}): "
+                          "the notebooks were left out (see on_files in docs/hooks.py)")
+    for page in pages:
         head = page.read_text(encoding="utf-8")[:200].lstrip().lower()
         if not head.startswith("<!doctype html"):
             raise PluginError(f"{page}: the notebook was copied as it is, not rendered "
