@@ -172,3 +172,32 @@ def new_children():
 
     before = {p.pid for p in multiprocessing.active_children()}
     return lambda: [p for p in multiprocessing.active_children() if p.pid not in before]
+
+
+def run_in_pty(cmd: list[str], env: dict, rows: int, cols: int, timeout: float,
+               cwd: Path | None = None) -> tuple[int, bytes]:
+    """(exit status, everything written) of ``cmd`` run on a pseudo-terminal of ``rows`` x
+    ``cols`` (POSIX): what a user's terminal, or IPython's ``!command``, gives a process."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                         close_fds=True, cwd=cwd)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return p.wait(timeout=timeout), b"".join(chunks)

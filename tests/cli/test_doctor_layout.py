@@ -7,7 +7,6 @@ it was."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -112,32 +111,16 @@ def test_doctor_under_a_notebooks_pseudo_terminal(tmp_path):
     """As ``!hakseup doctor`` runs in a notebook: a pseudo-terminal 80 columns wide (IPython's
     pexpect) and the kernel's environment. Each check's name and finding share a line (the
     table came out as one block per column: names, then findings, then fixes)."""
-    import fcntl
-    import pty
-    import struct
-    import termios
+    from conftest import run_in_pty
 
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     src = str(Path(__file__).resolve().parents[2] / "src")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     env.update(PYTHONPATH=src, HAKSEUP_LANG="en", JPY_PARENT_PID=str(os.getpid()),
                MPLBACKEND="module://matplotlib_inline.backend_inline", OMP_NUM_THREADS="1")
-    p = subprocess.Popen([sys.executable, "-m", "hakseup", "doctor"], stdin=slave,
-                         stdout=slave, stderr=slave, env=env, close_fds=True, cwd=tmp_path)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:                                # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert p.wait(timeout=60) in (0, 1)
-    out = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    code, raw = run_in_pty([sys.executable, "-m", "hakseup", "doctor"], env, 24, 80, 60,
+                           cwd=tmp_path)
+    assert code in (0, 1)
+    out = raw.decode("utf-8").replace("\r\n", "\n")
     lines = out.splitlines()
     assert any(ln.startswith("ok    torch: ") for ln in lines), out
     assert any(ln.startswith("ok    Python: ") for ln in lines), out

@@ -106,31 +106,15 @@ def test_a_table_wider_than_the_terminal_comes_in_blocks(monkeypatch, capsys):
 def test_on_a_terminal_no_line_is_wider_than_it(tmp_path):
     """Under a pseudo-terminal 60 columns wide: live bars (carriage returns), and no frame or
     line of the output — bars, epoch lines, summary, tables — over 60 columns."""
-    import fcntl
-    import pty
     import re
-    import struct
-    import termios
+
+    from conftest import run_in_pty
 
     width = 60
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, width, 0, 0))
     env = {k: v for k, v in ENV.items() if k not in ("COLUMNS", "LINES")}
-    p = subprocess.Popen(TRAIN + ["--output", str(tmp_path / "t")],
-                         stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:            # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert p.wait(timeout=300) == 0
-    os.close(master)
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8", "replace"))
+    code, raw = run_in_pty(TRAIN + ["--output", str(tmp_path / "t")], env, 40, width, 300)
+    assert code == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw.decode("utf-8", "replace"))
     assert "\r" in text.replace("\r\n", "\n")          # the live bar drew frames
     frames = [f for line in text.replace("\r\n", "\n").split("\n") for f in line.split("\r")]
     # A single word longer than the terminal (a path) is kept whole on its own line.
