@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from quality_series import DATA, SUITE, _quiet_train  # noqa: E402
+from quality_series import SUITE, suite_default_run  # noqa: E402
 
 
 def one(name: str, horizon: int | None, seed: int) -> dict:
@@ -35,14 +34,7 @@ def one(name: str, horizon: int | None, seed: int) -> dict:
     from hakseup.evaluation.forecast import _classical, _network, seasonal_naive
     from hakseup.evaluation.forecast_combine import pretest_origins
 
-    file, time_col, target = SUITE[name]
-    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target,
-            "interval": [0.8, 0.95]}
-    if horizon:
-        data["horizon"] = horizon
-    t0 = time.perf_counter()
-    result, _ = _quiet_train({"data": data, "train": {"seed": seed}})
-    seconds = time.perf_counter() - t0
+    result, _, seconds = suite_default_run(name, horizon, seed)
     b, m = result.bundle, result.metrics
     s, h = b.info["series"], b.schema.n_outputs
     vs, nv, _ = _network(result.model, b, "val")

@@ -33,7 +33,6 @@ import math
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -86,16 +85,9 @@ def collect(name: str, horizon: int | None, seed: int) -> dict:
     import torch
 
     from hakseup.evaluation.forecast import _mase_scale, forecast_predictions
-    from quality_series import DATA, SUITE, _quiet_train
+    from quality_series import suite_default_run
 
-    file, time_col, target = SUITE[name]
-    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target,
-            "interval": LEVELS}
-    if horizon:
-        data["horizon"] = horizon
-    t0 = time.perf_counter()
-    result, _ = _quiet_train({"data": data, "train": {"seed": seed}})
-    seconds = time.perf_counter() - t0
+    result, _, seconds = suite_default_run(name, horizon, seed, LEVELS)
     m, bundle = result.metrics, result.bundle
     s = bundle.info["series"]
     _, pred, actual, _ = forecast_predictions(result.model, bundle, "test")

@@ -423,6 +423,20 @@ def _exact_arima(y: np.ndarray, starts: np.ndarray, horizon: int, season: int) -
                          for s in starts])
 
 
+def suite_default_run(name: str, horizon: int | None, seed: int,
+                      levels: list[float] | None = None):
+    """(result, config, seconds) of the default ``hakseup train`` on the suite series
+    ``name`` (``horizon`` None: the frequency's default), with intervals at ``levels``."""
+    file, time_col, target = SUITE[name]
+    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target,
+            "interval": list(levels or [0.8, 0.95])}
+    if horizon:
+        data["horizon"] = horizon
+    t0 = time.perf_counter()
+    result, cfg = _quiet_train({"data": data, "train": {"seed": seed}})
+    return result, cfg, time.perf_counter() - t0
+
+
 def suite_run(name: str, horizon: int | None, seed: int = 0, exact: bool = False) -> dict:
     """One default run (``hakseup train`` with no tuning flags; ``horizon`` None: the
     frequency's default) on a suite series: test MASE of the default forecast, of the network
@@ -432,14 +446,7 @@ def suite_run(name: str, horizon: int | None, seed: int = 0, exact: bool = False
     from hakseup.evaluation.forecast_references import statsforecast_forecasts
     from hakseup.metrics import mase
 
-    file, time_col, target = SUITE[name]
-    data = {"path": str(DATA / f"{file}.csv"), "time_col": time_col, "target": target,
-            "interval": [0.8, 0.95]}
-    if horizon:
-        data["horizon"] = horizon
-    t0 = time.perf_counter()
-    result, cfg = _quiet_train({"data": data, "train": {"seed": seed}})
-    seconds = time.perf_counter() - t0
+    result, cfg, seconds = suite_default_run(name, horizon, seed)
     m, bundle = result.metrics, result.bundle
     s = bundle.info["series"]
     y_train = s["y"][:s["train_end"]]
