@@ -37,13 +37,13 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..errors import HakseupError
-    from ..run.check import check_run, read_metrics, run_records
+    from ..run.check import check_run_files, read_metrics, run_records
 
     if args.args and args.args[0] == "compare":
         paths = args.args[1:]
         if len(paths) < 2:
             raise HakseupError(t("error.cli.runs.runs_compare_needs"))
-        configs = [_flat(check_run(p, weights=False)[0].to_dict()) for p in paths]
+        configs = [_flat(check_run_files(p)[0].to_dict()) for p in paths]
         names = [Path(p).name for p in paths]
         keys = sorted(
             k

@@ -81,13 +81,13 @@ def read_run(run: str | os.PathLike) -> RunFacts:
     written for it (naming the kinds that can)."""
     from ..data.bundle import Schema
     from ..metrics import MAIN_METRIC
-    from ..run.check import check_run
+    from ..run.check import check_run_files
 
     path = Path(run)
     kind = (_dig(_read_json(path / "run.json"), "kind") or "train") if path.is_dir() else "train"
     if kind != "train":  # a cv, tune or lr-find folder: no single trained model
         raise ConfigError(t("error.experiment.plain.not_a_training_run", path=path, kind=kind))
-    cfg, _, _ = check_run(run, weights=False)
+    cfg, _, _ = check_run_files(run)
     schema = Schema.from_dict(json.loads((path / "schema.json").read_text(encoding="utf-8")))
     pre = json.loads((path / "preprocessing.json").read_text(encoding="utf-8"))
     kind = _data_kind(cfg, schema)

@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import DamagedRunError, HakseupError
 from ..i18n import t
 
-__all__ = ["check_run", "run_folder", "read_json", "run_records", "read_metrics"]
+__all__ = ["check_run", "check_run_files", "run_folder", "read_json", "run_records", "read_metrics"]
 
 MAX_JSON_BYTES = 1 << 30  # a run's JSON file (a vocabulary may be large; not this)
 _TASKS = {"binary", "multiclass", "regression", "forecast"}
@@ -68,10 +68,19 @@ def read_json(run: Path, name: str, kind: type = dict) -> Any:
     return value
 
 
-def check_run(run: str | os.PathLike, weights: bool = True):
-    """(config, schema, preprocessor) of a run folder whose files all make sense together;
-    else one CheckpointError line. With ``weights``, the newest usable weights must fit the
-    model that the config and schema describe."""
+def check_run(run: str | os.PathLike):
+    """(config, schema, preprocessor) of a run folder whose files all make sense together
+    (``check_run_files``) and whose newest usable weights fit the model that the config and
+    schema describe; else one CheckpointError line."""
+    cfg, schema, pre = check_run_files(run)
+    _check_weights(run, run_folder(run), cfg, schema)
+    return cfg, schema, pre
+
+
+def check_run_files(run: str | os.PathLike):
+    """(config, schema, preprocessor) of a run folder whose record, config, schema and
+    preprocessing files all make sense together, the weights not read (a resume, a run to
+    compare or to write a script for); else one CheckpointError line."""
     from ..config import RunConfig
     from ..config.load import read_yaml
     from ..data.bundle import Schema
@@ -97,8 +106,6 @@ def check_run(run: str | os.PathLike, weights: bool = True):
     except (KeyError, TypeError, ValueError) as e:
         raise DamagedRunError(run, t("error.run.check.schema_json_does", e=e)) from None
     pre = _preprocessor(run, read_json(path, "preprocessing.json"))
-    if weights:
-        _check_weights(run, path, cfg, schema)
     return cfg, schema, pre
 
 
