@@ -25,21 +25,24 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.emit_script:  # refused before training, not after
         _check_script_file(args.emit_script)
+    # The config the flags built is checked already: the CLI enters behind the Python API's
+    # door (``train_config``), so nothing is checked twice.
+    from ..experiment.experiment import resume_point, train_config
+
+    resume_dir = None
     if args.resume:
-        cfg = None
+        resume_dir, cfg = resume_point(args.resume)
     else:
         cfg = config_from_args(args)
         if args.print_config:
             print_config(cfg)
             return 0
-    from ..experiment.experiment import train
-
-    result = train(cfg, resume=args.resume)
+    result = train_config(cfg, resume_dir)
     if result.rank != 0:  # other ranks of a torchrun launch: rank 0 reports
         return 0
     for line in result.summary:
         print_wrapped(line)
-    if result.model is not None and not _quiet(cfg, result):
+    if result.model is not None and result.config.train.verbosity != "quiet":
         print_decisions(result)
     print_metrics(result)
     print()
@@ -62,15 +65,6 @@ def _check_script_file(path: str) -> None:
     check_output_file(path, "--emit-script", HakseupError)
     if Path(path).exists():
         raise HakseupError(t("error.experiment.plain.output_exists", path=path))
-
-
-def _quiet(cfg, result) -> bool:
-    """train.verbosity of the run (a resumed run's own, from its folder)."""
-    if cfg is None:
-        from ..run.folder import load_run_config
-
-        cfg = load_run_config(result.run_dir)
-    return cfg.train.verbosity == "quiet"
 
 
 def print_decisions(result) -> None:

@@ -34,7 +34,16 @@ from ..run.result import RunResult
 if TYPE_CHECKING:
     from ..data.bundle import Schema
 
-__all__ = ["Experiment", "RunResult", "train", "run_callbacks", "resolve_config", "load_trained"]
+__all__ = [
+    "Experiment",
+    "RunResult",
+    "train",
+    "train_config",
+    "resume_point",
+    "run_callbacks",
+    "resolve_config",
+    "load_trained",
+]
 
 
 class Experiment:
@@ -366,19 +375,39 @@ def train(
     ``cfg.data.path`` names was made for this run (``hakseup.fit`` of a DataFrame or arrays):
     it moves into the run folder as ``data.csv`` and the saved config points there.
     """
-    from ..training.distributed import init_distributed, shutdown
-
     t0 = time.perf_counter()
     cfg = _checked_arguments(cfg, resume, callbacks)
     resume_dir = None
     if resume is not None:  # the saved run's config: it also names the device (the backend)
-        from ..run.check import check_run
+        resume_dir, cfg = resume_point(resume)
+    return train_config(cfg, resume_dir, echo, callbacks, stage_data, t0)
 
-        resume_dir = require_run(resume)
-        check_run(resume_dir, weights=False)  # a damaged or hand-edited run: one line
-        if read_status(resume_dir).get("status") == "complete":
-            raise CheckpointError(t("error.experiment.run_already_complete", resume=resume))
-        cfg = load_run_config(resume_dir)
+
+def resume_point(resume: str | os.PathLike) -> tuple[Path, RunConfig]:
+    """(run folder, the config it was trained with) of a run to resume: its files checked
+    (a damaged or hand-edited run: one line, before anything is built), not yet complete."""
+    from ..run.check import check_run_files
+
+    resume_dir = require_run(resume)
+    check_run_files(resume_dir)
+    if read_status(resume_dir).get("status") == "complete":
+        raise CheckpointError(t("error.experiment.run_already_complete", resume=resume))
+    return resume_dir, load_run_config(resume_dir)
+
+
+def train_config(
+    cfg: RunConfig,
+    resume_dir: Path | None = None,
+    echo=print,
+    callbacks: list | None = None,
+    stage_data: Path | None = None,
+    t0: float | None = None,
+) -> RunResult:
+    """``train`` behind its door: ``cfg`` is a checked ``RunConfig`` (the CLI's, built from
+    its flags; ``train``'s, from its arguments) and ``resume_dir`` a ``resume_point``."""
+    from ..training.distributed import init_distributed, shutdown
+
+    t0 = time.perf_counter() if t0 is None else t0
     rank, world = init_distributed(cfg.train.device)
     exp = None
     try:
@@ -533,6 +562,7 @@ def _score_run(exp: Experiment, run_dir: Path, t0: float) -> RunResult:
         bundle=exp.bundle_,
         checkpoint=used,
         data_config=exp.cfg.data,
+        config=exp.cfg,
     )
     result.references = exp.references(metrics, pending=exp.start_references())
     write_run_outputs(run_dir, exp.cfg, exp.trainer_, result, time.perf_counter() - t0)

@@ -57,6 +57,7 @@ class RunResult:
     notices: list[str] = field(default_factory=list)  # the data decisions and warnings
     diagnosis: list[str] = field(default_factory=list)  # what the curves say, in plain words
     data_config: Any = None  # how a file given to predict() is read (as in training)
+    config: Any = None  # the resolved RunConfig the run was trained with (train's result)
 
     @property
     def main_metric(self) -> tuple[str, float]:
