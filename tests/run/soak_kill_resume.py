@@ -61,15 +61,20 @@ def one_round(work: Path, reference: dict, rng: random.Random, k: int) -> dict:
     status = json.loads((run / "run.json").read_text())["status"]
     ok_signal = True
     if not finished_first and sig == signal.SIGTERM:
-        ok_signal = proc.returncode == 143 and status == "interrupted" and "Traceback" not in err
+        # A run that had completed when the signal came (the process was printing its
+        # results or exiting, on a fast or a busy machine alike) has nothing to interrupt.
+        ended = status == "interrupted" and proc.returncode == 143
+        ok_signal = (ended or status == "complete") and "Traceback" not in err
     if status != "complete":
         resumed = _hakseup("train", "--resume", str(run))
         _, err2 = resumed.communicate(timeout=600)
         if resumed.returncode != 0:
             return {"round": k, "ok": False, "why": err2.strip().splitlines()[-1:]}
     same = _same(_weights(run), reference)
-    return {"round": k, "signal": signal.Signals(sig).name, "delay_s": round(delay, 2),
-            "killed": not finished_first, "ok": same and ok_signal, "bit_identical": same}
+    why = {} if ok_signal else {"stderr": err.strip().splitlines()[-3:]}
+    return {**why, "round": k, "signal": signal.Signals(sig).name, "delay_s": round(delay, 2),
+            "killed": not finished_first, "status": status, "code": proc.returncode,
+            "ok": same and ok_signal, "bit_identical": same}
 
 
 def soak(rounds: int, seed: int = 0, work: Path | None = None) -> list[dict]:

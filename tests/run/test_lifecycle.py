@@ -275,7 +275,7 @@ def test_random_kills_with_early_stopping_a_schedule_and_the_dataloader_resume_e
     from soak_kill_resume import soak
 
     results = soak(rounds=3, seed=1, work=tmp_path)
-    assert all(r["ok"] for r in results), results
+    assert all(r["ok"] for r in results), str(results)
 
 
 def test_cv_on_a_series_uses_rolling_origin_folds(tmp_path, cli):
