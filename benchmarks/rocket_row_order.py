@@ -67,13 +67,13 @@ def accuracy_in_order(name: str, seed: int, order: np.ndarray | None) -> float:
         quality_series.DATA = data
 
 
-def _summary(values: list[float]) -> dict:
+def _summary(values: list) -> dict:
     return {"mean": statistics.mean(values), "std": statistics.stdev(values)}
 
 
 def run(problems: list[str], seeds: int) -> dict:
     """Rows per (problem, seed) and the paired summary per problem."""
-    rows = []
+    rows: list[dict] = []
     for name in problems:
         labels = pd.read_csv(quality_series.DATA / f"ucr_{name}_train.csv")["label"].to_numpy()
         for seed in range(seeds):
