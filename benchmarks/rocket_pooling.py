@@ -4,8 +4,8 @@
 (MultiRocket: PPV, MPV, MIPV and LSPV per bias, on the series and its first difference, the
 same ~10,000 features). The choice reads only the training files:
 
-1. inner cross-validation (``hakseup cv``-style, 5 folds, seed 0) on each problem's
-   ``*_train.csv`` for both options;
+1. inner cross-validation (``hakseup cv``, 5 folds, repeated with seeds 0-2) on each
+   problem's ``*_train.csv`` for both options;
 2. then, to confirm, the official test files over ``--seeds`` seeds for ``multi`` (whole-run
    CPU seconds per run), beside ``ppv`` over the same seeds — read from ``--ppv-rows``
    (``rocket_row_order.py``'s JSON: the same code path, file order) where given, re-run on the
@@ -51,10 +51,12 @@ def _stored_ppv(path: Path | None, seeds: int) -> dict[tuple[str, int], dict]:
 
 
 def run(problems: list[str], seeds: int, folds: int, stored: dict, out: Path,
-        cpu_seeds: int = 0) -> dict:
-    """Inner CV of both options, then the test rows (``ppv`` re-run for its CPU seconds on
+        cpu_seeds: int = 0, cv_seeds: int = 1) -> dict:
+    """Inner CV of both options (``cv_seeds`` x ``folds`` folds: fold splits and models
+    seeded 0, 1, ...), then the test rows (``ppv`` re-run for its CPU seconds on
     the first ``cpu_seeds`` seeds, or everywhere without stored rows), then MiniRocket."""
-    result: dict = {"seeds": seeds, "folds": folds, "inner_cv": {}, "rows": [],
+    result: dict = {"seeds": seeds, "folds": folds, "cv_seeds": cv_seeds, "inner_cv": {},
+                    "rows": [],
                     "load_before": os.getloadavg()}
 
     def save() -> None:
@@ -62,7 +64,7 @@ def run(problems: list[str], seeds: int, folds: int, stored: dict, out: Path,
 
     for name in problems:
         for label, model in OPTIONS.items():
-            accs = inner_cv(name, model, folds)
+            accs = [a for seed in range(cv_seeds) for a in inner_cv(name, model, folds, seed)]
             result["inner_cv"].setdefault(name, {})[label] = accs
             print(f"inner cv {name:18s} {label:6s} {statistics.mean(accs):.4f}", flush=True)
             save()
@@ -116,6 +118,7 @@ def main() -> int:
     ap.add_argument("--problems", default=",".join(UCR))
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--cv-seeds", type=int, default=3, help="inner CV repeated with seeds 0..N-1")
     ap.add_argument("--ppv-rows", type=Path, default=None)
     ap.add_argument("--cpu-seeds", type=int, default=5,
                     help="seeds on which ppv is re-run beside multi (its CPU seconds)")
@@ -123,7 +126,7 @@ def main() -> int:
     args = ap.parse_args()
     problems = args.problems.split(",")
     result = run(problems, args.seeds, args.folds, _stored_ppv(args.ppv_rows, args.seeds),
-                 args.json, args.cpu_seeds)
+                 args.json, args.cpu_seeds, args.cv_seeds)
     for name, cell in result["summary"].items():
         print(name, {k: f"{v['mean']:.4f} ± {v['std']:.4f}" for k, v in cell.items()
                      if k != "inner_cv"},
