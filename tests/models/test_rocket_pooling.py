@@ -1,6 +1,6 @@
 """``model.rocket_pooling``: MultiRocket's four operators (PPV, MPV, MIPV, LSPV) on the series
 and its first difference, against a plain-Python reference; its feature count, determinism,
-export, and old configs (no key) keeping MiniRocket's PPV."""
+export (TorchScript and ONNX), the default, and old run folders (no key) keeping PPV."""
 
 from __future__ import annotations
 
@@ -118,18 +118,31 @@ def test_a_seed_gives_the_same_features_and_another_seed_others():
     assert not torch.equal(feats[0], feats[2])
 
 
-def test_a_config_without_the_key_keeps_minirockets_ppv():
+def test_the_config_default_is_multi_and_ppv_stays_a_choice():
     cfg = RunConfig.from_dict({"model": {"name": "rocket"}})
-    assert cfg.model.rocket_pooling == "ppv"
+    assert cfg.model.rocket_pooling == "multi"
     schema = Schema("multiclass", "sequence", (40, 2), 3)
-    torch.manual_seed(0)
-    old = build_model(ModelConfig(name="rocket"), schema)
-    assert isinstance(old.features, MiniRocketFeatures) and old.features.pooling == "ppv"
-    torch.manual_seed(0)
-    multi = build_model(ModelConfig(name="rocket", rocket_pooling="multi"), schema)
-    assert isinstance(multi.features, MultiRocketFeatures)
-    with pytest.raises(ConfigError, match="ppv, multi"):
+    net = build_model(ModelConfig(name="rocket"), schema)
+    assert isinstance(net.features, MultiRocketFeatures)
+    ppv = build_model(ModelConfig(name="rocket", rocket_pooling="ppv"), schema)
+    assert isinstance(ppv.features, MiniRocketFeatures) and ppv.features.pooling == "ppv"
+    with pytest.raises(ConfigError, match="multi, ppv"):
         RunConfig.from_dict({"model": {"name": "rocket", "rocket_pooling": "max"}})
+
+
+def test_a_run_saved_before_the_key_is_rebuilt_with_ppv(tmp_path):
+    """An old run folder's config.yaml has no ``model.rocket_pooling``: it loads as the PPV
+    transform it trained (its buffers ``features.bias_*`` fit that model, not multi's)."""
+    from hakseup.run.folder import load_run_config
+
+    (tmp_path / "config.yaml").write_text("model:\n  name: rocket\n")
+    cfg = load_run_config(tmp_path)
+    assert cfg.model.rocket_pooling == "ppv"
+    old = build_model(cfg.model, Schema("multiclass", "sequence", (40, 2), 3))
+    assert isinstance(old.features, MiniRocketFeatures)
+    assert "features.bias_0" in old.state_dict()
+    (tmp_path / "config.yaml").write_text("model:\n  name: rocket\n  rocket_pooling: multi\n")
+    assert load_run_config(tmp_path).model.rocket_pooling == "multi"
 
 
 def _csv(path: Path, n: int, seed: int) -> None:
@@ -163,3 +176,21 @@ def test_a_multi_run_trains_exports_and_predicts(tmp_path):
     _, diff = export_run(tmp_path / "r", "torchscript")
     assert diff < 1e-4
     assert evaluate_file(tmp_path / "r", tmp_path / "test.csv").metrics["accuracy"] >= 0.9
+
+
+def test_the_multi_model_exports_to_onnx_for_any_batch(tmp_path):
+    pytest.importorskip("onnx")
+    ort = pytest.importorskip("onnxruntime")
+    from hakseup.experiment.export import export_model
+
+    x = torch.randn(10, 30, 2, generator=torch.Generator().manual_seed(4))
+    net = RocketNet(2, 30, 3, pooling="multi", n_features=1_344).eval()
+    net.fit_features(x, torch.arange(10) % 3)
+    path, diff = export_model(net, Schema("multiclass", "sequence", (30, 2), 3), "onnx",
+                              tmp_path / "m.onnx")
+    assert diff < 1e-4
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        want = net(x).numpy()
+    got = session.run(None, {"input_0": x.numpy()})[0]  # 10 series: another batch size
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
