@@ -20,7 +20,9 @@ too) and a linear layer maps them to the outputs; the Trainer trains that layer 
 entropy or the regression loss), started from a closed-form ridge fit with leave-one-out
 choice of the penalty (MiniRocket's ``RidgeClassifierCV``; see ``ridge_head``).
 
-``pooling="multi"`` (``model.rocket_pooling``) gives MultiRocket's features instead (Tan,
+``pooling="multi"`` (``model.rocket_pooling``: ``multi`` in a run's config by default, chosen
+by ``benchmarks/rocket_pooling.py``; ``RocketNet``'s own default and a run saved before the
+key: ``ppv``) gives MultiRocket's features instead (Tan,
 Dempster, Bergmeir & Webb 2022): four pooled values per (dilation, kernel, bias) — PPV, MPV
 (mean of the positive values), MIPV (mean index of the positive values, over the length) and
 LSPV (longest stretch of positive values, over the length) — from two representations, the
