@@ -252,6 +252,13 @@ class ModelConfig:
         help="recurrent readout: last state, mean over steps, or both",
     )
     series_norm: bool = _f(False, help="standardise each sequence per channel (cnn)")
+    rocket_pooling: str = _f(
+        "multi",
+        choices=["multi", "ppv"],
+        help="rocket: MultiRocket's four pooling operators (PPV, MPV, MIPV, LSPV) on the "
+        "series and its first difference, or MiniRocket's PPV alone (10,000 features either "
+        "way; a run saved before this key: ppv)",
+    )
     patch: int = _f(0, min=0, help="lstm/gru: steps fed as one step (0: auto, to ~30 steps)")
     pretrained: bool = _f(
         False,

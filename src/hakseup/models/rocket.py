@@ -20,6 +20,15 @@ too) and a linear layer maps them to the outputs; the Trainer trains that layer 
 entropy or the regression loss), started from a closed-form ridge fit with leave-one-out
 choice of the penalty (MiniRocket's ``RidgeClassifierCV``; see ``ridge_head``).
 
+``pooling="multi"`` (``model.rocket_pooling``: ``multi`` in a run's config by default, chosen
+by ``benchmarks/rocket_pooling.py``; ``RocketNet``'s own default and a run saved before the
+key: ``ppv``) gives MultiRocket's features instead (Tan,
+Dempster, Bergmeir & Webb 2022): four pooled values per (dilation, kernel, bias) — PPV, MPV
+(mean of the positive values), MIPV (mean index of the positive values, over the length) and
+LSPV (longest stretch of positive values, over the length) — from two representations, the
+series and its first difference, half the features each (``MultiRocketFeatures``), within
+MiniRocket's budget of 10,000 features (MultiRocket's own default, 50,000, costs ~5x the CPU).
+
 The transform is fixed, so the training series' features are computed once and reused while
 the head trains (``FeatureCache``: looked up by the series' values and checked for equality;
 anything else — augmented, validation or new series — is transformed afresh).
@@ -36,6 +45,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 import torch
@@ -45,7 +55,10 @@ __all__ = [
     "KERNEL_LENGTH",
     "N_FEATURES",
     "FeatureCache",
+    "MULTI_FEATURES",
+    "POOLINGS",
     "MiniRocketFeatures",
+    "MultiRocketFeatures",
     "RocketNet",
     "build_rocket",
     "fit_dilations",
@@ -54,10 +67,15 @@ __all__ = [
 
 KERNEL_LENGTH = 9
 N_FEATURES = 10_000  # MiniRocket's default number of features
+# MultiRocket's own default is 50,000 features (6,250 biases x 4 operators x 2); the same
+# 10,000 as MiniRocket keeps the transform's CPU within ~1.3x of PPV's (50,000: ~5x).
+MULTI_FEATURES = N_FEATURES
+POOLINGS = {"ppv": 1, "multi": 4}  # pooled features per (dilation, kernel, bias)
 MAX_DILATIONS = 32  # MiniRocket's default dilations per kernel, at most
 RIDGE_ALPHAS = tuple(10.0**k for k in torch.linspace(-3, 3, 10).tolist())
 CACHE_BYTES = 512 * 2**20  # training features kept for reuse, at most
 PPV_BLOCK = 2**18  # comparisons per block of series in the PPV pooling
+MULTI_BLOCK = 2**17  # values per block in the four-operator pooling (~20 bytes each)
 GOLDEN = (math.sqrt(5) + 1) / 2
 
 
@@ -94,7 +112,10 @@ def fit_dilations(
 
 
 class MiniRocketFeatures(nn.Module):
-    """(B, T, C) → (B, n_features): MiniRocket's transform; biases fitted by ``fit``."""
+    """(B, T, C) → (B, n_features): MiniRocket's transform; biases fitted by ``fit``.
+
+    ``pooling``: ``ppv`` (MiniRocket: one feature per bias) or ``multi`` (MultiRocket's four
+    operators per bias: ``n_features`` / 4 biases, in blocks of PPV, MPV, MIPV, LSPV)."""
 
     # Buffers (register_buffer), declared for the type checker; bias_0.. are read by name.
     weight: torch.Tensor  # (84, 1, 9) kernels
@@ -108,12 +129,16 @@ class MiniRocketFeatures(nn.Module):
         n_features: int = N_FEATURES,
         max_dilations: int = MAX_DILATIONS,
         seed: int = 0,
+        pooling: str = "ppv",
     ):
         super().__init__()
         self.length = max(int(length), KERNEL_LENGTH)  # shorter series are zero-padded
         self.in_channels, self.seed = int(in_channels), int(seed)
-        self.dilations, self.per_dilation = fit_dilations(self.length, n_features, max_dilations)
-        self.n_features = 84 * sum(self.per_dilation)
+        self.pooling, n_ops = pooling, POOLINGS[pooling]
+        self.dilations, self.per_dilation = fit_dilations(
+            self.length, n_features // n_ops, max_dilations
+        )
+        self.n_features = 84 * sum(self.per_dilation) * n_ops
         self.register_buffer("weight", _kernels())
         gen = torch.Generator().manual_seed(self.seed)
         masks = [_channel_masks(self.in_channels, gen) for _ in self.dilations]
@@ -164,6 +189,7 @@ class MiniRocketFeatures(nn.Module):
         x = self._prepare(x)
         # Traced or exported graphs take the plain comparison (no loop over the batch).
         exporting = torch.onnx.is_in_onnx_export() or torch.jit.is_tracing()
+        pool = _multi if self.pooling == "multi" else _ppv
         out = []
         for i, d in enumerate(self.dilations):
             c = self._conv(x, i)  # (B, 84, T)
@@ -173,8 +199,64 @@ class MiniRocketFeatures(nn.Module):
             first = i % 2
             for parity, part in ((0, c), (1, c[:, :, pad : c.shape[2] - pad])):
                 rows = [k for k in range(84) if (first + k) % 2 == parity]
-                out.append(_ppv(part[:, rows], bias[rows], exporting))
+                out.append(pool(part[:, rows], bias[rows], exporting))
         return torch.cat(out, dim=1)
+
+
+class MultiRocketFeatures(nn.Module):
+    """(B, T, C) → (B, n_features): MultiRocket's transform — the four-operator pooling of
+    ``MiniRocketFeatures`` on the series (``raw``) and on its first difference (``diff``),
+    half the features each; each representation has its own dilations (from its length),
+    channel subsets and biases (fitted on its own outputs).
+
+    >>> m = MultiRocketFeatures(1, 30, n_features=1_344)
+    >>> m.fit(torch.randn(8, 30, 1))
+    >>> m(torch.randn(3, 30, 1)).shape
+    torch.Size([3, 1344])
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        length: int,
+        n_features: int = MULTI_FEATURES,
+        max_dilations: int = MAX_DILATIONS,
+        seed: int = 0,
+    ):
+        super().__init__()
+        half = n_features // 2
+        self.raw = MiniRocketFeatures(
+            in_channels, length, half, max_dilations, seed=seed, pooling="multi"
+        )
+        # Another seed: the difference's channel subsets and bias series are drawn anew.
+        self.diff = MiniRocketFeatures(
+            in_channels,
+            max(int(length) - 1, 1),
+            n_features - half,
+            max_dilations,
+            seed=seed + 7_919,
+            pooling="multi",
+        )
+        self.n_features = self.raw.n_features + self.diff.n_features
+
+    @property
+    def fitted(self) -> torch.Tensor:
+        return self.raw.fitted & self.diff.fitted
+
+    @staticmethod
+    def _difference(x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 2:
+            x = x.unsqueeze(-1)
+        return x[:, 1:] - x[:, :-1]  # (B, T-1, C)
+
+    @torch.no_grad()
+    def fit(self, x: torch.Tensor) -> None:
+        """Each representation's biases from the training series ``x`` (N, T, C)."""
+        self.raw.fit(x)
+        self.diff.fit(self._difference(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.raw(x), self.diff(self._difference(x))], dim=1)
 
 
 def _channel_masks(channels: int, gen: torch.Generator) -> torch.Tensor:
@@ -223,6 +305,55 @@ def _ppv(c: torch.Tensor, bias: torch.Tensor, exporting: bool) -> torch.Tensor:
         for part in torch.split(c, step)
     ]
     return (torch.cat(counts).float() / T).reshape(B, -1)
+
+
+def _multi(c: torch.Tensor, bias: torch.Tensor, exporting: bool) -> torch.Tensor:
+    """(B, K, T) outputs, (K, f) biases → (B, 4·K·f): MultiRocket's operators on
+    ``z = c - bias``: PPV (share of positions with z > 0), MPV (mean z over them), MIPV (their
+    mean index over T; -1 where there is none) and LSPV (longest run of consecutive positive
+    positions, over T). A few series at a time to bound the (series, K, f, T) temporaries."""
+    B, K, T = c.shape
+    bias = bias.unsqueeze(-1)
+    idx = torch.arange(T, device=c.device, dtype=c.dtype)
+    if exporting:  # a traced graph takes any batch: no split into a fixed number of blocks
+        return _multi_block(c, bias, idx, exporting).reshape(B, -1)
+    step = max(1, MULTI_BLOCK // max(K * bias.shape[1] * T, 1))
+    parts = [_multi_block(part, bias, idx, exporting) for part in torch.split(c, step)]
+    return torch.cat(parts).reshape(B, -1)
+
+
+def _multi_block(
+    c: torch.Tensor, bias: torch.Tensor, idx: torch.Tensor, exporting: bool = False
+) -> torch.Tensor:
+    """(b, K, T), (K, f, 1), (T,) → (b, 4, K, f): the four operators of ``_multi``."""
+    T = c.shape[-1]
+    z = c.unsqueeze(2) - bias  # (b, K, f, T)
+    pos = (z > 0).to(c.dtype)
+    n = pos.sum(-1)
+    some = n.clamp_min(1.0)
+    mpv = z.clamp_min(0.0).sum(-1) / some
+    mipv = torch.where(n > 0, (pos @ idx) / (some * T), -torch.ones_like(n))
+    # The run ending at t is t - (the last non-positive position up to t): a running maximum
+    # of (position + 1) where z <= 0, 0 elsewhere; small integers, as cummax is fastest there.
+    ints = c.dtype if exporting else torch.int16 if T < 2**15 - 1 else torch.int32
+    t1 = torch.arange(1, T + 1, dtype=ints, device=c.device)
+    last = z.le(0).to(ints) * t1
+    last = _running_max(last) if exporting else last.cummax(-1).values
+    lspv = (t1 - last).amax(-1).to(c.dtype) / T
+    return torch.stack([n / T, mpv, mipv, lspv], 1)
+
+
+def _running_max(w: torch.Tensor) -> torch.Tensor:
+    """``w.cummax(-1).values`` by log2(T) shifted maxima (a Hillis-Steele scan): ONNX has no
+    cummax, but pads, slices and maxima export, so exported graphs take this path. The
+    number of steps is fixed when traced (a model's series have its length): said quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        T, shift = w.shape[-1], 1
+        while shift < T:
+            w = torch.maximum(w, nn.functional.pad(w[..., : T - shift], (shift, 0)))
+            shift *= 2
+    return w
 
 
 class FeatureCache:
@@ -275,9 +406,14 @@ class RocketNet(nn.Module):
         **transform: Any,
     ):
         """``transform``: the options of ``MiniRocketFeatures`` (``n_features``,
-        ``max_dilations``, ``seed``), its defaults where not given."""
+        ``max_dilations``, ``seed``), its defaults where not given; ``pooling="multi"``:
+        ``MultiRocketFeatures`` instead (its own defaults)."""
         super().__init__()
-        self.features = MiniRocketFeatures(in_channels, length, **transform)
+        self.features: MiniRocketFeatures | MultiRocketFeatures
+        if transform.pop("pooling", "ppv") == "multi":
+            self.features = MultiRocketFeatures(in_channels, length, **transform)
+        else:
+            self.features = MiniRocketFeatures(in_channels, length, **transform)
         n = self.features.n_features
         self.classification = classification
         self.register_buffer("mean", torch.zeros(n))
@@ -328,8 +464,15 @@ class RocketNet(nn.Module):
         # The transform's random choices (channel subsets, the series biases come from)
         # follow the run's seed, drawn from the generator the experiment seeded.
         seed = int(torch.randint(0, 2**31 - 1, ()).item())
+        # A saved run from before the key has none: MiniRocket's PPV, as it was trained.
+        pooling = getattr(cfg, "rocket_pooling", "ppv")  # cfg: the ModelConfig
         return cls(
-            channels, steps, schema.n_outputs, classification=schema.is_classification, seed=seed
+            channels,
+            steps,
+            schema.n_outputs,
+            classification=schema.is_classification,
+            seed=seed,
+            pooling=pooling,
         )
 
 

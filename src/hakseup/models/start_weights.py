@@ -150,8 +150,10 @@ def _check_takes_weights(model: nn.Module, plan: WeightsPlan, name: str) -> None
     transform), refuses a file that would be ignored or overwritten."""
     if not model.state_dict():
         raise ConfigError(t("error.models.start_weights.model_has_no_weights", name=name))
-    fitted = [k for k in model.state_dict() if k.endswith("features.fitted")]
-    if fitted and not any(k in plan.fit and bool(plan.fit[k]) for k in fitted):
+    # MiniRocket's ``features.fitted``; MultiRocket's ``features.raw.fitted`` and ``.diff.``.
+    ends = ("features.fitted", "features.raw.fitted", "features.diff.fitted")
+    fitted = [k for k in model.state_dict() if k.endswith(ends)]
+    if fitted and not all(k in plan.fit and bool(plan.fit[k]) for k in fitted):
         raise ConfigError(t("error.models.start_weights.needs_fitted_transform", name=name))
 
 
