@@ -155,6 +155,7 @@ def _csv(path: Path, n: int, seed: int) -> None:
     pd.DataFrame({**cols, "label": np.array(["slow", "fast"])[y]}).to_csv(path, index=False)
 
 
+@pytest.mark.slow
 def test_a_multi_run_trains_exports_and_predicts(tmp_path):
     from conftest import quiet
     from hakseup.experiment import train
