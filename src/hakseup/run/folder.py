@@ -121,7 +121,12 @@ def require_run(run: str | os.PathLike) -> Path:
 
 # Keys added after some runs were saved, with the value those runs were trained with (not
 # today's default): a run saved without one is rebuilt, evaluated and resumed as it trained.
-KEYS_BEFORE = {"data.transform": "none", "data.season_features": "none", "data.covariates": "none"}
+KEYS_BEFORE = {
+    "data.transform": "none",
+    "data.season_features": "none",
+    "data.covariates": "none",
+    "model.stem": "none",  # runs saved before the recurrent stem fed the flat patches
+}
 
 
 def load_run_config(run: str | os.PathLike):
