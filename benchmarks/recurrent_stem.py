@@ -26,13 +26,9 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 BASE = {"name": "lstm", "lstm_impl": "scratch"}
 CANDIDATES = {
-    "flat": {"stem": "none"},
-    "patch": {"stem": "patch"},
-    "conv": {"stem": "conv"},
-    "conv2": {"stem": "conv2"},
-    "convmax": {"stem": "convmax"},
+    "flat": {"stem": "none"},  # the flat k·F values of each patch (the default before)
+    "conv": {"stem": "conv"},  # models/recurrent.py's ConvStem
 }
-
 
 def _inner_cv(name: str, model: dict, train: dict, folds: int = 5, seed: int = 0) -> list[float]:
     """``quality_series.inner_cv`` with ``train.*`` keys too."""

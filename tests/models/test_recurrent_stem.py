@@ -79,6 +79,8 @@ def test_auto_gives_sequences_the_stem_and_nothing_else():
     assert resolve(lstm, DataFacts("sequence", 5000, n_val=500)).model.stem == "conv"
     assert resolve(lstm, DataFacts("series", 400)).model.stem == "none"  # forecasting windows
     assert resolve(lstm, DataFacts("image", 400)).model.stem == "none"  # images, row by row
+    gru = RunConfig.from_dict({"model": {"name": "gru"}})  # not measured: as before
+    assert resolve(gru, DataFacts("sequence", 40)).model.stem == "none"
     cnn = RunConfig.from_dict({"model": {"name": "cnn"}})
     assert resolve(cnn, DataFacts("sequence", 40)).model.stem == "none"
     kept = RunConfig.from_dict({"model": {"name": "lstm", "stem": "none"}})
@@ -89,6 +91,10 @@ def test_build_reads_the_resolved_stem():
     cfg = resolve(RunConfig.from_dict({"model": {"name": "lstm"}}), DataFacts("sequence", 40))
     net = build_recurrent(cfg.model, Schema("binary", "sequence", (150, 1), 2), "lstm")
     assert isinstance(net.stem, ConvStem) and net.patch == 5
+    unresolved = RunConfig.from_dict({"model": {"name": "lstm"}}).model  # stem: auto
+    seq = Schema("binary", "sequence", (150, 1), 2)
+    assert isinstance(build_recurrent(unresolved, seq, "lstm").stem, ConvStem)
+    assert build_recurrent(unresolved, seq, "gru").stem is None
     rows = resolve(RunConfig.from_dict({"model": {"name": "lstm"}}), DataFacts("image", 40))
     assert build_recurrent(rows.model, Schema("multiclass", "image", (1, 8, 8), 10), "lstm").stem is None
 

@@ -257,7 +257,7 @@ class ModelConfig:
         "auto",
         choices=["auto", "none", "conv"],
         help="lstm/gru: what reads each patch: none (its flat values) or conv (a learned "
-        "convolution, max-pooled over the patch); auto: conv for sequences, none otherwise",
+        "convolution, max-pooled over the patch); auto: conv for an lstm on sequences, else none",
     )
     pretrained: bool = _f(
         False,

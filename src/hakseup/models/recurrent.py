@@ -227,19 +227,20 @@ def build_recurrent(cfg, schema, kind: str) -> RecurrentNet:
         bidirectional=getattr(cfg, "bidirectional", False),
         readout=getattr(cfg, "readout", "mean_last"),
         patch=_patch_for(cfg, schema),
-        stem=_stem_for(cfg, schema),
+        stem=_stem_for(cfg, schema, kind),
     )
 
 
-def _stem_for(cfg, schema) -> str:
+def _stem_for(cfg, schema, kind: str) -> str:
     """``model.stem``: ``auto`` (a config no data resolved; ``config.resolve`` writes the
-    choice into a run's config) is the resolved default: conv for sequences, else none."""
+    choice into a run's config) is the resolved default: conv for an LSTM on sequences,
+    else none."""
     stem = getattr(cfg, "stem", "none")
     if stem != "auto":
         return stem
     from ..config.resolve import RECURRENT_STEM
 
-    return RECURRENT_STEM if schema.input_kind == "sequence" else "none"
+    return RECURRENT_STEM if schema.input_kind == "sequence" and kind == "lstm" else "none"
 
 
 def _patch_for(cfg, schema) -> int:
