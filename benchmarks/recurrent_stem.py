@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--problems", default=",".join(UCR))
     ap.add_argument("--test", action="store_true", help="test files, seeds 0..S-1, not inner CV")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--extra", default="{}", help="JSON model keys added to every candidate")
     ap.add_argument("--json", metavar="FILE")
@@ -94,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         for label in args.candidates.split(","):
             model = {**CANDIDATES.get(label, {}), **extra}
             tag = label + (f" {args.extra}" if extra else "")
-            for seed in range(args.seeds) if args.test else [0]:
+            seeds = range(args.first_seed, args.first_seed + args.seeds)
+            for seed in seeds if args.test else [args.first_seed]:
                 jobs.append(("test" if args.test else "cv", tag, model, name, seed))
     with ProcessPoolExecutor(args.workers) as pool:
         futures = [pool.submit(_job, *j) for j in jobs]

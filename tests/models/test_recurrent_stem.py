@@ -138,3 +138,55 @@ def test_the_plain_script_writes_the_stem_and_gives_the_products_outputs(stem):
 def test_an_unknown_stem_is_a_config_error():
     with pytest.raises(ConfigError):
         RunConfig.from_dict({"model": {"name": "lstm", "stem": "resnet"}})
+
+
+def _seq_csv(path, n: int = 40, steps: int = 60) -> None:
+    """Two classes: a bump early or late in a 60-step series (patched to 30 steps of 2)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, n)
+    t = np.arange(steps)
+    centre = np.where(y == 0, steps * 0.3, steps * 0.7)[:, None]
+    x = np.exp(-((t[None] - centre) ** 2) / 8.0) + rng.normal(0, 0.1, (n, steps))
+    frame = pd.DataFrame(x, columns=[f"t{i}" for i in range(steps)])
+    frame["label"] = np.where(y == 0, "early", "late")
+    frame.to_csv(path, index=False)
+
+
+@pytest.mark.slow
+def test_a_run_saved_without_the_key_is_checked_evaluated_and_resumed_as_it_trained(tmp_path):
+    """A sequence LSTM saved before ``model.stem`` (flat patches, no key in config.yaml):
+    the run check, ``evaluate`` and a resume rebuild the flat network, not today's default."""
+    from conftest import assert_same_weights, crash_at, quiet, run_weights
+    from hakseup.experiment.experiment import train
+    from hakseup.predict import evaluate_file
+    from hakseup.run.check import check_run
+
+    _seq_csv(tmp_path / "seq.csv")
+
+    def cfg(out, **model):
+        return RunConfig.from_dict({
+            "data": {"path": str(tmp_path / "seq.csv"), "target": "label", "layout": "sequence"},
+            "model": {"name": "lstm", "hidden_size": 8, **model},
+            "train": {"epochs": 2, "progress": False, "tensorboard": False},
+            "output": {"dir": str(out), "plots": False}})
+
+    new = train(cfg(tmp_path / "new"), echo=quiet)
+    assert yaml.safe_load((tmp_path / "new" / "config.yaml").read_text())["model"]["stem"] == "conv"
+    assert isinstance(new.model.stem, ConvStem) and new.model.patch == 2
+    full = train(cfg(tmp_path / "full", stem="none"), echo=quiet)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg(tmp_path / "old", stem="none"), echo=quiet, callbacks=[crash_at(epoch=1)])
+    path = tmp_path / "old" / "config.yaml"
+    saved = yaml.safe_load(path.read_text())
+    del saved["model"]["stem"]
+    path.write_text(yaml.safe_dump(saved))
+    assert check_run(tmp_path / "old", weights=True)[0].model.stem == "none"
+    resumed = train(None, resume=tmp_path / "old", echo=quiet)
+    assert resumed.model.stem is None and resumed.metrics == full.metrics
+    assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "old"))
+    again = evaluate_file(tmp_path / "old", tmp_path / "seq.csv")
+    before = evaluate_file(tmp_path / "full", tmp_path / "seq.csv")
+    assert again.metrics["accuracy"] == before.metrics["accuracy"]
