@@ -17,7 +17,7 @@ layers, which stay the plain LSTM/GRU (ours equal to ``nn.LSTM`` on the patched 
 ``conv`` (``ConvStem``) a learned convolution over the full-resolution series, max-pooled
 over the patch. ``--model lstm`` on sequences gets ``conv``: chosen by 5-fold cross-validation
 on the training files of the five UCR problems of the quality suite (mean 0.833 flat, 0.885
-conv; better on each of the five), at about 1.3-1.8x the CPU of a flat run
+conv; better on each of the five), at about 1.3-2x the CPU of a flat run
 (``benchmarks/recurrent_stem.py``). The recurrent layers are unchanged: ours still equal
 ``nn.LSTM`` on the stem's output.
 
