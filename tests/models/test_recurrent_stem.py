@@ -190,3 +190,22 @@ def test_a_run_saved_without_the_key_is_checked_evaluated_and_resumed_as_it_trai
     again = evaluate_file(tmp_path / "old", tmp_path / "seq.csv")
     before = evaluate_file(tmp_path / "full", tmp_path / "seq.csv")
     assert again.metrics["accuracy"] == before.metrics["accuracy"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["torchscript", "onnx"])
+def test_a_sequence_lstm_with_the_stem_exports_and_matches(cli, tmp_path, fmt):
+    from conftest import FAST
+
+    if fmt == "onnx":
+        pytest.importorskip("onnxruntime")
+        pytest.importorskip("onnxscript")
+    _seq_csv(tmp_path / "seq.csv")
+    code, _, err = cli("train", *FAST, "--data", tmp_path / "seq.csv", "--target", "label",
+                       "--layout", "sequence", "--model", "lstm", "--set", "model.hidden_size=8",
+                       "--output", tmp_path / "run")
+    assert code == 0, err
+    assert yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["model"]["stem"] == "conv"
+    code, out, err = cli("export", tmp_path / "run", "--format", fmt)
+    assert code == 0, err
+    assert "outputs match" in out

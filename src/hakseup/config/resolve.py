@@ -38,7 +38,9 @@ loss (``train.monitor=train_loss``, the protocol of Fawaz et al. 2019: a validat
 ensemble of ``SEQUENCE_ENSEMBLE`` members (``model.ensemble``), whose mean is steadier than
 one network trained on a few dozen series; ``lstm``/``gru`` learn at ``RECURRENT_LR``
 (with lr 1e-3 our LSTM on GunPoint ended its 300 steps at a training loss of 0.23, test
-0.842 over three seeds; with 0.01 it fits: 0.978).
+0.842 over three seeds; with 0.01 it fits: 0.978). An ``lstm`` on sequences reads each
+patch through a learned convolution (``model.stem``: ``RECURRENT_STEM``;
+benchmarks/recurrent_stem.py).
 
 Example:
     >>> sequence_train_settings(42)
