@@ -38,7 +38,9 @@ loss (``train.monitor=train_loss``, the protocol of Fawaz et al. 2019: a validat
 ensemble of ``SEQUENCE_ENSEMBLE`` members (``model.ensemble``), whose mean is steadier than
 one network trained on a few dozen series; ``lstm``/``gru`` learn at ``RECURRENT_LR``
 (with lr 1e-3 our LSTM on GunPoint ended its 300 steps at a training loss of 0.23, test
-0.842 over three seeds; with 0.01 it fits: 0.978).
+0.842 over three seeds; with 0.01 it fits: 0.978). An ``lstm`` on sequences reads each
+patch through a learned convolution (``model.stem``: ``RECURRENT_STEM``;
+benchmarks/recurrent_stem.py).
 
 Example:
     >>> sequence_train_settings(42)
@@ -63,6 +65,7 @@ __all__ = [
     "RECURRENT_LR",
     "RECURRENT_MAX_STEPS",
     "RECURRENT_PATIENCE",
+    "RECURRENT_STEM",
     "RECURRENT_STEPS",
     "SEQUENCE_ENSEMBLE",
     "SMALL_SEQUENCES",
@@ -93,6 +96,7 @@ RECURRENT_STEPS = 1500  # lstm/gru optimizer steps on a small sequence problem
 RECURRENT_MAX_STEPS = 6000  # lstm/gru step cap where the validation loss decides the stop
 RECURRENT_PATIENCE = 10  # epochs without a better validation loss before a recurrent run stops
 RECURRENT = ("lstm", "gru")
+RECURRENT_STEM = "conv"  # what an lstm/gru reads each patch of a sequence with (model.stem)
 
 # What ``auto`` means where the data says nothing more (the digits MLP's settings).
 GENERIC: dict[str, Any] = {
@@ -103,6 +107,7 @@ GENERIC: dict[str, Any] = {
     "train.grad_clip": None,
     "train.monitor": "val_loss",
     "model.ensemble": 1,
+    "model.stem": "none",
 }
 SEQUENCE_KINDS = ("sequence", "series")
 
@@ -272,6 +277,8 @@ def _sequence_choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str,
             out["train.lr"] = RECURRENT_LR
     if model in RECURRENT and facts.input_kind == "sequence":
         out.update(recurrent_budget(facts.n_train, read_validation="train.monitor" not in out))
+        if model == "lstm":  # measured on the LSTM (benchmarks/recurrent_stem.py); gru: none
+            out["model.stem"] = RECURRENT_STEM
     if model == "rocket" and t.lr == AUTO:
         # Rocket's head is solved in closed form (ridge, leave-one-out penalty) before
         # training; fine-tuning it by cross-entropy lost points (ArrowHead 0.76 against the

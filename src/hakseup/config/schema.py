@@ -260,6 +260,12 @@ class ModelConfig:
         "way; a run saved before this key: ppv)",
     )
     patch: int = _f(0, min=0, help="lstm/gru: steps fed as one step (0: auto, to ~30 steps)")
+    stem: str = _f(
+        "auto",
+        choices=["auto", "none", "conv"],
+        help="lstm/gru: what reads each patch: none (its flat values) or conv (a learned "
+        "convolution, max-pooled over the patch); auto: conv for an lstm on sequences, else none",
+    )
     pretrained: bool = _f(
         False,
         help="start from pretrained weights (torchvision/timm models: "

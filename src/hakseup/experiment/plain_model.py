@@ -10,10 +10,12 @@ Example:
 from __future__ import annotations
 
 import math
+from string import Template
 
 from ..data.table.preprocess import category_width
 from ..models.layers import activation
 from ..models.lstm import lstm_step
+from ..models.recurrent import STEM_CHANNELS, STEM_KERNEL
 from . import plain_parts as P
 
 __all__ = ["model_section", "stack_lines"]
@@ -183,6 +185,20 @@ _READOUTS = {
 }
 
 
+def _stem_parts(stem: bool, features: int) -> dict[str, str]:
+    """The template's pieces for ``model.stem`` (conv: ``ConvStem``; none: nothing)."""
+    if not stem:
+        return dict(stem_class="", stem_text="", stem_init="", stem_apply="")
+    return dict(
+        stem_class=Template(P.CONV_STEM).substitute(
+            channels=STEM_CHANNELS, kernel=STEM_KERNEL, pad=STEM_KERNEL // 2
+        ),
+        stem_text="ConvStem ->",
+        stem_init=f"        self.stem = ConvStem({features})\n",
+        stem_apply=" " * 8 + f"x = self.stem(x){' ' * 28}# (B, T, {STEM_CHANNELS})\n",
+    )
+
+
 def _lstm(facts) -> str:
     m, schema = facts.cfg.model, facts.schema
     shape = tuple(schema.input_shape)
@@ -193,11 +209,13 @@ def _lstm(facts) -> str:
         if image
         else ""
     )
+    stem = getattr(m, "stem", "none") == "conv"
     return P.LSTM_MODEL.substitute(
         lstm_step=P.source_of(lstm_step),
         hidden=m.hidden_size,
         layers=m.layers,
-        input_size=shape[-1],
+        rnn_input=STEM_CHANNELS if stem else shape[-1],
+        **_stem_parts(stem, shape[-1]),
         dropout=repr(m.dropout if m.layers > 1 else 0.0),
         head_in=m.hidden_size * (2 if m.readout == "mean_last" else 1),
         n_outputs=schema.n_outputs,

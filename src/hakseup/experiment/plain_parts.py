@@ -450,22 +450,41 @@ class LSTM(nn.Module):
         return x
 
 
+$stem_class
 class RecurrentNet(nn.Module):
-    """$steps_text -> the LSTM ->
+    """$steps_text -> $stem_text the LSTM ->
     $readout_text -> a linear head."""
 
     def __init__(self):
         super().__init__()
-        self.rnn = LSTM($input_size, HIDDEN, LAYERS, dropout=$dropout)
+$stem_init        self.rnn = LSTM($rnn_input, HIDDEN, LAYERS, dropout=$dropout)
         self.head = nn.Linear($head_in, $n_outputs)
 
     def forward(self, x):                           # x: (B, $input_shape)
-$reshape        out = self.rnn(x)                           # (B, T, HIDDEN)
+$reshape$stem_apply        out = self.rnn(x)                           # (B, T, HIDDEN)
 $readout
 
 
 model = RecurrentNet().to(DEVICE)
 ''')
+
+# model.stem conv, as models/recurrent.py's ConvStem with patches of one step (the script
+# writes no patching).
+CONV_STEM = '''
+class ConvStem(nn.Module):
+    """A learned convolution over the steps: $channels filters spanning $kernel steps,
+    BatchNorm and ReLU; (B, T, F) -> (B, T, $channels)."""
+
+    def __init__(self, features):
+        super().__init__()
+        self.conv = nn.Conv1d(features, $channels, $kernel, padding=$pad)
+        self.norm = nn.BatchNorm1d($channels)
+
+    def forward(self, x):
+        y = torch.relu(self.norm(self.conv(x.transpose(1, 2))))   # (B, $channels, T)
+        return y.transpose(1, 2)
+
+'''
 
 LOOP = Template('''
 # ----------------------------------------------------------------------------- training

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -84,13 +85,15 @@ def check_run_files(run: str | os.PathLike):
     from ..config import RunConfig
     from ..config.load import read_yaml
     from ..data.bundle import Schema
+    from .folder import with_keys_before
 
     path = run_folder(run)
     if (path / "run.json").exists() or (path / "run.json").is_symlink():
         _check_record(path, read_json(path, "run.json"))  # resume reads its status
     try:
         raw = read_yaml(path / "config.yaml")
-        cfg = RunConfig.from_dict(raw)
+        # keys added since a run was saved: the values it trained with, as load_run_config
+        cfg = RunConfig.from_dict(with_keys_before(copy.deepcopy(raw)))
     except HakseupError as e:
         raise DamagedRunError(run, t("error.run.check.config_yaml", e=e)) from None
     # A run saves its whole resolved config: a missing section or an unresolved model means

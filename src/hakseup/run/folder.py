@@ -44,6 +44,7 @@ __all__ = [
     "list_runs",
     "load_run_config",
     "require_run",
+    "with_keys_before",
 ]
 
 
@@ -126,6 +127,7 @@ KEYS_BEFORE = {
     "data.season_features": "none",
     "data.covariates": "none",
     "model.rocket_pooling": "ppv",  # rocket's features before MultiRocket's pooling
+    "model.stem": "none",  # runs saved before the recurrent stem fed the flat patches
 }
 
 
@@ -135,12 +137,17 @@ def load_run_config(run: str | os.PathLike):
     from ..config.load import read_yaml
 
     path = require_run(run)
-    saved = read_yaml(path / "config.yaml")
+    return RunConfig.from_dict(with_keys_before(read_yaml(path / "config.yaml")))
+
+
+def with_keys_before(saved: Any) -> Any:
+    """A saved config.yaml's mapping with ``KEYS_BEFORE`` filled in where a section lacks
+    them (changed in place and returned; anything else is returned as it is)."""
     for dotted, value in KEYS_BEFORE.items():
         section, key = dotted.split(".")
         if isinstance(saved, dict) and isinstance(saved.get(section), dict):
             saved[section].setdefault(key, value)
-    return RunConfig.from_dict(saved)
+    return saved
 
 
 def list_runs(root: str | os.PathLike = "runs") -> list[dict]:
