@@ -183,7 +183,7 @@ def test_a_run_saved_without_the_key_is_checked_evaluated_and_resumed_as_it_trai
     saved = yaml.safe_load(path.read_text())
     del saved["model"]["stem"]
     path.write_text(yaml.safe_dump(saved))
-    assert check_run(tmp_path / "old", weights=True)[0].model.stem == "none"
+    assert check_run(tmp_path / "old")[0].model.stem == "none"
     resumed = train(None, resume=tmp_path / "old", echo=quiet)
     assert resumed.model.stem is None and resumed.metrics == full.metrics
     assert_same_weights(run_weights(tmp_path / "full"), run_weights(tmp_path / "old"))
