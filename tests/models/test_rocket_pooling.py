@@ -107,6 +107,21 @@ def test_feature_count_shapes_and_the_difference_half():
     torch.testing.assert_close(diff_half, net.features.diff(x.diff(dim=1)))
 
 
+@pytest.mark.parametrize("pooling", ["multi", "ppv"])
+def test_features_constant_on_constant_training_series_do_not_blow_up_new_series(pooling):
+    # Every training series constant: some pooled values vary only by float rounding. Scaled
+    # by that noise, a new series' logits reached 1e6 (found in review; the ONNX export
+    # check then failed on its random inputs).
+    levels = torch.tensor([-1.2, 0.0, 1.2]).repeat(8)
+    rounding = 1e-7 * torch.randn(24, 10, 1, generator=torch.Generator().manual_seed(2))
+    x = levels.view(-1, 1, 1) + rounding  # as the preprocessing's float rounding leaves them
+    net = RocketNet(1, 10, 3, pooling=pooling)
+    net.fit_features(x, torch.arange(24) % 3)
+    assert (net(x).argmax(1) == torch.arange(24) % 3).all()
+    logits = net(torch.randn(50, 10, 1, generator=torch.Generator().manual_seed(0)))
+    assert torch.isfinite(logits).all() and logits.abs().max() < 1e3
+
+
 def test_a_seed_gives_the_same_features_and_another_seed_others():
     x = torch.randn(12, 40, 2, generator=torch.Generator().manual_seed(1))
     feats = []

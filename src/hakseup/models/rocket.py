@@ -447,7 +447,13 @@ class RocketNet(nn.Module):
         self.features.fit(x)
         z = torch.cat([self.features(part) for part in torch.split(x, 256)])
         self.mean.copy_(z.mean(0))
-        self.scale.copy_(z.std(0, unbiased=False).clamp_min(1e-8))
+        std = z.std(0, unbiased=False)
+        # A feature constant on the training rows but for float rounding (a pooled value of
+        # constant series) is left unscaled, as scikit-learn's StandardScaler leaves its
+        # constant features: divided by its rounding noise, any other input's value would be
+        # blown up a hundred million times (the logits of new series with it).
+        constant = std <= 1e-6 * (self.mean.abs() + 1)
+        self.scale.copy_(torch.where(constant, torch.ones_like(std), std))
         if z.numel() * 4 <= CACHE_BYTES:
             self._cache = FeatureCache(x.detach(), z)
         if target is not None and len(x) > 1:
