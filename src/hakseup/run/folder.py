@@ -126,8 +126,13 @@ KEYS_BEFORE = {
     "data.transform": "none",
     "data.season_features": "none",
     "data.covariates": "none",
-    "model.rocket_pooling": "ppv",  # rocket's features before MultiRocket's pooling
     "model.stem": "none",  # runs saved before the recurrent stem fed the flat patches
+}
+# Keys that one model alone reads: (that model, the value its runs trained with), filled in
+# for its runs only — another model's old run takes today's default, as its new runs record,
+# so `runs compare` shows no difference that changes nothing.
+KEYS_BEFORE_FOR_MODEL = {
+    "model.rocket_pooling": ("rocket", "ppv"),  # rocket before MultiRocket's pooling
 }
 
 
@@ -141,11 +146,18 @@ def load_run_config(run: str | os.PathLike):
 
 
 def with_keys_before(saved: Any) -> Any:
-    """A saved config.yaml's mapping with ``KEYS_BEFORE`` filled in where a section lacks
-    them (changed in place and returned; anything else is returned as it is)."""
-    for dotted, value in KEYS_BEFORE.items():
+    """A saved config.yaml's mapping with ``KEYS_BEFORE`` (and its model's
+    ``KEYS_BEFORE_FOR_MODEL``) filled in where a section lacks them (changed in place and
+    returned; anything else is returned as it is)."""
+    if not isinstance(saved, dict):
+        return saved
+    section = saved.get("model")
+    model = section.get("name") if isinstance(section, dict) else None
+    keys = dict(KEYS_BEFORE)
+    keys.update({k: v for k, (name, v) in KEYS_BEFORE_FOR_MODEL.items() if name == model})
+    for dotted, value in keys.items():
         section, key = dotted.split(".")
-        if isinstance(saved, dict) and isinstance(saved.get(section), dict):
+        if isinstance(saved.get(section), dict):
             saved[section].setdefault(key, value)
     return saved
 
