@@ -85,6 +85,21 @@ def test_auto_gives_sequences_the_stem_and_nothing_else():
     assert resolve(cnn, DataFacts("sequence", 40)).model.stem == "none"
     kept = RunConfig.from_dict({"model": {"name": "lstm", "stem": "none"}})
     assert resolve(kept, DataFacts("sequence", 40)).model.stem == "none"
+    # The network's shape, not a training setting: kept with the sequence settings off.
+    own = RunConfig.from_dict({"model": {"name": "lstm"}, "train": {"sequence_defaults": False}})
+    assert resolve(own, DataFacts("sequence", 40)).model.stem == "conv"
+
+
+def test_a_model_built_without_data_reads_its_kind_for_the_stem():
+    # hakseup summary --model lstm --input-shape 20,3: the registry's generic model, whose
+    # auto stem is decided by the input's kind when built (it had been set to none).
+    from hakseup.models.registry import build_model
+
+    lstm = RunConfig.from_dict({"model": {"name": "lstm"}}).model
+    seq = build_model(lstm, Schema("multiclass", "sequence", (20, 3), 10))
+    assert isinstance(seq.stem, ConvStem)
+    rows = build_model(lstm, Schema("multiclass", "image", (1, 8, 8), 10))
+    assert rows.stem is None
 
 
 def test_build_reads_the_resolved_stem():

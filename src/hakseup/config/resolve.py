@@ -239,7 +239,9 @@ def generic_train(train: TrainConfig) -> TrainConfig:
 def generic_model(model: ModelConfig) -> ModelConfig:
     """``model`` with its ``auto`` values but the name at the generic ones (a model built
     from a config no data resolved)."""
-    return dataclasses.replace(model, **_generic(model, "model"))
+    values = _generic(model, "model")
+    values.pop("stem", None)  # decided by the data's kind when built (recurrent._stem_for)
+    return dataclasses.replace(model, **values)
 
 
 def _generic(section: Any, name: str) -> dict[str, Any]:
@@ -253,6 +255,11 @@ def _generic(section: Any, name: str) -> dict[str, Any]:
 def _choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str, Any]:
     """The data's choice for each key it decides (applied where the key is ``auto``)."""
     out = _sequence_choices(cfg, facts, model)
+    # The stem is the network's shape, not a training setting: chosen by the kind of data
+    # alone, with train.sequence_defaults on or off. Measured on the LSTM
+    # (benchmarks/recurrent_stem.py); gru keeps none.
+    if model == "lstm" and facts.input_kind == "sequence":
+        out["model.stem"] = RECURRENT_STEM
     epochs = _table_epochs_choice(cfg, facts)
     if epochs is not None:
         out["train.epochs"] = epochs
@@ -277,8 +284,6 @@ def _sequence_choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str,
             out["train.lr"] = RECURRENT_LR
     if model in RECURRENT and facts.input_kind == "sequence":
         out.update(recurrent_budget(facts.n_train, read_validation="train.monitor" not in out))
-        if model == "lstm":  # measured on the LSTM (benchmarks/recurrent_stem.py); gru: none
-            out["model.stem"] = RECURRENT_STEM
     if model == "rocket" and t.lr == AUTO:
         # Rocket's head is solved in closed form (ridge, leave-one-out penalty) before
         # training; fine-tuning it by cross-entropy lost points (ArrowHead 0.76 against the

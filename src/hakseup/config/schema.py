@@ -256,8 +256,8 @@ class ModelConfig:
         "multi",
         choices=["multi", "ppv"],
         help="rocket: MultiRocket's four pooling operators (PPV, MPV, MIPV, LSPV) on the "
-        "series and its first difference, or MiniRocket's PPV alone (10,000 features either "
-        "way; a run saved before this key: ppv)",
+        "series and its first difference, or MiniRocket's PPV alone (about 10,000 features "
+        "either way; a run saved before this key: ppv)",
     )
     patch: int = _f(0, min=0, help="lstm/gru: steps fed as one step (0: auto, to ~30 steps)")
     stem: str = _f(
