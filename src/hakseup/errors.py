@@ -18,6 +18,7 @@ import difflib
 import errno
 import warnings
 from collections.abc import Iterable
+from typing import ClassVar
 
 __all__ = [
     "HakseupError",
@@ -116,13 +117,26 @@ def check_type(
 
 class Interrupted(KeyboardInterrupt):
     """SIGTERM or SIGHUP, ended like Ctrl-C: the run is marked interrupted and resumable; the
-    exit status is 128 + the signal's number (143, 129), as a shell reports it."""
+    exit status is 128 + the signal's number (143, 129), as a shell reports it.
+
+    ``pending`` keeps the signal until the command ends: when the signal comes while garbage
+    collection runs a weakref callback or a ``__del__``, Python prints the exception raised
+    there and drops it ("Exception ignored in ..."), so the training loop calls ``check``
+    after each step and the signal still ends the run."""
+
+    pending: ClassVar[int | None] = None
 
     def __init__(self, signum: int):
         import signal
 
         super().__init__(signal.Signals(signum).name)
         self.exit_code = 128 + signum
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise the signal that came and was not yet acted on, if one did."""
+        if cls.pending is not None:
+            raise cls(cls.pending)
 
 
 class DamagedRunError(CheckpointError):

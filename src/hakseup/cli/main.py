@@ -99,15 +99,16 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
 
 
 def _raise_interrupted(signum, frame):
+    Interrupted.pending = signum  # kept in case this exception is dropped (Interrupted)
     raise Interrupted(signum)
 
 
 def _end_like_ctrl_c() -> dict:
     """SIGTERM and SIGHUP end a command like Ctrl-C (a run is marked interrupted, resumable).
-    Returns the previous handlers."""
+    Returns the previous handlers (and, under ``"unraisable"``, the previous hook)."""
     import signal
 
-    previous = {}
+    previous: dict = {}
     for name in ("SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
         if sig is not None:
@@ -115,7 +116,28 @@ def _end_like_ctrl_c() -> dict:
                 previous[sig] = signal.signal(sig, _raise_interrupted)
             except ValueError:  # not the main thread (e.g. inside a test runner's thread)
                 pass
+    hook = previous["unraisable"] = sys.unraisablehook
+
+    def quiet_dropped_interrupt(unraisable) -> None:
+        # The signal came while garbage collection ran a callback, which dropped its
+        # exception: it is acted on at the next step (errors.Interrupted), not a traceback.
+        if not isinstance(unraisable.exc_value, Interrupted):
+            hook(unraisable)
+
+    sys.unraisablehook = quiet_dropped_interrupt
     return previous
+
+
+def _restore_signals(previous: dict) -> None:
+    """The handlers and hook ``_end_like_ctrl_c`` replaced, back; no signal pending."""
+    import signal
+
+    for sig, handler in previous.items():
+        if sig == "unraisable":
+            sys.unraisablehook = handler
+        else:
+            signal.signal(sig, handler)
+    Interrupted.pending = None
 
 
 def _machine_error(e: BaseException) -> str | None:
@@ -191,7 +213,6 @@ def _check_arguments_utf8(argv: list[str] | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import signal
 
     from .. import i18n
 
@@ -241,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         i18n.set_language(previous_language)
         argparse._ = previous_gettext  # type: ignore[attr-defined]
         warnings.showwarning = previous_showwarning
-        for sig, handler in previous_handlers.items():
-            signal.signal(sig, handler)
+        _restore_signals(previous_handlers)
 
 
 def run(argv: list[str] | None = None) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, Interrupted
 from ..i18n import t
 from ..io.files import atomic_write_json, defer_fsync, end_fsync
 
@@ -249,6 +249,9 @@ class Run:
         self._began = True
 
     def complete(self, **fields: Any) -> None:
+        # A SIGTERM that came while the run was scoring, its exception dropped by garbage
+        # collection (errors.Interrupted), ends it as interrupted, not complete.
+        Interrupted.check()
         end_fsync(self.path)  # everything on disk before the status says complete
         write_status(self.path, "complete", finished=now_iso(), **fields)
         self._done = True

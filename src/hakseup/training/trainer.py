@@ -26,7 +26,7 @@ from torch import nn
 from ..config import TrainConfig, generic_train
 from ..data.bundle import DataBundle, DatasetSplit, Split, first_samples, is_lazy
 from ..data.loader import LoaderBatcher, choose_loader, make_batcher
-from ..errors import ConfigError
+from ..errors import ConfigError, Interrupted
 from ..i18n import t
 from ..models.forward import predict, predict_batches, predict_split
 from .callbacks import Callback, GradientClipping, LRScheduler, NonFiniteGuard
@@ -278,6 +278,7 @@ class Trainer:
                     "on_train_batch_end",
                     {"loss": loss, "step": s.global_step, "loss_sum": self._loss_sum},
                 )
+                Interrupted.check()  # a SIGTERM whose exception garbage collection dropped
                 if s.stop_training:  # e.g. the LR sweep is done
                     break
             if s.stop_training and s.batch_in_epoch < s.steps_per_epoch:
