@@ -193,7 +193,7 @@ def _stem_parts(stem: bool, features: int) -> dict[str, str]:
         stem_class=Template(P.CONV_STEM).substitute(
             channels=STEM_CHANNELS, kernel=STEM_KERNEL, pad=STEM_KERNEL // 2
         ),
-        stem_text="ConvStem ->",
+        stem_text=" ConvStem ->",
         stem_init=f"        self.stem = ConvStem({features})\n",
         stem_apply=" " * 8 + f"x = self.stem(x){' ' * 28}# (B, T, {STEM_CHANNELS})\n",
     )

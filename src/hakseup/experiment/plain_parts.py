@@ -450,9 +450,8 @@ class LSTM(nn.Module):
         return x
 
 
-$stem_class
-class RecurrentNet(nn.Module):
-    """$steps_text -> $stem_text the LSTM ->
+${stem_class}class RecurrentNet(nn.Module):
+    """$steps_text ->$stem_text the LSTM ->
     $readout_text -> a linear head."""
 
     def __init__(self):
@@ -470,8 +469,7 @@ model = RecurrentNet().to(DEVICE)
 
 # model.stem conv, as models/recurrent.py's ConvStem with patches of one step (the script
 # writes no patching).
-CONV_STEM = '''
-class ConvStem(nn.Module):
+CONV_STEM = '''class ConvStem(nn.Module):
     """A learned convolution over the steps: $channels filters spanning $kernel steps,
     BatchNorm and ReLU; (B, T, F) -> (B, T, $channels)."""
 
@@ -483,6 +481,7 @@ class ConvStem(nn.Module):
     def forward(self, x):
         y = torch.relu(self.norm(self.conv(x.transpose(1, 2))))   # (B, $channels, T)
         return y.transpose(1, 2)
+
 
 '''
 
