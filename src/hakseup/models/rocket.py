@@ -393,6 +393,10 @@ class RocketNet(nn.Module):
     # The head is a ridge fit with its penalty chosen by leave-one-out: its ~10,000 weights
     # per class are not a model free to memorise its rows (the diagnosis skips that finding).
     regularised_fit = True
+    # TensorBoard's graph would trace the fixed transform's hundreds of operators (twice,
+    # with the tracer's check): 4.8 CPU s of a 7 CPU s run on ArrowHead, for a picture of no
+    # learned layer but the head. The run's scalars and histograms are written as for any model.
+    tensorboard_graph = False
     mean: torch.Tensor  # (n_features,) buffers: the standardisation
     scale: torch.Tensor
 

@@ -101,7 +101,10 @@ class TensorBoardLogger(Callback):
             str(self.staging_dir),
             purge_step=trainer.state.epoch + 1 if trainer.state.epoch else None,
         )
-        if self.graph and trainer.state.epoch == 0:
+        # A model can leave its graph out (``tensorboard_graph = False``): drawing it traces
+        # the model, twice with the tracer's check.
+        drawn = getattr(trainer.model, "tensorboard_graph", True)
+        if self.graph and drawn and trainer.state.epoch == 0:
             import warnings
 
             try:
