@@ -97,6 +97,7 @@ class TensorBoardLogger(Callback):
         shutil.rmtree(self.staging_dir, ignore_errors=True)
         for stale in Path(self.log_dir).glob(".*.tmp"):
             stale.unlink(missing_ok=True)
+        self._earlier = _latest_event_file(Path(self.log_dir))  # a resumed run's last segment
         self.writer = SummaryWriter(
             str(self.staging_dir),
             purge_step=trainer.state.epoch + 1 if trainer.state.epoch else None,
@@ -145,7 +146,39 @@ class TensorBoardLogger(Callback):
 
         for src in self.staging_dir.iterdir():
             with open(src, "rb") as f:
-                atomic_write(Path(self.log_dir) / src.name, lambda out: shutil.copyfileobj(f, out))
+                name = _after(src.name, getattr(self, "_earlier", None))
+                atomic_write(Path(self.log_dir) / name, lambda out: shutil.copyfileobj(f, out))
+
+
+def _latest_event_file(log_dir: Path) -> str | None:
+    """The name of the last event file a writer left in ``log_dir`` (TensorBoard reads them
+    in name order); the HParams session's file, named to sort last (``tracking.hparams``),
+    aside. None if there is none."""
+    names = sorted(
+        p.name
+        for p in log_dir.glob("events.out.tfevents.*")
+        if not p.name.startswith("events.out.tfevents.9999999999.")
+    )
+    return names[-1] if names else None
+
+
+def _after(name: str, earlier: str | None) -> str:
+    """``name`` (``events.out.tfevents.<10-digit time>.<host>.<pid>.<n>``), its time moved
+    past ``earlier``'s where it would sort before it: TensorBoard reads a folder's event files
+    in name order, and a run resumed within the second of its first segment, in a process
+    that had made ten writers (``.10`` sorts before ``.9``), was read resumed epochs first.
+
+    >>> _after("events.out.tfevents.0000000005.h.1.10", "events.out.tfevents.0000000005.h.1.9")
+    'events.out.tfevents.0000000006.h.1.10'
+    """
+    prefix = "events.out.tfevents."
+    if earlier is None or name > earlier or not name.startswith(prefix):
+        return name
+    time_field, _, rest = name[len(prefix) :].partition(".")
+    before = earlier[len(prefix) :].partition(".")[0]
+    if not (time_field.isdigit() and before.isdigit()):
+        return name
+    return f"{prefix}{int(before) + 1:010d}.{rest}"
 
 
 class GPUStats(Callback):
