@@ -256,9 +256,11 @@ def _ucr_paired(cell: dict, problems: list[str], peer: str) -> str:
 CANDIDATES = {"rocket": {"name": "rocket"}, "cnn": {"name": "cnn"}}
 
 
-def inner_cv(name: str, model: dict, folds: int = 5, seed: int = 0) -> list[float]:
+def inner_cv(name: str, model: dict, folds: int = 5, seed: int = 0,
+             train: dict | None = None) -> list[float]:
     """Accuracy per fold of ``hakseup cv --folds K`` on the problem's *training* file only:
-    the data the default is chosen on (the test file is never read)."""
+    the data the default is chosen on (the test file is never read); ``train`` adds
+    ``train.*`` keys."""
     from hakseup.config import RunConfig
     from hakseup.experiment.crossval import cross_validate
 
@@ -268,8 +270,8 @@ def inner_cv(name: str, model: dict, folds: int = 5, seed: int = 0) -> list[floa
         data["sequence_shape"] = UCR[name]
     with tempfile.TemporaryDirectory() as root:
         cfg = RunConfig.from_dict({"data": data, "model": dict(model),
-                                   "train": {"seed": seed, "progress": False,
-                                             "tensorboard": False},
+                                   "train": {**(train or {}), "seed": seed,
+                                             "progress": False, "tensorboard": False},
                                    "output": {"root": root, "plots": False}})
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")

@@ -6,7 +6,8 @@ the test file is never read) — what the choice of the default reads — and, w
 the test accuracy on the official test files over seeds 0..S-1. Jobs run in ``--workers``
 processes, each with one thread (``OMP_NUM_THREADS=1``)::
 
-    OMP_NUM_THREADS=1 python benchmarks/recurrent_stem.py --json benchmarks/results/recurrent_stem.json
+    OMP_NUM_THREADS=1 python benchmarks/recurrent_stem.py \\
+        --json benchmarks/results/recurrent_stem.json
 """
 
 from __future__ import annotations
@@ -30,44 +31,18 @@ CANDIDATES = {
     "conv": {"stem": "conv"},  # models/recurrent.py's ConvStem
 }
 
-def _inner_cv(name: str, model: dict, train: dict, folds: int = 5, seed: int = 0) -> list[float]:
-    """``quality_series.inner_cv`` with ``train.*`` keys too."""
-    import contextlib
-    import io
-    import tempfile
-    import warnings
-
-    from hakseup.config import RunConfig
-    from hakseup.experiment.crossval import cross_validate
-    from quality_series import DATA, UCR
-
-    data = {"path": str(DATA / f"ucr_{name}_train.csv"), "target": "label",
-            "layout": "sequence"}
-    if UCR[name]:
-        data["sequence_shape"] = UCR[name]
-    with tempfile.TemporaryDirectory() as root:
-        cfg = RunConfig.from_dict({"data": data, "model": dict(model),
-                                   "train": {**train, "seed": seed, "progress": False,
-                                             "tensorboard": False},
-                                   "output": {"root": root, "plots": False}})
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            result = cross_validate(cfg, folds, echo=lambda *a, **k: None)
-    return [float(f["accuracy"]) for f in result["folds"]]
-
-
 def _job(kind: str, label: str, model: dict, name: str, seed: int) -> dict:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
 
     torch.set_num_threads(1)
-    from quality_series import ucr_default_run
+    from quality_series import inner_cv, ucr_default_run
 
     c0 = time.process_time()
     model = dict(model)
     train = model.pop("train", {})
     if kind == "cv":
-        accs = _inner_cv(name, {**BASE, **model}, train, folds=5, seed=seed)
+        accs = inner_cv(name, {**BASE, **model}, folds=5, seed=seed, train=train)
     else:
         accs = [ucr_default_run(name, seed, {**BASE, **model})[0]]
     return {"kind": kind, "label": label, "problem": name, "seed": seed, "accuracy": accs,
