@@ -150,9 +150,9 @@ def _check_takes_weights(model: nn.Module, plan: WeightsPlan, name: str) -> None
     transform), refuses a file that would be ignored or overwritten."""
     if not model.state_dict():
         raise ConfigError(t("error.models.start_weights.model_has_no_weights", name=name))
-    # MiniRocket's ``features.fitted``; MultiRocket's ``features.raw.fitted`` and ``.diff.``.
-    ends = ("features.fitted", "features.raw.fitted", "features.diff.fitted")
-    fitted = [k for k in model.state_dict() if k.endswith(ends)]
+    # A transform fitted from data keeps a ``fitted`` flag (rocket's ``features.fitted``,
+    # or ``features.raw.fitted`` and ``features.diff.fitted`` with MultiRocket's pooling).
+    fitted = [k for k in model.state_dict() if k.rsplit(".", 1)[-1] == "fitted"]
     if fitted and not all(k in plan.fit and bool(plan.fit[k]) for k in fitted):
         raise ConfigError(t("error.models.start_weights.needs_fitted_transform", name=name))
 
