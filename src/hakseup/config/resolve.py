@@ -66,6 +66,7 @@ __all__ = [
     "RECURRENT_MAX_STEPS",
     "RECURRENT_PATIENCE",
     "RECURRENT_STEM",
+    "stem_for",
     "RECURRENT_STEPS",
     "SEQUENCE_ENSEMBLE",
     "SMALL_SEQUENCES",
@@ -107,7 +108,6 @@ GENERIC: dict[str, Any] = {
     "train.grad_clip": None,
     "train.monitor": "val_loss",
     "model.ensemble": 1,
-    "model.stem": "none",
 }
 SEQUENCE_KINDS = ("sequence", "series")
 
@@ -239,9 +239,7 @@ def generic_train(train: TrainConfig) -> TrainConfig:
 def generic_model(model: ModelConfig) -> ModelConfig:
     """``model`` with its ``auto`` values but the name at the generic ones (a model built
     from a config no data resolved)."""
-    values = _generic(model, "model")
-    values.pop("stem", None)  # decided by the data's kind when built (recurrent._stem_for)
-    return dataclasses.replace(model, **values)
+    return dataclasses.replace(model, **_generic(model, "model"))
 
 
 def _generic(section: Any, name: str) -> dict[str, Any]:
@@ -252,14 +250,22 @@ def _generic(section: Any, name: str) -> dict[str, Any]:
     }
 
 
+def stem_for(model: str, input_kind: str) -> str:
+    """What ``model.stem: auto`` becomes: ``RECURRENT_STEM`` for an lstm on sequences, else
+    none. The network's shape, not a training setting: decided by the kind of data alone
+    (train.sequence_defaults on or off), here and where a model is built without data.
+    Measured on the LSTM (benchmarks/recurrent_stem.py); gru keeps none.
+
+    >>> stem_for("lstm", "sequence"), stem_for("lstm", "series"), stem_for("gru", "sequence")
+    ('conv', 'none', 'none')
+    """
+    return RECURRENT_STEM if model == "lstm" and input_kind == "sequence" else "none"
+
+
 def _choices(cfg: RunConfig, facts: DataFacts, model: str) -> dict[str, Any]:
     """The data's choice for each key it decides (applied where the key is ``auto``)."""
     out = _sequence_choices(cfg, facts, model)
-    # The stem is the network's shape, not a training setting: chosen by the kind of data
-    # alone, with train.sequence_defaults on or off. Measured on the LSTM
-    # (benchmarks/recurrent_stem.py); gru keeps none.
-    if model == "lstm" and facts.input_kind == "sequence":
-        out["model.stem"] = RECURRENT_STEM
+    out["model.stem"] = stem_for(model, facts.input_kind)
     epochs = _table_epochs_choice(cfg, facts)
     if epochs is not None:
         out["train.epochs"] = epochs

@@ -246,9 +246,9 @@ def _stem_for(cfg, schema, kind: str) -> str:
     stem = getattr(cfg, "stem", "none")
     if stem != "auto":
         return stem
-    from ..config.resolve import RECURRENT_STEM
+    from ..config.resolve import stem_for
 
-    return RECURRENT_STEM if schema.input_kind == "sequence" and kind == "lstm" else "none"
+    return stem_for(kind, schema.input_kind)
 
 
 def _patch_for(cfg, schema) -> int:
