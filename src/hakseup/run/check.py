@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 import math
@@ -93,7 +92,7 @@ def check_run_files(run: str | os.PathLike):
     try:
         raw = read_yaml(path / "config.yaml")
         # keys added since a run was saved: the values it trained with, as load_run_config
-        cfg = RunConfig.from_dict(with_keys_before(copy.deepcopy(raw)))
+        cfg = RunConfig.from_dict(with_keys_before(raw))  # fills in sections only
     except HakseupError as e:
         raise DamagedRunError(run, t("error.run.check.config_yaml", e=e)) from None
     # A run saves its whole resolved config: a missing section or an unresolved model means
